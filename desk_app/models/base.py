@@ -1,0 +1,105 @@
+"""Declarative base, column types and the sync-ready mixin every synced table uses.
+
+Every synced row has a UUID key (made on the workstation, so rows from many workstations never
+collide), a ``row_version`` that goes up by one on every local change, UTC ``created_at`` /
+``updated_at``, ``updated_by`` (staff username) and ``workstation_id``, and a tombstone
+(``deleted_at``) instead of a hard delete. The bookkeeping columns are filled by a ``before_flush``
+hook (:mod:`desk_app.models.store`) from the unit of work's actor, so no caller can forget them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as naive UTC and always returned timezone-aware (UTC).
+
+    SQLite has no time zones; storing naive UTC everywhere keeps SQLite and PostgreSQL rows
+    byte-for-byte comparable, which the sync relies on.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The one declarative base of desk_app."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+        dict[str, Any]: JSON(),
+        list[Any]: JSON(),
+        str: String(),
+        date: __import__("sqlalchemy").Date(),
+    }
+
+
+class SyncMixin:
+    """Columns that make a table sync-ready (see module docstring).
+
+    ``__synced__ = True`` marks the class for the sync engine and the outbox capture.
+    """
+
+    __synced__ = True
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(64), default="", nullable=False)
+    workstation_id: Mapped[str] = mapped_column(String(64), default="", nullable=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def soft_delete(self) -> None:
+        """Mark the row as a tombstone; it stays in the table and syncs as a deletion."""
+        self.deleted_at = utcnow()
+
+
+def synced_tables() -> list[str]:
+    """Names of all tables whose class carries :class:`SyncMixin`, in dependency order."""
+    names = {
+        mapper.local_table.name  # type: ignore[union-attr]
+        for mapper in Base.registry.mappers
+        if getattr(mapper.class_, "__synced__", False)
+    }
+    return [t.name for t in Base.metadata.sorted_tables if t.name in names]

@@ -1,0 +1,135 @@
+"""Educators, their certificates, applications, scores, transcripts and requirement evidence.
+
+An educator is keyed by SSN and date of birth. Neither is stored in plaintext: each is encrypted
+(AES-GCM, key in the keyring) and a keyed hash of both (``identity_hash``, HMAC-SHA256) finds the
+profile without decrypting anything. See :mod:`desk_app.crypto`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from desk_app.errors import ValidationError
+from desk_app.models.base import Base, SyncMixin
+from desk_app.rules.codes import email_problem
+
+
+class Educator(SyncMixin, Base):
+    __tablename__ = "educator"
+    __table_args__ = (
+        Index("ix_educator_last_first", "last_name_search", "first_name_search"),
+        Index("ix_educator_username", "username"),
+    )
+
+    identity_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    ssn_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    dob_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    first_name: Mapped[str] = mapped_column(String(80))
+    middle_name: Mapped[str] = mapped_column(String(80), default="")
+    last_name: Mapped[str] = mapped_column(String(80))
+    first_name_search: Mapped[str] = mapped_column(String(80), default="")
+    last_name_search: Mapped[str] = mapped_column(String(80), default="")
+    email: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64), default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    fingerprint_status: Mapped[str] = mapped_column(String(24), default="none")
+    fingerprint_date: Mapped[date | None] = mapped_column(Date, default=None)
+
+    certificates: Mapped[list[Certificate]] = relationship(back_populates="educator")
+
+    @validates("first_name", "last_name")
+    def _check_name(self, key: str, value: str) -> str:
+        value = (value or "").strip()
+        if not value:
+            raise ValidationError(key.replace("_", " "), "is required (legal name)")
+        setattr(self, f"{key}_search", value.lower())
+        return value
+
+    @validates("email")
+    def _check_email(self, key: str, value: str) -> str:
+        problem = email_problem(value)
+        if problem:
+            raise ValidationError("email", f"{problem} (required: all correspondence goes by email)")
+        return value
+
+
+class CertificateClassification(SyncMixin, Base):
+    """A certificate classification and its rules, as data (ISS, CSS, IPC, CCPC, ...)."""
+
+    __tablename__ = "certificate_classification"
+
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    track: Mapped[str] = mapped_column(String(32))
+    validity_years: Mapped[int] = mapped_column(Integer)
+    upgrade_to: Mapped[str] = mapped_column(String(16), default="")
+    # requirement code -> {"quantity": n, "unit": "...", "title": "..."}
+    requirements: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Certificate(SyncMixin, Base):
+    __tablename__ = "certificate"
+    __table_args__ = (Index("ix_certificate_number", "number"),)
+
+    educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
+    classification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certificate_classification.id"))
+    number: Mapped[str] = mapped_column(String(24))
+    subject_area: Mapped[str] = mapped_column(String(120), default="")
+    effective_date: Mapped[date] = mapped_column(Date)
+    expiration_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    printed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    educator: Mapped[Educator] = relationship(back_populates="certificates")
+    classification: Mapped[CertificateClassification] = relationship(lazy="joined")
+
+
+class CertificateApplication(SyncMixin, Base):
+    """A pending (or decided) application: substitute, initial professional, upgrade..."""
+
+    __tablename__ = "certificate_application"
+
+    educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
+    classification_code: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    submitted_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AssessmentScore(SyncMixin, Base):
+    __tablename__ = "assessment_score"
+
+    educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
+    assessment: Mapped[str] = mapped_column(String(120))
+    score: Mapped[int] = mapped_column(Integer)
+    passing_score: Mapped[int] = mapped_column(Integer)
+    taken_on: Mapped[date] = mapped_column(Date)
+
+
+class TranscriptRecord(SyncMixin, Base):
+    __tablename__ = "transcript_record"
+
+    educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
+    institution: Mapped[str] = mapped_column(String(200))
+    degree: Mapped[str] = mapped_column(String(120), default="")
+    received_on: Mapped[date] = mapped_column(Date)
+
+
+class RequirementEvidence(SyncMixin, Base):
+    """Evidence toward an upgrade requirement (years of experience, mentoring, PD hours, ...)."""
+
+    __tablename__ = "requirement_evidence"
+
+    educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
+    requirement: Mapped[str] = mapped_column(String(32))
+    quantity: Mapped[float] = mapped_column(Numeric(8, 2).with_variant(Numeric(8, 2, asdecimal=False), "sqlite"))
+    unit: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str] = mapped_column(String(300), default="")
+    source: Mapped[str] = mapped_column(String(120), default="")
+    verified_by: Mapped[str] = mapped_column(String(64), default="")
+    evidence_date: Mapped[date] = mapped_column(Date)

@@ -1,0 +1,1 @@
+"""The agency's rules as data, and the pure functions that apply them (no DB, no Qt)."""

@@ -1,0 +1,134 @@
+"""Secrets behind one small interface.
+
+The production backend is the OS keyring (Windows Credential Manager through ``keyring``). Tests
+use :class:`MemorySecrets`. Where no OS keyring exists (a Linux box without a Secret Service),
+:func:`open_secrets` falls back to :class:`FileSecrets`, a 0600 file in the data folder, and says
+so in the log: the app keeps working and the operator is told why the store is weaker.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import secrets as _random
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+SERVICE = "desk_app"
+
+
+class SecretStore(Protocol):
+    """Where passwords and keys live; never in settings or the database."""
+
+    backend_name: str
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+class MemorySecrets:
+    """In-memory store for tests and benchmarks."""
+
+    backend_name = "memory"
+
+    def __init__(self, initial: dict[str, str] | None = None) -> None:
+        self._values: dict[str, str] = dict(initial or {})
+
+    def get(self, name: str) -> str | None:
+        return self._values.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self._values[name] = value
+
+    def delete(self, name: str) -> None:
+        self._values.pop(name, None)
+
+
+class KeyringSecrets:
+    """The OS keyring (Windows Credential Manager on the agency's workstations)."""
+
+    def __init__(self) -> None:
+        import keyring
+
+        self._keyring = keyring
+        self.backend_name = type(keyring.get_keyring()).__name__
+
+    def get(self, name: str) -> str | None:
+        return self._keyring.get_password(SERVICE, name)
+
+    def set(self, name: str, value: str) -> None:
+        self._keyring.set_password(SERVICE, name, value)
+
+    def delete(self, name: str) -> None:
+        import keyring.errors
+
+        try:
+            self._keyring.delete_password(SERVICE, name)
+        except keyring.errors.PasswordDeleteError:
+            pass  # already absent: deleting is idempotent
+
+
+class FileSecrets:
+    """Fallback store: a JSON file readable only by its owner. Used only without an OS keyring."""
+
+    backend_name = "file"
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def _read(self) -> dict[str, str]:
+        if not self._path.exists():
+            return {}
+        data = json.loads(self._path.read_text(encoding="utf-8"))
+        return {str(k): str(v) for k, v in data.items()}
+
+    def get(self, name: str) -> str | None:
+        return self._read().get(name)
+
+    def set(self, name: str, value: str) -> None:
+        data = self._read()
+        data[name] = value
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, self._path)
+
+    def delete(self, name: str) -> None:
+        data = self._read()
+        if data.pop(name, None) is not None:
+            self.set_all(data)
+
+    def set_all(self, data: dict[str, str]) -> None:
+        self._path.write_text(json.dumps(data), encoding="utf-8")
+        os.chmod(self._path, 0o600)
+
+
+def open_secrets(fallback_file: Path) -> SecretStore:
+    """Return the OS keyring if it works, else the file fallback (with a warning in the log)."""
+    try:
+        store = KeyringSecrets()
+        if "fail" in store.backend_name.lower() or "null" in store.backend_name.lower():
+            raise RuntimeError(store.backend_name)
+        return store
+    except Exception as exc:  # keyring raises many backend-specific errors
+        log.warning("no OS keyring available (%s); secrets kept in a private file", type(exc).__name__)
+        return FileSecrets(fallback_file)
+
+
+def get_or_create_key(store: SecretStore, name: str, nbytes: int = 32) -> bytes:
+    """Return the random key named ``name``, creating it on first use."""
+    existing = store.get(name)
+    if existing:
+        return base64.urlsafe_b64decode(existing)
+    key = _random.token_bytes(nbytes)
+    store.set(name, base64.urlsafe_b64encode(key).decode("ascii"))
+    return key

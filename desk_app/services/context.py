@@ -1,0 +1,61 @@
+"""What every service needs: the store, the acting operator, secrets, settings, paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from desk_app.errors import PermissionDenied
+from desk_app.models.store import Actor, Store, UnitOfWork
+from desk_app.rules.permissions import ROLE_TITLES, Perm, allowed
+from desk_app.secrets import SecretStore
+from desk_app.settings import Settings
+
+if TYPE_CHECKING:
+    from desk_app.crypto import FieldCipher
+    from desk_app.paths import AppPaths
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a mutating operation changed, by area, so each screen refreshes only what it shows."""
+
+    areas: frozenset[str] = frozenset()
+    record_ids: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, *areas: str, ids: tuple[object, ...] = ()) -> Changes:
+        return cls(frozenset(areas), frozenset(str(i) for i in ids))
+
+    def touches(self, *areas: str) -> bool:
+        return bool(self.areas.intersection(areas))
+
+
+@dataclass
+class ServiceContext:
+    """Everything a service call needs. One per operator session; cheap to pass around."""
+
+    store: Store
+    actor: Actor
+    secrets: SecretStore
+    settings: Settings = field(default_factory=lambda: Settings(None))
+    paths: AppPaths | None = None
+
+    def uow(self) -> UnitOfWork:
+        return self.store.uow(self.actor)
+
+    def can(self, perm: Perm) -> bool:
+        return allowed(self.actor.role, perm)
+
+    def require(self, perm: Perm) -> None:
+        """Raise :class:`PermissionDenied` unless the operator's role has ``perm``."""
+        if not self.can(perm):
+            title = ROLE_TITLES.get(self.actor.role, self.actor.role or "no role")
+            raise PermissionDenied(f"a {title} may not {perm.value.replace('_', ' ')}")
+
+    @cached_property
+    def cipher(self) -> FieldCipher:
+        from desk_app.crypto import FieldCipher
+
+        return FieldCipher.from_secrets(self.secrets)
