@@ -1,0 +1,91 @@
+"""Shared pieces of the benchmarks: figures, timing, and cached demo databases."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+OUT = Path(__file__).parent / "out"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure with its reference (measured in the same run) and target."""
+
+    name: str
+    value: float
+    unit: str
+    reference_name: str = ""
+    reference: float | None = None
+    target: str = ""
+    ok: bool | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.reference in (None, 0):
+            return None
+        return self.value / self.reference  # type: ignore[operator]
+
+
+def best_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    """Best wall time of ``repeat`` runs, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return min(times)
+
+
+def median_of(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+@dataclass
+class BenchEnv:
+    """What every benchmark module gets: scratch folder and demo databases by scale."""
+
+    scale: float
+    big_scale: float
+    work: Path
+
+    def demo_data_dir(self, scale: float) -> Path:
+        """A data folder holding a seeded database of ``scale``, built once and cached in bench/out."""
+        from desk_app.app import open_app
+        from desk_app.secrets import MemorySecrets
+
+        folder = OUT / f"demo-scale-{scale:g}"
+        marker = folder / ".seeded"
+        if not marker.exists():
+            if folder.exists():
+                shutil.rmtree(folder)
+            from desk_app.seed import seed_database
+
+            app = open_app(folder, secrets=MemorySecrets(), username="bench")
+            seed_database(app.services, scale=scale)
+            app.close()
+            marker.write_text("ok")
+        return folder
+
+    def scratch(self, name: str) -> Path:
+        path = self.work / name
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        return path
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process(os.getpid()).memory_info().rss / 1e6

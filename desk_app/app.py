@@ -1,0 +1,64 @@
+"""Composition root: paths, settings, secrets, store, operator, services.
+
+Both the GUI and the CLI start here. Nothing below this module knows how it was wired.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from desk_app import log as app_log
+from desk_app.errors import StoreError
+from desk_app.models.store import Store, open_sqlite
+from desk_app.paths import AppPaths, resolve
+from desk_app.secrets import SecretStore, open_secrets
+from desk_app.services.context import ServiceContext
+from desk_app.services.dto import OperatorDTO
+from desk_app.services.staff import actor_for, identify_operator, os_username, workstation_name
+from desk_app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AppContext:
+    """One opened installation: everything the GUI or a CLI command needs."""
+
+    paths: AppPaths
+    settings: Settings
+    secrets: SecretStore
+    store: Store
+    operator: OperatorDTO
+    services: ServiceContext
+    created: bool  # the database did not exist before this start
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def open_app(data_dir: str | Path | None = None, *, secrets: SecretStore | None = None,
+             username: str | None = None, console_log: bool = False) -> AppContext:
+    """Open the installation at ``data_dir`` (or the per-user folders).
+
+    Raises:
+        StoreError: the database cannot be opened safely (see :mod:`desk_app.models.store`).
+        PermissionDenied: the OS user is not an operator of this database.
+    """
+    paths = resolve(data_dir)
+    try:
+        paths.ensure()
+    except OSError as exc:
+        raise StoreError(f"cannot use the data folder {paths.data_dir}: {exc.strerror}") from exc
+    app_log.setup(paths.log_dir, console=console_log)
+    settings = Settings(paths.settings_file)
+    created = not paths.database.exists() or paths.database.stat().st_size == 0
+    store = open_sqlite(paths.database, backups=paths.backups)
+    secrets = secrets or open_secrets(paths.data_dir / "secrets.json")
+    operator = identify_operator(store, username or os_username(),
+                                 workstation_name(settings["workstation_name"]))
+    services = ServiceContext(store=store, actor=actor_for(operator), secrets=secrets,
+                              settings=settings, paths=paths)
+    logger.info("opened %s as %s (%s)", paths.database.name, operator.username, operator.role)
+    return AppContext(paths, settings, secrets, store, operator, services, created)

@@ -1,0 +1,51 @@
+"""``desk-app``: the GUI when no subcommand is given, else one of the subcommands.
+
+Each area registers its subcommands in its own module under :mod:`desk_app.commands` (a module
+with ``register(subparsers)``); this file only discovers them. Command modules import their heavy
+dependencies inside the handler, so ``desk-app --help`` and GUI start-up stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from desk_app import __version__
+from desk_app.errors import KnownError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desk-app",
+        description="Web systems security workbench: access requests, PINs, user managers, "
+                    "educator certification. With no command, starts the GUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"desk_app {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="use DIR for the database, logs and settings")
+    parser.add_argument("--verbose", action="store_true", help="also log to standard error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import desk_app.commands as commands
+
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"desk_app.commands.{info.name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        from desk_app.views.main import run_gui
+
+        return run_gui(args)
+    try:
+        return int(args.func(args) or 0)
+    except KnownError as exc:
+        print(f"desk-app: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130

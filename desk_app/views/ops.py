@@ -1,0 +1,148 @@
+"""Background work for views: named thread pools, operation objects, and the change bus.
+
+Usage (the Anki pattern)::
+
+    op(service.update, entity_id, version, name=new_name).success(self.on_saved).run(
+        pool="writer", initiator=self)
+
+The callable runs on a pool thread (it opens its own unit of work there); ``success`` and
+``failure`` callbacks run on the GUI thread. When the result is a :class:`Changes`, the change bus
+fires once after the success callback, so every page refreshes only what changed and can skip the
+refresh it initiated itself.
+
+Pools (the Picard pattern): ``general`` for parsing and rendering, ``writer`` (one thread) for
+database writes and sync so they never race, ``instant`` (one thread) for feedback that must not
+queue behind long jobs (search as you type, page counts).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from desk_app.errors import KnownError
+from desk_app.qt import QObject, QRunnable, QThreadPool, Signal
+from desk_app.services.context import Changes
+
+log = logging.getLogger(__name__)
+
+_pools: dict[str, QThreadPool] = {}
+
+
+def pool(name: str) -> QThreadPool:
+    """Return the named pool, creating it on first use."""
+    if name not in _pools:
+        p = QThreadPool()
+        p.setObjectName(f"pool-{name}")
+        p.setMaxThreadCount(max(2, QThreadPool.globalInstance().maxThreadCount()) if name == "general" else 1)
+        _pools[name] = p
+    return _pools[name]
+
+
+def wait_for_all(timeout_ms: int = 30000) -> bool:
+    """Wait for every pool to drain (shutdown, tests)."""
+    return all(p.waitForDone(timeout_ms) for p in _pools.values())
+
+
+class ChangeBus(QObject):
+    """The one app-wide signal that data changed.
+
+    Signals:
+        changed(Changes, object): what changed, and the initiator (or ``None``).
+    """
+
+    changed = Signal(object, object)
+
+
+bus = ChangeBus()
+
+
+def _default_failure(exc: BaseException, tb: str) -> None:
+    if isinstance(exc, KnownError):
+        log.warning("operation failed: %s", exc)
+    else:
+        log.error("operation crashed: %s\n%s", type(exc).__name__, tb)
+
+
+_failure_handler: list[Callable[[BaseException, str], None]] = [_default_failure]
+
+
+def set_failure_handler(handler: Callable[[BaseException, str], None]) -> None:
+    """Install the app-wide handler for failures that no ``.failure()`` callback took."""
+    _failure_handler[0] = handler
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object, str)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.fn = fn
+        self.relay = relay
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # delivered to the GUI thread, never swallowed
+            self.relay.failed.emit(exc, traceback.format_exc())
+        else:
+            self.relay.done.emit(result)
+
+
+_running: set[Operation] = set()
+
+
+class Operation:
+    """A call to run off the GUI thread with callbacks on the GUI thread."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+        self._on_success: Callable[[Any], None] | None = None
+        self._on_failure: Callable[[BaseException], None] | None = None
+        self._initiator: object | None = None
+        self._relay = _Relay()
+        self._relay.done.connect(self._finish)
+        self._relay.failed.connect(self._fail)
+
+    def success(self, callback: Callable[[Any], None]) -> Operation:
+        self._on_success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> Operation:
+        self._on_failure = callback
+        return self
+
+    def run(self, pool_name: str = "general", initiator: object | None = None) -> Operation:
+        self._initiator = initiator
+        _running.add(self)
+        pool(pool_name).start(_Job(lambda: self._fn(*self._args, **self._kwargs), self._relay))
+        return self
+
+    def _finish(self, result: Any) -> None:
+        _running.discard(self)
+        if self._on_success is not None:
+            self._on_success(result)
+        if isinstance(result, Changes) and result.areas:
+            bus.changed.emit(result, self._initiator)
+
+    def _fail(self, exc: BaseException, tb: str) -> None:
+        _running.discard(self)
+        if self._on_failure is not None and isinstance(exc, KnownError):
+            self._on_failure(exc)
+        else:
+            _failure_handler[0](exc, tb)
+            if self._on_failure is not None:
+                self._on_failure(exc)
+
+
+def op(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Operation:
+    """Build an :class:`Operation` for ``fn(*args, **kwargs)``."""
+    return Operation(fn, *args, **kwargs)

@@ -1,0 +1,1 @@
+"""Lazy table models, one per list (see :mod:`desk_app.views.tablemodels.lazy`)."""

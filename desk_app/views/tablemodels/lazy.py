@@ -1,0 +1,153 @@
+"""A lazy table model over a service :class:`~desk_app.services.listing.ListSource`.
+
+It holds only the rows fetched so far (pages of ``PAGE`` rows, loaded as the view scrolls with
+``canFetchMore`` / ``fetchMore``), pushes sorting and filtering into the service's SQL, and returns
+the row DTO under :data:`ROW_ROLE`. Concrete models subclass it with ``COLUMNS`` and ``display``.
+
+Page fetches are small (``PAGE`` rows with index-backed queries), so they run synchronously; the
+total count, which can scan, is computed on the ``instant`` pool and reported by ``count_changed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from desk_app.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from desk_app.services.listing import ListQuery, ListSource
+from desk_app.views import ops
+
+T = TypeVar("T")
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+PAGE = 200
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    sort_key: str = ""  # "" = not sortable
+    width: int = 120
+
+
+class LazyTableModel(QAbstractTableModel, Generic[T]):
+    """Rows fetched page by page from a ListSource.
+
+    Signals:
+        count_changed(int): the total number of matching rows (computed off the GUI thread).
+    """
+
+    COLUMNS: Sequence[Column] = ()
+    count_changed = Signal(int)
+
+    def __init__(self, source: ListSource[T], parent: Any = None) -> None:
+        super().__init__(parent)
+        self._source = source
+        self._query = ListQuery()
+        self._rows: list[T] = []
+        self._exhausted = False
+        self._generation = 0
+        self.total: int | None = None
+
+    # --- what subclasses provide -------------------------------------------------------------
+    def display(self, row: T, column: int) -> Any:
+        raise NotImplementedError
+
+    def decoration(self, row: T, column: int) -> Any:
+        return None
+
+    def tooltip(self, row: T, column: int) -> Any:
+        return None
+
+    # --- query -----------------------------------------------------------------------------------
+    @property
+    def query(self) -> ListQuery:
+        return self._query
+
+    def set_query(self, query: ListQuery) -> None:
+        """Replace the query and reload from the first page."""
+        self._query = query
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._generation += 1
+        self._rows = []
+        self._exhausted = False
+        self._load_page()
+        self.endResetModel()
+        self._count_in_background()
+
+    def _load_page(self) -> None:
+        page = self._source.fetch(self._query, len(self._rows), PAGE)
+        self._rows.extend(page)
+        self._exhausted = len(page) < PAGE
+
+    def _count_in_background(self) -> None:
+        generation = self._generation
+        if self._exhausted:
+            self._set_total(len(self._rows), generation)
+            return
+        ops.op(self._source.count, self._query).success(
+            lambda n: self._set_total(n, generation)).run("instant")
+
+    def _set_total(self, total: int, generation: int) -> None:
+        if generation == self._generation:
+            self.total = total
+            self.count_changed.emit(total)
+
+    def row_at(self, row: int) -> T:
+        return self._rows[row]
+
+    def rows(self) -> list[T]:
+        return list(self._rows)
+
+    # --- Qt model API ----------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index) -> None:
+        if parent.isValid() or self._exhausted:
+            return
+        start = len(self._rows)
+        page = self._source.fetch(self._query, start, PAGE)
+        if page:
+            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+        self._exhausted = len(page) < PAGE
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.display(row, index.column())
+        if role == ROW_ROLE:
+            return row
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(row, index.column())
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self.decoration(row, index.column())
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if 0 <= section < len(self.COLUMNS):
+                return self.COLUMNS[section].title
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting is pushed into SQL: reload with the column's sort key."""
+        if not (0 <= column < len(self.COLUMNS)) or not self.COLUMNS[column].sort_key:
+            return
+        q = self._query
+        self.set_query(ListQuery(q.text, q.filters, self.COLUMNS[column].sort_key,
+                                 order == Qt.SortOrder.DescendingOrder))
