@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,11 +164,23 @@ def _check_folder(path: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the data folder {folder}: {exc.strerror}") from exc
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if not _folder_writable(folder) or (path.exists() and not os.access(path, os.W_OK)):
         raise StoreError(
             f"the data folder {folder} is read-only",
             hint="choose another folder with --data-dir or ask IT to grant write access",
         )
+
+
+def _folder_writable(folder: Path) -> bool:
+    """Probe with a real file: permission bits alone say nothing for an administrator account
+    or a read-only share."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-probe-")
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(probe)
+    return True
 
 
 def _read_revision(path: Path) -> str | None:
