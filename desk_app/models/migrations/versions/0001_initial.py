@@ -111,6 +111,30 @@ def upgrade() -> None:
         batch_op.create_index("ix_educator_username", ["username"], unique=False)
 
     op.create_table(
+        "intake_source_item",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("source_kind", sa.String(length=16), nullable=False),
+        sa.Column("source_key", sa.String(length=400), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("filename", sa.String(length=260), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("sender", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("received_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("stored_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("acknowledged", sa.Boolean(), nullable=False),
+        sa.Column("done_at", desk_app.models.base.UTCDateTime(), nullable=True),
+        sa.Column("submissions", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_source_item")),
+        sa.UniqueConstraint("source_kind", "source_key", name="uq_intake_source_item"),
+    )
+    with op.batch_alter_table("intake_source_item", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_intake_source_item_sha256"), ["sha256"], unique=False)
+        batch_op.create_index(batch_op.f("ix_intake_source_item_status"), ["status"], unique=False)
+
+    op.create_table(
         "person",
         sa.Column("first_name", sa.String(length=80), nullable=False),
         sa.Column("last_name", sa.String(length=80), nullable=False),
@@ -748,6 +772,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_person_last_first")
 
     op.drop_table("person")
+    with op.batch_alter_table("intake_source_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_intake_source_item_status"))
+        batch_op.drop_index(batch_op.f("ix_intake_source_item_sha256"))
+
+    op.drop_table("intake_source_item")
     with op.batch_alter_table("educator", schema=None) as batch_op:
         batch_op.drop_index("ix_educator_username")
         batch_op.drop_index("ix_educator_last_first")

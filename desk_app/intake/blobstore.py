@@ -1,0 +1,108 @@
+"""The content-addressed store of every original received: ``blobs/<sha[:2]>/<sha>``.
+
+A blob is written to a temporary file in the same folder, flushed and ``fsync``-ed, renamed into
+place, and the folder itself is ``fsync``-ed, so once :meth:`BlobStore.put` returns the bytes
+survive a power cut. Only then may the pipeline acknowledge the source (move the fax file, move or
+flag the mail). Writing the same bytes twice is a no-op, which is what makes re-runs after a crash
+safe: the name is the hash, so a second copy can never disagree with the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from desk_app.errors import KnownError
+
+_HEX = frozenset("0123456789abcdef")
+
+
+class BlobMissing(KnownError):
+    """A blob named by a record is not in the store (deleted or damaged by hand)."""
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of ``data`` as 64 lower-case hex digits."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _check_name(sha: str) -> str:
+    if len(sha) != 64 or not set(sha) <= _HEX:
+        raise ValueError(f"not a SHA-256 hex digest: {sha!r}")
+    return sha
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Windows cannot open a directory for fsync; NTFS journals the rename itself.
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    """Originals and derived files kept by content hash under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha: str) -> Path:
+        """Where the blob ``sha`` lives (whether or not it exists)."""
+        _check_name(sha)
+        return self.root / sha[:2] / sha
+
+    def exists(self, sha: str) -> bool:
+        return self.path(sha).is_file()
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` durably and return its SHA-256.
+
+        Returns only after the bytes and the folder entry are on disk.
+        """
+        sha = sha256_hex(data)
+        target = self.path(sha)
+        if target.is_file() and target.stat().st_size == len(data):
+            return sha
+        folder = target.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(folder)
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        """Return the bytes of ``sha``, checked against their hash.
+
+        Raises:
+            BlobMissing: the blob is absent or its bytes no longer match the name.
+        """
+        try:
+            data = self.path(sha).read_bytes()
+        except FileNotFoundError:
+            raise BlobMissing(f"stored document {sha[:12]}… is missing from {self.root}") from None
+        if sha256_hex(data) != sha:
+            raise BlobMissing(f"stored document {sha[:12]}… is damaged (hash mismatch)")
+        return data
+
+    def sweep_temporaries(self) -> int:
+        """Remove half-written temporaries left by a crash; returns how many were removed."""
+        removed = 0
+        if not self.root.exists():
+            return 0
+        for tmp in self.root.glob("*/.incoming-*"):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+        return removed
