@@ -587,6 +587,103 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "signature_attestation",
+        sa.Column("submission_id", sa.Uuid(), nullable=False),
+        sa.Column("field_name", sa.String(length=64), nullable=False),
+        sa.Column("person_id", sa.Uuid(), nullable=True),
+        sa.Column("stage", sa.String(length=8), nullable=False),
+        sa.Column("verdict", sa.String(length=12), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("reviewer", sa.String(length=64), nullable=False),
+        sa.Column("attested_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("specimen_ids", sa.Text(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("row_version", sa.Integer(), nullable=False),
+        sa.Column("created_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("workstation_id", sa.String(length=64), nullable=False),
+        sa.Column("deleted_at", desk_app.models.base.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_signature_attestation_person_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["form_submission.id"],
+            name=op.f("fk_signature_attestation_submission_id_form_submission"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signature_attestation")),
+    )
+    with op.batch_alter_table("signature_attestation", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_signature_attestation_submission_id"), ["submission_id"], unique=False
+        )
+
+    op.create_table(
+        "signature_specimen",
+        sa.Column("person_id", sa.Uuid(), nullable=False),
+        sa.Column("signed_on", sa.Date(), nullable=False),
+        sa.Column("image_png", sa.LargeBinary(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("source_submission_id", sa.Uuid(), nullable=True),
+        sa.Column("field_name", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("row_version", sa.Integer(), nullable=False),
+        sa.Column("created_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("workstation_id", sa.String(length=64), nullable=False),
+        sa.Column("deleted_at", desk_app.models.base.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_signature_specimen_person_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_submission_id"],
+            ["form_submission.id"],
+            name=op.f("fk_signature_specimen_source_submission_id_form_submission"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signature_specimen")),
+    )
+    with op.batch_alter_table("signature_specimen", schema=None) as batch_op:
+        batch_op.create_index("ix_specimen_person_signed", ["person_id", "signed_on"], unique=False)
+
+    op.create_table(
+        "signer_certificate",
+        sa.Column("person_id", sa.Uuid(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("subject", sa.String(length=400), nullable=False),
+        sa.Column("issuer", sa.String(length=400), nullable=False),
+        sa.Column("serial", sa.String(length=80), nullable=False),
+        sa.Column("not_before", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("not_after", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("certificate_der", sa.LargeBinary(), nullable=False),
+        sa.Column("source_submission_id", sa.Uuid(), nullable=True),
+        sa.Column("revoked_at", desk_app.models.base.UTCDateTime(), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("row_version", sa.Integer(), nullable=False),
+        sa.Column("created_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("workstation_id", sa.String(length=64), nullable=False),
+        sa.Column("deleted_at", desk_app.models.base.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["person.id"], name=op.f("fk_signer_certificate_person_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_submission_id"],
+            ["form_submission.id"],
+            name=op.f("fk_signer_certificate_source_submission_id_form_submission"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signer_certificate")),
+    )
+    with op.batch_alter_table("signer_certificate", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_signer_certificate_person_id"), ["person_id"], unique=False
+        )
+        batch_op.create_index("ix_signer_certificate_sha256", ["sha256"], unique=False)
+
+    op.create_table(
         "submission_document",
         sa.Column("submission_id", sa.Uuid(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
@@ -708,6 +805,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_submission_document_sha256"))
 
     op.drop_table("submission_document")
+    with op.batch_alter_table("signer_certificate", schema=None) as batch_op:
+        batch_op.drop_index("ix_signer_certificate_sha256")
+        batch_op.drop_index(batch_op.f("ix_signer_certificate_person_id"))
+
+    op.drop_table("signer_certificate")
+    with op.batch_alter_table("signature_specimen", schema=None) as batch_op:
+        batch_op.drop_index("ix_specimen_person_signed")
+
+    op.drop_table("signature_specimen")
+    with op.batch_alter_table("signature_attestation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_signature_attestation_submission_id"))
+
+    op.drop_table("signature_attestation")
     with op.batch_alter_table("role_grant", schema=None) as batch_op:
         batch_op.drop_index("ix_role_grant_user_role")
         batch_op.drop_index(batch_op.f("ix_role_grant_entity_id"))
