@@ -1,0 +1,105 @@
+"""Settings, secrets, log redaction, field encryption, permissions and operator identity."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from desk_app import log as app_log
+from desk_app.crypto import FieldCipher, mask_ssn, normalise_ssn
+from desk_app.errors import PermissionDenied
+from desk_app.rules.permissions import Perm, allowed
+from desk_app.secrets import FileSecrets, MemorySecrets, get_or_create_key
+from desk_app.services.staff import add_staff, identify_operator
+from desk_app.settings import SETTINGS, Settings
+
+
+def test_settings_defaults_roundtrip_and_bounds(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    s = Settings(path)
+    assert s["lock_after_minutes"] == 15
+    s["lock_after_minutes"] = 5
+    s["imap_host"] = "mail.example.org"
+    s.save()
+    again = Settings(path)
+    assert again["lock_after_minutes"] == 5 and again["imap_host"] == "mail.example.org"
+    with pytest.raises(ValueError, match="at most"):
+        again["lock_after_minutes"] = 10_000
+    assert all(setting.title for setting in SETTINGS.values())
+
+
+def test_bad_settings_file_falls_back_to_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{not json")
+    assert Settings(path)["sla_business_days"] == 2
+    path.write_text('{"sla_business_days": "many"}')
+    assert Settings(path)["sla_business_days"] == 2
+
+
+def test_file_secrets_are_private(tmp_path: Path) -> None:
+    store = FileSecrets(tmp_path / "secrets.json")
+    store.set("imap-password", "hunter2")
+    assert store.get("imap-password") == "hunter2"
+    assert stat.S_IMODE(os.stat(tmp_path / "secrets.json").st_mode) == 0o600
+    store.delete("imap-password")
+    assert store.get("imap-password") is None
+
+
+def test_keys_are_created_once() -> None:
+    store = MemorySecrets()
+    first = get_or_create_key(store, "data-key")
+    assert len(first) == 32 and get_or_create_key(store, "data-key") == first
+
+
+def test_field_cipher_roundtrip_and_lookup() -> None:
+    cipher = FieldCipher.from_secrets(MemorySecrets())
+    blob = cipher.encrypt("123-45-6789")
+    assert b"6789" not in blob and cipher.decrypt(blob) == "123-45-6789"
+    assert cipher.encrypt("123-45-6789") != blob  # fresh nonce every time
+    assert cipher.identity_hash("123456789", "1980-02-03") == cipher.identity_hash("123-45-6789", "1980-02-03")
+    other = FieldCipher.from_secrets(MemorySecrets())
+    assert other.identity_hash("123456789", "1980-02-03") != cipher.identity_hash("123456789", "1980-02-03")
+    with pytest.raises(Exception):
+        other.decrypt(blob)
+    assert mask_ssn("123-45-6789") == "***-**-6789"
+    with pytest.raises(ValueError):
+        normalise_ssn("666-12-3456")
+
+
+def test_log_redacts_closed_data(tmp_path: Path) -> None:
+    log_file = app_log.setup(tmp_path)
+    logger = logging.getLogger("desk_app.test")
+    logger.warning("ssn 123-45-6789 dob 1980-02-03 pin=493817 raw 123456789 password: hunter2")
+    try:
+        raise ValueError("bad ssn 987-65-4321")
+    except ValueError:
+        logger.exception("failed")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log_file.read_text()
+    for secret in ("123-45-6789", "1980-02-03", "493817", "123456789", "hunter2", "987-65-4321"):
+        assert secret not in text
+    assert "[ssn]" in text and "[pin]" in text
+
+
+def test_role_permissions() -> None:
+    assert allowed("security_admin", Perm.MANAGE_ACCESS)
+    assert not allowed("security_admin", Perm.VIEW_CLOSED_DATA)
+    assert allowed("certification_specialist", Perm.VIEW_CLOSED_DATA)
+    assert not allowed("auditor", Perm.MANAGE_ACCESS) and allowed("auditor", Perm.VIEW_AUDIT)
+    assert not allowed("nobody", Perm.VIEW_ENTITIES)
+
+
+def test_first_operator_becomes_security_admin_then_others_need_a_record(store, make_ctx) -> None:
+    first = identify_operator(store, "agency\\jdoe", "ws-1")
+    assert first.role == "security_admin" and first.role_title == "Security Administrator"
+    with pytest.raises(PermissionDenied, match="not a registered operator"):
+        identify_operator(store, "agency\\stranger", "ws-1")
+    add_staff(make_ctx(username="agency\\jdoe"), "agency\\mroe", "Mary Roe", "auditor")
+    assert identify_operator(store, "agency\\mroe", "ws-2").role == "auditor"
+    with pytest.raises(PermissionDenied):
+        add_staff(make_ctx(role="auditor"), "x", "X", "auditor")
