@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import JSON, Date, DateTime, Integer, MetaData, String, TypeDecorator, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -51,9 +51,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -66,7 +65,7 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON(),
         list[Any]: JSON(),
         str: String(),
-        date: __import__("sqlalchemy").Date(),
+        date: Date(),
     }
 
 
@@ -98,7 +97,7 @@ class SyncMixin:
 def synced_tables() -> list[str]:
     """Names of all tables whose class carries :class:`SyncMixin`, in dependency order."""
     names = {
-        mapper.local_table.name  # type: ignore[union-attr]
+        getattr(mapper.class_, "__tablename__", "")
         for mapper in Base.registry.mappers
         if getattr(mapper.class_, "__synced__", False)
     }
