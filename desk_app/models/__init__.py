@@ -9,9 +9,10 @@ from desk_app.models import (
     people,
     staff,
     submissions,
+    sync_state,
     verification,
 )
 from desk_app.models.base import Base, SyncMixin, synced_tables
 
 __all__ = ["Base", "SyncMixin", "synced_tables", "access", "audit", "educators", "entities",
-           "intake", "people", "staff", "submissions", "verification"]
+           "intake", "people", "staff", "submissions", "sync_state", "verification"]

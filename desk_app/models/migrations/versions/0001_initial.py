@@ -175,6 +175,75 @@ def upgrade() -> None:
         sa.UniqueConstraint("username", name=op.f("uq_staff_username")),
     )
     op.create_table(
+        "sync_anchor",
+        sa.Column("workstation_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("anchored_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("workstation_id", name=op.f("pk_sync_anchor")),
+    )
+    op.create_table(
+        "sync_checkpoint",
+        sa.Column("server", sa.String(length=200), nullable=False),
+        sa.Column("last_seq", sa.Integer(), nullable=False),
+        sa.Column("updated_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("server", name=op.f("pk_sync_checkpoint")),
+    )
+    op.create_table(
+        "sync_conflict",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.Column("row_id", sa.String(length=32), nullable=False),
+        sa.Column("base_version", sa.Integer(), nullable=False),
+        sa.Column("mine_version", sa.Integer(), nullable=False),
+        sa.Column("theirs_version", sa.Integer(), nullable=False),
+        sa.Column("mine_columns", sa.JSON(), nullable=False),
+        sa.Column("theirs_columns", sa.JSON(), nullable=False),
+        sa.Column("mine", sa.JSON(), nullable=False),
+        sa.Column("theirs", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("detected_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("resolved_at", desk_app.models.base.UTCDateTime(), nullable=True),
+        sa.Column("resolution", sa.String(length=16), nullable=False),
+        sa.Column("resolved_by", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_conflict")),
+    )
+    with op.batch_alter_table("sync_conflict", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_conflict_row", ["table_name", "row_id"], unique=False)
+
+    op.create_table(
+        "sync_outbox",
+        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("change_id", sa.String(length=36), nullable=False),
+        sa.Column("table_name", sa.String(length=64), nullable=False),
+        sa.Column("row_id", sa.String(length=32), nullable=False),
+        sa.Column("op", sa.String(length=8), nullable=False),
+        sa.Column("base_version", sa.Integer(), nullable=False),
+        sa.Column("new_version", sa.Integer(), nullable=False),
+        sa.Column("columns", sa.JSON(), nullable=False),
+        sa.Column("captured_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_sync_outbox")),
+        sa.UniqueConstraint("change_id", name=op.f("uq_sync_outbox_change_id")),
+    )
+    with op.batch_alter_table("sync_outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_outbox_row", ["table_name", "row_id"], unique=False)
+
+    op.create_table(
+        "sync_run",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("started_at", desk_app.models.base.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", desk_app.models.base.UTCDateTime(), nullable=True),
+        sa.Column("server", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("pushed", sa.Integer(), nullable=False),
+        sa.Column("pulled", sa.Integer(), nullable=False),
+        sa.Column("merged", sa.Integer(), nullable=False),
+        sa.Column("conflicts", sa.Integer(), nullable=False),
+        sa.Column("blobs_sent", sa.Integer(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_run")),
+    )
+    op.create_table(
         "web_application",
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -877,6 +946,17 @@ def downgrade() -> None:
 
     op.drop_table("application_role")
     op.drop_table("web_application")
+    op.drop_table("sync_run")
+    with op.batch_alter_table("sync_outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_outbox_row")
+
+    op.drop_table("sync_outbox")
+    with op.batch_alter_table("sync_conflict", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_conflict_row")
+
+    op.drop_table("sync_conflict")
+    op.drop_table("sync_checkpoint")
+    op.drop_table("sync_anchor")
     op.drop_table("staff")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index("ix_person_last_first")
