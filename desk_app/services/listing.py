@@ -7,6 +7,7 @@ pushed into SQL by the service that implements :class:`ListSource`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
@@ -36,7 +37,7 @@ class ListSource(Protocol[T_co]):
 
     def count(self, query: ListQuery) -> int: ...
 
-    def fetch(self, query: ListQuery, offset: int, limit: int) -> list[T_co]: ...
+    def fetch(self, query: ListQuery, offset: int, limit: int) -> Sequence[T_co]: ...
 
 
 @dataclass(frozen=True)

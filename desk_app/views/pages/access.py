@@ -1,0 +1,165 @@
+"""Users & access: search user accounts; see each account's grants and user-manager designations."""
+
+from __future__ import annotations
+
+from html import escape
+
+from desk_app.qt import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTextBrowser,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+from desk_app.services.access import AccessService, AccountDetail
+from desk_app.services.context import Changes
+from desk_app.services.listing import ListQuery
+from desk_app.views import ops
+from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.tablemodels.accounts import AccountTableModel
+from desk_app.views.tablemodels.lazy import ROW_ROLE
+
+
+class Page(BasePage):
+    key = "access"
+    title = "Users && access"
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.service = AccessService(context.services)
+        self.model = AccountTableModel(self.service, self)
+        self._loaded = False
+        self._build()
+
+    def _build(self) -> None:
+        self.search = QLineEdit(placeholderText="Search username, last name or exact email…")
+        self.search.setAccessibleName("Search user accounts")
+        self.search.setClearButtonEnabled(True)
+        self.application = QComboBox()
+        self.application.setAccessibleName("Filter by web application")
+        self.application.addItem("All applications", "")
+        self.status = QComboBox()
+        self.status.setAccessibleName("Filter by account status")
+        for title, value in (("Any status", ""), ("Active", "active"), ("Disabled", "disabled"),
+                             ("Must re-register", "needs_registration")):
+            self.status.addItem(title, value)
+        self.managers_only = QCheckBox("&User managers only")
+        self.count_label = QLabel("")
+        self.count_label.setAccessibleName("Number of matching accounts")
+        bar = QHBoxLayout()
+        for w in (self.search, self.application, self.status, self.managers_only):
+            bar.addWidget(w)
+        bar.addWidget(self.count_label)
+        bar.setStretch(0, 3)
+
+        self.table = QTableView()
+        self.table.setAccessibleName("User accounts")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for i, col in enumerate(self.model.COLUMNS):
+            self.table.setColumnWidth(i, col.width)
+        self.detail = QTextBrowser()
+        self.detail.setAccessibleName("Account grants and designations")
+        self.detail.setOpenExternalLinks(False)
+        self.detail.setHtml("<p>Select an account to see its access.</p>")
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(split)
+
+        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce.timeout.connect(self.on_query_changed)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.application.currentIndexChanged.connect(lambda _i: self.on_query_changed())
+        self.status.currentIndexChanged.connect(lambda _i: self.on_query_changed())
+        self.managers_only.toggled.connect(lambda _b: self.on_query_changed())
+        self.model.count_changed.connect(self.on_count_changed)
+        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.on_row_selected(cur))
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def on_activated(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            ops.op(self.service.applications).success(self.on_applications).run("instant")
+            self.on_query_changed()
+
+    def on_applications(self, apps: list) -> None:
+        for app in apps:
+            self.application.addItem(app.name, app.code)
+
+    def on_query_changed(self) -> None:
+        query = ListQuery(self.search.text())
+        query = query.with_filter("application", self.application.currentData() or "")
+        query = query.with_filter("status", self.status.currentData() or "")
+        query = query.with_filter("user_managers", "1" if self.managers_only.isChecked() else "")
+        self.count_label.setText("…")
+        self.model.set_query(query)
+
+    def on_count_changed(self, total: int) -> None:
+        self.count_label.setText(f"{total:,} account{'s' if total != 1 else ''}")
+
+    def on_row_selected(self, index) -> None:
+        if not index.isValid():
+            return
+        row = index.data(ROW_ROLE)
+        ops.op(self.service.detail, row.id).success(self.on_detail).run("instant", initiator=self)
+
+    def on_detail(self, detail: AccountDetail) -> None:
+        self.detail.setHtml(account_html(detail))
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        if self._loaded and changes.touches("access", "accounts", "grants", "designations"):
+            self.model.reload()
+
+
+def account_html(d: AccountDetail) -> str:
+    """The detail pane's text: grants (active first), designations, and one-username warnings."""
+    r = d.row
+    parts = [f"<h3>{escape(r.name)} <small>({escape(r.username)})</small></h3>",
+             f"<p>{escape(r.email)}<br>{escape(r.entity_code)} {escape(r.entity_name)}</p>"]
+    if d.other_usernames_same_email:
+        names = ", ".join(escape(n) for n in d.other_usernames_same_email)
+        parts.append(f"<p><b>Warning:</b> same email also used by {names}. One person, one username.</p>")
+    parts.append("<h4>Role grants</h4>")
+    if not d.grants:
+        parts.append("<p>No grants.</p>")
+    else:
+        parts.append("<table cellpadding='3'><tr><th align='left'>Application</th><th align='left'>Role</th>"
+                     "<th>Level</th><th align='left'>Scope</th><th align='left'>Since</th></tr>")
+        for g in d.grants:
+            scope = f"{g.entity_code}" + (f" / building {g.building_code} {g.building_name}" if g.building_code else "")
+            state = "" if g.revoked_at is None else f" (revoked {g.revoked_at:%Y-%m-%d})"
+            parts.append(f"<tr><td>{escape(g.application_name)}</td><td>{escape(g.role_name)}{state}</td>"
+                         f"<td align='center'>{g.level}</td><td>{escape(scope)}</td>"
+                         f"<td>{g.granted_at:%Y-%m-%d}</td></tr>")
+        parts.append("</table>")
+    parts.append("<h4>User-manager designations</h4>")
+    if not d.designations:
+        parts.append("<p>None.</p>")
+    for des in d.designations:
+        until = "current" if des.end_at is None else f"until {des.end_at:%Y-%m-%d}"
+        parts.append(f"<p>{escape(des.entity_code)} {escape(des.entity_name)}: since "
+                     f"{des.start_at:%Y-%m-%d}, {until}</p>")
+    return "".join(parts)

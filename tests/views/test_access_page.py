@@ -1,0 +1,42 @@
+"""The Users & access page: loads lazily, searches as you type, shows an account's access."""
+
+from __future__ import annotations
+
+from desk_app.services.staff import OperatorDTO
+from desk_app.settings import Settings
+from desk_app.views import ops
+from desk_app.views.pages.access import Page
+from desk_app.views.pages.base import PageContext
+from tests.services.test_access import access_data  # noqa: F401  (fixture)
+
+
+def _page(ctx, qtbot) -> Page:
+    operator = OperatorDTO(ctx.actor.username, "Alice", ctx.actor.role, "Security Administrator", "ws-test")
+    page = Page(PageContext(ctx, operator, Settings(None)))
+    qtbot.addWidget(page)
+    page.resize(1100, 600)
+    page.show()
+    return page
+
+
+def test_page_loads_searches_and_shows_detail(qtbot, ctx, access_data) -> None:  # noqa: F811
+    page = _page(ctx, qtbot)
+    page.on_activated()
+    qtbot.waitUntil(lambda: page.count_label.text() == "3 accounts")
+    qtbot.waitUntil(lambda: page.application.count() == 3)
+    qtbot.keyClicks(page.search, "brown")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=3000)
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Educator Certification System" in page.detail.toPlainText())
+    assert "Bob Brown" in page.detail.toPlainText()
+    ops.wait_for_all()
+
+
+def test_duplicate_usernames_are_flagged(qtbot, ctx, access_data) -> None:  # noqa: F811
+    page = _page(ctx, qtbot)
+    page.on_activated()
+    qtbot.keyClicks(page.search, "jsmith")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=3000)
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: "One person, one username" in page.detail.toPlainText())
+    ops.wait_for_all()
