@@ -36,10 +36,14 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
 
     Signals:
         count_changed(int): the total number of matching rows (computed off the GUI thread).
+        loaded(): a first page fetched by :meth:`load_async` is now shown.
+        load_failed(str): :meth:`load_async` failed with a known error (the message).
     """
 
     COLUMNS: Sequence[Column] = ()
     count_changed = Signal(int)
+    loaded = Signal()
+    load_failed = Signal(str)
 
     def __init__(self, source: ListSource[T], parent: Any = None) -> None:
         super().__init__(parent)
@@ -78,6 +82,34 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         self._load_page()
         self.endResetModel()
         self._count_in_background()
+
+    def load_async(self, query: ListQuery, pool_name: str = "instant") -> None:
+        """Fetch the first page of ``query`` off the GUI thread, then show it.
+
+        Used for search as you type: a newer call supersedes a pending one, so a slow answer to an
+        old query never replaces the rows of a newer one.
+        """
+        self._generation += 1
+        generation = self._generation
+        ops.op(self._source.fetch, query, 0, PAGE).success(
+            lambda rows: self._show_first_page(query, rows, generation)).failure(
+            lambda exc: self._on_load_failed(exc, generation)).run(pool_name)
+
+    def _show_first_page(self, query: ListQuery, rows: list[T], generation: int) -> None:
+        if generation != self._generation:
+            return
+        self.beginResetModel()
+        self._query = query
+        self._rows = list(rows)
+        self._exhausted = len(rows) < PAGE
+        self.total = None
+        self.endResetModel()
+        self.loaded.emit()
+        self._count_in_background()
+
+    def _on_load_failed(self, exc: BaseException, generation: int) -> None:
+        if generation == self._generation:
+            self.load_failed.emit(str(exc))
 
     def _load_page(self) -> None:
         page = self._source.fetch(self._query, len(self._rows), PAGE)

@@ -1,0 +1,132 @@
+"""The settings dialog, built from the declared settings (one tab per section, one editor per type).
+
+No setting has a hand-written form: declaring a :class:`~desk_app.settings.Setting` is enough to
+see it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from desk_app.qt import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from desk_app.settings import SETTINGS, Setting, Settings
+
+
+def with_mnemonic(text: str, taken: set[str]) -> str:
+    """Put ``&`` before the first letter of ``text`` not yet used as a mnemonic in ``taken``."""
+    for i, char in enumerate(text):
+        if char.isalpha() and char.lower() not in taken:
+            taken.add(char.lower())
+            return f"{text[:i]}&{text[i:]}"
+    return text
+
+
+def make_editor(setting: Setting, value: Any, parent: QWidget) -> tuple[QWidget, Callable[[], Any]]:
+    """An editor for ``setting`` showing ``value``, and a function that reads it back."""
+    if setting.type is bool:
+        box = QCheckBox(parent)
+        box.setChecked(bool(value))
+        return box, box.isChecked
+    if setting.type is int:
+        spin = QSpinBox(parent)
+        spin.setRange(int(setting.minimum if setting.minimum is not None else -1_000_000_000),
+                      int(setting.maximum if setting.maximum is not None else 1_000_000_000))
+        spin.setValue(int(value))
+        return spin, spin.value
+    if setting.type is float:
+        dspin = QDoubleSpinBox(parent)
+        dspin.setDecimals(2)
+        dspin.setSingleStep(0.05)
+        dspin.setRange(setting.minimum if setting.minimum is not None else -1e9,
+                       setting.maximum if setting.maximum is not None else 1e9)
+        dspin.setValue(float(value))
+        return dspin, dspin.value
+    line = QLineEdit(str(value), parent)
+    line.setMinimumWidth(260)
+    return line, lambda: line.text().strip()
+
+
+class SettingsDialog(QDialog):
+    """Edit the operator's settings; OK validates every value, then saves the file atomically.
+
+    Signals:
+        settings_saved(list): names of the settings whose value changed.
+    """
+
+    settings_saved = Signal(list)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.settings = settings
+        self.editors: dict[str, QWidget] = {}
+        self._readers: dict[str, Callable[[], Any]] = {}
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Settings sections")
+        self._build_tabs()
+        self.error = QLabel("", self)
+        self.error.setStyleSheet("color: #b00020")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Settings error")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.on_ok)
+        buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():
+            button.setAccessibleName(button.text().replace("&", ""))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _build_tabs(self) -> None:
+        sections: dict[str, list[Setting]] = {}
+        for setting in SETTINGS.values():
+            sections.setdefault(setting.section, []).append(setting)
+        taken_tabs: set[str] = set()
+        for section, members in sections.items():
+            page = QWidget(self.tabs)
+            form = QFormLayout(page)
+            taken: set[str] = set("oc")  # &OK and &Cancel own these
+            for setting in members:
+                editor, reader = make_editor(setting, self.settings[setting.name], page)
+                editor.setObjectName(f"setting-{setting.name}")
+                editor.setAccessibleName(setting.title)
+                form.addRow(with_mnemonic(setting.title, taken), editor)
+                self.editors[setting.name] = editor
+                self._readers[setting.name] = reader
+            self.tabs.addTab(page, with_mnemonic(section, taken_tabs))
+
+    def values(self) -> dict[str, Any]:
+        return {name: read() for name, read in self._readers.items()}
+
+    def on_ok(self) -> None:
+        changed = []
+        try:
+            for name, value in self.values().items():
+                if self.settings[name] != value:
+                    self.settings[name] = value
+                    changed.append(name)
+            self.settings.save()
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        except OSError as exc:
+            self.error.setText(f"The settings file could not be written: {exc.strerror}")
+            return
+        self.settings_saved.emit(changed)
+        self.accept()

@@ -1,0 +1,122 @@
+"""The GUI entry point: ``desk-app`` with no subcommand ends up in :func:`run_gui`.
+
+Start-up order: Qt application (high-DPI pass-through scaling) -> open the installation (a store
+problem is explained and the process exits without touching the file) -> crash handling ->
+first-start demo data -> main window. Nothing here scans a table on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from desk_app import APP_NAME, APP_TITLE, ORG_NAME
+from desk_app.app import AppContext, open_app
+from desk_app.errors import KnownError
+from desk_app.qt import QApplication, QGuiApplication, QMessageBox, Qt
+from desk_app.views import ops
+from desk_app.views.dialogs.crash import CrashHandler
+from desk_app.views.main_window import MainWindow
+from desk_app.views.pages.base import PageContext
+from desk_app.views.widgets.icons import app_icon
+
+log = logging.getLogger(__name__)
+
+
+def make_qapp() -> QApplication:
+    """The QApplication (created once), with fractional high-DPI scaling passed through unrounded."""
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("Desk App")
+    app.setOrganizationName(ORG_NAME)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def headless() -> bool:
+    return QGuiApplication.platformName() in {"offscreen", "minimal"}
+
+
+def explain_refusal(exc: KnownError) -> int:
+    """Tell the operator why the app cannot start (message box, and always stderr); the exit code."""
+    print(f"desk-app: {exc}", file=sys.stderr)
+    if not headless():
+        box = QMessageBox(QMessageBox.Icon.Critical, APP_TITLE, f"Desk App cannot start: {exc.message}",
+                          QMessageBox.StandardButton.Close)
+        if exc.hint:
+            box.setInformativeText(exc.hint[0].upper() + exc.hint[1:] + ".")
+        box.exec()
+    return exc.exit_code
+
+
+def apply_font_scale(app: QApplication, scale: float) -> None:
+    if abs(scale - 1.0) > 0.01:
+        font = app.font()
+        font.setPointSizeF(font.pointSizeF() * scale)
+        app.setFont(font)
+
+
+def seed_if_new(ctx: AppContext) -> None:
+    """On a brand-new database, fill it with scale-1 demo data behind a progress dialog."""
+    if not ctx.created:
+        return
+    try:
+        from desk_app.seed import seed_database
+    except ImportError:
+        log.warning("this build has no demo-data seeder; starting with an empty database")
+        return
+    from desk_app.views.dialogs.seeding import SeedingDialog
+
+    dialog = SeedingDialog()
+    dialog.start(ctx.services, seed_database, scale=1.0)
+    dialog.exec()
+    if dialog.error is not None:
+        # a failed seed is a bug in the seeder, not a reason to refuse the (valid) empty database
+        CrashHandler(ctx.paths.log_file).report(dialog.error, repr(dialog.error))
+
+
+def build_window(ctx: AppContext) -> MainWindow:
+    page_context = PageContext(services=ctx.services, operator=ctx.operator, settings=ctx.settings)
+    return MainWindow(page_context, database=ctx.paths.database, config_dir=ctx.paths.config_dir)
+
+
+def start_watchdog_if_asked():
+    """``DESK_APP_WATCHDOG=1`` logs every GUI-thread stall over 100 ms (tests, benchmarks)."""
+    if os.environ.get("DESK_APP_WATCHDOG") != "1":
+        return None
+    from desk_app.views.watchdog import Watchdog
+
+    watchdog = Watchdog()
+    watchdog.start()
+    return watchdog
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Start the GUI for ``args.data_dir``; returns the process exit code."""
+    app = make_qapp()
+    try:
+        ctx = open_app(getattr(args, "data_dir", None), console_log=getattr(args, "verbose", False))
+    except KnownError as exc:
+        return explain_refusal(exc)
+    crash = CrashHandler(ctx.paths.log_file)
+    crash.install()
+    watchdog = start_watchdog_if_asked()
+    apply_font_scale(app, ctx.settings["ui_font_scale"])
+    try:
+        seed_if_new(ctx)
+        window = build_window(ctx)
+        crash.parent = window
+        window.show()
+        code = app.exec()
+    finally:
+        if watchdog is not None:
+            watchdog.stop()
+        ops.wait_for_all(10_000)
+        ctx.close()
+    return int(code)

@@ -1,0 +1,274 @@
+"""The main window: navigation among the areas, menus and shortcuts, status bar, idle lock."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from pathlib import Path
+
+from desk_app import APP_TITLE
+from desk_app.qt import (
+    QAction,
+    QApplication,
+    QDialog,
+    QKeySequence,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSettings,
+    QSize,
+    QSplitter,
+    QStackedWidget,
+    Qt,
+    QWidget,
+    Signal,
+)
+from desk_app.services import session
+from desk_app.services.context import Changes
+from desk_app.views import ops
+from desk_app.views.dialogs.lock import LockScreen
+from desk_app.views.pages import PAGE_ORDER, PAGE_TITLES
+from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.placeholder import PlaceholderPage
+from desk_app.views.status import StatusBar
+from desk_app.views.widgets.icons import app_icon, icon
+from desk_app.views.widgets.idle import IdleMonitor
+
+log = logging.getLogger(__name__)
+
+
+def page_class(key: str) -> type[BasePage] | None:
+    """The ``Page`` class of ``desk_app/views/pages/<key>.py``, or None when that module does not exist."""
+    name = f"desk_app.views.pages.{key}"
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name).Page  # type: ignore[no-any-return]
+
+
+class MainWindow(QMainWindow):
+    """Pages are created on their first visit, so start-up builds only the page it shows.
+
+    Signals:
+        first_painted(): the window painted for the first time (start-up benchmark).
+        locked_changed(bool): the session locked (True) or unlocked (False).
+    """
+
+    first_painted = Signal()
+    locked_changed = Signal(bool)
+
+    def __init__(self, context: PageContext, database: Path | None = None,
+                 config_dir: Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.pages: dict[str, BasePage] = {}
+        self.locked = False
+        self._painted = False
+        self._state = QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat) if config_dir else None
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(app_icon())
+        self.setObjectName("main-window")
+        self.nav = QListWidget(self)
+        self.nav.setAccessibleName("Areas")
+        self.nav.setIconSize(QSize(22, 22))
+        self.stack = QStackedWidget(self)
+        self.stack.setAccessibleName("Current area")
+        for key in PAGE_ORDER:
+            item = QListWidgetItem(icon(f"nav-{key}"), PAGE_TITLES[key].replace("&&", "&"))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+        self.nav.setFixedWidth(self.nav.sizeHintForColumn(0) + 36)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.lock_screen = LockScreen(context.operator, self)
+        self.central = QStackedWidget(self)
+        self.central.addWidget(self.splitter)
+        self.central.addWidget(self.lock_screen)
+        self.setCentralWidget(self.central)
+        self.status = StatusBar(context.operator, database, bool(context.settings["sync_url"]), self)
+        self.setStatusBar(self.status)
+        self._build_actions()
+        self.idle = IdleMonitor(self._lock_ms(), self)
+        QApplication.instance().installEventFilter(self.idle)
+        self.idle.idle.connect(lambda: self.lock("idle"))
+        self.lock_screen.unlock_requested.connect(self.on_unlock_requested)
+        self.lock_screen.quit_requested.connect(self.close)
+        self.nav.currentRowChanged.connect(self.on_nav_row_changed)
+        ops.bus.changed.connect(self.on_changes)
+        self.resize(1200, 760)
+        self._restore_state()
+
+    # --- building ---------------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        menu_file = self.menuBar().addMenu("&File")
+        self.settings_action = self._action(menu_file, "&Settings…", "Ctrl+,", self.on_settings)
+        self.lock_action = self._action(menu_file, "&Lock", "Ctrl+L", lambda: self.lock("operator"))
+        menu_file.addSeparator()
+        self.quit_action = self._action(menu_file, "&Quit", "Ctrl+Q", self.close)
+        menu_view = self.menuBar().addMenu("&View")
+        self.page_actions = []
+        for number, key in enumerate(PAGE_ORDER, start=1):
+            action = self._action(menu_view, PAGE_TITLES[key], f"Ctrl+{number}",
+                                  lambda _c=False, k=key: self.show_page(k))
+            self.page_actions.append(action)
+        menu_view.addSeparator()
+        self.find_action = self._action(menu_view, "&Find", QKeySequence.StandardKey.Find, self.on_find)
+        self.refresh_action = self._action(menu_view, "&Refresh", QKeySequence.StandardKey.Refresh, self.on_refresh)
+        menu_help = self.menuBar().addMenu("&Help")
+        self.about_action = self._action(menu_help, "&About Desk App", "", self.on_about)
+
+    def _action(self, menu, text, shortcut, slot) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        return action
+
+    def _lock_ms(self) -> int:
+        return int(self.context.settings["lock_after_minutes"]) * 60_000
+
+    # --- pages ------------------------------------------------------------------------------
+    def page(self, key: str) -> BasePage:
+        """The page for ``key``, created on first use (a placeholder if its module is missing)."""
+        if key not in self.pages:
+            try:
+                cls = page_class(key)
+                page = cls(self.context, self.stack) if cls else PlaceholderPage(key, self.context, self.stack)
+            except Exception:
+                # a broken page must not take the whole window down; the log names the defect
+                log.exception("page %s failed to load", key)
+                page = PlaceholderPage(key, self.context, self.stack)
+            self.pages[key] = page
+            self.stack.addWidget(page)
+        return self.pages[key]
+
+    def current_key(self) -> str:
+        item = self.nav.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else ""
+
+    def current_page(self) -> BasePage | None:
+        return self.pages.get(self.current_key())
+
+    def show_page(self, key: str) -> None:
+        if key in PAGE_ORDER and not self.locked:
+            self.nav.setCurrentRow(PAGE_ORDER.index(key))
+
+    def on_nav_row_changed(self, row: int) -> None:
+        if not (0 <= row < len(PAGE_ORDER)):
+            return
+        page = self.page(PAGE_ORDER[row])
+        self.stack.setCurrentWidget(page)
+        page.on_activated()
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        for page in self.pages.values():
+            page.on_changes(changes, initiator)
+
+    def on_find(self) -> None:
+        focus = getattr(self.current_page(), "focus_search", None)
+        if callable(focus):
+            focus()
+
+    def on_refresh(self) -> None:
+        page = self.current_page()
+        if page is not None:
+            refresh = getattr(page, "refresh", page.on_activated)
+            refresh()
+
+    # --- dialogs ----------------------------------------------------------------------------
+    def on_settings(self) -> None:
+        from desk_app.views.dialogs.settings import SettingsDialog
+
+        dialog = SettingsDialog(self.context.settings, self)
+        dialog.settings_saved.connect(self.on_settings_saved)
+        dialog.open()
+
+    def on_settings_saved(self, changed: list[str]) -> None:
+        if "lock_after_minutes" in changed:
+            self.idle.set_timeout_ms(self._lock_ms())
+        if "sync_url" in changed:
+            self.status.set_sync("not configured" if not self.context.settings["sync_url"] else "not yet run")
+        self.status.showMessage("Settings saved" + (" (the workstation name applies at the next start)"
+                                                    if "workstation_name" in changed else ""), 5000)
+
+    def on_about(self) -> None:
+        from desk_app.views.dialogs.about import AboutDialog
+
+        paths = self.context.services.paths
+        AboutDialog(str(paths.database) if paths else "", str(paths.log_dir) if paths else "", self).open()
+
+    # --- lock -------------------------------------------------------------------------------
+    def lock(self, reason: str) -> None:
+        """Hide the workspace behind the lock screen and audit ``session.lock``."""
+        if self.locked:
+            return
+        self.locked = True
+        self.idle.pause()
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()  # nothing half-edited stays on screen while locked
+        self._set_actions_enabled(False)
+        minutes = self.context.settings["lock_after_minutes"]
+        self.lock_screen.reset(f"Locked after {minutes} idle minutes." if reason == "idle" else "Locked by the operator.")
+        self.central.setCurrentWidget(self.lock_screen)
+        ops.op(session.record_lock, self.context.services, reason).run("writer", initiator=self)
+        self.locked_changed.emit(True)
+
+    def on_unlock_requested(self, username: str) -> None:
+        ops.op(session.confirm_and_unlock, self.context.services, username).success(
+            self.on_unlock_checked).failure(lambda _exc: self.lock_screen.refuse()).run("writer", initiator=self)
+
+    def on_unlock_checked(self, ok: bool) -> None:
+        if not ok:
+            self.lock_screen.refuse()
+            return
+        self.locked = False
+        self._set_actions_enabled(True)
+        self.central.setCurrentWidget(self.splitter)
+        self.idle.resume()
+        self.locked_changed.emit(False)
+        ops.bus.changed.emit(Changes.of("audit"), self)  # the lock and unlock events are new audit rows
+
+    def _set_actions_enabled(self, enabled: bool) -> None:
+        for action in self.actions():
+            if action is not self.quit_action:
+                action.setEnabled(enabled)
+
+    # --- window state -----------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        key = PAGE_ORDER[0]
+        if self._state is not None:
+            geometry = self._state.value("geometry")
+            if geometry is not None:
+                self.restoreGeometry(geometry)
+            state = self._state.value("state")
+            if state is not None:
+                self.restoreState(state)
+            remembered = str(self._state.value("page", key))
+            key = remembered if remembered in PAGE_ORDER else key
+        self.nav.setCurrentRow(PAGE_ORDER.index(key))
+
+    def save_state(self) -> None:
+        if self._state is None:
+            return
+        self._state.setValue("geometry", self.saveGeometry())
+        self._state.setValue("state", self.saveState())
+        self._state.setValue("page", self.current_key() or PAGE_ORDER[0])
+        self._state.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        QApplication.instance().removeEventFilter(self.idle)
+        super().closeEvent(event)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()

@@ -1,0 +1,59 @@
+"""The Entities page's table: one row per educational entity, sorted and filtered in SQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk_app.services.dto import EntityRow
+from desk_app.views.tablemodels.lazy import Column, LazyTableModel
+
+COL_CODE = 0
+COL_NAME = 1
+COL_KIND = 2
+COL_COUNTY = 3
+COL_CITY = 4
+COL_USER_MANAGERS = 5
+COL_PIN = 6
+
+
+def pin_status(row: EntityRow) -> str:
+    """The PIN column in the agency's words (never the PIN itself)."""
+    if not row.has_pin:
+        return "not issued"
+    return "locked" if row.pin_locked else "issued"
+
+
+class EntityTableModel(LazyTableModel[EntityRow]):
+    """Rows are :class:`EntityRow` DTOs (also returned under ``ROW_ROLE``)."""
+
+    COLUMNS = (
+        Column("Code", "code", 80),
+        Column("Name", "name", 300),
+        Column("Kind", "kind", 190),
+        Column("County", "county", 120),
+        Column("City", "city", 120),
+        Column("User managers", "", 100),
+        Column("PIN", "", 80),
+    )
+
+    def display(self, row: EntityRow, column: int) -> Any:
+        if column == COL_CODE:
+            return row.code
+        if column == COL_NAME:
+            return row.name if row.active else f"{row.name} (inactive)"
+        if column == COL_KIND:
+            return row.kind_title
+        if column == COL_COUNTY:
+            return row.county
+        if column == COL_CITY:
+            return row.city
+        if column == COL_USER_MANAGERS:
+            return str(row.user_managers)
+        if column == COL_PIN:
+            return pin_status(row)
+        return None
+
+    def tooltip(self, row: EntityRow, column: int) -> Any:
+        if column == COL_USER_MANAGERS and row.user_managers == 0:
+            return "No current user manager"
+        return None

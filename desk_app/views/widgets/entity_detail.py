@@ -1,0 +1,80 @@
+"""The detail pane of the Entities page: contact, PIN status, officers with history, buildings,
+user managers. It renders an :class:`EntityDetail` DTO; loading happens elsewhere, off the GUI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from html import escape
+
+from desk_app.qt import QTextBrowser, QWidget
+from desk_app.services.dto import EntityDetail
+
+OFFICER_ROLES = {"superintendent": "Superintendent", "authorized_representative": "Authorized representative"}
+
+
+def _when(value: date | datetime | None, empty: str = "") -> str:
+    if value is None:
+        return empty
+    return f"{value:%Y-%m-%d}"
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> str:
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    if not body:
+        return f"<p><i>{escape(empty)}</i></p>"
+    head = "".join(f"<th align='left'>{escape(h)}</th>" for h in headers)
+    return f"<table cellspacing='0' cellpadding='3' width='100%'><tr>{head}</tr>{body}</table>"
+
+
+def _pin_text(detail: EntityDetail) -> str:
+    if not detail.row.has_pin:
+        return "not issued"
+    issued = _when(detail.pin_issued_at)
+    state = "locked after failed attempts" if detail.row.pin_locked else "issued"
+    return f"{state} (letter of {issued})" if issued else state
+
+
+def detail_html(detail: EntityDetail) -> str:
+    """The pane's HTML; every value is escaped."""
+    r = detail.row
+    contact = [("County", r.county), ("City", r.city), ("Address", detail.address), ("Phone", detail.phone),
+               ("Fax", detail.fax), ("Email", detail.email), ("Agency contact", detail.agency_contact),
+               ("Security PIN", _pin_text(detail))]
+    facts = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in contact if v)
+    officers = _table(("Name", "Role", "From", "To"), (
+        (o.name, OFFICER_ROLES.get(o.role, o.role), _when(o.start_date), _when(o.end_date, "in office"))
+        for o in detail.officers), "No superintendent or authorized representative on file.")
+    managers = _table(("Name", "Username", "Since"), (
+        (m.name, m.username, _when(m.since)) for m in detail.user_managers), "No current user manager.")
+    buildings = _table(("Code", "Building", "Grades"), (
+        (b.code, b.name, b.grades) for b in detail.buildings), "No buildings.")
+    return (
+        f"<h2>{escape(r.name)}</h2><p>{escape(r.kind_title)} · <b>{escape(r.code)}</b>"
+        f"{'' if r.active else ' · inactive'}</p>"
+        f"<table cellpadding='2'>{facts}</table>"
+        f"<h3>Officers</h3>{officers}"
+        f"<h3>User managers ({len(detail.user_managers)})</h3>{managers}"
+        f"<h3>Buildings ({len(detail.buildings)})</h3>{buildings}"
+        f"<p><small>Last changed {_when(detail.updated_at)} by {escape(detail.updated_by or 'unknown')}"
+        f" · version {detail.row_version}</small></p>"
+    )
+
+
+class EntityDetailPane(QTextBrowser):
+    """Read-only, selectable, keyboard-scrollable detail of one entity."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Entity detail")
+        self.setOpenLinks(False)
+        self.detail: EntityDetail | None = None
+        self.show_message("Select an entity to see its officers, buildings and user managers.")
+
+    def show_message(self, text: str) -> None:
+        self.detail = None
+        self.setHtml(f"<p style='color:gray'>{escape(text)}</p>")
+
+    def show_detail(self, detail: EntityDetail) -> None:
+        self.detail = detail
+        self.setHtml(detail_html(detail))

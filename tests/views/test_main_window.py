@@ -1,0 +1,109 @@
+"""The main window: pages, shortcuts, status bar, settings, idle lock."""
+
+from __future__ import annotations
+
+from desk_app.qt import QLineEdit, Qt
+from desk_app.services.audit_log import AuditLogService
+from desk_app.services.listing import ListQuery
+from desk_app.views.pages import PAGE_ORDER
+from desk_app.views.pages.placeholder import PlaceholderPage
+
+
+def test_opens_with_every_page(main_window, qtbot) -> None:
+    for key in PAGE_ORDER:
+        main_window.show_page(key)
+        page = main_window.current_page()
+        assert page is not None and page.key == key
+        assert main_window.stack.currentWidget() is page
+    assert isinstance(main_window.pages["entities"], PlaceholderPage) is False
+    assert isinstance(main_window.pages["audit"], PlaceholderPage) is False
+
+
+def test_placeholder_names_the_later_capability(main_window) -> None:
+    from desk_app.views.main_window import page_class
+
+    missing = [k for k in PAGE_ORDER if page_class(k) is None]
+    for key in missing:
+        main_window.show_page(key)
+        assert isinstance(main_window.current_page(), PlaceholderPage)
+    if "educators" in missing:
+        texts = " ".join(w.text() for w in main_window.pages["educators"].findChildren(type(main_window.status.sync)))
+        assert "certificates" in texts
+
+
+def test_ctrl_number_navigates(main_window, qtbot) -> None:
+    for number, key in enumerate(PAGE_ORDER, start=1):
+        qtbot.keyClick(main_window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        assert main_window.current_key() == key
+
+
+def test_ctrl_f_focuses_the_search_box(main_window, qtbot) -> None:
+    main_window.show_page("entities")
+    qtbot.keyClick(main_window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: main_window.pages["entities"].search.hasFocus())
+
+
+def test_status_bar_names_database_operator_workstation_sync(main_window, app_paths) -> None:
+    status = main_window.status
+    assert status.database.text() == f"Database: {app_paths.database.name}"
+    assert status.operator.text() == "Alice (Security Administrator)"
+    assert status.workstation.text() == "Workstation: ws-test"
+    assert status.sync.text() == "Sync: not configured"
+
+
+def test_idle_lock_and_unlock_are_audited(main_window, qtbot, ctx, drain) -> None:
+    main_window.idle.set_timeout_ms(80)
+    with qtbot.waitSignal(main_window.locked_changed, timeout=3000) as locked:
+        pass
+    assert locked.args == [True]
+    assert main_window.central.currentWidget() is main_window.lock_screen
+    assert not main_window.find_action.isEnabled()
+    screen = main_window.lock_screen
+    screen.username.setText("mallory")
+    screen.unlock_button.click()
+    qtbot.waitUntil(lambda: screen.error.text() != "")
+    assert main_window.locked
+    screen.username.setText("ALICE")
+    with qtbot.waitSignal(main_window.locked_changed, timeout=3000) as unlocked:
+        screen.unlock_button.click()
+    assert unlocked.args == [False]
+    assert main_window.central.currentWidget() is main_window.splitter
+    drain()
+    actions = [r.action for r in AuditLogService(ctx).fetch(ListQuery(), 0, 20)]
+    assert {"session.lock", "session.unlock", "session.unlock_refused"} <= set(actions)
+
+
+def test_ctrl_l_locks_at_once(main_window, qtbot) -> None:
+    qtbot.keyClick(main_window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert main_window.locked
+    assert main_window.lock_screen.reason.text() == "Locked by the operator."
+
+
+def test_geometry_and_page_are_remembered(qtbot, page_context, app_paths, drain) -> None:
+    from desk_app.views.main_window import MainWindow
+
+    first = MainWindow(page_context, config_dir=app_paths.config_dir)
+    qtbot.addWidget(first)
+    first.resize(700, 500)  # inside the 800x600 offscreen screen
+    first.show_page("audit")
+    first.close()
+    second = MainWindow(page_context, config_dir=app_paths.config_dir)
+    qtbot.addWidget(second)
+    assert second.current_key() == "audit"
+    assert (second.width(), second.height()) == (700, 500)
+    second.close()
+
+
+def test_every_interactive_widget_has_an_accessible_name(main_window) -> None:
+    from desk_app.qt import QAbstractButton, QAbstractItemView, QComboBox, QWidget
+
+    interactive = (QAbstractButton, QLineEdit, QComboBox, QAbstractItemView)
+
+    for key in PAGE_ORDER:
+        main_window.show_page(key)
+    nameless = [
+        f"{type(w).__name__} {w.objectName()}"
+        for w in main_window.findChildren(QWidget)
+        if isinstance(w, interactive) and not w.accessibleName() and w.isVisibleTo(main_window) and w.parent().objectName() != "qt_scrollarea_viewport"
+    ]
+    assert nameless == []
