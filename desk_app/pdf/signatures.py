@@ -30,6 +30,8 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from desk_app.pdf.mupdf import on_owner
+
 log = logging.getLogger(__name__)
 
 
@@ -231,6 +233,16 @@ def find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFind
     Raises:
         KeyError: the layout has no signature field of that name.
     """
+    # PyMuPDF is not thread-safe: every call runs on its one owner thread
+    return on_owner(_find_ink, received_pdf, layout_pdf, field_name)
+
+
+def layout_boxes(layout_pdf: bytes) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
+    """:func:`signature_boxes` on the PyMuPDF owner thread."""
+    return on_owner(signature_boxes, layout_pdf)
+
+
+def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFinding:
     page, rect = signature_boxes(layout_pdf)[field_name]
     inner = (rect[0] + INK_INSET, rect[1] + INK_INSET, rect[2] - INK_INSET, rect[3] - INK_INSET)
     with pymupdf.open(stream=received_pdf, filetype="pdf") as got, \

@@ -1,0 +1,163 @@
+"""Fill a form's fields with PyMuPDF, flatten an archival copy, stamp the data barcode.
+
+Checkboxes are ticked with each widget's own on-state (Acrobat writes ``/Yes``, other tools
+``/On``, ``/1`` or a localised word), never with an assumed name. Derived fields are computed
+here in Python; a calculation script in the PDF is never run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pymupdf
+
+from desk_app.errors import ValidationError
+from desk_app.pdf import barcodes
+from desk_app.pdf.catalogue import FormSpec
+from desk_app.pdf.derive import derived_values
+from desk_app.pdf.errors import PdfRejected
+from desk_app.pdf.generate import DATA_BARCODE_AREA
+from desk_app.pdf.mupdf import on_owner
+from desk_app.pdf.read import field_values, identify_by_fields
+from desk_app.pdf.safety import check, open_checked
+
+DATA_MARK_KEY = "DeskAppData"  # marks our data-barcode content streams so a re-stamp replaces them
+MODULE_PT = 0.9
+
+
+def _set_widget(w: pymupdf.Widget, value: str) -> None:
+    kind = w.field_type
+    if kind == pymupdf.PDF_WIDGET_TYPE_SIGNATURE:
+        return  # a signature is applied by a signing tool, never typed
+    if kind in (pymupdf.PDF_WIDGET_TYPE_CHECKBOX, pymupdf.PDF_WIDGET_TYPE_RADIOBUTTON):
+        on = w.on_state()
+        ticked = value.strip().lower() not in ("", "off", "no", "false", "0")
+        w.field_value = (on if isinstance(on, str) and on else True) if ticked else "Off"
+    elif kind in (pymupdf.PDF_WIDGET_TYPE_COMBOBOX, pymupdf.PDF_WIDGET_TYPE_LISTBOX):
+        w.field_value = value if value else " "
+    else:
+        w.field_value = value
+    w.update()
+
+
+def _spec_of(doc: pymupdf.Document) -> FormSpec | None:
+    names = {w.field_name for page in doc for w in page.widgets() if w.field_name}
+    return identify_by_fields(names)
+
+
+def _fill(pdf: bytes, values: Mapping[str, str]) -> bytes:
+    doc = open_checked(pdf)
+    try:
+        check(doc)
+        spec = _spec_of(doc)
+        names = {w.field_name for page in doc for w in page.widgets()}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValidationError("values", "the form has no field " + ", ".join(unknown))
+        wanted = dict(values)
+        if spec is not None:
+            current = field_values(doc)
+            current.update(wanted)
+            wanted.update(derived_values(spec, current))
+        for page in doc:
+            for w in page.widgets():
+                if w.field_name in wanted:
+                    _set_widget(w, str(wanted[w.field_name]))
+        return doc.tobytes(garbage=1, deflate=True)
+    finally:
+        doc.close()
+
+
+def fill_form(pdf: bytes, values: Mapping[str, str]) -> bytes:
+    """Write ``values`` into the fields of ``pdf`` and return the new PDF.
+
+    Args:
+        pdf: a fillable PDF (one of our forms, or any AcroForm PDF).
+        values: field name -> text; a checkbox is ticked by any value other than "", "Off",
+            "No", "false" or "0". Derived fields of a catalogue form are recomputed.
+
+    Raises:
+        ValidationError: a name in ``values`` is not a field of the PDF.
+        PdfRejected: the PDF is unreadable, encrypted or carries active content.
+    """
+    return on_owner(_fill, pdf, values)
+
+
+def _flatten(pdf: bytes) -> bytes:
+    doc = open_checked(pdf)
+    try:
+        doc.bake(annots=True, widgets=True)
+        doc.set_metadata({**(doc.metadata or {}), "keywords": "flattened archival copy"})
+        return doc.tobytes(garbage=3, deflate=True)
+    finally:
+        doc.close()
+
+
+def flatten(pdf: bytes) -> bytes:
+    """An archival copy: field values burnt into the page content, no fields left to change."""
+    return on_owner(_flatten, pdf)
+
+
+def _remove_old_marks(doc: pymupdf.Document, page: pymupdf.Page) -> list[str]:
+    kind, value = doc.xref_get_key(page.xref, "Contents")
+    refs = value.strip("[]").split(" R") if kind == "array" else [value.removesuffix(" R")]
+    kept = []
+    for ref in (r.strip() for r in refs):
+        if not ref:
+            continue
+        xref = int(ref.split()[0])
+        if doc.xref_get_key(xref, DATA_MARK_KEY)[0] == "null":
+            kept.append(f"{xref} 0 R")
+    return kept
+
+
+def _stamp(doc: pymupdf.Document, page: pymupdf.Page, text: str) -> None:
+    matrix, _symbology = barcodes.data_matrix(text)
+    x0, y0, x1, y1 = DATA_BARCODE_AREA
+    mw = min(MODULE_PT, (x1 - x0) / matrix.shape[1])
+    mh = min(mw, (y1 - y0) / matrix.shape[0])
+    ox = x0
+    oy = y0 + ((y1 - y0) - matrix.shape[0] * mh) / 2
+    if page.rect.height != page.mediabox.height:
+        raise PdfRejected("the page has a crop box we do not stamp on", "unsupported")
+    stream = barcodes.matrix_content_stream(matrix, ox, oy, mw, mh)
+    page.wrap_contents()
+    kept = _remove_old_marks(doc, page)
+    xref = doc.get_new_xref()
+    doc.update_object(xref, f"<< /{DATA_MARK_KEY} true >>")
+    doc.update_stream(xref, stream)
+    doc.xref_set_key(page.xref, "Contents", "[" + " ".join([*kept, f"{xref} 0 R"]) + "]")
+
+
+def _add_data_barcode(pdf: bytes, values: Mapping[str, str] | None) -> bytes:
+    doc = open_checked(pdf)
+    try:
+        spec = _spec_of(doc)
+        if spec is None:
+            raise PdfRejected("only our own fillable forms get a data barcode", "not_a_form")
+        all_values = dict(field_values(doc))
+        all_values.update(values or {})
+        all_values.update(derived_values(spec, all_values))
+        for page in doc:
+            number = page.number + 1
+            on_page = {f.name: all_values.get(f.name, "") for f in spec.fields
+                       if f.page == number and f.kind != "signature" and not f.derived}
+            text = barcodes.encode_data(spec.number, spec.edition, number, on_page,
+                                        spec.field_names)
+            _stamp(doc, page, text)
+        return doc.tobytes(garbage=1, deflate=True)
+    finally:
+        doc.close()
+
+
+def add_data_barcode(pdf: bytes, values: Mapping[str, str] | None = None) -> bytes:
+    """Stamp each page of a filled form with a data barcode of that page's values.
+
+    A faxed printout can then be read back without keying (see :func:`desk_app.pdf.read.read_form`).
+    Stamping again replaces the earlier barcode.
+
+    Args:
+        pdf: one of our forms, filled.
+        values: values to encode instead of the fields' own (optional).
+    """
+    return on_owner(_add_data_barcode, pdf, values)

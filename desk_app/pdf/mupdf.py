@@ -1,0 +1,49 @@
+"""The owner thread of PyMuPDF in this process.
+
+PyMuPDF (MuPDF) is not thread-safe. Every call into it from this package goes through
+:func:`on_owner`, which runs the call on one dedicated thread (or directly, when already on it).
+Documents opened there stay there: the render cache lives on the owner thread only.
+A child process (the sandbox) gets its own owner thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_owner: list[int] = []
+
+
+def _mark_owner() -> None:
+    _owner.append(threading.get_ident())
+
+
+def _get_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mupdf-owner",
+                                           initializer=_mark_owner)
+        return _executor
+
+
+def on_owner_thread() -> bool:
+    """True when the caller is the PyMuPDF owner thread."""
+    return bool(_owner) and _owner[0] == threading.get_ident()
+
+
+def on_owner(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run ``fn(*args, **kwargs)`` on the PyMuPDF owner thread and return its result.
+
+    Exceptions raised by ``fn`` propagate to the caller unchanged.
+    """
+    if on_owner_thread():
+        return fn(*args, **kwargs)
+    return _get_executor().submit(fn, *args, **kwargs).result()

@@ -1,0 +1,107 @@
+"""What an untrusted PDF carries that we refuse: JavaScript, launch actions, embedded files.
+
+Nothing here runs or opens any of it: the objects are only looked at, key by key, after MuPDF
+has parsed the cross-reference table (so objects inside compressed object streams are seen too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pymupdf
+
+from desk_app.pdf.errors import PdfRejected
+
+MAX_BYTES = 25 * 1024 * 1024
+MAX_PAGES = 60
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    """What a look at a PDF found."""
+
+    page_count: int
+    encrypted: bool = False
+    javascript: bool = False
+    launch: bool = False
+    embedded_files: bool = False
+    has_fields: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def refusal(self) -> PdfRejected | None:
+        """The first reason to refuse the document, or ``None`` when it is acceptable."""
+        if self.encrypted:
+            return PdfRejected("the PDF is encrypted with a password", "encrypted")
+        if self.javascript:
+            return PdfRejected("the PDF contains JavaScript, which we never run", "javascript")
+        if self.launch:
+            return PdfRejected("the PDF contains a launch action (it tries to start a program)",
+                               "launch")
+        if self.embedded_files:
+            return PdfRejected("the PDF carries embedded files, which we never open",
+                               "embedded_file")
+        return None
+
+
+def open_checked(data: bytes, max_bytes: int = MAX_BYTES,
+                 max_pages: int = MAX_PAGES) -> pymupdf.Document:
+    """Open ``data`` as a PDF after the size check; refuse encrypted and oversized documents.
+
+    Call on the PyMuPDF owner thread (or in the sandbox child).
+    """
+    if len(data) > max_bytes:
+        raise PdfRejected(f"the file is {len(data) / 1e6:.1f} MB, over the "
+                          f"{max_bytes / 1e6:.0f} MB limit", "too_big")
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise PdfRejected("the file is not a PDF (no %PDF header)", "malformed")
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+        raise PdfRejected(f"the PDF cannot be parsed ({exc})", "malformed") from exc
+    if doc.needs_pass:
+        doc.close()
+        raise PdfRejected("the PDF is encrypted with a password", "encrypted")
+    if doc.page_count == 0:
+        doc.close()
+        raise PdfRejected("the PDF has no pages", "malformed")
+    if doc.page_count > max_pages:
+        count = doc.page_count
+        doc.close()
+        raise PdfRejected(f"the PDF has {count} pages, over the {max_pages}-page limit",
+                          "too_many_pages")
+    return doc
+
+
+def _value(doc: pymupdf.Document, xref: int, key: str) -> str:
+    kind, value = doc.xref_get_key(xref, key)
+    return value if kind != "null" else ""
+
+
+def inspect(doc: pymupdf.Document) -> PdfReport:
+    """Look at every object of an open document for active content."""
+    js = launch = embedded = False
+    for xref in range(1, doc.xref_length()):
+        try:
+            keys = doc.xref_get_keys(xref)
+        except (RuntimeError, ValueError):
+            continue  # a broken object: MuPDF repaired around it, nothing there to run
+        if not keys:
+            continue
+        if "JS" in keys or _value(doc, xref, "S") == "/JavaScript" or "JavaScript" in keys:
+            js = True
+        if _value(doc, xref, "S") == "/Launch":
+            launch = True
+        if "EmbeddedFiles" in keys or _value(doc, xref, "Type") == "/EmbeddedFile" or (
+                _value(doc, xref, "Subtype") == "/FileAttachment"):
+            embedded = True
+    has_fields = bool(doc.is_form_pdf)
+    return PdfReport(doc.page_count, False, js, launch, embedded, has_fields)
+
+
+def check(doc: pymupdf.Document) -> PdfReport:
+    """:func:`inspect`, raising :class:`PdfRejected` for anything we refuse."""
+    report = inspect(doc)
+    if report.refusal is not None:
+        raise report.refusal
+    return report
