@@ -103,3 +103,17 @@ def test_first_operator_becomes_security_admin_then_others_need_a_record(store, 
     assert identify_operator(store, "agency\\mroe", "ws-2").role == "auditor"
     with pytest.raises(PermissionDenied):
         add_staff(make_ctx(role="auditor"), "x", "X", "auditor")
+
+
+def test_staff_roles_change_but_one_security_admin_remains(store, make_ctx) -> None:
+    from desk_app.errors import ConflictError
+    from desk_app.services.staff import list_staff, update_staff
+
+    identify_operator(store, "agency\\jdoe", "ws-1")
+    admin = make_ctx(username="agency\\jdoe")
+    add_staff(admin, "agency\\mroe", "Mary Roe", "security_admin")
+    update_staff(admin, "agency\\mroe", role="certification_specialist")
+    with pytest.raises(ConflictError, match="Security Administrator must remain"):
+        update_staff(admin, "agency\\jdoe", active=False)
+    roles = {s.username: (s.role, s.active) for s in list_staff(admin)}
+    assert roles == {"agency\\jdoe": ("security_admin", True), "agency\\mroe": ("certification_specialist", True)}

@@ -9,10 +9,12 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 
-from desk_app.errors import PermissionDenied
+from desk_app.errors import ConflictError, NotFound, PermissionDenied
 from desk_app.models.base import utcnow
 from desk_app.models.staff import Staff, StaffRole
 from desk_app.models.store import Actor, Store
@@ -82,3 +84,54 @@ def add_staff(ctx: ServiceContext, username: str, display_name: str, role: str, 
                      summary=f"{username} added as {ROLE_TITLES.get(role, role)}")
         uow.commit()
         return Changes.of("staff", ids=(staff.id,))
+
+
+@dataclass(frozen=True)
+class StaffDTO:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    role_title: str
+    email: str
+    active: bool
+    last_seen_at: datetime | None
+
+
+def list_staff(ctx: ServiceContext) -> list[StaffDTO]:
+    """All operators, active first."""
+    ctx.require(Perm.MANAGE_STAFF)
+    with ctx.store.read() as s:
+        rows = s.execute(select(Staff).where(Staff.deleted_at.is_(None))
+                         .order_by(Staff.active.desc(), Staff.username)).scalars()
+        return [StaffDTO(str(r.id), r.username, r.display_name, r.role, ROLE_TITLES.get(r.role, r.role),
+                         r.email, r.active, r.last_seen_at) for r in rows]
+
+
+def update_staff(ctx: ServiceContext, username: str, *, role: str | None = None,
+                 active: bool | None = None) -> Changes:
+    """Change an operator's role or switch the account off (never deleted: it is named in the audit log).
+
+    Raises:
+        ConflictError: the change would leave no active Security Administrator.
+    """
+    ctx.require(Perm.MANAGE_STAFF)
+    with ctx.uow() as uow:
+        staff = uow.session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+        if staff is None:
+            raise NotFound(f"no operator {username}")
+        before = (staff.role, staff.active)
+        if role is not None:
+            staff.role = role
+        if active is not None:
+            staff.active = active
+        uow.session.flush()
+        admins = uow.session.execute(select(func.count()).select_from(Staff).where(
+            Staff.role == StaffRole.SECURITY_ADMIN.value, Staff.active.is_(True),
+            Staff.deleted_at.is_(None))).scalar_one()
+        if not admins:
+            raise ConflictError("at least one active Security Administrator must remain")
+        audit.record(uow, "staff.update", record_type="staff", record_id=staff.id,
+                     summary=f"{username}: role {before[0]} -> {staff.role}, active {before[1]} -> {staff.active}")
+        uow.commit()
+    return Changes.of("staff", ids=(staff.id,))
