@@ -133,6 +133,12 @@ class Store:
         self.path = path
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
         event.listen(self.session_factory, "before_flush", _stamp_rows)
+        if engine.dialect.name == "sqlite":
+            # Sync outbox: every change of a synced table is captured in the same transaction
+            # (after_flush, desk_app.sync.outbox). Imported here, not at the top: sync builds on models.
+            from desk_app.sync.outbox import install_capture
+
+            install_capture(self.session_factory)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,154 @@
+"""One sync run: check the audit anchor, push everything pending, anchor the head, pull.
+
+Every run leaves a :class:`~desk_app.models.sync_state.SyncRun` row behind (ok / failed /
+rollback), written in its own transactions so a failed run is still in the history.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
+
+from desk_app.errors import KnownError
+from desk_app.models.audit import AuditEvent
+from desk_app.models.base import utcnow
+from desk_app.models.store import Actor, Store
+from desk_app.models.sync_state import AnchoredHead, OutboxEntry, SyncConflict, SyncRun
+from desk_app.services import audit
+from desk_app.sync import faults
+from desk_app.sync.pull import pull_all
+from desk_app.sync.push import push_one_batch, recover
+from desk_app.sync.server import ServerLink
+
+log = logging.getLogger(__name__)
+
+PUSH_BATCH = 5000
+PULL_BATCH = 5000
+
+
+class RollbackDetected(KnownError):
+    """The local audit chain is behind (or differs from) the head anchored on the server."""
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    run_id: int
+    pushed: int
+    merged: int
+    conflicts: int
+    pulled: int
+    blobs_sent: int
+    pending: int
+
+
+@dataclass
+class SyncEngine:
+    """Syncs one local store with one server as one operator (its actor names the workstation)."""
+
+    store: Store
+    actor: Actor
+    server: ServerLink
+    server_key: str
+    blob_root: Path | None = None
+    push_batch: int = PUSH_BATCH
+    pull_batch: int = PULL_BATCH
+
+    def run(self) -> SyncSummary:
+        """One full sync. Raises KnownError (server unreachable, rollback detected...)."""
+        run_id = self._start_run()
+        counts = {"pushed": 0, "merged": 0, "conflicts": 0, "pulled": 0, "blobs_sent": 0}
+        try:
+            self.check_anchor(run_id)
+            head = self._local_head()
+            self._push_all(counts)
+            if head is not None:
+                self.server.anchor(self.actor.workstation_id, *head)
+                self._remember_anchor(*head)
+            faults.point("sync.anchored")
+            counts["pulled"] = pull_all(self.store, self.server, self.server_key, self.pull_batch)
+        except RollbackDetected:
+            raise
+        except DBAPIError as exc:
+            self._finish_run(run_id, "failed", counts, f"central database unreachable: {exc.orig}")
+            raise KnownError("the central database is unreachable or refused the sync",
+                             hint=str(exc.orig).strip().splitlines()[0] if exc.orig else None) from exc
+        except BaseException as exc:
+            self._finish_run(run_id, "failed", counts, f"{type(exc).__name__}: {exc}")
+            raise
+        self._finish_run(run_id, "ok", counts, "")
+        return SyncSummary(run_id, counts["pushed"], counts["merged"], counts["conflicts"],
+                           counts["pulled"], counts["blobs_sent"], self.pending())
+
+    def _push_all(self, counts: dict[str, int]) -> None:
+        recover(self.store, self.server, self.push_batch)
+        while True:
+            outcome = push_one_batch(self.store, self.actor, self.server, self.push_batch,
+                                     self.blob_root)
+            if outcome is None:
+                return
+            counts["pushed"] += len(outcome.applied) + len(outcome.already)
+            counts["merged"] += len(outcome.merged)
+            counts["conflicts"] += len(outcome.conflicts)
+            counts["blobs_sent"] += outcome.blobs_sent
+
+    # --- audit anchor ----------------------------------------------------------------------
+    def _local_head(self) -> tuple[int, str] | None:
+        with self.store.read() as s:
+            found = s.execute(select(AuditEvent.seq, AuditEvent.hash)
+                              .where(AuditEvent.workstation_id == self.actor.workstation_id)
+                              .order_by(AuditEvent.seq.desc()).limit(1)).first()
+        return (int(found[0]), str(found[1])) if found else None
+
+    def check_anchor(self, run_id: int) -> None:
+        """Refuse to sync a database whose audit chain is behind its anchored head."""
+        anchored = self.server.anchored_head(self.actor.workstation_id)
+        if anchored is None:
+            return
+        seq, digest = anchored
+        with self.store.read() as s:
+            local = s.execute(select(AuditEvent.hash).where(
+                AuditEvent.workstation_id == self.actor.workstation_id, AuditEvent.seq == seq)).scalar()
+        if local == digest:
+            return
+        problem = (f"this workstation's audit log ends before event {seq}, which the central database "
+                   f"anchored" if local is None else f"audit event {seq} differs from the anchored one")
+        message = f"local database rolled back or replaced: {problem}"
+        with self.store.uow(self.actor) as uow:
+            audit.record(uow, "sync.rollback_detected", record_type="audit_event",
+                         summary=message, details={"anchored_seq": seq})
+            uow.commit()
+        self._finish_run(run_id, "rollback", {}, message)
+        log.error("%s", message)
+        raise RollbackDetected(message, hint="do not keep working on this copy; call IT security")
+
+    def _remember_anchor(self, seq: int, digest: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(AnchoredHead.__table__.delete().where(  # type: ignore[attr-defined]
+                AnchoredHead.workstation_id == self.actor.workstation_id))
+            conn.execute(AnchoredHead.__table__.insert().values(  # type: ignore[attr-defined]
+                workstation_id=self.actor.workstation_id, seq=seq, hash=digest, anchored_at=utcnow()))
+
+    # --- history ---------------------------------------------------------------------------
+    def _start_run(self) -> int:
+        with self.store.engine.begin() as conn:
+            result = conn.execute(SyncRun.__table__.insert().values(  # type: ignore[attr-defined]
+                started_at=utcnow(), server=self.server_key, status="running"))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def _finish_run(self, run_id: int, status: str, counts: dict[str, int], message: str) -> None:
+        with self.store.engine.begin() as conn:
+            conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(
+                finished_at=utcnow(), status=status, message=message[:2000], **counts))
+
+    def pending(self) -> int:
+        with self.store.read() as s:
+            return int(s.execute(select(func.count()).select_from(OutboxEntry)).scalar_one())
+
+    def open_conflicts(self) -> int:
+        with self.store.read() as s:
+            return int(s.execute(select(func.count()).select_from(SyncConflict)
+                                 .where(SyncConflict.resolved_at.is_(None))).scalar_one())

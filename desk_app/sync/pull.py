@@ -1,0 +1,116 @@
+"""Pull: the server's change log after the local checkpoint, one local transaction per batch.
+
+Each batch is applied and the checkpoint advanced in the same SQLite transaction, so an
+interruption anywhere re-fetches at most the batch that was in flight. A row with pending local
+changes or an open conflict is left alone (its push will meet the server's version); for an open
+conflict the server's newer row replaces the conflict's "theirs" side.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from desk_app.models.base import synced_tables, utcnow
+from desk_app.models.store import Store
+from desk_app.models.sync_state import SyncCheckpoint, SyncConflict
+from desk_app.sync import faults
+from desk_app.sync.payload import table, to_python
+from desk_app.sync.server import ServerLink
+from desk_app.sync.types import ServerChange
+
+
+def checkpoint(conn: Connection, server_key: str) -> int:
+    found = conn.execute(select(SyncCheckpoint.last_seq).where(SyncCheckpoint.server == server_key)).scalar()
+    return int(found or 0)
+
+
+def _save_checkpoint(conn: Connection, server_key: str, seq: int) -> None:
+    stmt = sqlite_insert(SyncCheckpoint).values(server=server_key, last_seq=seq, updated_at=utcnow())
+    conn.execute(stmt.on_conflict_do_update(index_elements=["server"],
+                                            set_={"last_seq": seq, "updated_at": utcnow()}))
+
+
+def _held_rows(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Rows with unpushed local changes or an open conflict."""
+    held: set[tuple[str, str]] = set()
+    ids = sorted({r for _, r in keys})
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        marks = ",".join("?" * len(chunk))
+        for name, row_id in conn.exec_driver_sql(
+                f"SELECT table_name, row_id FROM sync_outbox WHERE row_id IN ({marks}) UNION "
+                f"SELECT table_name, row_id FROM sync_conflict WHERE resolved_at IS NULL "
+                f"AND row_id IN ({marks})", tuple(chunk) * 2):
+            held.add((name, row_id))
+    return held
+
+
+def _local_versions(conn: Connection, name: str, ids: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        marks = ",".join("?" * len(chunk))
+        out.update(conn.exec_driver_sql(
+            f'SELECT id, row_version FROM "{name}" WHERE id IN ({marks})', tuple(chunk)).all())
+    return out
+
+
+def _upsert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    t = table(name)
+    stmt = sqlite_insert(t)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["id"], set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name != "id"})
+    conn.execute(stmt, rows)
+
+
+def _refresh_conflicts(conn: Connection, changes: list[ServerChange], held: set[tuple[str, str]]) -> None:
+    for ch in changes:
+        if (ch.table, ch.row_id) in held:
+            conn.execute(SyncConflict.__table__.update().where(  # type: ignore[attr-defined]
+                SyncConflict.table_name == ch.table, SyncConflict.row_id == ch.row_id,
+                SyncConflict.resolved_at.is_(None), SyncConflict.theirs_version < ch.row_version,
+            ).values(theirs=ch.payload, theirs_version=ch.row_version))
+
+
+def apply_batch(conn: Connection, changes: list[ServerChange]) -> int:
+    """Apply one pulled batch inside the caller's transaction; returns rows written."""
+    latest: dict[tuple[str, str], ServerChange] = {}
+    for ch in changes:
+        latest[(ch.table, ch.row_id)] = ch
+    held = _held_rows(conn, list(latest))
+    _refresh_conflicts(conn, list(latest.values()), held)
+    written = 0
+    for name in synced_tables():
+        members = [c for k, c in latest.items() if k[0] == name and k not in held]
+        if not members:
+            continue
+        local = _local_versions(conn, name, [c.row_id for c in members])
+        rows = [to_python(name, c.payload) for c in members
+                if local.get(c.row_id, 0) < c.row_version]
+        if rows:
+            _upsert(conn, name, rows)
+            written += len(rows)
+    return written
+
+
+def pull_all(store: Store, server: ServerLink, server_key: str, limit: int) -> int:
+    """Pull until the server has nothing newer; returns the number of rows written locally."""
+    written = 0
+    while True:
+        with store.engine.connect() as conn:
+            after = checkpoint(conn, server_key)
+        faults.point("pull.before_fetch")
+        changes = server.pull(after, limit)
+        if not changes:
+            return written
+        faults.point("pull.fetched")
+        with store.engine.begin() as conn:
+            # parents and children may arrive in one batch in any table order
+            conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+            written += apply_batch(conn, changes)
+            _save_checkpoint(conn, server_key, changes[-1].seq)
+            faults.point("pull.before_local_commit")
+        faults.point("pull.local_committed")

@@ -1,0 +1,214 @@
+"""The central PostgreSQL side: one push batch per transaction, pulls by sequence, blobs, anchors.
+
+A push batch is copied (``COPY``) into a temporary staging table and applied with a handful of
+set-based statements, which is what keeps 100,000 rows within a small factor of a bare ``COPY``.
+Rows whose server version differs from the workstation's base go through :mod:`.policy` one by
+one: merged field by field, or refused as conflicts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from sqlalchemy import Engine
+
+from desk_app.errors import KnownError
+from desk_app.models.base import synced_tables
+from desk_app.sync import faults
+from desk_app.sync.payload import table
+from desk_app.sync.policy import conflict_reason
+from desk_app.sync.server_schema import PUSH_LOCK, ensure_server_schema
+from desk_app.sync.types import Group, PushOutcome, ServerChange, ServerConflict
+
+log = logging.getLogger(__name__)
+
+STAGE_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS sync_stage (
+    ord int, tbl text, row_id uuid, lead uuid, ids uuid[], op text, base int, new int,
+    cols text[], payload jsonb
+) ON COMMIT DELETE ROWS
+"""
+
+
+class ServerLink:
+    """A connection to the central database (the engine of ``open_url`` with the sync extras)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        ensure_server_schema(engine)
+        self._upserts: dict[str, str] = {}
+
+    # --- push ----------------------------------------------------------------------------------
+    def applied_ids(self, change_ids: list[str]) -> set[str]:
+        """Which of ``change_ids`` the server has already applied (recovery after a crash)."""
+        if not change_ids:
+            return set()
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT change_id::text FROM sync_applied WHERE change_id = ANY(%(ids)s::uuid[])",
+                {"ids": change_ids}).all()
+        return {r[0] for r in rows}
+
+    def missing_blobs(self, shas: list[str]) -> set[str]:
+        if not shas:
+            return set()
+        with self.engine.connect() as conn:
+            have = {r[0] for r in conn.exec_driver_sql(
+                "SELECT sha256 FROM sync_blob WHERE sha256 = ANY(%(s)s)", {"s": shas})}
+        return set(shas) - have
+
+    def push_batch(self, groups: list[Group], workstation: str,
+                   blobs: dict[str, bytes] | None = None) -> PushOutcome:
+        """Apply one batch in one server transaction and say what happened to each row."""
+        outcome = PushOutcome()
+        raw = self.engine.raw_connection()
+        try:
+            conn: Any = raw.driver_connection
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (PUSH_LOCK,))
+                cur.execute(STAGE_DDL)
+                self._stage(cur, groups)
+                faults.point("server.staged")
+                outcome.blobs_sent = self._store_blobs(cur, blobs or {}, workstation)
+                self._drop_already_applied(cur, outcome)
+                self._resolve_mismatches(cur, outcome)
+                self._apply(cur, outcome)
+                self._log(cur, workstation)
+                faults.point("server.before_commit")
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            raw.close()
+        return outcome
+
+    def _stage(self, cur: Any, groups: list[Group]) -> None:
+        with cur.copy("COPY sync_stage (ord, tbl, row_id, lead, ids, op, base, new, cols, payload)"
+                      " FROM STDIN") as copy:
+            for i, g in enumerate(groups):
+                copy.write_row((i, g.table, g.row_id, g.change_ids[0], g.change_ids, g.op, g.base,
+                                g.new, g.columns, g.payload))
+
+    def _store_blobs(self, cur: Any, blobs: dict[str, bytes], workstation: str) -> int:
+        for sha, data in blobs.items():
+            cur.execute("INSERT INTO sync_blob (sha256, size, data, workstation) VALUES (%s, %s, %s, %s)"
+                        " ON CONFLICT (sha256) DO NOTHING", (sha, len(data), data, workstation))
+        return len(blobs)
+
+    def _drop_already_applied(self, cur: Any, outcome: PushOutcome) -> None:
+        cur.execute("DELETE FROM sync_stage s USING sync_applied a WHERE a.change_id = s.lead"
+                    " RETURNING s.tbl, replace(s.row_id::text, '-', '')")
+        outcome.already.update((t, r) for t, r in cur.fetchall())
+
+    def _tables(self, cur: Any) -> list[str]:
+        cur.execute("SELECT DISTINCT tbl FROM sync_stage")
+        present = {r[0] for r in cur.fetchall()}
+        unknown = present - set(synced_tables())
+        if unknown:
+            raise KnownError(f"the workstation sent rows of unknown tables: {sorted(unknown)}")
+        return [t for t in synced_tables() if t in present]
+
+    def _resolve_mismatches(self, cur: Any, outcome: PushOutcome) -> None:
+        """Rows changed on the server since the base: merge field by field or refuse."""
+        for name in self._tables(cur):
+            cur.execute(
+                f'SELECT s.row_id, s.base, s.cols, s.payload, t.row_version, to_jsonb(t) '
+                f'FROM sync_stage s JOIN "{name}" t ON t.id = s.row_id '
+                f'WHERE s.tbl = %s AND t.row_version <> s.base', (name,))
+            for row_id, base, cols, mine, version, theirs in cur.fetchall():
+                theirs_cols = self._columns_since(cur, name, row_id, base)
+                key = (name, row_id.hex)
+                reason = conflict_reason(name, base, set(cols), theirs_cols)
+                if reason is None:
+                    merged = dict(theirs)
+                    merged.update({c: mine.get(c) for c in cols})
+                    merged["row_version"] = max(version, mine["row_version"]) + 1
+                    cur.execute("UPDATE sync_stage SET payload = %s::jsonb, new = %s "
+                                "WHERE tbl = %s AND row_id = %s",
+                                (json.dumps(merged), merged["row_version"], name, row_id))
+                    outcome.merged[key] = merged
+                else:
+                    cur.execute("DELETE FROM sync_stage WHERE tbl = %s AND row_id = %s", (name, row_id))
+                    outcome.conflicts[key] = ServerConflict(name, row_id.hex, version, theirs,
+                                                            sorted(theirs_cols), reason)
+
+    def _columns_since(self, cur: Any, name: str, row_id: uuid.UUID, base: int) -> set[str]:
+        cur.execute("SELECT DISTINCT unnest(columns) FROM sync_change "
+                    "WHERE table_name = %s AND row_id = %s AND row_version > %s", (name, row_id, base))
+        return {r[0] for r in cur.fetchall()}
+
+    def _upsert_sql(self, name: str) -> str:
+        if name not in self._upserts:
+            cols = [c.name for c in table(name).columns if c.name != "id"]
+            sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols)
+            self._upserts[name] = (
+                f'INSERT INTO "{name}" SELECT r.* FROM sync_stage s '
+                f'CROSS JOIN LATERAL jsonb_populate_record(NULL::"{name}", s.payload) r '
+                f'WHERE s.tbl = %s ORDER BY s.ord ON CONFLICT (id) DO UPDATE SET {sets}')
+        return self._upserts[name]
+
+    def _apply(self, cur: Any, outcome: PushOutcome) -> None:
+        for name in self._tables(cur):
+            cur.execute(self._upsert_sql(name), (name,))
+        cur.execute("SELECT tbl, replace(row_id::text, '-', '') FROM sync_stage")
+        outcome.applied.update((t, r) for t, r in cur.fetchall())
+        outcome.applied.difference_update(outcome.merged)
+
+    def _log(self, cur: Any, workstation: str) -> None:
+        cur.execute(
+            "INSERT INTO sync_change (table_name, row_id, row_version, op, columns, payload, "
+            "change_id, workstation) SELECT tbl, row_id, new, op, cols, payload, lead, %s "
+            "FROM sync_stage ORDER BY ord", (workstation,))
+        cur.execute("INSERT INTO sync_applied (change_id) SELECT unnest(ids) FROM sync_stage")
+
+    # --- pull ----------------------------------------------------------------------------------
+    def pull(self, after_seq: int, limit: int) -> list[ServerChange]:
+        """The next ``limit`` change-log entries after ``after_seq``, in seq order."""
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT seq, table_name, replace(row_id::text, '-', ''), row_version, payload::text,"
+                " workstation FROM sync_change WHERE seq > %(after)s ORDER BY seq LIMIT %(limit)s",
+                {"after": after_seq, "limit": limit}).all()
+        return [ServerChange(s, t, r, v, json.loads(p), w) for s, t, r, v, p, w in rows]
+
+    def last_seq(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM sync_change").scalar_one())
+
+    def row(self, name: str, row_id: str) -> tuple[int, dict[str, Any]] | None:
+        """The server's current version and portable row, or ``None``."""
+        with self.engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                f'SELECT row_version, to_jsonb(t)::text FROM "{name}" t WHERE id = %(id)s',
+                {"id": uuid.UUID(row_id)}).first()
+        return (int(found[0]), json.loads(found[1])) if found else None
+
+    # --- blobs and anchors ------------------------------------------------------------------
+    def get_blob(self, sha: str) -> bytes | None:
+        with self.engine.connect() as conn:
+            data = conn.exec_driver_sql("SELECT data FROM sync_blob WHERE sha256 = %(s)s",
+                                        {"s": sha}).scalar()
+        return bytes(data) if data is not None else None
+
+    def anchored_head(self, workstation: str) -> tuple[int, str] | None:
+        with self.engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT seq, hash FROM sync_audit_anchor WHERE workstation = %(w)s",
+                {"w": workstation}).first()
+        return (int(found[0]), str(found[1])) if found else None
+
+    def anchor(self, workstation: str, seq: int, digest: str) -> None:
+        """Record ``workstation``'s audit-chain head; an anchor never moves backwards."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO sync_audit_anchor (workstation, seq, hash) VALUES (%(w)s, %(s)s, %(h)s) "
+                "ON CONFLICT (workstation) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, "
+                "anchored_at = now() WHERE sync_audit_anchor.seq <= EXCLUDED.seq",
+                {"w": workstation, "s": seq, "h": digest})
+
+    def dispose(self) -> None:
+        self.engine.dispose()
