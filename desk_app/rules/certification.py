@@ -1,0 +1,251 @@
+"""Certificate classifications and their upgrade requirements, as data, with the pure functions
+that apply them.
+
+Classifications, validity and requirements change by rule-making, so each one is a row of
+:data:`CLASSIFICATIONS` (seeded into the ``certificate_classification`` table), never a code path.
+:func:`evaluate_upgrade` reads evidence (years of experience, years of mentoring, professional
+development, evaluations) against a classification's requirements and reports per-requirement
+progress and whether the educator may upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Nonpublic schools whose contracted experience counts (student services rule).
+ACCREDITING_ASSOCIATIONS: tuple[str, ...] = (
+    "North Central Association of Colleges and Schools",
+    "Middle States Association of Colleges and Schools",
+    "New England Association of Schools and Colleges",
+    "Northwest Association of Schools and Colleges",
+    "Western Association of Schools and Colleges",
+    "Southern Association of Colleges and Schools",
+    "National Federation of Nonpublic School State Accrediting Association",
+    "Independent Schools Association of the Central States",
+    "National Lutheran School Accreditation",
+    "Missouri Accreditation of Programs for Children and Youth",
+)
+MISSOURI_PUBLIC_SCHOOL = "Missouri public school"
+APPROVED_EXPERIENCE_SETTINGS: tuple[str, ...] = (MISSOURI_PUBLIC_SCHOOL, *ACCREDITING_ASSOCIATIONS)
+
+# An account not used for this many months must be registered again.
+REREGISTRATION_AFTER_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One upgrade requirement.
+
+    ``units`` maps each unit evidence may be given in to how much of ``unit`` one of it is worth
+    (1 semester hour = 15 contact hours). Evidence in any other unit does not count.
+    ``settings``, when given, lists the only evidence sources accepted (approved experience).
+    """
+
+    code: str
+    title: str
+    quantity: float
+    unit: str
+    units: Mapping[str, float]
+    settings: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Classification:
+    code: str
+    name: str
+    track: str
+    validity_years: int
+    upgrade_to: str = ""
+    requirements: tuple[Requirement, ...] = ()
+    kind: str = "certificate"  # certificate / substitute / temporary
+
+
+def _experience(title: str) -> Requirement:
+    return Requirement(
+        "experience", title, 4, "years", {"years": 1.0}, APPROVED_EXPERIENCE_SETTINGS,
+        "at least half-time, contracted, in Missouri public schools or accredited nonpublic schools",
+    )
+
+
+def _mentoring() -> Requirement:
+    return Requirement("mentoring", "District-provided mentoring program", 2, "years", {"years": 1.0})
+
+
+def _development(hours: int) -> Requirement:
+    return Requirement(
+        "professional_development", f"{hours} contact hours of professional development", hours,
+        "contact_hours", {"contact_hours": 1.0, "semester_hours": 15.0},
+        note="college credit counts: 1 semester hour = 15 contact hours",
+    )
+
+
+def _evaluation(title: str) -> Requirement:
+    return Requirement("evaluation", title, 1, "evaluations", {"evaluations": 1.0})
+
+
+CLASSIFICATIONS: dict[str, Classification] = {
+    c.code: c
+    for c in (
+        Classification(
+            "ISS", "Initial Student Services", "student_services", 4, "CSS",
+            (
+                _experience("4 years of approved student services experience"),
+                _mentoring(),
+                _development(40),
+                _evaluation("Annual Performance Based Student Services Evaluation"),
+            ),
+        ),
+        Classification("CSS", "Career Student Services", "student_services", 99),
+        Classification(
+            "IPC", "Initial Professional Certificate", "teaching", 4, "CCPC",
+            (
+                _experience("4 years of approved teaching experience"),
+                _mentoring(),
+                _development(30),
+                _evaluation("Annual Performance Based Teacher Evaluation"),
+            ),
+        ),
+        Classification("CCPC", "Career Continuous Professional Certificate", "teaching", 99),
+        Classification("SUB", "Substitute Certificate", "substitute", 4, kind="substitute"),
+        Classification("TAC", "Temporary Authorization Certificate", "teaching", 1, kind="temporary"),
+    )
+}
+
+
+def classification(code: str) -> Classification:
+    """The classification named ``code``; raises ``KeyError`` for an unknown code."""
+    return CLASSIFICATIONS[code.upper()]
+
+
+def classification_rows() -> list[dict[str, Any]]:
+    """The classifications as rows of the ``certificate_classification`` table (without sync columns)."""
+    return [
+        {
+            "code": c.code, "name": c.name, "track": c.track, "validity_years": c.validity_years,
+            "upgrade_to": c.upgrade_to,
+            "requirements": {
+                r.code: {"title": r.title, "quantity": r.quantity, "unit": r.unit,
+                         "units": dict(r.units), "settings": list(r.settings), "note": r.note}
+                for r in c.requirements
+            },
+        }
+        for c in CLASSIFICATIONS.values()
+    ]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of evidence toward a requirement (a row of ``requirement_evidence``)."""
+
+    requirement: str
+    quantity: float
+    unit: str
+    evidence_date: date
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RequirementProgress:
+    code: str
+    title: str
+    required: float
+    unit: str
+    completed: float
+    met: bool
+    not_counted: tuple[str, ...] = field(default=())  # why some evidence did not count
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.required <= 0 else min(1.0, self.completed / self.required)
+
+
+@dataclass(frozen=True)
+class UpgradeProgress:
+    classification: str
+    upgrade_to: str
+    eligible: bool
+    requirements: tuple[RequirementProgress, ...]
+
+
+def evaluate_upgrade(code: str, evidence: Iterable[Evidence], as_of: date,
+                     held_since: date | None = None) -> UpgradeProgress:
+    """Weigh ``evidence`` against the upgrade requirements of classification ``code``.
+
+    Evidence dated after ``as_of`` (not yet earned) or before ``held_since`` (earned before the
+    classification was held) does not count; neither does evidence in a unit the requirement does
+    not accept or, for experience, from a setting that is not approved.
+
+    Args:
+        code: the classification held (e.g. ``"ISS"``).
+        evidence: the educator's evidence items.
+        as_of: the day to judge on.
+        held_since: the effective date of the certificate, when known.
+
+    Returns:
+        Per-requirement progress; ``eligible`` when the classification has an upgrade and every
+        requirement is met.
+    """
+    rule = classification(code)
+    items = list(evidence)
+    progress = tuple(_progress(req, items, as_of, held_since) for req in rule.requirements)
+    eligible = bool(rule.upgrade_to) and all(p.met for p in progress)
+    return UpgradeProgress(rule.code, rule.upgrade_to, eligible, progress)
+
+
+def _progress(req: Requirement, items: list[Evidence], as_of: date,
+              held_since: date | None) -> RequirementProgress:
+    total = 0.0
+    refused: list[str] = []
+    for item in items:
+        if item.requirement != req.code:
+            continue
+        why = _refusal(req, item, as_of, held_since)
+        if why:
+            refused.append(why)
+            continue
+        total += float(item.quantity) * req.units[item.unit]
+    total = round(total, 2)
+    return RequirementProgress(req.code, req.title, req.quantity, req.unit, total,
+                               total >= req.quantity, tuple(refused))
+
+
+def _refusal(req: Requirement, item: Evidence, as_of: date, held_since: date | None) -> str:
+    if item.unit not in req.units:
+        return f"{item.quantity:g} {item.unit} is not a unit of {req.title.lower()}"
+    if item.evidence_date > as_of:
+        return f"dated {item.evidence_date.isoformat()}, after {as_of.isoformat()}"
+    if held_since is not None and item.evidence_date < held_since:
+        return f"dated {item.evidence_date.isoformat()}, before the certificate was held"
+    if req.settings and item.source not in req.settings:
+        return f"experience at {item.source or 'an unnamed school'} is not approved experience"
+    return ""
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(f"cannot move {day} by {months} months")
+
+
+def needs_reregistration(last_login_at: datetime | date | None, as_of: date) -> bool:
+    """True when the account was last used over 12 months before ``as_of`` (or never)."""
+    if last_login_at is None:
+        return True
+    last = last_login_at.date() if isinstance(last_login_at, datetime) else last_login_at
+    return as_of > add_months(last, REREGISTRATION_AFTER_MONTHS)
+
+
+def expiration_date(code: str, effective: date) -> date:
+    """The expiration date of a certificate of classification ``code`` issued on ``effective``."""
+    return add_months(effective, 12 * classification(code).validity_years)
