@@ -1,0 +1,193 @@
+"""What the pipeline does to one received document: sniff, normalise to PDF, split, read.
+
+Images (multi-page TIFF G3/G4 from a fax server, PNG, JPEG from a scanner) become a PDF with one
+page per image frame, at the resolution the file states, so a 200 x 100 dpi fax keeps its shape.
+A multi-form fax is split where a page QR starts another form (page 1 of a form, or a different
+form or token). Each part is then read by :func:`desk_app.pdf.read.read_form` (page QR, then the
+AcroForm field set, then the printed number; values from fields or the data barcode).
+
+Every refusal is a :class:`~desk_app.pdf.errors.PdfRejected` with a sentence for the operator;
+the pipeline quarantines the document with that sentence. All PyMuPDF work runs on its owner
+thread (:func:`desk_app.pdf.mupdf.on_owner`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+
+import pymupdf
+
+from desk_app.pdf import barcodes
+from desk_app.pdf.errors import PdfRejected
+from desk_app.pdf.mupdf import on_owner
+from desk_app.pdf.read import FormReading, field_names_for, read_form
+from desk_app.pdf.safety import MAX_BYTES, MAX_PAGES, open_checked
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_PIXELS = 40_000_000  # a 600 dpi letter page is 34 MP; beyond that it is a bomb
+MAX_TOTAL_PIXELS = 400_000_000
+IMAGE_KINDS = {"tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
+SPLIT_ZOOM = 3.0
+FULL_ZOOM = 2.0
+
+
+def sniff(data: bytes) -> str:
+    """The kind of document by its first bytes: pdf, tiff, png, jpeg, or "" (not a form)."""
+    head = data[:1024]
+    if b"%PDF" in head:
+        return "pdf"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if head[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if head[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    return ""
+
+
+def media_type(kind: str) -> str:
+    return "application/pdf" if kind == "pdf" else IMAGE_KINDS.get(kind, "application/octet-stream")
+
+
+def _check_image_frames(data: bytes) -> int:
+    """Count frames and refuse images whose declared size would blow up when decoded."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = None  # we apply our own, lower, per-page limit below
+    total = 0
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            frames = getattr(image, "n_frames", 1)
+            if frames > MAX_PAGES:
+                raise PdfRejected(f"the image has {frames} pages, over the {MAX_PAGES}-page limit",
+                                  "too_many_pages")
+            for index in range(frames):
+                image.seek(index)
+                pixels = image.size[0] * image.size[1]
+                total += pixels
+                if pixels > MAX_PAGE_PIXELS or total > MAX_TOTAL_PIXELS:
+                    raise PdfRejected(
+                        f"page {index + 1} of the image is {image.size[0]} x {image.size[1]} pixels: "
+                        "too large to decode safely (decompression bomb)", "too_big")
+            return frames
+    except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
+        raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
+
+
+def _image_to_pdf(data: bytes, kind: str) -> bytes:
+    try:
+        src = pymupdf.open(stream=data, filetype=kind)
+    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
+        raise PdfRejected(f"the image cannot be read ({exc})", "malformed") from exc
+    try:
+        pdf = src.convert_to_pdf()
+    except (RuntimeError, ValueError) as exc:
+        raise PdfRejected(f"the image cannot be converted ({exc})", "malformed") from exc
+    finally:
+        src.close()
+    return bytes(pdf)
+
+
+def normalise(data: bytes, kind: str) -> bytes:
+    """The document as a PDF: images converted page by page; a PDF checked for bombs and kept.
+
+    Raises:
+        PdfRejected: unreadable, oversized, a decompression bomb, or not a document at all.
+    """
+    if len(data) > MAX_BYTES:
+        raise PdfRejected(f"the file is {len(data) / 1e6:.1f} MB, over the "
+                          f"{MAX_BYTES / 1e6:.0f} MB limit", "too_big")
+    if kind in IMAGE_KINDS:
+        _check_image_frames(data)
+        return on_owner(_image_to_pdf, data, kind)
+    if kind == "pdf":
+        on_owner(_check_pdf_images, data)
+        return data
+    raise PdfRejected("the file is not a PDF or an image", "unsupported")
+
+
+def _check_pdf_images(data: bytes) -> None:
+    doc = open_checked(data)
+    try:
+        total = 0
+        for page in doc:
+            for info in page.get_images(full=True):
+                width, height = int(info[2]), int(info[3])
+                total += width * height
+                if width * height > MAX_PAGE_PIXELS or total > MAX_TOTAL_PIXELS:
+                    raise PdfRejected(
+                        f"page {page.number + 1} holds a {width} x {height} image: too large to "
+                        "decode safely (decompression bomb)", "too_big")
+    finally:
+        doc.close()
+
+
+@dataclass(frozen=True)
+class Part:
+    """A run of pages of one received document that belongs to one form."""
+
+    first_page: int  # 0-based
+    page_count: int
+
+
+def _page_marks(page: pymupdf.Page) -> list[barcodes.PageMark]:
+    r = page.rect
+    corner = pymupdf.Rect(r.x1 - r.width * 0.3, r.y0, r.x1, r.y0 + r.height * 0.2)
+    for clip, zoom in ((corner, SPLIT_ZOOM), (None, FULL_ZOOM)):
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY)
+        image = barcodes.image_from_samples(pix.samples, pix.width, pix.height, pix.stride, 1)
+        marks, _data = barcodes.split_marks(barcodes.decode_image(image), field_names_for)
+        if marks:
+            return marks
+    return []
+
+
+def _split(pdf: bytes) -> list[Part]:
+    doc = open_checked(pdf)
+    try:
+        if doc.page_count == 1:
+            return [Part(0, 1)]
+        starts = [0]
+        current: barcodes.PageMark | None = None
+        for page in doc:
+            marks = _page_marks(page)
+            mark = marks[0] if marks else None
+            if mark and page.number > 0 and (mark.page == 1 or (
+                    current is not None and (mark.number, mark.token) != (current.number, current.token))):
+                starts.append(page.number)
+            current = mark or current
+        ends = starts[1:] + [doc.page_count]
+        return [Part(a, b - a) for a, b in zip(starts, ends, strict=True)]
+    finally:
+        doc.close()
+
+
+def split(pdf: bytes) -> list[Part]:
+    """Where the forms of a (faxed) document begin and end, by their page QRs."""
+    return on_owner(_split, pdf)
+
+
+def _pages(pdf: bytes, first: int, count: int) -> bytes:
+    src = open_checked(pdf)
+    out = pymupdf.open()
+    try:
+        out.insert_pdf(src, from_page=first, to_page=first + count - 1)
+        return bytes(out.tobytes(garbage=1, deflate=True))
+    finally:
+        out.close()
+        src.close()
+
+
+def part_pdf(pdf: bytes, part: Part, total_pages: int) -> bytes:
+    """The PDF of one part (the whole document when the part is all of it)."""
+    if part.first_page == 0 and part.page_count == total_pages:
+        return pdf
+    return on_owner(_pages, pdf, part.first_page, part.page_count)
+
+
+def read(pdf: bytes) -> FormReading:
+    """Identify and read one form's PDF (see :func:`desk_app.pdf.read.read_form`)."""
+    return read_form(pdf)

@@ -1,0 +1,263 @@
+"""The intake pipeline: store -> acknowledge -> normalise -> split -> identify -> extract -> enqueue.
+
+For each arrival: the original bytes go into the blob store (fsync-ed) and a ledger row is
+committed; only then is the source acknowledged (the fax file moved, the mail moved or flagged).
+The document is then normalised to PDF, split at its page QRs, each form identified and read,
+and the resulting drafts handed to ``enqueue``, which links the entity, flags duplicates and
+creates the submissions in one transaction that also closes the ledger row.
+
+A crash anywhere loses nothing (the blob and the ledger row exist before the source forgets the
+item) and a re-run creates no duplicate (the ledger row is found by source key; a row left
+``stored`` is resumed from its blob). Bad input never stops the run: it becomes a submission in
+Quarantine with its reason, its original bytes kept.
+
+``hook(step)`` is called after each step with the step's name (:data:`STEPS`); tests use it to
+simulate a crash at that point.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
+
+from desk_app.intake import analyse
+from desk_app.intake.blobstore import BlobStore, sha256_hex
+from desk_app.intake.drafts import DocumentDraft, SubmissionDraft, business_key
+from desk_app.intake.ledger import Ledger, LedgerEntry
+from desk_app.intake.mail import MailUnreadable, is_msg, parse_mail
+from desk_app.intake.sources import MAIL_SUFFIXES, Arrival, Source, SourceUnreachable
+from desk_app.models.submissions import QueueState
+from desk_app.pdf.errors import PdfRejected
+from desk_app.pdf.read import FormReading
+
+log = logging.getLogger(__name__)
+
+STEPS = ("fetch", "store", "record", "acknowledge", "normalise", "split", "identify", "extract",
+         "link", "dedupe", "enqueue")
+Hook = Callable[[str], None]
+Enqueue = Callable[[int, list[SubmissionDraft], Hook], int]
+
+
+def no_hook(step: str) -> None:
+    """The production hook: nothing happens between steps."""
+
+
+@dataclass
+class IntakeReport:
+    """What one run did, for the CLI summary and the GUI's status line."""
+
+    taken: int = 0
+    resumed: int = 0
+    already: int = 0
+    submissions: int = 0
+    quarantined: int = 0
+    unreachable: list[str] = field(default_factory=list)
+    ack_failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{self.taken} item(s) taken", f"{self.submissions} submission(s) queued",
+                 f"{self.quarantined} quarantined"]
+        if self.resumed:
+            parts.append(f"{self.resumed} resumed after an interrupted run")
+        if self.already:
+            parts.append(f"{self.already} already taken")
+        text = ", ".join(parts)
+        for line in self.unreachable:
+            text += f"\nunreachable: {line}"
+        for line in self.ack_failures:
+            text += f"\nnot yet moved/flagged (kept, retried next run): {line}"
+        return text
+
+
+def _is_mail(entry: LedgerEntry) -> bool:
+    return entry.source_kind == "imap" or PurePath(entry.filename).suffix.lower() in MAIL_SUFFIXES
+
+
+class Pipeline:
+    """Takes arrivals from sources into the blob store, the ledger and the queue."""
+
+    def __init__(self, ledger: Ledger, blobs: BlobStore, enqueue: Enqueue,
+                 hook: Hook = no_hook) -> None:
+        self.ledger = ledger
+        self.blobs = blobs
+        self.enqueue = enqueue
+        self.hook = hook
+
+    def run(self, sources: Iterable[Source]) -> IntakeReport:
+        """Resume interrupted items, then take everything each source offers."""
+        report = IntakeReport()
+        self.resume(report)
+        for source in sources:
+            self.drain(source, report)
+        return report
+
+    def resume(self, report: IntakeReport) -> None:
+        for entry in self.ledger.pending():
+            self.process(entry, report)
+            report.resumed += 1
+
+    def drain(self, source: Source, report: IntakeReport) -> None:
+        try:
+            for arrival in source.arrivals():
+                self.take(source, arrival, report)
+        except SourceUnreachable as exc:
+            log.warning("intake source unreachable: %s", exc)
+            report.unreachable.append(f"{source.description}: {exc}")
+        finally:
+            source.close()
+
+    def take(self, source: Source, arrival: Arrival, report: IntakeReport) -> None:
+        """Store, record, acknowledge and process one arrival."""
+        self.hook("fetch")
+        entry = self.ledger.find(arrival.source_kind, arrival.source_key)
+        if entry is not None and entry.done:
+            self._acknowledge(source, arrival, entry, report)  # an earlier move/flag failed
+            report.already += 1
+            return
+        sha = self.blobs.put(arrival.data)
+        self.hook("store")
+        if entry is None:
+            entry = self.ledger.record(arrival, sha)
+            self.hook("record")
+        report.taken += 1
+        self._acknowledge(source, arrival, entry, report)
+        self.hook("acknowledge")
+        self.process(entry, report)
+
+    def _acknowledge(self, source: Source, arrival: Arrival, entry: LedgerEntry,
+                     report: IntakeReport) -> None:
+        try:
+            source.acknowledge(arrival)
+        except Exception as exc:  # noqa: BLE001 - the item is safe; the move is retried next run
+            log.warning("could not acknowledge %s: %s", arrival.filename, exc)
+            report.ack_failures.append(f"{arrival.filename}: {exc}")
+            return
+        self.ledger.mark_acknowledged(entry.id)
+
+    def process(self, entry: LedgerEntry, report: IntakeReport) -> None:
+        """Turn a stored item into submissions (quarantined ones included) in one transaction."""
+        try:
+            drafts = self.analyse(entry)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # a defect must not lose the item or stop the run
+            log.exception("intake could not process %s", entry.filename)
+            drafts = [self._quarantine(entry, f"could not be processed ({type(exc).__name__}: {exc})",
+                                       self._original(entry))]
+        report.submissions += self.enqueue(entry.id, drafts, self.hook)
+        report.quarantined += sum(1 for d in drafts if d.quarantined)
+
+    # --- analysis --------------------------------------------------------------------------------
+    def _original(self, entry: LedgerEntry, role: str = "original") -> DocumentDraft:
+        kind = analyse.sniff(self.blobs.get(entry.sha256)[:1024]) if role == "original" else ""
+        media = analyse.media_type(kind) if kind else "application/octet-stream"
+        size = self.blobs.path(entry.sha256).stat().st_size
+        return DocumentDraft(entry.sha256, role, entry.filename, media, size)
+
+    def _base(self, entry: LedgerEntry, **changes: str) -> SubmissionDraft:
+        draft = SubmissionDraft(channel=entry.channel, received_at=entry.received_at,
+                                state=QueueState.NEW.value, sender=entry.sender,
+                                subject=entry.subject, sha256=entry.sha256)
+        return replace(draft, **changes)
+
+    def _quarantine(self, entry: LedgerEntry, reason: str, *docs: DocumentDraft,
+                    base: SubmissionDraft | None = None, sha: str = "") -> SubmissionDraft:
+        draft = base or self._base(entry)
+        return replace(draft, state=QueueState.QUARANTINE.value, quarantine_reason=reason,
+                       sha256=sha or draft.sha256, documents=tuple(docs))
+
+    def analyse(self, entry: LedgerEntry) -> list[SubmissionDraft]:
+        """The drafts for one stored item (mail: one per attachment; file: one per form)."""
+        data = self.blobs.get(entry.sha256)
+        if not _is_mail(entry):
+            return self.document(entry, self._base(entry), entry.filename, data, None)
+        envelope = DocumentDraft(entry.sha256, "envelope", entry.filename,
+                                 "application/vnd.ms-outlook" if is_msg(data) else "message/rfc822",
+                                 len(data))
+        try:
+            mail = parse_mail(data)
+        except MailUnreadable as exc:
+            return [self._quarantine(entry, str(exc), envelope)]
+        base = self._base(entry, sender=entry.sender or mail.sender,
+                          subject=entry.subject or mail.subject)
+        if not mail.attachments:
+            return [self._quarantine(entry, "the mail has no attachment: no form to read",
+                                     envelope, base=base)]
+        drafts: list[SubmissionDraft] = []
+        for att in mail.attachments:
+            drafts += self.document(entry, base, att.filename, att.data, envelope)
+        return drafts
+
+    def document(self, entry: LedgerEntry, base: SubmissionDraft, filename: str, data: bytes,
+                 envelope: DocumentDraft | None) -> list[SubmissionDraft]:
+        """Normalise, split, identify and read one received file."""
+        sha = self.blobs.put(data) if envelope is not None else entry.sha256
+        kind = analyse.sniff(data)
+        original = DocumentDraft(sha, "original", filename, analyse.media_type(kind), len(data))
+        extra = (envelope,) if envelope else ()
+        base = replace(base, sha256=sha)
+        if not data:
+            return [self._quarantine(entry, f"{filename}: an embedded item, not a form file",
+                                     original, *extra, base=base, sha=sha)]
+        if not kind:
+            return [self._quarantine(
+                entry, f"{filename} is not a form: only PDF, TIFF, PNG and JPEG files are read",
+                original, *extra, base=base, sha=sha)]
+        try:
+            return self._forms(base, filename, data, kind, original, extra)
+        except PdfRejected as exc:
+            return [self._quarantine(entry, f"{filename}: {exc.reason}", original, *extra,
+                                     base=base, sha=sha)]
+
+    def _forms(self, base: SubmissionDraft, filename: str, data: bytes, kind: str,
+               original: DocumentDraft, extra: tuple[DocumentDraft, ...]) -> list[SubmissionDraft]:
+        pdf = analyse.normalise(data, kind)
+        self.hook("normalise")
+        parts = analyse.split(pdf)
+        self.hook("split")
+        total = sum(p.page_count for p in parts)
+        drafts = []
+        for part in parts:
+            part_bytes = analyse.part_pdf(pdf, part, total)
+            reading = analyse.read(part_bytes)
+            self.hook("identify")
+            docs = [original, *extra]
+            if part_bytes is not data:
+                stem = PurePath(filename).stem
+                suffix = f"-p{part.first_page + 1}-{part.first_page + part.page_count}" if len(parts) > 1 else ""
+                docs.append(DocumentDraft(self.blobs.put(part_bytes), "normalised",
+                                          f"{stem}{suffix}.pdf", "application/pdf",
+                                          len(part_bytes), part.first_page, part.page_count))
+            sha = original.sha256 if len(parts) == 1 else sha256_hex(
+                f"{original.sha256}:{part.first_page}:{part.page_count}".encode())
+            drafts.append(_form_draft(base, reading, sha, docs))
+            self.hook("extract")
+        return drafts
+
+
+def _form_draft(base: SubmissionDraft, reading: FormReading, sha: str,
+                docs: list[DocumentDraft]) -> SubmissionDraft:
+    """Decide the queue state from what was read: unidentified -> New; nothing machine-readable
+    -> Needs keying; values from fields or the data barcode -> Ready for review."""
+    values = dict(reading.values)
+    has_values = reading.source in ("fields", "barcode") and any(values.values())
+    if not reading.form_number:
+        state = QueueState.NEW
+    else:
+        state = QueueState.READY_FOR_REVIEW if has_values else QueueState.NEEDS_KEYING
+    code = values.get("entity_code") or values.get("org_code", "")
+    name = values.get("entity_name") or values.get("org_name", "")
+    identified_by = ("qr" if reading.page_marks else
+                     "fields" if reading.source == "fields" else
+                     "text" if reading.form_number else "")
+    return replace(
+        base, state=state.value, form_number=reading.form_number, edition=reading.edition,
+        token=reading.token, page_count=reading.page_count,
+        values=values if reading.form_number else {}, entity_code=code.strip().upper(),
+        entity_name=name.strip(), requester_name=values.get("signer_name", "").strip(),
+        sha256=sha, business_key=business_key(code, reading.form_number, values) if has_values else "",
+        identified_by=identified_by, values_from=reading.source if has_values else "",
+        documents=tuple(docs),
+    )

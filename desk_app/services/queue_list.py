@@ -1,0 +1,232 @@
+"""The work queue as a list source: filters and search pushed into SQL, counts, detail, figures.
+
+Every list is one state's list (``state`` filter, default "Ready for review"), so the first page
+is an index range scan on ``(state, received_at)`` however many submissions the table holds.
+Filters: ``state``, ``form``, ``channel``, ``entity`` (code or id), ``assignee`` (a username,
+``me`` or ``none``), ``age`` (``overdue`` against the SLA, or ``<n>d`` for older than n days) and
+``duplicate`` (``yes``). Text search matches the start of the sender, entity name or code, and
+requester name, case-insensitively.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, true
+
+from desk_app.errors import NotFound
+from desk_app.intake.blobstore import BlobStore
+from desk_app.models.base import utcnow
+from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
+from desk_app.rules.permissions import Perm
+from desk_app.services import audit
+from desk_app.services.context import ServiceContext
+from desk_app.services.queue import DONE_STATES, OPEN_STATES, allowed_next, get_submission
+from desk_app.services.queue_dto import (
+    CHANNEL_TITLES,
+    STATE_TITLES,
+    DayCount,
+    DocumentDTO,
+    QueueDetail,
+    QueueRow,
+    QueueStats,
+    StateCount,
+    business_cutoff,
+)
+
+F = FormSubmission
+SORTS: dict[str, Any] = {
+    "received": F.received_at,
+    "form": F.form_number,
+    "channel": F.channel,
+    "sender": F.sender,
+    "entity": F.entity_name,
+    "requester": F.requester_name,
+    "assignee": F.assigned_to,
+    "state": F.state,
+}
+ROW_COLUMNS = (F.id, F.state, F.form_number, F.channel, F.received_at, F.sender, F.entity_code,
+               F.entity_name, F.requester_name, F.assigned_to, F.page_count, F.duplicate_of_id,
+               F.quarantine_reason, F.row_version)
+DEFAULT_STATE = QueueState.READY_FOR_REVIEW.value
+
+
+def _like_prefix(column: Any, text: str) -> Any:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"{escaped}%", escape="\\")
+
+
+class QueueList:
+    """List source for the Work queue page, plus state counts, detail, documents and figures."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    # --- filtering -------------------------------------------------------------------------------
+    def _filtered(self, stmt: Select[Any], query: Any) -> Select[Any]:
+        state = query.filter("state") or DEFAULT_STATE
+        stmt = stmt.where(F.deleted_at.is_(None))
+        if state == "open":
+            stmt = stmt.where(F.state.in_([s.value for s in OPEN_STATES]))
+        elif state != "all":
+            stmt = stmt.where(F.state == state)
+        if query.filter("form"):
+            form = query.filter("form")
+            stmt = stmt.where(F.form_number == ("" if form == "unidentified" else form))
+        if query.filter("channel"):
+            stmt = stmt.where(F.channel == query.filter("channel"))
+        stmt = self._entity_filter(stmt, query.filter("entity"))
+        stmt = self._assignee_filter(stmt, query.filter("assignee"))
+        stmt = self._age_filter(stmt, query.filter("age"))
+        if query.filter("duplicate") == "yes":
+            stmt = stmt.where(F.duplicate_of_id.is_not(None))
+        text = query.text.strip()
+        if text:
+            stmt = stmt.where(or_(_like_prefix(F.sender, text), _like_prefix(F.entity_name, text),
+                                  _like_prefix(F.requester_name, text),
+                                  F.entity_code.startswith(text.upper())))
+        return stmt
+
+    @staticmethod
+    def _entity_filter(stmt: Select[Any], entity: str) -> Select[Any]:
+        if not entity:
+            return stmt
+        try:
+            return stmt.where(F.entity_id == uuid.UUID(entity))
+        except ValueError:
+            return stmt.where(F.entity_code == entity)
+
+    def _assignee_filter(self, stmt: Select[Any], assignee: str) -> Select[Any]:
+        if assignee == "me":
+            return stmt.where(F.assigned_to == self.ctx.actor.username)
+        if assignee == "none":
+            return stmt.where(F.assigned_to == "")
+        return stmt.where(F.assigned_to == assignee) if assignee else stmt
+
+    def _age_filter(self, stmt: Select[Any], age: str) -> Select[Any]:
+        if not age:
+            return stmt
+        now = utcnow()
+        if age == "overdue":
+            return stmt.where(F.received_at < business_cutoff(now, self.ctx.settings["sla_business_days"]))
+        if age.endswith("d") and age[:-1].isdigit():
+            return stmt.where(F.received_at < now - timedelta(days=int(age[:-1])))
+        return stmt
+
+    # --- ListSource ------------------------------------------------------------------------------
+    def count(self, query: Any) -> int:
+        """How many submissions match (the header's total)."""
+        self.ctx.require(Perm.WORK_QUEUE)
+        with self.ctx.store.read() as s:
+            return int(s.execute(self._filtered(select(func.count()).select_from(F), query)).scalar_one())
+
+    def fetch(self, query: Any, offset: int, limit: int) -> list[QueueRow]:
+        """One page of rows, oldest first unless another sort is asked for."""
+        self.ctx.require(Perm.WORK_QUEUE)
+        order = SORTS.get(query.sort, F.received_at)
+        stmt = self._filtered(select(*ROW_COLUMNS), query).order_by(
+            order.desc() if query.descending else order, F.id).offset(offset).limit(limit)
+        with self.ctx.store.read() as s:
+            return [_row(r) for r in s.execute(stmt)]
+
+    def state_counts(self) -> tuple[StateCount, ...]:
+        """Submissions per state (deleted rows excluded), every state listed, in queue order."""
+        self.ctx.require(Perm.WORK_QUEUE)
+        with self.ctx.store.read() as s:
+            got = dict(s.execute(select(F.state, func.count()).where(F.deleted_at.is_(None))
+                                 .group_by(F.state)).tuples().all())
+        return tuple(StateCount(st.value, STATE_TITLES[st.value], int(got.get(st.value, 0)))
+                     for st in QueueState)
+
+    # --- one submission --------------------------------------------------------------------------
+    def detail(self, submission_id: str) -> QueueDetail:
+        self.ctx.require(Perm.WORK_QUEUE)
+        with self.ctx.store.read() as s:
+            sub = get_submission(s, submission_id)
+            docs = s.execute(select(SubmissionDocument).where(
+                SubmissionDocument.submission_id == sub.id, SubmissionDocument.deleted_at.is_(None))
+                .order_by(SubmissionDocument.created_at)).scalars().all()
+            return QueueDetail(
+                row=_row(tuple(getattr(sub, c.key) for c in ROW_COLUMNS)),
+                subject=sub.subject, token=sub.token, edition=sub.edition,
+                values=dict(sub.values or {}),
+                documents=tuple(DocumentDTO(str(d.id), d.sha256, d.role, d.filename, d.media_type,
+                                            d.size, d.first_page, d.page_count) for d in docs),
+                duplicate_of=str(sub.duplicate_of_id or ""),
+                duplicate_reason=str((sub.values or {}).get("_duplicate_reason", "")),
+                allowed_states=allowed_next(sub.state),
+                decision=sub.decision, decision_reason=sub.decision_reason,
+            )
+
+    def document_bytes(self, document_id: str) -> bytes:
+        """The stored bytes of one document (checked against its hash). Opening is audited."""
+        self.ctx.require(Perm.WORK_QUEUE)
+        if self.ctx.paths is None:
+            raise NotFound("no data folder: the blob store is not available")
+        with self.ctx.store.read() as s:
+            doc = s.get(SubmissionDocument, uuid.UUID(document_id))
+            if doc is None:
+                raise NotFound("that document no longer exists")
+            sha = doc.sha256
+        return BlobStore(self.ctx.paths.blobs).get(sha)
+
+    # --- dashboard -------------------------------------------------------------------------------
+    def stats(self, days: int = 14) -> QueueStats:
+        """Arrivals and completions per day, aging of open work, and arrivals per channel."""
+        self.ctx.require(Perm.WORK_QUEUE)
+        now = utcnow()
+        since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        with self.ctx.store.read() as s:
+            arrivals = _per_day(s, F.received_at, since, [])
+            completions = _per_day(s, F.closed_at, since,
+                                   [F.state.in_([st.value for st in DONE_STATES])])
+            channels = s.execute(select(F.channel, func.count()).where(
+                F.deleted_at.is_(None), F.received_at >= since).group_by(F.channel)).tuples().all()
+            open_times = [t for (t,) in s.execute(select(F.received_at).where(
+                F.deleted_at.is_(None), F.state.in_([st.value for st in OPEN_STATES])).limit(200_000))]
+        day_list = tuple(DayCount((since + timedelta(days=i)).date(),
+                                  arrivals.get((since + timedelta(days=i)).date().isoformat(), 0),
+                                  completions.get((since + timedelta(days=i)).date().isoformat(), 0))
+                         for i in range(days))
+        sla = self.ctx.settings["sla_business_days"]
+        return QueueStats(days=day_list, aging=_aging(open_times, now),
+                          channels=tuple((CHANNEL_TITLES.get(c, c), int(n)) for c, n in channels),
+                          open_total=len(open_times),
+                          overdue=sum(1 for t in open_times if t < business_cutoff(now, sla)))
+
+    def record_view(self, submission_id: str) -> None:
+        """Note in the audit log that an operator opened a submission's documents."""
+        with self.ctx.uow() as uow:
+            sub = get_submission(uow.session, submission_id)
+            audit.record(uow, "queue.view", record_type="form_submission", record_id=sub.id,
+                         summary=f"opened {sub.form_number or 'unidentified form'}")
+            uow.commit()
+
+
+def _per_day(s: Any, column: Any, since: datetime, extra: list[Any]) -> dict[str, int]:
+    day = func.date(column)
+    rows = s.execute(select(day, func.count()).where(
+        F.deleted_at.is_(None), column >= since, and_(*extra) if extra else true()).group_by(day))
+    return {str(d): int(n) for d, n in rows}
+
+
+AGING_BUCKETS = ((1, "under 1 day"), (2, "1-2 days"), (5, "2-5 days"), (10, "5-10 days"),
+                 (10_000, "over 10 days"))
+
+
+def _aging(times: list[datetime], now: datetime) -> tuple[tuple[str, int], ...]:
+    counts = dict.fromkeys((title for _, title in AGING_BUCKETS), 0)
+    for t in times:
+        age = (now - t).total_seconds() / 86400
+        title = next(title for limit, title in AGING_BUCKETS if age < limit)
+        counts[title] += 1
+    return tuple(counts.items())
+
+
+def _row(r: Any) -> QueueRow:
+    (sid, state, form, channel, received, sender, code, ename, requester, assignee, pages,
+     dup, reason, version) = tuple(r)
+    return QueueRow(str(sid), state, form, channel, received, sender, code, ename, requester,
+                    assignee, int(pages or 0), dup is not None, reason, int(version))
