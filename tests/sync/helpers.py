@@ -53,3 +53,52 @@ def snapshot(store: Store) -> dict[str, dict[str, tuple[Any, ...]]]:
             rows = conn.execute(text(f'SELECT * FROM "{name}" ORDER BY id')).all()
             out[name] = {r[0]: tuple(r) for r in rows}
     return out
+
+
+def outbox_ids(ws: Any) -> set[str]:
+    with ws.store.engine.connect() as conn:
+        return {r[0] for r in conn.execute(text("SELECT change_id FROM sync_outbox"))}
+
+
+def server_rows(server: Any) -> dict[str, dict[str, int]]:
+    """Every synced row's version on the central database."""
+    out: dict[str, dict[str, int]] = {}
+    with server.engine.connect() as conn:
+        for name in synced_tables():
+            rows = conn.exec_driver_sql(f'SELECT replace(id::text, \'-\', \'\'), row_version FROM "{name}"')
+            out[name] = {r[0]: int(r[1]) for r in rows}
+    return out
+
+
+def local_versions(store: Store) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    with store.engine.connect() as conn:
+        for name in synced_tables():
+            out[name] = {r[0]: int(r[1]) for r in conn.execute(text(f'SELECT id, row_version FROM "{name}"'))}
+    return out
+
+
+def assert_converged(server: Any, *workstations: Any) -> None:
+    """Every workstation holds exactly the server's rows, byte for byte alike among themselves."""
+    for ws in workstations:
+        assert outbox_ids(ws) == set(), f"{ws.name} still has pending changes"
+    first = snapshot(workstations[0].store)
+    for ws in workstations[1:]:
+        other = snapshot(ws.store)
+        for name in first:
+            assert first[name] == other[name], f"{name} differs between {workstations[0].name} and {ws.name}"
+    assert local_versions(workstations[0].store) == server_rows(server)
+
+
+def assert_applied_once(server: Any, captured: set[str]) -> None:
+    """Every captured change id is applied on the server, and no row version was logged twice."""
+    with server.engine.connect() as conn:
+        applied = {r[0] for r in conn.exec_driver_sql("SELECT change_id::text FROM sync_applied")}
+        twice = conn.exec_driver_sql(
+            "SELECT table_name, row_id, row_version, count(*) FROM sync_change "
+            "GROUP BY 1, 2, 3 HAVING count(*) > 1").all()
+        leads = conn.exec_driver_sql(
+            "SELECT change_id, count(*) FROM sync_change GROUP BY 1 HAVING count(*) > 1").all()
+    assert captured - applied == set(), "a committed change never reached the server"
+    assert applied - captured == set(), "the server applied a change nobody made"
+    assert twice == [] and leads == [], "a change was applied twice"
