@@ -99,7 +99,7 @@ def _cert_facts(cert: asn1_x509.Certificate) -> CertificateFacts:
 def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
     """Validate every embedded signature's integrity and the changes made after it.
 
-    Trust is not decided here (no trust roots, no fetching): identity is the caller's business.
+    Trust is not decided here (nothing is fetched): identity is the caller's business.
     """
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     facts = []
@@ -107,8 +107,12 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
         name = sig.field_name or ""
         cert = _cert_facts(sig.signer_cert) if sig.signer_cert is not None else None
         try:
+            # the signer's own certificate is the only trust root: pyHanko checks integrity and
+            # changes; whether the certificate is the person's is decided by verdict()
+            roots = [sig.signer_cert] if sig.signer_cert is not None else []
             status = validate_pdf_signature(
-                sig, ValidationContext(trust_roots=[], allow_fetching=False))
+                sig, ValidationContext(trust_roots=roots, allow_fetching=False,
+                                       revocation_mode="soft-fail"))
         except Exception as exc:  # pyHanko raises many error types for a broken signature
             log.info("signature %s could not be validated: %s", name, type(exc).__name__)
             facts.append(DigitalSignatureFacts(name, False, False, "other", False, False, None, cert,

@@ -148,6 +148,40 @@ def normalise_name(name: str) -> str:
     return " ".join(w for w in words if w not in NAME_NOISE)
 
 
+# --- who signs where ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignerSlot:
+    """Where a form names a signer, the date they signed, and the box they sign in."""
+
+    role: str  # the catalogue's signer role ("superintendent", "agency_contact", "user", ...)
+    name_fields: tuple[str, ...]  # joined with a space to make the signer's name
+    date_field: str
+    signature_field: str
+
+
+OFFICER_ROLES = ("superintendent", "authorized_representative")
+OFFICER_SLOT = SignerSlot("officer", ("signer_name",), "signed_date", "signature")
+SIGNER_SLOTS: dict[str, SignerSlot] = {
+    "superintendent": OFFICER_SLOT,
+    "authorized_representative": OFFICER_SLOT,
+    "agency_contact": SignerSlot("agency_contact", ("contact_name",), "contact_date", "contact_signature"),
+    "user": SignerSlot("user", ("user_1_first_name", "user_1_last_name"), "user_signed_date",
+                       "user_signature"),
+}
+
+
+def signer_slots(signer_roles: tuple[str, ...]) -> tuple[SignerSlot, ...]:
+    """The distinct signer slots of a form, in the catalogue's order."""
+    out: list[SignerSlot] = []
+    for role in signer_roles:
+        slot = SIGNER_SLOTS.get(role)
+        if slot is not None and slot not in out:
+            out.append(slot)
+    return tuple(out)
+
+
 # --- decisions ---------------------------------------------------------------------------------
 
 

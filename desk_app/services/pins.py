@@ -165,11 +165,15 @@ def issue_pin(ctx: ServiceContext, entity_id: str) -> IssuedPin:
 
 
 def check_pin(ctx: ServiceContext, entity_id: str, keyed: str,
-              submission_id: str | None = None) -> PinCheck:
+              submission_id: str | None = None, *, count: bool = True) -> PinCheck:
     """Check a PIN keyed from a form; counts failures, locks, audits the outcome (never the PIN).
 
     The slow comparison runs outside the database transaction so it never holds a write lock.
     Must not run on the GUI thread (views call it through ``desk_app.views.ops``).
+
+    Args:
+        count: False when this submission's failure was already counted against the current PIN
+            (verifying the same form again is not a new attempt); the attempt is still audited.
     """
     ctx.require(Perm.WORK_QUEUE)
     limit = int(ctx.settings["pin_max_failures"])
@@ -185,13 +189,14 @@ def check_pin(ctx: ServiceContext, entity_id: str, keyed: str,
         outcome = PinOutcome.LOCKED
     else:
         outcome = PinOutcome.MATCH if pin_matches(ctx.secrets, stored, keyed) else PinOutcome.MISMATCH
-    return _record_attempt(ctx, entity_id, stored, outcome, limit, submission_id)
+    return _record_attempt(ctx, entity_id, stored if count else None, outcome, limit, submission_id)
 
 
 def _record_attempt(ctx: ServiceContext, entity_id: str, checked_hash: str | None, outcome: PinOutcome,
                     limit: int, submission_id: str | None) -> PinCheck:
     with ctx.uow() as uow:
         entity = _entity(uow.session, entity_id)
+        # checked_hash differs when the PIN was reissued during the comparison (or not counting)
         if outcome is PinOutcome.MISMATCH and entity.pin_hash == checked_hash:
             entity.pin_failures = (entity.pin_failures or 0) + 1
             if entity.pin_failures >= limit and entity.pin_locked_at is None:

@@ -1,0 +1,286 @@
+"""The verification report: every check of a received form, off the GUI thread, as a frozen DTO.
+
+The checks and their order are data (:data:`desk_app.rules.verification.CHECKS`); each is a small
+function of a :class:`VerificationJob` (the form, its values, the entity, the operator) returning a
+:class:`CheckResult`. A run over a queued submission is persisted as ``VerificationResult`` rows
+with one audit event; ``desk-app verify FILE`` runs the same checks on a file without saving.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desk_app.errors import KnownError
+from desk_app.models.base import utcnow
+from desk_app.models.entities import EducationalEntity
+from desk_app.models.staff import Staff
+from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
+from desk_app.pdf.catalogue import FormSpec, find_form
+from desk_app.pdf.signatures import DigitalSignatureFacts, find_ink, read_digital_signatures
+from desk_app.rules.codes import code_problem, kind_of_code
+from desk_app.rules.permissions import Perm
+from desk_app.rules.verification import CHECKS, SIGNER_SLOTS
+from desk_app.services import audit
+from desk_app.services import verification_checks as request_checks
+from desk_app.services import verification_signers as authority
+from desk_app.services.context import ServiceContext
+from desk_app.services.specimens import ExpectedSigner, finding
+from desk_app.services.verification_dto import (
+    CheckResult,
+    RequestedChanges,
+    SignatureFinding,
+    VerificationReport,
+    requested_changes,
+)
+from desk_app.services.verification_dto import (
+    check_result as result,
+)
+
+
+@dataclass
+class VerificationJob:
+    """What one verification run looks at (lives on the worker thread only)."""
+
+    ctx: ServiceContext
+    session: Session
+    spec: FormSpec | None
+    values: Mapping[str, Any]
+    pdf: bytes | None
+    submission: FormSubmission | None
+    entity: EducationalEntity | None
+    operator: Staff | None
+    requested: RequestedChanges
+    now: datetime
+    expected: list[ExpectedSigner] = field(default_factory=list)
+    digital: dict[str, DigitalSignatureFacts] = field(default_factory=dict)
+    signatures: tuple[SignatureFinding, ...] = ()
+
+    @property
+    def submission_id(self) -> str:
+        return str(self.submission.id) if self.submission is not None else ""
+
+
+@lru_cache(maxsize=16)
+def blank_layout(number: str) -> bytes:
+    """The blank form of ``number``: the reference for signature boxes and ink."""
+    from desk_app.pdf.generate import generate_form
+
+    return generate_form(number)
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def check_form(job: VerificationJob) -> CheckResult:
+    if job.spec is None:
+        return result("form_known", "fail", "not one of the agency's forms: identify it first")
+    return result("form_known", "pass", f"{job.spec.number} {job.spec.title} (edition {job.spec.edition})")
+
+
+def entity_code_of(spec: FormSpec | None, values: Mapping[str, Any]) -> str:
+    name = spec.entity_code_field if spec else "entity_code"
+    return str(values.get(name) or values.get("entity_code") or "").strip().upper()
+
+
+def check_entity(job: VerificationJob) -> CheckResult:
+    code = entity_code_of(job.spec, job.values)
+    if not code:
+        return result("entity_code", "fail", "the form carries no entity code")
+    kind = kind_of_code(code)
+    if kind is None:
+        return result("entity_code", "fail", f"{code} is not a county-district or institution code")
+    problem = code_problem(kind, code)
+    if problem:
+        return result("entity_code", "fail", f"{code}: {problem}")
+    e = job.entity
+    if e is None:
+        return result("entity_code", "fail", f"no entity with code {code} on file")
+    if not e.active:
+        return result("entity_code", "fail", f"{code} {e.name} is inactive")
+    if job.spec is not None and e.kind not in job.spec.entity_kinds:
+        return result("entity_code", "fail", f"{job.spec.number} is not for a {e.kind} entity")
+    named = str(job.values.get(job.spec.entity_name_field if job.spec else "entity_name") or "")
+    score = authority.name_score(named, e.name) if named else 0.0
+    if named and score < 70:
+        return result("entity_code", "warn", f"{code} is {e.name}, but the form names {named!r}",
+                      name_score=score)
+    return result("entity_code", "pass", f"{code} {e.name}", entity_id=str(e.id))
+
+
+def check_signatures(job: VerificationJob) -> CheckResult:
+    if job.spec is None:
+        return result("signatures", "fail", "unknown form")
+    if job.pdf is not None:
+        job.digital = {f.field_name: f for f in read_digital_signatures(job.pdf)}
+    layout = blank_layout(job.spec.number) if job.pdf is not None else b""
+    findings = []
+    for expected in job.expected:
+        digital = job.digital.get(expected.field_name)
+        ink = None
+        if digital is None and job.pdf is not None and job.spec.has_field(expected.field_name):
+            ink = find_ink(job.pdf, layout, expected.field_name)
+        findings.append(finding(job.session, expected, digital, ink, job.submission_id))
+    job.signatures = tuple(findings)
+    if not findings:
+        return result("signatures", "pass", "the form has no signature box")
+    worst = max(findings, key=lambda f: ("pass", "warn", "fail").index(f.outcome))
+    text = "; ".join(f"{f.field_name}: {f.verdict} ({f.reasons[0]})" for f in findings)
+    return result("signatures", worst.outcome, text,
+                  boxes={f.field_name: f.verdict for f in findings})
+
+
+CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
+    "form_known": check_form,
+    "entity_code": check_entity,
+    "roles_exist": request_checks.check_roles,
+    "building_scope": request_checks.check_buildings,
+    "one_username": request_checks.check_usernames,
+    "separation_of_duties": request_checks.check_duties,
+    "pin": request_checks.check_pin,
+    "signer_authority": authority.check_signer_authority,
+    "signatures": check_signatures,
+}
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def _entity_for(session: Session, submission: FormSubmission | None, code: str) -> EducationalEntity | None:
+    if submission is not None and submission.entity_id is not None:
+        entity = session.get(EducationalEntity, submission.entity_id)
+        if entity is not None and entity.deleted_at is None:
+            return entity
+    if not code:
+        return None
+    return session.execute(select(EducationalEntity).where(
+        EducationalEntity.code == code, EducationalEntity.deleted_at.is_(None))).scalars().first()
+
+
+def _operator(session: Session, username: str) -> Staff | None:
+    return session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+
+
+def _run(ctx: ServiceContext, session: Session, spec: FormSpec | None, values: Mapping[str, Any],
+         pdf: bytes | None, submission: FormSubmission | None) -> tuple[VerificationJob, list[CheckResult]]:
+    job = VerificationJob(ctx, session, spec, values, pdf, submission,
+               _entity_for(session, submission, entity_code_of(spec, values)),
+               _operator(session, ctx.actor.username), requested_changes(values), utcnow())
+    results = []
+    for check in CHECKS:
+        if spec is None and check.code != "form_known":
+            results.append(result(check.code, "fail", "not checked: the form is not identified"))
+            continue
+        results.append(CHECK_FUNCTIONS[check.code](job))
+    return job, results
+
+
+def _report(job: VerificationJob, results: list[CheckResult], run_id: uuid.UUID, started: float) -> VerificationReport:
+    e = job.entity
+    return VerificationReport(
+        run_id=str(run_id), submission_id=job.submission_id,
+        form_number=job.spec.number if job.spec else "",
+        entity_code=e.code if e else entity_code_of(job.spec, job.values), entity_name=e.name if e else "",
+        checks=tuple(results), signatures=job.signatures, requested=job.requested, run_at=job.now,
+        run_by=job.ctx.actor.username, elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+def submission_pdf(ctx: ServiceContext, session: Session, submission: FormSubmission) -> bytes | None:
+    """The bytes of the submission's document (normalised copy first, else the original)."""
+    docs = session.execute(select(SubmissionDocument).where(
+        SubmissionDocument.submission_id == submission.id, SubmissionDocument.deleted_at.is_(None))).scalars()
+    ranked = sorted(docs, key=lambda d: {"normalised": 0, "original": 1}.get(d.role, 2))
+    if not ranked or ctx.paths is None or not ranked[0].media_type.endswith("pdf"):
+        return None
+    from desk_app.intake.blobstore import BlobStore
+
+    return BlobStore(ctx.paths.blobs).get(ranked[0].sha256)
+
+
+def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationReport:
+    """Run every check on a queued submission and save the results (run off the GUI thread).
+
+    Raises:
+        NotFound: the submission does not exist.
+    """
+    ctx.require(Perm.WORK_QUEUE)
+    started = time.perf_counter()
+    with ctx.store.read() as s:
+        sub = s.get(FormSubmission, uuid.UUID(str(submission_id)))
+        if sub is None or sub.deleted_at is not None:
+            from desk_app.errors import NotFound
+
+            raise NotFound("that submission no longer exists")
+        job, results = _run(ctx, s, find_form(sub.form_number) if sub.form_number else None,
+                            dict(sub.values or {}), submission_pdf(ctx, s, sub), sub)
+        run_id = uuid.uuid4()
+        report = _report(job, results, run_id, started)
+    _save(ctx, report)
+    return report
+
+
+def _save(ctx: ServiceContext, report: VerificationReport) -> None:
+    with ctx.uow() as uow:
+        sub_id = uuid.UUID(report.submission_id)
+        for c in report.checks:
+            uow.session.add(VerificationResult(
+                submission_id=sub_id, run_id=uuid.UUID(report.run_id), check=c.code, outcome=c.outcome,
+                blocking=c.blocking, reason=c.reason[:2000], details=dict(c.details),
+                run_at=report.run_at, run_by=report.run_by))
+        counts = {o: sum(1 for c in report.checks if c.outcome == o) for o in ("pass", "warn", "fail")}
+        audit.record(uow, "verification.run", record_type="form_submission", record_id=sub_id,
+                     summary=f"{report.form_number} {report.entity_code}: {counts['pass']} pass, "
+                             f"{counts['warn']} warn, {counts['fail']} fail",
+                     details={"run_id": report.run_id, **counts})
+        uow.commit()
+
+
+def verify_document(ctx: ServiceContext, pdf: bytes) -> VerificationReport:
+    """Run the checks on a PDF file without a queue entry (``desk-app verify FILE``); nothing is saved
+    except the PIN attempt, which is audited like any other."""
+    ctx.require(Perm.WORK_QUEUE)
+    from desk_app.pdf.read import read_form
+
+    started = time.perf_counter()
+    try:
+        reading = read_form(pdf)
+    except Exception as exc:  # the reader raises PdfRejected and MuPDF errors for bad files
+        raise KnownError(f"cannot read the file as one of our forms: {exc}") from exc
+    spec = find_form(reading.form_number) if reading.form_number else None
+    with ctx.store.read() as s:
+        job, results = _run(ctx, s, spec, reading.values, pdf, None)
+        return _report(job, results, uuid.uuid4(), started)
+
+
+def previous_pin_failure(session: Session, submission_id: str, pin_issued_at: datetime | None) -> bool:
+    """True when this submission's PIN already failed against the current PIN (counted once)."""
+    if not submission_id:
+        return False
+    rows = session.execute(select(VerificationResult.details).where(
+        VerificationResult.submission_id == uuid.UUID(submission_id), VerificationResult.check == "pin",
+        VerificationResult.outcome == "fail")).all()
+    stamp = pin_issued_at.isoformat() if pin_issued_at else ""
+    return any((d or {}).get("pin_issued_at") == stamp and (d or {}).get("counted") for (d,) in rows)
+
+
+def latest_report_at(session: Session, submission_id: str) -> datetime | None:
+    return session.execute(select(func.max(VerificationResult.run_at)).where(
+        VerificationResult.submission_id == uuid.UUID(submission_id))).scalar_one_or_none()
+
+
+def signer_slot_fields() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s.signature_field for s in SIGNER_SLOTS.values()))
+
+
+def signed_on(values: Mapping[str, Any], date_field: str) -> date | None:
+    from desk_app.services.verification_dto import parse_form_date
+
+    return parse_form_date(str(values.get(date_field) or ""))
