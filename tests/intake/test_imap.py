@@ -1,0 +1,96 @@
+"""The IMAP source against a real Dovecot on loopback: fetch, store, move or flag, never delete."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from desk_app.intake.imap import DONE_KEYWORD, ImapMailbox, ImapSettings
+from desk_app.intake.sources import SourceUnreachable
+from desk_app.models.submissions import FormSubmission, QueueState
+from desk_app.services.intake import IMAP_PASSWORD, IntakeService
+from tests.intake.makers import crash_at, eml_with, filled_form, submissions
+
+pytestmark = pytest.mark.imap
+
+
+def _mailbox(server, folder: str, processed: str = "", password: str | None = None) -> ImapMailbox:
+    settings = ImapSettings(server.host, server.port, "none", server.user, folder, processed, timeout=10)
+    return ImapMailbox(settings, password if password is not None else server.password)
+
+
+def _append(server, folder: str, *messages: bytes) -> None:
+    client = server.client()
+    for msg in messages:
+        client.append(folder, msg)
+    client.logout()
+
+
+def _uids(server, folder: str, criteria=("ALL",)) -> list[int]:
+    client = server.client()
+    client.select_folder(folder)
+    uids = client.search(list(criteria))
+    client.logout()
+    return uids
+
+
+def test_mail_with_form_is_queued_and_moved_to_processed(imap_server, mailbox, ctx, run_intake):
+    _append(imap_server, mailbox, eml_with([("request.pdf", "application/pdf", filled_form())]))
+    report = run_intake(_mailbox(imap_server, mailbox, f"{mailbox}-done"))
+    assert (report.taken, report.submissions, report.quarantined) == (1, 1, 0)
+    [sub] = submissions(ctx)
+    assert sub.state == QueueState.READY_FOR_REVIEW.value
+    assert (sub.form_number, sub.channel, sub.sender) == ("MO 500-2356", "email", "supt@springfield.k12.mo.us")
+    assert sub.entity_code == "048-078" and sub.token == "tok-1"
+    assert _uids(imap_server, mailbox) == []  # moved, not left behind
+    assert len(_uids(imap_server, f"{mailbox}-done")) == 1  # and not deleted
+
+
+def test_flag_mode_marks_the_mail_and_a_second_run_takes_nothing(imap_server, mailbox, ctx, run_intake):
+    _append(imap_server, mailbox, eml_with([("a.pdf", "application/pdf", filled_form())]),
+            eml_with([], subject="no attachment"))
+    first = run_intake(_mailbox(imap_server, mailbox))
+    assert (first.taken, first.submissions, first.quarantined) == (2, 2, 1)
+    assert len(_uids(imap_server, mailbox)) == 2  # both still there...
+    assert len(_uids(imap_server, mailbox, ("KEYWORD", DONE_KEYWORD))) == 2  # ...and flagged
+    second = run_intake(_mailbox(imap_server, mailbox))
+    assert (second.taken, second.submissions) == (0, 0)
+    quarantined = [s for s in submissions(ctx) if s.state == QueueState.QUARANTINE.value]
+    assert [s.quarantine_reason for s in quarantined] == ["the mail has no attachment: no form to read"]
+
+
+def test_crash_after_store_before_move_leaves_no_duplicate(imap_server, mailbox, ctx, run_intake):
+    _append(imap_server, mailbox, eml_with([("a.pdf", "application/pdf", filled_form())]))
+    with pytest.raises(BaseException, match="record"):
+        run_intake(_mailbox(imap_server, mailbox, f"{mailbox}-done"), hook=crash_at("record"))
+    assert len(_uids(imap_server, mailbox)) == 1  # not acknowledged: still in the inbox
+    report = run_intake(_mailbox(imap_server, mailbox, f"{mailbox}-done"))
+    assert report.submissions == 1
+    assert _uids(imap_server, mailbox) == []
+    with ctx.store.read() as s:
+        assert s.execute(select(func.count()).select_from(FormSubmission)).scalar_one() == 1
+
+
+def test_wrong_password_is_an_unreachable_source(imap_server, mailbox, run_intake):
+    report = run_intake(_mailbox(imap_server, mailbox, password="wrong"))
+    assert report.unreachable and "refused the login" in report.unreachable[0]
+
+
+def test_missing_folder_is_an_unreachable_source(imap_server, run_intake):
+    report = run_intake(_mailbox(imap_server, "NoSuchFolder"))
+    assert report.unreachable and "NoSuchFolder" in report.unreachable[0]
+
+
+def test_password_comes_from_the_secret_store(imap_server, mailbox, ctx):
+    for key, value in {"imap_host": imap_server.host, "imap_port": imap_server.port,
+                       "imap_security": "none", "imap_user": imap_server.user,
+                       "imap_folder": mailbox, "imap_processed_folder": ""}.items():
+        ctx.settings[key] = value
+    service = IntakeService(ctx)
+    with pytest.raises(SourceUnreachable, match="no IMAP password"):
+        service.imap_source()
+    service.set_imap_password(imap_server.password)
+    assert ctx.secrets.get(IMAP_PASSWORD) == imap_server.password
+    _append(imap_server, mailbox, eml_with([("a.pdf", "application/pdf", filled_form())]))
+    report = service.run([service.imap_source()])
+    assert report.submissions == 1 and not report.unreachable
