@@ -21,9 +21,13 @@ from desk_app.rules.codes import email_problem
 
 class Educator(SyncMixin, Base):
     __tablename__ = "educator"
+    # each search form and sort of the Educators page has its index (desk_app.services.educators);
+    # the trailing id makes the sort order total, so paging never needs a temporary sort
     __table_args__ = (
-        Index("ix_educator_last_first", "last_name_search", "first_name_search"),
-        Index("ix_educator_username", "username"),
+        Index("ix_educator_last_first", "last_name_search", "first_name_search", "id"),
+        Index("ix_educator_username", "username", "id"),
+        Index("ix_educator_email", "email", "id"),
+        Index("ix_educator_fingerprint_name", "fingerprint_status", "last_name_search", "first_name_search", "id"),
     )
 
     identity_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -171,7 +171,19 @@ class UpgradeProgress:
     requirements: tuple[RequirementProgress, ...]
 
 
-def evaluate_upgrade(code: str, evidence: Iterable[Evidence], as_of: date,
+def from_row(code: str, name: str, track: str, validity_years: int, upgrade_to: str,
+             requirements: Mapping[str, Any]) -> Classification:
+    """A classification rebuilt from its ``certificate_classification`` row (the data in force)."""
+    reqs = tuple(
+        Requirement(req_code, spec["title"], float(spec["quantity"]), spec["unit"],
+                    dict(spec.get("units") or {spec["unit"]: 1.0}), tuple(spec.get("settings") or ()),
+                    spec.get("note", ""))
+        for req_code, spec in requirements.items()
+    )
+    return Classification(code, name, track, validity_years, upgrade_to, reqs)
+
+
+def evaluate_upgrade(code: str | Classification, evidence: Iterable[Evidence], as_of: date,
                      held_since: date | None = None) -> UpgradeProgress:
     """Weigh ``evidence`` against the upgrade requirements of classification ``code``.
 
@@ -180,7 +192,8 @@ def evaluate_upgrade(code: str, evidence: Iterable[Evidence], as_of: date,
     not accept or, for experience, from a setting that is not approved.
 
     Args:
-        code: the classification held (e.g. ``"ISS"``).
+        code: the classification held: a code (e.g. ``"ISS"``) of :data:`CLASSIFICATIONS`, or a
+            :class:`Classification` read from the database (:func:`from_row`).
         evidence: the educator's evidence items.
         as_of: the day to judge on.
         held_since: the effective date of the certificate, when known.
@@ -189,7 +202,7 @@ def evaluate_upgrade(code: str, evidence: Iterable[Evidence], as_of: date,
         Per-requirement progress; ``eligible`` when the classification has an upgrade and every
         requirement is met.
     """
-    rule = classification(code)
+    rule = code if isinstance(code, Classification) else classification(code)
     items = list(evidence)
     progress = tuple(_progress(req, items, as_of, held_since) for req in rule.requirements)
     eligible = bool(rule.upgrade_to) and all(p.met for p in progress)

@@ -23,7 +23,10 @@ from desk_app.services.context import ServiceContext
 
 Progress = Callable[[str, float], None]
 MAX_SCALE = 50.0
-SEED_CACHE_KIB = 400_000  # page cache while seeding: random UUID keys thrash a small one
+# page cache while seeding: random UUID keys thrash a small one (grows with the scale, capped)
+SEED_CACHE_KIB = 300_000
+SEED_CACHE_KIB_PER_SCALE = 120_000
+SEED_CACHE_KIB_MAX = 1_600_000
 NORMAL_CACHE_KIB = 32_000  # as desk_app.models.store sets it
 
 
@@ -76,7 +79,8 @@ def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
         if has_entities(uow.session):
             raise ConflictError("this database already holds entities; seed demo data only into a new data folder")
         bulk = BulkWriter(uow.session)
-        _set_cache(uow.session, SEED_CACHE_KIB)
+        cache = min(SEED_CACHE_KIB_MAX, SEED_CACHE_KIB + round(SEED_CACHE_KIB_PER_SCALE * scale))
+        _set_cache(uow.session, cache)
         report("entities", 0.0)
         orgs = seed_organisations(bulk)
         report("user accounts", 0.05)
@@ -87,7 +91,7 @@ def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
 
         def block_done(done: int, total: int) -> None:
             uow.commit()  # a block per transaction keeps the write-ahead log small
-            _set_cache(uow.session, SEED_CACHE_KIB)
+            _set_cache(uow.session, cache)
             report("educators", 0.15 + 0.8 * done / max(1, total))
 
         seed_educators(bulk, cipher, classes, scale, block_done)

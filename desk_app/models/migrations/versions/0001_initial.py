@@ -105,10 +105,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("identity_hash", name=op.f("uq_educator_identity_hash")),
     )
     with op.batch_alter_table("educator", schema=None) as batch_op:
+        batch_op.create_index("ix_educator_email", ["email", "id"], unique=False)
         batch_op.create_index(
-            "ix_educator_last_first", ["last_name_search", "first_name_search"], unique=False
+            "ix_educator_fingerprint_name",
+            ["fingerprint_status", "last_name_search", "first_name_search", "id"],
+            unique=False,
         )
-        batch_op.create_index("ix_educator_username", ["username"], unique=False)
+        batch_op.create_index(
+            "ix_educator_last_first", ["last_name_search", "first_name_search", "id"], unique=False
+        )
+        batch_op.create_index("ix_educator_username", ["username", "id"], unique=False)
 
     op.create_table(
         "intake_source_item",
@@ -970,6 +976,8 @@ def downgrade() -> None:
     with op.batch_alter_table("educator", schema=None) as batch_op:
         batch_op.drop_index("ix_educator_username")
         batch_op.drop_index("ix_educator_last_first")
+        batch_op.drop_index("ix_educator_fingerprint_name")
+        batch_op.drop_index("ix_educator_email")
 
     op.drop_table("educator")
     op.drop_table("county")

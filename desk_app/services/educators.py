@@ -1,0 +1,251 @@
+"""Educators: the searchable list, one profile, look-up by identity, and closed data.
+
+The list search reads the operator's text the way certification staff type it:
+``smi`` (last-name prefix, or an exact username), ``smith, jo`` (last name, first-name prefix),
+``jo.smith@example.com`` (exact email), ``2400012345`` (exact certificate number). Every form is
+an index range or equality, and sorting follows an index, so a page of a million educators comes
+back in milliseconds. SSN and date of birth never appear in a row or profile:
+:meth:`EducatorService.reveal_closed_data` is the one door to them, audited on every call.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from desk_app.crypto import mask_ssn, normalise_ssn
+from desk_app.errors import NotFound, ValidationError
+from desk_app.models.base import utcnow
+from desk_app.models.educators import (
+    AssessmentScore,
+    Certificate,
+    CertificateApplication,
+    CertificateClassification,
+    Educator,
+    RequirementEvidence,
+    TranscriptRecord,
+)
+from desk_app.rules import certification as rules
+from desk_app.rules.permissions import Perm
+from desk_app.services import audit
+from desk_app.services.context import ServiceContext
+from desk_app.services.educator_dto import (
+    ApplicationDTO,
+    AssessmentDTO,
+    CertificateDTO,
+    ClosedData,
+    EducatorProfile,
+    EducatorRow,
+    RequirementDTO,
+    TranscriptDTO,
+    UpgradeDTO,
+)
+from desk_app.services.listing import ListQuery, prefix_upper_bound
+
+E = Educator.__table__.c
+C = Certificate.__table__.c
+K = CertificateClassification.__table__.c
+CERTIFICATE_NUMBER = re.compile(r"^\d{6,12}$")
+# sort key -> index-backed ORDER BY columns (each ends in id so paging is stable)
+SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (E.last_name_search, E.first_name_search, E.id),
+    "username": (E.username, E.id),
+    "email": (E.email, E.id),
+    "fingerprint": (E.fingerprint_status, E.last_name_search, E.first_name_search, E.id),
+}
+
+
+def closed_context(educator_id: uuid.UUID, field_name: str) -> bytes:
+    """Associated data binding an encrypted SSN / date of birth to its educator row, so a
+    ciphertext copied onto another row does not decrypt."""
+    return f"educator:{educator_id}:{field_name}".encode()
+
+
+def _current_classification() -> Any:
+    """The newest active certificate's classification code, per educator row."""
+    return (
+        select(K.code)
+        .select_from(Certificate.__table__.join(CertificateClassification.__table__, C.classification_id == K.id))
+        .where(C.educator_id == E.id, C.status == "active", C.deleted_at.is_(None))
+        .order_by(C.effective_date.desc())
+        .limit(1)
+        .correlate(Educator.__table__)
+        .scalar_subquery()
+    )
+
+
+def text_condition(text: str) -> Any:
+    """The WHERE condition for what the operator typed in the search box (None: no text)."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    if "@" in text:
+        return E.email == text
+    if CERTIFICATE_NUMBER.fullmatch(text):
+        return E.id.in_(select(C.educator_id).where(C.number == text, C.deleted_at.is_(None)))
+    if "," in text:
+        last, _, first = (part.strip() for part in text.partition(","))
+        condition = E.last_name_search == last
+        if first:
+            condition = and_(condition, E.first_name_search >= first,
+                             E.first_name_search < prefix_upper_bound(first))
+        return condition
+    return or_(and_(E.last_name_search >= text, E.last_name_search < prefix_upper_bound(text)),
+               E.username == text)
+
+
+def _filtered(stmt: Select[Any], query: ListQuery) -> Select[Any]:
+    stmt = stmt.where(E.deleted_at.is_(None))
+    condition = text_condition(query.text)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if query.filter("fingerprint"):
+        stmt = stmt.where(E.fingerprint_status == query.filter("fingerprint"))
+    code = query.filter("classification").upper()
+    if code:
+        stmt = stmt.where(exists(
+            select(C.id).select_from(Certificate.__table__.join(CertificateClassification.__table__,
+                                                                C.classification_id == K.id))
+            .where(C.educator_id == E.id, K.code == code, C.status == "active", C.deleted_at.is_(None))
+        ))
+    return stmt
+
+
+ROW_COLUMNS = (E.id, E.last_name, E.first_name, E.middle_name, E.username, E.email,
+               E.fingerprint_status, E.last_login_at)
+
+
+def _row(values: Any, classification: str, today: date) -> EducatorRow:
+    (educator_id, last, first, middle, username, email, fingerprint, login) = values
+    return EducatorRow(str(educator_id), last, first, middle or "", username or "", email, fingerprint,
+                       classification or "", login, rules.needs_reregistration(login, today))
+
+
+class EducatorService:
+    """List source for the Educators page; profiles; identity look-up; closed data."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def count(self, query: ListQuery) -> int:
+        self.ctx.require(Perm.VIEW_EDUCATORS)
+        stmt = _filtered(select(func.count()).select_from(Educator.__table__), query)
+        with self.ctx.store.read() as s:
+            return int(s.execute(stmt).scalar_one())
+
+    def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EducatorRow]:
+        self.ctx.require(Perm.VIEW_EDUCATORS)
+        order = SORTS.get(query.sort, SORTS["name"])
+        stmt = (select(*ROW_COLUMNS, _current_classification())
+                .order_by(*(c.desc() for c in order) if query.descending else order)
+                .offset(offset).limit(limit))
+        today = utcnow().date()
+        with self.ctx.store.read() as s:
+            return [_row(r[:-1], r[-1], today) for r in s.execute(_filtered(stmt, query))]
+
+    def detail(self, educator_id: str) -> EducatorProfile:
+        """The whole profile: certificates, pending applications, scores, transcripts, upgrades."""
+        self.ctx.require(Perm.VIEW_EDUCATORS)
+        with self.ctx.store.read() as s:
+            return _profile(s, _get(s, educator_id), utcnow().date())
+
+    def find_by_identity(self, ssn: str, date_of_birth: date) -> EducatorRow | None:
+        """The profile keyed by SSN and date of birth (keyed hash; nothing is decrypted).
+
+        The look-up is audited (without the SSN): probing who holds a profile is itself sensitive.
+        """
+        self.ctx.require(Perm.VIEW_EDUCATORS)
+        try:
+            digest = self.ctx.cipher.identity_hash(normalise_ssn(ssn), date_of_birth.isoformat())
+        except ValueError as exc:
+            raise ValidationError("SSN", str(exc)) from None
+        with self.ctx.uow() as uow:
+            found = uow.session.execute(
+                select(*ROW_COLUMNS, _current_classification())
+                .where(E.identity_hash == digest, E.deleted_at.is_(None))
+            ).first()
+            record_id = found[0] if found else None
+            audit.record(uow, "educator.find_by_identity", record_type="educator", record_id=record_id,
+                         summary="profile looked up by SSN and date of birth: "
+                                 + ("found" if found else "no profile"))
+            uow.commit()
+        return _row(found[:-1], found[-1], utcnow().date()) if found else None
+
+    def reveal_closed_data(self, educator_id: str, *, unmasked: bool = False) -> ClosedData:
+        """Decrypt an educator's SSN (masked unless ``unmasked``) and date of birth.
+
+        Only roles with :attr:`Perm.VIEW_CLOSED_DATA`; every call writes ``educator.view_closed``.
+        """
+        self.ctx.require(Perm.VIEW_CLOSED_DATA)
+        with self.ctx.uow() as uow:
+            educator = _get(uow.session, educator_id)
+            cipher = self.ctx.cipher
+            ssn = cipher.decrypt(educator.ssn_cipher, context=closed_context(educator.id, "ssn"))
+            born = date.fromisoformat(cipher.decrypt(educator.dob_cipher, context=closed_context(educator.id, "dob")))
+            audit.record(uow, "educator.view_closed", record_type="educator", record_id=educator.id,
+                         summary=f"closed data shown: {'full' if unmasked else 'masked'} SSN and date of birth",
+                         details={"unmasked": unmasked, "fields": ["ssn", "date_of_birth"]})
+            uow.commit()
+        return ClosedData(str(educator.id), mask_ssn(ssn), ssn if unmasked else None, born)
+
+
+def _get(session: Session, educator_id: str) -> Educator:
+    try:
+        key = uuid.UUID(str(educator_id))
+    except ValueError:
+        raise NotFound("no educator has that id") from None
+    educator = session.get(Educator, key)
+    if educator is None or educator.deleted_at is not None:
+        raise NotFound("that educator no longer exists")
+    return educator
+
+
+def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
+    certs = s.execute(
+        select(Certificate, CertificateClassification)
+        .join(CertificateClassification, Certificate.classification_id == CertificateClassification.id)
+        .where(Certificate.educator_id == e.id, Certificate.deleted_at.is_(None))
+        .order_by(Certificate.effective_date.desc())
+    ).all()
+    apps = s.execute(select(CertificateApplication).where(
+        CertificateApplication.educator_id == e.id, CertificateApplication.status == "pending",
+        CertificateApplication.deleted_at.is_(None)).order_by(CertificateApplication.submitted_at)).scalars()
+    scores = s.execute(select(AssessmentScore).where(
+        AssessmentScore.educator_id == e.id, AssessmentScore.deleted_at.is_(None))
+        .order_by(AssessmentScore.taken_on.desc())).scalars()
+    transcripts = s.execute(select(TranscriptRecord).where(
+        TranscriptRecord.educator_id == e.id, TranscriptRecord.deleted_at.is_(None))
+        .order_by(TranscriptRecord.received_on.desc())).scalars()
+    evidence = [rules.Evidence(r.requirement, float(r.quantity), r.unit, r.evidence_date, r.source)
+                for r in s.execute(select(RequirementEvidence).where(
+                    RequirementEvidence.educator_id == e.id, RequirementEvidence.deleted_at.is_(None))).scalars()]
+    active = [c for c, _k in certs if c.status == "active"]
+    row = EducatorRow(str(e.id), e.last_name, e.first_name, e.middle_name or "", e.username or "", e.email,
+                      e.fingerprint_status, active[0].classification.code if active else "", e.last_login_at,
+                      rules.needs_reregistration(e.last_login_at, today))
+    return EducatorProfile(
+        row=row, fingerprint_date=e.fingerprint_date,
+        certificates=tuple(CertificateDTO(str(c.id), c.number, k.code, k.name, c.subject_area, c.effective_date,
+                                          c.expiration_date, c.status) for c, k in certs),
+        pending_applications=tuple(ApplicationDTO(str(a.id), a.classification_code, a.status, a.submitted_at,
+                                                  a.decided_at) for a in apps),
+        assessment_scores=tuple(AssessmentDTO(a.assessment, a.score, a.passing_score, a.taken_on) for a in scores),
+        transcripts=tuple(TranscriptDTO(t.institution, t.degree, t.received_on) for t in transcripts),
+        upgrades=tuple(_upgrade(c, k, evidence, today) for c, k in certs if c.status == "active" and k.upgrade_to),
+        row_version=e.row_version, updated_at=e.updated_at, updated_by=e.updated_by,
+    )
+
+
+def _upgrade(cert: Certificate, klass: CertificateClassification, evidence: list[rules.Evidence],
+             today: date) -> UpgradeDTO:
+    rule = rules.from_row(klass.code, klass.name, klass.track, klass.validity_years, klass.upgrade_to,
+                          klass.requirements or {})
+    progress = rules.evaluate_upgrade(rule, evidence, today, held_since=cert.effective_date)
+    return UpgradeDTO(cert.number, progress.classification, progress.upgrade_to, progress.eligible,
+                      tuple(RequirementDTO(p.code, p.title, p.required, p.completed, p.unit, p.met, p.not_counted)
+                            for p in progress.requirements))
