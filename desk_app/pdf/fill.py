@@ -25,15 +25,28 @@ DATA_MARK_KEY = "DeskAppData"  # marks our data-barcode content streams so a re-
 MODULE_PT = 0.9
 
 
-def _set_widget(w: pymupdf.Widget, value: str) -> None:
+def _tick(doc: pymupdf.Document, w: pymupdf.Widget, ticked: bool) -> None:
+    """Set a checkbox by its own on-state name; its appearance streams are kept as drawn.
+
+    (PyMuPDF's ``Widget.update`` would redraw the box with an on-state called ``/Yes``.)
+    """
+    on = w.on_state()
+    state = on if ticked and isinstance(on, str) and on else "Off"
+    name = state.replace("#", "#23").replace(" ", "#20")  # a PDF name, escaped
+    doc.xref_set_key(w.xref, "AS", f"/{name}")
+    kind, parent = doc.xref_get_key(w.xref, "Parent")
+    target = int(parent.split()[0]) if kind == "xref" else w.xref
+    doc.xref_set_key(target, "V", f"/{name}")
+
+
+def _set_widget(doc: pymupdf.Document, w: pymupdf.Widget, value: str) -> None:
     kind = w.field_type
     if kind == pymupdf.PDF_WIDGET_TYPE_SIGNATURE:
         return  # a signature is applied by a signing tool, never typed
-    if kind in (pymupdf.PDF_WIDGET_TYPE_CHECKBOX, pymupdf.PDF_WIDGET_TYPE_RADIOBUTTON):
-        on = w.on_state()
-        ticked = value.strip().lower() not in ("", "off", "no", "false", "0")
-        w.field_value = (on if isinstance(on, str) and on else True) if ticked else "Off"
-    elif kind in (pymupdf.PDF_WIDGET_TYPE_COMBOBOX, pymupdf.PDF_WIDGET_TYPE_LISTBOX):
+    if kind == pymupdf.PDF_WIDGET_TYPE_CHECKBOX:
+        _tick(doc, w, value.strip().lower() not in ("", "off", "no", "false", "0"))
+        return
+    if kind in (pymupdf.PDF_WIDGET_TYPE_COMBOBOX, pymupdf.PDF_WIDGET_TYPE_LISTBOX):
         w.field_value = value if value else " "
     else:
         w.field_value = value
@@ -62,7 +75,7 @@ def _fill(pdf: bytes, values: Mapping[str, str]) -> bytes:
         for page in doc:
             for w in page.widgets():
                 if w.field_name in wanted:
-                    _set_widget(w, str(wanted[w.field_name]))
+                    _set_widget(doc, w, str(wanted[w.field_name]))
         return doc.tobytes(garbage=1, deflate=True)
     finally:
         doc.close()

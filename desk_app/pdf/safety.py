@@ -84,8 +84,8 @@ def inspect(doc: pymupdf.Document) -> PdfReport:
     for xref in range(1, doc.xref_length()):
         try:
             keys = doc.xref_get_keys(xref)
-        except (RuntimeError, ValueError):
-            continue  # a broken object: MuPDF repaired around it, nothing there to run
+        except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
+            continue  # a missing or broken object: MuPDF repaired around it, nothing there to run
         if not keys:
             continue
         if "JS" in keys or _value(doc, xref, "S") == "/JavaScript" or "JavaScript" in keys:
