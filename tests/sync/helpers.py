@@ -47,11 +47,14 @@ def get(ws: Any, model: type, row_id: uuid.UUID) -> Any:
 
 def snapshot(store: Store) -> dict[str, dict[str, tuple[Any, ...]]]:
     """Every synced row of a SQLite store (bookkeeping and content), keyed by table and id."""
+    from desk_app.models.base import Base
+
     out: dict[str, dict[str, tuple[Any, ...]]] = {}
     with store.engine.connect() as conn:
         for name in synced_tables():
-            rows = conn.execute(text(f'SELECT * FROM "{name}" ORDER BY id')).all()
-            out[name] = {r[0]: tuple(r) for r in rows}
+            # typed values: JSON columns compare as data (PostgreSQL's jsonb reorders keys)
+            rows = conn.execute(select(Base.metadata.tables[name])).all()
+            out[name] = {str(r[0]): tuple(r) for r in rows}
     return out
 
 
@@ -102,3 +105,22 @@ def assert_applied_once(server: Any, captured: set[str]) -> None:
     assert captured - applied == set(), "a committed change never reached the server"
     assert applied - captured == set(), "the server applied a change nobody made"
     assert twice == [] and leads == [], "a change was applied twice"
+
+
+def add_grant(ws: Any, entity_id: uuid.UUID) -> uuid.UUID:
+    """A web application with one role, a user account of ``entity_id`` and one grant to it."""
+    from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount, WebApplication
+    from desk_app.models.base import utcnow
+
+    with ws.ctx.uow() as uow:
+        app = WebApplication(code="MOSIS", name="MOSIS", building_scope=True)
+        role = ApplicationRole(application=app, code="L1", name="View", level=1)
+        account = UserAccount(username="jdoe", first_name="Jane", last_name="Doe",
+                              email="jdoe@example.org", entity_id=entity_id)
+        uow.session.add_all([app, role, account])
+        uow.session.flush()
+        grant = RoleGrant(user_account_id=account.id, role_id=role.id, entity_id=entity_id,
+                          granted_at=utcnow())
+        uow.session.add(grant)
+        uow.commit()
+        return grant.id

@@ -1,0 +1,219 @@
+"""Two workstations and one central PostgreSQL: capture, push, pull, merges and conflicts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from desk_app.errors import NotFound
+from desk_app.models.access import RoleGrant
+from desk_app.models.audit import AuditEvent
+from desk_app.models.base import utcnow
+from desk_app.models.educators import Educator
+from desk_app.models.entities import EducationalEntity
+from desk_app.models.submissions import FormSubmission, SubmissionDocument
+from desk_app.models.sync_state import OutboxEntry, SyncConflict
+from desk_app.services.sync import SyncService
+from desk_app.sync.blobs import fetch_blob
+from desk_app.sync.push import select_batch
+from tests.sync.helpers import add_entity, add_grant, assert_converged, edit, get
+
+
+def _outbox(ws) -> list[OutboxEntry]:
+    with ws.store.read() as s:
+        rows = s.scalars(select(OutboxEntry).order_by(OutboxEntry.seq)).all()
+        s.expunge_all()
+        return list(rows)
+
+
+def test_outbox_captures_inserts_updates_and_soft_deletes_in_the_same_transaction(ws_a) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    inserted = [e for e in _outbox(ws_a) if e.table_name == "educational_entity"]
+    assert [(e.op, e.base_version, e.new_version) for e in inserted] == [("insert", 0, 1)]
+    edit(ws_a, EducationalEntity, eid, city="Ozark", phone="417-555-0100")
+    with ws_a.ctx.uow() as uow:
+        uow.session.get(EducationalEntity, eid).soft_delete()
+        uow.rollback()  # an abandoned transaction leaves no outbox entry behind
+    with ws_a.ctx.uow() as uow:
+        uow.session.get(EducationalEntity, eid).soft_delete()
+        uow.commit()
+    entries = [e for e in _outbox(ws_a) if e.table_name == "educational_entity"]
+    assert [(e.op, e.base_version, e.new_version) for e in entries] == [
+        ("insert", 0, 1), ("update", 1, 2), ("delete", 2, 3)]
+    assert sorted(entries[1].columns) == ["city", "phone"] and entries[2].columns == ["deleted_at"]
+    assert len({e.change_id for e in _outbox(ws_a)}) == len(_outbox(ws_a))
+    with ws_a.store.session_factory() as session:  # rows written by the sync engine: not captured
+        session.info["applying_remote"] = True
+        session.get(EducationalEntity, eid).city = "Nixa"
+        session.commit()
+    assert len([e for e in _outbox(ws_a) if e.table_name == "educational_entity"]) == 3
+
+
+def test_two_workstations_converge_and_merge_different_fields(ws_a, ws_b, server) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync()
+    ws_b.sync()
+    assert get(ws_b, EducationalEntity, eid).name == "Cedar Valley R-II"
+    edit(ws_a, EducationalEntity, eid, phone="417-555-0100")
+    edit(ws_b, EducationalEntity, eid, city="Ozark")
+    ws_b.sync()
+    summary = ws_a.sync()
+    assert summary.merged == 1 and summary.conflicts == 0
+    ws_b.sync()
+    for ws in (ws_a, ws_b):
+        row = get(ws, EducationalEntity, eid)
+        assert (row.phone, row.city) == ("417-555-0100", "Ozark")
+    assert_converged(server, ws_a, ws_b)
+
+
+def test_same_field_edited_on_both_sides_is_a_conflict_and_never_overwritten(ws_a, ws_b, server) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync(), ws_b.sync()
+    edit(ws_a, EducationalEntity, eid, city="Ozark")
+    edit(ws_b, EducationalEntity, eid, city="Nixa")
+    ws_b.sync()
+    assert ws_a.sync().conflicts == 1
+    assert server.row("educational_entity", eid.hex)[1]["city"] == "Nixa"
+    assert get(ws_a, EducationalEntity, eid).city == "Ozark"  # mine kept until someone decides
+    service = SyncService(ws_a.ctx)
+    assert service.record_state("educational_entity", str(eid)) == "conflict"
+    [conflict] = service.conflicts()
+    city = next(f for f in conflict.fields if f.column == "city")
+    assert (city.mine, city.theirs, city.mine_changed, city.theirs_changed) == ("Ozark", "Nixa", True, True)
+    with ws_a.store.read() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "sync.conflict")).first()
+    service.resolve(conflict.id, "theirs")
+    assert get(ws_a, EducationalEntity, eid).city == "Nixa"
+    assert service.status().conflicts == 0 and service.record_state("educational_entity", str(eid)) == "synced"
+    ws_a.sync(), ws_b.sync()
+    assert_converged(server, ws_a, ws_b)
+    with pytest.raises(NotFound):
+        service.resolve(conflict.id, "mine")
+
+
+def test_grants_never_merge_and_keep_mine_wins_after_a_decision(ws_a, ws_b, server) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    gid = add_grant(ws_a, eid)
+    ws_a.sync(), ws_b.sync()
+    edit(ws_a, RoleGrant, gid, revoked_at=utcnow())  # A revokes
+    edit(ws_b, RoleGrant, gid, granted_at=utcnow() - timedelta(days=1))  # B touches another column
+    ws_b.sync()
+    assert ws_a.sync().conflicts == 1
+    service = SyncService(ws_a.ctx)
+    [conflict] = service.conflicts()
+    assert "never merged" in conflict.reason
+    assert server.row("role_grant", gid.hex)[1]["revoked_at"] is None  # not silently applied
+    edit(ws_a, RoleGrant, gid, revoked_at=utcnow())  # a later edit while in conflict is held back
+    held = ws_a.sync()
+    assert held.pushed == 1 and held.pending == 1  # only the audit event went
+    service.resolve(conflict.id, "mine")
+    ws_a.sync(), ws_b.sync()
+    assert get(ws_b, RoleGrant, gid).revoked_at is not None
+    assert_converged(server, ws_a, ws_b)
+
+
+def test_pin_and_certificate_status_changes_conflict_even_on_other_columns(ws_a, ws_b, server) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync(), ws_b.sync()
+    edit(ws_a, EducationalEntity, eid, pin_hash="$argon2id$v=19$fake", pin_issued_at=utcnow())
+    edit(ws_b, EducationalEntity, eid, phone="417-555-0100")
+    ws_b.sync()
+    assert ws_a.sync().conflicts == 1
+    service = SyncService(ws_a.ctx)
+    [conflict] = service.conflicts()
+    pin = next(f for f in conflict.fields if f.column == "pin_hash")
+    assert pin.mine == "(PIN set)" and "argon2" not in pin.mine
+    service.resolve(conflict.id, "merge", take_mine=("pin_hash", "pin_issued_at"))
+    ws_a.sync(), ws_b.sync()
+    row = get(ws_b, EducationalEntity, eid)
+    assert row.pin_hash == "$argon2id$v=19$fake" and row.phone == "417-555-0100"
+    assert_converged(server, ws_a, ws_b)
+
+
+def test_same_change_pushed_twice_applies_once(ws_a, server) -> None:
+    add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    with ws_a.store.engine.connect() as conn:
+        groups = select_batch(conn, 100)
+    first = server.push_batch(groups, ws_a.name)
+    second = server.push_batch(groups, ws_a.name)
+    assert len(first.applied) == len(groups) and not first.already
+    assert second.already == {g.key for g in groups} and not second.applied
+    with server.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sync_change").scalar_one() == len(groups)
+
+
+def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(ws_a, ws_b) -> None:
+    cipher = ws_a.ctx.cipher
+    with ws_a.ctx.uow() as uow:
+        educator = Educator(identity_hash=cipher.identity_hash("123-45-6789", "1980-02-03"),
+                            ssn_cipher=cipher.encrypt("123456789"), dob_cipher=cipher.encrypt("1980-02-03"),
+                            first_name="Ann", last_name="Lee", email="ann.lee@example.org")
+        uow.session.add(educator)
+        uow.commit()
+    ws_a.sync(), ws_b.sync()
+    copy = get(ws_b, Educator, educator.id)
+    assert copy.ssn_cipher == educator.ssn_cipher
+    assert ws_b.ctx.cipher.decrypt(copy.ssn_cipher) == "123456789"
+
+
+def test_documents_upload_before_their_rows_and_download_on_demand(ws_a, ws_b, server) -> None:
+    from desk_app.intake.blobstore import BlobStore
+
+    original = b"%PDF-1.7 access request " + uuid.uuid4().bytes
+    sha = BlobStore(ws_a.paths.blobs).put(original)
+    with ws_a.ctx.uow() as uow:
+        sub = FormSubmission(channel="fax", received_at=utcnow(), sha256=sha)
+        uow.session.add(sub)
+        uow.session.flush()
+        uow.session.add(SubmissionDocument(submission_id=sub.id, sha256=sha, size=len(original)))
+        uow.commit()
+    assert ws_a.sync().blobs_sent == 1
+    ws_b.sync()
+    assert not (ws_b.paths.blobs / sha[:2] / sha).exists()  # not fetched until someone opens it
+    path = fetch_blob(server, ws_b.paths.blobs, sha)
+    assert path.read_bytes() == original
+    with pytest.raises(NotFound):
+        fetch_blob(server, ws_b.paths.blobs, "0" * 64)
+
+
+def test_audit_anchor_detects_a_restored_old_database(ws_a, make_workstation, server) -> None:
+    from desk_app.errors import KnownError
+    from desk_app.models.store import backup_sqlite, open_sqlite
+    from desk_app.sync.engine import RollbackDetected
+
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync()
+    saved = backup_sqlite(ws_a.paths.database, ws_a.paths.backups, "old")
+    edit(ws_a, EducationalEntity, eid, city="Ozark")
+    ws_a.sync()
+    ws_a.store.dispose()
+    saved.replace(ws_a.paths.database)
+    for suffix in ("-wal", "-shm"):
+        ws_a.paths.database.with_name(ws_a.paths.database.name + suffix).unlink(missing_ok=True)
+    ws_a.store = open_sqlite(ws_a.paths.database)
+    ws_a.ctx.store = ws_a.store
+    with pytest.raises(RollbackDetected) as raised:
+        ws_a.sync()
+    assert isinstance(raised.value, KnownError) and "rolled back" in str(raised.value)
+    history = SyncService(ws_a.ctx).history()
+    assert history[0].status == "rollback"
+    with ws_a.store.read() as s:
+        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "sync.rollback_detected")).first()
+    with server.engine.connect() as conn:
+        assert conn.execute(text("SELECT seq FROM sync_audit_anchor")).scalar_one() >= 2
+
+
+def test_conflicts_are_recorded_locally_with_both_versions(ws_a, ws_b) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync(), ws_b.sync()
+    edit(ws_a, EducationalEntity, eid, name="Cedar Valley R-2")
+    edit(ws_b, EducationalEntity, eid, name="Cedar Valley R-II District")
+    ws_a.sync()
+    ws_b.sync()
+    with ws_b.store.read() as s:
+        c = s.scalars(select(SyncConflict)).one()
+        assert c.mine["name"] == "Cedar Valley R-II District" and c.theirs["name"] == "Cedar Valley R-2"
+        assert c.base_version == 1 and c.theirs_version == 2
