@@ -40,13 +40,15 @@ def _squash(number: str) -> str:
 
 
 def get_form(number: str) -> FormSpec:
-    """Return the form numbered ``number`` (spacing and case forgiven).
+    """Return the form numbered ``number`` (spacing and case forgiven; a form key works too).
 
     Raises:
         KeyError: no form has that number.
     """
     if number in FORMS:
         return FORMS[number]
+    if number in _BY_KEY:
+        return _BY_KEY[number]
     wanted = _squash(number)
     for spec in FORMS.values():
         if _squash(spec.number) == wanted:

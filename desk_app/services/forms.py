@@ -1,0 +1,105 @@
+"""Forms for an entity: the prefill values (name, code, current superintendent) and the PDF.
+
+Qt-free; views and the CLI call it. Generating a blank form changes nothing, so no audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk_app.errors import NotFound, ValidationError
+from desk_app.models.entities import EducationalEntity
+from desk_app.models.people import EntityOfficer, OfficerRole
+from desk_app.models.staff import Staff
+from desk_app.pdf.catalogue import FormSpec, get_form
+from desk_app.rules.codes import KIND_RULES, EntityKind
+from desk_app.rules.permissions import Perm
+from desk_app.services.context import ServiceContext
+
+# who signs for an entity, most preferred first
+SIGNER_ORDER = (OfficerRole.SUPERINTENDENT.value, OfficerRole.AUTHORIZED_REPRESENTATIVE.value)
+SIGNER_TITLES = {OfficerRole.SUPERINTENDENT.value: "Superintendent",
+                 OfficerRole.AUTHORIZED_REPRESENTATIVE.value: "Authorized representative"}
+
+
+@dataclass(frozen=True)
+class EntityPrefill:
+    """What a form for one entity is prefilled with."""
+
+    form_number: str
+    entity_id: str
+    entity_kind: str
+    values: dict[str, str]
+
+
+def _entity(s: Session, spec: FormSpec, code: str) -> EducationalEntity:
+    rows = s.execute(select(EducationalEntity).where(
+        EducationalEntity.code == code.strip().upper(), EducationalEntity.deleted_at.is_(None))
+    ).scalars().all()
+    if not rows:
+        raise NotFound(f"no educational entity has the code {code!r}")
+    fitting = [e for e in rows if e.kind in spec.entity_kinds]
+    if not fitting:
+        kinds = ", ".join(KIND_RULES[EntityKind(k)].title.lower() for k in spec.entity_kinds)
+        raise ValidationError("entity", f"form {spec.number} is for: {kinds}; {code} is a "
+                                        f"{KIND_RULES[EntityKind(rows[0].kind)].title.lower()}")
+    return fitting[0]
+
+
+def _signer(s: Session, entity: EducationalEntity, on: date) -> tuple[str, str]:
+    officers = s.execute(select(EntityOfficer).where(
+        EntityOfficer.entity_id == entity.id, EntityOfficer.deleted_at.is_(None))).scalars().all()
+    current = [o for o in officers if o.in_office(on) and o.role in SIGNER_ORDER]
+    if not current:
+        return "", ""
+    best = min(current, key=lambda o: (SIGNER_ORDER.index(o.role), -o.start_date.toordinal()))
+    return best.person.full_name, best.person.title or SIGNER_TITLES[best.role]
+
+
+def _contact_name(s: Session, username: str) -> str:
+    if not username:
+        return ""
+    staff = s.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+    return staff.display_name if staff else username
+
+
+def entity_prefill(ctx: ServiceContext, number: str, code: str,
+                   on: date | None = None) -> EntityPrefill:
+    """The values to prefill form ``number`` with for the entity whose code is ``code``.
+
+    Args:
+        ctx: the operator's service context (needs permission to view entities).
+        number: form number or key.
+        code: the entity's county-district, institution or entity code.
+        on: the day whose superintendent signs (today by default).
+
+    Raises:
+        NotFound: no entity has that code. ValidationError: the form is not for its kind.
+    """
+    ctx.require(Perm.VIEW_ENTITIES)
+    spec = get_form(number)
+    with ctx.store.read() as s:
+        entity = _entity(s, spec, code)
+        values = {spec.entity_name_field: entity.name, spec.entity_code_field: entity.code}
+        if spec.has_field("signer_name"):
+            name, title = _signer(s, entity, on or date.today())
+            if name:
+                values.update({"signer_name": name, "signer_title": title})
+        if spec.has_field("contact_name"):
+            contact = _contact_name(s, entity.agency_contact)
+            if contact:
+                values["contact_name"] = contact
+        return EntityPrefill(spec.number, str(entity.id), entity.kind, values)
+
+
+def generate_for_entity(ctx: ServiceContext, number: str, code: str,
+                        token: str | None = None) -> bytes:
+    """A fillable PDF of form ``number`` prefilled for the entity ``code``, ready to email."""
+    from desk_app.pdf.generate import generate_form
+
+    prefill = entity_prefill(ctx, number, code)
+    return generate_form(prefill.form_number, prefill.values, token=token)
