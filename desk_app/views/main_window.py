@@ -12,13 +12,13 @@ from desk_app.qt import (
     QAction,
     QApplication,
     QDialog,
+    QHBoxLayout,
     QKeySequence,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QSettings,
     QSize,
-    QSplitter,
     QStackedWidget,
     Qt,
     QWidget,
@@ -71,21 +71,23 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget(self)
         self.nav.setAccessibleName("Areas")
         self.nav.setIconSize(QSize(22, 22))
+        self.nav.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
         self.stack = QStackedWidget(self)
         self.stack.setAccessibleName("Current area")
         for key in PAGE_ORDER:
             item = QListWidgetItem(icon(f"nav-{key}"), PAGE_TITLES[key].replace("&&", "&"))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
-        self.nav.setFixedWidth(self.nav.sizeHintForColumn(0) + 36)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.nav)
-        self.splitter.addWidget(self.stack)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
+        self.nav.setSpacing(3)
+        self.nav.setFixedWidth(self.nav.sizeHintForColumn(0) + 24)
+        self.workspace = QWidget(self)
+        row = QHBoxLayout(self.workspace)
+        row.setContentsMargins(6, 6, 6, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
         self.lock_screen = LockScreen(context.operator, self)
         self.central = QStackedWidget(self)
-        self.central.addWidget(self.splitter)
+        self.central.addWidget(self.workspace)
         self.central.addWidget(self.lock_screen)
         self.setCentralWidget(self.central)
         self.status = StatusBar(context.operator, database, bool(context.settings["sync_url"]), self)
@@ -230,7 +232,7 @@ class MainWindow(QMainWindow):
             return
         self.locked = False
         self._set_actions_enabled(True)
-        self.central.setCurrentWidget(self.splitter)
+        self.central.setCurrentWidget(self.workspace)
         self.idle.resume()
         self.locked_changed.emit(False)
         ops.bus.changed.emit(Changes.of("audit"), self)  # the lock and unlock events are new audit rows

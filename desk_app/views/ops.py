@@ -108,6 +108,7 @@ class Operation:
         self._on_success: Callable[[Any], None] | None = None
         self._on_failure: Callable[[BaseException], None] | None = None
         self._initiator: object | None = None
+        self._orphaned = False  # the initiating QObject was destroyed before the result came
         self._relay = _Relay()
         self._relay.done.connect(self._finish)
         self._relay.failed.connect(self._fail)
@@ -121,20 +122,37 @@ class Operation:
         return self
 
     def run(self, pool_name: str = "general", initiator: object | None = None) -> Operation:
+        """Start on ``pool_name``. When ``initiator`` is a QObject that is destroyed before the
+        result arrives, the callbacks are skipped (they would touch deleted widgets)."""
         self._initiator = initiator
+        if isinstance(initiator, QObject):
+            initiator.destroyed.connect(self._on_initiator_destroyed)
         _running.add(self)
         pool(pool_name).start(_Job(lambda: self._fn(*self._args, **self._kwargs), self._relay))
         return self
 
-    def _finish(self, result: Any) -> None:
+    def _on_initiator_destroyed(self) -> None:
+        self._orphaned = True
+        self._initiator = None
+
+    def _settle(self) -> None:
         _running.discard(self)
-        if self._on_success is not None:
+        if isinstance(self._initiator, QObject):  # don't keep this operation alive with the initiator
+            self._initiator.destroyed.disconnect(self._on_initiator_destroyed)
+
+    def _finish(self, result: Any) -> None:
+        self._settle()
+        if self._on_success is not None and not self._orphaned:
             self._on_success(result)
         if isinstance(result, Changes) and result.areas:
             bus.changed.emit(result, self._initiator)
 
     def _fail(self, exc: BaseException, tb: str) -> None:
-        _running.discard(self)
+        self._settle()
+        if self._orphaned:
+            if not isinstance(exc, KnownError):
+                _failure_handler[0](exc, tb)  # a bug is a bug even if nobody waits for the answer
+            return
         if self._on_failure is not None and isinstance(exc, KnownError):
             self._on_failure(exc)
         else:

@@ -67,7 +67,7 @@ def test_idle_lock_and_unlock_are_audited(main_window, qtbot, ctx, drain) -> Non
     with qtbot.waitSignal(main_window.locked_changed, timeout=3000) as unlocked:
         screen.unlock_button.click()
     assert unlocked.args == [False]
-    assert main_window.central.currentWidget() is main_window.splitter
+    assert main_window.central.currentWidget() is main_window.workspace
     drain()
     actions = [r.action for r in AuditLogService(ctx).fetch(ListQuery(), 0, 20)]
     assert {"session.lock", "session.unlock", "session.unlock_refused"} <= set(actions)

@@ -11,7 +11,7 @@ from desk_app.services.context import Changes
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
-from desk_app.views.tablemodels.audit import AuditTableModel
+from desk_app.views.tablemodels.audit import COL_SUMMARY, COL_TIME, AuditTableModel
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 
@@ -42,7 +42,7 @@ class Page(BasePage):
         self.action = QComboBox(self)
         self.action.setAccessibleName("Action filter")
         self.action.addItem("All actions", "")
-        self.actor = SearchBox("Operator user name", self)
+        self.actor = SearchBox("user name", self)
         self.actor.setAccessibleName("Operator filter")
         self.verify_button = QPushButton("&Verify chain", self)
         self.verify_button.setAccessibleName("Verify audit chain")
@@ -53,13 +53,15 @@ class Page(BasePage):
         self.report.setAccessibleName("Audit chain report")
         self.report.setWordWrap(True)
         self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = make_table(self.model, "Audit events", self)
+        self.table = make_table(self.model, "Audit events", self, stretch_column=COL_SUMMARY,
+                                sorted_by=(COL_TIME, Qt.SortOrder.DescendingOrder))
         self._build_layout()
         self.search.search_changed.connect(lambda _t: self.refresh())
         self.actor.search_changed.connect(lambda _t: self.refresh())
         self.action.currentIndexChanged.connect(lambda _i: self.refresh())
         self.verify_button.clicked.connect(self.on_verify_clicked)
-        self.model.count_changed.connect(lambda n: self.count_label.setText(f"{n:,} events"))
+        self.model.count_changed.connect(
+            lambda n: self.count_label.setText(f"{n:,} {'event' if n == 1 else 'events'}"))
         self.model.load_failed.connect(self.report.setText)
 
     def _build_layout(self) -> None:
@@ -87,7 +89,7 @@ class Page(BasePage):
         if not self._loaded_once:
             self._loaded_once = True
             self.refresh()
-            ops.op(self.service.actions).success(self.on_actions).run("instant")
+            ops.op(self.service.actions).success(self.on_actions).run("instant", initiator=self)
 
     def refresh(self) -> None:
         self._loaded_once = True
@@ -118,7 +120,7 @@ class Page(BasePage):
     def on_verify_clicked(self) -> None:
         self.verify_button.setEnabled(False)
         self.report.setText("Checking the audit chain…")
-        ops.op(self.service.verify).success(self.on_verified).failure(self.on_verify_failed).run("general")
+        ops.op(self.service.verify).success(self.on_verified).failure(self.on_verify_failed).run("general", initiator=self)
 
     def on_verified(self, report: ChainReport) -> None:
         self.verify_button.setEnabled(True)

@@ -20,7 +20,7 @@ from desk_app.services.entities import EntityService
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
-from desk_app.views.tablemodels.entities import EntityTableModel
+from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.entity_detail import EntityDetailPane
 from desk_app.views.widgets.search import SearchBox
@@ -45,7 +45,8 @@ class Page(BasePage):
             self.kind.addItem(rule.title, rule.kind.value)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of entities found")
-        self.table = make_table(self.model, "Entities", self)
+        self.table = make_table(self.model, "Entities", self, stretch_column=COL_NAME,
+                                sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder))
         self.detail = EntityDetailPane(self)
         self._build_layout()
         self.search.search_changed.connect(self.on_search)
@@ -71,6 +72,7 @@ class Page(BasePage):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 420])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)

@@ -16,6 +16,11 @@ COL_USER_MANAGERS = 5
 COL_PIN = 6
 
 
+# the full kind title is in the detail pane and the tooltip; the column stays narrow
+SHORT_KIND = {"lea": "LEA", "ihe": "Higher education", "public": "Public entity",
+              "nonpublic": "Nonpublic school", "consultant": "Consultant"}
+
+
 def pin_status(row: EntityRow) -> str:
     """The PIN column in the agency's words (never the PIN itself)."""
     if not row.has_pin:
@@ -27,13 +32,13 @@ class EntityTableModel(LazyTableModel[EntityRow]):
     """Rows are :class:`EntityRow` DTOs (also returned under ``ROW_ROLE``)."""
 
     COLUMNS = (
-        Column("Code", "code", 80),
-        Column("Name", "name", 300),
-        Column("Kind", "kind", 190),
-        Column("County", "county", 120),
-        Column("City", "city", 120),
+        Column("Code", "code", 70),
+        Column("Name", "name", 260),
+        Column("Kind", "kind", 120),
+        Column("County", "county", 100),
+        Column("City", "city", 110),
         Column("User managers", "", 100),
-        Column("PIN", "", 80),
+        Column("PIN", "", 70),
     )
 
     def display(self, row: EntityRow, column: int) -> Any:
@@ -42,7 +47,7 @@ class EntityTableModel(LazyTableModel[EntityRow]):
         if column == COL_NAME:
             return row.name if row.active else f"{row.name} (inactive)"
         if column == COL_KIND:
-            return row.kind_title
+            return SHORT_KIND.get(row.kind, row.kind_title)
         if column == COL_COUNTY:
             return row.county
         if column == COL_CITY:
@@ -54,6 +59,8 @@ class EntityTableModel(LazyTableModel[EntityRow]):
         return None
 
     def tooltip(self, row: EntityRow, column: int) -> Any:
+        if column == COL_KIND:
+            return row.kind_title
         if column == COL_USER_MANAGERS and row.user_managers == 0:
             return "No current user manager"
         return None

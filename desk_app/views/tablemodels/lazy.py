@@ -93,7 +93,7 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         generation = self._generation
         ops.op(self._source.fetch, query, 0, PAGE).success(
             lambda rows: self._show_first_page(query, rows, generation)).failure(
-            lambda exc: self._on_load_failed(exc, generation)).run(pool_name)
+            lambda exc: self._on_load_failed(exc, generation)).run(pool_name, initiator=self)
 
     def _show_first_page(self, query: ListQuery, rows: list[T], generation: int) -> None:
         if generation != self._generation:
@@ -122,7 +122,7 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
             self._set_total(len(self._rows), generation)
             return
         ops.op(self._source.count, self._query).success(
-            lambda n: self._set_total(n, generation)).run("instant")
+            lambda n: self._set_total(n, generation)).run("instant", initiator=self)
 
     def _set_total(self, total: int, generation: int) -> None:
         if generation == self._generation:

@@ -1,0 +1,81 @@
+"""The Entities and Audit pages, driven as the operator would."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from desk_app.qt import Qt
+
+
+def _entities(main_window, qtbot):
+    main_window.show_page("entities")
+    page = main_window.pages["entities"]
+    qtbot.waitUntil(lambda: page.count_label.text().endswith("entities"), timeout=5000)
+    return page
+
+
+def test_entity_search_as_you_type_finds_a_known_entity(main_window, qtbot, demo) -> None:
+    page = _entities(main_window, qtbot)
+    assert page.count_label.text() == "4 entities"
+    qtbot.keyClicks(page.search, "048-0")
+    qtbot.waitUntil(lambda: page.count_label.text() == "1 entity", timeout=5000)
+    assert [r.name for r in page.model.rows()] == ["Kansas City Public Schools"]
+
+
+def test_entity_kind_filter(main_window, qtbot, demo) -> None:
+    page = _entities(main_window, qtbot)
+    page.kind.setCurrentIndex(page.kind.findData("nonpublic"))
+    qtbot.waitUntil(lambda: page.count_label.text() == "1 entity", timeout=5000)
+    assert page.model.rows()[0].code == "N04567"
+
+
+def test_entity_detail_shows_officer_history_buildings_and_user_managers(main_window, qtbot, demo) -> None:
+    page = _entities(main_window, qtbot)
+    row = next(i for i, r in enumerate(page.model.rows()) if r.id == demo.columbia)
+    page.select_row(row)
+    qtbot.waitUntil(lambda: page.detail.detail is not None, timeout=5000)
+    text = page.detail.toPlainText()
+    assert "Dana Whitfield" in text and "in office" in text
+    assert "Ruth Okafor" in text and "2022-06-30" in text
+    assert "Rock Bridge High" in text and "Grant Elementary" in text
+    assert "Jo Lopez" in text and "User managers (1)" in text
+    assert "Security PIN" in text and "not issued" in text
+
+
+def test_search_with_no_match_says_so(main_window, qtbot, demo) -> None:
+    page = _entities(main_window, qtbot)
+    page.search.setText("zzz")
+    page.search.on_pause()
+    qtbot.waitUntil(lambda: page.count_label.text() == "0 entities", timeout=5000)
+    assert "No entity matches" in page.detail.toPlainText()
+
+
+def test_audit_page_lists_and_filters_by_action(main_window, qtbot, demo) -> None:
+    main_window.show_page("audit")
+    page = main_window.pages["audit"]
+    qtbot.waitUntil(lambda: page.action.count() > 2, timeout=5000)
+    qtbot.waitUntil(lambda: page.count_label.text() != "", timeout=5000)
+    page.action.setCurrentIndex(page.action.findData("pin.issue"))
+    qtbot.waitUntil(lambda: page.count_label.text() == "1 event", timeout=5000)
+    assert page.model.rows()[0].action == "pin.issue"
+
+
+def test_audit_verify_reports_ok(main_window, qtbot, demo) -> None:
+    main_window.show_page("audit")
+    page = main_window.pages["audit"]
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=5000)
+    assert page.last_report.ok
+    assert "Audit chain intact" in page.report.text()
+    assert page.verify_button.isEnabled()
+
+
+def test_audit_verify_names_an_edited_event(main_window, qtbot, demo, app_paths) -> None:
+    with sqlite3.connect(app_paths.database) as conn:
+        conn.execute("UPDATE audit_event SET summary = 'tampered' WHERE action = 'pin.issue'")
+    main_window.show_page("audit")
+    page = main_window.pages["audit"]
+    page.verify_button.click()
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=5000)
+    assert not page.last_report.ok
+    assert "BROKEN" in page.report.text() and "edited" in page.report.text()
