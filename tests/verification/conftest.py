@@ -100,3 +100,39 @@ def world(store: Store) -> World:
 
 def uid(value: str) -> uuid.UUID:
     return uuid.UUID(value)
+
+
+LEA_VALUES = {"entity_name": "Blue Springs R-IV", "entity_code": "048-078",
+              "requester_email": "office@bluesprings.k12.mo.us", "signer_name": "Jane Doe",
+              "signer_title": "Superintendent", "signed_date": "11/02/2026"}
+
+
+def submit(ctx, form_number: str, values: dict, pdf: bytes | None = None, *, sender: str = "",
+           channel: str = "email", holder: str = "alice") -> str:
+    """Queue a submission in "In review" held by ``holder``; the PDF goes into the blob store."""
+    from desk_app.intake.blobstore import BlobStore
+    from desk_app.models.submissions import FormSubmission, SubmissionDocument
+    from desk_app.pdf.generate import generate_form
+
+    pdf = pdf if pdf is not None else generate_form(form_number, values)
+    sha = BlobStore(ctx.paths.blobs).put(pdf)
+    with ctx.uow() as uow:
+        sub = FormSubmission(form_number=form_number, channel=channel, state="in_review",
+                             received_at=datetime.now(UTC), sender=sender or values.get("requester_email", ""),
+                             entity_code=values.get("entity_code", values.get("org_code", "")),
+                             entity_name=values.get("entity_name", ""), values=dict(values),
+                             assigned_to=holder, sha256=sha, requester_name=values.get("signer_name", ""))
+        uow.session.add(sub)
+        uow.session.flush()
+        uow.session.add(SubmissionDocument(submission_id=sub.id, sha256=sha, role="original",
+                                           size=len(pdf), page_count=1))
+        uow.commit()
+        return str(sub.id)
+
+
+def letter_pin(letter: bytes) -> str:
+    import pymupdf
+
+    text = pymupdf.open(stream=letter, filetype="pdf")[0].get_text()
+    line = next(x for x in text.splitlines() if x.replace(" ", "").isdigit() and len(x.replace(" ", "")) >= 6)
+    return line.replace(" ", "")
