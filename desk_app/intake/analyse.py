@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+import warnings
 from dataclasses import dataclass
 
 import pymupdf
@@ -54,9 +55,20 @@ def media_type(kind: str) -> str:
 
 def _check_image_frames(data: bytes) -> int:
     """Count frames and refuse images whose declared size would blow up when decoded."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = None  # we apply our own, lower, per-page limit below
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # Pillow warns about damaged tags: log them, decide below
+        frames = _frames_within_limits(data)
+    for warning in caught:
+        log.info("image header: %s", warning.message)
+    return frames
+
+
+def _frames_within_limits(data: bytes) -> int:
+    from PIL import Image, UnidentifiedImageError
+
     total = 0
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -98,20 +110,40 @@ def normalise(data: bytes, kind: str) -> bytes:
         PdfRejected: unreadable, oversized, a decompression bomb, or not a document at all.
     """
     if len(data) > MAX_BYTES:
-        raise PdfRejected(f"the file is {len(data) / 1e6:.1f} MB, over the "
-                          f"{MAX_BYTES / 1e6:.0f} MB limit", "too_big")
+        raise PdfRejected(f"the file is {len(data) / 2**20:.1f} MB, over the "
+                          f"{MAX_BYTES / 2**20:.0f} MB limit", "too_big")
     if kind in IMAGE_KINDS:
         _check_image_frames(data)
         return on_owner(_image_to_pdf, data, kind)
     if kind == "pdf":
-        on_owner(_check_pdf_images, data)
+        on_owner(_check_pdf, data)
         return data
     raise PdfRejected("the file is not a PDF or an image", "unsupported")
 
 
-def _check_pdf_images(data: bytes) -> None:
+_ACTIVE = (("/JavaScript", "the PDF contains JavaScript, which we never run", "javascript"),
+           ("/JS", "the PDF contains JavaScript, which we never run", "javascript"),
+           ("/Launch", "the PDF contains a launch action (it tries to start a program)", "launch"))
+
+
+def _refuse_active_content(doc: pymupdf.Document) -> None:
+    # Actions are often inline dictionaries (an /OpenAction written into the catalogue), which a
+    # key-by-key look at indirect objects does not see: read each object's full source instead.
+    for xref in range(1, doc.xref_length()):
+        try:
+            source = doc.xref_object(xref, compressed=True)
+        except (RuntimeError, ValueError):
+            continue
+        for token, reason, code in _ACTIVE:
+            at = source.find(token)
+            if at >= 0 and not source[at + len(token):at + len(token) + 1].isalnum():
+                raise PdfRejected(reason, code)
+
+
+def _check_pdf(data: bytes) -> None:
     doc = open_checked(data)
     try:
+        _refuse_active_content(doc)
         total = 0
         for page in doc:
             for info in page.get_images(full=True):
