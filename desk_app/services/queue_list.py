@@ -136,7 +136,7 @@ class QueueList:
         self.ctx.require(Perm.WORK_QUEUE)
         with self.ctx.store.read() as s:
             got = dict(s.execute(select(F.state, func.count()).where(F.deleted_at.is_(None))
-                                 .group_by(F.state)).tuples().all())
+                                 .group_by(F.state)).all())
         return tuple(StateCount(st.value, STATE_TITLES[st.value], int(got.get(st.value, 0)))
                      for st in QueueState)
 
@@ -183,7 +183,7 @@ class QueueList:
             completions = _per_day(s, F.closed_at, since,
                                    [F.state.in_([st.value for st in DONE_STATES])])
             channels = s.execute(select(F.channel, func.count()).where(
-                F.deleted_at.is_(None), F.received_at >= since).group_by(F.channel)).tuples().all()
+                F.deleted_at.is_(None), F.received_at >= since).group_by(F.channel)).all()
             open_times = [t for (t,) in s.execute(select(F.received_at).where(
                 F.deleted_at.is_(None), F.state.in_([st.value for st in OPEN_STATES])).limit(200_000))]
         day_list = tuple(DayCount((since + timedelta(days=i)).date(),
