@@ -144,7 +144,8 @@ NAME_NOISE = frozenset({"dr", "mr", "mrs", "ms", "jr", "sr", "ii", "iii", "iv", 
 
 def normalise_name(name: str) -> str:
     """Lower-case, drop punctuation, titles and suffixes: "Dr. Jane Q. Doe, Ed.D." -> "jane q doe"."""
-    words = re.sub(r"[^\w\s'-]", " ", (name or "").lower()).replace("-", " ").split()
+    text = (name or "").lower().replace(".", "")  # "Ed.D." -> "edd", "Q." -> "q"
+    words = re.sub(r"[^\w\s'-]", " ", text).replace("-", " ").split()
     return " ".join(w for w in words if w not in NAME_NOISE)
 
 
