@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -103,7 +104,11 @@ def tiff_fax_number(data: bytes, pattern: str) -> str:
     from PIL import Image
 
     try:
-        with Image.open(BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # a damaged tag makes Pillow warn; the pipeline judges the image itself later
+            warnings.simplefilter("ignore")
+            image = Image.open(BytesIO(data))
+        with image:
             tags = getattr(image, "tag_v2", {})
             for tag in (270, 315, 271, 272, 285, 305):  # description, artist, make, model, page name
                 value = tags.get(tag)
