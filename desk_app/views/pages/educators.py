@@ -1,0 +1,150 @@
+"""The Educators page: find a profile, read it, reveal closed data (audited), print certificates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desk_app.qt import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QModelIndex,
+    QSplitter,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from desk_app.rules.permissions import Perm
+from desk_app.services.certificates import print_certificates
+from desk_app.services.context import Changes
+from desk_app.services.educator_dto import EducatorProfile, EducatorRow
+from desk_app.services.educators import EducatorService
+from desk_app.services.listing import ListQuery
+from desk_app.views import ops
+from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.tablemodels.educators import COL_NAME, FINGERPRINT_TITLES, EducatorTableModel
+from desk_app.views.tablemodels.lazy import ROW_ROLE
+from desk_app.views.widgets.educator_profile import EducatorProfilePane
+from desk_app.views.widgets.search import SearchBox
+from desk_app.views.widgets.tables import make_table
+
+CLASSIFICATIONS = (("Any certificate", ""), ("ISS", "ISS"), ("CSS", "CSS"), ("IPC", "IPC"), ("CCPC", "CCPC"),
+                   ("Substitute", "SUB"))
+
+
+class Page(BasePage):
+    key = "educators"
+    title = "Educators"
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        services = context.services
+        self.service = EducatorService(services)
+        self.model = EducatorTableModel(self.service, self)
+        self._loaded_once = False
+        self._generation = 0
+        self.last_pdf: bytes | None = None
+        self.search = SearchBox("Last name, 'last, first', username, email or certificate number", self)
+        self.classification = QComboBox(self)
+        self.classification.setAccessibleName("Certificate classification")
+        for title, code in CLASSIFICATIONS:
+            self.classification.addItem(title, code)
+        self.fingerprint = QComboBox(self)
+        self.fingerprint.setAccessibleName("Fingerprint status")
+        self.fingerprint.addItem("Any fingerprint status", "")
+        for value, title in FINGERPRINT_TITLES.items():
+            self.fingerprint.addItem(title, value)
+        self.count_label = QLabel("", self)
+        self.count_label.setAccessibleName("Number of educators found")
+        self.table = make_table(self.model, "Educators", self, stretch_column=COL_NAME,
+                                sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder))
+        self.profile = EducatorProfilePane(services.can(Perm.VIEW_CLOSED_DATA),
+                                           services.can(Perm.PRINT_CERTIFICATES), self)
+        self._build_layout()
+        self.search.search_changed.connect(self.on_search)
+        self.classification.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.fingerprint.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.model.count_changed.connect(lambda n: self.count_label.setText(f"{n:,} educator{'s' if n != 1 else ''}"))
+        self.model.loaded.connect(self.on_loaded)
+        self.model.load_failed.connect(self.profile.show_message)
+        self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
+        self.profile.reveal_requested.connect(self.on_reveal)
+        self.profile.print_requested.connect(self.on_print)
+
+    def _build_layout(self) -> None:
+        label = QLabel("&Search:", self)
+        label.setBuddy(self.search)
+        bar = QHBoxLayout()
+        bar.addWidget(label)
+        bar.addWidget(self.search, 3)
+        bar.addWidget(self.classification, 1)
+        bar.addWidget(self.fingerprint, 1)
+        bar.addWidget(self.count_label)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.profile)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(splitter, 1)
+
+    def on_activated(self) -> None:
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.on_search(self.search.text().strip())
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        if self._loaded_once and changes.touches("educators", "certificates") and initiator is not self:
+            self.refresh()
+
+    def on_search(self, text: str) -> None:
+        q = self.model.query
+        query = ListQuery(text, (), q.sort, q.descending)
+        query = query.with_filter("classification", self.classification.currentData() or "")
+        query = query.with_filter("fingerprint", self.fingerprint.currentData() or "")
+        self.count_label.setText("Searching…")
+        self.model.load_async(query)
+
+    def on_loaded(self) -> None:
+        if self.model.rowCount() == 0:
+            self.profile.show_message("No educator matches the search.")
+
+    def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row: EducatorRow | None = current.data(ROW_ROLE) if current.isValid() else None
+        if row is None:
+            return
+        self._generation += 1
+        generation = self._generation
+        self.profile.show_message(f"Loading {row.display_name}…")
+        ops.op(self.service.detail, row.id).success(lambda p: self.on_profile(p, generation)).failure(
+            lambda exc: self.profile.show_message(str(exc))).run("instant", initiator=self)
+
+    def on_profile(self, profile: EducatorProfile, generation: int) -> None:
+        if generation == self._generation:
+            self.profile.show_profile(profile)
+
+    def on_reveal(self, educator_id: str) -> None:
+        ops.op(self.service.reveal_closed_data, educator_id).success(self.profile.show_closed).failure(
+            lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
+
+    def on_print(self, certificate_id: str) -> None:
+        ops.op(print_certificates, self.context.services, [certificate_id]).success(self.on_certificate_pdf).failure(
+            lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
+
+    def on_certificate_pdf(self, pdf: bytes) -> None:
+        self.last_pdf = pdf
+        if self.property("headless"):
+            return
+        target, _ = QFileDialog.getSaveFileName(self, "Save certificate as PDF", "certificate.pdf", "PDF (*.pdf)")
+        if target:
+            Path(target).write_bytes(pdf)

@@ -1,0 +1,117 @@
+"""The educator profile pane: certificates, applications, scores, transcripts, fingerprints,
+upgrade progress; the audited closed-data reveal; certificate printing."""
+
+from __future__ import annotations
+
+from html import escape
+
+from desk_app.qt import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget, Signal
+from desk_app.services.educator_dto import ClosedData, EducatorProfile
+from desk_app.views.tablemodels.educators import FINGERPRINT_TITLES
+
+
+class EducatorProfilePane(QWidget):
+    """Signals:
+    reveal_requested(str): the operator asked to see this educator's SSN and date of birth.
+    print_requested(str): the operator asked to print the certificate with this id.
+    """
+
+    reveal_requested = Signal(str)
+    print_requested = Signal(str)
+
+    def __init__(self, can_reveal: bool, can_print: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.profile: EducatorProfile | None = None
+        self.text = QTextBrowser(self)
+        self.text.setAccessibleName("Educator profile")
+        self.closed = QLabel("", self)
+        self.closed.setAccessibleName("Closed data")
+        self.closed.setTextInteractionFlags(self.closed.textInteractionFlags())
+        self.reveal = QPushButton("Show &SSN and date of birth", self)
+        self.reveal.setAccessibleName("Show SSN and date of birth (recorded in the audit log)")
+        self.reveal.setToolTip("Each view is recorded in the audit log.")
+        self.reveal.setVisible(can_reveal)
+        self.print_button = QPushButton("&Print certificate…", self)
+        self.print_button.setAccessibleName("Print the current certificate")
+        self.print_button.setVisible(can_print)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.reveal)
+        buttons.addWidget(self.print_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.closed)
+        layout.addWidget(self.text, 1)
+        self.reveal.clicked.connect(self.on_reveal_clicked)
+        self.print_button.clicked.connect(self.on_print_clicked)
+        self.show_message("Select an educator to see the profile.")
+
+    def show_message(self, message: str) -> None:
+        self.profile = None
+        self.closed.clear()
+        self.reveal.setEnabled(False)
+        self.print_button.setEnabled(False)
+        self.text.setHtml(f"<p>{escape(message)}</p>")
+
+    def show_profile(self, profile: EducatorProfile) -> None:
+        self.profile = profile
+        self.closed.clear()
+        self.reveal.setEnabled(True)
+        self.print_button.setEnabled(any(c.status == "active" for c in profile.certificates))
+        self.text.setHtml(profile_html(profile))
+
+    def show_closed(self, data: ClosedData) -> None:
+        if self.profile is None or data.educator_id != self.profile.row.id:
+            return
+        born = f"{data.date_of_birth:%m/%d/%Y}" if data.date_of_birth else "—"
+        self.closed.setText(f"SSN {data.ssn or data.ssn_masked} · born {born}  (view recorded)")
+
+    def on_reveal_clicked(self) -> None:
+        if self.profile is not None:
+            self.reveal_requested.emit(self.profile.row.id)
+
+    def on_print_clicked(self) -> None:
+        if self.profile is None:
+            return
+        active = [c for c in self.profile.certificates if c.status == "active"]
+        if active:
+            newest = max(active, key=lambda c: c.effective_date)
+            self.print_requested.emit(newest.id)
+
+
+def profile_html(p: EducatorProfile) -> str:
+    r = p.row
+    out = [f"<h3>{escape(r.display_name)}</h3>",
+           f"<p>{escape(r.email)} · username {escape(r.username or 'none')}"
+           + (" · <b>must re-register</b> (no login for 12 months)" if r.needs_registration else "") + "</p>",
+           f"<p>Fingerprint / background check: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
+           + (f" ({p.fingerprint_date:%Y-%m-%d})" if p.fingerprint_date else "") + "</p>",
+           "<h4>Certificates</h4>"]
+    if not p.certificates:
+        out.append("<p>None.</p>")
+    for c in p.certificates:
+        out.append(f"<p><b>{escape(c.classification_name)}</b> ({escape(c.classification)}) {escape(c.subject_area)}<br>"
+                   f"No. {escape(c.number)} · effective {c.effective_date:%Y-%m-%d} · expires "
+                   f"{c.expiration_date:%Y-%m-%d} · {escape(c.status)}</p>")
+    for u in p.upgrades:
+        state = "eligible" if u.eligible else "not yet eligible"
+        out.append(f"<h4>Upgrade {escape(u.classification)} → {escape(u.upgrade_to)}: {state}</h4><ul>")
+        for req in u.requirements:
+            mark = "✔" if req.met else "…"
+            out.append(f"<li>{mark} {escape(req.title)}: {req.completed:g} of {req.required:g} {escape(req.unit)}</li>")
+        out.append("</ul>")
+    if p.pending_applications:
+        out.append("<h4>Pending applications</h4>")
+        for a in p.pending_applications:
+            out.append(f"<p>{escape(a.classification)} · {escape(a.status)} since {a.submitted_at:%Y-%m-%d}</p>")
+    if p.assessment_scores:
+        out.append("<h4>Assessments</h4>")
+        for s in p.assessment_scores:
+            verdict = "passed" if s.passed else "not passed"
+            out.append(f"<p>{escape(s.assessment)}: {s.score} (pass {s.passing_score}, {verdict}) on {s.taken_on:%Y-%m-%d}</p>")
+    if p.transcripts:
+        out.append("<h4>Transcripts received</h4>")
+        for t in p.transcripts:
+            out.append(f"<p>{escape(t.institution)} {escape(t.degree)} · {t.received_on:%Y-%m-%d}</p>")
+    return "".join(out)
