@@ -72,9 +72,9 @@ PIN_DIGITS = 8  # at least 6 (the agency's minimum); 8 makes a guess 100x less l
 PIN_MIN_DIGITS = 6
 PIN_PATTERN = re.compile(r"^\d{6,12}$")
 
-# Argon2id cost: tuned on a 2-core workstation so one check takes about 150 ms (50-500 ms target):
+# Argon2id cost: tuned on a 2-core workstation so one check takes about 105 ms (50-500 ms target):
 # slow enough that keying every PIN is hopeless, fast enough that a reviewer does not wait.
-ARGON2_TIME_COST = 3
+ARGON2_TIME_COST = 2
 ARGON2_MEMORY_KIB = 64 * 1024
 ARGON2_PARALLELISM = 1
 

@@ -5,7 +5,7 @@ key in the secret store ("pin-pepper"), so a copied database alone cannot be use
 The clear PIN exists in memory while the mailer letter is drawn, is returned only inside that
 letter, and is never stored, shown again, audited or logged.
 
-A check costs about 150 ms on purpose (Argon2 parameters in :mod:`desk_app.rules.verification`)
+A check costs about 100 ms on purpose (Argon2 parameters in :mod:`desk_app.rules.verification`)
 and must run off the GUI thread. The consecutive-failure counter is a database column, so a
 restart does not reset it; reaching ``settings["pin_max_failures"]`` locks the PIN until reissued.
 """
@@ -92,7 +92,7 @@ def hash_pin(secrets: SecretStore, pin: str) -> str:
 
 
 def pin_matches(secrets: SecretStore, stored_hash: str, keyed: str) -> bool:
-    """Compare a keyed PIN with a stored hash (the slow part: about 150 ms)."""
+    """Compare a keyed PIN with a stored hash (the slow part: about 100 ms)."""
     try:
         return _hasher.verify(stored_hash, _peppered(secrets, keyed))
     except VerifyMismatchError:

@@ -145,7 +145,6 @@ CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
     "building_scope": request_checks.check_buildings,
     "one_username": request_checks.check_usernames,
     "separation_of_duties": request_checks.check_duties,
-    "pin": request_checks.check_pin,
     "signer_authority": authority.check_signer_authority,
     "signatures": check_signatures,
 }
@@ -174,13 +173,13 @@ def _run(ctx: ServiceContext, session: Session, spec: FormSpec | None, values: M
     job = VerificationJob(ctx, session, spec, values, pdf, submission,
                _entity_for(session, submission, entity_code_of(spec, values)),
                _operator(session, ctx.actor.username), requested_changes(values), utcnow())
-    results = []
-    for check in CHECKS:
-        if spec is None and check.code != "form_known":
-            results.append(result(check.code, "fail", "not checked: the form is not identified"))
-            continue
-        results.append(CHECK_FUNCTIONS[check.code](job))
-    return job, results
+    if spec is None:
+        return job, [check_form(job)] + [result(c.code, "fail", "not checked: the form is not identified")
+                                         for c in CHECKS if c.code != "form_known"]
+    pending_pin = request_checks.start_pin_check(job)  # overlaps the other checks
+    done = {c.code: CHECK_FUNCTIONS[c.code](job) for c in CHECKS if c.code != "pin"}
+    done["pin"] = pending_pin()
+    return job, [done[c.code] for c in CHECKS]
 
 
 def _report(job: VerificationJob, results: list[CheckResult], run_id: uuid.UUID, started: float) -> VerificationReport:
