@@ -117,3 +117,21 @@ def test_staff_roles_change_but_one_security_admin_remains(store, make_ctx) -> N
         update_staff(admin, "agency\\jdoe", active=False)
     roles = {s.username: (s.role, s.active) for s in list_staff(admin)}
     assert roles == {"agency\\jdoe": ("security_admin", True), "agency\\mroe": ("certification_specialist", True)}
+
+
+def test_without_an_os_keyring_secrets_fall_back_to_a_private_file(tmp_path: Path) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from desk_app.secrets import open_secrets
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        store = open_secrets(tmp_path / "secrets.json")
+        assert store.backend_name == "file"
+        store.set("imap-password", "x")
+        assert (tmp_path / "secrets.json").exists()
+    finally:
+        keyring.set_keyring(previous)
+    assert open_secrets(tmp_path / "other.json").backend_name != "file"
