@@ -1,0 +1,467 @@
+"""The document viewer: one page at a time, fit width / fit page / zoom, thumbnails, rotation
+(faxes arrive sideways), text search and keyboard navigation.
+
+Pages are rendered to bytes on the PyMuPDF owner thread through :mod:`desk_app.views.ops`
+(``instant`` pool for the page in view, ``general`` for thumbnails) and become images here, on
+the GUI thread, at the screen's device pixel ratio so text stays sharp at 150 % and 200 %.
+Opening a document costs one background call that opens it and renders the first page.
+
+Signals:
+    document_shown(int): the first page of a newly set document is on screen (page count).
+    page_changed(int): the page in view changed (0-based).
+    failed(str): the document could not be opened or rendered (reason).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from desk_app.pdf.render import DocumentInfo, document_info, render_page, search_text
+from desk_app.qt import (
+    QColor,
+    QComboBox,
+    QEvent,
+    QHBoxLayout,
+    QIcon,
+    QImage,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPainter,
+    QPixmap,
+    QRectF,
+    QScrollArea,
+    QShortcut,
+    QSize,
+    Qt,
+    QTimer,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from desk_app.views import ops
+from desk_app.views.widgets.pdf_images import rotated_rect, to_qimage
+
+SCREEN_DPI = 96.0
+ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
+MAX_RENDER_ZOOM = 8.0  # device pixels per point (576 dpi): beyond that the pixmap gets huge
+THUMB_HEIGHT = 110
+PAD = 12  # grey margin around the page, in logical pixels
+DESK = QColor(0x5B, 0x61, 0x70)
+
+
+def _open_first(pdf: bytes, rotate: int, fit_width: float, dpr: float) -> tuple[DocumentInfo, Any, float]:
+    """Pool thread: open the document and render page 1 to fit ``fit_width`` logical pixels."""
+    info = document_info(pdf)
+    w, h = info.page_sizes[0]
+    page_w = h if rotate % 180 else w
+    scale = max(fit_width, 100.0) / page_w
+    zoom = min(scale * dpr, MAX_RENDER_ZOOM)
+    return info, render_page(pdf, 0, zoom, rotate), scale
+
+
+class _PageView(QWidget):
+    """Paints the page image and the search hits on it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.image = QImage()
+        self.hits: list[QRectF] = []
+        self.current_hit = -1
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+
+    def show_image(self, image: QImage, hits: list[QRectF], current: int) -> None:
+        self.image, self.hits, self.current_hit = image, hits, current
+        dpr = image.devicePixelRatio() or 1.0
+        self.setFixedSize(round(image.width() / dpr) + 2 * PAD,
+                          round(image.height() / dpr) + 2 * PAD)
+        self.update()
+
+    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.fillRect(self.rect(), DESK)
+        if not self.image.isNull():
+            p.drawImage(PAD, PAD, self.image)
+        p.translate(PAD, PAD)
+        for i, r in enumerate(self.hits):
+            colour = QColor(255, 140, 0, 110) if i == self.current_hit else QColor(255, 230, 0, 90)
+            p.fillRect(r, colour)
+        p.end()
+
+
+class DocumentViewer(QWidget):
+    """A PDF viewer for forms, faxes and mail attachments (see module docstring)."""
+
+    document_shown = Signal(int)
+    page_changed = Signal(int)
+    failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pdf = b""
+        self.info: DocumentInfo | None = None
+        self.page = 0
+        self.mode = "fit_width"
+        self.zoom = 1.0  # logical pixels per point / (96 / 72) when mode is "zoom"
+        self.rotation: dict[int, int] = {}
+        self._generation = 0
+        self._cache: OrderedDict[tuple[int, float, int], QImage] = OrderedDict()
+        self._hits: list[tuple[int, tuple[float, float, float, float]]] = []
+        self._hit = -1
+        self._needle = ""
+        self._build()
+        self._shortcuts()
+        self._resize_timer = QTimer(self, singleShot=True, interval=60)
+        self._resize_timer.timeout.connect(self._render_current)
+
+    # --- construction ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.toolbar = QToolBar(self)
+        self.toolbar.setIconSize(QSize(16, 16))
+        tb = self.toolbar
+        self.act_prev = tb.addAction("\u25b2 Previous", self.previous_page)
+        self.act_next = tb.addAction("\u25bc Next", self.next_page)
+        self.page_label = QLabel(" - / - ", self)
+        self.page_label.setMinimumWidth(60)
+        self.page_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        tb.addWidget(self.page_label)
+        tb.addSeparator()
+        tb.addAction("\u2212", self.zoom_out).setToolTip("Zoom out (Ctrl+-)")
+        self.zoom_box = QComboBox(self)
+        self.zoom_box.addItems(["Fit width", "Fit page"] + [f"{int(z * 100)} %" for z in ZOOM_STEPS])
+        self.zoom_box.activated.connect(self._on_zoom_chosen)
+        tb.addWidget(self.zoom_box)
+        tb.addAction("+", self.zoom_in).setToolTip("Zoom in (Ctrl++)")
+        tb.addSeparator()
+        tb.addAction("\u27f2 Rotate left", lambda: self.rotate(-90)).setToolTip("Ctrl+Shift+R")
+        tb.addAction("\u27f3 Rotate right", lambda: self.rotate(90)).setToolTip("Ctrl+R")
+        tb.addSeparator()
+        self.search_box = QLineEdit(self)
+        self.search_box.setPlaceholderText("Find in document (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMaximumWidth(220)
+        self.search_box.returnPressed.connect(self.find_next)
+        tb.addWidget(self.search_box)
+        self.search_label = QLabel("", self)
+        tb.addWidget(self.search_label)
+
+        self.thumbs = QListWidget(self)
+        self.thumbs.setViewMode(QListView.ViewMode.IconMode)
+        self.thumbs.setFlow(QListView.Flow.TopToBottom)
+        self.thumbs.setWrapping(False)
+        self.thumbs.setMovement(QListView.Movement.Static)
+        self.thumbs.setIconSize(QSize(int(THUMB_HEIGHT * 0.78), THUMB_HEIGHT))
+        self.thumbs.setSpacing(4)
+        self.thumbs.setFixedWidth(int(THUMB_HEIGHT * 0.78) + 34)
+        self.thumbs.currentRowChanged.connect(self._on_thumb)
+        self.thumbs.setStyleSheet("QListWidget { background: #d9dde4; }")
+
+        self.view = _PageView()
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidget(self.view)
+        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        palette = self.scroll.viewport().palette()
+        palette.setColor(self.scroll.viewport().backgroundRole(), DESK)
+        self.scroll.viewport().setPalette(palette)
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.scroll.installEventFilter(self)
+        self.scroll.viewport().installEventFilter(self)
+        # a scroll bar that comes and goes would change "fit width" and re-render in a loop
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.thumbs)
+        body.addWidget(self.scroll, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(body, 1)
+        self.setFocusProxy(self.scroll)
+
+    def _shortcuts(self) -> None:
+        keys: list[tuple[Any, Any]] = [
+            (QKeySequence.StandardKey.MoveToNextPage, self.next_page),
+            (QKeySequence.StandardKey.MoveToPreviousPage, self.previous_page),
+            (QKeySequence("Ctrl+End"), lambda: self.go_to(self.page_count - 1)),
+            (QKeySequence("Ctrl+Home"), lambda: self.go_to(0)),
+            (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
+            (QKeySequence("Ctrl+="), self.zoom_in),
+            (QKeySequence.StandardKey.ZoomOut, self.zoom_out),
+            (QKeySequence("Ctrl+0"), lambda: self.set_mode("fit_width")),
+            (QKeySequence("Ctrl+9"), lambda: self.set_mode("fit_page")),
+            (QKeySequence("Ctrl+R"), lambda: self.rotate(90)),
+            (QKeySequence("Ctrl+Shift+R"), lambda: self.rotate(-90)),
+            (QKeySequence.StandardKey.Find, self._focus_search),
+            (QKeySequence.StandardKey.FindNext, self.find_next),
+            (QKeySequence("F3"), self.find_next),
+        ]
+        for seq, slot in keys:
+            sc = QShortcut(seq, self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+
+    # --- public API --------------------------------------------------------------------------
+    @property
+    def page_count(self) -> int:
+        return self.info.page_count if self.info else 0
+
+    def set_document(self, pdf: bytes) -> None:
+        """Show ``pdf`` (trusted bytes, e.g. normalised by the sandbox) from its first page."""
+        self._generation += 1
+        gen = self._generation
+        self.pdf, self.info, self.page = pdf, None, 0
+        self.rotation.clear()
+        self._cache.clear()
+        self._hits, self._hit, self._needle = [], -1, ""
+        self.thumbs.clear()
+        self.search_label.clear()
+        dpr = self.devicePixelRatioF()
+        width = self._fit_width()
+        ops.op(_open_first, pdf, 0, width, dpr).success(
+            lambda result: self._on_first(gen, result, dpr)).failure(
+            lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.pdf, self.info = b"", None
+        self.thumbs.clear()
+        self.view.show_image(QImage(), [], -1)
+        self.page_label.setText(" - / - ")
+
+    def go_to(self, page: int) -> None:
+        if not self.info or not 0 <= page < self.page_count:
+            return
+        if page != self.page:
+            self.page = page
+            self.page_label.setText(f" {page + 1} / {self.page_count} ")
+            self.page_changed.emit(page)
+        if self.thumbs.currentRow() != page:
+            self.thumbs.setCurrentRow(page)
+        self._render_current()
+        self.scroll.verticalScrollBar().setValue(0)
+
+    def next_page(self) -> None:
+        self.go_to(self.page + 1)
+
+    def previous_page(self) -> None:
+        self.go_to(self.page - 1)
+
+    def set_mode(self, mode: str, zoom: float | None = None) -> None:
+        """``fit_width``, ``fit_page`` or ``zoom`` (with ``zoom`` 1.0 = actual size)."""
+        self.mode = mode
+        if zoom is not None:
+            self.zoom = max(0.1, min(zoom, 6.0))
+        index = {"fit_width": 0, "fit_page": 1}.get(mode)
+        if index is None:
+            label = f"{round(self.zoom * 100)} %"
+            index = self.zoom_box.findText(label)
+            if index < 0:
+                self.zoom_box.addItem(label)
+                index = self.zoom_box.count() - 1
+        self.zoom_box.setCurrentIndex(index)
+        self._render_current()
+
+    def zoom_in(self) -> None:
+        current = self.scale() / (SCREEN_DPI / 72)
+        self.set_mode("zoom", next((z for z in ZOOM_STEPS if z > current + 0.01), ZOOM_STEPS[-1]))
+
+    def zoom_out(self) -> None:
+        current = self.scale() / (SCREEN_DPI / 72)
+        smaller = [z for z in ZOOM_STEPS if z < current - 0.01]
+        self.set_mode("zoom", smaller[-1] if smaller else ZOOM_STEPS[0])
+
+    def rotate(self, degrees: int) -> None:
+        """Turn the page in view by ``degrees`` (a multiple of 90, clockwise positive)."""
+        if not self.info:
+            return
+        self.rotation[self.page] = (self.rotation.get(self.page, 0) + degrees) % 360
+        self._render_current()
+        self._render_thumb(self.page, self._generation)
+
+    def scale(self) -> float:
+        """Logical pixels per point for the page in view."""
+        if not self.info:
+            return SCREEN_DPI / 72
+        w, h = self._page_size(self.page)
+        if self.mode == "fit_width":
+            return self._fit_width() / w
+        if self.mode == "fit_page":
+            vp = self.scroll.viewport().size()
+            return min((vp.width() - 2 * PAD) / w, (vp.height() - 2 * PAD) / h)
+        return self.zoom * SCREEN_DPI / 72
+
+    # --- search ------------------------------------------------------------------------------
+    def find_next(self) -> None:
+        needle = self.search_box.text().strip()
+        if not needle or not self.pdf:
+            return
+        if needle != self._needle:
+            self._needle = needle
+            gen = self._generation
+            ops.op(search_text, self.pdf, needle).success(
+                lambda hits: self._on_hits(gen, needle, hits)).run("instant", initiator=self)
+            return
+        if self._hits:
+            self._show_hit((self._hit + 1) % len(self._hits))
+
+    def _on_hits(self, gen: int, needle: str, hits: list[Any]) -> None:
+        if gen != self._generation or needle != self._needle:
+            return
+        self._hits = hits
+        if not hits:
+            self.search_label.setText("  not found")
+            self._render_current()
+            return
+        later = [i for i, (p, _r) in enumerate(hits) if p >= self.page]
+        self._show_hit(later[0] if later else 0)
+
+    def _show_hit(self, index: int) -> None:
+        self._hit = index
+        self.search_label.setText(f"  {index + 1} of {len(self._hits)}")
+        page = self._hits[index][0]
+        if page != self.page:
+            self.go_to(page)
+        else:
+            self._render_current()
+
+    def _focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    # --- rendering ---------------------------------------------------------------------------
+    def _fit_width(self) -> float:
+        return float(max(self.scroll.viewport().width() - 2 * PAD, 100))
+
+    def _page_size(self, page: int) -> tuple[float, float]:
+        assert self.info is not None
+        w, h = self.info.page_sizes[page]
+        return (h, w) if self.rotation.get(page, 0) % 180 else (w, h)
+
+    def _key(self) -> tuple[int, float, int]:
+        dpr = self.devicePixelRatioF()
+        zoom = round(min(self.scale() * dpr, MAX_RENDER_ZOOM), 3)
+        return self.page, zoom, self.rotation.get(self.page, 0)
+
+    def _render_current(self) -> None:
+        if not self.info:
+            return
+        key = self._key()
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            self._display(key, self._cache[key])
+            return
+        gen = self._generation
+        page, zoom, rot = key
+        ops.op(render_page, self.pdf, page, zoom, rot).success(
+            lambda rp: self._on_rendered(gen, key, rp)).failure(
+            lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
+
+    def _on_rendered(self, gen: int, key: tuple[int, float, int], rendered: Any) -> None:
+        if gen != self._generation:
+            return
+        image = to_qimage(rendered, self.devicePixelRatioF())
+        self._cache[key] = image
+        while len(self._cache) > 6:
+            self._cache.popitem(last=False)
+        if key == self._key():
+            self._display(key, image)
+
+    def _display(self, key: tuple[int, float, int], image: QImage) -> None:
+        page, _zoom, rot = key
+        assert self.info is not None
+        scale = image.width() / image.devicePixelRatio() / self._page_size(page)[0]
+        hits = [rotated_rect(r, self.info.page_sizes[page], rot, scale)
+                for p, r in self._hits if p == page]
+        current_rect = self._hits[self._hit] if 0 <= self._hit < len(self._hits) else None
+        current = next((i for i, (p, r) in enumerate(h for h in self._hits if h[0] == page)
+                        if current_rect == (p, r)), -1)
+        self.view.show_image(image, hits, current)
+        self.page_label.setText(f" {page + 1} / {self.page_count} ")
+        if 0 <= current < len(hits):
+            self.scroll.ensureVisible(int(hits[current].center().x()) + PAD,
+                                      int(hits[current].center().y()) + PAD, 60, 120)
+
+    def _on_first(self, gen: int, result: tuple[DocumentInfo, Any, float], dpr: float) -> None:
+        if gen != self._generation:
+            return
+        info, rendered, _scale = result
+        self.info = info
+        image = to_qimage(rendered, dpr)
+        key = (0, round(rendered.zoom, 3), 0)
+        self._cache[key] = image
+        self._display(key, image)
+        self.document_shown.emit(info.page_count)
+        for n in range(info.page_count):
+            item = QListWidgetItem(str(n + 1))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.thumbs.addItem(item)
+        self.thumbs.blockSignals(True)
+        self.thumbs.setCurrentRow(0)
+        self.thumbs.blockSignals(False)
+        if key != self._key():  # the fit changed while the first page was on its way
+            self._render_current()
+        for n in range(info.page_count):
+            self._render_thumb(n, gen)
+
+    def _render_thumb(self, page: int, gen: int) -> None:
+        assert self.info is not None
+        h = self._page_size(page)[1]
+        zoom = THUMB_HEIGHT / h * self.devicePixelRatioF()
+        ops.op(render_page, self.pdf, page, zoom, self.rotation.get(page, 0)).success(
+            lambda rp: self._on_thumb_rendered(gen, page, rp)).run("general", initiator=self)
+
+    def _on_thumb_rendered(self, gen: int, page: int, rendered: Any) -> None:
+        if gen != self._generation or page >= self.thumbs.count():
+            return
+        pix = QPixmap.fromImage(to_qimage(rendered, self.devicePixelRatioF()))
+        self.thumbs.item(page).setIcon(QIcon(pix))
+
+    def _on_thumb(self, row: int) -> None:
+        if row >= 0:
+            self.go_to(row)
+
+    def _on_zoom_chosen(self, index: int) -> None:
+        if index == 0:
+            self.set_mode("fit_width")
+        elif index == 1:
+            self.set_mode("fit_page")
+        else:
+            self.set_mode("zoom", int(self.zoom_box.itemText(index).split()[0]) / 100)
+
+    def _on_failed(self, gen: int, exc: BaseException) -> None:
+        if gen == self._generation:
+            reason = getattr(exc, "reason", None) or str(exc)
+            self.page_label.setText(" - / - ")
+            self.failed.emit(reason)
+
+    # --- events ------------------------------------------------------------------------------
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        # page keys on the page area: the scroll area would otherwise eat them for scrolling
+        if watched is self.scroll and event.type() == QEvent.Type.KeyPress:
+            return self._page_key(event.key())
+        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+            if self.info and self.mode != "zoom":
+                self._resize_timer.start()
+        return super().eventFilter(watched, event)
+
+    def _page_key(self, key: int) -> bool:
+        bar = self.scroll.verticalScrollBar()
+        if key == Qt.Key.Key_Right or (key == Qt.Key.Key_Space and bar.value() >= bar.maximum()):
+            self.next_page()
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Backspace):
+            self.previous_page()
+        elif key == Qt.Key.Key_Home:
+            self.go_to(0)
+        elif key == Qt.Key.Key_End:
+            self.go_to(self.page_count - 1)
+        else:
+            return False
+        return True
