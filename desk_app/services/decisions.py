@@ -199,4 +199,24 @@ def wait_on_requester(ctx: ServiceContext, submission_id: str, reason_codes: tup
                           QueueState.WAITING_ON_REQUESTER.value, reply)
 
 
-__all__ = ["Applied", "DecisionResult", "approve", "move", "reject", "wait_on_requester"]
+def save_replies(ctx: ServiceContext, submission_id: str, reply: ReplyDraft) -> tuple[str, ...]:
+    """Write a decision's drafts to the data folder's ``replies`` folder; returns the file paths.
+
+    Outlook opens a saved ``.eml`` as an unsent message; the letter PDF is for printing.
+    """
+    if ctx.paths is None:
+        raise KnownError("no data folder to save the replies in")
+    folder = ctx.paths.data_dir / "replies"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = str(submission_id)[:8]
+    files = [(f"{stem}-requester.eml", reply.requester_eml), (f"{stem}-user-managers.eml", reply.user_manager_eml),
+             (f"{stem}-letter.pdf", reply.letter_pdf)]
+    written = []
+    for name, data in files:
+        if data:
+            (folder / name).write_bytes(data)
+            written.append(str(folder / name))
+    return tuple(written)
+
+
+__all__ = ["Applied", "DecisionResult", "approve", "move", "reject", "save_replies", "wait_on_requester"]

@@ -1,0 +1,257 @@
+"""The review pane: the verification report, the signatures beside their specimens, decisions.
+
+Every service call runs off the GUI thread through :mod:`desk_app.views.ops` (verification and
+the PIN check it includes take a few hundred milliseconds on purpose); the pane only renders the
+frozen :class:`VerificationReport` it gets back and turns PNG bytes into pixmaps here, on the GUI
+thread.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from desk_app.errors import KnownError
+from desk_app.qt import (
+    QCheckBox,
+    QDesktopServices,
+    QGroupBox,
+    QHBoxLayout,
+    QImage,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPixmap,
+    QPushButton,
+    QScrollArea,
+    Qt,
+    QTextBrowser,
+    QUrl,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from desk_app.rules.permissions import Perm
+from desk_app.rules.verification import REJECTION_REASONS
+from desk_app.services import decisions, verification
+from desk_app.services.context import ServiceContext
+from desk_app.services.specimens import attest_signature
+from desk_app.services.verification_dto import SignatureFinding, VerificationReport
+from desk_app.views import ops
+
+MARKS = {"pass": ("\u2714", "#1b7f3a"), "warn": ("\u26a0", "#a66300"), "fail": ("\u2716", "#b3261e")}
+CROP_HEIGHT = 64
+
+
+def checks_html(report: VerificationReport) -> str:
+    """The checks as an HTML list: mark, title, reason; blocking failures say so."""
+    rows = []
+    for c in report.checks:
+        mark, colour = MARKS.get(c.outcome, ("?", "#000"))
+        blocks = " <b>(blocks approval)</b>" if c.blocks else ""
+        rows.append(f"<tr><td style='color:{colour}' valign='top'>{mark}</td>"
+                    f"<td valign='top'><b>{escape(c.title)}</b>{blocks}<br>{escape(c.reason)}</td></tr>")
+    head = (f"<h3>{escape(report.form_number)} · {escape(report.entity_code)} {escape(report.entity_name)}</h3>"
+            f"<p>Checked by {escape(report.run_by)} at {report.run_at:%Y-%m-%d %H:%M} UTC</p>")
+    return head + "<table cellpadding='3'>" + "".join(rows) + "</table>"
+
+
+def _pixmap(png: bytes, height: int = CROP_HEIGHT) -> QPixmap:
+    image = QImage.fromData(png, "PNG")
+    return QPixmap.fromImage(image).scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
+
+
+class SignatureBox(QGroupBox):
+    """One signature: the crop (or digital verdict) beside that person's dated specimens."""
+
+    def __init__(self, found: SignatureFinding, parent: QWidget | None = None) -> None:
+        super().__init__(f"{found.field_name}: {found.signer_name or 'signer not on file'}", parent)
+        self.finding = found
+        layout = QVBoxLayout(self)
+        mark, colour = MARKS.get(found.outcome, ("?", "#000"))
+        verdict = QLabel(f"<span style='color:{colour}'>{mark}</span> {escape(found.verdict)} - "
+                         f"{escape('; '.join(found.reasons))}")
+        verdict.setWordWrap(True)
+        layout.addWidget(verdict)
+        row = QHBoxLayout()
+        if found.crop_png:
+            row.addWidget(self._image(found.crop_png, "on this form"))
+        for specimen in found.specimens:
+            row.addWidget(self._image(specimen.image_png, f"specimen {specimen.signed_on:%m/%d/%Y}"))
+        if found.kind == "ink" and not found.specimens:
+            row.addWidget(QLabel("No specimens on file for this person yet."))
+        row.addStretch(1)
+        layout.addLayout(row)
+        for a in found.attestations:
+            layout.addWidget(QLabel(f"{a.stage} review by {escape(a.reviewer)}: {a.verdict}"
+                                    f"{' - ' + escape(a.note) if a.note else ''}"))
+        if found.kind == "ink":
+            self.note = QLineEdit()
+            self.note.setPlaceholderText("What you compared (required for mismatch / unsure)")
+            layout.addWidget(self.note)
+            buttons = QHBoxLayout()
+            self.attest_buttons = {}
+            for verdict_, title in (("matches", "Attest: matches"), ("mismatch", "Does not match"),
+                                    ("unsure", "Unsure")):
+                button = QPushButton(title)
+                button.setObjectName(f"attest-{found.field_name}-{verdict_}")
+                self.attest_buttons[verdict_] = button
+                buttons.addWidget(button)
+            buttons.addStretch(1)
+            layout.addLayout(buttons)
+
+    @staticmethod
+    def _image(png: bytes, caption: str) -> QWidget:
+        box = QWidget()
+        col = QVBoxLayout(box)
+        col.setContentsMargins(0, 0, 0, 0)
+        picture = QLabel()
+        picture.setPixmap(_pixmap(png))
+        col.addWidget(picture)
+        col.addWidget(QLabel(caption))
+        return box
+
+
+class VerificationReportPane(QWidget):
+    """Review pane for one submission.
+
+    Signals:
+        report_loaded(object): a :class:`VerificationReport` arrived.
+        decided(object): a :class:`DecisionResult` after approve / reject / wait.
+        failed(str): a service call failed with a message for the operator.
+    """
+
+    report_loaded = Signal(object)
+    decided = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, services: ServiceContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.submission_id = ""
+        self.report: VerificationReport | None = None
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        self.status = QLabel("Open a submission to verify it.")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.checks = QTextBrowser()
+        self.checks.setObjectName("verification-checks")
+        layout.addWidget(self.checks, 2)
+        self.signature_area = QScrollArea()
+        self.signature_area.setWidgetResizable(True)
+        layout.addWidget(self.signature_area, 2)
+        layout.addWidget(self._decision_box())
+
+    def _decision_box(self) -> QGroupBox:
+        box = QGroupBox("Decision")
+        col = QVBoxLayout(box)
+        self.reasons = QListWidget()
+        self.reasons.setObjectName("reason-codes")
+        for code, reason in REJECTION_REASONS.items():
+            item = QListWidgetItem(reason.title)
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.reasons.addItem(item)
+        self.reasons.setMaximumHeight(120)
+        col.addWidget(self.reasons)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Note to the requester (optional; required for Other)")
+        col.addWidget(self.note)
+        self.override = QLineEdit()
+        self.override.setPlaceholderText("Override reason (Security Administrators: approve over failed checks)")
+        self.override.setVisible(self.services.can(Perm.OVERRIDE_CHECKS))
+        col.addWidget(self.override)
+        buttons = QHBoxLayout()
+        self.approve_button = QPushButton("Approve and apply")
+        self.reject_button = QPushButton("Reject")
+        self.wait_button = QPushButton("Wait on requester")
+        self.open_replies = QCheckBox("Open the reply drafts afterwards")
+        self.open_replies.setChecked(True)
+        for b in (self.approve_button, self.reject_button, self.wait_button):
+            b.setEnabled(False)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_replies)
+        col.addLayout(buttons)
+        self.approve_button.clicked.connect(self.on_approve_clicked)
+        self.reject_button.clicked.connect(self.on_reject_clicked)
+        self.wait_button.clicked.connect(self.on_wait_clicked)
+        return box
+
+    # --- loading ------------------------------------------------------------------------------
+    def show_submission(self, submission_id: str) -> None:
+        """Verify ``submission_id`` off the GUI thread and show the report when it arrives."""
+        self.submission_id = submission_id
+        self.status.setText("Verifying...")
+        for b in (self.approve_button, self.reject_button, self.wait_button):
+            b.setEnabled(False)
+        ops.op(verification.verify_submission, self.services, submission_id) \
+            .success(self.on_report).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_report(self, report: VerificationReport) -> None:
+        self.report = report
+        self.checks.setHtml(checks_html(report))
+        holder = QWidget()
+        col = QVBoxLayout(holder)
+        for found in report.signatures:
+            box = SignatureBox(found)
+            for verdict_, button in getattr(box, "attest_buttons", {}).items():
+                button.clicked.connect(lambda _=False, b=box, v=verdict_: self.on_attest(b, v))
+            col.addWidget(box)
+        col.addStretch(1)
+        self.signature_area.setWidget(holder)
+        blocking = len(report.blocking_failures)
+        self.status.setText("All blocking checks pass." if not blocking else
+                            f"{blocking} blocking check(s) fail: reject, wait, or override with a reason.")
+        self.approve_button.setEnabled(True)
+        self.reject_button.setEnabled(True)
+        self.wait_button.setEnabled(True)
+        self.report_loaded.emit(report)
+
+    def on_failed(self, exc: BaseException) -> None:
+        message = str(exc) if isinstance(exc, KnownError) else "unexpected error (see the log)"
+        self.status.setText(message)
+        self.failed.emit(message)
+
+    # --- actions ------------------------------------------------------------------------------
+    def on_attest(self, box: SignatureBox, verdict_: str) -> None:
+        found = box.finding
+        ops.op(attest_signature, self.services, self.submission_id, found.field_name, verdict_,
+               box.note.text(), found.person_id, tuple(s.id for s in found.specimens)) \
+            .success(lambda _changes: self.show_submission(self.submission_id)) \
+            .failure(self.on_failed).run("writer", initiator=self)
+
+    def _codes(self) -> list[str]:
+        return [self.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reasons.count())
+                if self.reasons.item(i).checkState() == Qt.CheckState.Checked]
+
+    def on_approve_clicked(self) -> None:
+        ops.op(decisions.approve, self.services, self.submission_id, self.override.text()) \
+            .success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_reject_clicked(self) -> None:
+        ops.op(decisions.reject, self.services, self.submission_id, self._codes(), self.note.text()) \
+            .success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_wait_clicked(self) -> None:
+        ops.op(decisions.wait_on_requester, self.services, self.submission_id, self._codes(),
+               self.note.text()).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_decided(self, result: decisions.DecisionResult) -> None:
+        self.status.setText(f"Decision recorded: {result.state.replace('_', ' ')}.")
+        for b in (self.approve_button, self.reject_button, self.wait_button):
+            b.setEnabled(False)
+        ops.bus.changed.emit(result.changes, self)
+        self.decided.emit(result)
+        if self.open_replies.isChecked():
+            ops.op(decisions.save_replies, self.services, self.submission_id, result.reply) \
+                .success(self.on_replies_saved).failure(self.on_failed).run("general", initiator=self)
+
+    def on_replies_saved(self, paths: tuple[str, ...]) -> None:
+        for path in paths:
+            if path.endswith(".eml"):
+                QDesktopServices.openUrl(QUrl.fromLocalFile(path))
