@@ -1,21 +1,17 @@
 """Educators: the searchable list, one profile, look-up by identity, and closed data.
 
-The list search reads the operator's text the way certification staff type it:
-``smi`` (last-name prefix, or an exact username), ``smith, jo`` (last name, first-name prefix),
-``jo.smith@example.com`` (exact email), ``2400012345`` (exact certificate number). Every form is
-an index range or equality, and sorting follows an index, so a page of a million educators comes
-back in milliseconds. SSN and date of birth never appear in a row or profile:
+The list search (what the operator's text means, and its index-backed SQL) is in
+:mod:`desk_app.services.educator_search`. SSN and date of birth never appear in a row or profile:
 :meth:`EducatorService.reveal_closed_data` is the one door to them, audited on every call.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk_app.crypto import mask_ssn, normalise_ssn
@@ -33,6 +29,7 @@ from desk_app.models.educators import (
 from desk_app.rules import certification as rules
 from desk_app.rules.permissions import Perm
 from desk_app.services import audit
+from desk_app.services import educator_search as search
 from desk_app.services.context import ServiceContext
 from desk_app.services.educator_dto import (
     ApplicationDTO,
@@ -45,79 +42,13 @@ from desk_app.services.educator_dto import (
     TranscriptDTO,
     UpgradeDTO,
 )
-from desk_app.services.listing import ListQuery, prefix_upper_bound
-
-E = Educator.__table__.c
-C = Certificate.__table__.c
-K = CertificateClassification.__table__.c
-CERTIFICATE_NUMBER = re.compile(r"^\d{6,12}$")
-# sort key -> index-backed ORDER BY columns (each ends in id so paging is stable)
-SORTS: dict[str, tuple[Any, ...]] = {
-    "name": (E.last_name_search, E.first_name_search, E.id),
-    "username": (E.username, E.id),
-    "email": (E.email, E.id),
-    "fingerprint": (E.fingerprint_status, E.last_name_search, E.first_name_search, E.id),
-}
+from desk_app.services.listing import ListQuery
 
 
 def closed_context(educator_id: uuid.UUID, field_name: str) -> bytes:
     """Associated data binding an encrypted SSN / date of birth to its educator row, so a
     ciphertext copied onto another row does not decrypt."""
     return f"educator:{educator_id}:{field_name}".encode()
-
-
-def _current_classification() -> Any:
-    """The newest active certificate's classification code, per educator row."""
-    return (
-        select(K.code)
-        .select_from(Certificate.__table__.join(CertificateClassification.__table__, C.classification_id == K.id))
-        .where(C.educator_id == E.id, C.status == "active", C.deleted_at.is_(None))
-        .order_by(C.effective_date.desc())
-        .limit(1)
-        .correlate(Educator.__table__)
-        .scalar_subquery()
-    )
-
-
-def text_condition(text: str) -> Any:
-    """The WHERE condition for what the operator typed in the search box (None: no text)."""
-    text = text.strip().lower()
-    if not text:
-        return None
-    if "@" in text:
-        return E.email == text
-    if CERTIFICATE_NUMBER.fullmatch(text):
-        return E.id.in_(select(C.educator_id).where(C.number == text, C.deleted_at.is_(None)))
-    if "," in text:
-        last, _, first = (part.strip() for part in text.partition(","))
-        condition = E.last_name_search == last
-        if first:
-            condition = and_(condition, E.first_name_search >= first,
-                             E.first_name_search < prefix_upper_bound(first))
-        return condition
-    return or_(and_(E.last_name_search >= text, E.last_name_search < prefix_upper_bound(text)),
-               E.username == text)
-
-
-def _filtered(stmt: Select[Any], query: ListQuery) -> Select[Any]:
-    stmt = stmt.where(E.deleted_at.is_(None))
-    condition = text_condition(query.text)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if query.filter("fingerprint"):
-        stmt = stmt.where(E.fingerprint_status == query.filter("fingerprint"))
-    code = query.filter("classification").upper()
-    if code:
-        stmt = stmt.where(exists(
-            select(C.id).select_from(Certificate.__table__.join(CertificateClassification.__table__,
-                                                                C.classification_id == K.id))
-            .where(C.educator_id == E.id, K.code == code, C.status == "active", C.deleted_at.is_(None))
-        ))
-    return stmt
-
-
-ROW_COLUMNS = (E.id, E.last_name, E.first_name, E.middle_name, E.username, E.email,
-               E.fingerprint_status, E.last_login_at)
 
 
 def _row(values: Any, classification: str, today: date) -> EducatorRow:
@@ -134,19 +65,18 @@ class EducatorService:
 
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_EDUCATORS)
-        stmt = _filtered(select(func.count()).select_from(Educator.__table__), query)
         with self.ctx.store.read() as s:
-            return int(s.execute(stmt).scalar_one())
+            found = search.plan(s, query)
+            return int(s.execute(search.count_statement(found.shape), found.params).scalar_one())
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EducatorRow]:
         self.ctx.require(Perm.VIEW_EDUCATORS)
-        order = SORTS.get(query.sort, SORTS["name"])
-        stmt = (select(*ROW_COLUMNS, _current_classification())
-                .order_by(*(c.desc() for c in order) if query.descending else order)
-                .offset(offset).limit(limit))
         today = utcnow().date()
         with self.ctx.store.read() as s:
-            return [_row(r[:-1], r[-1], today) for r in s.execute(_filtered(stmt, query))]
+            found = search.plan(s, query)
+            stmt = search.page_statement(found.shape, query.sort, query.descending)
+            rows = s.execute(stmt, {**found.params, "page_offset": offset, "page_limit": limit})
+            return [_row(r[:-1], r[-1], today) for r in rows]
 
     def detail(self, educator_id: str) -> EducatorProfile:
         """The whole profile: certificates, pending applications, scores, transcripts, upgrades."""
@@ -166,8 +96,8 @@ class EducatorService:
             raise ValidationError("SSN", str(exc)) from None
         with self.ctx.uow() as uow:
             found = uow.session.execute(
-                select(*ROW_COLUMNS, _current_classification())
-                .where(E.identity_hash == digest, E.deleted_at.is_(None))
+                select(*search.ROW_COLUMNS, search.current_classification())
+                .where(Educator.identity_hash == digest, Educator.deleted_at.is_(None))
             ).first()
             record_id = found[0] if found else None
             audit.record(uow, "educator.find_by_identity", record_type="educator", record_id=record_id,

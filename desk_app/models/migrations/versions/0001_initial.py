@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("identity_hash", name=op.f("uq_educator_identity_hash")),
     )
     with op.batch_alter_table("educator", schema=None) as batch_op:
+        batch_op.create_index("ix_educator_deleted", ["deleted_at"], unique=False)
         batch_op.create_index("ix_educator_email", ["email", "id"], unique=False)
         batch_op.create_index(
             "ix_educator_fingerprint_name",
@@ -112,7 +113,9 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(
-            "ix_educator_last_first", ["last_name_search", "first_name_search", "id"], unique=False
+            "ix_educator_last_first",
+            ["last_name_search", "first_name_search", "id", "deleted_at"],
+            unique=False,
         )
         batch_op.create_index("ix_educator_username", ["username", "id"], unique=False)
 
@@ -344,6 +347,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate")),
     )
     with op.batch_alter_table("certificate", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_certificate_class_holder",
+            ["classification_id", "status", "educator_id"],
+            unique=False,
+        )
         batch_op.create_index(
             batch_op.f("ix_certificate_educator_id"), ["educator_id"], unique=False
         )
@@ -941,6 +949,7 @@ def downgrade() -> None:
     with op.batch_alter_table("certificate", schema=None) as batch_op:
         batch_op.drop_index("ix_certificate_number")
         batch_op.drop_index(batch_op.f("ix_certificate_educator_id"))
+        batch_op.drop_index("ix_certificate_class_holder")
 
     op.drop_table("certificate")
     with op.batch_alter_table("assessment_score", schema=None) as batch_op:
@@ -978,6 +987,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_educator_last_first")
         batch_op.drop_index("ix_educator_fingerprint_name")
         batch_op.drop_index("ix_educator_email")
+        batch_op.drop_index("ix_educator_deleted")
 
     op.drop_table("educator")
     op.drop_table("county")
