@@ -183,14 +183,42 @@ class SyncService:
             unknown = keep - set(columns)
             if unknown:
                 raise ValidationError("fields", f"unknown: {', '.join(sorted(unknown))}")
-            changed = sorted(k for k in keep if mine.get(k) != c.theirs.get(k))
-            self._write(uow, c, mine, changed)
+            if not mine and choice != "theirs":
+                raise ValidationError("resolution", "this record exists only on the central "
+                                      "database: fix the local record that clashes, then keep theirs")
+            if not c.theirs:
+                self._settle_refused(uow, c, mine, choice)
+            else:
+                changed = sorted(k for k in keep if mine.get(k) != c.theirs.get(k))
+                self._write(uow, c, mine, changed)
             c.resolved_at, c.resolution, c.resolved_by = utcnow(), choice, self.ctx.actor.username
             audit.record(uow, "sync.resolve", record_type=c.table_name, record_id=uuid.UUID(c.row_id),
                          summary=f"sync conflict on {c.table_name.replace('_', ' ')} settled: {choice}",
-                         details={"kept_mine": changed, "theirs_version": c.theirs_version})
+                         details={"choice": choice, "theirs_version": c.theirs_version})
             uow.commit()
         return Changes.of("sync", _AREA.get(c.table_name, "records"), ids=(c.row_id,))
+
+    def _settle_refused(self, uow: Any, c: SyncConflict, mine: dict[str, Any], choice: str) -> None:
+        """A row the central database refused (say, a code another workstation took first).
+
+        Keeping mine sends the row again as it is now (fix it first); keeping theirs drops the
+        local row, which never reached the central database.
+        """
+        t = table(c.table_name)
+        row_id = uuid.UUID(c.row_id)
+        uow.session.execute(delete(OutboxEntry).where(
+            OutboxEntry.table_name == c.table_name, OutboxEntry.row_id == c.row_id))
+        if choice == "theirs":
+            try:
+                uow.session.execute(t.delete().where(t.c.id == row_id))
+                uow.session.flush()
+            except DBAPIError as exc:
+                raise KnownError("other local records still refer to this one; fix them first") from exc
+            return
+        uow.session.execute(insert(OutboxEntry).values(
+            change_id=str(uuid.uuid4()), table_name=c.table_name, row_id=c.row_id, op="insert",
+            base_version=0, new_version=int(mine.get("row_version") or 1),
+            columns=data_columns(c.table_name), captured_at=utcnow()))
 
     def _write(self, uow: Any, c: SyncConflict, mine: dict[str, Any], changed: list[str]) -> None:
         """Write the settled row locally and, if any of mine survives, queue it for the push."""

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, UniqueConstraint, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from desk_app.models.base import synced_tables, utcnow
 from desk_app.models.store import Store
@@ -75,8 +76,45 @@ def _refresh_conflicts(conn: Connection, changes: list[ServerChange], held: set[
             ).values(theirs=ch.payload, theirs_version=ch.row_version))
 
 
-def apply_batch(conn: Connection, changes: list[ServerChange]) -> int:
-    """Apply one pulled batch inside the caller's transaction; returns rows written."""
+def _unique_keys(name: str) -> list[list[str]]:
+    return [[c.name for c in u.columns] for u in table(name).constraints
+            if isinstance(u, UniqueConstraint)]
+
+
+def _clashing(conn: Connection, name: str, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """Rows whose unique key a different local row already holds (one query per key and row)."""
+    t = table(name)
+    out = []
+    for row in rows:
+        for key in _unique_keys(name):
+            if any(row.get(k) is None for k in key):
+                continue
+            holder = conn.execute(select(t.c.id).where(
+                t.c.id != row["id"], *[t.c[k] == row[k] for k in key])).first()
+            if holder is not None:
+                out.append((row, f"{', '.join(key)} is held here by another local record "
+                                 f"({holder[0].hex[:8]}), probably one the central database refused"))
+                break
+    return out
+
+
+def _record_clashes(conn: Connection, name: str, clashes: list[tuple[dict[str, Any], str]],
+                    by_id: dict[str, ServerChange]) -> None:
+    for row, reason in clashes:
+        ch = by_id[row["id"].hex]
+        conn.execute(SyncConflict.__table__.insert().values(  # type: ignore[attr-defined]
+            table_name=name, row_id=ch.row_id, base_version=0, mine_version=0,
+            theirs_version=ch.row_version, mine_columns=[], theirs_columns=[], mine={},
+            theirs=ch.payload, reason=f"the central record cannot be stored here: {reason}",
+            detected_at=utcnow()))
+
+
+def apply_batch(conn: Connection, changes: list[ServerChange], check_clashes: bool = False) -> int:
+    """Apply one pulled batch inside the caller's transaction; returns rows written.
+
+    With ``check_clashes`` (the retry after a unique-key failure) rows whose unique key a
+    different local row holds are set aside as conflicts instead of failing the whole batch.
+    """
     latest: dict[tuple[str, str], ServerChange] = {}
     for ch in changes:
         latest[(ch.table, ch.row_id)] = ch
@@ -90,6 +128,11 @@ def apply_batch(conn: Connection, changes: list[ServerChange]) -> int:
         local = _local_versions(conn, name, [c.row_id for c in members])
         rows = [to_python(name, c.payload) for c in members
                 if local.get(c.row_id, 0) < c.row_version]
+        if rows and check_clashes:
+            clashes = _clashing(conn, name, rows)
+            _record_clashes(conn, name, clashes, {c.row_id: c for c in members})
+            refused = {id(r) for r, _ in clashes}
+            rows = [r for r in rows if id(r) not in refused]
         if rows:
             _upsert(conn, name, rows)
             written += len(rows)
@@ -107,10 +150,19 @@ def pull_all(store: Store, server: ServerLink, server_key: str, limit: int) -> i
         if not changes:
             return written
         faults.point("pull.fetched")
-        with store.engine.begin() as conn:
-            # parents and children may arrive in one batch in any table order
-            conn.execute(text("PRAGMA defer_foreign_keys = ON"))
-            written += apply_batch(conn, changes)
-            _save_checkpoint(conn, server_key, changes[-1].seq)
-            faults.point("pull.before_local_commit")
+        try:
+            written += _apply_and_checkpoint(store, server_key, changes, False)
+        except IntegrityError:
+            written += _apply_and_checkpoint(store, server_key, changes, True)
         faults.point("pull.local_committed")
+
+
+def _apply_and_checkpoint(store: Store, server_key: str, changes: list[ServerChange],
+                          check_clashes: bool) -> int:
+    with store.engine.begin() as conn:
+        # parents and children may arrive in one batch in any table order
+        conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+        written = apply_batch(conn, changes, check_clashes)
+        _save_checkpoint(conn, server_key, changes[-1].seq)
+        faults.point("pull.before_local_commit")
+    return written

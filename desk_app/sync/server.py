@@ -13,6 +13,7 @@ import logging
 import uuid
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine
 
 from desk_app.errors import KnownError
@@ -141,22 +142,47 @@ class ServerLink:
                     "WHERE table_name = %s AND row_id = %s AND row_version > %s", (name, row_id, base))
         return {r[0] for r in cur.fetchall()}
 
-    def _upsert_sql(self, name: str) -> str:
-        if name not in self._upserts:
+    def _upsert_sql(self, name: str, one_row: bool = False) -> str:
+        key = f"{name}:{one_row}"
+        if key not in self._upserts:
             cols = [c.name for c in table(name).columns if c.name != "id"]
             sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols)
-            self._upserts[name] = (
+            where = "s.tbl = %s AND s.ord = %s" if one_row else "s.tbl = %s"
+            self._upserts[key] = (
                 f'INSERT INTO "{name}" SELECT r.* FROM sync_stage s '
                 f'CROSS JOIN LATERAL jsonb_populate_record(NULL::"{name}", s.payload) r '
-                f'WHERE s.tbl = %s ORDER BY s.ord ON CONFLICT (id) DO UPDATE SET {sets}')
-        return self._upserts[name]
+                f'WHERE {where} ORDER BY s.ord ON CONFLICT (id) DO UPDATE SET {sets}')
+        return self._upserts[key]
 
     def _apply(self, cur: Any, outcome: PushOutcome) -> None:
-        for name in self._tables(cur):
-            cur.execute(self._upsert_sql(name), (name,))
+        cur.execute("SAVEPOINT apply_batch")
+        try:
+            for name in self._tables(cur):
+                cur.execute(self._upsert_sql(name), (name,))
+            cur.execute("RELEASE SAVEPOINT apply_batch")
+        except psycopg.errors.IntegrityError:
+            # e.g. two workstations created the same code offline: find the rows the central
+            # database refuses, turn them into conflicts, and apply the rest
+            cur.execute("ROLLBACK TO SAVEPOINT apply_batch")
+            self._apply_row_by_row(cur, outcome)
         cur.execute("SELECT tbl, replace(row_id::text, '-', '') FROM sync_stage")
         outcome.applied.update((t, r) for t, r in cur.fetchall())
         outcome.applied.difference_update(outcome.merged)
+
+    def _apply_row_by_row(self, cur: Any, outcome: PushOutcome) -> None:
+        cur.execute("SELECT ord, tbl, row_id FROM sync_stage ORDER BY ord")
+        order = {n: i for i, n in enumerate(synced_tables())}
+        for ord_, name, row_id in sorted(cur.fetchall(), key=lambda r: (order[r[1]], r[0])):
+            cur.execute("SAVEPOINT apply_row")
+            try:
+                cur.execute(self._upsert_sql(name, one_row=True), (name, ord_))
+                cur.execute("RELEASE SAVEPOINT apply_row")
+            except psycopg.errors.IntegrityError as exc:
+                cur.execute("ROLLBACK TO SAVEPOINT apply_row")
+                cur.execute("DELETE FROM sync_stage WHERE ord = %s", (ord_,))
+                detail = (exc.diag.message_detail or exc.diag.message_primary or str(exc)).strip()
+                outcome.conflicts[(name, row_id.hex)] = ServerConflict(
+                    name, row_id.hex, 0, {}, [], f"refused by the central database: {detail}")
 
     def _log(self, cur: Any, workstation: str) -> None:
         cur.execute(

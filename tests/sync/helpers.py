@@ -54,7 +54,7 @@ def snapshot(store: Store) -> dict[str, dict[str, tuple[Any, ...]]]:
         for name in synced_tables():
             # typed values: JSON columns compare as data (PostgreSQL's jsonb reorders keys)
             rows = conn.execute(select(Base.metadata.tables[name])).all()
-            out[name] = {str(r[0]): tuple(r) for r in rows}
+            out[name] = {str(r._mapping["id"]): tuple(r) for r in rows}
     return out
 
 
@@ -89,7 +89,10 @@ def assert_converged(server: Any, *workstations: Any) -> None:
     for ws in workstations[1:]:
         other = snapshot(ws.store)
         for name in first:
-            assert first[name] == other[name], f"{name} differs between {workstations[0].name} and {ws.name}"
+            diff = [(k, first[name].get(k), other[name].get(k))
+                    for k in sorted(set(first[name]) | set(other[name]))
+                    if first[name].get(k) != other[name].get(k)]
+            assert not diff, f"{name} differs between {workstations[0].name} and {ws.name}: {diff[:2]}"
     assert local_versions(workstations[0].store) == server_rows(server)
 
 

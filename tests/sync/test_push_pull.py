@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from desk_app.errors import NotFound
+from desk_app.errors import NotFound, ValidationError
 from desk_app.models.access import RoleGrant
 from desk_app.models.audit import AuditEvent
 from desk_app.models.base import utcnow
@@ -217,3 +217,25 @@ def test_conflicts_are_recorded_locally_with_both_versions(ws_a, ws_b) -> None:
         c = s.scalars(select(SyncConflict)).one()
         assert c.mine["name"] == "Cedar Valley R-II District" and c.theirs["name"] == "Cedar Valley R-2"
         assert c.base_version == 1 and c.theirs_version == 2
+
+
+def test_a_row_the_server_refuses_becomes_a_conflict_and_the_rest_still_syncs(ws_a, ws_b, server) -> None:
+    add_entity(ws_a, "048-001", "First district")
+    ws_a.sync(), ws_b.sync()  # both share county 048 now
+    mine_a = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    other = add_entity(ws_b, "048-078", "Cedar Valley (typed again)")  # same code, offline
+    ws_a.sync()
+    summary = ws_b.sync()
+    assert summary.conflicts == 1 and summary.pending == 0
+    service = SyncService(ws_b.ctx)
+    by_row = {c.row_id: c for c in service.conflicts()}
+    assert "refused by the central database" in by_row[other.hex].reason
+    assert "cannot be stored here" in by_row[mine_a.hex].reason  # A's row waits for the fix
+    with pytest.raises(ValidationError):
+        service.resolve(by_row[mine_a.hex].id, "mine")
+    edit(ws_b, EducationalEntity, other, code="048-079")  # the operator fixes the code, keeps it
+    service.resolve(by_row[other.hex].id, "mine")
+    service.resolve(by_row[mine_a.hex].id, "theirs")
+    ws_b.sync(), ws_a.sync()
+    assert server.row("educational_entity", other.hex)[1]["code"] == "048-079"
+    assert_converged(server, ws_a, ws_b)

@@ -1,0 +1,35 @@
+"""``desk-app sync [--url URL]``: one headless sync; prints a summary, non-zero exit on failure."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("sync", help="sync once with the central database and exit")
+    parser.add_argument("--url", help="central database URL (default: the sync_url setting); "
+                                      "the password comes from the keyring entry 'sync-password'")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.set_defaults(func=cmd_sync)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.sync import SyncService
+
+    app = open_for_cli(args)
+    try:
+        service = SyncService(app.services)
+        summary = service.run(args.url)
+        status = service.status()
+    finally:
+        app.close()
+    if args.json:
+        print_json(dict(summary.__dict__, open_conflicts=status.conflicts))
+    else:
+        print(f"sync ok: {summary.text()}; open conflicts {status.conflicts}")
+    if status.conflicts:
+        print(f"{status.conflicts} conflict(s) wait for a decision on the Sync page", file=sys.stderr)
+    return 0
