@@ -1,0 +1,29 @@
+"""``desk-app sync``: one headless sync, a summary, and a non-zero exit when it cannot finish."""
+
+from __future__ import annotations
+
+import socket
+
+from desk_app.cli import main
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_sync_command_pushes_and_reports(tmp_path, server_url, server, capsys) -> None:
+    code = main(["--data-dir", str(tmp_path / "ws"), "sync", "--url", server_url])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("sync ok: pushed ")
+    with server.engine.connect() as conn:  # the operator registration and its audit events
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit_event").scalar_one() >= 2
+        assert conn.exec_driver_sql("SELECT count(*) FROM sync_audit_anchor").scalar_one() == 1
+
+
+def test_sync_command_fails_loudly_when_the_server_is_down(tmp_path, capsys) -> None:
+    url = f"postgresql://nobody@127.0.0.1:{_closed_port()}/central"
+    code = main(["--data-dir", str(tmp_path / "ws"), "sync", "--url", url])
+    err = capsys.readouterr().err
+    assert code != 0 and "cannot reach the central database" in err
