@@ -5,18 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from desk_app.qt import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QSplitter,
     Qt,
-    QTableView,
     QTextBrowser,
-    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +20,10 @@ from desk_app.services.context import Changes
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
-from desk_app.views.tablemodels.accounts import AccountTableModel
+from desk_app.views.tablemodels.accounts import COL_NAME, COL_USERNAME, AccountTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
+from desk_app.views.widgets.search import SearchBox
+from desk_app.views.widgets.tables import make_table
 
 
 class Page(BasePage):
@@ -41,62 +38,51 @@ class Page(BasePage):
         self._build()
 
     def _build(self) -> None:
-        self.search = QLineEdit(placeholderText="Search username, last name or exact email…")
-        self.search.setAccessibleName("Search user accounts")
-        self.search.setClearButtonEnabled(True)
-        self.application = QComboBox()
+        self.search = SearchBox("Username or last name (prefix), or an exact email", self)
+        self.application = QComboBox(self)
         self.application.setAccessibleName("Filter by web application")
         self.application.addItem("All applications", "")
-        self.status = QComboBox()
+        self.status = QComboBox(self)
         self.status.setAccessibleName("Filter by account status")
         for title, value in (("Any status", ""), ("Active", "active"), ("Disabled", "disabled"),
                              ("Must re-register", "needs_registration")):
             self.status.addItem(title, value)
-        self.managers_only = QCheckBox("&User managers only")
-        self.count_label = QLabel("")
+        self.managers_only = QCheckBox("&User managers only", self)
+        self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of matching accounts")
+        label = QLabel("&Search:", self)
+        label.setBuddy(self.search)
         bar = QHBoxLayout()
-        for w in (self.search, self.application, self.status, self.managers_only):
+        bar.addWidget(label)
+        bar.addWidget(self.search, 3)
+        for w in (self.application, self.status, self.managers_only, self.count_label):
             bar.addWidget(w)
-        bar.addWidget(self.count_label)
-        bar.setStretch(0, 3)
 
-        self.table = QTableView()
-        self.table.setAccessibleName("User accounts")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for i, col in enumerate(self.model.COLUMNS):
-            self.table.setColumnWidth(i, col.width)
-        self.detail = QTextBrowser()
+        self.table = make_table(self.model, "User accounts", self, stretch_column=COL_NAME,
+                                sorted_by=(COL_USERNAME, Qt.SortOrder.AscendingOrder))
+        self.detail = QTextBrowser(self)
         self.detail.setAccessibleName("Account grants and designations")
-        self.detail.setOpenExternalLinks(False)
         self.detail.setHtml("<p>Select an account to see its access.</p>")
-
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.table)
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(split)
+        layout.addWidget(split, 1)
 
-        self._debounce = QTimer(self, singleShot=True, interval=200)
-        self._debounce.timeout.connect(self.on_query_changed)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.search_changed.connect(lambda _t: self.on_query_changed())
         self.application.currentIndexChanged.connect(lambda _i: self.on_query_changed())
         self.status.currentIndexChanged.connect(lambda _i: self.on_query_changed())
         self.managers_only.toggled.connect(lambda _b: self.on_query_changed())
         self.model.count_changed.connect(self.on_count_changed)
+        self.model.load_failed.connect(lambda message: self.detail.setHtml(f"<p>{escape(message)}</p>"))
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.on_row_selected(cur))
 
     def focus_search(self) -> None:
-        self.search.setFocus()
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
     def on_activated(self) -> None:
@@ -110,12 +96,13 @@ class Page(BasePage):
             self.application.addItem(app.name, app.code)
 
     def on_query_changed(self) -> None:
-        query = ListQuery(self.search.text())
+        q = self.model.query
+        query = ListQuery(self.search.text().strip(), (), q.sort, q.descending)
         query = query.with_filter("application", self.application.currentData() or "")
         query = query.with_filter("status", self.status.currentData() or "")
         query = query.with_filter("user_managers", "1" if self.managers_only.isChecked() else "")
-        self.count_label.setText("…")
-        self.model.set_query(query)
+        self.count_label.setText("Searching…")
+        self.model.load_async(query)
 
     def on_count_changed(self, total: int) -> None:
         self.count_label.setText(f"{total:,} account{'s' if total != 1 else ''}")
@@ -130,8 +117,8 @@ class Page(BasePage):
         self.detail.setHtml(account_html(detail))
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:
-        if self._loaded and changes.touches("access", "accounts", "grants", "designations"):
-            self.model.reload()
+        if self._loaded and changes.touches("access", "accounts", "grants", "designations") and initiator is not self:
+            self.on_query_changed()
 
 
 def account_html(d: AccountDetail) -> str:

@@ -108,8 +108,11 @@ def profile_html(p: EducatorProfile) -> str:
     if p.assessment_scores:
         out.append("<h4>Assessments</h4>")
         for s in p.assessment_scores:
-            verdict = "passed" if s.passed else "not passed"
-            out.append(f"<p>{escape(s.assessment)}: {s.score} (pass {s.passing_score}, {verdict}) on {s.taken_on:%Y-%m-%d}</p>")
+            if s.passing_score <= 0:
+                verdict = "no qualifying score set"
+            else:
+                verdict = f"qualifying score {s.passing_score}, {'passed' if s.passed else 'not passed'}"
+            out.append(f"<p>{escape(s.assessment)}: {s.score} ({verdict}) on {s.taken_on:%Y-%m-%d}</p>")
     if p.transcripts:
         out.append("<h4>Transcripts received</h4>")
         for t in p.transcripts:
