@@ -1,0 +1,432 @@
+"""The Work queue page: one list per state with counts, filters, search, claims and triage.
+
+Left, the states with their counts; above the table, the filters (form, channel, entity, age,
+holder) and a search over sender, entity and requester; right, a preview of the submission (the
+document viewer), the keying station for faxed forms, and the dashboard. Keyboard triage: the
+table has the focus, arrows move, ``C`` claims, ``R`` releases, ``A`` assigns the selection,
+``K`` opens keying, ``[`` and ``]`` step through the states. Files (.msg, .eml, .pdf, .tif, ...)
+dropped on the page are taken in where they lie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk_app.qt import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QItemSelectionModel,
+    QKeySequence,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QModelIndex,
+    QPushButton,
+    QShortcut,
+    QSplitter,
+    Qt,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from desk_app.services.context import Changes
+from desk_app.services.intake import IntakeService
+from desk_app.services.listing import ListQuery
+from desk_app.services.queue import QueueService
+from desk_app.services.queue_dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
+from desk_app.services.queue_list import QueueList
+from desk_app.views import ops
+from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.tablemodels.lazy import ROW_ROLE
+from desk_app.views.tablemodels.queue import COL_ENTITY, COL_RECEIVED, QueueTableModel
+from desk_app.views.widgets.document_viewer import DocumentViewer
+from desk_app.views.widgets.keying_station import KeyingStation
+from desk_app.views.widgets.queue_dashboard import QueueDashboard
+from desk_app.views.widgets.search import SearchBox
+from desk_app.views.widgets.tables import make_table
+
+DROPPABLE = (".msg", ".eml", ".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
+AGE_FILTERS = (("Any age", ""), ("Past the SLA", "overdue"), ("Older than 5 days", "5d"),
+               ("Older than 10 days", "10d"))
+HOLDER_FILTERS = (("Anyone", ""), ("Mine", "me"), ("Unassigned", "none"))
+
+
+def _combo(parent: QWidget, name: str, items: Any) -> QComboBox:
+    combo = QComboBox(parent)
+    combo.setAccessibleName(name)
+    for text, data in items:
+        combo.addItem(text, data)
+    return combo
+
+
+class Page(BasePage):
+    key = "queue"
+    title = "Work queue"
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.actions = QueueService(context.services)
+        self.listing = QueueList(context.services)
+        self.intake = IntakeService(context.services)
+        self.model = QueueTableModel(self.listing, context.settings["sla_business_days"], self)
+        self.state = "ready_for_review"
+        self.detail: QueueDetail | None = None
+        self._loaded_once = False
+        self._detail_generation = 0
+        self._build_widgets()
+        self._build_layout()
+        self._connect()
+        self._shortcuts()
+        self.setAcceptDrops(True)
+
+    # --- construction ------------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.states = QListWidget(self)
+        self.states.setAccessibleName("Queue states")
+        for state, title in STATE_TITLES.items():
+            item = QListWidgetItem(title, self.states)
+            item.setData(Qt.ItemDataRole.UserRole, state)
+        self.states.setCurrentRow(list(STATE_TITLES).index(self.state))
+        self.states.setMaximumWidth(210)
+        self.search = SearchBox("Sender, entity or requester", self)
+        from desk_app.pdf.catalogue import FORMS
+
+        self.form_filter = _combo(self, "Form", [("All forms", ""), ("Unidentified", "unidentified")]
+                                  + [(f"{n} {f.title[:30]}", n) for n, f in FORMS.items()])
+        self.channel_filter = _combo(self, "Channel", [("All channels", "")]
+                                     + [(t, c) for c, t in CHANNEL_TITLES.items()])
+        self.entity_filter = QLineEdit(self)
+        self.entity_filter.setPlaceholderText("Entity code")
+        self.entity_filter.setAccessibleName("Entity code")
+        self.entity_filter.setMaximumWidth(110)
+        self.age_filter = _combo(self, "Age", AGE_FILTERS)
+        self.holder_filter = _combo(self, "Holder", HOLDER_FILTERS)
+        self.count_label = QLabel("", self)
+        self.count_label.setAccessibleName("Number of submissions listed")
+        self.table = make_table(self.model, "Submissions", self, stretch_column=COL_ENTITY,
+                                sorted_by=(COL_RECEIVED, Qt.SortOrder.AscendingOrder))
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.claim_button = QPushButton("&Claim", self)
+        self.release_button = QPushButton("Re&lease", self)
+        self.assign_button = QPushButton("Assi&gn…", self)
+        self.move_button = QToolButton(self)
+        self.move_button.setText("&Move to")
+        self.move_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.move_menu = QMenu(self.move_button)
+        self.move_button.setMenu(self.move_menu)
+        self.key_button = QPushButton("&Key values", self)
+        self.intake_button = QToolButton(self)
+        self.intake_button.setText("&Take in")
+        self.intake_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.intake_button)
+        menu.addAction("Check the mailbox", lambda: self.run_intake("imap"))
+        menu.addAction("Read the fax folder", lambda: self.run_intake("fax"))
+        menu.addAction("Read the mail folder", lambda: self.run_intake("folder"))
+        self.intake_button.setMenu(menu)
+        self.summary = QLabel("Choose a submission.", self)
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Submission summary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.viewer = DocumentViewer(self)
+        self.keying = KeyingStation(self._save_keyed, self)
+        self.dashboard = QueueDashboard(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.viewer, "&Document")
+        self.tabs.addTab(self.keying, "Keying")
+        self.tabs.addTab(self.dashboard, "Dash&board")
+        self.status = QLabel("", self)
+        self.status.setAccessibleName("Queue status")
+
+    def _build_layout(self) -> None:
+        filters = QHBoxLayout()
+        for widget in (self.search, self.form_filter, self.channel_filter, self.entity_filter,
+                       self.age_filter, self.holder_filter, self.count_label):
+            filters.addWidget(widget, 3 if widget is self.search else 0)
+        buttons = QHBoxLayout()
+        for widget in (self.claim_button, self.release_button, self.assign_button,
+                       self.move_button, self.key_button):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        buttons.addWidget(self.status)
+        buttons.addWidget(self.intake_button)
+        middle = QWidget(self)
+        mlay = QVBoxLayout(middle)
+        mlay.setContentsMargins(0, 0, 0, 0)
+        mlay.addLayout(filters)
+        mlay.addWidget(self.table, 1)
+        mlay.addLayout(buttons)
+        right = QWidget(self)
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addWidget(self.summary)
+        rlay.addWidget(self.tabs, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        for widget, stretch in ((self.states, 0), (middle, 3), (right, 2)):
+            splitter.addWidget(widget)
+            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+
+    def _connect(self) -> None:
+        self.states.currentRowChanged.connect(self.on_state_row)
+        self.search.search_changed.connect(lambda _t: self.refresh())
+        for combo in (self.form_filter, self.channel_filter, self.age_filter, self.holder_filter):
+            combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.entity_filter.editingFinished.connect(self.refresh)
+        self.model.count_changed.connect(self.on_count)
+        self.model.loaded.connect(self.on_loaded)
+        self.model.load_failed.connect(self.on_error)
+        self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
+        self.claim_button.clicked.connect(self.claim_current)
+        self.release_button.clicked.connect(self.release_current)
+        self.assign_button.clicked.connect(self.on_assign_clicked)
+        self.key_button.clicked.connect(self.open_keying)
+        self.keying.saved.connect(lambda _c: self.refresh())
+        self.tabs.currentChanged.connect(self.on_tab)
+
+    def _shortcuts(self) -> None:
+        for keys, slot in (("C", self.claim_current), ("R", self.release_current),
+                           ("A", self.on_assign_clicked), ("K", self.open_keying),
+                           ("]", lambda: self.step_state(1)), ("[", lambda: self.step_state(-1))):
+            shortcut = QShortcut(QKeySequence(keys), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(slot)
+
+    # --- page API ------------------------------------------------------------------------------
+    def on_activated(self) -> None:
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        if self._loaded_once and changes.touches("queue") and initiator is not self:
+            self.refresh()
+
+    def current_query(self) -> ListQuery:
+        q = ListQuery(self.search.text().strip(), (), self.model.query.sort, self.model.query.descending)
+        for key, value in (("state", self.state), ("form", self.form_filter.currentData()),
+                           ("channel", self.channel_filter.currentData()),
+                           ("entity", self.entity_filter.text().strip().upper()),
+                           ("age", self.age_filter.currentData()),
+                           ("assignee", self.holder_filter.currentData())):
+            q = q.with_filter(key, value or "")
+        return q
+
+    def refresh(self) -> None:
+        """Reload the list, the counts per state and (when shown) the dashboard, off the GUI thread."""
+        self.count_label.setText("Searching…")
+        self.model.load_async(self.current_query())
+        ops.op(self.listing.state_counts).success(self.on_state_counts).failure(
+            self.on_error).run("instant", initiator=self)
+        if self.tabs.currentWidget() is self.dashboard:
+            self.load_dashboard()
+
+    # --- slots -----------------------------------------------------------------------------------
+    def on_state_row(self, row: int) -> None:
+        item = self.states.item(row)
+        if item is not None:
+            self.state = item.data(Qt.ItemDataRole.UserRole)
+            self.refresh()
+
+    def step_state(self, step: int) -> None:
+        self.states.setCurrentRow((self.states.currentRow() + step) % self.states.count())
+
+    def on_state_counts(self, counts: Any) -> None:
+        for i, c in enumerate(counts):
+            item = self.states.item(i)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == c.state:
+                item.setText(f"{c.title} ({c.count:,})")
+
+    def on_loaded(self) -> None:
+        if self.model.total is None:
+            self.count_label.setText("Counting…")
+        if self.model.rowCount() and not self.table.currentIndex().isValid():
+            self.select_row(0)
+        elif not self.model.rowCount():
+            self.summary.setText("Nothing in this list.")
+
+    def on_count(self, total: int) -> None:
+        self.count_label.setText(f"{total:,} submission{'s' if total != 1 else ''}")
+
+    def on_error(self, exc: Any) -> None:
+        self.status.setText(str(exc))
+
+    def select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    def current_row(self) -> QueueRow | None:
+        index = self.table.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def selected_rows(self) -> list[QueueRow]:
+        rows = {i.row() for i in self.table.selectionModel().selectedRows()}
+        return [self.model.row_at(r) for r in sorted(rows)] or [r for r in [self.current_row()] if r]
+
+    def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row: QueueRow | None = current.data(ROW_ROLE) if current.isValid() else None
+        if row is None:
+            return
+        self._detail_generation += 1
+        generation = self._detail_generation
+        ops.op(self._load_detail, row.id).success(
+            lambda result: self.on_detail(result, generation)).failure(self.on_error).run(
+            "instant", initiator=self)
+
+    def _load_detail(self, submission_id: str) -> tuple[QueueDetail, bytes]:
+        """Pool thread: the detail and the bytes of the document to preview."""
+        detail = self.listing.detail(submission_id)
+        doc = _preview_document(detail)
+        return detail, self.listing.document_bytes(doc.id) if doc else b""
+
+    def on_detail(self, result: tuple[QueueDetail, bytes], generation: int) -> None:
+        if generation != self._detail_generation:
+            return
+        self.detail, pdf = result
+        self.summary.setText(_summary(self.detail))
+        self._fill_move_menu(self.detail)
+        if pdf:
+            self.viewer.set_document(pdf)
+        else:
+            self.viewer.clear()
+
+    def _fill_move_menu(self, detail: QueueDetail) -> None:
+        self.move_menu.clear()
+        for state in detail.allowed_states:
+            self.move_menu.addAction(STATE_TITLES[state], lambda s=state: self.move_current(s))
+
+    # --- actions ---------------------------------------------------------------------------------
+    def _run(self, fn: Any, *args: Any, done: str = "") -> None:
+        ops.op(fn, *args).success(lambda _c: self._done(done)).failure(self.on_error).run(
+            "writer", initiator=self)
+
+    def _done(self, message: str) -> None:
+        self.status.setText(message)
+        self.refresh()
+
+    def claim_current(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self._run(self.actions.claim, row.id, done="Claimed.")
+
+    def release_current(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self._run(self.actions.release, row.id, done="Released.")
+
+    def on_assign_clicked(self) -> None:
+        rows = self.selected_rows()
+        if not rows:
+            return
+        name, ok = QInputDialog.getText(self, "Assign", f"Assign {len(rows)} submission(s) to (username):")
+        if ok:
+            self.assign_selected(name.strip())
+
+    def assign_selected(self, username: str) -> None:
+        """Bulk assign: every selected submission goes to ``username`` ("" = nobody)."""
+        rows = self.selected_rows()
+        if rows:
+            self._run(self.actions.assign, [r.id for r in rows], username,
+                      done=f"{len(rows)} assigned to {username or 'nobody'}.")
+
+    def move_current(self, state: str, reason: str | None = None) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, "Move", f"Reason for {STATE_TITLES[state]}:")
+            if not ok:
+                return
+        self._run(self.actions.transition, row.id, state, reason, row.row_version,
+                  done=f"Moved to {STATE_TITLES[state]}.")
+
+    def open_keying(self) -> None:
+        detail = self.detail
+        doc = _preview_document(detail) if detail else None
+        if detail is None or doc is None or not detail.row.form_number:
+            self.status.setText("Identify the form first: keying needs a known form.")
+            return
+        self.tabs.setCurrentWidget(self.keying)
+        ops.op(self.listing.document_bytes, doc.id).success(
+            lambda pdf: self.keying.open(detail.row.id, detail.row.form_number, pdf,
+                                         doc.page_count or detail.row.page_count or 1,
+                                         detail.values)).failure(self.on_error).run("instant", initiator=self)
+
+    def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
+        return self.actions.save_keyed_values(submission_id, values, complete=complete)
+
+    def on_tab(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.dashboard:
+            self.load_dashboard()
+
+    def load_dashboard(self) -> None:
+        sla = self.context.settings["sla_business_days"]
+        ops.op(self.listing.stats).success(lambda s: self.dashboard.set_stats(s, sla)).failure(
+            self.on_error).run("general", initiator=self)
+
+    def run_intake(self, which: str) -> None:
+        """Take in from a configured source off the GUI thread; the queue refreshes after."""
+        source = {"imap": self.intake.imap_source, "fax": self.intake.fax_source,
+                  "folder": self.intake.mail_folder_source}[which]
+        self.status.setText("Taking in…")
+        ops.op(lambda: self.intake.run_changes([source()])).success(
+            lambda result: self._intake_done(result)).failure(self.on_error).run("writer", initiator=self)
+
+    def _intake_done(self, result: Any) -> None:
+        report, changes = result
+        self.status.setText(report.summary().splitlines()[0])
+        if changes.areas:
+            ops.bus.changed.emit(changes, None)
+
+    def take_files(self, paths: list[str]) -> None:
+        self.status.setText(f"Taking in {len(paths)} file(s)…")
+        ops.op(self.intake.ingest_files, paths).success(
+            lambda _c: self._done(f"Took in {len(paths)} file(s).")).failure(self.on_error).run(
+            "writer", initiator=self)
+
+    # --- drag and drop -------------------------------------------------------------------------
+    def _dropped_paths(self, event: Any) -> list[str]:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        return [u.toLocalFile() for u in urls if u.isLocalFile() and u.toLocalFile().lower().endswith(DROPPABLE)]
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if self._dropped_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        paths = self._dropped_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.take_files(paths)
+
+
+def _preview_document(detail: QueueDetail) -> Any:
+    """The PDF to show: this form's part of a normalised fax, else the received PDF itself."""
+    docs = sorted(detail.documents, key=lambda d: d.role != "normalised")
+    return next((d for d in docs if d.media_type == "application/pdf"), None)
+
+
+def _summary(detail: QueueDetail) -> str:
+    row = detail.row
+    lines = [f"{row.form_title} · {STATE_TITLES.get(row.state, row.state)} · received "
+             f"{row.received_at.astimezone():%Y-%m-%d %H:%M} by {CHANNEL_TITLES.get(row.channel, row.channel)}"
+             f" from {row.sender or 'unknown sender'}"]
+    if row.entity_code or row.entity_name:
+        lines.append(f"Entity: {row.entity_code} {row.entity_name}".strip())
+    lines.append(f"Held by {row.assigned_to}" if row.assigned_to else "Not held by anyone")
+    if row.quarantine_reason:
+        lines.append(f"Quarantined: {row.quarantine_reason}")
+    if detail.duplicate_of:
+        lines.append(f"Possible duplicate: {detail.duplicate_reason}")
+    return "\n".join(lines)

@@ -1,0 +1,278 @@
+"""The keying station: a faxed page beside the form's fields, the current field's region zoomed.
+
+The page is rendered off the GUI thread (``general`` pool, PyMuPDF owner thread) at a zoom high
+enough for the magnifier; the ``QImage`` is made here on the GUI thread. Moving to a field (Tab,
+click) scrolls the page to the field's box, outlines it, and shows the box, enlarged, above the
+field list, so the operator reads and types without hunting on the page. A value that breaks the
+form's rule (a date, an email, a code) is named at once under the fields.
+
+Signals:
+    saved(object): the keyed values were stored (the Changes result).
+    field_changed(str): the current field changed (its name).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk_app.pdf.render import render_page
+from desk_app.qt import (
+    QCheckBox,
+    QColor,
+    QComboBox,
+    QEvent,
+    QFormLayout,
+    QHBoxLayout,
+    QImage,
+    QLabel,
+    QLineEdit,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPushButton,
+    QRect,
+    QScrollArea,
+    QSplitter,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from desk_app.services.keying import KeyField, KeyingLayout, keying_layout, value_problem
+from desk_app.views import ops
+from desk_app.views.widgets.pdf_images import to_qimage
+
+RENDER_ZOOM = 3.0  # 216 dpi: a field box magnified stays sharp
+PAGE_VIEW_SCALE = 1.0 / RENDER_ZOOM * 1.3  # the page column shows the render at ~94 dpi
+MARGIN_PT = 8.0
+
+
+def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[Any]]:
+    """Pool thread: the form's field layout and every page rendered for keying."""
+    layout = keying_layout(form_number)
+    return layout, [render_page(pdf, i, RENDER_ZOOM) for i in range(pages)]
+
+
+class KeyingStation(QWidget):
+    """See the module docstring."""
+
+    saved = Signal(object)
+    field_changed = Signal(str)
+
+    def __init__(self, save: Any, parent: QWidget | None = None) -> None:
+        """``save(submission_id, values, complete)`` runs on the writer pool (a service call)."""
+        super().__init__(parent)
+        self.setObjectName("keying-station")
+        self._save = save
+        self.submission_id = ""
+        self.layout_: KeyingLayout | None = None
+        self.pages: list[QImage] = []
+        self.editors: dict[str, QWidget] = {}
+        self.current: KeyField | None = None
+        self._generation = 0
+        self._build()
+
+    def _build(self) -> None:
+        self.page_label = QLabel(self)
+        self.page_label.setAccessibleName("Faxed page")
+        self.page_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.page_scroll = QScrollArea(self)
+        self.page_scroll.setWidget(self.page_label)
+        self.page_scroll.setWidgetResizable(False)
+        self.zoom_label = QLabel("Move to a field to see its box enlarged here.", self)
+        self.zoom_label.setAccessibleName("Current field, enlarged")
+        self.zoom_label.setMinimumHeight(110)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.zoom_label.setFrameShape(QLabel.Shape.Box)
+        self.form_widget = QWidget(self)
+        self.form = QFormLayout(self.form_widget)
+        form_scroll = QScrollArea(self)
+        form_scroll.setWidget(self.form_widget)
+        form_scroll.setWidgetResizable(True)
+        self.problem_label = QLabel("", self)
+        self.problem_label.setAccessibleName("Problem with the current value")
+        self.problem_label.setStyleSheet("color: #b00020")
+        self.save_button = QPushButton("&Save", self)
+        self.done_button = QPushButton("Save and send to &review", self)
+        self.save_button.clicked.connect(lambda: self.on_save(False))
+        self.done_button.clicked.connect(lambda: self.on_save(True))
+        right = QWidget(self)
+        rlay = QVBoxLayout(right)
+        rlay.addWidget(self.zoom_label)
+        rlay.addWidget(form_scroll, 1)
+        rlay.addWidget(self.problem_label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.done_button)
+        rlay.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.page_scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.title_label = QLabel("", self)
+        outer.addWidget(self.title_label)
+        outer.addWidget(splitter, 1)
+        self._set_enabled(False)
+
+    def _set_enabled(self, on: bool) -> None:
+        self.save_button.setEnabled(on)
+        self.done_button.setEnabled(on)
+
+    # --- loading ---------------------------------------------------------------------------------
+    def open(self, submission_id: str, form_number: str, pdf: bytes, page_count: int,
+             values: dict[str, Any]) -> None:
+        """Show a submission's page(s) and the form's fields, pre-filled with ``values``."""
+        self._generation += 1
+        generation = self._generation
+        self.submission_id = submission_id
+        self._values = {k: str(v) for k, v in values.items() if not k.startswith("_")}
+        self.title_label.setText(f"Keying {form_number}…")
+        self._set_enabled(False)
+        ops.op(_load, pdf, form_number, max(page_count, 1)).success(
+            lambda result: self._on_loaded(result, generation)).failure(
+            lambda exc: self.title_label.setText(str(exc))).run("general", initiator=self)
+
+    def _on_loaded(self, result: tuple[KeyingLayout, list[Any]], generation: int) -> None:
+        if generation != self._generation:
+            return
+        self.layout_, rendered = result
+        self.pages = [to_qimage(r) for r in rendered]
+        self.title_label.setText(f"{self.layout_.form_number} {self.layout_.title} "
+                                 f"(edition {self.layout_.edition})")
+        self._build_fields()
+        self._set_enabled(True)
+        if self.layout_.fields:
+            self.focus_field(self.layout_.fields[0].name)
+
+    def _build_fields(self) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+        assert self.layout_ is not None
+        for f in self.layout_.fields:
+            editor = self._editor(f)
+            editor.setObjectName(f"key-{f.name}")
+            editor.setAccessibleName(f.label)
+            editor.installEventFilter(self)
+            self.editors[f.name] = editor
+            self.form.addRow(f.label + (" *" if f.required else ""), editor)
+
+    def _editor(self, f: KeyField) -> QWidget:
+        value = self._values.get(f.name, "")
+        if f.kind == "checkbox":
+            box = QCheckBox(self.form_widget)
+            box.setChecked(bool(value))
+            return box
+        if f.kind == "choice" and f.options:
+            combo = QComboBox(self.form_widget)
+            combo.addItems(["", *f.options])
+            combo.setCurrentText(value)
+            return combo
+        edit = QLineEdit(value, self.form_widget)
+        if f.kind == "pin":
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.textEdited.connect(lambda text, name=f.name: self.on_edited(name, text))
+        return edit
+
+    # --- the current field -------------------------------------------------------------------------
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FocusIn:
+            name = watched.objectName().removeprefix("key-")
+            if self.current is None or self.current.name != name:
+                self._show_field(name)
+        return False
+
+    def focus_field(self, name: str) -> None:
+        """Move the keyboard focus (and the magnifier) to field ``name``."""
+        editor = self.editors.get(name)
+        if editor is not None:
+            editor.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._show_field(name)
+
+    def _show_field(self, name: str) -> None:
+        if self.layout_ is None:
+            return
+        self.current = next((f for f in self.layout_.fields if f.name == name), None)
+        self._paint_page()
+        self._paint_zoom()
+        self.on_edited(name, self.value_of(name))
+        self.field_changed.emit(name)
+
+    def _box(self, f: KeyField) -> QRect:
+        assert f.rect is not None
+        x0, y0, x1, y1 = f.rect
+        m = MARGIN_PT
+        return QRect(int((x0 - m) * RENDER_ZOOM), int((y0 - m) * RENDER_ZOOM),
+                     int((x1 - x0 + 2 * m) * RENDER_ZOOM), int((y1 - y0 + 2 * m) * RENDER_ZOOM))
+
+    def _paint_page(self) -> None:
+        f = self.current
+        page = f.page if f is not None and f.page < len(self.pages) else 0
+        if not self.pages:
+            return
+        image = self.pages[page].copy()
+        if f is not None and f.rect is not None:
+            painter = QPainter(image)
+            painter.setPen(QPen(QColor(255, 120, 0), 6))
+            painter.drawRect(self._box(f))
+            painter.end()
+        shown = image.scaledToWidth(int(image.width() * PAGE_VIEW_SCALE),
+                                    Qt.TransformationMode.SmoothTransformation)
+        self.page_label.setPixmap(QPixmap.fromImage(shown))
+        self.page_label.resize(shown.size())
+        if f is not None and f.rect is not None:
+            box = self._box(f)
+            self.page_scroll.ensureVisible(int(box.center().x() * PAGE_VIEW_SCALE),
+                                           int(box.center().y() * PAGE_VIEW_SCALE), 60, 120)
+
+    def _paint_zoom(self) -> None:
+        f = self.current
+        if f is None or f.rect is None or f.page >= len(self.pages):
+            self.zoom_label.setText("This field has no box on the page.")
+            return
+        crop = self.pages[f.page].copy(self._box(f))
+        width = max(self.zoom_label.width() - 8, 200)
+        self.zoom_label.setPixmap(QPixmap.fromImage(crop.scaledToWidth(
+            min(width, crop.width() * 2), Qt.TransformationMode.SmoothTransformation)))
+
+    # --- values ----------------------------------------------------------------------------------
+    def value_of(self, name: str) -> str:
+        editor = self.editors.get(name)
+        if isinstance(editor, QLineEdit):
+            return editor.text().strip()
+        if isinstance(editor, QComboBox):
+            return editor.currentText().strip()
+        if isinstance(editor, QCheckBox):
+            return "Yes" if editor.isChecked() else ""
+        return ""
+
+    def values(self) -> dict[str, str]:
+        return {name: self.value_of(name) for name in self.editors}
+
+    def on_edited(self, name: str, text: str) -> None:
+        if self.layout_ is None:
+            return
+        problem = value_problem(self.layout_.form_number, name, text)
+        self.problem_label.setText(f"{name.replace('_', ' ')}: {problem}" if problem and text else "")
+
+    def on_save(self, complete: bool) -> None:
+        if not self.submission_id:
+            return
+        changed = {k: v for k, v in self.values().items() if v != self._values.get(k, "")}
+        self._set_enabled(False)
+        ops.op(self._save, self.submission_id, changed, complete).success(self._on_saved).failure(
+            self._on_save_failed).run("writer", initiator=self)
+
+    def _on_saved(self, changes: Any) -> None:
+        self._values.update(self.values())
+        self._set_enabled(True)
+        self.problem_label.setText("Saved.")
+        self.saved.emit(changes)
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        self._set_enabled(True)
+        self.problem_label.setText(str(exc))
