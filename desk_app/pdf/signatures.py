@@ -8,9 +8,10 @@ belongs to the signer is decided against the certificates the caller registered 
 so the verdict is made by :func:`verdict` from plain facts, in Acrobat's words.
 
 Wet-ink and image signatures (faxed or scanned forms): the signature box of the form's layout is
-found from the signature widget of the blank form, that region of the received page is rendered in
-grey and compared with the same region of the blank form; ink is whatever is dark in the received
-page and not printed on the blank one.
+found from the signature widget of the blank form, that region (with a margin) of the received page
+is rendered in grey, aligned with the same region of the blank form by cross-correlation (a fax
+sits a few points off), and ink is whatever is dark in the received page and not printed on the
+blank one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 
+import numpy as np
 import pymupdf
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -168,6 +170,7 @@ INK_DPI = 150
 INK_DARK = 140  # grey level below which a pixel counts as dark
 INK_MIN_RATIO = 0.004  # share of the box's pixels that must be new ink
 INK_INSET = 3.0  # points trimmed inside the box so its printed border is never counted
+INK_SEARCH = 10.0  # points: how far a faxed page may sit off the layout (fax margins, feed)
 
 
 @dataclass(frozen=True)
@@ -195,35 +198,59 @@ def signature_boxes(layout_pdf: bytes) -> dict[str, tuple[int, tuple[float, floa
     return boxes
 
 
-def _grey(doc: pymupdf.Document, page: int, rect: tuple[float, float, float, float],
-          annots: bool = True) -> pymupdf.Pixmap:
-    target = doc[page]
-    clip = pymupdf.Rect(rect) & target.rect
+def _grey(page: pymupdf.Page, rect: tuple[float, float, float, float], scale: tuple[float, float],
+          annots: bool) -> np.ndarray:
+    """The region ``rect`` (layout points) of ``page`` as a grey array at :data:`INK_DPI`.
+
+    ``scale`` maps layout points to this page's points (a fax normalised to another page size).
+    """
+    sx, sy = scale
+    clip = pymupdf.Rect(rect[0] * sx, rect[1] * sy, rect[2] * sx, rect[3] * sy)
+    zoom = INK_DPI / 72
+    matrix = pymupdf.Matrix(zoom / sx, zoom / sy)
     # annotations count on the received page: an image signature may be pasted as a stamp
-    return target.get_pixmap(dpi=INK_DPI, clip=clip, colorspace=pymupdf.csGRAY, alpha=False,
-                             annots=annots)
+    pix = page.get_pixmap(matrix=matrix, clip=clip, colorspace=pymupdf.csGRAY, alpha=False, annots=annots)
+    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, :pix.width]
 
 
-_DARK = bytes(1 if v < INK_DARK else 0 for v in range(256))
-
-
-def _dark_mask(pix: pymupdf.Pixmap) -> bytearray:
-    return bytearray(pix.samples.translate(_DARK))
-
-
-def _grow(mask: bytearray, width: int, height: int, radius: int = 2) -> bytearray:
-    """Dilate a 0/1 mask so a printed line a pixel off in the received page is still masked."""
-    out = bytearray(mask)
-    for y in range(height):
-        row = y * width
-        for x in (i for i in range(width) if mask[row + i]):
-            for dy in range(-radius, radius + 1):
-                yy = y + dy
-                if 0 <= yy < height:
-                    start = yy * width + max(0, x - radius)
-                    end = yy * width + min(width, x + radius + 1)
-                    out[start:end] = b"\x01" * (end - start)
+def _fit(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Crop or pad (white) ``a`` to ``shape``: renders of the same region may differ by a pixel."""
+    out = np.full(shape, 255, dtype=np.uint8)
+    h, w = min(shape[0], a.shape[0]), min(shape[1], a.shape[1])
+    out[:h, :w] = a[:h, :w]
     return out
+
+
+def _shift(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``mask`` moved by (dy, dx) pixels, empty where nothing moved in."""
+    out = np.zeros_like(mask)
+    h, w = mask.shape
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        mask[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def _grow(mask: np.ndarray, radius: int = 2) -> np.ndarray:
+    """Dilate so a printed line a pixel or two off in the received page is still masked."""
+    out = mask.copy()
+    for dy in range(-radius, radius + 1):
+        for dx in range(-radius, radius + 1):
+            out |= _shift(mask, dy, dx)
+    return out
+
+
+def _offset(received: np.ndarray, printed: np.ndarray, limit: int) -> tuple[int, int]:
+    """How far the received page's print is displaced from the layout (cross-correlation peak)."""
+    spectrum = np.fft.rfft2(received.astype(np.float32)) * np.conj(np.fft.rfft2(printed.astype(np.float32)))
+    corr = np.fft.irfft2(spectrum, s=received.shape)
+    h, w = corr.shape
+    best, where = -1.0, (0, 0)
+    for dy in range(-limit, limit + 1):
+        for dx in range(-limit, limit + 1):
+            value = corr[dy % h, dx % w]
+            if value > best:
+                best, where = value, (dy, dx)
+    return where
 
 
 def find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFinding:
@@ -247,20 +274,28 @@ def layout_boxes(layout_pdf: bytes) -> dict[str, tuple[int, tuple[float, float, 
 
 
 def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFinding:
-    page, rect = signature_boxes(layout_pdf)[field_name]
-    inner = (rect[0] + INK_INSET, rect[1] + INK_INSET, rect[2] - INK_INSET, rect[3] - INK_INSET)
+    page_no, rect = signature_boxes(layout_pdf)[field_name]
+    m = INK_SEARCH
+    region = (rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m)
     with pymupdf.open(stream=received_pdf, filetype="pdf") as got, \
             pymupdf.open(stream=layout_pdf, filetype="pdf") as blank:
-        if page >= got.page_count:
-            return InkFinding(field_name, page, rect, 0.0, False, b"")
-        pix = _grey(got, page, inner)
-        ref = _grey(blank, page, inner, annots=False)
-        crop = _grey(got, page, rect).tobytes("png")
-    seen = _dark_mask(pix)
-    if (ref.width, ref.height) == (pix.width, pix.height):
-        printed = _grow(_dark_mask(ref), ref.width, ref.height)
-        ink = sum(1 for a, b in zip(seen, printed, strict=True) if a and not b)
-    else:
-        ink = sum(seen)
-    ratio = ink / max(1, pix.width * pix.height)
-    return InkFinding(field_name, page, rect, round(ratio, 5), ratio >= INK_MIN_RATIO, crop)
+        if page_no >= got.page_count:
+            return InkFinding(field_name, page_no, rect, 0.0, False, b"")
+        ref_page, page = blank[page_no], got[page_no]
+        scale = (page.rect.width / ref_page.rect.width, page.rect.height / ref_page.rect.height)
+        printed = _grey(ref_page, region, (1.0, 1.0), annots=False) < INK_DARK
+        seen = _fit(_grey(page, region, scale, annots=True), printed.shape) < INK_DARK
+        limit = int(m * INK_DPI / 72)
+        dy, dx = _offset(seen, printed, limit)
+        px = INK_DPI / 72
+        moved = (dx / px / scale[0], dy / px / scale[1])
+        crop = page.get_pixmap(dpi=INK_DPI, colorspace=pymupdf.csGRAY, annots=True, clip=pymupdf.Rect(
+            (rect[0] + moved[0]) * scale[0], (rect[1] + moved[1]) * scale[1],
+            (rect[2] + moved[0]) * scale[0], (rect[3] + moved[1]) * scale[1])).tobytes("png")
+    ink = seen & ~_grow(_shift(printed, dy, dx))
+    top, left = int((m + INK_INSET) * px) + dy, int((m + INK_INSET) * px) + dx
+    bottom = int((m + rect[3] - rect[1] - INK_INSET) * px) + dy
+    right = int((m + rect[2] - rect[0] - INK_INSET) * px) + dx
+    box = ink[max(top, 0):max(bottom, 0), max(left, 0):max(right, 0)]
+    ratio = float(box.mean()) if box.size else 0.0
+    return InkFinding(field_name, page_no, rect, round(ratio, 5), ratio >= INK_MIN_RATIO, crop)

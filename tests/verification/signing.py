@@ -76,8 +76,10 @@ def set_field(doc, name: str, value: str) -> None:
 
 
 def fax_of(pdf: bytes, scribble_on: tuple[int, tuple[float, float, float, float]] | None = None,
-           dpi: int = 150) -> bytes:
-    """A faxed copy: the pages rendered to grey images (optionally with a pen scribble first)."""
+           dpi: int = 150, shift: tuple[float, float] = (0.0, 0.0),
+           page_size: tuple[float, float] | None = None) -> bytes:
+    """A faxed copy: the pages rendered to grey images (optionally with a pen scribble first),
+    placed ``shift`` points off and on pages of ``page_size`` (a fax machine's own page)."""
     import pymupdf
 
     src = pymupdf.open(stream=pdf, filetype="pdf")
@@ -90,6 +92,9 @@ def fax_of(pdf: bytes, scribble_on: tuple[int, tuple[float, float, float, float]
     out = pymupdf.open()
     for page in src:
         pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, annots=True)
-        new = out.new_page(width=page.rect.width, height=page.rect.height)
-        new.insert_image(new.rect, stream=pix.tobytes("png"))
+        width, height = page_size or (page.rect.width, page.rect.height)
+        new = out.new_page(width=width, height=height)
+        sx, sy = width / page.rect.width, height / page.rect.height
+        target = pymupdf.Rect(shift[0] * sx, shift[1] * sy, width + shift[0] * sx, height + shift[1] * sy)
+        new.insert_image(target, stream=pix.tobytes("png"))
     return out.tobytes()

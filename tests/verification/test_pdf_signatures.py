@@ -117,6 +117,17 @@ def test_wet_ink_found_in_a_faxed_signature_box(number: str, field: str) -> None
     assert not empty.present, empty.ink_ratio
 
 
+@pytest.mark.parametrize("shift,size", [((6.0, -4.0), None), ((-3.0, 5.0), (622.08, 792.0)),
+                                        ((0.0, 0.0), (595.0, 842.0))])
+def test_wet_ink_found_when_the_fax_sits_off_the_layout(shift, size) -> None:
+    layout = generate_form("MO 500-2356")
+    filled = generate_form("MO 500-2356", VALUES)
+    box = signature_boxes(layout)["signature"]
+    signed = find_ink(fax_of(filled, scribble_on=box, dpi=200, shift=shift, page_size=size), layout, "signature")
+    empty = find_ink(fax_of(filled, dpi=200, shift=shift, page_size=size), layout, "signature")
+    assert signed.present and not empty.present, (signed.ink_ratio, empty.ink_ratio)
+
+
 def test_an_unsigned_fillable_form_has_no_ink(form) -> None:
     layout = generate_form("MO 500-2356")
     assert not find_ink(form, layout, "signature").present
