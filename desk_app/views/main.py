@@ -11,11 +11,15 @@ import argparse
 import logging
 import os
 import sys
+import threading
+from pathlib import Path
 
 from desk_app import APP_NAME, APP_TITLE, ORG_NAME
 from desk_app.app import AppContext, open_app
 from desk_app.errors import KnownError
+from desk_app.paths import resolve
 from desk_app.qt import QApplication, QGuiApplication, QMessageBox, Qt
+from desk_app.secrets import SecretStore, open_secrets
 from desk_app.views import ops
 from desk_app.views.dialogs.crash import CrashHandler
 from desk_app.views.main_window import MainWindow
@@ -23,6 +27,40 @@ from desk_app.views.pages.base import PageContext
 from desk_app.views.widgets.icons import app_icon
 
 log = logging.getLogger(__name__)
+
+
+class DeferredSecrets:
+    """The installation's secret store, opened on first use rather than at start-up.
+
+    Finding the OS keyring backend imports every keyring plugin (half a second or more here),
+    and start-up does not need a secret: the first page shows without one. Thread-safe, since the
+    first use may come from any pool thread. (It belongs beside ``open_secrets`` in
+    ``desk_app.secrets``; kept here until that module's owner takes it.)
+    """
+
+    def __init__(self, fallback_file: Path) -> None:
+        self._fallback_file = fallback_file
+        self._store: SecretStore | None = None
+        self._lock = threading.Lock()
+
+    def _opened(self) -> SecretStore:
+        with self._lock:
+            if self._store is None:
+                self._store = open_secrets(self._fallback_file)
+            return self._store
+
+    @property
+    def backend_name(self) -> str:
+        return self._opened().backend_name
+
+    def get(self, name: str) -> str | None:
+        return self._opened().get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self._opened().set(name, value)
+
+    def delete(self, name: str) -> None:
+        self._opened().delete(name)
 
 
 def make_qapp() -> QApplication:
@@ -101,7 +139,9 @@ def run_gui(args: argparse.Namespace) -> int:
     """Start the GUI for ``args.data_dir``; returns the process exit code."""
     app = make_qapp()
     try:
-        ctx = open_app(getattr(args, "data_dir", None), console_log=getattr(args, "verbose", False))
+        data_dir = getattr(args, "data_dir", None)
+        secrets = DeferredSecrets(resolve(data_dir).data_dir / "secrets.json")
+        ctx = open_app(data_dir, secrets=secrets, console_log=getattr(args, "verbose", False))
     except KnownError as exc:
         return explain_refusal(exc)
     crash = CrashHandler(ctx.paths.log_file)

@@ -12,11 +12,13 @@ from desk_app.qt import (
     QAction,
     QApplication,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QKeySequence,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QScrollArea,
     QSettings,
     QSize,
     QStackedWidget,
@@ -141,13 +143,18 @@ class MainWindow(QMainWindow):
         if key not in self.pages:
             try:
                 cls = page_class(key)
-                page = cls(self.context, self.stack) if cls else PlaceholderPage(key, self.context, self.stack)
+                page = cls(self.context) if cls else PlaceholderPage(key, self.context)
             except Exception:
                 # a broken page must not take the whole window down; the log names the defect
                 log.exception("page %s failed to load", key)
-                page = PlaceholderPage(key, self.context, self.stack)
+                page = PlaceholderPage(key, self.context)
+            # a page wider or taller than the window scrolls instead of forcing the window to grow
+            holder = QScrollArea(self.stack)
+            holder.setWidgetResizable(True)
+            holder.setFrameShape(QFrame.Shape.NoFrame)
+            holder.setWidget(page)
             self.pages[key] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(holder)
         return self.pages[key]
 
     def current_key(self) -> str:
@@ -165,7 +172,7 @@ class MainWindow(QMainWindow):
         if not (0 <= row < len(PAGE_ORDER)):
             return
         page = self.page(PAGE_ORDER[row])
-        self.stack.setCurrentWidget(page)
+        self.stack.setCurrentWidget(page.parentWidget().parentWidget())  # the page's scroll area
         page.on_activated()
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:

@@ -1,7 +1,8 @@
 """Render any page or dialog offscreen to a PNG (``desk-app screenshot``), for review and docs.
 
-Rendering reads the database like the GUI does and writes nothing: the lock screen is drawn on
-its own (locking would add an audit event), the crash and seeding dialogs show sample content.
+Rendering reads the database like the GUI does; the only write is the ``session.start`` event that
+every opening records. The lock screen is drawn on its own (locking would add audit events), the
+crash and seeding dialogs show sample content.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ def test_opens_with_every_page(main_window, qtbot) -> None:
         main_window.show_page(key)
         page = main_window.current_page()
         assert page is not None and page.key == key
-        assert main_window.stack.currentWidget() is page
+        assert main_window.stack.currentWidget().widget() is page
     assert isinstance(main_window.pages["entities"], PlaceholderPage) is False
     assert isinstance(main_window.pages["audit"], PlaceholderPage) is False
 

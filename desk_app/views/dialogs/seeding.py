@@ -46,6 +46,8 @@ class SeedingDialog(QDialog):
         self.bar.setTextVisible(True)
         self.bar.setFormat("%p%")
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 18, 18, 18)
+        layout.setSpacing(10)
         for widget in (self.label, self.stage, self.bar):
             layout.addWidget(widget)
         self._progress = _Progress(self)

@@ -11,9 +11,8 @@ COL_CODE = 0
 COL_NAME = 1
 COL_KIND = 2
 COL_COUNTY = 3
-COL_CITY = 4
-COL_USER_MANAGERS = 5
-COL_PIN = 6
+COL_USER_MANAGERS = 4
+COL_PIN = 5
 
 
 # the full kind title is in the detail pane and the tooltip; the column stays narrow
@@ -35,10 +34,9 @@ class EntityTableModel(LazyTableModel[EntityRow]):
         Column("Code", "code", 70),
         Column("Name", "name", 260),
         Column("Kind", "kind", 120),
-        Column("County", "county", 100),
-        Column("City", "city", 110),
-        Column("User managers", "", 100),
-        Column("PIN", "", 70),
+        Column("County", "county", 115),
+        Column("Managers", "", 75),
+        Column("PIN", "", 75),
     )
 
     def display(self, row: EntityRow, column: int) -> Any:
@@ -50,8 +48,6 @@ class EntityTableModel(LazyTableModel[EntityRow]):
             return SHORT_KIND.get(row.kind, row.kind_title)
         if column == COL_COUNTY:
             return row.county
-        if column == COL_CITY:
-            return row.city
         if column == COL_USER_MANAGERS:
             return str(row.user_managers)
         if column == COL_PIN:
@@ -61,6 +57,8 @@ class EntityTableModel(LazyTableModel[EntityRow]):
     def tooltip(self, row: EntityRow, column: int) -> Any:
         if column == COL_KIND:
             return row.kind_title
-        if column == COL_USER_MANAGERS and row.user_managers == 0:
-            return "No current user manager"
+        if column == COL_NAME:
+            return f"{row.name}, {row.city}" if row.city else row.name
+        if column == COL_USER_MANAGERS:
+            return "No current user manager" if row.user_managers == 0 else f"{row.user_managers} current user manager(s)"
         return None

@@ -19,8 +19,11 @@ def _when(value: date | datetime | None, empty: str = "") -> str:
     return f"{value:%Y-%m-%d}"
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str) -> str:
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str, nowrap: frozenset[int] = frozenset()) -> str:
+    """An HTML table; columns in ``nowrap`` (dates, codes) never break inside a value."""
+    body = "".join(
+        "<tr>" + "".join(f"<td{' nowrap' if i in nowrap else ''}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows)
     if not body:
         return f"<p><i>{escape(empty)}</i></p>"
     head = "".join(f"<th align='left'>{escape(h)}</th>" for h in headers)
@@ -44,11 +47,12 @@ def detail_html(detail: EntityDetail) -> str:
     facts = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in contact if v)
     officers = _table(("Name", "Role", "From", "To"), (
         (o.name, OFFICER_ROLES.get(o.role, o.role), _when(o.start_date), _when(o.end_date, "in office"))
-        for o in detail.officers), "No superintendent or authorized representative on file.")
+        for o in detail.officers), "No superintendent or authorized representative on file.", frozenset({2, 3}))
     managers = _table(("Name", "Username", "Since"), (
-        (m.name, m.username, _when(m.since)) for m in detail.user_managers), "No current user manager.")
+        (m.name, m.username, _when(m.since)) for m in detail.user_managers), "No current user manager.",
+        frozenset({2}))
     buildings = _table(("Code", "Building", "Grades"), (
-        (b.code, b.name, b.grades) for b in detail.buildings), "No buildings.")
+        (b.code, b.name, b.grades) for b in detail.buildings), "No buildings.", frozenset({0, 2}))
     return (
         f"<h2>{escape(r.name)}</h2><p>{escape(r.kind_title)} · <b>{escape(r.code)}</b>"
         f"{'' if r.active else ' · inactive'}</p>"

@@ -1,0 +1,195 @@
+"""Start-up figures: cold start to the main window painted, opening the Entities page, searching
+entities, and resident memory with the big database open. Each sits beside a reference measured in
+the same run: a bare interpreter that imports Qt and paints one window; raw sqlite3 running the
+page's first query; the bare Qt process's memory.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.harness import BenchEnv, Figure, best_of
+
+REPEAT = 3
+BENCH_USER = "bench"  # the operator harness.demo_data_dir registers
+
+# The real entry point (desk_app.cli.main), told only to quit once the main window has painted.
+APP_CHILD = r"""
+import sys, time
+from desk_app.qt import QApplication, QTimer
+from desk_app.views import main_window
+
+MODE = sys.argv[2]
+
+def rss_mb():
+    import psutil
+    return psutil.Process().memory_info().rss / 1e6
+
+def after_paint(window):
+    print(f"painted {time.time():.6f}", flush=True)
+    if MODE == "memory":
+        for key in ("entities", "audit"):
+            window.show_page(key)
+            page = window.pages[key]
+            deadline = time.monotonic() + 20
+            while page.model.rowCount() == 0 and time.monotonic() < deadline:
+                QApplication.processEvents()
+                time.sleep(0.002)
+        print(f"rss {rss_mb():.1f}", flush=True)
+    QTimer.singleShot(0, QApplication.instance().quit)
+
+original = main_window.MainWindow.__init__
+def patched(self, *args, **kwargs):
+    original(self, *args, **kwargs)
+    self.first_painted.connect(lambda: after_paint(self))
+main_window.MainWindow.__init__ = patched
+
+from desk_app.cli import main
+sys.exit(main(["--data-dir", sys.argv[1]]))
+"""
+
+# The reference: interpreter + Qt import + QApplication + one painted window.
+QT_CHILD = r"""
+import sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+
+app = QApplication(sys.argv[:1])
+
+class Window(QLabel):
+    painted = False
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        if not self.painted:
+            self.painted = True
+            print(f"painted {time.time():.6f}", flush=True)
+            import psutil
+            print(f"rss {psutil.Process().memory_info().rss / 1e6:.1f}", flush=True)
+            QTimer.singleShot(0, app.quit)
+
+w = Window("hello")
+w.resize(1200, 760)
+w.show()
+app.exec()
+"""
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LOGNAME=BENCH_USER, USER=BENCH_USER)
+    env.pop("USERDOMAIN", None)
+    env.pop("DESK_APP_DATA_DIR", None)
+    return env
+
+
+def _run_child(code: str, *args: str) -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter; returns seconds to first paint and reported values."""
+    started = time.time()
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          env=_child_env(), timeout=300, check=False)
+    values: dict[str, float] = {}
+    for line in done.stdout.splitlines():
+        key, _, number = line.partition(" ")
+        if key in ("painted", "rss"):
+            values[key] = float(number)
+    if "painted" not in values:
+        raise RuntimeError(f"child did not paint (exit {done.returncode}): {done.stderr[-2000:]}")
+    values["seconds"] = values["painted"] - started
+    return values
+
+
+def _cold_start(folder: Path) -> tuple[float, float]:
+    app = min(_run_child(APP_CHILD, str(folder), "paint")["seconds"] for _ in range(REPEAT))
+    bare = min(_run_child(QT_CHILD)["seconds"] for _ in range(REPEAT))
+    return app * 1000, bare * 1000
+
+
+RAW_FIRST_PAGE = """
+SELECT e.id, e.kind, e.code, e.name, e.city, e.pin_hash IS NOT NULL, e.active, c.name,
+       (SELECT count(*) FROM user_manager_designation d
+         WHERE d.entity_id = e.id AND d.end_at IS NULL AND d.deleted_at IS NULL)
+  FROM educational_entity e LEFT JOIN county c ON c.id = e.county_id
+ WHERE e.deleted_at IS NULL {where}
+ ORDER BY e.name_search, e.id LIMIT 200
+"""
+
+
+def _raw_first_page(database: Path, text: str = "") -> float:
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    where, params = "", ()
+    if text:
+        where = ("AND ((e.name_search >= ? AND e.name_search < ?) OR e.code LIKE ? "
+                 "OR e.name_search LIKE ?)")
+        params = (text, text[:-1] + chr(ord(text[-1]) + 1), text.upper() + "%", f"%{text}%")
+    try:
+        return best_of(lambda: conn.execute(RAW_FIRST_PAGE.format(where=where), params).fetchall())
+    finally:
+        conn.close()
+
+
+def _open_entities_page(folder: Path) -> tuple[float, float]:
+    """Milliseconds from choosing the Entities page until its first rows are in the model."""
+    from desk_app.app import open_app
+    from desk_app.qt import QApplication
+    from desk_app.secrets import MemorySecrets
+    from desk_app.services.entities import EntityService
+    from desk_app.services.listing import ListQuery
+    from desk_app.views import ops
+    from desk_app.views.main import make_qapp
+    from desk_app.views.main_window import MainWindow
+    from desk_app.views.pages.base import PageContext
+
+    make_qapp()
+    app = open_app(folder, secrets=MemorySecrets(), username=BENCH_USER)
+    context = PageContext(app.services, app.operator, app.settings)
+    times = []
+    try:
+        for _ in range(5):
+            window = MainWindow(context, database=app.paths.database, config_dir=None)
+            window.show()
+            QApplication.processEvents()
+            t0 = time.perf_counter()
+            window.show_page("entities")
+            page = window.pages["entities"]
+            while page.model.rowCount() == 0:
+                QApplication.processEvents()
+            times.append((time.perf_counter() - t0) * 1000)
+            ops.wait_for_all()
+            QApplication.processEvents()
+            window.close()
+            window.deleteLater()
+            QApplication.processEvents()
+        service = EntityService(app.services)
+        search = best_of(lambda: service.fetch(ListQuery("spring"), 0, 200))
+    finally:
+        app.close()
+    return min(times), search
+
+
+def run(env: BenchEnv) -> list[Figure]:
+    figures: list[Figure] = []
+    for scale, target_ms in ((env.scale, 1500.0), (env.big_scale, 2000.0)):
+        folder = env.demo_data_dir(scale)
+        value, reference = _cold_start(folder)
+        figures.append(Figure(f"cold start to main window painted (scale {scale:g})", value, "ms",
+                              "bare Python + Qt window", reference, f"<= {target_ms:.0f} ms",
+                              value <= target_ms))
+        opened, search = _open_entities_page(folder)
+        database = folder / "desk_app.sqlite3"
+        figures.append(Figure(f"open Entities page, first rows shown (scale {scale:g})", opened, "ms",
+                              "raw sqlite3 first page", _raw_first_page(database), "<= 100 ms",
+                              opened <= 100))
+        raw_search = _raw_first_page(database, "spring")
+        figures.append(Figure(f"search entities 'spring', first page (scale {scale:g})", search, "ms",
+                              "raw sqlite3 same query", raw_search, "<= 2x raw SQLite",
+                              search <= 2 * raw_search))
+    big = env.demo_data_dir(env.big_scale)
+    memory = _run_child(APP_CHILD, str(big), "memory")["rss"]
+    bare_memory = _run_child(QT_CHILD)["rss"]
+    figures.append(Figure(f"resident memory, scale {env.big_scale:g} open, 2 pages shown", memory, "MB",
+                          "bare Python + Qt window", bare_memory, "<= 300 MB", memory <= 300))
+    return figures

@@ -1,0 +1,125 @@
+"""GUI start-up: store problems are explained without touching the file; a new database is seeded;
+the screenshot command renders pages and dialogs."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from desk_app import seed
+from desk_app.app import open_app
+from desk_app.cli import main
+from desk_app.qt import QImage
+from desk_app.secrets import MemorySecrets
+from desk_app.views.main import run_gui, seed_if_new
+from tests.views.conftest import add_demo_rows
+
+
+def _gui_args(data_dir: Path) -> argparse.Namespace:
+    return argparse.Namespace(data_dir=str(data_dir), verbose=False, command=None)
+
+
+def test_corrupt_database_is_refused_untouched(tmp_path, qtbot, capsys) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "desk_app.sqlite3"
+    database.write_bytes(b"this is not a database" * 100)
+    before = database.read_bytes()
+    assert run_gui(_gui_args(data)) == 2
+    assert "damaged" in capsys.readouterr().err
+    assert database.read_bytes() == before
+
+
+def test_newer_schema_is_refused_untouched(tmp_path, qtbot, capsys) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    database = data / "desk_app.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999')")
+    conn.close()
+    before = database.read_bytes()
+    assert run_gui(_gui_args(data)) == 2
+    assert "newer desk_app" in capsys.readouterr().err
+    assert database.read_bytes() == before
+
+
+def test_a_new_database_is_seeded_at_scale_one(tmp_path, qtbot, monkeypatch, drain) -> None:
+    calls = []
+
+    def fake_seed(ctx, scale=1.0, progress=None):
+        calls.append(scale)
+        progress("entities", 0.5)
+
+    monkeypatch.setattr(seed, "seed_database", fake_seed)
+    app = open_app(tmp_path / "new", secrets=MemorySecrets(), username="carol")
+    try:
+        assert app.created
+        seed_if_new(app)
+    finally:
+        app.close()
+    assert calls == [1.0]
+    again = open_app(tmp_path / "new", secrets=MemorySecrets(), username="carol")
+    try:
+        assert not again.created
+        seed_if_new(again)
+    finally:
+        again.close()
+    assert calls == [1.0]  # only the first start seeds
+
+
+@pytest.fixture
+def demo_dir(tmp_path) -> Path:
+    data = tmp_path / "demo"
+    app = open_app(data, secrets=MemorySecrets())
+    add_demo_rows(app.services)
+    app.close()
+    return data
+
+
+def _distinct_colours(path: Path) -> int:
+    image = QImage(str(path))
+    return len({image.pixel(x, y) for x in range(0, image.width(), 5) for y in range(0, image.height(), 5)})
+
+
+def test_screenshot_command_writes_a_non_blank_png(demo_dir, tmp_path, qtbot, drain) -> None:
+    out = tmp_path / "entities.png"
+    assert main(["--data-dir", str(demo_dir), "screenshot", "entities", "--out", str(out), "--size", "1000x700"]) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1000, 700)
+    assert _distinct_colours(out) > 30
+
+
+def test_screenshot_renders_dialogs(demo_dir, tmp_path, qtbot, drain) -> None:
+    for name in ("settings", "about", "lock"):
+        out = tmp_path / f"{name}.png"
+        assert main(["--data-dir", str(demo_dir), "screenshot", name, "--out", str(out)]) == 0
+        assert _distinct_colours(out) > 5, name
+
+
+def test_screenshot_list_names_pages_and_dialogs(capsys) -> None:
+    assert main(["screenshot", "--list"]) == 0
+    listed = capsys.readouterr().out.split()
+    assert listed[:6] == ["queue", "entities", "access", "educators", "sync", "audit"]
+    assert {"settings", "about", "lock"} <= set(listed)
+
+
+def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:
+    from desk_app.views import main as gui
+
+    opened = []
+
+    def fake_open(path):
+        opened.append(path)
+        return MemorySecrets({"imap_password": "x"})
+
+    monkeypatch.setattr(gui, "open_secrets", fake_open)
+    deferred = gui.DeferredSecrets(tmp_path / "secrets.json")
+    assert opened == []
+    assert deferred.get("imap_password") == "x"
+    deferred.set("other", "y")
+    assert deferred.get("other") == "y" and deferred.backend_name == "memory"
+    assert opened == [tmp_path / "secrets.json"]
