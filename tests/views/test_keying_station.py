@@ -1,0 +1,91 @@
+"""The keying station: the faxed page beside the fields, the current field zoomed, values saved."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from desk_app.models.submissions import FormSubmission
+from desk_app.qt import QLineEdit, Qt
+from desk_app.services.intake import IntakeService
+from desk_app.services.listing import ListQuery
+from desk_app.services.queue import QueueService
+from desk_app.services.queue_list import QueueList
+from desk_app.views.widgets.keying_station import RENDER_ZOOM, KeyingStation
+from tests.intake.makers import fax_tiff
+
+
+@pytest.fixture
+def faxed(ctx, tmp_path):
+    """A fax of a printed form whose data barcode did not survive: it needs keying."""
+    import pymupdf
+
+    from desk_app.pdf.generate import generate_form
+
+    # a blank printed form (no data barcode), written on by hand in the operator's imagination
+    blank = generate_form("MO 500-2356", token="kq")
+    doc = pymupdf.open(stream=blank, filetype="pdf")
+    for page in doc:
+        for w in list(page.widgets()):
+            page.delete_widget(w)
+    (tmp_path / "k.tif").write_bytes(fax_tiff(doc.tobytes()))
+    IntakeService(ctx).ingest_files([tmp_path / "k.tif"])
+    [row] = QueueList(ctx).fetch(ListQuery(filters=(("state", "needs_keying"),)), 0, 5)
+    detail = QueueList(ctx).detail(row.id)
+    doc_dto = next(d for d in detail.documents if d.role == "normalised")
+    return detail, QueueList(ctx).document_bytes(doc_dto.id)
+
+
+def _station(qtbot, ctx, faxed) -> KeyingStation:
+    detail, pdf = faxed
+    service = QueueService(ctx)
+    station = KeyingStation(lambda sid, values, complete: service.save_keyed_values(
+        sid, values, complete=complete))
+    qtbot.addWidget(station)
+    station.resize(1100, 700)
+    station.show()
+    station.open(detail.row.id, detail.row.form_number, pdf, 1, detail.values)
+    qtbot.waitUntil(lambda: station.save_button.isEnabled(), timeout=10000)
+    return station
+
+
+def test_fields_beside_the_page_and_the_current_field_zoomed(qtbot, ctx, faxed, drain):
+    station = _station(qtbot, ctx, faxed)
+    assert "MO 500-2356" in station.title_label.text()
+    assert station.current is not None and station.current.name == "entity_name"
+    first_zoom = station.zoom_label.pixmap().toImage()
+    assert not first_zoom.isNull()
+    with qtbot.waitSignal(station.field_changed) as changed:
+        station.focus_field("entity_code")
+    assert changed.args == ["entity_code"]
+    second_zoom = station.zoom_label.pixmap().toImage()
+    assert second_zoom != first_zoom  # another box of the page is magnified
+    rect = station.current.rect
+    box = station._box(station.current)
+    assert box.x() == pytest.approx((rect[0] - 8) * RENDER_ZOOM, abs=1)
+
+
+def test_typing_a_bad_value_names_the_problem(qtbot, ctx, faxed, drain):
+    station = _station(qtbot, ctx, faxed)
+    editor = station.editors["signed_date"]
+    assert isinstance(editor, QLineEdit)
+    station.focus_field("signed_date")
+    qtbot.keyClicks(editor, "2026-11-20")
+    assert "MM/DD/YYYY" in station.problem_label.text()
+    editor.clear()
+    qtbot.keyClicks(editor, "11/20/2026")
+    assert station.problem_label.text() == ""
+
+
+def test_keyed_values_are_saved_and_sent_to_review(qtbot, ctx, faxed, drain):
+    station = _station(qtbot, ctx, faxed)
+    qtbot.keyClicks(station.editors["entity_name"], "Springfield R-XII")
+    qtbot.keyClicks(station.editors["entity_code"], "048-078")
+    qtbot.mouseClick(station.done_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: station.problem_label.text() == "Saved.", timeout=5000)
+    with ctx.store.read() as s:
+        sub = s.get(FormSubmission, uuid.UUID(station.submission_id))
+        assert sub.state == "ready_for_review"
+        assert sub.values["entity_code"] == "048-078" and sub.values["entity_name"] == "Springfield R-XII"
+
