@@ -56,6 +56,14 @@ def has_entities(session: Session) -> bool:
     return bool(session.execute(select(func.count()).select_from(EducationalEntity)).scalar_one())
 
 
+def _truncate_wal(session: Session) -> None:
+    """Copy the (large) write-ahead log into the database and give its space back."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    session.rollback()
+
+
 def _set_cache(session: Session, kib: int) -> None:
     """Page cache of the seeding connection (pooled: restored before the last commit)."""
     conn = session.connection()
@@ -145,5 +153,6 @@ def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
                      details={"scale": scale, "anchor": ANCHOR.isoformat(), "rows": counts})
         _set_cache(uow.session, NORMAL_CACHE_KIB)
         uow.commit()
+        _truncate_wal(uow.session)
     report("done", 1.0)
     return SeedSummary(scale, counts, time.perf_counter() - started)
