@@ -24,6 +24,7 @@ from desk_app.models.sync_state import OutboxEntry, SyncConflict, SyncRun
 from desk_app.rules.permissions import Perm
 from desk_app.services import audit
 from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.listing import ListQuery
 from desk_app.services.sync_dto import (
     ConflictDTO,
     ConflictFieldDTO,
@@ -93,9 +94,21 @@ class SyncService:
     def run(self, url: str | None = None) -> SyncSummaryDTO:
         """Run one full sync (push, anchor, pull). Raises KnownError when it cannot finish."""
         self.ctx.require(Perm.SYNC)
-        s = self.engine(url).run()
+        try:
+            engine = self.engine(url)
+        except KnownError as exc:
+            self._record_unreachable(str(exc))
+            raise
+        s = engine.run()
         return SyncSummaryDTO(s.run_id, s.pushed, s.merged, s.conflicts, s.pulled, s.blobs_sent,
                               s.pending)
+
+    def _record_unreachable(self, message: str) -> None:
+        """A run that could not even connect still belongs in the history (and makes us offline)."""
+        now = utcnow()
+        with self.ctx.store.engine.begin() as conn:
+            conn.execute(insert(SyncRun).values(started_at=now, finished_at=now, status="failed",
+                                                message=message[:2000]))
 
     def fetch_document(self, sha: str, url: str | None = None) -> Path:
         """The local path of a document original, downloaded from the central database if needed."""
@@ -259,3 +272,33 @@ def _shown(column: str, value: Any) -> str:
     if column == "pin_hash" and value:
         return "(PIN set)"
     return display_value(value)
+
+
+class SyncHistorySource:
+    """List source (count / fetch) of sync runs, newest first, for the Sync page."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def count(self, query: ListQuery) -> int:
+        with self.ctx.store.read() as s:
+            return int(s.execute(select(func.count()).select_from(SyncRun)).scalar_one())
+
+    def fetch(self, query: ListQuery, offset: int, limit: int) -> list[SyncRunDTO]:
+        with self.ctx.store.read() as s:
+            runs = s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).offset(offset).limit(limit))
+            return [SyncRunDTO(r.id, r.started_at, r.finished_at, r.status, r.pushed, r.pulled,
+                               r.merged, r.conflicts, r.blobs_sent, r.message) for r in runs]
+
+
+class ConflictSource:
+    """List source of open conflicts (with both versions side by side) for the Conflicts view."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.service = SyncService(ctx)
+
+    def count(self, query: ListQuery) -> int:
+        return self.service.status().conflicts
+
+    def fetch(self, query: ListQuery, offset: int, limit: int) -> list[ConflictDTO]:
+        return self.service.conflicts()[offset:offset + limit]

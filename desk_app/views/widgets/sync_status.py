@@ -1,0 +1,185 @@
+"""Background sync for the GUI and its status-bar widget.
+
+:class:`SyncScheduler` runs :meth:`SyncService.run` on the ``writer`` pool on a timer
+(``sync_interval_seconds``) and on demand. A failed run is retried with exponential backoff
+(5 s, 10 s, 20 s ... up to the interval) on its own, so pending changes never wait for the next
+local edit. :class:`SyncStatusWidget` shows online / offline, pending changes, the last sync and
+open conflicts; the shell adds it to the status bar with ``addPermanentWidget``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from desk_app.errors import KnownError
+from desk_app.qt import QHBoxLayout, QLabel, QObject, QPushButton, QTimer, QWidget, Signal
+from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.sync import SyncService
+from desk_app.services.sync_dto import SyncStatusDTO, SyncSummaryDTO
+from desk_app.views import ops
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_S = 5
+
+
+class SyncScheduler(QObject):
+    """Runs syncs in the background.
+
+    Signals:
+        status_changed(SyncStatusDTO): the sync state after a run or a local change.
+        sync_started(): a run began.
+        sync_finished(SyncSummaryDTO): a run finished.
+        sync_failed(str): a run failed; the message says why (a retry is scheduled).
+    """
+
+    status_changed = Signal(object)
+    sync_started = Signal()
+    sync_finished = Signal(object)
+    sync_failed = Signal(str)
+
+    def __init__(self, services: ServiceContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = SyncService(services)
+        self.settings = services.settings
+        self.failures = 0
+        self.running = False
+        self._again = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.sync_now)
+        ops.bus.changed.connect(self.on_changes)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.settings["sync_url"])
+
+    def start(self) -> None:
+        """Begin timed syncs (the first one shortly after start-up)."""
+        if self.configured:
+            self._timer.start(2000)
+        self.refresh_status()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def next_delay_ms(self) -> int:
+        """The wait before the next run: the interval, or the backoff after failures."""
+        interval = int(self.settings["sync_interval_seconds"])
+        if self.failures:
+            return 1000 * min(interval, FIRST_RETRY_S * 2 ** (self.failures - 1))
+        return 1000 * interval
+
+    def sync_now(self) -> None:
+        """Run a sync now (or right after the one in progress)."""
+        if self.running:
+            self._again = True
+            return
+        if not self.configured:
+            self.sync_failed.emit("no central database is configured (Settings › Sync)")
+            return
+        self.running = True
+        self._timer.stop()
+        self.sync_started.emit()
+        ops.op(self.service.run).success(self.on_sync_done).failure(self.on_sync_failed).run(
+            "writer", initiator=self)
+
+    def on_sync_done(self, summary: SyncSummaryDTO) -> None:
+        self.running = False
+        self.failures = 0
+        self.sync_finished.emit(summary)
+        if summary.pulled or summary.merged:
+            ops.bus.changed.emit(Changes.of("entities", "access", "educators", "queue", "audit",
+                                            "sync"), self)
+        self._schedule()
+
+    def on_sync_failed(self, exc: BaseException) -> None:
+        self.running = False
+        self.failures += 1
+        message = str(exc) if isinstance(exc, KnownError) else f"sync failed: {type(exc).__name__}"
+        self.sync_failed.emit(message)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        self.refresh_status()
+        if self._again:
+            self._again = False
+            self.sync_now()
+        elif self.configured:
+            self._timer.start(self.next_delay_ms())
+
+    def refresh_status(self) -> None:
+        ops.op(self.service.status).success(self.status_changed.emit).run("instant")
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        if initiator is not self:
+            self.refresh_status()
+
+
+def status_text(status: SyncStatusDTO, running: bool = False) -> tuple[str, str]:
+    """The status bar's words and tooltip for ``status``."""
+    if not status.configured:
+        return "Sync: not configured", "Set the central database in Settings › Sync"
+    state = "syncing…" if running else ("online" if status.online else
+                                        "offline" if status.online is False else "not yet run")
+    last = f"{status.last_sync_at:%Y-%m-%d %H:%M} UTC" if status.last_sync_at else "never"
+    text = f"Sync: {state} · {status.pending} pending · last {last}"
+    tip = status.last_message if status.online is False else "Changes sync in the background"
+    return text, tip
+
+
+class SyncStatusWidget(QWidget):
+    """Online / offline, pending changes, last sync, conflicts (a button that opens them).
+
+    Signals:
+        conflicts_requested(): the operator asked to see the conflicts.
+    """
+
+    conflicts_requested = Signal()
+
+    def __init__(self, scheduler: SyncScheduler, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scheduler = scheduler
+        self.label = QLabel("Sync: …", self)
+        self.label.setAccessibleName("Sync state")
+        self.conflicts = QPushButton("", self)
+        self.conflicts.setAccessibleName("Open sync conflicts")
+        self.conflicts.setFlat(True)
+        self.conflicts.setVisible(False)
+        self.conflicts.clicked.connect(self.conflicts_requested.emit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.conflicts)
+        self.status: SyncStatusDTO | None = None
+        scheduler.status_changed.connect(self.on_status_changed)
+        scheduler.sync_started.connect(lambda: self._show(running=True))
+        scheduler.sync_failed.connect(self.on_sync_failed)
+
+    def on_status_changed(self, status: SyncStatusDTO) -> None:
+        self.status = status
+        self._show(self.scheduler.running)
+
+    def on_sync_failed(self, message: str) -> None:
+        self.label.setToolTip(f"{message}; retrying in {self.scheduler.next_delay_ms() // 1000} s")
+
+    def _show(self, running: bool = False) -> None:
+        if self.status is None:
+            return
+        text, tip = status_text(self.status, running)
+        self.label.setText(text)
+        self.label.setToolTip(tip)
+        n = self.status.conflicts
+        self.conflicts.setVisible(n > 0)
+        self.conflicts.setText(f"⚠ {n} conflict{'s' if n != 1 else ''}")
+
+
+_schedulers: dict[int, SyncScheduler] = {}
+
+
+def scheduler_for(services: ServiceContext) -> SyncScheduler:
+    """The one scheduler of an operator session (shared by the status bar and the Sync page)."""
+    key = id(services)
+    if key not in _schedulers:
+        _schedulers[key] = SyncScheduler(services)
+    return _schedulers[key]

@@ -1,0 +1,94 @@
+"""The Sync page, its Conflicts view and the status-bar widget with background sync and backoff."""
+
+from __future__ import annotations
+
+import socket
+
+from desk_app.models.entities import EducationalEntity
+from desk_app.services.dto import OperatorDTO
+from desk_app.views import ops
+from desk_app.views.pages.base import PageContext
+from desk_app.views.pages.sync import Page
+from desk_app.views.widgets.sync_status import SyncScheduler, SyncStatusWidget
+from tests.sync.helpers import add_entity, edit, get
+
+
+def _page_context(ws) -> PageContext:
+    operator = OperatorDTO(ws.actor.username, ws.actor.username.title(), "security_admin",
+                           "Security Administrator", ws.name)
+    return PageContext(ws.ctx, operator, ws.ctx.settings)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_background_sync_reports_state_and_retries_after_failure(qtbot, ws_a, server_url) -> None:
+    ws_a.ctx.settings["sync_url"] = server_url
+    add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    scheduler = SyncScheduler(ws_a.ctx)
+    widget = SyncStatusWidget(scheduler)
+    qtbot.addWidget(widget)
+    with qtbot.waitSignal(scheduler.sync_finished, timeout=30000):
+        scheduler.sync_now()
+    qtbot.waitUntil(lambda: "online" in widget.label.text() and "0 pending" in widget.label.text())
+    assert scheduler._timer.isActive() and scheduler.next_delay_ms() == 300_000
+    ws_a.ctx.settings["sync_url"] = f"postgresql://nobody@127.0.0.1:{_closed_port()}/central"
+    edit(ws_a, EducationalEntity, _first_entity(ws_a), city="Ozark")
+    with qtbot.waitSignal(scheduler.sync_failed, timeout=30000) as failed:
+        scheduler.sync_now()
+    assert "cannot reach the central database" in failed.args[0]
+    # retried on its own with backoff, no local edit needed
+    assert scheduler.failures == 1 and scheduler._timer.isActive()
+    assert scheduler.next_delay_ms() == 5000
+    qtbot.waitUntil(lambda: "offline" in widget.label.text() and "pending" in widget.label.text())
+    ws_a.ctx.settings["sync_url"] = server_url
+    with qtbot.waitSignal(scheduler.sync_finished, timeout=30000):
+        scheduler._timer.setInterval(10)  # the scheduled retry, brought forward
+        scheduler._timer.start()
+    assert scheduler.failures == 0
+    scheduler.stop()
+    ops.wait_for_all()
+
+
+def _first_entity(ws):
+    from sqlalchemy import select
+
+    with ws.store.read() as s:
+        return s.scalars(select(EducationalEntity.id)).first()
+
+
+def test_conflicts_view_shows_both_versions_and_merges_ticked_fields(qtbot, ws_a, ws_b, server_url) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync(), ws_b.sync()
+    edit(ws_a, EducationalEntity, eid, city="Ozark")
+    edit(ws_b, EducationalEntity, eid, city="Nixa", phone="417-555-0100")
+    ws_a.sync(), ws_b.sync()
+    ws_b.ctx.settings["sync_url"] = server_url
+    page = Page(_page_context(ws_b))
+    qtbot.addWidget(page)
+    page.on_activated()
+    view = page.conflicts
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    qtbot.waitUntil(lambda: "(1)" in page.tabs.tabText(1))
+    view.table.selectRow(0)
+    assert view.current is not None
+    rows = {view.fields.topLevelItem(i).text(0).lstrip("✎ "): view.fields.topLevelItem(i)
+            for i in range(view.fields.topLevelItemCount())}
+    assert rows["city"].text(1) == "Nixa" and rows["city"].text(2).startswith("Ozark")
+    from desk_app.qt import Qt
+
+    rows["city"].setCheckState(0, Qt.CheckState.Unchecked)  # theirs for the city
+    rows["phone"].setCheckState(0, Qt.CheckState.Checked)  # mine for the phone
+    view.merge.click()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0)
+    row = get(ws_b, EducationalEntity, eid)
+    assert (row.city, row.phone) == ("Ozark", "417-555-0100")
+    with qtbot.waitSignal(page.scheduler.sync_finished, timeout=30000):
+        page.sync_button.click()
+    qtbot.waitUntil(lambda: page.history.rowCount() >= 1)
+    assert page.history.display(page.history.row_at(0), 1) == "ok"
+    page.scheduler.stop()
+    ops.wait_for_all()
