@@ -268,11 +268,6 @@ def find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFind
     return on_owner(_find_ink, received_pdf, layout_pdf, field_name)
 
 
-def layout_boxes(layout_pdf: bytes) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
-    """:func:`signature_boxes` on the PyMuPDF owner thread."""
-    return on_owner(signature_boxes, layout_pdf)
-
-
 def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFinding:
     page_no, rect = signature_boxes(layout_pdf)[field_name]
     m = INK_SEARCH

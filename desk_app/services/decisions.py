@@ -109,6 +109,8 @@ def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") 
     with ctx.uow() as uow:
         sub = _submission(uow, submission_id)
         entity = _entity(uow, sub, report)
+        if sub.entity_id is None:
+            sub.entity_id = entity.id  # the form's code resolved: link it for the queue and the sync
         now = utcnow()
         move(ctx, uow, sub, QueueState.APPROVED, override_reason.strip() or "all blocking checks pass")
         if overridden:

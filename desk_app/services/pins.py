@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.errors import KnownError, NotFound, ValidationError
+from desk_app.errors import KnownError, NotFound
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.people import EntityOfficer, OfficerRole
@@ -212,10 +212,3 @@ def _record_attempt(ctx: ServiceContext, entity_id: str, checked_hash: str | Non
                               "submission_id": submission_id or ""})
         uow.commit()
         return PinCheck(outcome, entity.pin_failures, limit, entity.pin_locked_at is not None)
-
-
-def validate_new_pin(pin: str, entity_code: str) -> None:
-    """Raise :class:`ValidationError` if ``pin`` is too guessable (for tests and tools)."""
-    problem = pin_problem(pin, entity_code)
-    if problem:
-        raise ValidationError("PIN", problem)

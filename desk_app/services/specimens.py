@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -202,7 +202,3 @@ def capture_from_verified(uow: UnitOfWork, submission_id: uuid.UUID,
                 image_png=f.crop_png, source_submission_id=submission_id, field_name=f.field_name))
             added += 1
     return added
-
-
-def when_signed(value: datetime | date | None) -> date | None:
-    return value.date() if isinstance(value, datetime) else value

@@ -12,11 +12,11 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk_app.errors import KnownError
@@ -28,7 +28,7 @@ from desk_app.pdf.catalogue import FormSpec, find_form
 from desk_app.pdf.signatures import DigitalSignatureFacts, find_ink, read_digital_signatures
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
-from desk_app.rules.verification import CHECKS, SIGNER_SLOTS
+from desk_app.rules.verification import CHECKS
 from desk_app.services import audit
 from desk_app.services import verification_checks as request_checks
 from desk_app.services import verification_signers as authority
@@ -268,18 +268,3 @@ def previous_pin_failure(session: Session, submission_id: str, pin_issued_at: da
         VerificationResult.outcome == "fail")).all()
     stamp = pin_issued_at.isoformat() if pin_issued_at else ""
     return any((d or {}).get("pin_issued_at") == stamp and (d or {}).get("counted") for (d,) in rows)
-
-
-def latest_report_at(session: Session, submission_id: str) -> datetime | None:
-    return session.execute(select(func.max(VerificationResult.run_at)).where(
-        VerificationResult.submission_id == uuid.UUID(submission_id))).scalar_one_or_none()
-
-
-def signer_slot_fields() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(s.signature_field for s in SIGNER_SLOTS.values()))
-
-
-def signed_on(values: Mapping[str, Any], date_field: str) -> date | None:
-    from desk_app.services.verification_dto import parse_form_date
-
-    return parse_form_date(str(values.get(date_field) or ""))
