@@ -122,6 +122,7 @@ def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") 
         applied = apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), now)
         captured = _capture(ctx, uow, sub, report)
         move(ctx, uow, sub, QueueState.APPLIED, f"{len(applied.ids)} change(s) applied")
+        forget_keyed_pin(sub)
         audit.record(uow, "decision.approve", record_type="form_submission", record_id=sub.id,
                      summary=f"{sub.form_number} {entity.code}: approved and applied "
                              f"({len(applied.grants_added)} granted, {len(applied.grants_revoked)} revoked, "
@@ -133,6 +134,15 @@ def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") 
         uow.commit()
     return DecisionResult(Changes.of("queue", "access", "entities", ids=(submission_id, *applied.ids)),
                           QueueState.APPLIED.value, reply, tuple(applied.lines))
+
+
+def forget_keyed_pin(sub: FormSubmission) -> None:
+    """Blank the PIN keyed from the form once a final decision is taken: the database keeps no
+    readable PIN (the original document stays in the blob store as evidence)."""
+    values = dict(sub.values or {})
+    if values.get("pin"):
+        values["pin"] = ""
+        sub.values = values
 
 
 def _capture(ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission, report: VerificationReport) -> int:
@@ -179,6 +189,7 @@ def reject(ctx: ServiceContext, submission_id: str, reason_codes: tuple[str, ...
             raise ConflictError("a rejection for signature mismatch needs a second reviewer",
                                 hint="ask another operator to compare the signature and attest")
         move(ctx, uow, sub, QueueState.REJECTED, reason_text(codes, note))
+        forget_keyed_pin(sub)
         audit.record(uow, "decision.reject", record_type="form_submission", record_id=sub.id,
                      summary=f"{sub.form_number} {sub.entity_code}: rejected ({', '.join(codes)})",
                      details={"codes": list(codes)})

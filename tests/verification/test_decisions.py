@@ -140,6 +140,8 @@ def test_blocking_failure_needs_a_written_override_by_a_security_admin(ctx, worl
     result = decisions.approve(ctx, sid, override_reason="the superintendent confirmed by phone today")
     assert result.state == "applied"
     with ctx.store.read() as s:
+        assert s.get(FormSubmission, uuid.UUID(sid)).values["pin"] == ""  # no keyed PIN kept
+    with ctx.store.read() as s:
         override = s.execute(select(AuditEvent).where(AuditEvent.action == "decision.override")).scalar_one()
         assert override.details["checks"] == ["pin"]
         # the same wrong PIN verified three times (approve re-verifies) counted as one failure
