@@ -185,14 +185,18 @@ class InkFinding:
     crop_png: bytes
 
 
+def _open(data: bytes) -> pymupdf.Document:
+    return pymupdf.open(stream=data, filetype="pdf")  # type: ignore[no-untyped-call]
+
+
 @lru_cache(maxsize=32)
 def signature_boxes(layout_pdf: bytes) -> dict[str, tuple[int, tuple[float, float, float, float]]]:
     """Signature widgets of a form layout: field name -> (0-based page, rect)."""
     boxes: dict[str, tuple[int, tuple[float, float, float, float]]] = {}
-    with pymupdf.open(stream=layout_pdf, filetype="pdf") as doc:
+    with _open(layout_pdf) as doc:
         for page in doc:
             for widget in page.widgets() or ():
-                if widget.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE:
+                if widget.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE:  # type: ignore[attr-defined]
                     r = widget.rect
                     boxes[widget.field_name] = (page.number, (r.x0, r.y0, r.x1, r.y1))
     return boxes
@@ -205,9 +209,9 @@ def _grey(page: pymupdf.Page, rect: tuple[float, float, float, float], scale: tu
     ``scale`` maps layout points to this page's points (a fax normalised to another page size).
     """
     sx, sy = scale
-    clip = pymupdf.Rect(rect[0] * sx, rect[1] * sy, rect[2] * sx, rect[3] * sy)
+    clip = pymupdf.Rect(rect[0] * sx, rect[1] * sy, rect[2] * sx, rect[3] * sy)  # type: ignore[no-untyped-call]
     zoom = INK_DPI / 72
-    matrix = pymupdf.Matrix(zoom / sx, zoom / sy)
+    matrix = pymupdf.Matrix(zoom / sx, zoom / sy)  # type: ignore[no-untyped-call]
     # annotations count on the received page: an image signature may be pasted as a stamp
     pix = page.get_pixmap(matrix=matrix, clip=clip, colorspace=pymupdf.csGRAY, alpha=False, annots=annots)
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, :pix.width]
@@ -272,8 +276,7 @@ def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFin
     page_no, rect = signature_boxes(layout_pdf)[field_name]
     m = INK_SEARCH
     region = (rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m)
-    with pymupdf.open(stream=received_pdf, filetype="pdf") as got, \
-            pymupdf.open(stream=layout_pdf, filetype="pdf") as blank:
+    with _open(received_pdf) as got, _open(layout_pdf) as blank:
         if page_no >= got.page_count:
             return InkFinding(field_name, page_no, rect, 0.0, False, b"")
         ref_page, page = blank[page_no], got[page_no]
@@ -284,9 +287,10 @@ def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFin
         dy, dx = _offset(seen, printed, limit)
         px = INK_DPI / 72
         moved = (dx / px / scale[0], dy / px / scale[1])
-        crop = page.get_pixmap(dpi=INK_DPI, colorspace=pymupdf.csGRAY, annots=True, clip=pymupdf.Rect(
+        shown = pymupdf.Rect(  # type: ignore[no-untyped-call]
             (rect[0] + moved[0]) * scale[0], (rect[1] + moved[1]) * scale[1],
-            (rect[2] + moved[0]) * scale[0], (rect[3] + moved[1]) * scale[1])).tobytes("png")
+            (rect[2] + moved[0]) * scale[0], (rect[3] + moved[1]) * scale[1])
+        crop = page.get_pixmap(dpi=INK_DPI, colorspace=pymupdf.csGRAY, annots=True, clip=shown).tobytes("png")
     ink = seen & ~_grow(_shift(printed, dy, dx))
     top, left = int((m + INK_INSET) * px) + dy, int((m + INK_INSET) * px) + dx
     bottom = int((m + rect[3] - rect[1] - INK_INSET) * px) + dy

@@ -57,7 +57,7 @@ def checks_html(report: VerificationReport) -> str:
 
 
 def _pixmap(png: bytes, height: int = CROP_HEIGHT) -> QPixmap:
-    image = QImage.fromData(png, "PNG")
+    image = QImage.fromData(png)
     return QPixmap.fromImage(image).scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
 
 
