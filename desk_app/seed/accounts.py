@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import accumulate
 from typing import Any
 
 from desk_app.models.access import (
@@ -87,15 +88,18 @@ def seed_accounts(bulk: BulkWriter, orgs: Organisations, roles: list[RoleInfo], 
     managers = _user_managers(bulk, rng, orgs, roles, names)
     total = max(round(ACCOUNTS_AT_SCALE_1 * scale) - managers, round(ACCOUNTS_AT_SCALE_1 * scale / 2))
     pools = {kind: orgs.of(kind) for kind, _ in KIND_SHARE}
-    weights = [share for _, share in KIND_SHARE]
+    kinds = [k for k, _ in KIND_SHARE]
+    kind_weights = list(accumulate(share for _, share in KIND_SHARE))
+    # bigger districts (more buildings) have more users
+    lea_weights = list(accumulate(max(1, len(e.buildings)) for e in pools["lea"]))
+    usable_by_kind = {kind: [r for r in roles if kind in r.kinds and r.app_code != "USERMGR"] for kind in kinds}
     accounts, grants = [], []
-    lea_weights = [max(1, len(e.buildings)) for e in pools["lea"]]
     for _ in range(total):
-        kind = rng.choices([k for k, _ in KIND_SHARE], weights)[0]
-        entity = (rng.choices(pools["lea"], lea_weights)[0] if kind == "lea" else rng.choice(pools[kind]))
+        kind = rng.choices(kinds, cum_weights=kind_weights)[0]
+        entity = (rng.choices(pools["lea"], cum_weights=lea_weights)[0] if kind == "lea" else rng.choice(pools[kind]))
         account_id, row = _account(bulk, rng, names, entity, None)
         accounts.append(row)
-        usable = [r for r in roles if entity.kind in r.kinds and r.app_code != "USERMGR"]
+        usable = usable_by_kind[kind]
         for role in rng.sample(usable, min(len(usable), rng.choice((1, 1, 2, 2, 3)))):
             grants.append(_grant(bulk, rng, account_id, role, entity))
         if len(accounts) >= 5000:

@@ -1,7 +1,6 @@
 """Educators with certificates, applications, assessment scores, transcripts and evidence.
 
-Written in blocks of :data:`BLOCK` educators, each block committed by the caller's progress hook,
-so a million educators never sit in memory at once. SSN and date of birth are encrypted with the
+Written in blocks of :data:`BLOCK` educators, so a million educators never sit in memory at once. SSN and date of birth are encrypted with the
 agency data key (bound to the educator's id) and the profile is findable by ``identity_hash``.
 """
 
@@ -10,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
+from itertools import accumulate
 from typing import Any
 
 from desk_app.crypto import FieldCipher
@@ -54,7 +54,7 @@ DEGREES = ("B.S. in Education", "B.A. in Education", "M.Ed.", "M.A. in Teaching"
 # career stage -> weight
 STAGES = (("student", 10), ("substitute", 10), ("initial", 22), ("career", 40), ("iss", 5), ("css", 5),
           ("temporary", 3), ("lapsed", 5))
-FINGERPRINT = (("cleared", 82), ("pending", 8), ("none", 6), ("review", 2), ("expired", 2))
+FINGERPRINT = (("cleared", 82), ("pending", 8), ("none", 6), ("flagged", 2), ("expired", 2))
 
 
 def seed_classifications(bulk: BulkWriter) -> dict[str, uuid.UUID]:
@@ -81,9 +81,9 @@ class _EducatorWriter:
         self.cert_serial = 0
         self.rows: dict[Any, list[dict[str, Any]]] = {}
         self.stage_names = [s for s, _ in STAGES]
-        self.stage_weights = [w for _, w in STAGES]
+        self.stage_weights = list(accumulate(w for _, w in STAGES))
         self.fp_names = [s for s, _ in FINGERPRINT]
-        self.fp_weights = [w for _, w in FINGERPRINT]
+        self.fp_weights = list(accumulate(w for _, w in FINGERPRINT))
 
     def add(self, table: Any, row_id: uuid.UUID, values: dict[str, Any]) -> None:
         self.rows.setdefault(table, []).append(self.bulk.row(row_id, values))
@@ -96,7 +96,7 @@ class _EducatorWriter:
     def _ssn(self) -> str:
         rng = self.rng
         while True:
-            area = rng.randrange(1, 899)
+            area = rng.randrange(1, 900)  # area 001-899 except 666: format-valid, synthetic
             if area == 666:
                 continue
             value = area * 1_000_000 + rng.randrange(1, 100) * 10_000 + rng.randrange(1, 10_000)
@@ -115,11 +115,11 @@ class _EducatorWriter:
         educator_id = rng.uuid4()
         first, last = rng.ranked(FIRST_NAMES, FIRST_W), rng.ranked(LAST_NAMES, LAST_W)
         handle = self._handle(first, last)
-        stage = rng.choices(self.stage_names, self.stage_weights)[0]
+        stage = rng.choices(self.stage_names, cum_weights=self.stage_weights)[0]
         born = rng.day_between(date(1956, 1, 1), date(2004, 12, 31) if stage == "student" else date(1999, 12, 31))
         ssn = self._ssn()
         login = None if rng.random() < 0.03 else rng.moment(ANCHOR - timedelta(days=int(rng.expovariate(1 / 200))))
-        fingerprint = "pending" if stage == "student" and rng.random() < 0.5 else rng.choices(self.fp_names, self.fp_weights)[0]
+        fingerprint = "pending" if stage == "student" and rng.random() < 0.5 else rng.choices(self.fp_names, cum_weights=self.fp_weights)[0]
         self.add(Educator.__table__, educator_id, {
             "identity_hash": self.cipher.identity_hash(ssn, born.isoformat()),
             "ssn_cipher": self.cipher.encrypt(ssn, context=closed_context(educator_id, "ssn")),

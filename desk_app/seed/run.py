@@ -4,22 +4,14 @@ transactions with Core bulk inserts, and record one audit event summarising what
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Index, func, select
 from sqlalchemy.orm import Session
 
 from desk_app.errors import ConflictError, ValidationError
-from desk_app.models.educators import (
-    AssessmentScore,
-    Certificate,
-    CertificateApplication,
-    Educator,
-    RequirementEvidence,
-    TranscriptRecord,
-)
+from desk_app.models.base import Base
 from desk_app.models.entities import EducationalEntity
 from desk_app.rules.permissions import Perm
 from desk_app.seed.accounts import seed_accounts, seed_applications
@@ -37,6 +29,12 @@ SEED_CACHE_KIB = 300_000
 SEED_CACHE_KIB_PER_SCALE = 120_000
 SEED_CACHE_KIB_MAX = 1_600_000
 NORMAL_CACHE_KIB = 32_000  # as desk_app.models.store sets it
+BULK_TABLES = frozenset({
+    "county", "educational_entity", "building", "person", "entity_officer", "staff", "web_application",
+    "application_role", "user_account", "user_manager_designation", "role_grant", "certificate_classification",
+    "educator", "certificate", "certificate_application", "assessment_score", "transcript_record",
+    "requirement_evidence", "form_submission",
+})
 
 
 @dataclass(frozen=True)
@@ -71,40 +69,30 @@ def _set_cache(session: Session, kib: int) -> None:
         conn.exec_driver_sql(f"PRAGMA cache_size=-{kib}")
 
 
-EDUCATOR_TABLES = (Educator, Certificate, CertificateApplication, AssessmentScore, TranscriptRecord,
-                   RequirementEvidence)
-
-
 def _secondary_indexes() -> list[Index]:
-    """Non-unique indexes of the educator tables: built once after the bulk load, which is far
-    cheaper than keeping them current through millions of random-key inserts."""
-    return [ix for model in EDUCATOR_TABLES for ix in sorted(model.__table__.indexes, key=lambda i: str(i.name))
-            if not ix.unique]
+    """Non-unique indexes of every table the seed fills: built once after the bulk load, which is
+    far cheaper than keeping them current through millions of random-key inserts."""
+    return [ix for table in Base.metadata.sorted_tables if table.name in BULK_TABLES
+            for ix in sorted(table.indexes, key=lambda i: str(i.name)) if not ix.unique]
 
 
-@contextmanager
-def _indexes_built_afterwards(session: Session, report: Progress) -> Iterator[None]:
-    """Drop the secondary indexes for the load; always recreate them (also after a failure)."""
-    indexes = _secondary_indexes()
+def _build_indexes(session: Session, indexes: list[Index]) -> None:
     conn = session.connection()
     for index in indexes:
-        index.drop(conn, checkfirst=True)
-    try:
-        yield
-    finally:
-        report("indexes", 0.95)
-        conn = session.connection()
-        for index in indexes:
-            index.create(conn, checkfirst=True)
-        if conn.dialect.name == "sqlite":
-            # planner statistics from a sample: the search plans depend on them
-            conn.exec_driver_sql("PRAGMA analysis_limit=400")
-            conn.exec_driver_sql("ANALYZE")
-        session.commit()
+        index.create(conn, checkfirst=True)
+    if conn.dialect.name == "sqlite":
+        # planner statistics from a sample: the search plans depend on them
+        conn.exec_driver_sql("PRAGMA analysis_limit=400")
+        conn.exec_driver_sql("ANALYZE")
 
 
 def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | None = None) -> SeedSummary:
     """Fill an empty database with demo data of ``scale`` (1 = 100,000 educators).
+
+    Everything, including dropping and rebuilding the secondary indexes, happens in one
+    transaction: a failed or interrupted seed leaves the database exactly as it was. (With
+    random UUID keys every batch touches most index pages, so committing in batches would
+    rewrite the indexes again and again.)
 
     Args:
         ctx: the operator's context (needs permission to edit entities).
@@ -128,30 +116,30 @@ def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
         if has_entities(uow.session):
             raise ConflictError("this database already holds entities; seed demo data only into a new data folder")
         bulk = BulkWriter(uow.session)
-        cache = min(SEED_CACHE_KIB_MAX, SEED_CACHE_KIB + round(SEED_CACHE_KIB_PER_SCALE * scale))
-        _set_cache(uow.session, cache)
+        _set_cache(uow.session, min(SEED_CACHE_KIB_MAX, SEED_CACHE_KIB + round(SEED_CACHE_KIB_PER_SCALE * scale)))
         report("entities", 0.0)
         orgs = seed_organisations(bulk)
-        report("user accounts", 0.05)
+        # dropped only now: the driver opens the transaction at the first INSERT, and a DROP
+        # issued before it would be committed on its own
+        indexes = _secondary_indexes()
+        for index in indexes:
+            index.drop(uow.session.connection(), checkfirst=True)
+        report("user accounts", 0.03)
         seed_accounts(bulk, orgs, seed_applications(bulk), scale)
         classes = seed_classifications(bulk)
-        uow.commit()
         report("educators", 0.15)
-
-        def block_done(done: int, total: int) -> None:
-            uow.commit()  # a block per transaction keeps the write-ahead log small
-            _set_cache(uow.session, cache)
-            report("educators", 0.15 + 0.8 * done / max(1, total))
-
-        with _indexes_built_afterwards(uow.session, report):
-            seed_educators(bulk, cipher, classes, scale, block_done)
-        report("submissions", 0.98)
+        seed_educators(bulk, cipher, classes, scale,
+                       lambda done, total: report("educators", 0.15 + 0.7 * done / max(1, total)))
+        report("submissions", 0.85)
         seed_submissions(bulk, orgs, scale)
+        report("indexes", 0.87)
+        _build_indexes(uow.session, indexes)
         counts = dict(sorted(bulk.counts.items()))
         audit.record(uow, "seed.demo_data", record_type="database",
                      summary=f"demo data written at scale {scale:g}: {sum(counts.values()):,} rows",
                      details={"scale": scale, "anchor": ANCHOR.isoformat(), "rows": counts})
         _set_cache(uow.session, NORMAL_CACHE_KIB)
+        report("saving", 0.95)
         uow.commit()
         _truncate_wal(uow.session)
     report("done", 1.0)

@@ -150,3 +150,22 @@ def test_bad_scale_and_missing_permission_are_refused(make_ctx) -> None:
 def test_the_real_first_user_still_becomes_security_administrator(seeded: Seeded) -> None:
     operator = identify_operator(seeded.store, "agency\\first.user", "ws-1")
     assert operator.role == "security_admin"
+
+
+def test_a_failed_seed_leaves_the_database_untouched(make_ctx, monkeypatch: pytest.MonkeyPatch) -> None:
+    import desk_app.seed.run as run
+
+    def broken(*_args: object) -> int:
+        raise RuntimeError("disk trouble")
+
+    monkeypatch.setattr(run, "seed_submissions", broken)
+    ctx = make_ctx()
+    with ctx.store.read() as s:
+        indexes_before = sorted(r[0] for r in s.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
+    with pytest.raises(RuntimeError):
+        seed_database(ctx, 0.005)
+    with ctx.store.read() as s:
+        indexes_after = sorted(r[0] for r in s.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
+        assert s.execute(text("SELECT count(*) FROM educator")).scalar_one() == 0
+        assert s.execute(text("SELECT count(*) FROM educational_entity")).scalar_one() == 0
+    assert indexes_after == indexes_before and "ix_educator_last_first" in indexes_after

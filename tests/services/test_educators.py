@@ -28,7 +28,7 @@ PEOPLE = [  # last, first, username, ssn, dob, fingerprint, certificates (code, 
     ("Smith", "Jane", "janesmith", "223456789", date(1985, 3, 4), "pending", [("ISS", "2300000002", "active", date(2023, 8, 1))]),
     ("Smithers", "Ann", "asmithers", "323456789", date(1990, 5, 6), "cleared", [("IPC", "2400000003", "active", date(2024, 8, 1))]),
     ("Smyth", "Joan", "jsmyth", "423456789", date(1975, 7, 8), "cleared", [("SUB", "2500000004", "active", date(2025, 1, 10))]),
-    ("Adams", "Smitty", "smi", "523456789", date(1970, 9, 10), "review", []),
+    ("Adams", "Smitty", "smi", "523456789", date(1970, 9, 10), "flagged", []),
     ("Jones", "Ann", None, "623456789", date(1999, 11, 12), "none", []),
 ]
 
