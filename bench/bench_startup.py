@@ -32,6 +32,12 @@ def rss_mb():
 
 def after_paint(window):
     print(f"painted {time.time():.6f}", flush=True)
+
+def after_first_page(window, key):
+    if getattr(window, "_reported", False):
+        return
+    window._reported = True
+    print(f"ready {time.time():.6f}", flush=True)
     if MODE == "memory":
         for key in ("entities", "audit"):
             window.show_page(key)
@@ -47,6 +53,7 @@ original = main_window.MainWindow.__init__
 def patched(self, *args, **kwargs):
     original(self, *args, **kwargs)
     self.first_painted.connect(lambda: after_paint(self))
+    self.page_shown.connect(lambda key: after_first_page(self, key))
 main_window.MainWindow.__init__ = patched
 
 from desk_app.cli import main
@@ -94,18 +101,21 @@ def _run_child(code: str, *args: str) -> dict[str, float]:
     values: dict[str, float] = {}
     for line in done.stdout.splitlines():
         key, _, number = line.partition(" ")
-        if key in ("painted", "rss"):
+        if key in ("painted", "ready", "rss"):
             values[key] = float(number)
     if "painted" not in values:
         raise RuntimeError(f"child did not paint (exit {done.returncode}): {done.stderr[-2000:]}")
     values["seconds"] = values["painted"] - started
+    values["ready_seconds"] = values.get("ready", values["painted"]) - started
     return values
 
 
-def _cold_start(folder: Path) -> tuple[float, float]:
-    app = min(_run_child(APP_CHILD, str(folder), "paint")["seconds"] for _ in range(REPEAT))
+def _cold_start(folder: Path) -> tuple[float, float, float]:
+    """Best of REPEAT: (ms to window painted, ms to first page shown, ms for the bare Qt window)."""
+    runs = [_run_child(APP_CHILD, str(folder), "paint") for _ in range(REPEAT)]
     bare = min(_run_child(QT_CHILD)["seconds"] for _ in range(REPEAT))
-    return app * 1000, bare * 1000
+    return (min(r["seconds"] for r in runs) * 1000, min(r["ready_seconds"] for r in runs) * 1000,
+            bare * 1000)
 
 
 RAW_FIRST_PAGE = """
@@ -174,10 +184,12 @@ def run(env: BenchEnv) -> list[Figure]:
     figures: list[Figure] = []
     for scale, target_ms in ((env.scale, 1500.0), (env.big_scale, 2000.0)):
         folder = env.demo_data_dir(scale)
-        value, reference = _cold_start(folder)
+        value, ready, reference = _cold_start(folder)
         figures.append(Figure(f"cold start to main window painted (scale {scale:g})", value, "ms",
                               "bare Python + Qt window", reference, f"<= {target_ms:.0f} ms",
                               value <= target_ms))
+        figures.append(Figure(f"cold start to first page shown (scale {scale:g})", ready, "ms",
+                              "bare Python + Qt window", reference, "(no target; shown for honesty)"))
         opened, search = _open_entities_page(folder)
         database = folder / "desk_app.sqlite3"
         figures.append(Figure(f"open Entities page, first rows shown (scale {scale:g})", opened, "ms",

@@ -23,6 +23,7 @@ from desk_app.qt import (
     QSize,
     QStackedWidget,
     Qt,
+    QTimer,
     QWidget,
     Signal,
 )
@@ -49,15 +50,19 @@ def page_class(key: str) -> type[BasePage] | None:
 
 
 class MainWindow(QMainWindow):
-    """Pages are created on their first visit, so start-up builds only the page it shows.
+    """Pages are created on their first visit, so start-up builds only the page it shows, and
+    that one only after the window's first paint: the operator sees the window at once, and a
+    page that imports heavy modules (PDF, intake) does not hold the whole window back.
 
     Signals:
         first_painted(): the window painted for the first time (start-up benchmark).
+        page_shown(str): a page was created if needed, shown and activated (its key).
         locked_changed(bool): the session locked (True) or unlocked (False).
     """
 
     first_painted = Signal()
     locked_changed = Signal(bool)
+    page_shown = Signal(str)
 
     def __init__(self, context: PageContext, database: Path | None = None,
                  config_dir: Path | None = None, parent: QWidget | None = None) -> None:
@@ -165,8 +170,15 @@ class MainWindow(QMainWindow):
         return self.pages.get(self.current_key())
 
     def show_page(self, key: str) -> None:
-        if key in PAGE_ORDER and not self.locked:
-            self.nav.setCurrentRow(PAGE_ORDER.index(key))
+        if key not in PAGE_ORDER or self.locked:
+            return
+        row = PAGE_ORDER.index(key)
+        if self.nav.currentRow() == row:
+            shown = self.stack.currentWidget()
+            if shown is None or shown.widget() is not self.pages.get(key):
+                self.on_nav_row_changed(row)  # selected before the first paint, not yet built
+        else:
+            self.nav.setCurrentRow(row)
 
     def on_nav_row_changed(self, row: int) -> None:
         if not (0 <= row < len(PAGE_ORDER)):
@@ -174,6 +186,11 @@ class MainWindow(QMainWindow):
         page = self.page(PAGE_ORDER[row])
         self.stack.setCurrentWidget(page.parentWidget().parentWidget())  # the page's scroll area
         page.on_activated()
+        self.page_shown.emit(page.key)
+
+    def _show_initial_page(self) -> None:
+        if self.stack.currentWidget() is None:
+            self.on_nav_row_changed(self.nav.currentRow())
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:
         for page in self.pages.values():
@@ -261,7 +278,9 @@ class MainWindow(QMainWindow):
                 self.restoreState(state)
             remembered = str(self._state.value("page", key))
             key = remembered if remembered in PAGE_ORDER else key
+        self.nav.blockSignals(True)  # the page itself is built after the first paint
         self.nav.setCurrentRow(PAGE_ORDER.index(key))
+        self.nav.blockSignals(False)
 
     def save_state(self) -> None:
         if self._state is None:
@@ -281,3 +300,4 @@ class MainWindow(QMainWindow):
         if not self._painted:
             self._painted = True
             self.first_painted.emit()
+            QTimer.singleShot(0, self._show_initial_page)
