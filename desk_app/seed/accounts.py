@@ -43,7 +43,7 @@ def _catalogue() -> list[Any]:
     try:
         from desk_app.pdf.catalogue import WEB_APPLICATIONS
     except ImportError:
-        from desk_app.seed.catalogue_data import WEB_APPLICATIONS
+        from desk_app.seed.catalogue_data import WEB_APPLICATIONS  # type: ignore[assignment]
     apps = WEB_APPLICATIONS.values() if isinstance(WEB_APPLICATIONS, dict) else WEB_APPLICATIONS
     return list(apps)
 

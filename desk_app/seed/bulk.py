@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import perf_counter as time_now
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, Table, Uuid, insert
+from sqlalchemy import JSON, Boolean, Column, Date, Uuid, insert
 from sqlalchemy.orm import Session
 
 from desk_app.models.base import UTCDateTime, utcnow
@@ -97,7 +97,7 @@ class BulkWriter:
         self._sync = {"row_version": 1, "created_at": self.now, "updated_at": self.now,
                       "updated_by": SEED_USER, "workstation_id": SEED_USER, "deleted_at": None}
 
-    def _sqlite_plan(self, table: Table, keys: tuple[str, ...]) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    def _sqlite_plan(self, table: Any, keys: tuple[str, ...]) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]:
         """The INSERT text and a row-to-tuple converter for ``table`` with columns ``keys``."""
         plan = self._plans.get((table.name, keys))
         if plan is None:
@@ -119,7 +119,7 @@ class BulkWriter:
         values["id"] = row_id
         return values
 
-    def write(self, table: Table, rows: Iterable[dict[str, Any]]) -> int:
+    def write(self, table: Any, rows: Iterable[dict[str, Any]]) -> int:
         """Insert ``rows`` into ``table`` in chunks; returns how many were written."""
         batch: list[dict[str, Any]] = []
         written = 0
@@ -132,7 +132,7 @@ class BulkWriter:
             written += self._flush(table, batch)
         return written
 
-    def _flush(self, table: Table, batch: list[dict[str, Any]]) -> int:
+    def _flush(self, table: Any, batch: list[dict[str, Any]]) -> int:
         started = time_now()
         conn = self.session.connection()
         if conn.dialect.name == "sqlite":
