@@ -117,19 +117,21 @@ def _entity(session: Session, entity_id: str | uuid.UUID) -> EducationalEntity:
 
 
 def _superintendent(session: Session, entity: EducationalEntity, on: date) -> Addressee:
+    """The superintendent in office; an entity without one (a nonpublic school) gets the letter
+    at its authorized representative."""
     officers = session.execute(
-        select(EntityOfficer).where(EntityOfficer.entity_id == entity.id,
-                                    EntityOfficer.role == OfficerRole.SUPERINTENDENT.value,
-                                    EntityOfficer.deleted_at.is_(None))
+        select(EntityOfficer).where(EntityOfficer.entity_id == entity.id, EntityOfficer.deleted_at.is_(None))
         .order_by(EntityOfficer.start_date.desc())
     ).scalars().all()
-    current = next((o for o in officers if o.in_office(on)), None)
-    if current is None:
-        raise KnownError(f"{entity.code} has no superintendent on file",
-                         hint="record the superintendent on the entity before issuing a PIN")
-    lines = tuple(x for x in (entity.address, entity.city) if x)
-    return Addressee(current.person.full_name, current.person.title or "Superintendent",
-                     entity.name, lines)
+    in_office = [o for o in officers if o.in_office(on)]
+    for role in (OfficerRole.SUPERINTENDENT, OfficerRole.AUTHORIZED_REPRESENTATIVE):
+        current = next((o for o in in_office if o.role == role.value), None)
+        if current is not None:
+            default = "Superintendent" if role is OfficerRole.SUPERINTENDENT else "Authorized Representative"
+            lines = tuple(x for x in (entity.address, entity.city) if x)
+            return Addressee(current.person.full_name, current.person.title or default, entity.name, lines)
+    raise KnownError(f"{entity.code} has no superintendent or authorized representative on file",
+                     hint="record the superintendent on the entity before issuing a PIN")
 
 
 def issue_pin(ctx: ServiceContext, entity_id: str) -> IssuedPin:

@@ -112,3 +112,22 @@ def test_success_resets_the_consecutive_count(ctx: ServiceContext, world) -> Non
 def test_auditors_cannot_issue_pins(make_ctx, world) -> None:
     with pytest.raises(PermissionDenied):
         pins.issue_pin(make_ctx(role="auditor"), world.lea_id)
+
+
+def test_without_a_superintendent_the_letter_goes_to_the_authorized_representative(ctx, world) -> None:
+    from datetime import date
+
+    from desk_app.errors import KnownError
+    from desk_app.models.people import EntityOfficer, Person
+
+    with pytest.raises(KnownError, match="no superintendent"):
+        pins.issue_pin(ctx, world.public_id)
+    with ctx.uow() as uow:
+        rep = Person(first_name="Maria", last_name="Lopez")
+        uow.session.add(rep)
+        uow.session.flush()
+        uow.session.add(EntityOfficer(entity_id=uuid.UUID(world.public_id), person_id=rep.id,
+                                      role="authorized_representative", start_date=date(2024, 1, 1)))
+        uow.commit()
+    letter = pins.issue_pin(ctx, world.public_id).letter_pdf
+    assert "Maria Lopez" in fitz.open(stream=letter, filetype="pdf")[0].get_text()

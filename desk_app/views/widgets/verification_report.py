@@ -252,6 +252,6 @@ class VerificationReportPane(QWidget):
                 .success(self.on_replies_saved).failure(self.on_failed).run("general", initiator=self)
 
     def on_replies_saved(self, paths: tuple[str, ...]) -> None:
+        # the .eml drafts open in Outlook as unsent messages; the letter opens for printing
         for path in paths:
-            if path.endswith(".eml"):
-                QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
