@@ -6,9 +6,16 @@ A multi-form fax is split where a page QR starts another form (page 1 of a form,
 form or token). Each part is then read by :func:`desk_app.pdf.read.read_form` (page QR, then the
 AcroForm field set, then the printed number; values from fields or the data barcode).
 
+Untrusted bytes are parsed in the PDF sandbox's child process (:mod:`desk_app.pdf.sandbox`:
+memory and time limits, a crash only kills the child): images are converted there, PDFs are
+inspected there first, pages are rendered there for the split, and each form is read there. The
+parent opens a document itself only after the child has parsed it safely (the extra checks for
+inline actions and image bombs, and cutting a fax into its forms). ``set_sandboxed(False)`` reads
+in this process instead (benchmarks compare the two).
+
 Every refusal is a :class:`~desk_app.pdf.errors.PdfRejected` with a sentence for the operator;
-the pipeline quarantines the document with that sentence. All PyMuPDF work runs on its owner
-thread (:func:`desk_app.pdf.mupdf.on_owner`).
+the pipeline quarantines the document with that sentence. PyMuPDF work in this process runs on
+its owner thread (:func:`desk_app.pdf.mupdf.on_owner`).
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ from dataclasses import dataclass
 
 import pymupdf
 
-from desk_app.pdf import barcodes
+from desk_app.pdf import barcodes, sandbox
 from desk_app.pdf.errors import PdfRejected
+from desk_app.pdf.images import convert_image_to_pdf
 from desk_app.pdf.mupdf import on_owner
 from desk_app.pdf.read import FormReading, field_names_for, read_form
 from desk_app.pdf.safety import MAX_BYTES, MAX_PAGES, open_checked
@@ -31,8 +39,21 @@ log = logging.getLogger(__name__)
 MAX_PAGE_PIXELS = 40_000_000  # a 600 dpi letter page is 34 MP; beyond that it is a bomb
 MAX_TOTAL_PIXELS = 400_000_000
 IMAGE_KINDS = {"tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
-SPLIT_ZOOM = 3.0
-FULL_ZOOM = 2.0
+SPLIT_ZOOM = 2.0
+_sandboxed = [True]
+
+
+def set_sandboxed(on: bool) -> None:
+    """Parse untrusted documents in the sandbox child (default) or in this process."""
+    _sandboxed[0] = on
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A received document as a PDF, and whether it carries AcroForm fields."""
+
+    pdf: bytes
+    has_fields: bool
 
 
 def sniff(data: bytes) -> str:
@@ -89,36 +110,27 @@ def _frames_within_limits(data: bytes) -> int:
         raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
 
 
-def _image_to_pdf(data: bytes, kind: str) -> bytes:
-    try:
-        src = pymupdf.open(stream=data, filetype=kind)
-    except (pymupdf.FileDataError, RuntimeError, ValueError) as exc:
-        raise PdfRejected(f"the image cannot be read ({exc})", "malformed") from exc
-    try:
-        pdf = src.convert_to_pdf()
-    except (RuntimeError, ValueError) as exc:
-        raise PdfRejected(f"the image cannot be converted ({exc})", "malformed") from exc
-    finally:
-        src.close()
-    return bytes(pdf)
-
-
-def normalise(data: bytes, kind: str) -> bytes:
-    """The document as a PDF: images converted page by page; a PDF checked for bombs and kept.
+def normalise(data: bytes, kind: str) -> Normalised:
+    """The document as a PDF: images converted page by page; a PDF inspected and kept as it is.
 
     Raises:
-        PdfRejected: unreadable, oversized, a decompression bomb, or not a document at all.
+        PdfRejected: unreadable, oversized, a decompression bomb, active content, or not a
+            document at all.
     """
     if len(data) > MAX_BYTES:
         raise PdfRejected(f"the file is {len(data) / 2**20:.1f} MB, over the "
                           f"{MAX_BYTES / 2**20:.0f} MB limit", "too_big")
     if kind in IMAGE_KINDS:
-        _check_image_frames(data)
-        return on_owner(_image_to_pdf, data, kind)
-    if kind == "pdf":
-        on_owner(_check_pdf, data)
-        return data
-    raise PdfRejected("the file is not a PDF or an image", "unsupported")
+        _check_image_frames(data)  # header only: names a bomb before anything decodes it
+        pdf = sandbox.image_to_pdf(data) if _sandboxed[0] else convert_image_to_pdf(data)
+        return Normalised(pdf, False)
+    if kind != "pdf":
+        raise PdfRejected("the file is not a PDF or an image", "unsupported")
+    if _sandboxed[0]:
+        report = sandbox.inspect_pdf(data)
+        if report.refusal is not None:
+            raise report.refusal
+    return Normalised(data, on_owner(_check_pdf, data))
 
 
 _ACTIVE = (("/JavaScript", "the PDF contains JavaScript, which we never run", "javascript"),
@@ -140,7 +152,8 @@ def _refuse_active_content(doc: pymupdf.Document) -> None:
                 raise PdfRejected(reason, code)
 
 
-def _check_pdf(data: bytes) -> None:
+def _check_pdf(data: bytes) -> bool:
+    """Refuse inline actions and image bombs; return whether the PDF has AcroForm fields."""
     doc = open_checked(data)
     try:
         _refuse_active_content(doc)
@@ -153,6 +166,7 @@ def _check_pdf(data: bytes) -> None:
                     raise PdfRejected(
                         f"page {page.number + 1} holds a {width} x {height} image: too large to "
                         "decode safely (decompression bomb)", "too_big")
+        return bool(doc.is_form_pdf)
     finally:
         doc.close()
 
@@ -165,41 +179,62 @@ class Part:
     page_count: int
 
 
-def _page_marks(page: pymupdf.Page) -> list[barcodes.PageMark]:
-    r = page.rect
-    corner = pymupdf.Rect(r.x1 - r.width * 0.3, r.y0, r.x1, r.y0 + r.height * 0.2)
-    for clip, zoom in ((corner, SPLIT_ZOOM), (None, FULL_ZOOM)):
-        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY)
-        image = barcodes.image_from_samples(pix.samples, pix.width, pix.height, pix.stride, 1)
-        marks, _data = barcodes.split_marks(barcodes.decode_image(image), field_names_for)
+def _marks(rendered: object) -> list[barcodes.PageMark]:
+    """Page QRs on a rendered page: its top-right corner first, then the whole page."""
+    r = rendered
+    image = barcodes.image_from_samples(r.samples, r.width, r.height, r.stride, 3)  # type: ignore[attr-defined]
+    h, w = image.shape[:2]
+    for region in (image[: int(h * 0.2), int(w * 0.7):], image):
+        marks, _data = barcodes.split_marks(barcodes.decode_image(region), field_names_for)
         if marks:
             return marks
     return []
 
 
-def _split(pdf: bytes) -> list[Part]:
+def _render_all(pdf: bytes) -> list[object]:
+    from desk_app.pdf.render import RenderedPage
+
     doc = open_checked(pdf)
     try:
-        if doc.page_count == 1:
-            return [Part(0, 1)]
-        starts = [0]
-        current: barcodes.PageMark | None = None
+        out: list[object] = []
         for page in doc:
-            marks = _page_marks(page)
-            mark = marks[0] if marks else None
-            if mark and page.number > 0 and (mark.page == 1 or (
-                    current is not None and (mark.number, mark.token) != (current.number, current.token))):
-                starts.append(page.number)
-            current = mark or current
-        ends = starts[1:] + [doc.page_count]
-        return [Part(a, b - a) for a, b in zip(starts, ends, strict=True)]
+            pix = page.get_pixmap(matrix=pymupdf.Matrix(SPLIT_ZOOM, SPLIT_ZOOM))
+            out.append(RenderedPage(pix.width, pix.height, pix.stride, pix.samples, "RGB888",
+                                    page.number, SPLIT_ZOOM))
+        return out
     finally:
         doc.close()
 
 
-def split(pdf: bytes) -> list[Part]:
-    """Where the forms of a (faxed) document begin and end, by their page QRs."""
-    return on_owner(_split, pdf)
+def split(doc: Normalised) -> list[Part]:
+    """Where the forms of a (faxed) document begin and end, by their page QRs.
+
+    A PDF with AcroForm fields is one form (a filled form is never a stack of faxes).
+    """
+    if doc.has_fields:
+        return [Part(0, on_owner(_page_count, doc.pdf))]
+    pages = sandbox.render_pages(doc.pdf, SPLIT_ZOOM) if _sandboxed[0] else on_owner(_render_all, doc.pdf)
+    if len(pages) <= 1:
+        return [Part(0, len(pages))]
+    starts = [0]
+    current: barcodes.PageMark | None = None
+    for number, rendered in enumerate(pages):
+        marks = _marks(rendered)
+        mark = marks[0] if marks else None
+        if mark and number > 0 and (mark.page == 1 or (
+                current is not None and (mark.number, mark.token) != (current.number, current.token))):
+            starts.append(number)
+        current = mark or current
+    ends = starts[1:] + [len(pages)]
+    return [Part(a, b - a) for a, b in zip(starts, ends, strict=True)]
+
+
+def _page_count(pdf: bytes) -> int:
+    doc = open_checked(pdf)
+    try:
+        return int(doc.page_count)
+    finally:
+        doc.close()
 
 
 def _pages(pdf: bytes, first: int, count: int) -> bytes:
@@ -222,4 +257,5 @@ def part_pdf(pdf: bytes, part: Part, total_pages: int) -> bytes:
 
 def read(pdf: bytes) -> FormReading:
     """Identify and read one form's PDF (see :func:`desk_app.pdf.read.read_form`)."""
-    return read_form(pdf)
+    result: FormReading = sandbox.read_form(pdf) if _sandboxed[0] else read_form(pdf)
+    return result

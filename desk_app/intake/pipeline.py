@@ -213,9 +213,10 @@ class Pipeline:
 
     def _forms(self, base: SubmissionDraft, filename: str, data: bytes, kind: str,
                original: DocumentDraft, extra: tuple[DocumentDraft, ...]) -> list[SubmissionDraft]:
-        pdf = analyse.normalise(data, kind)
+        normalised = analyse.normalise(data, kind)
+        pdf = normalised.pdf
         self.hook("normalise")
-        parts = analyse.split(pdf)
+        parts = analyse.split(normalised)
         self.hook("split")
         total = sum(p.page_count for p in parts)
         drafts = []
