@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 
-from desk_app.models.access import ApplicationRole, UserAccount, WebApplication
+from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount, WebApplication
 from desk_app.models.entities import Building
 from desk_app.rules.verification import NAME_MATCH_PASS, PinPolicy, pin_policy
-from desk_app.services.verification_dto import ACTIONS, CheckResult, check_result
+from desk_app.services.verification_dto import ACTIONS, CheckResult, RequestedRole, check_result
 
 if TYPE_CHECKING:
     from desk_app.services.pins import PinCheck
@@ -45,9 +45,29 @@ def check_roles(job: VerificationJob) -> CheckResult:
             problems.append(f"row {r.row}: say add, modify or delete")
         elif job.requested.user(r.user_row) is None:
             problems.append(f"row {r.row}: names user row {r.user_row}, which is empty")
+        elif r.action == "delete" and not _holds(job, r, role.id):
+            problems.append(f"row {r.row}: {job.requested.user(r.user_row).full_name} holds no {r.role} "
+                            "here to delete")
     if problems:
         return check_result("roles_exist", "fail", "; ".join(problems))
     return check_result("roles_exist", "pass", f"{len(rows)} role row(s), all available to this entity")
+
+
+def _holds(job: VerificationJob, r: RequestedRole, role_id: object) -> bool:
+    """Whether the row's user holds ``role_id`` at this entity (what a delete row removes)."""
+    user = job.requested.user(r.user_row)
+    if user is None or job.entity is None:
+        return False
+    terms = [UserAccount.username == user.username] if user.username else []
+    if user.email:
+        terms.append(func.lower(UserAccount.email) == user.email)
+    if not terms:
+        return False
+    found = job.session.execute(
+        select(RoleGrant.id).join(UserAccount, RoleGrant.user_account_id == UserAccount.id)
+        .where(or_(*terms), RoleGrant.role_id == role_id, RoleGrant.entity_id == job.entity.id,
+               RoleGrant.revoked_at.is_(None), RoleGrant.deleted_at.is_(None))).first()
+    return found is not None
 
 
 def check_buildings(job: VerificationJob) -> CheckResult:

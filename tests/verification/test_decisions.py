@@ -221,3 +221,17 @@ def test_only_the_holder_decides(ctx, world, make_ctx) -> None:
     sid = submit(ctx, "DA-103", ECS, holder="bob")
     with pytest.raises(ConflictError, match="held by bob"):
         decisions.reject(ctx, sid, ["incomplete"])
+
+
+def test_delete_request_revokes_only_what_is_held(ctx, world, jane_cert) -> None:
+    _give(ctx, world, "kmiller", "ECS_VIEW")
+    _give(ctx, world, "kmiller", "CORE_DATA_VIEW")
+    values = dict(LEA_VALUES, user_1_first_name="Kate", user_1_last_name="Miller",
+                  user_1_email="kmiller@bluesprings.k12.mo.us", user_1_username="kmiller",
+                  role_1_user="1", role_1_app="ECS", role_1_role="ECS_VIEW", role_1_action="delete")
+    pdf = sign_pdf(generate_form("MO 500-3209", values), jane_cert)
+    nothing = dict(values, role_1_role="ECS_ENTRY")
+    report = verification.verify_submission(ctx, submit(ctx, "MO 500-3209", nothing, pdf))
+    assert "holds no ECS_ENTRY" in report.check("roles_exist").reason
+    decisions.approve(ctx, submit(ctx, "MO 500-3209", values, pdf))
+    assert _grants(ctx.store) == {("kmiller", "ECS_VIEW", None, False), ("kmiller", "CORE_DATA_VIEW", None, True)}

@@ -51,9 +51,27 @@ def checks_html(report: VerificationReport) -> str:
         blocks = " <b>(blocks approval)</b>" if c.blocks else ""
         rows.append(f"<tr><td style='color:{colour}' valign='top'>{mark}</td>"
                     f"<td valign='top'><b>{escape(c.title)}</b>{blocks}<br>{escape(c.reason)}</td></tr>")
-    head = (f"<h3>{escape(report.form_number)} · {escape(report.entity_code)} {escape(report.entity_name)}</h3>"
+    head = requested_html(report) + (f"<h3>{escape(report.form_number)} · {escape(report.entity_code)} {escape(report.entity_name)}</h3>"
             f"<p>Checked by {escape(report.run_by)} at {report.run_at:%Y-%m-%d %H:%M} UTC</p>")
     return head + "<table cellpadding='3'>" + "".join(rows) + "</table>"
+
+
+def requested_html(report: VerificationReport) -> str:
+    """What approving would change: one line per role row, and the user-manager change."""
+    req = report.requested
+    lines = []
+    if req.user_manager is not None:
+        um = req.user_manager
+        lines.append(f"User manager: {um.action} {um.first_name} {um.last_name} ({um.email or um.username})")
+    for r in req.roles:
+        user = req.user(r.user_row)
+        who = user.full_name if user else f"user row {r.user_row}"
+        where = f" at building {r.building}" if r.building else ""
+        lines.append(f"{r.action} {r.app} {r.role}{where} for {who}")
+    if not lines:
+        return ""
+    items = "".join(f"<li>{escape(x)}</li>" for x in lines)
+    return f"<h3>Requested</h3><ul>{items}</ul>"
 
 
 def _pixmap(png: bytes, height: int = CROP_HEIGHT) -> QPixmap:
