@@ -21,13 +21,21 @@ def _when(value: date | datetime | None, empty: str = "") -> str:
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str, nowrap: frozenset[int] = frozenset()) -> str:
     """An HTML table; columns in ``nowrap`` (dates, codes) never break inside a value."""
-    body = "".join(
-        "<tr>" + "".join(f"<td{' nowrap' if i in nowrap else ''}>{escape(c)}</td>" for i, c in enumerate(row)) + "</tr>"
-        for row in rows)
+    def cell(i: int, value: str) -> str:
+        style = " style='white-space:nowrap'" if i in nowrap else ""
+        return f"<td{style}>{escape(value)}</td>"
+
+    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
     if not body:
         return f"<p><i>{escape(empty)}</i></p>"
     head = "".join(f"<th align='left'>{escape(h)}</th>" for h in headers)
     return f"<table cellspacing='0' cellpadding='3' width='100%'><tr>{head}</tr>{body}</table>"
+
+
+def _items(entries: Iterable[str], empty: str) -> str:
+    """A bulleted list of already-escaped HTML entries (wraps well in a narrow pane)."""
+    body = "".join(f"<li>{entry}</li>" for entry in entries)
+    return f"<ul style='margin-left:0'>{body}</ul>" if body else f"<p><i>{escape(empty)}</i></p>"
 
 
 def _pin_text(detail: EntityDetail) -> str:
@@ -45,12 +53,13 @@ def detail_html(detail: EntityDetail) -> str:
                ("Fax", detail.fax), ("Email", detail.email), ("Agency contact", detail.agency_contact),
                ("Security PIN", _pin_text(detail))]
     facts = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in contact if v)
-    officers = _table(("Name", "Role", "From", "To"), (
-        (o.name, OFFICER_ROLES.get(o.role, o.role), _when(o.start_date), _when(o.end_date, "in office"))
-        for o in detail.officers), "No superintendent or authorized representative on file.", frozenset({2, 3}))
-    managers = _table(("Name", "Username", "Since"), (
-        (m.name, m.username, _when(m.since)) for m in detail.user_managers), "No current user manager.",
-        frozenset({2}))
+    officers = _items((
+        f"<b>{escape(o.name)}</b>, {escape(OFFICER_ROLES.get(o.role, o.role))}<br>"
+        f"<span style='white-space:nowrap'>{_when(o.start_date)} – {_when(o.end_date, 'in office')}</span>"
+        for o in detail.officers), "No superintendent or authorized representative on file.")
+    managers = _items((
+        f"<b>{escape(m.name)}</b> ({escape(m.username)}), since {_when(m.since)}"
+        for m in detail.user_managers), "No current user manager.")
     buildings = _table(("Code", "Building", "Grades"), (
         (b.code, b.name, b.grades) for b in detail.buildings), "No buildings.", frozenset({0, 2}))
     return (
