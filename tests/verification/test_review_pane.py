@@ -60,3 +60,11 @@ def test_pane_shows_why_a_rejection_is_refused(qtbot, ctx, world) -> None:
         qtbot.mouseClick(pane.reject_button, Qt.MouseButton.LeftButton)  # no reason ticked
     assert "choose at least one reason" in failed.args[0]
     assert ops.wait_for_all(20000)
+
+
+def test_override_reason_is_offered_only_to_security_administrators(qtbot, make_ctx, world) -> None:
+    admin = VerificationReportPane(make_ctx())
+    specialist = VerificationReportPane(make_ctx(role="certification_specialist"))
+    qtbot.addWidget(admin)
+    qtbot.addWidget(specialist)
+    assert not admin.override.isHidden() and specialist.override.isHidden()
