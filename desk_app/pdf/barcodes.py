@@ -17,6 +17,7 @@ import json
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -101,10 +102,17 @@ def parse_data(text: str, field_names_for: Any) -> DataMark | None:
 
 
 # --- symbols as module matrices ----------------------------------------------------------------
+@lru_cache(maxsize=512)
 def qr_matrix(text: str) -> np.ndarray:
-    """Boolean module matrix (True = dark) of a QR code for ``text``, without quiet zone."""
+    """Boolean module matrix (True = dark) of a QR code for ``text``, without quiet zone.
+
+    Cached: a page QR without a token repeats across every copy of a form edition, and
+    choosing the QR mask is the costly part of drawing it. Do not modify the returned array.
+    """
     qr = segno.make_qr(text, error="m", boost_error=False)
-    return np.array([[bool(v) for v in row] for row in qr.matrix], dtype=bool)
+    matrix = np.array([[bool(v) for v in row] for row in qr.matrix], dtype=bool)
+    matrix.setflags(write=False)
+    return matrix
 
 
 def data_matrix(text: str) -> tuple[np.ndarray, str]:

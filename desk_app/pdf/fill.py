@@ -53,29 +53,66 @@ def _set_widget(doc: pymupdf.Document, w: pymupdf.Widget, value: str) -> None:
     w.update()
 
 
+def field_index(doc: pymupdf.Document) -> dict[str, list[tuple[int, int]]]:
+    """Field name -> [(page number, widget xref)], from the page annotation lists.
+
+    Much cheaper than loading every widget: only the widgets to be written get loaded.
+    """
+    index: dict[str, list[tuple[int, int]]] = {}
+    for page in doc:
+        for xref, kind, _id in page.annot_xrefs():
+            if kind != pymupdf.PDF_ANNOT_WIDGET:
+                continue
+            name = _field_name(doc, xref)
+            if name:
+                index.setdefault(name, []).append((page.number, xref))
+    return index
+
+
+def _field_name(doc: pymupdf.Document, xref: int) -> str:
+    parts: list[str] = []
+    seen: set[int] = set()
+    while xref and xref not in seen:  # a widget's name may sit on its parent field
+        seen.add(xref)
+        kind, value = doc.xref_get_key(xref, "T")
+        if kind == "string":
+            parts.append(value)
+        kind, parent = doc.xref_get_key(xref, "Parent")
+        xref = int(parent.split()[0]) if kind == "xref" else 0
+    return ".".join(reversed(parts))
+
+
+def _current(doc: pymupdf.Document, index: dict[str, list[tuple[int, int]]],
+             names: set[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in names & set(index):
+        kind, value = doc.xref_get_key(index[name][0][1], "V")
+        out[name] = value.strip() if kind == "string" else ""
+    return out
+
+
 def _spec_of(doc: pymupdf.Document) -> FormSpec | None:
-    names = {w.field_name for page in doc for w in page.widgets() if w.field_name}
-    return identify_by_fields(names)
+    return identify_by_fields(set(field_index(doc)))
 
 
 def _fill(pdf: bytes, values: Mapping[str, str]) -> bytes:
     doc = open_checked(pdf)
     try:
         check(doc)
-        spec = _spec_of(doc)
-        names = {w.field_name for page in doc for w in page.widgets()}
-        unknown = sorted(set(values) - names)
+        index = field_index(doc)
+        unknown = sorted(set(values) - set(index))
         if unknown:
             raise ValidationError("values", "the form has no field " + ", ".join(unknown))
         wanted = dict(values)
+        spec = identify_by_fields(set(index))
         if spec is not None:
-            current = field_values(doc)
+            current = _current(doc, index, {f"role_{i}_role" for i in range(1, spec.role_rows + 1)})
             current.update(wanted)
             wanted.update(derived_values(spec, current))
-        for page in doc:
-            for w in page.widgets():
-                if w.field_name in wanted:
-                    _set_widget(doc, w, str(wanted[w.field_name]))
+        pages = {n: doc[n] for n in {p for name in wanted for p, _x in index.get(name, ())}}
+        for name, value in wanted.items():
+            for page_no, xref in index.get(name, ()):
+                _set_widget(doc, pages[page_no].load_widget(xref), str(value))
         return doc.tobytes(garbage=1, deflate=True)
     finally:
         doc.close()

@@ -6,6 +6,7 @@ has parsed the cross-reference table (so objects inside compressed object stream
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pymupdf
@@ -73,30 +74,29 @@ def open_checked(data: bytes, max_bytes: int = MAX_BYTES,
     return doc
 
 
-def _value(doc: pymupdf.Document, xref: int, key: str) -> str:
-    kind, value = doc.xref_get_key(xref, key)
-    return value if kind != "null" else ""
+_ACTIVE = re.compile(rb"/(JS|JavaScript|Launch|EmbeddedFiles?|FileAttachment)(?![A-Za-z])")
+_STRING = re.compile(rb"\((?:\\.|[^\\()])*\)")  # a literal string (values may mention /JS)
 
 
 def inspect(doc: pymupdf.Document) -> PdfReport:
-    """Look at every object of an open document for active content."""
-    js = launch = embedded = False
+    """Look at every object of an open document for active content.
+
+    Each object's dictionary is read as text (streams are not decoded) with its literal strings
+    removed, so a field value that merely mentions "/JS" is not taken for a script.
+    """
+    found: set[bytes] = set()
     for xref in range(1, doc.xref_length()):
         try:
-            keys = doc.xref_get_keys(xref)
+            text = doc.xref_object(xref, compressed=True).encode("latin-1", "replace")
         except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
-            continue  # a missing or broken object: MuPDF repaired around it, nothing there to run
-        if not keys:
+            continue  # a missing or broken object: MuPDF repaired around it, nothing to run
+        if b"/" not in text:
             continue
-        if "JS" in keys or _value(doc, xref, "S") == "/JavaScript" or "JavaScript" in keys:
-            js = True
-        if _value(doc, xref, "S") == "/Launch":
-            launch = True
-        if "EmbeddedFiles" in keys or _value(doc, xref, "Type") == "/EmbeddedFile" or (
-                _value(doc, xref, "Subtype") == "/FileAttachment"):
-            embedded = True
-    has_fields = bool(doc.is_form_pdf)
-    return PdfReport(doc.page_count, False, js, launch, embedded, has_fields)
+        found.update(m.group(1) for m in _ACTIVE.finditer(_STRING.sub(b"()", text)))
+    js = bool(found & {b"JS", b"JavaScript"})
+    launch = b"Launch" in found
+    embedded = bool(found & {b"EmbeddedFile", b"EmbeddedFiles", b"FileAttachment"})
+    return PdfReport(doc.page_count, False, js, launch, embedded, bool(doc.is_form_pdf))
 
 
 def check(doc: pymupdf.Document) -> PdfReport:
