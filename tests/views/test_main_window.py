@@ -107,3 +107,34 @@ def test_every_interactive_widget_has_an_accessible_name(main_window) -> None:
         if isinstance(w, interactive) and not w.accessibleName() and w.isVisibleTo(main_window) and w.parent().objectName() != "qt_scrollarea_viewport"
     ]
     assert nameless == []
+
+
+def test_input_postpones_the_idle_lock(main_window, qtbot) -> None:
+    main_window.idle.set_timeout_ms(400)
+    for _ in range(6):
+        qtbot.wait(150)
+        qtbot.keyClick(main_window.nav, Qt.Key.Key_Shift)
+    assert not main_window.locked  # 900 ms of activity with a 400 ms timeout
+    qtbot.waitUntil(lambda: main_window.locked, timeout=3000)
+
+
+def test_tab_walks_the_entities_page_in_reading_order(main_window, qtbot, demo) -> None:
+    main_window.show_page("entities")
+    page = main_window.pages["entities"]
+    main_window.activateWindow()
+    page.search.setFocus()
+    qtbot.waitUntil(page.search.hasFocus)
+    order = []
+    for _ in range(3):
+        qtbot.keyClick(main_window.focusWidget(), Qt.Key.Key_Tab)
+        order.append(main_window.focusWidget())
+    assert order == [page.kind, page.table, page.detail]
+
+
+def test_locked_window_hides_pages_and_refuses_page_shortcuts(main_window, qtbot) -> None:
+    main_window.show_page("entities")
+    main_window.lock("operator")
+    qtbot.keyClick(main_window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    assert main_window.current_key() == "entities"
+    assert not main_window.workspace.isVisible()
+    assert main_window.quit_action.isEnabled()
