@@ -180,7 +180,7 @@ def matrix_content_stream(matrix: np.ndarray, x: float, y: float, mw: float, mh:
 # --- decoding ----------------------------------------------------------------------------------
 def decode_image(image: np.ndarray) -> list[str]:
     """Texts of every QR and PDF417 symbol zxing-cpp finds in ``image`` (H x W [x C] uint8)."""
-    formats = [zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.PDF417]
+    formats = zxingcpp.barcode_formats_from_str("QRCode,PDF417")
     found = zxingcpp.read_barcodes(image, formats=formats, try_rotate=True, try_downscale=True)
     return [b.text for b in found if b.valid]
 

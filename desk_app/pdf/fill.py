@@ -17,7 +17,15 @@ from desk_app.pdf.catalogue import FormSpec
 from desk_app.pdf.derive import derived_values
 from desk_app.pdf.errors import PdfRejected
 from desk_app.pdf.generate import DATA_BARCODE_AREA
-from desk_app.pdf.mupdf import on_owner
+from desk_app.pdf.mupdf import (
+    ANNOT_WIDGET,
+    WIDGET_CHECKBOX,
+    WIDGET_COMBOBOX,
+    WIDGET_LISTBOX,
+    WIDGET_SIGNATURE,
+    on_owner,
+    pages,
+)
 from desk_app.pdf.read import field_values, identify_by_fields
 from desk_app.pdf.safety import check, open_checked
 
@@ -41,12 +49,12 @@ def _tick(doc: pymupdf.Document, w: pymupdf.Widget, ticked: bool) -> None:
 
 def _set_widget(doc: pymupdf.Document, w: pymupdf.Widget, value: str) -> None:
     kind = w.field_type
-    if kind == pymupdf.PDF_WIDGET_TYPE_SIGNATURE:
+    if kind == WIDGET_SIGNATURE:
         return  # a signature is applied by a signing tool, never typed
-    if kind == pymupdf.PDF_WIDGET_TYPE_CHECKBOX:
+    if kind == WIDGET_CHECKBOX:
         _tick(doc, w, value.strip().lower() not in ("", "off", "no", "false", "0"))
         return
-    if kind in (pymupdf.PDF_WIDGET_TYPE_COMBOBOX, pymupdf.PDF_WIDGET_TYPE_LISTBOX):
+    if kind in (WIDGET_COMBOBOX, WIDGET_LISTBOX):
         w.field_value = value if value else " "
     else:
         w.field_value = value
@@ -59,9 +67,9 @@ def field_index(doc: pymupdf.Document) -> dict[str, list[tuple[int, int]]]:
     Much cheaper than loading every widget: only the widgets to be written get loaded.
     """
     index: dict[str, list[tuple[int, int]]] = {}
-    for page in doc:
+    for page in pages(doc):
         for xref, kind, _id in page.annot_xrefs():
-            if kind != pymupdf.PDF_ANNOT_WIDGET:
+            if kind != ANNOT_WIDGET:
                 continue
             name = _field_name(doc, xref)
             if name:
@@ -188,7 +196,7 @@ def _add_data_barcode(pdf: bytes, values: Mapping[str, str] | None) -> bytes:
         all_values = dict(field_values(doc))
         all_values.update(values or {})
         all_values.update(derived_values(spec, all_values))
-        for page in doc:
+        for page in pages(doc):
             number = page.number + 1
             on_page = {f.name: all_values.get(f.name, "") for f in spec.fields
                        if f.page == number and f.kind != "signature" and not f.derived}

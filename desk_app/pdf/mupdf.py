@@ -9,9 +9,19 @@ A child process (the sandbox) gets its own owner thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
+
+import pymupdf
+
+# widget and annotation type codes (PyMuPDF defines them without annotations)
+WIDGET_CHECKBOX: int = pymupdf.PDF_WIDGET_TYPE_CHECKBOX  # type: ignore[attr-defined]
+WIDGET_RADIO: int = pymupdf.PDF_WIDGET_TYPE_RADIOBUTTON  # type: ignore[attr-defined]
+WIDGET_COMBOBOX: int = pymupdf.PDF_WIDGET_TYPE_COMBOBOX  # type: ignore[attr-defined]
+WIDGET_LISTBOX: int = pymupdf.PDF_WIDGET_TYPE_LISTBOX  # type: ignore[attr-defined]
+WIDGET_SIGNATURE: int = pymupdf.PDF_WIDGET_TYPE_SIGNATURE  # type: ignore[attr-defined]
+ANNOT_WIDGET: int = pymupdf.PDF_ANNOT_WIDGET  # type: ignore[attr-defined]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -47,3 +57,9 @@ def on_owner(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     if on_owner_thread():
         return fn(*args, **kwargs)
     return _get_executor().submit(fn, *args, **kwargs).result()
+
+
+def pages(doc: pymupdf.Document) -> Iterator[pymupdf.Page]:
+    """The pages of ``doc`` in order (call on the owner thread)."""
+    for number in range(doc.page_count):
+        yield doc.load_page(number)

@@ -16,7 +16,7 @@ import pymupdf
 from desk_app.pdf import barcodes
 from desk_app.pdf.catalogue import CHECKED, FORMS, FormSpec, find_form
 from desk_app.pdf.derive import derived_values
-from desk_app.pdf.mupdf import on_owner
+from desk_app.pdf.mupdf import WIDGET_CHECKBOX, WIDGET_SIGNATURE, on_owner, pages
 from desk_app.pdf.safety import check, open_checked
 
 SOURCES = ("fields", "barcode", "text", "none")
@@ -57,12 +57,12 @@ def field_names_for(number: str, edition: str) -> tuple[str, ...] | None:
 
 def widget_value(w: pymupdf.Widget, doc: pymupdf.Document) -> str:
     """The value of one widget as our API writes it (checkbox: "Yes" or "")."""
-    if w.field_type == pymupdf.PDF_WIDGET_TYPE_CHECKBOX:
+    if w.field_type == WIDGET_CHECKBOX:
         v = w.field_value
         on = w.on_state()
         ticked = v not in (False, None, "", "Off") and (v is True or v == on or on in (None, False))
         return CHECKED if ticked else ""
-    if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE:
+    if w.field_type == WIDGET_SIGNATURE:
         kind, _value = doc.xref_get_key(w.xref, "V")
         return "signed" if kind != "null" else ""
     value = w.field_value
@@ -72,7 +72,7 @@ def widget_value(w: pymupdf.Widget, doc: pymupdf.Document) -> str:
 def field_values(doc: pymupdf.Document) -> dict[str, str]:
     """Every named widget's value across the document."""
     values: dict[str, str] = {}
-    for page in doc:
+    for page in pages(doc):
         for w in page.widgets():
             if w.field_name:
                 value = widget_value(w, doc)
@@ -128,7 +128,7 @@ def read_document(doc: pymupdf.Document) -> FormReading:
     has_values = any(raw.values())
     marks: list[barcodes.PageMark] = []
     data: list[barcodes.DataMark] = []
-    for page in doc:
+    for page in pages(doc):
         p, d = scan_page(page, full=not has_values)
         marks += p
         data += d

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pymupdf
 
 from desk_app.pdf.errors import PdfRejected
-from desk_app.pdf.mupdf import on_owner
+from desk_app.pdf.mupdf import on_owner, pages
 
 CACHE_SIZE = 8
 _docs: OrderedDict[bytes, pymupdf.Document] = OrderedDict()
@@ -84,7 +84,7 @@ def render_page(pdf: bytes, page: int, zoom: float, rotate: int = 0,
 
 def _info(pdf: bytes) -> DocumentInfo:
     doc = _open(pdf)
-    sizes = tuple((p.rect.width, p.rect.height) for p in doc)
+    sizes = tuple((p.rect.width, p.rect.height) for p in pages(doc))
     return DocumentInfo(doc.page_count, sizes, (doc.metadata or {}).get("title", "") or "")
 
 
@@ -96,7 +96,7 @@ def document_info(pdf: bytes) -> DocumentInfo:
 def _search(pdf: bytes, needle: str) -> list[tuple[int, tuple[float, float, float, float]]]:
     doc = _open(pdf)
     hits: list[tuple[int, tuple[float, float, float, float]]] = []
-    for page in doc:
+    for page in pages(doc):
         for r in page.search_for(needle):
             hits.append((page.number, (r.x0, r.y0, r.x1, r.y1)))
     return hits

@@ -20,7 +20,7 @@ import multiprocessing
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -96,7 +96,7 @@ def _task_probe(data: bytes, limits: Limits, seconds: float) -> Any:
     return "awake"
 
 
-_TASKS = {"inspect": _task_inspect, "read": _task_read, "render": _task_render,
+_TASKS: dict[str, Callable[..., Any]] = {"inspect": _task_inspect, "read": _task_read, "render": _task_render,
           "image_to_pdf": _task_image_to_pdf, "probe": _task_probe}
 
 

@@ -178,7 +178,7 @@ def role_row_fields(rows: int, users: int, apps: tuple[str, ...], *, building: b
 
 def signer_fields(page: int, section: str = "signature", *, pin: str = "none",
                   signature: str = "signature") -> tuple[FieldSpec, ...]:
-    out = (
+    out: tuple[FieldSpec, ...] = (
         FieldSpec("signer_name", "Name of signer", "text", True, page=page, section=section,
                   max_length=80),
         FieldSpec("signer_title", "Title", "text", True, page=page, section=section, max_length=80),
