@@ -16,10 +16,12 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import threading
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -64,24 +66,63 @@ def _task_read(data: bytes, limits: Limits) -> Any:
         doc.close()
 
 
-def _task_render(data: bytes, limits: Limits, pages: Sequence[int] | None, zoom: float) -> Any:
-    import pymupdf
+_child_docs: OrderedDict[bytes, Any] = OrderedDict()
 
-    from desk_app.pdf.render import RenderedPage
+
+def _checked_doc(data: bytes, limits: Limits) -> Any:
+    """Child: the opened and checked document for ``data`` (a few are kept open for viewers)."""
     from desk_app.pdf.safety import check, open_checked
 
+    key = hashlib.sha256(data).digest()
+    doc = _child_docs.get(key)
+    if doc is not None:
+        _child_docs.move_to_end(key)
+        return doc
     doc = open_checked(data, limits.max_bytes, limits.max_pages)
     try:
         check(doc)
-        wanted = range(doc.page_count) if pages is None else pages
-        out = []
-        for n in wanted:
-            pix = doc.load_page(n).get_pixmap(matrix=pymupdf.Matrix(zoom, zoom))
-            out.append(RenderedPage(pix.width, pix.height, pix.stride, pix.samples, "RGB888", n,
-                                    zoom))
-        return out
-    finally:
+    except PdfRejected:
         doc.close()
+        raise
+    _child_docs[key] = doc
+    while len(_child_docs) > 4:
+        _child_docs.popitem(last=False)[1].close()
+    return doc
+
+
+def _pixels(doc: Any, number: int, zoom: float, rotate: int) -> Any:
+    import pymupdf
+
+    from desk_app.pdf.render import RenderedPage
+
+    if not 0 <= number < doc.page_count:
+        raise PdfRejected(f"the document has no page {number + 1}", "unsupported")
+    pix = doc.load_page(number).get_pixmap(matrix=pymupdf.Matrix(zoom, zoom).prerotate(rotate))
+    return RenderedPage(pix.width, pix.height, pix.stride, pix.samples, "RGB888", number, zoom,
+                        rotate % 360)
+
+
+def _task_render(data: bytes, limits: Limits, pages: Sequence[int] | None, zoom: float,
+                 rotate: int = 0) -> Any:
+    doc = _checked_doc(data, limits)
+    wanted = range(doc.page_count) if pages is None else pages
+    return [_pixels(doc, n, zoom, rotate) for n in wanted]
+
+
+def _task_info(data: bytes, limits: Limits) -> Any:
+    from desk_app.pdf.mupdf import pages
+    from desk_app.pdf.render import DocumentInfo
+
+    doc = _checked_doc(data, limits)
+    sizes = tuple((p.rect.width, p.rect.height) for p in pages(doc))
+    return DocumentInfo(doc.page_count, sizes, (doc.metadata or {}).get("title", "") or "")
+
+
+def _task_search(data: bytes, limits: Limits, needle: str) -> Any:
+    from desk_app.pdf.mupdf import pages
+
+    doc = _checked_doc(data, limits)
+    return [(p.number, (r.x0, r.y0, r.x1, r.y1)) for p in pages(doc) for r in p.search_for(needle)]
 
 
 def _task_image_to_pdf(data: bytes, limits: Limits) -> Any:
@@ -96,8 +137,10 @@ def _task_probe(data: bytes, limits: Limits, seconds: float) -> Any:
     return "awake"
 
 
-_TASKS: dict[str, Callable[..., Any]] = {"inspect": _task_inspect, "read": _task_read, "render": _task_render,
-          "image_to_pdf": _task_image_to_pdf, "probe": _task_probe}
+_TASKS: dict[str, Callable[..., Any]] = {
+    "inspect": _task_inspect, "read": _task_read, "render": _task_render, "info": _task_info,
+    "search": _task_search, "image_to_pdf": _task_image_to_pdf, "probe": _task_probe,
+}
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -232,3 +275,19 @@ def image_to_pdf(data: bytes, limits: Limits | None = None) -> bytes:
     """Normalise an untrusted TIFF / PNG / JPEG (multi-page fax TIFF too) to PDF, in the child."""
     result: bytes = default_sandbox().call("image_to_pdf", data, limits=limits)
     return result
+
+
+# --- the viewer's backend: the same calls as desk_app.pdf.render, answered by the child -------
+def document_info(data: bytes) -> Any:
+    """Like :func:`desk_app.pdf.render.document_info`, for an untrusted document."""
+    return default_sandbox().call("info", data)
+
+
+def render_page(data: bytes, page: int, zoom: float, rotate: int = 0) -> Any:
+    """Like :func:`desk_app.pdf.render.render_page`, for an untrusted document."""
+    return default_sandbox().call("render", data, [page], zoom, rotate)[0]
+
+
+def search_text(data: bytes, needle: str) -> Any:
+    """Like :func:`desk_app.pdf.render.search_text`, for an untrusted document."""
+    return default_sandbox().call("search", data, needle) if needle.strip() else []

@@ -95,3 +95,15 @@ def test_png_and_jpeg_become_pdfs_and_garbage_is_refused(box: Sandbox) -> None:
     with pytest.raises(PdfRejected) as info:
         box.call("image_to_pdf", b"not an image at all")
     assert info.value.code == "unsupported"
+
+
+def test_viewer_calls_answered_by_the_child(box: Sandbox, blank_forms: dict[str, bytes]) -> None:
+    pdf = blank_forms["DA-102"]
+    info = box.call("info", pdf)
+    assert info.page_count == 2
+    [page] = box.call("render", pdf, [0], 1.0, 90)
+    assert (page.width, page.height, page.rotate) == (792, 612, 90)
+    hits = box.call("search", pdf, "Assurance")
+    assert hits and hits[0][0] in (0, 1)
+    with pytest.raises(PdfRejected, match="no page 5"):
+        box.call("render", pdf, [4], 1.0)

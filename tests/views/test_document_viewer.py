@@ -153,3 +153,27 @@ def test_save_as_pdf_writes_the_document_itself(qtbot, monkeypatch, tmp_path: Pa
                         staticmethod(lambda *a, **k: (str(target), "PDF documents (*.pdf)")))
     saved = viewer.printing.save_as_pdf(viewer.pdf, "x.pdf")
     assert saved == tmp_path / "copy.pdf" and saved.read_bytes() == two_pages
+
+
+def test_documents_from_outside_are_opened_in_the_sandbox(qtbot, two_pages: bytes) -> None:
+    import pymupdf
+
+    from desk_app.pdf import sandbox
+
+    v = DocumentViewer()
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    v.show()
+    with qtbot.waitSignal(v.document_shown, timeout=30000):
+        v.set_document(two_pages, "fax", untrusted_source=True)
+    assert v._backend is sandbox and v.printing.backend is sandbox
+    child = sandbox.default_sandbox()._proc
+    assert child is not None and child.is_alive()
+    doc = pymupdf.open()
+    doc.new_page()
+    xref = doc.get_new_xref()
+    doc.update_object(xref, "<< /S /JavaScript /JS (app.alert(1)) >>")
+    doc.xref_set_key(doc.pdf_catalog(), "OpenAction", f"{xref} 0 R")
+    with qtbot.waitSignal(v.failed, timeout=30000) as failed:
+        v.set_document(doc.tobytes(), "mail", untrusted_source=True)
+    assert "JavaScript" in failed.args[0]

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from desk_app.pdf.render import DocumentInfo, document_info, render_page, search_text
+from desk_app.pdf import render as trusted
+from desk_app.pdf import sandbox as untrusted
+from desk_app.pdf.render import DocumentInfo
 from desk_app.qt import (
     QColor,
     QComboBox,
@@ -56,14 +58,15 @@ PAD = 12  # grey margin around the page, in logical pixels
 DESK = QColor(0x5B, 0x61, 0x70)
 
 
-def _open_first(pdf: bytes, rotate: int, fit_width: float, dpr: float) -> tuple[DocumentInfo, Any, float]:
+def _open_first(backend: Any, pdf: bytes, rotate: int, fit_width: float,
+                dpr: float) -> tuple[DocumentInfo, Any, float]:
     """Pool thread: open the document and render page 1 to fit ``fit_width`` logical pixels."""
-    info = document_info(pdf)
+    info = backend.document_info(pdf)
     w, h = info.page_sizes[0]
     page_w = h if rotate % 180 else w
     scale = max(fit_width, 100.0) / page_w
     zoom = min(scale * dpr, MAX_RENDER_ZOOM)
-    return info, render_page(pdf, 0, zoom, rotate), scale
+    return info, backend.render_page(pdf, 0, zoom, rotate), scale
 
 
 class _PageView(QWidget):
@@ -106,6 +109,7 @@ class DocumentViewer(QWidget):
         super().__init__(parent)
         self.pdf = b""
         self.title = ""
+        self._backend: Any = trusted
         self.info: DocumentInfo | None = None
         self.page = 0
         self.mode = "fit_width"
@@ -221,10 +225,19 @@ class DocumentViewer(QWidget):
     def page_count(self) -> int:
         return self.info.page_count if self.info else 0
 
-    def set_document(self, pdf: bytes, title: str = "") -> None:
-        """Show ``pdf`` (trusted bytes, e.g. normalised by the sandbox) from its first page."""
+    def set_document(self, pdf: bytes, title: str = "", untrusted_source: bool = False) -> None:
+        """Show ``pdf`` from its first page.
+
+        Args:
+            pdf: the document.
+            title: shown in print dialogs and used for "Save as PDF".
+            untrusted_source: the document came from outside (mail, fax, a dropped file): open,
+                render and search it in the sandbox child process, never in this one.
+        """
         self._generation += 1
         gen = self._generation
+        self._backend = untrusted if untrusted_source else trusted
+        self.printing.backend = self._backend
         self.pdf, self.info, self.page, self.title = pdf, None, 0, title
         self.rotation.clear()
         self._cache.clear()
@@ -233,7 +246,7 @@ class DocumentViewer(QWidget):
         self.search_label.clear()
         dpr = self.devicePixelRatioF()
         width = self._fit_width()
-        ops.op(_open_first, pdf, 0, width, dpr).success(
+        ops.op(_open_first, self._backend, pdf, 0, width, dpr).success(
             lambda result: self._on_first(gen, result, dpr)).failure(
             lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
 
@@ -318,7 +331,7 @@ class DocumentViewer(QWidget):
         if needle != self._needle:
             self._needle = needle
             gen = self._generation
-            ops.op(search_text, self.pdf, needle).success(
+            ops.op(self._backend.search_text, self.pdf, needle).success(
                 lambda hits: self._on_hits(gen, needle, hits)).run("instant", initiator=self)
             return
         if self._hits:
@@ -373,7 +386,7 @@ class DocumentViewer(QWidget):
             return
         gen = self._generation
         page, zoom, rot = key
-        ops.op(render_page, self.pdf, page, zoom, rot).success(
+        ops.op(self._backend.render_page, self.pdf, page, zoom, rot).success(
             lambda rp: self._on_rendered(gen, key, rp)).failure(
             lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
 
@@ -428,7 +441,7 @@ class DocumentViewer(QWidget):
         assert self.info is not None
         h = self._page_size(page)[1]
         zoom = THUMB_HEIGHT / h * self.devicePixelRatioF()
-        ops.op(render_page, self.pdf, page, zoom, self.rotation.get(page, 0)).success(
+        ops.op(self._backend.render_page, self.pdf, page, zoom, self.rotation.get(page, 0)).success(
             lambda rp: self._on_thumb_rendered(gen, page, rp)).run("general", initiator=self)
 
     def _on_thumb_rendered(self, gen: int, page: int, rendered: Any) -> None:

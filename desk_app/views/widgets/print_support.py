@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desk_app.pdf.render import RenderedPage, document_info, render_page
+from desk_app.pdf import render
+from desk_app.pdf.render import RenderedPage
 from desk_app.qt import (
     QFileDialog,
     QImage,
@@ -29,10 +30,14 @@ from desk_app.views.widgets.pdf_images import to_qimage
 PRINT_DPI = 300
 
 
-def render_for_print(pdf: bytes, dpi: int = PRINT_DPI) -> list[RenderedPage]:
-    """Pool thread: every page of ``pdf`` rendered at ``dpi``."""
-    count = document_info(pdf).page_count
-    return [render_page(pdf, n, dpi / 72.0) for n in range(count)]
+def render_for_print(pdf: bytes, dpi: int = PRINT_DPI, backend: Any = render) -> list[RenderedPage]:
+    """Pool thread: every page of ``pdf`` rendered at ``dpi``.
+
+    ``backend`` is :mod:`desk_app.pdf.render`, or :mod:`desk_app.pdf.sandbox` for a document
+    from outside.
+    """
+    count = backend.document_info(pdf).page_count
+    return [backend.render_page(pdf, n, dpi / 72.0) for n in range(count)]
 
 
 def make_printer(title: str, dpi: int = PRINT_DPI) -> QPrinter:
@@ -80,12 +85,13 @@ class DocumentPrinting:
 
     def __init__(self, parent: QWidget) -> None:
         self.parent = parent
+        self.backend: Any = render
 
     def _with_images(self, pdf: bytes, then: Any) -> None:
         def ready(pages: list[RenderedPage]) -> None:
             then([to_qimage(p) for p in pages])
 
-        ops.op(render_for_print, pdf).success(ready).failure(self._on_failed).run(
+        ops.op(render_for_print, pdf, PRINT_DPI, self.backend).success(ready).failure(self._on_failed).run(
             "general", initiator=self.parent)
 
     def _on_failed(self, exc: BaseException) -> None:
