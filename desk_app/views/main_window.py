@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import sys
 from pathlib import Path
 
 from desk_app import APP_TITLE
@@ -189,8 +190,27 @@ class MainWindow(QMainWindow):
         self.page_shown.emit(page.key)
 
     def _show_initial_page(self) -> None:
-        if self.stack.currentWidget() is None:
-            self.on_nav_row_changed(self.nav.currentRow())
+        """Show the first page; if its module is not imported yet, import it off the GUI thread.
+
+        Some pages pull in heavy modules (the PDF engine, intake); importing them on a pool
+        thread keeps the freshly painted window responsive and lets the watchdog stay quiet.
+        """
+        row = self.nav.currentRow()
+        if self.stack.currentWidget() is not None or not (0 <= row < len(PAGE_ORDER)):
+            return
+        name = f"desk_app.views.pages.{PAGE_ORDER[row]}"
+        if name in sys.modules or importlib.util.find_spec(name) is None:
+            self.on_nav_row_changed(row)
+            return
+        self.status.showMessage(f"Opening {PAGE_TITLES[PAGE_ORDER[row]].replace('&&', '&')}…")
+        ops.op(importlib.import_module, name).success(lambda _m: self._on_page_module_ready(row)).failure(
+            lambda _exc: self._on_page_module_ready(row)).run("general", initiator=self)
+
+    def _on_page_module_ready(self, row: int) -> None:
+        self.status.clearMessage()
+        shown = self.stack.currentWidget()
+        if self.nav.currentRow() == row and (shown is None or shown.widget() is not self.pages.get(PAGE_ORDER[row])):
+            self.on_nav_row_changed(row)
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:
         for page in self.pages.values():

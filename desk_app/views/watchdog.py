@@ -96,4 +96,10 @@ class Watchdog(QObject):
 
     def _gui_stack(self) -> str:
         frame = sys._current_frames().get(self._gui_thread_id)
-        return "".join(traceback.format_stack(frame)) if frame is not None else "(no Python frame)"
+        if frame is None:
+            return "(no Python frame)"
+        stack = "".join(traceback.format_stack(frame))
+        if ".exec()" in stack.rstrip().rsplit("\n", 1)[-1]:
+            # the GUI thread is idle inside Qt: its Python slots wait for the interpreter lock
+            stack += "(inside Qt's event loop: another Python thread is probably holding the GIL)\n"
+        return stack

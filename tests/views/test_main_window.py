@@ -138,3 +138,23 @@ def test_locked_window_hides_pages_and_refuses_page_shortcuts(main_window, qtbot
     assert main_window.current_key() == "entities"
     assert not main_window.workspace.isVisible()
     assert main_window.quit_action.isEnabled()
+
+
+def test_first_page_is_built_after_the_first_paint_importing_off_the_gui_thread(
+        qtbot, page_context, app_paths, monkeypatch, drain) -> None:
+    import sys
+
+    from desk_app.qt import QSettings
+    from desk_app.views.main_window import MainWindow
+
+    state = QSettings(str(app_paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+    state.setValue("page", "audit")
+    state.sync()
+    monkeypatch.delitem(sys.modules, "desk_app.views.pages.audit", raising=False)
+    window = MainWindow(page_context, config_dir=app_paths.config_dir)
+    qtbot.addWidget(window)
+    assert window.pages == {}  # nothing built before the window paints
+    with qtbot.waitSignal(window.page_shown, timeout=10_000) as shown:
+        window.show()
+    assert shown.args == ["audit"]
+    assert window.stack.currentWidget().widget() is window.pages["audit"]
