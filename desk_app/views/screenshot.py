@@ -50,9 +50,11 @@ def _select_first_row(widget: QWidget) -> None:
 
 
 def _page(ctx: AppContext, key: str) -> QWidget:
-    from desk_app.views.main import build_window
+    from desk_app.views.main_window import MainWindow
+    from desk_app.views.pages.base import PageContext
 
-    window = build_window(ctx)
+    # no config folder: a screenshot must not change the operator's remembered window
+    window = MainWindow(PageContext(ctx.services, ctx.operator, ctx.settings), database=ctx.paths.database)
     window.show_page(key)
     return window
 
