@@ -2,5 +2,27 @@
 (PyMuPDF), barcodes (segno / zxing-cpp) and a sandbox for untrusted documents.
 
 Imports neither Qt nor the database. PyMuPDF is not thread-safe: every call into it in this
-package runs on one owner thread per process (see :mod:`desk_app.pdf.mupdf`).
+package runs on one owner thread per process (:func:`desk_app.pdf.mupdf.on_owner`); the public
+functions below may be called from any thread.
+
+Public API (the modules other areas rely on):
+
+* ``catalogue``: ``FORMS``, ``get_form(number_or_key)``, ``form_by_key(key)``, ``find_form(name)``,
+  ``FormSpec``, ``FieldSpec``, ``SectionSpec``, ``WEB_APPLICATIONS``, ``CHECKED``.
+* ``validate``: ``field_problem(field, value)``, ``validate(spec, values)``;
+  ``derive.derived_values(spec, values)``; ``samples.example_values(spec, variant, rows)``.
+* ``generate.generate_form(number, prefill=None, token=None) -> bytes``.
+* ``fill``: ``fill_form(pdf, values) -> bytes``, ``flatten(pdf)``, ``add_data_barcode(pdf, values=None)``,
+  ``printable_copy(pdf)``.
+* ``read``: ``read_form(data) -> FormReading`` (in process), ``read_document(doc)``,
+  ``field_names_for(number, edition)``.
+* ``render``: ``render_page(pdf, page, zoom, rotate=0) -> RenderedPage``, ``document_info(pdf)``,
+  ``search_text(pdf, needle)``, ``forget(pdf)``.
+* ``barcodes``: ``PageMark``, ``DataMark``, ``encode_page_mark``, ``parse_page_mark``,
+  ``encode_data``, ``parse_data``, ``decode_image``, ``image_from_samples``, ``split_marks``.
+* ``sandbox`` (child process, for anything from outside): ``read_form``, ``inspect_pdf``,
+  ``render_pages``, ``image_to_pdf``, ``document_info``, ``render_page``, ``search_text``,
+  ``Limits``, ``Sandbox``, ``default_sandbox()``.
+* ``safety``: ``open_checked(data, max_bytes, max_pages)``, ``inspect(doc)``, ``check(doc)``,
+  ``PdfReport``; ``errors.PdfRejected(reason, code)``.
 """

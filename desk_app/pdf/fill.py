@@ -198,8 +198,10 @@ def _add_data_barcode(pdf: bytes, values: Mapping[str, str] | None) -> bytes:
         all_values.update(derived_values(spec, all_values))
         for page in pages(doc):
             number = page.number + 1
+            # the PIN stays on paper only: a barcode would make the entity's secret copyable
             on_page = {f.name: all_values.get(f.name, "") for f in spec.fields
-                       if f.page == number and f.kind != "signature" and not f.derived}
+                       if f.page == number and f.kind not in ("signature", "pin")
+                       and not f.derived}
             text = barcodes.encode_data(spec.number, spec.edition, number, on_page,
                                         spec.field_names)
             _stamp(doc, page, text)
@@ -212,10 +214,31 @@ def add_data_barcode(pdf: bytes, values: Mapping[str, str] | None = None) -> byt
     """Stamp each page of a filled form with a data barcode of that page's values.
 
     A faxed printout can then be read back without keying (see :func:`desk_app.pdf.read.read_form`).
-    Stamping again replaces the earlier barcode.
+    Stamping again replaces the earlier barcode. The security PIN is never put in the barcode.
 
     Args:
         pdf: one of our forms, filled.
         values: values to encode instead of the fields' own (optional).
     """
     return on_owner(_add_data_barcode, pdf, values)
+
+
+def _printable(pdf: bytes) -> bytes:
+    doc = open_checked(pdf)
+    try:
+        for page in pages(doc):
+            for w in list(page.widgets()):
+                if w.field_type == WIDGET_SIGNATURE and doc.xref_get_key(w.xref, "V")[0] == "null":
+                    page.delete_widget(w)
+        return doc.tobytes(garbage=1, deflate=True)
+    finally:
+        doc.close()
+
+
+def printable_copy(pdf: bytes) -> bytes:
+    """A copy for paper: unsigned signature fields removed.
+
+    MuPDF draws a "SIGN" tag on an unsigned signature field; on paper the drawn box is where the
+    signer signs, so the field itself has nothing to add. Signed fields are kept.
+    """
+    return on_owner(_printable, pdf)

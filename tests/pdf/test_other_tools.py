@@ -13,7 +13,7 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader, PdfWriter
 
 from desk_app.pdf.catalogue import get_form
-from desk_app.pdf.fill import fill_form
+from desk_app.pdf.fill import fill_form, printable_copy
 from desk_app.pdf.read import read_form
 from desk_app.pdf.samples import example_values
 
@@ -108,3 +108,7 @@ def test_signature_field_can_be_signed_by_a_signing_tool(blank_forms: dict[str, 
     reading = read_form(out.getvalue())
     assert reading.values["signature"] == "signed"
     assert reading.values["signer_name"] == values["signer_name"]
+    # the copy for paper keeps a signed field (only unsigned ones go)
+    paper = pymupdf.open(stream=printable_copy(out.getvalue()))
+    assert [w.field_name for w in paper[0].widgets()
+            if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE] == ["signature"]

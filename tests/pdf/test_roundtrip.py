@@ -7,7 +7,7 @@ import pytest
 
 from desk_app.errors import ValidationError
 from desk_app.pdf.catalogue import FORMS, get_form
-from desk_app.pdf.fill import fill_form, flatten
+from desk_app.pdf.fill import fill_form, flatten, printable_copy
 from desk_app.pdf.generate import generate_form
 from desk_app.pdf.read import read_form
 from desk_app.pdf.samples import example_values
@@ -94,3 +94,10 @@ def test_signature_field_is_an_unsigned_sig_field(blank_forms: dict[str, bytes])
         assert doc.xref_get_key(w.xref, "FT") == ("name", "/Sig")
         assert doc.xref_get_key(w.xref, "V")[0] == "null"  # unsigned
     assert doc.xref_get_key(doc.pdf_catalog(), "AcroForm/SigFlags")[1] == "1"
+
+
+def test_printable_copy_drops_unsigned_signature_fields(blank_forms: dict[str, bytes]) -> None:
+    paper = pymupdf.open(stream=printable_copy(blank_forms["DA-102"]))
+    assert not [w for p in paper for w in p.widgets()
+                if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE]
+    assert len([w for p in paper for w in p.widgets()]) == len(FORMS["DA-102"].fields) - 2

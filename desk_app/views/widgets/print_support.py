@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.pdf import render
+from desk_app.pdf.fill import printable_copy
 from desk_app.pdf.render import RenderedPage
 from desk_app.qt import (
     QFileDialog,
@@ -36,6 +37,8 @@ def render_for_print(pdf: bytes, dpi: int = PRINT_DPI, backend: Any = render) ->
     ``backend`` is :mod:`desk_app.pdf.render`, or :mod:`desk_app.pdf.sandbox` for a document
     from outside.
     """
+    if backend is render:  # in-process only for our own documents; outside ones print as they are
+        pdf = printable_copy(pdf)
     count = backend.document_info(pdf).page_count
     return [backend.render_page(pdf, n, dpi / 72.0) for n in range(count)]
 
