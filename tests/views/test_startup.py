@@ -91,6 +91,7 @@ def test_screenshot_command_writes_a_non_blank_png(demo_dir, tmp_path, qtbot, dr
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1000, 700)
     assert _distinct_colours(out) > 30
+    assert not (demo_dir / "config" / "window.ini").exists()  # remembered window untouched
 
 
 def test_screenshot_renders_dialogs(demo_dir, tmp_path, qtbot, drain) -> None:
