@@ -21,20 +21,13 @@ from desk_app.pdf import render as trusted
 from desk_app.pdf import sandbox as untrusted
 from desk_app.pdf.render import DocumentInfo
 from desk_app.qt import (
-    QColor,
     QComboBox,
     QEvent,
     QHBoxLayout,
-    QIcon,
     QImage,
     QKeySequence,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPainter,
-    QPixmap,
-    QRectF,
     QScrollArea,
     QShortcut,
     QSize,
@@ -47,15 +40,13 @@ from desk_app.qt import (
     Signal,
 )
 from desk_app.views import ops
+from desk_app.views.widgets.page_view import DESK, PAD, THUMB_HEIGHT, PageView, ThumbnailStrip
 from desk_app.views.widgets.pdf_images import rotated_rect, to_qimage
 from desk_app.views.widgets.print_support import DocumentPrinting
 
 SCREEN_DPI = 96.0
 ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
 MAX_RENDER_ZOOM = 8.0  # device pixels per point (576 dpi): beyond that the pixmap gets huge
-THUMB_HEIGHT = 110
-PAD = 12  # grey margin around the page, in logical pixels
-DESK = QColor(0x5B, 0x61, 0x70)
 
 
 def _open_first(backend: Any, pdf: bytes, rotate: int, fit_width: float,
@@ -67,35 +58,6 @@ def _open_first(backend: Any, pdf: bytes, rotate: int, fit_width: float,
     scale = max(fit_width, 100.0) / page_w
     zoom = min(scale * dpr, MAX_RENDER_ZOOM)
     return info, backend.render_page(pdf, 0, zoom, rotate), scale
-
-
-class _PageView(QWidget):
-    """Paints the page image and the search hits on it."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.image = QImage()
-        self.hits: list[QRectF] = []
-        self.current_hit = -1
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
-
-    def show_image(self, image: QImage, hits: list[QRectF], current: int) -> None:
-        self.image, self.hits, self.current_hit = image, hits, current
-        dpr = image.devicePixelRatio() or 1.0
-        self.setFixedSize(round(image.width() / dpr) + 2 * PAD,
-                          round(image.height() / dpr) + 2 * PAD)
-        self.update()
-
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        p = QPainter(self)
-        p.fillRect(self.rect(), DESK)
-        if not self.image.isNull():
-            p.drawImage(PAD, PAD, self.image)
-        p.translate(PAD, PAD)
-        for i, r in enumerate(self.hits):
-            colour = QColor(255, 140, 0, 110) if i == self.current_hit else QColor(255, 230, 0, 90)
-            p.fillRect(r, colour)
-        p.end()
 
 
 class DocumentViewer(QWidget):
@@ -164,15 +126,10 @@ class DocumentViewer(QWidget):
         tb.addAction("Save as PDF…", lambda: self.pdf and self.printing.save_as_pdf(
             self.pdf, (self.title or "document") + ".pdf"))
 
-        self.thumbs = QListWidget(self)
-        self.thumbs.setIconSize(QSize(int(THUMB_HEIGHT * 0.78), THUMB_HEIGHT))
-        self.thumbs.setSpacing(3)
-        self.thumbs.setFixedWidth(int(THUMB_HEIGHT * 0.78) + 46)
-        self.thumbs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.thumbs = ThumbnailStrip(self)
         self.thumbs.currentRowChanged.connect(self._on_thumb)
-        self.thumbs.setStyleSheet("QListWidget { background: #d9dde4; }")
 
-        self.view = _PageView()
+        self.view = PageView()
         self.scroll = QScrollArea(self)
         self.scroll.setWidget(self.view)
         self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -425,13 +382,7 @@ class DocumentViewer(QWidget):
         self._cache[key] = image
         self._display(key, image)
         self.document_shown.emit(info.page_count)
-        for n in range(info.page_count):
-            item = QListWidgetItem(str(n + 1))
-            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.thumbs.addItem(item)
-        self.thumbs.blockSignals(True)
-        self.thumbs.setCurrentRow(0)
-        self.thumbs.blockSignals(False)
+        self.thumbs.set_page_count(info.page_count)
         if key != self._key():  # the fit changed while the first page was on its way
             self._render_current()
         for n in range(info.page_count):
@@ -447,8 +398,7 @@ class DocumentViewer(QWidget):
     def _on_thumb_rendered(self, gen: int, page: int, rendered: Any) -> None:
         if gen != self._generation or page >= self.thumbs.count():
             return
-        pix = QPixmap.fromImage(to_qimage(rendered, self.devicePixelRatioF()))
-        self.thumbs.item(page).setIcon(QIcon(pix))
+        self.thumbs.set_thumbnail(page, to_qimage(rendered, self.devicePixelRatioF()))
 
     def _on_thumb(self, row: int) -> None:
         if row >= 0:
