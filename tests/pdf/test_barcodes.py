@@ -102,3 +102,18 @@ def test_data_payload_round_trips_any_text(values: dict[str, str]) -> None:
     mark = barcodes.parse_data(text, lambda number, edition: names)
     assert mark is not None and (mark.number, mark.page) == ("DA-103", 2)
     assert mark.values == {k: v for k, v in values.items() if v}
+
+
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_a_sideways_fax_still_reads(turns: int, blank_forms: dict[str, bytes]) -> None:
+    spec = get_form("MO 500-2356")
+    values = {k: v for k, v in example_values(spec, variant=7).items() if k != "pin"}
+    printed = flatten(add_data_barcode(fill_form(blank_forms[spec.number], values)))
+    img = np.ascontiguousarray(np.rot90(_fax_like(_page_image(printed, 0, dpi=200)), turns))
+    scanned = pymupdf.open()
+    pix = pymupdf.Pixmap(pymupdf.csGRAY, img.shape[1], img.shape[0], img.tobytes(), False)
+    page = scanned.new_page(width=img.shape[1] * 72 / 200, height=img.shape[0] * 72 / 100)
+    page.insert_image(page.rect, pixmap=pix, keep_proportion=False)
+    reading = read_form(scanned.tobytes())
+    assert (reading.form_number, reading.source) == (spec.number, "barcode")
+    assert all(reading.values[k] == v for k, v in values.items() if not spec.field(k).derived)
