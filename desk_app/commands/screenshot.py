@@ -46,11 +46,12 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli
     from desk_app.qt import QSize
     from desk_app.views.main import make_qapp
+    from desk_app.views.pages import PAGE_ORDER
 
     make_qapp()
     app = open_for_cli(args)
     try:
-        size = QSize(*args.size) if args.size else (QSize(1280, 800) if args.name in screenshot.PAGE_ORDER else None)
+        size = QSize(*args.size) if args.size else (QSize(1280, 800) if args.name in PAGE_ORDER else None)
         out = screenshot.render(app, args.name, args.out, size)
     finally:
         app.close()

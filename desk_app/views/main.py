@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from desk_app import APP_NAME, APP_TITLE, ORG_NAME
 from desk_app.app import AppContext, open_app
@@ -25,6 +26,9 @@ from desk_app.views.dialogs.crash import CrashHandler
 from desk_app.views.main_window import MainWindow
 from desk_app.views.pages.base import PageContext
 from desk_app.views.widgets.icons import app_icon
+
+if TYPE_CHECKING:
+    from desk_app.views.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +128,13 @@ def build_window(ctx: AppContext) -> MainWindow:
     return MainWindow(page_context, database=ctx.paths.database, config_dir=ctx.paths.config_dir)
 
 
-def start_watchdog_if_asked():
+def start_watchdog_if_asked() -> Watchdog | None:
     """``DESK_APP_WATCHDOG=1`` logs every GUI-thread stall over 100 ms (tests, benchmarks)."""
     if os.environ.get("DESK_APP_WATCHDOG") != "1":
         return None
-    from desk_app.views.watchdog import Watchdog
+    from desk_app.views.watchdog import Watchdog as _Watchdog
 
-    watchdog = Watchdog()
+    watchdog = _Watchdog()
     watchdog.start()
     return watchdog
 
@@ -140,7 +144,8 @@ def run_gui(args: argparse.Namespace) -> int:
     app = make_qapp()
     try:
         data_dir = getattr(args, "data_dir", None)
-        secrets = DeferredSecrets(resolve(data_dir).data_dir / "secrets.json")
+        # cast: the protocol declares backend_name as a plain attribute; a read-only property serves
+        secrets = cast(SecretStore, DeferredSecrets(resolve(data_dir).data_dir / "secrets.json"))
         ctx = open_app(data_dir, secrets=secrets, console_log=getattr(args, "verbose", False))
     except KnownError as exc:
         return explain_refusal(exc)

@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from desk_app import APP_TITLE
@@ -19,11 +20,13 @@ from desk_app.qt import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QScrollArea,
     QSettings,
     QSize,
     QStackedWidget,
     Qt,
+    QtGui,
     QTimer,
     QWidget,
     Signal,
@@ -40,6 +43,12 @@ from desk_app.views.widgets.icons import app_icon, icon
 from desk_app.views.widgets.idle import IdleMonitor
 
 log = logging.getLogger(__name__)
+
+
+def _app() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication), "the main window needs the QApplication"
+    return app
 
 
 def page_class(key: str) -> type[BasePage] | None:
@@ -70,6 +79,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.context = context
         self.pages: dict[str, BasePage] = {}
+        self._holders: dict[str, QScrollArea] = {}  # each page sits in a scroll area in the stack
         self.locked = False
         self._painted = False
         self._state = QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat) if config_dir else None
@@ -102,7 +112,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._build_actions()
         self.idle = IdleMonitor(self._lock_ms(), self)
-        QApplication.instance().installEventFilter(self.idle)
+        _app().installEventFilter(self.idle)
         self.idle.idle.connect(lambda: self.lock("idle"))
         self.lock_screen.unlock_requested.connect(self.on_unlock_requested)
         self.lock_screen.quit_requested.connect(self.close)
@@ -130,7 +140,8 @@ class MainWindow(QMainWindow):
         menu_help = self.menuBar().addMenu("&Help")
         self.about_action = self._action(menu_help, "&About Desk App", "", self.on_about)
 
-    def _action(self, menu, text, shortcut, slot) -> QAction:
+    def _action(self, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey,
+                slot: Callable[..., object]) -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -160,6 +171,7 @@ class MainWindow(QMainWindow):
             holder.setFrameShape(QFrame.Shape.NoFrame)
             holder.setWidget(page)
             self.pages[key] = page
+            self._holders[key] = holder
             self.stack.addWidget(holder)
         return self.pages[key]
 
@@ -175,8 +187,7 @@ class MainWindow(QMainWindow):
             return
         row = PAGE_ORDER.index(key)
         if self.nav.currentRow() == row:
-            shown = self.stack.currentWidget()
-            if shown is None or shown.widget() is not self.pages.get(key):
+            if not self._showing(key):
                 self.on_nav_row_changed(row)  # selected before the first paint, not yet built
         else:
             self.nav.setCurrentRow(row)
@@ -185,7 +196,7 @@ class MainWindow(QMainWindow):
         if not (0 <= row < len(PAGE_ORDER)):
             return
         page = self.page(PAGE_ORDER[row])
-        self.stack.setCurrentWidget(page.parentWidget().parentWidget())  # the page's scroll area
+        self.stack.setCurrentWidget(self._holders[page.key])
         page.on_activated()
         self.page_shown.emit(page.key)
 
@@ -208,9 +219,12 @@ class MainWindow(QMainWindow):
 
     def _on_page_module_ready(self, row: int) -> None:
         self.status.clearMessage()
-        shown = self.stack.currentWidget()
-        if self.nav.currentRow() == row and (shown is None or shown.widget() is not self.pages.get(PAGE_ORDER[row])):
+        if self.nav.currentRow() == row and not self._showing(PAGE_ORDER[row]):
             self.on_nav_row_changed(row)
+
+    def _showing(self, key: str) -> bool:
+        holder = self._holders.get(key)
+        return holder is not None and self.stack.currentWidget() is holder
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:
         for page in self.pages.values():
@@ -310,12 +324,12 @@ class MainWindow(QMainWindow):
         self._state.setValue("page", self.current_key() or PAGE_ORDER[0])
         self._state.sync()
 
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.save_state()
-        QApplication.instance().removeEventFilter(self.idle)
+        _app().removeEventFilter(self.idle)
         super().closeEvent(event)
 
-    def paintEvent(self, event) -> None:
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         super().paintEvent(event)
         if not self._painted:
             self._painted = True

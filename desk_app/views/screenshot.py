@@ -29,6 +29,7 @@ def names() -> list[str]:
 def settle(rounds: int = 4, pause_ms: int = 30) -> None:
     """Let background operations finish and their callbacks (which may start more) run."""
     app = QApplication.instance()
+    assert app is not None, "screenshots need the QApplication"
     for _ in range(rounds):
         app.processEvents()
         ops.wait_for_all(15_000)
@@ -82,9 +83,9 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         return dialog
     from desk_app.views.dialogs.seeding import SeedingDialog
 
-    dialog = SeedingDialog()
-    dialog.on_progress("Educators and certificates", 0.42)
-    return dialog
+    seeding = SeedingDialog()
+    seeding.on_progress("Educators and certificates", 0.42)
+    return seeding
 
 
 def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> Path:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from desk_app.qt import QAbstractItemView, QHeaderView, Qt, QTableView, QWidget
 from desk_app.views.tablemodels.lazy import LazyTableModel
 
 
-def make_table(model: LazyTableModel, name: str, parent: QWidget, *, stretch_column: int,
+def make_table(model: LazyTableModel[Any], name: str, parent: QWidget, *, stretch_column: int,
                sorted_by: tuple[int, Qt.SortOrder]) -> QTableView:
     """A list-page table: whole-row selection, SQL sorting, compact rows, no row numbers.
 
