@@ -32,9 +32,14 @@ from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from desk_app.errors import KnownError
 from desk_app.pdf.mupdf import on_owner
 
 log = logging.getLogger(__name__)
+
+
+class SignatureReadError(KnownError):
+    """The file is too damaged for its signatures to be read at all."""
 
 
 class SignatureVerdict(StrEnum):
@@ -103,9 +108,13 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
 
     Trust is not decided here (nothing is fetched): identity is the caller's business.
     """
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except Exception as exc:  # pyHanko raises many error types for a damaged file
+        raise SignatureReadError(f"the signatures of this PDF cannot be read ({type(exc).__name__})") from exc
     facts = []
-    for sig in reader.embedded_signatures:
+    for sig in embedded:
         name = sig.field_name or ""
         cert = _cert_facts(sig.signer_cert) if sig.signer_cert is not None else None
         try:
@@ -267,9 +276,13 @@ def find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFind
 
     Raises:
         KeyError: the layout has no signature field of that name.
+        SignatureReadError: the received page cannot be rendered.
     """
     # PyMuPDF is not thread-safe: every call runs on its one owner thread
-    return on_owner(_find_ink, received_pdf, layout_pdf, field_name)
+    try:
+        return on_owner(_find_ink, received_pdf, layout_pdf, field_name)
+    except (RuntimeError, pymupdf.mupdf.FzErrorBase) as exc:  # MuPDF's errors for a damaged page
+        raise SignatureReadError(f"the signature box cannot be rendered ({type(exc).__name__})") from exc
 
 
 def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFinding:

@@ -25,7 +25,12 @@ from desk_app.models.entities import EducationalEntity
 from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
 from desk_app.pdf.catalogue import FormSpec, find_form
-from desk_app.pdf.signatures import DigitalSignatureFacts, find_ink, read_digital_signatures
+from desk_app.pdf.signatures import (
+    DigitalSignatureFacts,
+    SignatureReadError,
+    find_ink,
+    read_digital_signatures,
+)
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import CHECKS
@@ -116,9 +121,8 @@ def check_entity(job: VerificationJob) -> CheckResult:
     return result("entity_code", "pass", f"{code} {e.name}", entity_id=str(e.id))
 
 
-def check_signatures(job: VerificationJob) -> CheckResult:
-    if job.spec is None:
-        return result("signatures", "fail", "unknown form")
+def _signature_findings(job: VerificationJob) -> list[SignatureFinding]:
+    assert job.spec is not None
     if job.pdf is not None:
         job.digital = {f.field_name: f for f in read_digital_signatures(job.pdf)}
     layout = blank_layout(job.spec.number) if job.pdf is not None else b""
@@ -129,6 +133,16 @@ def check_signatures(job: VerificationJob) -> CheckResult:
         if digital is None and job.pdf is not None and job.spec.has_field(expected.field_name):
             ink = find_ink(job.pdf, layout, expected.field_name)
         findings.append(finding(job.session, expected, digital, ink, job.submission_id))
+    return findings
+
+
+def check_signatures(job: VerificationJob) -> CheckResult:
+    if job.spec is None:
+        return result("signatures", "fail", "unknown form")
+    try:
+        findings = _signature_findings(job)
+    except SignatureReadError as exc:
+        return result("signatures", "fail", str(exc))
     job.signatures = tuple(findings)
     if not findings:
         return result("signatures", "pass", "the form has no signature box")

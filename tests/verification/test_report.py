@@ -135,3 +135,13 @@ def test_verify_document_reads_a_file_without_saving(ctx, world) -> None:
     with ctx.store.read() as s:
         assert s.execute(select(VerificationResult)).first() is None
     assert report.as_json()["checks"][0]["code"] == "form_known"
+
+
+def test_a_damaged_pdf_fails_the_signature_check_with_a_reason(ctx, world) -> None:
+    from tests.verification.signing import make_certificate, sign_pdf
+
+    signed = sign_pdf(generate_form("DA-102", MOSIS), make_certificate("Jane Doe"))
+    damaged = signed[: len(signed) // 2]
+    report = verification.verify_submission(ctx, submit(ctx, "DA-102", MOSIS, damaged))
+    check = report.check("signatures")
+    assert check.outcome == "fail" and "cannot be" in check.reason
