@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from desk_app import APP_TITLE
 from desk_app.qt import (
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self._holders: dict[str, QScrollArea] = {}  # each page sits in a scroll area in the stack
         self.locked = False
         self._painted = False
+        self.sync_scheduler: Any = None  # the sync area's scheduler, once attached
         self._state = QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat) if config_dir else None
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(app_icon())
@@ -222,6 +224,27 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() == row and not self._showing(PAGE_ORDER[row]):
             self.on_nav_row_changed(row)
 
+    # --- sync status (the sync area's widget, when this build has it) ------------------------
+    def _start_sync_status(self) -> None:
+        name = "desk_app.views.widgets.sync_status"
+        if importlib.util.find_spec(name) is None:
+            return  # no sync in this build: the status bar keeps saying "not configured"
+        ops.op(importlib.import_module, name).success(self._on_sync_module).run("general", initiator=self)
+
+    def _on_sync_module(self, module: Any) -> None:
+        scheduler = module.scheduler_for(self.context.services)
+        widget = module.SyncStatusWidget(scheduler, self.status)
+        widget.conflicts_requested.connect(self.on_sync_conflicts_requested)
+        self.status.attach_sync(widget)
+        scheduler.start()
+        self.sync_scheduler = scheduler
+
+    def on_sync_conflicts_requested(self) -> None:
+        self.show_page("sync")
+        show = getattr(self.pages.get("sync"), "show_conflicts", None)
+        if callable(show):
+            show()
+
     def _showing(self, key: str) -> bool:
         holder = self._holders.get(key)
         return holder is not None and self.stack.currentWidget() is holder
@@ -326,6 +349,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         self.save_state()
+        if self.sync_scheduler is not None:
+            self.sync_scheduler.stop()
         _app().removeEventFilter(self.idle)
         super().closeEvent(event)
 
@@ -335,3 +360,4 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
             QTimer.singleShot(0, self._show_initial_page)
+            QTimer.singleShot(0, self._start_sync_status)

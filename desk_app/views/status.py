@@ -22,6 +22,7 @@ class StatusBar(QStatusBar):
         self.workstation = self._label("Workstation", f"Workstation: {operator.workstation_id}",
                                        "Recorded on every change and audit event")
         self.sync = self._label("Sync", "", "")
+        self.sync_widget: QWidget | None = None
         self.set_sync("not configured" if not sync_configured else "not yet run",
                       "Set the central database in Settings › Sync" if not sync_configured else "")
 
@@ -31,6 +32,13 @@ class StatusBar(QStatusBar):
         label.setToolTip(tooltip)
         self.addPermanentWidget(label)
         return label
+
+    def attach_sync(self, widget: QWidget) -> None:
+        """Replace the plain sync label with the sync area's own status widget."""
+        self.removeWidget(self.sync)
+        self.sync.hide()
+        self.addPermanentWidget(widget)
+        self.sync_widget = widget
 
     def set_sync(self, state: str, tooltip: str = "") -> None:
         """Show the sync state (``not configured``, ``up to date``, ``3 waiting``...)."""

@@ -43,12 +43,21 @@ def test_ctrl_f_focuses_the_search_box(main_window, qtbot) -> None:
     qtbot.waitUntil(lambda: main_window.pages["entities"].search.hasFocus())
 
 
-def test_status_bar_names_database_operator_workstation_sync(main_window, app_paths) -> None:
+def test_status_bar_names_database_operator_workstation_sync(main_window, app_paths, qtbot) -> None:
     status = main_window.status
     assert status.database.text() == f"Database: {app_paths.database.name}"
     assert status.operator.text() == "Alice (Security Administrator)"
     assert status.workstation.text() == "Workstation: ws-test"
-    assert status.sync.text() == "Sync: not configured"
+    # the sync area's own widget takes over the sync slot after the first paint
+    qtbot.waitUntil(lambda: status.sync_widget is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: status.sync_widget.label.text() == "Sync: not configured", timeout=5000)
+    assert not status.sync.isVisible()
+
+
+def test_status_bar_sync_conflicts_open_the_sync_page(main_window, qtbot) -> None:
+    qtbot.waitUntil(lambda: main_window.status.sync_widget is not None, timeout=10_000)
+    main_window.status.sync_widget.conflicts_requested.emit()
+    assert main_window.current_key() == "sync"
 
 
 def test_idle_lock_and_unlock_are_audited(main_window, qtbot, ctx, drain) -> None:
