@@ -108,6 +108,12 @@ def _fill(pdf: bytes, values: Mapping[str, str]) -> bytes:
     try:
         check(doc)
         index = field_index(doc)
+        signed = [n for n, places in index.items()
+                  if doc.xref_get_key(places[0][1], "FT") == ("name", "/Sig")
+                  and doc.xref_get_key(places[0][1], "V")[0] != "null"]
+        if signed:
+            raise PdfRejected("the form is signed digitally; writing into it would break the "
+                              "signature (keep the signed original as it is)", "signed")
         unknown = sorted(set(values) - set(index))
         if unknown:
             raise ValidationError("values", "the form has no field " + ", ".join(unknown))
@@ -136,7 +142,7 @@ def fill_form(pdf: bytes, values: Mapping[str, str]) -> bytes:
 
     Raises:
         ValidationError: a name in ``values`` is not a field of the PDF.
-        PdfRejected: the PDF is unreadable, encrypted or carries active content.
+        PdfRejected: the PDF is unreadable, encrypted, carries active content, or is signed.
     """
     return on_owner(_fill, pdf, values)
 

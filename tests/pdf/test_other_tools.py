@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pymupdf
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -13,6 +14,7 @@ from cryptography.x509.oid import NameOID
 from pypdf import PdfReader, PdfWriter
 
 from desk_app.pdf.catalogue import get_form
+from desk_app.pdf.errors import PdfRejected
 from desk_app.pdf.fill import fill_form, printable_copy
 from desk_app.pdf.read import read_form
 from desk_app.pdf.samples import example_values
@@ -108,6 +110,9 @@ def test_signature_field_can_be_signed_by_a_signing_tool(blank_forms: dict[str, 
     reading = read_form(out.getvalue())
     assert reading.values["signature"] == "signed"
     assert reading.values["signer_name"] == values["signer_name"]
+    with pytest.raises(PdfRejected) as refused:
+        fill_form(out.getvalue(), {"signer_title": "Changed"})
+    assert refused.value.code == "signed"
     # the copy for paper keeps a signed field (only unsigned ones go)
     paper = pymupdf.open(stream=printable_copy(out.getvalue()))
     assert [w.field_name for w in paper[0].widgets()
