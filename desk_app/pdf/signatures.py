@@ -285,29 +285,48 @@ def find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFind
         raise SignatureReadError(f"the signature box cannot be rendered ({type(exc).__name__})") from exc
 
 
-def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFinding:
+@lru_cache(maxsize=32)
+def _printed(layout_pdf: bytes, field_name: str) -> tuple[int, tuple[float, float, float, float],
+                                                        np.ndarray, tuple[float, float]]:
+    """The blank layout's print around a signature box (page, box, dark mask, page size), once."""
     page_no, rect = signature_boxes(layout_pdf)[field_name]
     m = INK_SEARCH
+    with _open(layout_pdf) as blank:
+        grey = _grey(blank[page_no], (rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m), (1.0, 1.0),
+                     annots=False)
+        size = (blank[page_no].rect.width, blank[page_no].rect.height)
+    mask = grey < INK_DARK
+    mask.flags.writeable = False  # shared by every call through the cache
+    return page_no, rect, mask, size
+
+
+def _png(grey: np.ndarray) -> bytes:
+    grey = np.ascontiguousarray(grey)
+    pix = pymupdf.Pixmap(pymupdf.csGRAY, grey.shape[1], grey.shape[0], grey.tobytes(), 0)  # type: ignore[no-untyped-call]
+    return bytes(pix.tobytes("png"))  # type: ignore[no-untyped-call]
+
+
+def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFinding:
+    page_no, rect, printed, (width, height) = _printed(layout_pdf, field_name)
+    m, px = INK_SEARCH, INK_DPI / 72
     region = (rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m)
-    with _open(received_pdf) as got, _open(layout_pdf) as blank:
+    with _open(received_pdf) as got:
         if page_no >= got.page_count:
             return InkFinding(field_name, page_no, rect, 0.0, False, b"")
-        ref_page, page = blank[page_no], got[page_no]
-        scale = (page.rect.width / ref_page.rect.width, page.rect.height / ref_page.rect.height)
-        printed = _grey(ref_page, region, (1.0, 1.0), annots=False) < INK_DARK
-        seen = _fit(_grey(page, region, scale, annots=True), printed.shape) < INK_DARK
-        limit = int(m * INK_DPI / 72)
-        dy, dx = _offset(seen, printed, limit)
-        px = INK_DPI / 72
-        moved = (dx / px / scale[0], dy / px / scale[1])
-        shown = pymupdf.Rect(  # type: ignore[no-untyped-call]
-            (rect[0] + moved[0]) * scale[0], (rect[1] + moved[1]) * scale[1],
-            (rect[2] + moved[0]) * scale[0], (rect[3] + moved[1]) * scale[1])
-        crop = page.get_pixmap(dpi=INK_DPI, colorspace=pymupdf.csGRAY, annots=True, clip=shown).tobytes("png")
+        page = got[page_no]
+        scale = (page.rect.width / width, page.rect.height / height)
+        grey = _fit(_grey(page, region, scale, annots=True), printed.shape)
+    seen = grey < INK_DARK
+    dy, dx = _offset(seen, printed, int(m * px))
     ink = seen & ~_grow(_shift(printed, dy, dx))
     top, left = int((m + INK_INSET) * px) + dy, int((m + INK_INSET) * px) + dx
     bottom = int((m + rect[3] - rect[1] - INK_INSET) * px) + dy
     right = int((m + rect[2] - rect[0] - INK_INSET) * px) + dx
     box = ink[max(top, 0):max(bottom, 0), max(left, 0):max(right, 0)]
     ratio = float(box.mean()) if box.size else 0.0
-    return InkFinding(field_name, page_no, rect, round(ratio, 5), ratio >= INK_MIN_RATIO, crop)
+    # the crop shown to the reviewer: the whole box where the received page has it
+    edge = int(m * px)
+    crop = grey[max(edge + dy, 0):max(edge + dy + int((rect[3] - rect[1]) * px), 0),
+                max(edge + dx, 0):max(edge + dx + int((rect[2] - rect[0]) * px), 0)]
+    png = _png(crop) if crop.size else b""
+    return InkFinding(field_name, page_no, rect, round(ratio, 5), ratio >= INK_MIN_RATIO, png)
