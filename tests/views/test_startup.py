@@ -124,3 +124,15 @@ def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:
     deferred.set("other", "y")
     assert deferred.get("other") == "y" and deferred.backend_name == "memory"
     assert opened == [tmp_path / "secrets.json"]
+
+
+def test_gui_process_skips_the_pymupdf_layout_models() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom desk_app.views.main import skip_unused_pdf_layout\nskip_unused_pdf_layout()\n"
+            "import pymupdf\nassert pymupdf._get_layout is None\n"
+            "page = pymupdf.open().new_page()\npage.insert_text((72, 72), 'ok')\nprint(page.get_text().strip())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
