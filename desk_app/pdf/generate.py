@@ -140,8 +140,8 @@ class _Page:
                 self.label(f.label, MARGIN + 17, self.y + 3, f.required)
         for f in fields:
             if f.kind == "signature":
-                self.y -= 50
-                self.label(f.label, MARGIN, self.y + 41, bold=True)
+                self.y -= 60
+                self.label(f.label, MARGIN, self.y + 42, bold=True)
                 self.signature_field(f, MARGIN, self.y, 300, 38)
 
     def table(self, headers: list[tuple[str, float]], rows: list[list[FieldSpec | None]]) -> None:

@@ -72,6 +72,10 @@ def example_values(spec: FormSpec, variant: int = 0, rows: int = 2) -> dict[str,
             values[f.name] = f.options[variant % len(f.options)]
         elif f.pattern == USERNAME_PATTERN:
             values[f.name] = f"{FIRST[variant % 8][0].lower()}{LAST[variant % 8].lower()}"
+        elif f.name.endswith("first_name"):
+            values[f.name] = FIRST[(variant + 3) % len(FIRST)]
+        elif f.name.endswith("last_name"):
+            values[f.name] = LAST[(variant + 2) % len(LAST)]
         elif f.name == "signer_title":
             values[f.name] = "Superintendent"
         else:
