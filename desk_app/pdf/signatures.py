@@ -108,6 +108,10 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
 
     Trust is not decided here (nothing is fetched): identity is the caller's business.
     """
+    if b"/ByteRange" not in pdf:
+        # a signature dictionary is never compressed (its byte range must stay exact), so without
+        # this key there is nothing to validate: skip pyHanko's full parse (faxes, unsigned forms)
+        return []
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
