@@ -60,3 +60,28 @@ def test_not_a_form_and_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["forms", "read", str(tmp_path / "junk.pdf")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main(["forms", "generate", "MO 500-0000", "--out", str(tmp_path / "x.pdf")]) == 1
+
+
+def test_read_a_faxed_tiff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from PIL import Image
+
+    from desk_app.pdf.fill import add_data_barcode, fill_form, flatten
+    from desk_app.pdf.generate import generate_form
+
+    spec = get_form("MO 500-3209")
+    values = {k: v for k, v in example_values(spec, variant=4).items() if not spec.field(k).derived}
+    printed = pymupdf.open(stream=flatten(add_data_barcode(
+        fill_form(generate_form(spec.number, token="DEL-7"), values))))
+    frames = []
+    for page in printed:
+        pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+        grey = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+        frames.append(grey.point(lambda v: 255 if v > 140 else 0).convert("1"))
+    tiff = tmp_path / "fax0001.tif"
+    frames[0].save(tiff, format="TIFF", compression="group4", save_all=True,
+                   append_images=frames[1:], dpi=(200, 200))
+    assert main(["forms", "read", str(tiff)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["form_number"], out["token"], out["source"]) == ("MO 500-3209", "DEL-7", "barcode")
+    assert out["page_count"] == 2
+    assert all(out["values"][k] == v for k, v in values.items())
