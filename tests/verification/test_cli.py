@@ -32,3 +32,22 @@ def test_verify_file_prints_json_and_pin_issue_writes_the_letter(tmp_path, capsy
     outcomes = {c["code"]: c["outcome"] for c in report["checks"]}
     assert outcomes["signer_authority"] == "pass" and outcomes["signatures"] == "fail"
     assert main(["--data-dir", str(data), "verify", str(tmp_path / "missing.pdf")]) == 2
+
+
+def test_verify_a_queued_submission_saves_its_results(tmp_path, capsys) -> None:
+    from sqlalchemy import func, select
+
+    from desk_app.models.submissions import VerificationResult
+    from tests.verification.conftest import submit
+
+    data = tmp_path / "data"
+    app = open_app(data)
+    build_world(app.store)
+    sid = submit(app.services, "DA-103", LEA_VALUES, holder=app.operator.username)
+    app.close()
+    assert main(["--data-dir", str(data), "verify", "--submission", sid]) == 1
+    assert json.loads(capsys.readouterr().out)["submission_id"] == sid
+    app = open_app(data)
+    with app.store.read() as s:
+        assert s.execute(select(func.count()).select_from(VerificationResult)).scalar_one() == 9
+    app.close()
