@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -134,14 +135,17 @@ def _superintendent(session: Session, entity: EducationalEntity, on: date) -> Ad
                      hint="record the superintendent on the entity before issuing a PIN")
 
 
-def issue_pin(ctx: ServiceContext, entity_id: str) -> IssuedPin:
+def issue_pin(ctx: ServiceContext, entity_id: str, write_letter: Path | None = None) -> IssuedPin:
     """Issue (or reissue) an entity's PIN; clears the failure counter and any lock.
+
+    Args:
+        write_letter: also write the letter to this file before the new PIN is committed.
 
     Returns:
         The mailer letter to the superintendent as PDF bytes, the only copy of the PIN.
 
     Raises:
-        KnownError: the entity has no superintendent on file.
+        KnownError: the entity has no superintendent on file, or the letter cannot be written.
     """
     ctx.require(Perm.MANAGE_PINS)
     with ctx.uow() as uow:
@@ -156,6 +160,8 @@ def issue_pin(ctx: ServiceContext, entity_id: str) -> IssuedPin:
         entity.pin_locked_at = None
         letter = pin_mailer(to, entity.code, pin, now.date())
         del pin
+        if write_letter is not None:
+            _write(write_letter, letter)
         audit.record(uow, "pin.reissue" if reissue else "pin.issue", record_type="educational_entity",
                      record_id=entity.id,
                      summary=f"{entity.code}: security PIN {'reissued' if reissue else 'issued'}; "
@@ -164,6 +170,13 @@ def issue_pin(ctx: ServiceContext, entity_id: str) -> IssuedPin:
         uow.commit()
         return IssuedPin(str(entity.id), entity.code, now, letter,
                          Changes.of("entities", "pins", ids=(entity.id,)))
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise KnownError(f"cannot write the letter to {path}: {exc.strerror}") from exc
 
 
 def check_pin(ctx: ServiceContext, entity_id: str, keyed: str,
@@ -214,3 +227,21 @@ def _record_attempt(ctx: ServiceContext, entity_id: str, checked_hash: str | Non
                               "submission_id": submission_id or ""})
         uow.commit()
         return PinCheck(outcome, entity.pin_failures, limit, entity.pin_locked_at is not None)
+
+
+def issue_pin_to_file(ctx: ServiceContext, entity_id: str, path: str) -> Changes:
+    """Issue (or reissue) the PIN and write its mailer letter to ``path`` in one step.
+
+    The view calls this on a worker thread, so the letter (and the PIN in it) never passes
+    through the GUI. The file is written before the new PIN is committed: if the disk refuses
+    it, the old PIN stays in force.
+
+    Raises:
+        KnownError: no officer to address the letter to, or the file cannot be written.
+    """
+    target = Path(path)
+    ctx.require(Perm.MANAGE_PINS)
+    if not target.parent.is_dir():
+        raise KnownError(f"the folder {target.parent} does not exist")
+    issued = issue_pin(ctx, entity_id, write_letter=target)
+    return issued.changes

@@ -68,3 +68,18 @@ def test_override_reason_is_offered_only_to_security_administrators(qtbot, make_
     qtbot.addWidget(admin)
     qtbot.addWidget(specialist)
     assert not admin.override.isHidden() and specialist.override.isHidden()
+
+
+def test_pin_is_issued_to_a_file_off_the_gui_thread(qtbot, ctx, world, tmp_path, monkeypatch) -> None:
+    from desk_app.qt import QFileDialog, QWidget
+    from desk_app.views.widgets.verification_report import issue_pin_interactively
+
+    target = tmp_path / "letter.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)"))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    done: list[object] = []
+    issue_pin_interactively(parent, ctx, world.lea_id, "048-078", done.append, lambda exc: done.append(exc))
+    qtbot.waitUntil(lambda: bool(done), timeout=20000)
+    assert done[0].touches("pins") and target.read_bytes().startswith(b"%PDF")
+    assert ops.wait_for_all(20000)

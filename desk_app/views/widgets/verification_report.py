@@ -8,12 +8,14 @@ thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from desk_app.errors import KnownError
 from desk_app.qt import (
     QCheckBox,
     QDesktopServices,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QImage,
@@ -33,7 +35,7 @@ from desk_app.qt import (
 )
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS
-from desk_app.services import decisions, verification
+from desk_app.services import decisions, pins, verification
 from desk_app.services.context import ServiceContext
 from desk_app.services.specimens import attest_signature
 from desk_app.services.verification_dto import SignatureFinding, VerificationReport
@@ -273,3 +275,18 @@ class VerificationReportPane(QWidget):
         # the .eml drafts open in Outlook as unsent messages; the letter opens for printing
         for path in paths:
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def issue_pin_interactively(parent: QWidget, services: ServiceContext, entity_id: str, entity_code: str,
+                            on_done: Callable[[object], None], on_failed: Callable[[BaseException], None]) -> None:
+    """Ask where to save the PIN mailer letter, then issue the PIN on the writer pool.
+
+    The letter is written by the service on its worker thread: the PIN never reaches the GUI.
+    For the Entities page's "Issue / reissue PIN" action.
+    """
+    path, _ = QFileDialog.getSaveFileName(parent, f"Save the PIN mailer letter for {entity_code}",
+                                          f"pin-letter-{entity_code}.pdf", "PDF (*.pdf)")
+    if not path:
+        return
+    ops.op(pins.issue_pin_to_file, services, entity_id, path).success(on_done).failure(on_failed) \
+        .run("writer", initiator=parent)
