@@ -132,9 +132,10 @@ def seed_if_new(ctx: AppContext) -> None:
     dialog = SeedingDialog()
     dialog.start(ctx.services, seed_database, scale=1.0)
     dialog.exec()
-    if dialog.error is not None:
-        # a failed seed is a bug in the seeder, not a reason to refuse the (valid) empty database
-        CrashHandler(ctx.paths.log_file).report(dialog.error, repr(dialog.error))
+    if isinstance(dialog.error, KnownError):
+        # a bug already reached the crash dialog through the ops failure handler; a known failure
+        # (disk full...) is shown here, and the app still opens the valid, if empty, database
+        CrashHandler(ctx.paths.log_file).report(dialog.error, "")
 
 
 def build_window(ctx: AppContext) -> MainWindow:

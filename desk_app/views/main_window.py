@@ -240,6 +240,8 @@ class MainWindow(QMainWindow):
         self.sync_scheduler = scheduler
 
     def on_sync_conflicts_requested(self) -> None:
+        if self.locked:
+            return
         self.show_page("sync")
         show = getattr(self.pages.get("sync"), "show_conflicts", None)
         if callable(show):

@@ -47,6 +47,22 @@ def test_newer_schema_is_refused_untouched(tmp_path, qtbot, capsys) -> None:
     assert database.read_bytes() == before
 
 
+def test_database_locked_by_another_process_is_refused_untouched(tmp_path, qtbot, capsys) -> None:
+    data = tmp_path / "data"
+    open_app(data, secrets=MemorySecrets(), username="carol").close()
+    database = data / "desk_app.sqlite3"
+    before = database.read_bytes()
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another desk_app in the middle of a write
+    try:
+        assert run_gui(_gui_args(data)) == 2
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "locked by another process" in capsys.readouterr().err
+    assert database.read_bytes() == before
+
+
 def test_a_new_database_is_seeded_at_scale_one(tmp_path, qtbot, monkeypatch, drain) -> None:
     calls = []
 
