@@ -131,3 +131,16 @@ def test_without_a_superintendent_the_letter_goes_to_the_authorized_representati
         uow.commit()
     letter = pins.issue_pin(ctx, world.public_id).letter_pdf
     assert "Maria Lopez" in fitz.open(stream=letter, filetype="pdf")[0].get_text()
+
+
+def test_a_letter_that_cannot_be_written_leaves_the_old_pin(ctx, world, tmp_path) -> None:
+    from desk_app.errors import KnownError
+
+    pin = _letter_pin(pins.issue_pin(ctx, world.lea_id).letter_pdf)
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(KnownError, match="cannot write the letter"):
+        pins.issue_pin_to_file(ctx, world.lea_id, str(tmp_path / "taken"))  # a folder, not a file
+    assert pins.check_pin(ctx, world.lea_id, pin).outcome is PinOutcome.MATCH
+    pins.issue_pin_to_file(ctx, world.lea_id, str(tmp_path / "letter.pdf"))
+    new_pin = _letter_pin((tmp_path / "letter.pdf").read_bytes())
+    assert new_pin != pin and pins.check_pin(ctx, world.lea_id, new_pin).outcome is PinOutcome.MATCH
