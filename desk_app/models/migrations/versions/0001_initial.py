@@ -105,7 +105,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("identity_hash", name=op.f("uq_educator_identity_hash")),
     )
     with op.batch_alter_table("educator", schema=None) as batch_op:
-        batch_op.create_index("ix_educator_deleted", ["deleted_at"], unique=False)
         batch_op.create_index("ix_educator_email", ["email", "id"], unique=False)
         batch_op.create_index(
             "ix_educator_fingerprint_name",
@@ -116,6 +115,13 @@ def upgrade() -> None:
             "ix_educator_last_first",
             ["last_name_search", "first_name_search", "id", "deleted_at"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_educator_live",
+            ["row_version"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
         )
         batch_op.create_index("ix_educator_username", ["username", "id"], unique=False)
 
@@ -984,10 +990,14 @@ def downgrade() -> None:
     op.drop_table("intake_source_item")
     with op.batch_alter_table("educator", schema=None) as batch_op:
         batch_op.drop_index("ix_educator_username")
+        batch_op.drop_index(
+            "ix_educator_live",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
         batch_op.drop_index("ix_educator_last_first")
         batch_op.drop_index("ix_educator_fingerprint_name")
         batch_op.drop_index("ix_educator_email")
-        batch_op.drop_index("ix_educator_deleted")
 
     op.drop_table("educator")
     op.drop_table("county")
