@@ -93,6 +93,11 @@ class SignatureBox(QGroupBox):
                          f"{escape('; '.join(found.reasons))}")
         verdict.setWordWrap(True)
         layout.addWidget(verdict)
+        if found.kind == "digital" and found.certificate_subject:
+            cert = QLabel(f"Certificate: {escape(found.certificate_subject)} "
+                          f"(SHA-256 {found.certificate_sha256[:16]}...)")
+            cert.setWordWrap(True)
+            layout.addWidget(cert)
         row = QHBoxLayout()
         if found.crop_png:
             row.addWidget(self._image(found.crop_png, "on this form"))
