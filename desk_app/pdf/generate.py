@@ -8,6 +8,7 @@ the data barcode that :func:`desk_app.pdf.fill.add_data_barcode` stamps on a fil
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 
 from reportlab.lib.colors import Color, black, white
@@ -16,6 +17,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from desk_app.errors import ValidationError
 from desk_app.pdf import barcodes
 from desk_app.pdf.catalogue import FieldSpec, FormSpec, SectionSpec, get_form
 from desk_app.pdf.derive import derived_values
@@ -28,6 +30,7 @@ QR_SIZE = 62.0
 DATA_BARCODE_AREA = (MARGIN, 34.0, MARGIN + 400.0, 104.0)
 CONTENT_BOTTOM = DATA_BARCODE_AREA[3] + 8
 
+TOKEN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 INK = Color(0.11, 0.16, 0.27)
 MUTED = Color(0.38, 0.42, 0.5)
 BAND = Color(0.9, 0.93, 0.97)
@@ -263,8 +266,14 @@ def generate_form(number: str, prefill: Mapping[str, str] | None = None,
 
     Returns:
         The PDF bytes.
+
+    Raises:
+        KeyError: no such form. ValidationError: the token has characters a QR payload cannot
+            carry.
     """
     spec = get_form(number)
+    if token is not None and not TOKEN.fullmatch(token):
+        raise ValidationError("token", "a token is 1 to 64 letters, digits, '.', '_' or '-'")
     values = {k: v for k, v in (prefill or {}).items() if spec.has_field(k)}
     values.update(derived_values(spec, values))
     buf = io.BytesIO()

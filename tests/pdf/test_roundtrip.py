@@ -101,3 +101,10 @@ def test_printable_copy_drops_unsigned_signature_fields(blank_forms: dict[str, b
     assert not [w for p in paper for w in p.widgets()
                 if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE]
     assert len([w for p in paper for w in p.widgets()]) == len(FORMS["DA-102"].fields) - 2
+
+
+def test_token_must_fit_the_page_qr() -> None:
+    with pytest.raises(ValidationError, match="token"):
+        generate_form("MO 500-2356", token="a|b")
+    with pytest.raises(ValidationError):
+        generate_form("MO 500-2356", token="x" * 65)
