@@ -25,9 +25,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from desk_app.pdf.errors import PdfRejected
+
+if TYPE_CHECKING:
+    from desk_app.pdf.read import FormReading
+    from desk_app.pdf.render import DocumentInfo, RenderedPage
+    from desk_app.pdf.safety import PdfReport
 
 
 @dataclass(frozen=True)
@@ -254,21 +259,21 @@ def default_sandbox() -> Sandbox:
         return _default[0]
 
 
-def inspect_pdf(data: bytes, limits: Limits | None = None) -> Any:
+def inspect_pdf(data: bytes, limits: Limits | None = None) -> PdfReport:
     """A :class:`desk_app.pdf.safety.PdfReport` of untrusted ``data`` (nothing refused yet)."""
-    return default_sandbox().call("inspect", data, limits=limits)
+    return cast("PdfReport", default_sandbox().call("inspect", data, limits=limits))
 
 
-def read_form(data: bytes, limits: Limits | None = None) -> Any:
+def read_form(data: bytes, limits: Limits | None = None) -> FormReading:
     """:func:`desk_app.pdf.read.read_form` on untrusted ``data``, in the child process."""
-    return default_sandbox().call("read", data, limits=limits)
+    return cast("FormReading", default_sandbox().call("read", data, limits=limits))
 
 
 def render_pages(data: bytes, zoom: float = 2.0, pages: Sequence[int] | None = None,
-                 limits: Limits | None = None) -> Any:
+                 limits: Limits | None = None) -> list[RenderedPage]:
     """Render untrusted ``data`` in the child: a list of RenderedPage (all pages by default)."""
-    return default_sandbox().call("render", data, list(pages) if pages is not None else None,
-                                  zoom, limits=limits)
+    return cast("list[RenderedPage]", default_sandbox().call(
+        "render", data, list(pages) if pages is not None else None, zoom, limits=limits))
 
 
 def image_to_pdf(data: bytes, limits: Limits | None = None) -> bytes:
@@ -278,16 +283,20 @@ def image_to_pdf(data: bytes, limits: Limits | None = None) -> bytes:
 
 
 # --- the viewer's backend: the same calls as desk_app.pdf.render, answered by the child -------
-def document_info(data: bytes) -> Any:
+def document_info(data: bytes) -> DocumentInfo:
     """Like :func:`desk_app.pdf.render.document_info`, for an untrusted document."""
-    return default_sandbox().call("info", data)
+    return cast("DocumentInfo", default_sandbox().call("info", data))
 
 
-def render_page(data: bytes, page: int, zoom: float, rotate: int = 0) -> Any:
+def render_page(data: bytes, page: int, zoom: float, rotate: int = 0) -> RenderedPage:
     """Like :func:`desk_app.pdf.render.render_page`, for an untrusted document."""
-    return default_sandbox().call("render", data, [page], zoom, rotate)[0]
+    return cast("list[RenderedPage]", default_sandbox().call("render", data, [page], zoom,
+                                                             rotate))[0]
 
 
-def search_text(data: bytes, needle: str) -> Any:
+def search_text(data: bytes, needle: str) -> list[tuple[int, tuple[float, float, float, float]]]:
     """Like :func:`desk_app.pdf.render.search_text`, for an untrusted document."""
-    return default_sandbox().call("search", data, needle) if needle.strip() else []
+    if not needle.strip():
+        return []
+    hits = default_sandbox().call("search", data, needle)
+    return cast("list[tuple[int, tuple[float, float, float, float]]]", hits)
