@@ -58,7 +58,7 @@ def _first_page_figure(pdf: bytes) -> Figure:
         viewer.document_shown.disconnect(loop.quit)
         app.processEvents()
     viewer.close()
-    width = viewer.scroll.viewport().width() - 25
+    width = viewer.page_area.viewport().width() - 25
 
     def raw_open_and_render() -> None:
         doc = pymupdf.open(stream=pdf)

@@ -42,21 +42,21 @@ def test_opens_on_page_one_fit_to_width(qtbot, viewer: DocumentViewer) -> None:
     assert viewer.page_label.text().strip() == "1 / 2"
     assert viewer.thumbs.count() == 2
     # fit width: the page fills the viewport width less the margin
-    assert abs(viewer.view.width() - viewer.scroll.viewport().width()) <= 2
+    assert abs(viewer.view.width() - viewer.page_area.viewport().width()) <= 2
     qtbot.waitUntil(lambda: not viewer.thumbs.item(1).icon().isNull(), timeout=10000)
 
 
 def test_keyboard_and_thumbnail_navigation(qtbot, viewer: DocumentViewer) -> None:
     with qtbot.waitSignal(viewer.page_changed) as changed:
-        qtbot.keyClick(viewer.scroll, Qt.Key.Key_Right)
+        qtbot.keyClick(viewer.page_area, Qt.Key.Key_Right)
     assert changed.args == [1] and viewer.page_label.text().strip() == "2 / 2"
-    qtbot.keyClick(viewer.scroll, Qt.Key.Key_Right)  # already on the last page
+    qtbot.keyClick(viewer.page_area, Qt.Key.Key_Right)  # already on the last page
     assert viewer.page == 1
-    qtbot.keyClick(viewer.scroll, Qt.Key.Key_Home)
+    qtbot.keyClick(viewer.page_area, Qt.Key.Key_Home)
     assert viewer.page == 0
     viewer.thumbs.setCurrentRow(1)
     assert viewer.page == 1
-    qtbot.keyClick(viewer.scroll, Qt.Key.Key_PageUp)
+    qtbot.keyClick(viewer.page_area, Qt.Key.Key_PageUp)
     assert viewer.page == 0
 
 
@@ -64,7 +64,7 @@ def test_zoom_modes_and_rotation(qtbot, viewer: DocumentViewer) -> None:
     _wait_rendered(qtbot, viewer)
     viewer.set_mode("fit_page")
     _wait_rendered(qtbot, viewer)
-    vp = viewer.scroll.viewport()
+    vp = viewer.page_area.viewport()
     assert viewer.view.height() <= vp.height() + 1 and viewer.view.width() <= vp.width() + 1
     viewer.set_mode("zoom", 1.0)
     _wait_rendered(qtbot, viewer)

@@ -130,29 +130,29 @@ class DocumentViewer(QWidget):
         self.thumbs.currentRowChanged.connect(self._on_thumb)
 
         self.view = PageView()
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidget(self.view)
-        self.scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        palette = self.scroll.viewport().palette()
-        palette.setColor(self.scroll.viewport().backgroundRole(), DESK)
-        self.scroll.viewport().setPalette(palette)
-        self.scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.scroll.installEventFilter(self)
-        self.scroll.viewport().installEventFilter(self)
+        self.page_area = QScrollArea(self)
+        self.page_area.setWidget(self.view)
+        self.page_area.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        palette = self.page_area.viewport().palette()
+        palette.setColor(self.page_area.viewport().backgroundRole(), DESK)
+        self.page_area.viewport().setPalette(palette)
+        self.page_area.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.page_area.installEventFilter(self)
+        self.page_area.viewport().installEventFilter(self)
         # a scroll bar that comes and goes would change "fit width" and re-render in a loop
-        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.page_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
 
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         body.addWidget(self.thumbs)
-        body.addWidget(self.scroll, 1)
+        body.addWidget(self.page_area, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
         layout.addLayout(body, 1)
-        self.setFocusProxy(self.scroll)
+        self.setFocusProxy(self.page_area)
 
     def _shortcuts(self) -> None:
         keys: list[tuple[Any, Any]] = [
@@ -228,7 +228,7 @@ class DocumentViewer(QWidget):
         if self.thumbs.currentRow() != page:
             self.thumbs.setCurrentRow(page)
         self._render_current()
-        self.scroll.verticalScrollBar().setValue(0)
+        self.page_area.verticalScrollBar().setValue(0)
 
     def next_page(self) -> None:
         self.go_to(self.page + 1)
@@ -276,7 +276,7 @@ class DocumentViewer(QWidget):
         if self.mode == "fit_width":
             return self._fit_width() / w
         if self.mode == "fit_page":
-            vp = self.scroll.viewport().size()
+            vp = self.page_area.viewport().size()
             return min((vp.width() - 2 * PAD) / w, (vp.height() - 2 * PAD) / h)
         return self.zoom * SCREEN_DPI / 72
 
@@ -321,7 +321,7 @@ class DocumentViewer(QWidget):
     # --- rendering ---------------------------------------------------------------------------
     def _fit_width(self) -> float:
         # one pixel short, so rounding never adds a horizontal scroll bar
-        return float(max(self.scroll.viewport().width() - 2 * PAD - 1, 100))
+        return float(max(self.page_area.viewport().width() - 2 * PAD - 1, 100))
 
     def _page_size(self, page: int) -> tuple[float, float]:
         assert self.info is not None
@@ -369,7 +369,7 @@ class DocumentViewer(QWidget):
         self.view.show_image(image, hits, current)
         self.page_label.setText(f" {page + 1} / {self.page_count} ")
         if 0 <= current < len(hits):
-            self.scroll.ensureVisible(int(hits[current].center().x()) + PAD,
+            self.page_area.ensureVisible(int(hits[current].center().x()) + PAD,
                                       int(hits[current].center().y()) + PAD, 60, 120)
 
     def _on_first(self, gen: int, result: tuple[DocumentInfo, Any, float], dpr: float) -> None:
@@ -421,15 +421,15 @@ class DocumentViewer(QWidget):
     # --- events ------------------------------------------------------------------------------
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
         # page keys on the page area: the scroll area would otherwise eat them for scrolling
-        if watched is self.scroll and event.type() == QEvent.Type.KeyPress:
+        if watched is self.page_area and event.type() == QEvent.Type.KeyPress:
             return self._page_key(event.key())
-        if watched is self.scroll.viewport() and event.type() == QEvent.Type.Resize:
+        if watched is self.page_area.viewport() and event.type() == QEvent.Type.Resize:
             if self.info and self.mode != "zoom":
                 self._resize_timer.start()
         return super().eventFilter(watched, event)
 
     def _page_key(self, key: int) -> bool:
-        bar = self.scroll.verticalScrollBar()
+        bar = self.page_area.verticalScrollBar()
         if key == Qt.Key.Key_Right or (key == Qt.Key.Key_Space and bar.value() >= bar.maximum()):
             self.next_page()
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Backspace):
