@@ -80,14 +80,14 @@ class FieldEditor(QWidget):
         self.title = QLabel(self)
         self.title.setWordWrap(True)
         self.summary = QLabel(self)
-        self.page_area = QScrollArea(self)
-        self.page_area.setWidgetResizable(True)
-        self.page_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.fields_area = QScrollArea(self)
+        self.fields_area.setWidgetResizable(True)
+        self.fields_area.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
-        layout.addWidget(self.page_area, 1)
+        layout.addWidget(self.fields_area, 1)
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self._check_all)
 
@@ -108,7 +108,7 @@ class FieldEditor(QWidget):
         for section in spec.sections:
             box.addWidget(self._section(spec, section.key, section.title, section.layout))
         box.addStretch(1)
-        self.page_area.setWidget(body)
+        self.fields_area.setWidget(body)
         self.set_values(values or {})
 
     def set_values(self, values: dict[str, str]) -> None:
