@@ -27,6 +27,8 @@ class CheckSpec:
 CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec("form_known", "Form identified", True,
               "The submission is one of the agency's forms, with its number and edition."),
+    CheckSpec("form_complete", "Form complete", True,
+              "Every required field is filled in and every value has the expected form."),
     CheckSpec("entity_code", "Entity code valid and known", True,
               "The county-district or institution code has the right shape and names an active entity."),
     CheckSpec("roles_exist", "Requested roles exist for this kind of entity", True,

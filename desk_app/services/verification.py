@@ -91,6 +91,19 @@ def check_form(job: VerificationJob) -> CheckResult:
     return result("form_known", "pass", f"{job.spec.number} {job.spec.title} (edition {job.spec.edition})")
 
 
+def check_complete(job: VerificationJob) -> CheckResult:
+    from desk_app.pdf.validate import validate
+
+    assert job.spec is not None
+    problems = validate(job.spec, {k: str(v or "") for k, v in job.values.items()})
+    if not problems:
+        return result("form_complete", "pass", "every required field is filled in")
+    listed = "; ".join(f"{job.spec.field(k).label if job.spec.has_field(k) else k}: {v}"
+                       for k, v in list(problems.items())[:8])
+    more = f" (and {len(problems) - 8} more)" if len(problems) > 8 else ""
+    return result("form_complete", "fail", listed + more, fields=sorted(problems))
+
+
 def entity_code_of(spec: FormSpec | None, values: Mapping[str, Any]) -> str:
     name = spec.entity_code_field if spec else "entity_code"
     return str(values.get(name) or values.get("entity_code") or "").strip().upper()
@@ -154,6 +167,7 @@ def check_signatures(job: VerificationJob) -> CheckResult:
 
 CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
     "form_known": check_form,
+    "form_complete": check_complete,
     "entity_code": check_entity,
     "roles_exist": request_checks.check_roles,
     "building_scope": request_checks.check_buildings,

@@ -30,7 +30,7 @@ def test_report_is_saved_as_verification_results(ctx, world) -> None:
                                      user_1_email="lpark@x.org", role_1_app="ECS", role_1_role="ECS_VIEW",
                                      role_1_action="add"))
     report = verification.verify_submission(ctx, sid)
-    assert [c.code for c in report.checks] == ["form_known", "entity_code", "roles_exist", "building_scope",
+    assert [c.code for c in report.checks] == ["form_known", "form_complete", "entity_code", "roles_exist", "building_scope",
                                                "one_username", "separation_of_duties", "pin",
                                                "signer_authority", "signatures"]
     with ctx.store.read() as s:
@@ -39,6 +39,13 @@ def test_report_is_saved_as_verification_results(ctx, world) -> None:
     assert dict(rows) == {c.code: c.outcome for c in report.checks}
     # an unsigned fillable form: the signature box is empty, so the report blocks approval
     assert report.check("signatures").outcome == "fail" and not report.can_approve
+
+
+def test_missing_required_fields_are_named(ctx, world) -> None:
+    check = _check(ctx, "DA-102", dict(MOSIS, user_1_email="", signed_date=""), "form_complete")
+    assert check.outcome == "fail" and check.blocks
+    assert set(check.details["fields"]) >= {"user_1_email", "signed_date"}
+    assert _check(ctx, "DA-102", dict(MOSIS, pin="58203917"), "form_complete").outcome == "pass"
 
 
 def test_entity_code_unknown_and_malformed(ctx, world) -> None:

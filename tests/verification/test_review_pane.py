@@ -14,7 +14,7 @@ from tests.verification.conftest import LEA_VALUES, submit
 from tests.verification.signing import fax_of
 
 ECS = dict(LEA_VALUES, user_1_first_name="Lee", user_1_last_name="Park", user_1_email="lpark@x.org",
-           role_1_app="ECS", role_1_role="ECS_VIEW", role_1_action="add")
+           role_1_user="1", role_1_app="ECS", role_1_role="ECS_VIEW", role_1_action="add")
 
 
 def test_pane_verifies_off_the_gui_thread_and_attests_then_approves(qtbot, ctx, world, monkeypatch) -> None:
