@@ -143,6 +143,10 @@ def build_window(ctx: AppContext) -> MainWindow:
     return MainWindow(page_context, database=ctx.paths.database, config_dir=ctx.paths.config_dir)
 
 
+# the running watchdog, when switched on (benchmarks read its stalls)
+watchdog: Watchdog | None = None
+
+
 def start_watchdog_if_asked() -> Watchdog | None:
     """``DESK_APP_WATCHDOG=1`` logs every GUI-thread stall over 100 ms (tests, benchmarks)."""
     if os.environ.get("DESK_APP_WATCHDOG") != "1":
@@ -167,6 +171,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return explain_refusal(exc)
     crash = CrashHandler(ctx.paths.log_file)
     crash.install()
+    global watchdog
     watchdog = start_watchdog_if_asked()
     apply_font_scale(app, ctx.settings["ui_font_scale"])
     try:

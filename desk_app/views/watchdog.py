@@ -17,6 +17,8 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
 
 from desk_app.qt import QObject, QTimer
 
@@ -95,11 +97,27 @@ class Watchdog(QObject):
             log.warning("GUI thread blocked for over %.0f ms, at:\n%s", late_ms, stack)
 
     def _gui_stack(self) -> str:
-        frame = sys._current_frames().get(self._gui_thread_id)
+        frames = sys._current_frames()
+        frame = frames.get(self._gui_thread_id)
         if frame is None:
             return "(no Python frame)"
         stack = "".join(traceback.format_stack(frame))
-        if ".exec()" in stack.rstrip().rsplit("\n", 1)[-1]:
-            # the GUI thread is idle inside Qt: its Python slots wait for the interpreter lock
-            stack += "(inside Qt's event loop: another Python thread is probably holding the GIL)\n"
+        last_line = stack.rstrip().rsplit("\n", 1)[-1]
+        if ".exec()" in last_line or "processEvents()" in last_line:
+            # the GUI thread is inside Qt: its Python slots wait for the interpreter lock, so
+            # name what the other threads are doing
+            stack += "(inside Qt's event loop: another thread probably holds the GIL)\n"
+            stack += _other_threads(frames, self._gui_thread_id)
         return stack
+
+
+def _other_threads(frames: dict[int, FrameType], gui_thread_id: int) -> str:
+    names = {t.ident: t.name for t in threading.enumerate()}
+    lines = []
+    for ident, frame in frames.items():
+        if ident in (gui_thread_id, threading.get_ident()):
+            continue
+        where = traceback.extract_stack(frame)[-3:]
+        trail = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(where))
+        lines.append(f"  thread {names.get(ident, ident)}: {trail}\n")
+    return "".join(lines)

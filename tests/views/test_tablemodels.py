@@ -53,15 +53,18 @@ def test_entity_model_filters_and_sorts_in_sql(ctx, demo, drain) -> None:
     assert [model.index(r, entity_cols.COL_NAME).data() for r in range(model.rowCount())] == ["Columbia Public Schools"]
 
 
-def test_entity_model_pages_with_fetch_more(ctx, demo, monkeypatch, drain) -> None:
+def test_entity_model_pages_with_fetch_more(qtbot, ctx, demo, monkeypatch, drain) -> None:
     from desk_app.views.tablemodels import lazy
 
     monkeypatch.setattr(lazy, "PAGE", 3)
     model = EntityTableModel(EntityService(ctx))
     model.reload()
     assert model.rowCount() == 3 and model.canFetchMore(model.index(-1, -1))
-    model.fetchMore(model.index(-1, -1))
+    with qtbot.waitSignal(model.more_loaded, timeout=5000):
+        model.fetchMore(model.index(-1, -1))
+        model.fetchMore(model.index(-1, -1))  # a second call while the page is on its way is ignored
     assert model.rowCount() == 4 and not model.canFetchMore(model.index(-1, -1))
+    assert len({r.id for r in model.rows()}) == 4
 
 
 def test_count_arrives_off_the_gui_thread(qtbot, ctx, demo, drain) -> None:
@@ -78,6 +81,15 @@ def test_a_stale_search_never_replaces_a_newer_one(qtbot, ctx, demo, drain) -> N
     with qtbot.waitSignal(model.count_changed, timeout=5000):
         model.load_async(ListQuery("boone"))
     assert [r.name for r in model.rows()] == ["Boone Valley College"]
+
+
+def test_header_sort_runs_off_the_gui_thread(qtbot, ctx, demo, drain) -> None:
+    model = EntityTableModel(EntityService(ctx))
+    model.reload()
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.sort_async(entity_cols.COL_CODE, Qt.SortOrder.DescendingOrder)
+    assert [r.code for r in model.rows()][:2] == ["N04567", "048-078"]
+    assert model.query.sort == "code" and model.query.descending
 
 
 def test_audit_model_newest_first_with_filters(ctx, demo, drain) -> None:

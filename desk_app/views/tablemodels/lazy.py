@@ -37,12 +37,14 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
     Signals:
         count_changed(int): the total number of matching rows (computed off the GUI thread).
         loaded(): a first page fetched by :meth:`load_async` is now shown.
+        more_loaded(): a further page fetched by :meth:`fetchMore` was appended.
         load_failed(str): :meth:`load_async` failed with a known error (the message).
     """
 
     COLUMNS: Sequence[Column] = ()
     count_changed = Signal(int)
     loaded = Signal()
+    more_loaded = Signal()
     load_failed = Signal(str)
 
     def __init__(self, source: ListSource[T], parent: Any = None) -> None:
@@ -51,6 +53,7 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         self._query = ListQuery()
         self._rows: list[T] = []
         self._exhausted = False
+        self._fetching = False  # a fetchMore page is on its way
         self._generation = 0
         self.total: int | None = None
 
@@ -79,6 +82,7 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         self._generation += 1
         self._rows = []
         self._exhausted = False
+        self._fetching = False
         self._load_page()
         self.endResetModel()
         self._count_in_background()
@@ -102,6 +106,7 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         self._query = query
         self._rows = list(rows)
         self._exhausted = len(rows) < PAGE
+        self._fetching = False
         self.total = None
         self.endResetModel()
         self.loaded.emit()
@@ -146,15 +151,34 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         return not parent.isValid() and not self._exhausted
 
     def fetchMore(self, parent: Index) -> None:
-        if parent.isValid() or self._exhausted:
+        """Fetch the next page off the GUI thread (the view asks again as it scrolls).
+
+        An ORM page of a big table can take 100 ms on a loaded machine; the GUI-stall watchdog
+        caught it when this ran synchronously.
+        """
+        if parent.isValid() or self._exhausted or self._fetching:
             return
-        start = len(self._rows)
-        page = self._source.fetch(self._query, start, PAGE)
+        self._fetching = True
+        generation, start = self._generation, len(self._rows)
+        ops.op(self._source.fetch, self._query, start, PAGE).success(
+            lambda page: self._append_page(page, start, generation)).failure(
+            lambda exc: self._on_more_failed(exc, generation)).run("instant", initiator=self)
+
+    def _append_page(self, page: list[T], start: int, generation: int) -> None:
+        if generation != self._generation or start != len(self._rows):
+            return  # the query changed meanwhile; its own first page is (being) shown
+        self._fetching = False
         if page:
             self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
             self._rows.extend(page)
             self.endInsertRows()
         self._exhausted = len(page) < PAGE
+        self.more_loaded.emit()
+
+    def _on_more_failed(self, exc: BaseException, generation: int) -> None:
+        if generation == self._generation:
+            self._fetching = False
+            self.load_failed.emit(str(exc))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -176,10 +200,21 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
                 return self.COLUMNS[section].title
         return None
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sorting is pushed into SQL: reload with the column's sort key."""
+    def sorted_query(self, column: int, order: Qt.SortOrder) -> ListQuery | None:
+        """The current query sorted by ``column`` (None when that column does not sort)."""
         if not (0 <= column < len(self.COLUMNS)) or not self.COLUMNS[column].sort_key:
-            return
+            return None
         q = self._query
-        self.set_query(ListQuery(q.text, q.filters, self.COLUMNS[column].sort_key,
-                                 order == Qt.SortOrder.DescendingOrder))
+        return ListQuery(q.text, q.filters, self.COLUMNS[column].sort_key, order == Qt.SortOrder.DescendingOrder)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting is pushed into SQL: reload with the column's sort key (synchronously)."""
+        query = self.sorted_query(column, order)
+        if query is not None:
+            self.set_query(query)
+
+    def sort_async(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Like :meth:`sort`, with the query run off the GUI thread (header clicks)."""
+        query = self.sorted_query(column, order)
+        if query is not None:
+            self.load_async(query)

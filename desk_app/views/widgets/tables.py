@@ -38,5 +38,5 @@ def make_table(model: LazyTableModel[Any], name: str, parent: QWidget, *, stretc
     header.setSectionResizeMode(stretch_column, QHeaderView.ResizeMode.Stretch)
     header.setSortIndicator(*sorted_by)  # before connecting: it must not trigger a query
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    header.sortIndicatorChanged.connect(lambda col, order: model.sort(col, order))
+    header.sortIndicatorChanged.connect(lambda col, order: model.sort_async(col, order))
     return table
