@@ -123,8 +123,3 @@ from PySide6.QtWidgets import (
 )
 
 QT_VERSION = QtCore.qVersion()
-
-__all__ = [name for name in dir() if name.startswith("Q") or name in {
-    "Qt", "Signal", "Slot", "QtCore", "QtGui", "QtWidgets", "QtPrintSupport",
-    "qInstallMessageHandler", "QT_VERSION",
-}]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from desk_app.qt import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QModelIndex,
@@ -26,6 +23,7 @@ from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.educators import COL_NAME, FINGERPRINT_TITLES, EducatorTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.educator_profile import EducatorProfilePane
+from desk_app.views.widgets.print_support import DocumentPrinting
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 
@@ -45,6 +43,7 @@ class Page(BasePage):
         self._loaded_once = False
         self._generation = 0
         self.last_pdf: bytes | None = None
+        self.printing = DocumentPrinting(self)
         self.search = SearchBox("Last name, 'last, first', username, email or certificate number", self)
         self.classification = QComboBox(self)
         self.classification.setAccessibleName("Certificate classification")
@@ -142,9 +141,7 @@ class Page(BasePage):
             lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
 
     def on_certificate_pdf(self, pdf: bytes) -> None:
+        """Show the print preview (printing at 300 dpi); the preview offers printing and PDF."""
         self.last_pdf = pdf
-        if self.property("headless"):
-            return
-        target, _ = QFileDialog.getSaveFileName(self, "Save certificate as PDF", "certificate.pdf", "PDF (*.pdf)")
-        if target:
-            Path(target).write_bytes(pdf)
+        if not self.property("headless"):
+            self.printing.preview(pdf, "Educator certificate")
