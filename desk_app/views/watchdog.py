@@ -101,14 +101,10 @@ class Watchdog(QObject):
         frame = frames.get(self._gui_thread_id)
         if frame is None:
             return "(no Python frame)"
-        stack = "".join(traceback.format_stack(frame))
-        last_line = stack.rstrip().rsplit("\n", 1)[-1]
-        if ".exec()" in last_line or "processEvents()" in last_line:
-            # the GUI thread is inside Qt: its Python slots wait for the interpreter lock, so
-            # name what the other threads are doing
-            stack += "(inside Qt's event loop: another thread probably holds the GIL)\n"
-            stack += _other_threads(frames, self._gui_thread_id)
-        return stack
+        # when the GUI thread sits inside Qt (exec, processEvents) its Python slots are waiting
+        # for the interpreter lock: what the other threads are doing names the culprit
+        return ("".join(traceback.format_stack(frame)) + "other threads meanwhile:\n"
+                + _other_threads(frames, self._gui_thread_id))
 
 
 def _other_threads(frames: dict[int, FrameType], gui_thread_id: int) -> str:
