@@ -18,7 +18,9 @@ simulate a crash at that point.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 STEPS = ("fetch", "store", "record", "acknowledge", "normalise", "split", "identify", "extract",
          "link", "dedupe", "enqueue")
+LOOKAHEAD = 2
 Hook = Callable[[str], None]
 Enqueue = Callable[[int, list[SubmissionDraft], Hook], int]
 
@@ -99,23 +102,46 @@ class Pipeline:
             report.resumed += 1
 
     def drain(self, source: Source, report: IntakeReport) -> None:
-        try:
-            for arrival in source.arrivals():
-                self.take(source, arrival, report)
-        except SourceUnreachable as exc:
-            log.warning("intake source unreachable: %s", exc)
-            report.unreachable.append(f"{source.description}: {exc}")
-        finally:
-            source.close()
+        """Take everything ``source`` offers.
 
-    def take(self, source: Source, arrival: Arrival, report: IntakeReport) -> None:
-        """Store, record, acknowledge and process one arrival."""
+        While one item is being read (mostly in the sandbox child, on the other core), the next
+        is stored and acknowledged and the one before is enqueued: at most :data:`LOOKAHEAD`
+        items are between "stored" and "queued", each safe in the ledger.
+        """
+        pending: deque[tuple[LedgerEntry, Future[list[SubmissionDraft]]]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="intake-read") as readers:
+            try:
+                for arrival in source.arrivals():
+                    entry = self.take(source, arrival, report)
+                    if entry is not None:
+                        pending.append((entry, readers.submit(self.drafts, entry)))
+                    while len(pending) > LOOKAHEAD:
+                        self._finish(*pending.popleft(), report)
+            except SourceUnreachable as exc:
+                log.warning("intake source unreachable: %s", exc)
+                report.unreachable.append(f"{source.description}: {exc}")
+            except BaseException:
+                for _entry, future in pending:  # a crash: whatever was not queued stays "stored"
+                    future.cancel()
+                raise
+            finally:
+                source.close()
+            while pending:
+                self._finish(*pending.popleft(), report)
+
+    def _finish(self, entry: LedgerEntry, future: Future[list[SubmissionDraft]],
+                report: IntakeReport) -> None:
+        self._enqueue(entry, future.result(), report)
+
+    def take(self, source: Source, arrival: Arrival, report: IntakeReport) -> LedgerEntry | None:
+        """Store, record and acknowledge one arrival; returns its ledger entry if it still needs
+        processing (``None`` when an earlier run already queued it)."""
         self.hook("fetch")
         entry = self.ledger.find(arrival.source_kind, arrival.source_key)
         if entry is not None and entry.done:
             self._acknowledge(source, arrival, entry, report)  # an earlier move/flag failed
             report.already += 1
-            return
+            return None
         sha = self.blobs.put(arrival.data)
         self.hook("store")
         if entry is None:
@@ -124,7 +150,7 @@ class Pipeline:
         report.taken += 1
         self._acknowledge(source, arrival, entry, report)
         self.hook("acknowledge")
-        self.process(entry, report)
+        return entry
 
     def _acknowledge(self, source: Source, arrival: Arrival, entry: LedgerEntry,
                      report: IntakeReport) -> None:
@@ -138,14 +164,18 @@ class Pipeline:
 
     def process(self, entry: LedgerEntry, report: IntakeReport) -> None:
         """Turn a stored item into submissions (quarantined ones included) in one transaction."""
+        self._enqueue(entry, self.drafts(entry), report)
+
+    def drafts(self, entry: LedgerEntry) -> list[SubmissionDraft]:
+        """The drafts of a stored item; a defect quarantines the item instead of losing it."""
         try:
-            drafts = self.analyse(entry)
-        except (KeyboardInterrupt, SystemExit):
-            raise
+            return self.analyse(entry)
         except Exception as exc:  # a defect must not lose the item or stop the run
             log.exception("intake could not process %s", entry.filename)
-            drafts = [self._quarantine(entry, f"could not be processed ({type(exc).__name__}: {exc})",
-                                       self._original(entry))]
+            return [self._quarantine(entry, f"could not be processed ({type(exc).__name__}: {exc})",
+                                     self._original(entry))]
+
+    def _enqueue(self, entry: LedgerEntry, drafts: list[SubmissionDraft], report: IntakeReport) -> None:
         report.submissions += self.enqueue(entry.id, drafts, self.hook)
         report.quarantined += sum(1 for d in drafts if d.quarantined)
 
