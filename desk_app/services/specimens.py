@@ -107,15 +107,19 @@ def _ink_outcome(ink: InkFinding, attestations: tuple[AttestationDTO, ...]) -> t
 
 
 def finding(session: Session, expected: ExpectedSigner, digital: DigitalSignatureFacts | None,
-            ink: InkFinding | None, submission_id: str) -> SignatureFinding:
-    """Judge one signature box: a digital signature if there is one, else the ink in the box."""
+            ink: InkFinding | None, submission_id: str,
+            missing: str = "no signature found") -> SignatureFinding:
+    """Judge one signature box: a digital signature if there is one, else the ink in the box.
+
+    ``missing`` says why there is neither (e.g. no PDF of the document to look at).
+    """
     if digital is not None:
         return _digital_finding(expected, digital, registered_certificates(session, expected.person_id))
     mine = tuple(a for a in attestations_for(session, submission_id) if a.field_name == expected.field_name)
     specimens = specimens_for(session, expected.person_id)
     if ink is None:
         return SignatureFinding(expected.field_name, expected.role, expected.name, expected.person_id,
-                                "none", "missing", "fail", ("no signature found",), specimens=specimens)
+                                "none", "missing", "fail", (missing,), specimens=specimens)
     outcome, reasons = _ink_outcome(ink, mine)
     return SignatureFinding(expected.field_name, expected.role, expected.name, expected.person_id,
                             "ink", "present" if ink.present else "missing", outcome, reasons,

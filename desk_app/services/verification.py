@@ -145,7 +145,9 @@ def _signature_findings(job: VerificationJob) -> list[SignatureFinding]:
         ink = None
         if digital is None and job.pdf is not None and job.spec.has_field(expected.field_name):
             ink = find_ink(job.pdf, layout, expected.field_name)
-        findings.append(finding(job.session, expected, digital, ink, job.submission_id))
+        missing = "no signature found" if job.pdf is not None else \
+            "no PDF of the document to examine (keyed at the counter or not yet normalised)"
+        findings.append(finding(job.session, expected, digital, ink, job.submission_id, missing))
     return findings
 
 
