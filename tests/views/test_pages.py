@@ -79,3 +79,15 @@ def test_audit_verify_names_an_edited_event(main_window, qtbot, demo, app_paths)
     qtbot.waitUntil(lambda: page.last_report is not None, timeout=5000)
     assert not page.last_report.ok
     assert "BROKEN" in page.report.text() and "edited" in page.report.text()
+
+
+def test_arrowing_through_entities_loads_only_the_detail_it_stops_on(main_window, qtbot, demo) -> None:
+    page = _entities(main_window, qtbot)
+    loaded = []
+    real_detail = page.service.detail
+    page.service.detail = lambda entity_id: loaded.append(entity_id) or real_detail(entity_id)
+    for row in range(4):
+        page.select_row(row)
+    last = page.model.rows()[3]
+    qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail.row.id == last.id, timeout=5000)
+    assert loaded == [last.id]

@@ -10,6 +10,7 @@ from desk_app.qt import (
     QModelIndex,
     QSplitter,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +27,8 @@ from desk_app.views.widgets.entity_detail import EntityDetailPane
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 
+DETAIL_DELAY_MS = 120
+
 
 class Page(BasePage):
     key = "entities"
@@ -37,6 +40,11 @@ class Page(BasePage):
         self.model = EntityTableModel(self.service, self)
         self._loaded_once = False
         self._detail_generation = 0
+        self._pending_detail: EntityRow | None = None
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(DETAIL_DELAY_MS)
+        self._detail_timer.timeout.connect(self.load_detail)
         self.search = SearchBox("Name or code, e.g. 048-078 or Columbia", self)
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Entity kind")
@@ -70,9 +78,8 @@ class Page(BasePage):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 420])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -130,8 +137,15 @@ class Page(BasePage):
         if row is None:
             return
         self._detail_generation += 1
-        generation = self._detail_generation
+        self._pending_detail = row
         self.detail.show_message(f"Loading {row.name}…")
+        # arrowing down the list should not queue one detail query per row passed
+        self._detail_timer.start()
+
+    def load_detail(self) -> None:
+        row, generation = self._pending_detail, self._detail_generation
+        if row is None:
+            return
         ops.op(self.service.detail, row.id).success(
             lambda d: self.on_detail(d, generation)).failure(
             lambda exc: self.detail.show_message(str(exc))).run("instant", initiator=self)
