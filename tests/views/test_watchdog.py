@@ -28,6 +28,7 @@ def test_detects_a_200_ms_block_with_its_stack(watchdog, qtbot, caplog) -> None:
     stall = watchdog.stalls[0]
     assert 150 <= stall.duration_ms < 1000
     assert "deliberately_block_the_gui_thread" in stall.stack
+    assert "other threads meanwhile" in stall.stack
     assert any("blocked" in r.getMessage() for r in caplog.records)
 
 
