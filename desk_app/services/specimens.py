@@ -206,3 +206,29 @@ def capture_from_verified(uow: UnitOfWork, submission_id: uuid.UUID,
                 image_png=f.crop_png, source_submission_id=submission_id, field_name=f.field_name))
             added += 1
     return added
+
+
+def revoke_certificate(ctx: ServiceContext, sha256: str, reason: str) -> Changes:
+    """Stop recognising a registered signing certificate (lost card, person left office).
+
+    Later forms signed with it read "identity unknown" again. The row stays, with ``revoked_at``.
+
+    Raises:
+        ValidationError: no reason given, or no live registration with that fingerprint.
+    """
+    ctx.require(Perm.MANAGE_ACCESS)
+    if not reason.strip():
+        raise ValidationError("reason", "say why the certificate is no longer trusted")
+    with ctx.uow() as uow:
+        rows = uow.session.execute(select(SignerCertificate).where(
+            SignerCertificate.sha256 == sha256.lower(), SignerCertificate.revoked_at.is_(None),
+            SignerCertificate.deleted_at.is_(None))).scalars().all()
+        if not rows:
+            raise ValidationError("certificate", "no registered certificate has that fingerprint")
+        for row in rows:
+            row.revoked_at = utcnow()
+            audit.record(uow, "signature.certificate_revoke", record_type="signer_certificate",
+                         record_id=row.id, summary=f"certificate {row.subject[:80]} no longer recognised",
+                         details={"sha256": row.sha256, "reason": reason.strip()[:500]})
+        uow.commit()
+        return Changes.of("verification", ids=tuple(r.id for r in rows))

@@ -19,7 +19,7 @@ from desk_app.models.verification import SignatureSpecimen, SignerCertificate
 from desk_app.pdf.generate import generate_form
 from desk_app.pdf.signatures import signature_boxes
 from desk_app.services import decisions, pins, verification
-from desk_app.services.specimens import attest_signature
+from desk_app.services.specimens import attest_signature, revoke_certificate
 from tests.verification.conftest import LEA_VALUES, letter_pin, submit
 from tests.verification.signing import fax_of, make_certificate, sign_pdf
 
@@ -93,6 +93,10 @@ def test_the_registered_certificate_makes_the_next_form_valid(ctx, world, jane_c
     report = verification.verify_submission(
         ctx, submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), jane_cert)))
     assert report.signatures[0].verdict == "valid" and report.check("signatures").outcome == "pass"
+    sha = report.signatures[0].certificate_sha256
+    revoke_certificate(ctx, sha, "card reported lost")
+    again_sid = submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), jane_cert))
+    assert verification.verify_submission(ctx, again_sid).signatures[0].verdict == "identity unknown"
     stranger = make_certificate("Jane Doe")
     report = verification.verify_submission(
         ctx, submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), stranger)))
