@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+import pytest
+
 from desk_app.errors import StoreError
 from desk_app.qt import QCheckBox, QDoubleSpinBox, QLineEdit, QMessageBox, QSpinBox
 from desk_app.services.context import Changes
@@ -115,3 +117,26 @@ def test_seeding_dialog_reports_progress_from_the_worker(qtbot, ctx, drain) -> N
     assert finished.args == [True] and calls == [1.0]
     assert stages == [("Counties", 0.5)]
     assert dialog.bar.value() == 1000
+
+
+@pytest.mark.qt_no_exception_capture
+def test_a_bug_in_a_slot_reaches_the_crash_dialog(qtbot, app_paths) -> None:
+    from desk_app.qt import QTimer
+    from desk_app.views import ops
+
+    handler = CrashHandler(app_paths.log_file)
+    previous = sys.excepthook
+    handler.install()
+    try:
+        def broken_slot() -> None:
+            raise KeyError("no such row")
+
+        QTimer.singleShot(0, broken_slot)
+        qtbot.waitUntil(lambda: bool(handler.shown), timeout=5000)
+        assert isinstance(handler.shown[0], CrashDialog)
+        assert "KeyError" in handler.shown[0].details.toPlainText()
+    finally:
+        sys.excepthook = previous
+        ops.set_failure_handler(ops._default_failure)
+        for dialog in list(handler.shown):
+            dialog.close()
