@@ -13,6 +13,7 @@ import uuid
 from bisect import bisect
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from time import perf_counter as time_now
 from typing import Any
 
@@ -34,12 +35,16 @@ class Rng(random.Random):
     def uuid4(self) -> uuid.UUID:
         return uuid.UUID(int=self.getrandbits(128), version=4)
 
+    def below(self, n: int) -> int:
+        """A whole number in ``0 .. n-1`` (cheaper than ``randrange`` for the hot paths)."""
+        return int(self.random() * n)
+
     def day_between(self, start: date, end: date) -> date:
-        return start + timedelta(days=self.randrange(max(1, (end - start).days)))
+        return start + timedelta(days=self.below(max(1, (end - start).days)))
 
     def moment(self, day: date) -> datetime:
         """A UTC time during office hours (13:00-23:00 UTC) on ``day``."""
-        seconds = self.randrange(13 * 3600, 23 * 3600)
+        seconds = 13 * 3600 + self.below(10 * 3600)
         return datetime.combine(day, time(), tzinfo=utcnow().tzinfo) + timedelta(seconds=seconds)
 
     def ranked(self, items: Sequence[str], cumulative: Sequence[float]) -> str:
@@ -64,24 +69,38 @@ def stream(name: str) -> Rng:
     return Rng(f"desk_app-demo-{name}")
 
 
-def _sqlite_converter(column: Column[Any]) -> Callable[[Any], Any]:
-    """How SQLAlchemy would store a value of ``column`` in SQLite, without its per-value machinery.
+def _format_utc(v: datetime) -> str:
+    return f"{v.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
+
+
+def _sqlite_converter(column: Column[Any]) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy would store a value of ``column`` in SQLite, without its per-value machinery
+    (``None``: stored as given).
 
     Uuid -> 32 hex digits, UTC datetime -> naive ``YYYY-MM-DD HH:MM:SS.ffffff``, date -> ISO,
-    JSON -> JSON text, booleans -> 0/1; anything else as given.
+    JSON -> JSON text, booleans -> 0/1.
     """
     kind = column.type
     if isinstance(kind, Uuid):
         return lambda v: None if v is None else v.hex
     if isinstance(kind, UTCDateTime):
-        return lambda v: None if v is None else f"{v.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}"
+        last: list[Any] = [None, None]  # the sync columns repeat one time on every row
+
+        def utc(v: datetime | None) -> str | None:
+            if v is None:
+                return None
+            if v is not last[0]:
+                last[0], last[1] = v, _format_utc(v)
+            return last[1]  # type: ignore[no-any-return]
+
+        return utc
     if isinstance(kind, Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(kind, JSON):
         return lambda v: None if v is None else json.dumps(v)
     if isinstance(kind, Boolean):
         return lambda v: None if v is None else int(v)
-    return lambda v: v
+    return None
 
 
 class BulkWriter:
@@ -101,14 +120,16 @@ class BulkWriter:
         """The INSERT text and a row-to-tuple converter for ``table`` with columns ``keys``."""
         plan = self._plans.get((table.name, keys))
         if plan is None:
-            columns = [table.c[k] for k in keys]
-            converters = [_sqlite_converter(c) for c in columns]
-            pairs = list(zip(keys, converters, strict=True))
+            converters = [(n, conv) for n, conv in enumerate(_sqlite_converter(table.c[k]) for k in keys) if conv]
+            take = itemgetter(*keys)
             sql = (f'INSERT INTO "{table.name}" ({", ".join(chr(34) + k + chr(34) for k in keys)}) '
                    f'VALUES ({", ".join("?" for _ in keys)})')
 
             def convert(row: dict[str, Any]) -> tuple[Any, ...]:
-                return tuple([conv(row[key]) for key, conv in pairs])
+                values = list(take(row))
+                for n, conv in converters:
+                    values[n] = conv(values[n])
+                return tuple(values)  # the driver call takes tuples
 
             plan = self._plans[(table.name, keys)] = (sql, convert)
         return plan

@@ -96,10 +96,10 @@ class _EducatorWriter:
     def _ssn(self) -> str:
         rng = self.rng
         while True:
-            area = rng.randrange(1, 900)  # area 001-899 except 666: format-valid, synthetic
+            area = 1 + rng.below(899)  # area 001-899 except 666: format-valid, synthetic
             if area == 666:
                 continue
-            value = area * 1_000_000 + rng.randrange(1, 100) * 10_000 + rng.randrange(1, 10_000)
+            value = area * 1_000_000 + (1 + rng.below(99)) * 10_000 + (1 + rng.below(9_999))
             if value not in self.ssns:
                 self.ssns.add(value)
                 return f"{value:09d}"
@@ -157,20 +157,20 @@ class _EducatorWriter:
         elif stage in ("career", "css"):
             initial, career = ("ISS", "CSS") if stage == "css" else ("IPC", "CCPC")
             start = rng.day_between(date(1985, 1, 1), ANCHOR - timedelta(days=5 * 365))
-            upgraded = start + timedelta(days=4 * 365 - rng.randrange(0, 120))
+            upgraded = start + timedelta(days=4 * 365 - rng.below(120))
             self._certificate(educator_id, initial, area, start, "superseded")
             self._certificate(educator_id, career, area, upgraded, "active")
             if rng.random() < 0.15:
-                self._certificate(educator_id, career, rng.choice(TEACHING_AREAS), upgraded + timedelta(days=rng.randrange(300, 3000)), "active")
+                self._certificate(educator_id, career, rng.choice(TEACHING_AREAS), upgraded + timedelta(days=300 + rng.below(2700)), "active")
         elif stage == "temporary":
-            self._certificate(educator_id, "TAC", area, ANCHOR - timedelta(days=rng.randrange(20, 330)), "active")
+            self._certificate(educator_id, "TAC", area, ANCHOR - timedelta(days=20 + rng.below(310)), "active")
             self._application(educator_id, "IPC", "pending")
         else:  # lapsed: an initial certificate that expired without an upgrade
             start = rng.day_between(date(2005, 1, 1), ANCHOR - timedelta(days=5 * 365))
             self._certificate(educator_id, "IPC", area, start, "expired")
 
     def _application(self, educator_id: uuid.UUID, code: str, status: str) -> None:
-        submitted = self.rng.moment(ANCHOR - timedelta(days=self.rng.randrange(1, 120)))
+        submitted = self.rng.moment(ANCHOR - timedelta(days=1 + self.rng.below(119)))
         self.add(CertificateApplication.__table__, self.rng.uuid4(), {
             "educator_id": educator_id, "classification_code": code, "status": status,
             "submitted_at": submitted, "decided_at": None})
@@ -186,7 +186,7 @@ class _EducatorWriter:
         for requirement, quantity, unit, what in (
             ("experience", years_held, "years", "contracted full-time employment"),
             ("mentoring", min(2, years_held), "years", "district mentoring program"),
-            ("professional_development", rng.randrange(0, hours_needed + 10), "contact_hours", "district PD workshops"),
+            ("professional_development", rng.below(hours_needed + 10), "contact_hours", "district PD workshops"),
             ("professional_development", rng.choice((0, 0, 1, 2, 3)), "semester_hours", "graduate coursework"),
             ("evaluation", 1 if years_held else 0, "evaluations", "annual performance-based evaluation"),
         ):
@@ -201,7 +201,7 @@ class _EducatorWriter:
         for _ in range(1 if stage == "student" else rng.choice((1, 1, 2))):
             name, passing = rng.choice(ASSESSMENTS)
             self.add(AssessmentScore.__table__, rng.uuid4(), {
-                "educator_id": educator_id, "assessment": name, "score": passing + rng.randrange(-15, 60) if passing else rng.randrange(1, 100),
+                "educator_id": educator_id, "assessment": name, "score": passing + (rng.below(75) - 15) if passing else 1 + rng.below(99),
                 "passing_score": passing, "taken_on": rng.day_between(date(2000, 1, 1), ANCHOR)})
         if rng.random() < 0.9:
             self.add(TranscriptRecord.__table__, rng.uuid4(), {
