@@ -46,7 +46,8 @@ def check_roles(job: VerificationJob) -> CheckResult:
         elif job.requested.user(r.user_row) is None:
             problems.append(f"row {r.row}: names user row {r.user_row}, which is empty")
         elif r.action == "delete" and not _holds(job, r, role.id):
-            problems.append(f"row {r.row}: {job.requested.user(r.user_row).full_name} holds no {r.role} "
+            who = job.requested.user(r.user_row)
+            problems.append(f"row {r.row}: {who.full_name if who else 'the user'} holds no {r.role} "
                             "here to delete")
     if problems:
         return check_result("roles_exist", "fail", "; ".join(problems))
