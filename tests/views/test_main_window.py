@@ -167,3 +167,20 @@ def test_first_page_is_built_after_the_first_paint_importing_off_the_gui_thread(
         window.show()
     assert shown.args == ["audit"]
     assert window.stack.currentWidget().widget() is window.pages["audit"]
+
+
+def test_ctrl_comma_opens_settings_and_f5_refreshes(main_window, qtbot, demo, ctx) -> None:
+    from desk_app.views.dialogs.settings import SettingsDialog
+
+    qtbot.keyClick(main_window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    dialog = main_window.findChild(SettingsDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
+    main_window.show_page("audit")
+    page = main_window.pages["audit"]
+    qtbot.waitUntil(lambda: page.count_label.text() == "3 events", timeout=5000)
+    from desk_app.services import session
+
+    session.record_lock(ctx, "test")  # a change made elsewhere, without the change bus
+    qtbot.keyClick(main_window, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: page.count_label.text() == "4 events", timeout=5000)
