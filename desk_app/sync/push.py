@@ -37,12 +37,13 @@ ORDER BY seq
 
 def _groups(rows: list[Any]) -> list[Group]:
     groups: dict[tuple[str, str], Group] = {}
+    loads = json.loads
     for seq, change_id, name, row_id, op, base, new, columns in rows:
-        cols = json.loads(columns) if isinstance(columns, str) else columns
         g = groups.get((name, row_id))
         if g is None:
-            groups[(name, row_id)] = Group(name, row_id, [change_id], [seq], op, base, new, list(cols))
+            groups[(name, row_id)] = Group(name, row_id, [change_id], [seq], op, base, new, loads(columns))
             continue
+        cols = loads(columns)
         g.change_ids.append(change_id)
         g.seqs.append(seq)
         g.new = new
@@ -114,8 +115,9 @@ def _finish_locally(store: Store, actor: Actor, groups: list[Group], outcome: Pu
     session.info["actor"] = actor
     try:
         seqs = [s for g in groups for s in g.seqs]
-        for start in range(0, len(seqs), 900):
-            session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(seqs[start:start + 900])))
+        # one statement for the whole batch: the seqs travel as one JSON array
+        session.execute(text("DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(:s))"),
+                        {"s": json.dumps(seqs)})
         by_key = {g.key: g for g in groups}
         for key, merged in outcome.merged.items():
             _apply_merged(session, by_key[key], merged)
