@@ -88,23 +88,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(app_icon())
         self.setObjectName("main-window")
-        self.nav = QListWidget(self)
-        self.nav.setAccessibleName("Areas")
-        self.nav.setIconSize(QSize(22, 22))
-        self.nav.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
-        self.stack = QStackedWidget(self)
-        self.stack.setAccessibleName("Current area")
-        for key in PAGE_ORDER:
-            item = QListWidgetItem(icon(f"nav-{key}"), PAGE_TITLES[key].replace("&&", "&"))
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            self.nav.addItem(item)
-        self.nav.setSpacing(3)
-        self.nav.setFixedWidth(self.nav.sizeHintForColumn(0) + 24)
-        self.workspace = QWidget(self)
-        row = QHBoxLayout(self.workspace)
-        row.setContentsMargins(6, 6, 6, 0)
-        row.addWidget(self.nav)
-        row.addWidget(self.stack, 1)
+        self._build_workspace()
         self.lock_screen = LockScreen(context.operator, self)
         self.central = QStackedWidget(self)
         self.central.addWidget(self.workspace)
@@ -115,15 +99,38 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.idle = IdleMonitor(self._lock_ms(), self)
         _app().installEventFilter(self.idle)
+        self._connect()
+        self.resize(1200, 760)
+        self._restore_state()
+
+    # --- building ---------------------------------------------------------------------------
+    def _build_workspace(self) -> None:
+        """The navigation list beside the stack of pages."""
+        self.nav = QListWidget(self)
+        self.nav.setAccessibleName("Areas")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
+        for key in PAGE_ORDER:
+            item = QListWidgetItem(icon(f"nav-{key}"), PAGE_TITLES[key].replace("&&", "&"))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+        self.nav.setSpacing(3)
+        self.nav.setFixedWidth(self.nav.sizeHintForColumn(0) + 24)
+        self.stack = QStackedWidget(self)
+        self.stack.setAccessibleName("Current area")
+        self.workspace = QWidget(self)
+        row = QHBoxLayout(self.workspace)
+        row.setContentsMargins(6, 6, 6, 0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+
+    def _connect(self) -> None:
         self.idle.idle.connect(lambda: self.lock("idle"))
         self.lock_screen.unlock_requested.connect(self.on_unlock_requested)
         self.lock_screen.quit_requested.connect(self.close)
         self.nav.currentRowChanged.connect(self.on_nav_row_changed)
         ops.bus.changed.connect(self.on_changes)
-        self.resize(1200, 760)
-        self._restore_state()
 
-    # --- building ---------------------------------------------------------------------------
     def _build_actions(self) -> None:
         menu_file = self.menuBar().addMenu("&File")
         self.settings_action = self._action(menu_file, "&Settings…", "Ctrl+,", self.on_settings)
