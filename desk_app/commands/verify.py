@@ -8,6 +8,7 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
+    """Add ``verify`` and ``pin issue`` to the CLI."""
     verify = sub.add_parser("verify", help="run the verification checks on a form and print them as JSON")
     verify.add_argument("file", nargs="?", help="a PDF of one of our forms")
     verify.add_argument("--submission", metavar="ID", help="verify a queued submission (results saved)")
@@ -21,6 +22,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Print the report as JSON; exit 1 when it blocks approval."""
     from desk_app.commands.common import open_for_cli, print_json
     from desk_app.errors import KnownError
     from desk_app.services import verification
@@ -45,6 +47,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_pin_issue(args: argparse.Namespace) -> int:
+    """Issue the PIN and write the letter; the PIN is printed nowhere else."""
     from sqlalchemy import select
 
     from desk_app.commands.common import open_for_cli

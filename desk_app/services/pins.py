@@ -50,6 +50,8 @@ _hasher = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_K
 
 
 class PinOutcome(StrEnum):
+    """What a PIN check found (audited; never the PIN)."""
+
     MATCH = "match"
     MISMATCH = "mismatch"
     LOCKED = "locked"  # too many failures: no comparison was made

@@ -86,12 +86,14 @@ def blank_layout(number: str) -> bytes:
 
 
 def check_form(job: VerificationJob) -> CheckResult:
+    """The submission is one of the catalogue's forms."""
     if job.spec is None:
         return result("form_known", "fail", "not one of the agency's forms: identify it first")
     return result("form_known", "pass", f"{job.spec.number} {job.spec.title} (edition {job.spec.edition})")
 
 
 def check_complete(job: VerificationJob) -> CheckResult:
+    """Required fields and row rules, as the catalogue validates them."""
     from desk_app.pdf.validate import validate
 
     assert job.spec is not None
@@ -105,11 +107,13 @@ def check_complete(job: VerificationJob) -> CheckResult:
 
 
 def entity_code_of(spec: FormSpec | None, values: Mapping[str, Any]) -> str:
+    """The entity or organisation code the form carries, upper-cased."""
     name = spec.entity_code_field if spec else "entity_code"
     return str(values.get(name) or values.get("entity_code") or "").strip().upper()
 
 
 def check_entity(job: VerificationJob) -> CheckResult:
+    """The code has the right shape, names an active entity of a kind the form serves."""
     code = entity_code_of(job.spec, job.values)
     if not code:
         return result("entity_code", "fail", "the form carries no entity code")
@@ -152,6 +156,7 @@ def _signature_findings(job: VerificationJob) -> list[SignatureFinding]:
 
 
 def check_signatures(job: VerificationJob) -> CheckResult:
+    """Every signature box: digital verdict or ink; the worst box decides."""
     if job.spec is None:
         return result("signatures", "fail", "unknown form")
     try:

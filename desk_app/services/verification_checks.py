@@ -24,6 +24,7 @@ def _applications(job: VerificationJob) -> dict[str, WebApplication]:
 
 
 def check_roles(job: VerificationJob) -> CheckResult:
+    """Every role row names an existing role of an application this entity kind may use."""
     rows = job.requested.roles
     if not rows:
         return check_result("roles_exist", "pass", "no application roles requested")
@@ -72,6 +73,7 @@ def _holds(job: VerificationJob, r: RequestedRole, role_id: object) -> bool:
 
 
 def check_buildings(job: VerificationJob) -> CheckResult:
+    """Building-scoped rows name an active building of the entity; others name none."""
     apps = _applications(job)
     scoped = [r for r in job.requested.roles if r.building or (r.app in apps and apps[r.app].building_scope)]
     if not scoped:
@@ -106,6 +108,7 @@ def _people(job: VerificationJob) -> list[tuple[str, str, str, str]]:
 
 
 def check_usernames(job: VerificationJob) -> CheckResult:
+    """One person, one username: flag people who already hold several, or another one."""
     flags, found = [], {}
     for label, email, username, full_name in _people(job):
         first, _, last = full_name.partition(" ")
@@ -132,6 +135,7 @@ def check_usernames(job: VerificationJob) -> CheckResult:
 
 
 def check_duties(job: VerificationJob) -> CheckResult:
+    """The operator neither submitted the request nor gains access by it."""
     me = job.ctx.actor.username.lower()
     staff = job.operator
     my_email = (staff.email if staff else "").lower()

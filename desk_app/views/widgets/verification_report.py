@@ -218,6 +218,7 @@ class VerificationReportPane(QWidget):
             .success(self.on_report).failure(self.on_failed).run("writer", initiator=self)
 
     def on_report(self, report: VerificationReport) -> None:
+        """Render a report that arrived from the worker."""
         self.report = report
         self.checks.setHtml(checks_html(report))
         holder = QWidget()
@@ -238,12 +239,14 @@ class VerificationReportPane(QWidget):
         self.report_loaded.emit(report)
 
     def on_failed(self, exc: BaseException) -> None:
+        """Show why a call failed."""
         message = str(exc) if isinstance(exc, KnownError) else "unexpected error (see the log)"
         self.status.setText(message)
         self.failed.emit(message)
 
     # --- actions ------------------------------------------------------------------------------
     def on_attest(self, box: SignatureBox, verdict_: str) -> None:
+        """Record the reviewer's judgement, then verify again."""
         found = box.finding
         ops.op(attest_signature, self.services, self.submission_id, found.field_name, verdict_,
                box.note.text(), found.person_id, tuple(s.id for s in found.specimens)) \
@@ -255,18 +258,22 @@ class VerificationReportPane(QWidget):
                 if self.reasons.item(i).checkState() == Qt.CheckState.Checked]
 
     def on_approve_clicked(self) -> None:
+        """Approve (with the override reason if one is written)."""
         ops.op(decisions.approve, self.services, self.submission_id, self.override.text()) \
             .success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
 
     def on_reject_clicked(self) -> None:
+        """Reject with the ticked reason codes."""
         ops.op(decisions.reject, self.services, self.submission_id, self._codes(), self.note.text()) \
             .success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
 
     def on_wait_clicked(self) -> None:
+        """Send back to the requester with the ticked reasons."""
         ops.op(decisions.wait_on_requester, self.services, self.submission_id, self._codes(),
                self.note.text()).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
 
     def on_decided(self, result: decisions.DecisionResult) -> None:
+        """A decision was recorded: tell the bus, save and open the replies."""
         self.status.setText(f"Decision recorded: {result.state.replace('_', ' ')}.")
         for b in (self.approve_button, self.reject_button, self.wait_button):
             b.setEnabled(False)
@@ -277,6 +284,7 @@ class VerificationReportPane(QWidget):
                 .success(self.on_replies_saved).failure(self.on_failed).run("general", initiator=self)
 
     def on_replies_saved(self, paths: tuple[str, ...]) -> None:
+        """Open the saved drafts and letter with the system's handlers."""
         # the .eml drafts open in Outlook as unsent messages; the letter opens for printing
         for path in paths:
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
