@@ -130,6 +130,12 @@ def test_pin_required_and_a_failure_counted_once_per_submission(ctx, world) -> N
         assert verification.verify_submission(ctx, sid).check("pin").outcome == "fail"
     with ctx.store.read() as s:
         assert s.get(EducationalEntity, uuid.UUID(world.lea_id)).pin_failures == 1
+    with ctx.store.read() as s:
+        from desk_app.models.audit import AuditEvent
+
+        logged = " ".join(f"{a} {d}" for a, d in s.execute(select(AuditEvent.summary, AuditEvent.details)))
+        saved = " ".join(str(d) for (d,) in s.execute(select(VerificationResult.details)))
+    assert pin not in logged and wrong not in logged and pin not in saved and wrong not in saved
     # a public entity's form "may" carry a PIN: none on file, none needed
     public = {"entity_name": "Jackson County Clerk", "entity_code": "P01234"}
     assert _check(ctx, "MO 500-2377", public, "pin").outcome == "pass"
