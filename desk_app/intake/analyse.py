@@ -23,10 +23,12 @@ from __future__ import annotations
 import io
 import logging
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pymupdf
 
+from desk_app.intake import frames
 from desk_app.pdf import barcodes, sandbox
 from desk_app.pdf.errors import PdfRejected
 from desk_app.pdf.images import convert_image_to_pdf
@@ -41,6 +43,7 @@ MAX_TOTAL_PIXELS = 400_000_000
 IMAGE_KINDS = {"tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
 SPLIT_ZOOM = 2.0
 _sandboxed = [True]
+_converter = ThreadPoolExecutor(1, thread_name_prefix="intake-convert")
 
 
 def set_sandboxed(on: bool) -> None:
@@ -54,6 +57,7 @@ class Normalised:
 
     pdf: bytes
     has_fields: bool
+    scans: tuple[frames.FrameScan, ...] = ()  # barcodes of each image frame (images only)
 
 
 def sniff(data: bytes) -> str:
@@ -122,8 +126,14 @@ def normalise(data: bytes, kind: str) -> Normalised:
                           f"{MAX_BYTES / 2**20:.0f} MB limit", "too_big")
     if kind in IMAGE_KINDS:
         _check_image_frames(data)  # header only: names a bomb before anything decodes it
-        pdf = sandbox.image_to_pdf(data) if _sandboxed[0] else convert_image_to_pdf(data)
-        return Normalised(pdf, False)
+        # the child converts while this process reads the barcodes from the frames
+        converting = _converter.submit(sandbox.image_to_pdf if _sandboxed[0] else convert_image_to_pdf, data)
+        try:
+            scans = tuple(frames.scan_frames(data))
+        except (OSError, ValueError, EOFError) as exc:
+            converting.result()  # the child's refusal, if it has one, names the damage best
+            raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
+        return Normalised(converting.result(), False, scans)
     if kind != "pdf":
         raise PdfRejected("the file is not a PDF or an image", "unsupported")
     if _sandboxed[0]:
@@ -213,19 +223,26 @@ def split(doc: Normalised) -> list[Part]:
     """
     if doc.has_fields:
         return [Part(0, on_owner(_page_count, doc.pdf))]
-    pages = sandbox.render_pages(doc.pdf, SPLIT_ZOOM) if _sandboxed[0] else on_owner(_render_all, doc.pdf)
-    if len(pages) <= 1:
-        return [Part(0, len(pages))]
+    if doc.scans:
+        page_marks = [list(scan.marks) for scan in doc.scans]
+    else:
+        pages = sandbox.render_pages(doc.pdf, SPLIT_ZOOM) if _sandboxed[0] else on_owner(_render_all, doc.pdf)
+        page_marks = [_marks(p) for p in pages] if len(pages) > 1 else [[] for _p in pages]
+    return _parts(page_marks)
+
+
+def _parts(page_marks: list[list[barcodes.PageMark]]) -> list[Part]:
+    if len(page_marks) <= 1:
+        return [Part(0, len(page_marks))]
     starts = [0]
     current: barcodes.PageMark | None = None
-    for number, rendered in enumerate(pages):
-        marks = _marks(rendered)
+    for number, marks in enumerate(page_marks):
         mark = marks[0] if marks else None
         if mark and number > 0 and (mark.page == 1 or (
                 current is not None and (mark.number, mark.token) != (current.number, current.token))):
             starts.append(number)
         current = mark or current
-    ends = starts[1:] + [len(pages)]
+    ends = starts[1:] + [len(page_marks)]
     return [Part(a, b - a) for a, b in zip(starts, ends, strict=True)]
 
 
@@ -255,7 +272,10 @@ def part_pdf(pdf: bytes, part: Part, total_pages: int) -> bytes:
     return on_owner(_pages, pdf, part.first_page, part.page_count)
 
 
-def read(pdf: bytes) -> FormReading:
-    """Identify and read one form's PDF (see :func:`desk_app.pdf.read.read_form`)."""
-    result: FormReading = sandbox.read_form(pdf) if _sandboxed[0] else read_form(pdf)
+def read(doc: Normalised, part: Part, part_bytes: bytes) -> FormReading:
+    """Identify and read one form: from its image frames' barcodes, else its PDF
+    (see :func:`desk_app.pdf.read.read_form`)."""
+    if doc.scans:
+        return frames.reading(list(doc.scans[part.first_page:part.first_page + part.page_count]))
+    result: FormReading = sandbox.read_form(part_bytes) if _sandboxed[0] else read_form(part_bytes)
     return result

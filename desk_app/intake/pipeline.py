@@ -252,7 +252,7 @@ class Pipeline:
         drafts = []
         for part in parts:
             part_bytes = analyse.part_pdf(pdf, part, total)
-            reading = analyse.read(part_bytes)
+            reading = analyse.read(normalised, part, part_bytes)
             self.hook("identify")
             docs = [original, *extra]
             if part_bytes is not data:
