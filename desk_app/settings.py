@@ -32,6 +32,7 @@ class Setting:
     section: str = "General"
     minimum: float | None = None
     maximum: float | None = None
+    choices: tuple[str, ...] = ()  # a text setting limited to these values (shown as a list)
 
 
 SETTINGS: dict[str, Setting] = {}
@@ -52,12 +53,13 @@ declare(Setting("fax_number_pattern", str, r"(?P<fax>\d{10})", "Fax number patte
 declare(Setting("mail_folder", str, "", "Mail drop folder (.msg / .eml)", "Intake"))
 declare(Setting("imap_host", str, "", "IMAP server", "Intake"))
 declare(Setting("imap_port", int, 993, "IMAP port", "Intake", 1, 65535))
-declare(Setting("imap_security", str, "tls", "IMAP security (tls / starttls / none)", "Intake"))
+declare(Setting("imap_security", str, "tls", "IMAP security", "Intake", choices=("tls", "starttls", "none")))
 declare(Setting("imap_user", str, "", "IMAP user", "Intake"))
 declare(Setting("imap_folder", str, "INBOX", "IMAP folder", "Intake"))
 declare(Setting("imap_processed_folder", str, "Processed", "Move processed mail to (blank = flag)", "Intake"))
 declare(Setting("sync_url", str, "", "Central database (postgresql://user@host:port/db)", "Sync"))
-declare(Setting("sync_sslmode", str, "prefer", "TLS mode (disable / prefer / require / verify-full)", "Sync"))
+declare(Setting("sync_sslmode", str, "prefer", "TLS mode", "Sync",
+                choices=("disable", "prefer", "require", "verify-full")))
 declare(Setting("sync_interval_seconds", int, 300, "Sync every (seconds)", "Sync", 15, 86400))
 declare(Setting("ui_font_scale", float, 1.0, "Font scale", "Appearance", 0.75, 2.5))
 
@@ -102,6 +104,8 @@ class Settings:
             raise ValueError(f"{setting.title}: at least {setting.minimum}")
         if setting.maximum is not None and value > setting.maximum:
             raise ValueError(f"{setting.title}: at most {setting.maximum}")
+        if setting.choices and value not in setting.choices:
+            raise ValueError(f"{setting.title}: one of {', '.join(setting.choices)}")
         self._values[name] = value
 
     def save(self) -> None:

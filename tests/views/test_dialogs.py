@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from desk_app.errors import StoreError
-from desk_app.qt import QCheckBox, QDoubleSpinBox, QLineEdit, QMessageBox, QSpinBox
+from desk_app.qt import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QMessageBox, QSpinBox
 from desk_app.services.context import Changes
 from desk_app.settings import SETTINGS, Settings
 from desk_app.views.dialogs.about import AboutDialog
@@ -23,7 +23,8 @@ def test_settings_dialog_has_an_editor_per_declared_setting(qtbot, app_paths) ->
     assert set(dialog.editors) == set(SETTINGS)
     kinds = {int: QSpinBox, float: QDoubleSpinBox, str: QLineEdit, bool: QCheckBox}
     for name, editor in dialog.editors.items():
-        assert isinstance(editor, kinds[SETTINGS[name].type])
+        expected = QComboBox if SETTINGS[name].choices else kinds[SETTINGS[name].type]
+        assert isinstance(editor, expected), name
         assert editor.accessibleName() == SETTINGS[name].title
     assert dialog.tabs.count() == len({s.section for s in SETTINGS.values()})
 
@@ -34,12 +35,28 @@ def test_settings_dialog_saves(qtbot, app_paths) -> None:
     qtbot.addWidget(dialog)
     dialog.editors["lock_after_minutes"].setValue(5)
     dialog.editors["imap_host"].setText("mail.example.org")
+    dialog.editors["sync_sslmode"].setCurrentText("verify-full")
     with qtbot.waitSignal(dialog.settings_saved) as saved:
         dialog.on_ok()
-    assert sorted(saved.args[0]) == ["imap_host", "lock_after_minutes"]
+    assert sorted(saved.args[0]) == ["imap_host", "lock_after_minutes", "sync_sslmode"]
     stored = json.loads(app_paths.settings_file.read_text())
     assert stored["lock_after_minutes"] == 5 and stored["imap_host"] == "mail.example.org"
     assert Settings(app_paths.settings_file)["lock_after_minutes"] == 5
+    assert Settings(app_paths.settings_file)["sync_sslmode"] == "verify-full"
+
+
+def test_settings_dialog_shows_a_refused_value_and_stays_open(qtbot, app_paths) -> None:
+    settings = Settings(app_paths.settings_file)
+    dialog = SettingsDialog(settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.editors["imap_host"].setText("mail.example.org")
+    dialog._readers["lock_after_minutes"] = lambda: 999  # an editor that let a bad value through
+    dialog.on_ok()
+    assert settings["imap_host"] == ""  # the valid change was not applied either
+    assert "at most 240" in dialog.error.text()
+    assert dialog.isVisible()
+    assert not app_paths.settings_file.exists()  # nothing half-saved
 
 
 def test_settings_saved_from_the_window_retime_the_idle_lock(main_window, qtbot) -> None:

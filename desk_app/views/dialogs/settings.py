@@ -11,6 +11,7 @@ from typing import Any
 
 from desk_app.qt import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -55,6 +56,11 @@ def make_editor(setting: Setting, value: Any, parent: QWidget) -> tuple[QWidget,
                        setting.maximum if setting.maximum is not None else 1e9)
         dspin.setValue(float(value))
         return dspin, dspin.value
+    if setting.choices:
+        combo = QComboBox(parent)
+        combo.addItems(list(setting.choices))
+        combo.setCurrentIndex(max(0, combo.findText(str(value))))
+        return combo, combo.currentText
     line = QLineEdit(str(value), parent)
     line.setMinimumWidth(260)
     return line, lambda: line.text().strip()
@@ -115,16 +121,19 @@ class SettingsDialog(QDialog):
         return {name: read() for name, read in self._readers.items()}
 
     def on_ok(self) -> None:
-        changed = []
+        values = self.values()
+        changed = [name for name, value in values.items() if self.settings[name] != value]
+        probe = Settings(None)  # validate everything first, so a refusal changes nothing
         try:
-            for name, value in self.values().items():
-                if self.settings[name] != value:
-                    self.settings[name] = value
-                    changed.append(name)
-            self.settings.save()
+            for name in changed:
+                probe[name] = values[name]
         except ValueError as exc:
             self.error.setText(str(exc))
             return
+        for name in changed:
+            self.settings[name] = values[name]
+        try:
+            self.settings.save()
         except OSError as exc:
             self.error.setText(f"The settings file could not be written: {exc.strerror}")
             return
