@@ -68,14 +68,9 @@ def sqlite_json_select(table_name: str) -> str:
 
 def read_rows(conn: Connection, table_name: str, row_ids: list[str]) -> dict[str, str]:
     """Portable JSON text of the rows ``row_ids`` (uuid hex) of a local table, keyed by id hex."""
-    out: dict[str, str] = {}
-    sql = sqlite_json_select(table_name)
-    for start in range(0, len(row_ids), 900):  # SQLite's bound-parameter limit
-        chunk = row_ids[start:start + 900]
-        marks = ",".join("?" * len(chunk))
-        for row_id, body in conn.exec_driver_sql(sql + f"({marks})", tuple(chunk)):
-            out[row_id] = body
-    return out
+    # one statement per table: the ids travel as one JSON array (no bound-parameter limit)
+    sql = sqlite_json_select(table_name) + "(SELECT value FROM json_each(?))"
+    return dict(conn.exec_driver_sql(sql, (json.dumps(row_ids),)).all())
 
 
 def _to_datetime(value: str) -> datetime:
