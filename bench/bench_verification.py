@@ -109,12 +109,38 @@ def _raw_fields(pdf: bytes) -> None:
                 _ = w.field_value
 
 
+def _fax(values: dict[str, str]) -> bytes:
+    """A faxed copy: the filled form rendered to a grey 200 dpi image with a pen stroke in the box."""
+    import pymupdf
+
+    from desk_app.pdf.generate import generate_form
+    from desk_app.pdf.signatures import signature_boxes
+
+    src = pymupdf.open(stream=generate_form("DA-102", values), filetype="pdf")
+    page_no, (x0, y0, x1, y1) = signature_boxes(generate_form("DA-102"))["signature"]
+    src[page_no].draw_polyline([(x0 + 20 + i * 9, y0 + (12 if i % 2 else 28)) for i in range(18)],
+                               color=(0, 0, 0.2), width=1.6)
+    out = pymupdf.open()
+    for page in src:
+        pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+        out.new_page(width=page.rect.width, height=page.rect.height).insert_image(
+            page.rect, stream=pix.tobytes("png"))
+    return bytes(out.tobytes())
+
+
+def _raw_render(pdf: bytes) -> None:
+    import pymupdf
+
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        doc[1].get_pixmap(dpi=150, colorspace=pymupdf.csGRAY)
+
+
 def run(env: BenchEnv) -> list[Figure]:
     import logging
 
     from argon2 import PasswordHasher
 
-    from desk_app.pdf.signatures import read_digital_signatures, verdict
+    from desk_app.pdf.signatures import find_ink, read_digital_signatures, verdict
     from desk_app.rules.verification import ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, ARGON2_TIME_COST
     from desk_app.services import pins, verification
 
@@ -134,6 +160,11 @@ def run(env: BenchEnv) -> list[Figure]:
         fields_ref = best_of(lambda: _raw_fields(pdf), 5)
         no_pin = _signed_form(dict(VALUES))  # same form, PIN box empty: the report without Argon2
         bare_ms = median_of(lambda: verification.verify_document(app.services, no_pin), 5)
+        fax = _fax(dict(VALUES, pin=pin))
+        layout = verification.blank_layout("DA-102")
+        find_ink(fax, layout, "signature")  # the layout's print is rendered once per form and box
+        ink_ms = median_of(lambda: find_ink(fax, layout, "signature"), 7)
+        render_ref = best_of(lambda: _raw_render(fax), 7)
         stored = pins.hash_pin(app.services.secrets, pin)
         pin_ms = median_of(lambda: pins.pin_matches(app.services.secrets, stored, pin), 5)
         check_ms = median_of(lambda: pins.check_pin(app.services, lea_id, pin), 3)
@@ -150,6 +181,8 @@ def run(env: BenchEnv) -> list[Figure]:
                "raw PyMuPDF read fields", fields_ref, "<= 300 ms", report_ms <= 300),
         Figure("verification: full report, same PDF without a PIN", bare_ms, "ms",
                "raw PyMuPDF read fields", fields_ref, "(the report's share beside the PIN)"),
+        Figure("verification: ink in a faxed signature box", ink_ms, "ms", "raw PyMuPDF page render",
+               render_ref, "(part of the report)"),
         Figure("verification: PIN comparison (Argon2id + pepper)", pin_ms, "ms", "raw argon2 verify",
                argon_ms, "50-500 ms", 50 <= pin_ms <= 500),
         Figure("verification: PIN check with audit and counter", check_ms, "ms", "raw argon2 verify",
