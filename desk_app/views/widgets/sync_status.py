@@ -48,7 +48,7 @@ class SyncScheduler(QObject):
         self._again = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.sync_now)
+        self._timer.timeout.connect(self.on_timer)
         ops.bus.changed.connect(self.on_changes)
 
     @property
@@ -57,9 +57,14 @@ class SyncScheduler(QObject):
 
     def start(self) -> None:
         """Begin timed syncs (the first one shortly after start-up)."""
-        if self.configured:
-            self._timer.start(2000)
+        self._timer.start(2000 if self.configured else self.next_delay_ms())
         self.refresh_status()
+
+    def on_timer(self) -> None:
+        if self.configured:
+            self.sync_now()
+        else:  # the central database may be configured later: look again at the next interval
+            self._timer.start(self.next_delay_ms())
 
     def stop(self) -> None:
         self._timer.stop()
@@ -110,7 +115,7 @@ class SyncScheduler(QObject):
         if self._again:
             self._again = False
             self.sync_now()
-        elif self.configured:
+        else:
             self._timer.start(self.next_delay_ms())
 
     def refresh_status(self) -> None:
