@@ -43,6 +43,9 @@ class FormSubmission(SyncMixin, Base):
         Index("ix_submission_entity", "entity_id"),
         Index("ix_submission_business_key", "business_key"),
         Index("ix_submission_sha256", "sha256"),
+        # the work queue's counts per state skip soft-deleted rows without reading the table
+        Index("ix_submission_state_deleted", "state", "deleted_at"),
+        Index("ix_submission_entity_code", "entity_code"),
     )
 
     form_number: Mapped[str] = mapped_column(String(32), default="")  # "" = unidentified

@@ -82,7 +82,7 @@ class QueueDetail:
 class StateCount:
     state: str
     title: str
-    count: int
+    count: int | None  # None: not counted (a finished state)
 
 
 @dataclass(frozen=True)

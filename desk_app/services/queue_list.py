@@ -131,13 +131,20 @@ class QueueList:
         with self.ctx.store.read() as s:
             return [_row(r) for r in s.execute(stmt)]
 
-    def state_counts(self) -> tuple[StateCount, ...]:
-        """Submissions per state (deleted rows excluded), every state listed, in queue order."""
+    def state_counts(self, include_done: bool = False) -> tuple[StateCount, ...]:
+        """Submissions per state (deleted rows excluded), every state listed, in queue order.
+
+        The finished states (Applied, Rejected, Closed) hold most of a year's rows and nobody
+        works them, so they are counted only when asked (``count`` is ``None`` otherwise); the
+        open states are counted from the (state, deleted_at) index alone.
+        """
         self.ctx.require(Perm.WORK_QUEUE)
+        wanted = [st.value for st in QueueState if include_done or st not in DONE_STATES]
         with self.ctx.store.read() as s:
-            got = dict(s.execute(select(F.state, func.count()).where(F.deleted_at.is_(None))
-                                 .group_by(F.state)).all())
-        return tuple(StateCount(st.value, STATE_TITLES[st.value], int(got.get(st.value, 0)))
+            got = dict(s.execute(select(F.state, func.count()).where(
+                F.state.in_(wanted), F.deleted_at.is_(None)).group_by(F.state)).all())
+        return tuple(StateCount(st.value, STATE_TITLES[st.value],
+                                int(got.get(st.value, 0)) if st.value in wanted else None)
                      for st in QueueState)
 
     # --- one submission --------------------------------------------------------------------------

@@ -192,7 +192,8 @@ def test_list_filters_search_sort_and_counts(ctx):
     assert [r.entity_name for r in listing.fetch(q, 0, 50)][0] == "Cole County Clerk"
     assert listing.count(ListQuery()) == 3
     counts = {c.state: c.count for c in listing.state_counts()}
-    assert counts["ready_for_review"] == 3 and counts["quarantine"] == 1 and counts["closed"] == 0
+    assert counts["ready_for_review"] == 3 and counts["quarantine"] == 1 and counts["closed"] is None
+    assert {c.state: c.count for c in listing.state_counts(include_done=True)}["closed"] == 0
 
 
 def test_detail_and_stats(ctx):

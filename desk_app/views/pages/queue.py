@@ -245,7 +245,7 @@ class Page(BasePage):
         for i, c in enumerate(counts):
             item = self.states.item(i)
             if item is not None and item.data(Qt.ItemDataRole.UserRole) == c.state:
-                item.setText(f"{c.title} ({c.count:,})")
+                item.setText(c.title if c.count is None else f"{c.title} ({c.count:,})")
 
     def on_loaded(self) -> None:
         if self.model.total is None:

@@ -588,7 +588,9 @@ def upgrade() -> None:
     with op.batch_alter_table("form_submission", schema=None) as batch_op:
         batch_op.create_index("ix_submission_business_key", ["business_key"], unique=False)
         batch_op.create_index("ix_submission_entity", ["entity_id"], unique=False)
+        batch_op.create_index("ix_submission_entity_code", ["entity_code"], unique=False)
         batch_op.create_index("ix_submission_sha256", ["sha256"], unique=False)
+        batch_op.create_index("ix_submission_state_deleted", ["state", "deleted_at"], unique=False)
         batch_op.create_index(
             "ix_submission_state_received", ["state", "received_at"], unique=False
         )
@@ -921,7 +923,9 @@ def downgrade() -> None:
     op.drop_table("user_account")
     with op.batch_alter_table("form_submission", schema=None) as batch_op:
         batch_op.drop_index("ix_submission_state_received")
+        batch_op.drop_index("ix_submission_state_deleted")
         batch_op.drop_index("ix_submission_sha256")
+        batch_op.drop_index("ix_submission_entity_code")
         batch_op.drop_index("ix_submission_entity")
         batch_op.drop_index("ix_submission_business_key")
 
