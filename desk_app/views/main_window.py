@@ -45,6 +45,8 @@ from desk_app.views.widgets.idle import IdleMonitor
 
 log = logging.getLogger(__name__)
 
+SYNC_STATUS_DELAY_MS = 1000
+
 
 def _app() -> QApplication:
     app = QApplication.instance()
@@ -369,4 +371,6 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
             QTimer.singleShot(0, self._show_initial_page)
-            QTimer.singleShot(0, self._start_sync_status)
+            # sync status can wait a moment: its import (psycopg) would compete for the GIL
+            # with the first page's own loading
+            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_sync_status)
