@@ -1,7 +1,7 @@
 """The central PostgreSQL side: one push batch per transaction, pulls by sequence, blobs, anchors.
 
-A push batch is copied (``COPY``) into a temporary staging table and applied with a handful of
-set-based statements, which is what keeps 100,000 rows within a small factor of a bare ``COPY``.
+A push batch is copied (``COPY``) straight into the change log and applied from there with a
+handful of set-based statements, which keeps 100,000 rows within a small factor of a bare ``COPY``.
 Rows whose server version differs from the workstation's base go through :mod:`.policy` one by
 one: merged field by field, or refused as conflicts.
 """
@@ -26,12 +26,6 @@ from desk_app.sync.types import Group, PushOutcome, ServerChange, ServerConflict
 
 log = logging.getLogger(__name__)
 
-STAGE_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS sync_stage (
-    ord int, tbl text, row_id uuid, lead uuid, ids uuid[], op text, base int, new int,
-    cols text[], payload jsonb
-) ON COMMIT DELETE ROWS
-"""
 
 
 class ServerLink:
@@ -70,14 +64,18 @@ class ServerLink:
             conn: Any = raw.driver_connection
             with conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (PUSH_LOCK,))
-                cur.execute(STAGE_DDL)
-                self._stage(cur, groups)
+                # under the lock every earlier push has committed: this batch's log rows are
+                # exactly those after ``start``, and it is they that get applied
+                cur.execute("SELECT coalesce(max(seq), 0) FROM sync_change")
+                start = int(cur.fetchone()[0])
+                self._stage(cur, groups, workstation)
                 faults.point("server.staged")
                 outcome.blobs_sent = self._store_blobs(cur, blobs or {}, workstation)
-                self._drop_already_applied(cur, outcome)
-                self._resolve_mismatches(cur, outcome)
-                self._apply(cur, outcome)
-                self._log(cur, workstation)
+                self._drop_already_applied(cur, outcome, start)
+                self._resolve_mismatches(cur, outcome, start)
+                self._apply(cur, outcome, start)
+                cur.execute("INSERT INTO sync_applied (change_id) "
+                            "SELECT unnest(change_ids) FROM sync_change WHERE seq > %s", (start,))
                 faults.point("server.before_commit")
             raw.commit()
             # what is neither skipped, merged nor refused was applied as sent
@@ -90,19 +88,24 @@ class ServerLink:
             raw.close()
         return outcome
 
-    def _stage(self, cur: Any, groups: list[Group]) -> None:
-        # COPY's text format written by hand: per-value adaptation costs more than the COPY itself.
-        # Only the payload can hold a backslash (JSON escapes); JSON text has no raw tab or newline.
-        # Ids, table and column names are plain identifiers and uuids.
+    def _stage(self, cur: Any, groups: list[Group], workstation: str) -> None:
+        """COPY the batch straight into the change log (rolled back with the batch if it fails).
+
+        COPY's text format is written by hand: per-value adaptation costs more than the COPY
+        itself. Only the payload can hold a backslash (JSON escapes) and JSON text has no raw tab
+        or newline; ids, table and column names are plain identifiers and uuids.
+        """
+        ws = workstation.replace("\\", "").replace("\t", " ").replace("\n", " ")
         lines = [
-            f"{i}\t{g.table}\t{g.row_id}\t{g.change_ids[0]}\t{{{','.join(g.change_ids)}}}\t{g.op}\t"
-            f"{g.base}\t{g.new}\t{{{','.join(g.columns)}}}\t{g.payload.replace(chr(92), chr(92) * 2)}\n"
-            for i, g in enumerate(groups)
+            f"{g.table}\t{g.row_id}\t{g.new}\t{g.op}\t{{{','.join(g.columns)}}}\t"
+            f"{g.payload.replace(chr(92), chr(92) * 2)}\t{g.change_ids[0]}\t"
+            f"{{{','.join(g.change_ids)}}}\t{g.base}\t{ws}\n"
+            for g in groups
         ]
-        with cur.copy("COPY sync_stage (ord, tbl, row_id, lead, ids, op, base, new, cols, payload)"
-                      " FROM STDIN") as copy:
-            for start in range(0, len(lines), 2000):
-                copy.write("".join(lines[start:start + 2000]).encode())
+        with cur.copy("COPY sync_change (table_name, row_id, row_version, op, columns, payload, "
+                      "change_id, change_ids, base_version, workstation) FROM STDIN") as copy:
+            for begin in range(0, len(lines), 2000):
+                copy.write("".join(lines[begin:begin + 2000]).encode())
 
     def _store_blobs(self, cur: Any, blobs: dict[str, bytes], workstation: str) -> int:
         for sha, data in blobs.items():
@@ -110,46 +113,47 @@ class ServerLink:
                         " ON CONFLICT (sha256) DO NOTHING", (sha, len(data), data, workstation))
         return len(blobs)
 
-    def _drop_already_applied(self, cur: Any, outcome: PushOutcome) -> None:
-        cur.execute("DELETE FROM sync_stage s USING sync_applied a WHERE a.change_id = s.lead"
-                    " RETURNING s.tbl, replace(s.row_id::text, '-', '')")
+    def _drop_already_applied(self, cur: Any, outcome: PushOutcome, start: int) -> None:
+        cur.execute("DELETE FROM sync_change c USING sync_applied a WHERE c.seq > %s AND "
+                    "a.change_id = c.change_id RETURNING c.table_name, replace(c.row_id::text, '-', '')",
+                    (start,))
         outcome.already.update((t, r) for t, r in cur.fetchall())
 
-    def _tables(self, cur: Any) -> list[str]:
-        cur.execute("SELECT DISTINCT tbl FROM sync_stage")
+    def _tables(self, cur: Any, start: int) -> list[str]:
+        cur.execute("SELECT DISTINCT table_name FROM sync_change WHERE seq > %s", (start,))
         present = {r[0] for r in cur.fetchall()}
         unknown = present - set(synced_tables())
         if unknown:
             raise KnownError(f"the workstation sent rows of unknown tables: {sorted(unknown)}")
         return [t for t in synced_tables() if t in present]
 
-    def _resolve_mismatches(self, cur: Any, outcome: PushOutcome) -> None:
+    def _resolve_mismatches(self, cur: Any, outcome: PushOutcome, start: int) -> None:
         """Rows changed on the server since the base: merge field by field or refuse."""
-        for name in self._tables(cur):
+        for name in self._tables(cur, start):
             cur.execute(
-                f'SELECT s.row_id, s.base, s.cols, s.payload, t.row_version, to_jsonb(t) '
-                f'FROM sync_stage s JOIN "{name}" t ON t.id = s.row_id '
-                f'WHERE s.tbl = %s AND t.row_version <> s.base', (name,))
-            for row_id, base, cols, mine, version, theirs in cur.fetchall():
-                theirs_cols = self._columns_since(cur, name, row_id, base)
+                f'SELECT c.seq, c.row_id, c.base_version, c.columns, c.payload, t.row_version, '
+                f'to_jsonb(t) FROM sync_change c JOIN "{name}" t ON t.id = c.row_id '
+                f'WHERE c.seq > %s AND c.table_name = %s AND t.row_version <> c.base_version',
+                (start, name))
+            for seq, row_id, base, cols, mine, version, theirs in cur.fetchall():
+                theirs_cols = self._columns_since(cur, name, row_id, base, start)
                 key = (name, row_id.hex)
                 reason = conflict_reason(name, base, set(cols), theirs_cols)
                 if reason is None:
                     merged = dict(theirs)
                     merged.update({c: mine.get(c) for c in cols})
                     merged["row_version"] = max(version, mine["row_version"]) + 1
-                    cur.execute("UPDATE sync_stage SET payload = %s::jsonb, new = %s "
-                                "WHERE tbl = %s AND row_id = %s",
-                                (json.dumps(merged), merged["row_version"], name, row_id))
+                    cur.execute("UPDATE sync_change SET payload = %s::jsonb, row_version = %s "
+                                "WHERE seq = %s", (json.dumps(merged), merged["row_version"], seq))
                     outcome.merged[key] = merged
                 else:
-                    cur.execute("DELETE FROM sync_stage WHERE tbl = %s AND row_id = %s", (name, row_id))
+                    cur.execute("DELETE FROM sync_change WHERE seq = %s", (seq,))
                     outcome.conflicts[key] = ServerConflict(name, row_id.hex, version, theirs,
                                                             sorted(theirs_cols), reason)
 
-    def _columns_since(self, cur: Any, name: str, row_id: uuid.UUID, base: int) -> set[str]:
-        cur.execute("SELECT DISTINCT unnest(columns) FROM sync_change "
-                    "WHERE table_name = %s AND row_id = %s AND row_version > %s", (name, row_id, base))
+    def _columns_since(self, cur: Any, name: str, row_id: uuid.UUID, base: int, start: int) -> set[str]:
+        cur.execute("SELECT DISTINCT unnest(columns) FROM sync_change WHERE table_name = %s "
+                    "AND row_id = %s AND row_version > %s AND seq <= %s", (name, row_id, base, start))
         return {r[0] for r in cur.fetchall()}
 
     def _upsert_sql(self, name: str, one_row: bool = False) -> str:
@@ -157,47 +161,40 @@ class ServerLink:
         if key not in self._upserts:
             cols = [c.name for c in table(name).columns if c.name != "id"]
             sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in cols)
-            where = "s.tbl = %s AND s.ord = %s" if one_row else "s.tbl = %s"
+            where = "c.seq = %s" if one_row else "c.seq > %s"
             self._upserts[key] = (
-                f'INSERT INTO "{name}" SELECT r.* FROM sync_stage s '
-                f'CROSS JOIN LATERAL jsonb_populate_record(NULL::"{name}", s.payload) r '
-                f'WHERE {where} ORDER BY s.ord ON CONFLICT (id) DO UPDATE SET {sets}')
+                f'INSERT INTO "{name}" SELECT r.* FROM sync_change c '
+                f'CROSS JOIN LATERAL jsonb_populate_record(NULL::"{name}", c.payload) r '
+                f'WHERE {where} AND c.table_name = %s ORDER BY c.seq ON CONFLICT (id) DO UPDATE SET {sets}')
         return self._upserts[key]
 
-    def _apply(self, cur: Any, outcome: PushOutcome) -> None:
+    def _apply(self, cur: Any, outcome: PushOutcome, start: int) -> None:
         cur.execute("SAVEPOINT apply_batch")
         try:
-            for name in self._tables(cur):
-                cur.execute(self._upsert_sql(name), (name,))
+            for name in self._tables(cur, start):
+                cur.execute(self._upsert_sql(name), (start, name))
             cur.execute("RELEASE SAVEPOINT apply_batch")
         except psycopg.errors.IntegrityError:
             # e.g. two workstations created the same code offline: find the rows the central
             # database refuses, turn them into conflicts, and apply the rest
             cur.execute("ROLLBACK TO SAVEPOINT apply_batch")
-            self._apply_row_by_row(cur, outcome)
+            self._apply_row_by_row(cur, outcome, start)
 
 
-    def _apply_row_by_row(self, cur: Any, outcome: PushOutcome) -> None:
-        cur.execute("SELECT ord, tbl, row_id FROM sync_stage ORDER BY ord")
+    def _apply_row_by_row(self, cur: Any, outcome: PushOutcome, start: int) -> None:
+        cur.execute("SELECT seq, table_name, row_id FROM sync_change WHERE seq > %s", (start,))
         order = {n: i for i, n in enumerate(synced_tables())}
-        for ord_, name, row_id in sorted(cur.fetchall(), key=lambda r: (order[r[1]], r[0])):
+        for seq, name, row_id in sorted(cur.fetchall(), key=lambda r: (order[r[1]], r[0])):
             cur.execute("SAVEPOINT apply_row")
             try:
-                cur.execute(self._upsert_sql(name, one_row=True), (name, ord_))
+                cur.execute(self._upsert_sql(name, one_row=True), (seq, name))
                 cur.execute("RELEASE SAVEPOINT apply_row")
             except psycopg.errors.IntegrityError as exc:
                 cur.execute("ROLLBACK TO SAVEPOINT apply_row")
-                cur.execute("DELETE FROM sync_stage WHERE ord = %s", (ord_,))
+                cur.execute("DELETE FROM sync_change WHERE seq = %s", (seq,))
                 detail = (exc.diag.message_detail or exc.diag.message_primary or str(exc)).strip()
                 outcome.conflicts[(name, row_id.hex)] = ServerConflict(
                     name, row_id.hex, 0, {}, [], f"refused by the central database: {detail}")
-
-    def _log(self, cur: Any, workstation: str) -> None:
-        cur.execute(
-            "INSERT INTO sync_change (table_name, row_id, row_version, op, columns, payload, "
-            "change_id, workstation) SELECT tbl, row_id, new, op, cols, payload, lead, %s "
-            "FROM sync_stage ORDER BY ord", (workstation,))
-        cur.execute("INSERT INTO sync_applied (change_id) SELECT unnest(ids) FROM sync_stage")
 
     # --- pull ----------------------------------------------------------------------------------
     def pull(self, after_seq: int, limit: int) -> list[ServerChange]:

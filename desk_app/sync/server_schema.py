@@ -42,6 +42,8 @@ sync_change = Table(
     Column("columns", ARRAY(Text), nullable=False),
     Column("payload", JSONB, nullable=False),
     Column("change_id", Uuid, nullable=False),  # the first change id of the pushed group
+    Column("change_ids", ARRAY(Uuid), nullable=False),  # all of the group's change ids
+    Column("base_version", Integer, nullable=False),  # the version the workstation changed
     Column("workstation", String(64), nullable=False),
     Column("applied_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
     Index("ix_sync_change_row", "table_name", "row_id", "row_version"),
