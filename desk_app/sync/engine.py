@@ -21,7 +21,7 @@ from desk_app.models.sync_state import AnchoredHead, OutboxEntry, SyncConflict, 
 from desk_app.services import audit
 from desk_app.sync import faults
 from desk_app.sync.pull import pull_all
-from desk_app.sync.push import push_one_batch, recover
+from desk_app.sync.push import pending_batches, push_groups, recover
 from desk_app.sync.server import ServerLink
 
 log = logging.getLogger(__name__)
@@ -86,14 +86,15 @@ class SyncEngine:
     def _push_all(self, counts: dict[str, int]) -> None:
         recover(self.store, self.server, self.push_batch)
         while True:
-            outcome = push_one_batch(self.store, self.actor, self.server, self.push_batch,
-                                     self.blob_root)
-            if outcome is None:
+            batches = pending_batches(self.store, self.push_batch)
+            if not batches:
                 return
-            counts["pushed"] += len(outcome.applied) + len(outcome.already)
-            counts["merged"] += len(outcome.merged)
-            counts["conflicts"] += len(outcome.conflicts)
-            counts["blobs_sent"] += outcome.blobs_sent
+            for groups in batches:
+                outcome = push_groups(self.store, self.actor, self.server, groups, self.blob_root)
+                counts["pushed"] += len(outcome.applied) + len(outcome.already)
+                counts["merged"] += len(outcome.merged)
+                counts["conflicts"] += len(outcome.conflicts)
+                counts["blobs_sent"] += outcome.blobs_sent
 
     # --- audit anchor ----------------------------------------------------------------------
     def _local_head(self) -> tuple[int, str] | None:

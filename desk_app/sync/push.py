@@ -100,13 +100,24 @@ def recover(store: Store, server: ServerLink, limit: int) -> int:
     return len(done)
 
 
-def push_one_batch(store: Store, actor: Actor, server: ServerLink, limit: int,
-                   blob_root: Path | None) -> PushOutcome | None:
-    """Push the next batch; ``None`` when nothing is pending."""
+READ_AHEAD = 10  # batches read from SQLite in one go, before any of them is pushed
+
+
+def pending_batches(store: Store, limit: int) -> list[list[Group]]:
+    """The next few batches of ``limit`` rows, read in one snapshot (empty when nothing is pending).
+
+    Reading several batches before writing anything keeps the reads away from the write-ahead
+    log the pushes grow. A row edited meanwhile is not lost: its new outbox entry stays behind
+    and goes in a later batch, on top of the version pushed here.
+    """
     with store.engine.connect() as conn:
-        groups = select_batch(conn, limit)
-    if not groups:
-        return None
+        groups = select_batch(conn, limit * READ_AHEAD)
+    return [groups[i:i + limit] for i in range(0, len(groups), limit)]
+
+
+def push_groups(store: Store, actor: Actor, server: ServerLink, groups: list[Group],
+                blob_root: Path | None) -> PushOutcome:
+    """Push one batch of grouped rows: one server transaction, then one local transaction."""
     faults.point("push.selected")
     blobs = _blobs_for(groups, server, blob_root)
     outcome = server.push_batch(groups, actor.workstation_id, blobs)
