@@ -12,13 +12,16 @@ Design (the decisions, in one place):
   after the change, and the changed column names. Rows written by the sync engine are not captured.
 - **Push** (:mod:`.push`, :mod:`.server`). The oldest pending entries are grouped by row (all of a
   row's pending entries travel together; the group's base is its oldest entry's base, which is the
-  version this workstation last agreed on with the server) and sent in batches. Each batch is one
-  server transaction: COPY into a staging table, skip change ids already applied, compare each
-  row's server version with the base, apply the rest with ``jsonb_populate_record`` upserts, log
-  them in ``sync_change``. A row changed on the server since the base merges field by field when
+  version this workstation last agreed on with the server) and sent in batches (up to ten read
+  from SQLite in one snapshot). Each batch is one server transaction: COPY straight into the
+  change log ``sync_change`` (with each row's base version and change ids), drop change ids
+  already applied, compare each row's server version with the base, and apply the rest from the
+  log with ``jsonb_populate_record`` upserts. A row changed on the server since the base merges field by field when
   the two sides changed different plain columns; otherwise it becomes a local conflict
   (:mod:`.policy`: grants, designations, verification and signature rows, PINs and certificate
-  status never merge). Rows with an open conflict are held back until it is resolved.
+  status never merge). Rows with an open conflict are held back until it is resolved. A row the
+  central database refuses (a unique code two workstations took offline) becomes a conflict too,
+  on push and, for the other side's row, on pull, instead of blocking the batch.
 - **Idempotency and crashes.** Each batch's server commit and the local removal of its outbox
   entries are two transactions. A push always starts by asking the server which change ids of the
   next batch it already holds and drops those locally, so at most one batch is re-sent and no
