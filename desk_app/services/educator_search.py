@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Connection, Integer, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.models.educators import Certificate, CertificateClassification, Educator
@@ -54,7 +54,7 @@ class SearchPlan:
         return (self.form, self.fingerprint, self.classification)
 
 
-def plan(session: Session, query: ListQuery) -> SearchPlan:
+def plan(session: Session | Connection, query: ListQuery) -> SearchPlan:
     """Read the search text and filters of ``query`` into a :class:`SearchPlan`."""
     form, params = _text_form(session, query.text)
     fingerprint = query.filter("fingerprint")
@@ -66,7 +66,7 @@ def plan(session: Session, query: ListQuery) -> SearchPlan:
     return SearchPlan(form, bool(fingerprint), bool(code), params)
 
 
-def _text_form(session: Session, typed: str) -> tuple[str, dict[str, Any]]:
+def _text_form(session: Session | Connection, typed: str) -> tuple[str, dict[str, Any]]:
     typed = typed.strip()
     text = typed.lower()
     if not text:

@@ -65,17 +65,17 @@ class EducatorService:
 
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_EDUCATORS)
-        with self.ctx.store.read() as s:
-            found = search.plan(s, query)
-            return int(s.execute(search.count_statement(found.shape), found.params).scalar_one())
+        with self.ctx.store.connect() as conn:
+            found = search.plan(conn, query)
+            return int(conn.execute(search.count_statement(found.shape), found.params).scalar_one())
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EducatorRow]:
         self.ctx.require(Perm.VIEW_EDUCATORS)
         today = utcnow().date()
-        with self.ctx.store.read() as s:
-            found = search.plan(s, query)
+        with self.ctx.store.connect() as conn:
+            found = search.plan(conn, query)
             stmt = search.page_statement(found.shape, query.sort, query.descending)
-            rows = s.execute(stmt, {**found.params, "page_offset": offset, "page_limit": limit})
+            rows = conn.execute(stmt, {**found.params, "page_offset": offset, "page_limit": limit})
             return [_row(r[:-1], r[-1], today) for r in rows]
 
     def detail(self, educator_id: str) -> EducatorProfile:

@@ -63,21 +63,22 @@ class EntityService:
         self.ctx = ctx
 
     def count(self, query: ListQuery) -> int:
+        self.ctx.require(Perm.VIEW_ENTITIES)
         stmt = select(func.count()).select_from(EducationalEntity).outerjoin(County)
-        with self.ctx.store.read() as s:
-            return int(s.execute(_filtered(stmt, query)).scalar_one())
+        with self.ctx.store.connect() as conn:
+            return int(conn.execute(_filtered(stmt, query)).scalar_one())
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EntityRow]:
         self.ctx.require(Perm.VIEW_ENTITIES)
         order = SORTS.get(query.sort, EducationalEntity.name_search)
         stmt = (
-            select(EducationalEntity, County.name, _um_count())
+            select(*ROW_COLUMNS, _um_count())
             .outerjoin(County, EducationalEntity.county_id == County.id)
             .order_by(order.desc() if query.descending else order, EducationalEntity.id)
             .offset(offset).limit(limit)
         )
-        with self.ctx.store.read() as s:
-            return [_row(e, county or "", ums) for e, county, ums in s.execute(_filtered(stmt, query))]
+        with self.ctx.store.connect() as conn:
+            return [_row_from(values) for values in conn.execute(_filtered(stmt, query))]
 
     def detail(self, entity_id: str) -> EntityDetail:
         self.ctx.require(Perm.VIEW_ENTITIES)
@@ -110,6 +111,20 @@ def _get(session: Session, entity_id: str) -> EducationalEntity:
     if entity is None or entity.deleted_at is not None:
         raise NotFound("that entity no longer exists")
     return entity
+
+
+ROW_COLUMNS = (
+    EducationalEntity.id, EducationalEntity.kind, EducationalEntity.code, EducationalEntity.name,
+    County.name, EducationalEntity.city, EducationalEntity.pin_hash.is_not(None),
+    EducationalEntity.pin_locked_at.is_not(None), EducationalEntity.active,
+)
+
+
+def _row_from(v: Any) -> EntityRow:
+    """A list row from the tuple ROW_COLUMNS + user-manager count selects (no ORM entity)."""
+    return EntityRow(id=str(v[0]), kind=v[1], kind_title=KIND_RULES[EntityKind(v[1])].title, code=v[2],
+                     name=v[3], county=v[4] or "", city=v[5], user_managers=int(v[9] or 0),
+                     has_pin=bool(v[6]), pin_locked=bool(v[7]), active=bool(v[8]))
 
 
 def _row(e: EducationalEntity, county: str, user_managers: int) -> EntityRow:
