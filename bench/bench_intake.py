@@ -308,7 +308,7 @@ def _queue_figures(env: BenchEnv) -> list[Figure]:
 # --- the GUI thread while 1,000 documents come in ----------------------------------------------------
 def _gui_stall(env: BenchEnv) -> list[Figure]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from desk_app.qt import QApplication
+    from desk_app.qt import QApplication, QEventLoop, QTimer
     from desk_app.rules.permissions import ROLE_TITLES
     from desk_app.services.dto import OperatorDTO
     from desk_app.services.intake import IntakeService
@@ -335,21 +335,32 @@ def _gui_stall(env: BenchEnv) -> list[Figure]:
         ops.bus.changed.connect(page.on_changes)
         service = IntakeService(app.services)
         files = sorted(drop.iterdir())
+        settle = QEventLoop()  # first paint, fonts and the first page load are start-up, not intake
+        QTimer.singleShot(1500, settle.quit)
+        settle.exec()
         watchdog = Watchdog(100.0)
         watchdog.start()
         done: list[int] = []
+        loop = QEventLoop()
+        batches = range(0, len(files), 50)  # the way drops and scheduled runs arrive: in batches
+
+        def finished(_changes: object) -> None:
+            done.append(1)
+            if len(done) == len(batches):
+                loop.quit()
+
         t0 = time.perf_counter()
-        for start in range(0, len(files), 50):  # the way drops and scheduled runs arrive: in batches
-            ops.op(service.ingest_files, files[start:start + 50]).success(
-                lambda _c: done.append(1)).run("writer")
-        while len(done) < len(files) // 50:
-            qapp.processEvents()
-            time.sleep(0.002)
+        for start in batches:
+            ops.op(service.ingest_files, files[start:start + 50]).success(finished).run("writer")
+        loop.exec()  # the GUI thread runs its event loop, as in the app
         seconds = time.perf_counter() - t0
         ops.wait_for_all(30_000)
         qapp.processEvents()
         watchdog.stop()
         longest = max((s.duration_ms for s in watchdog.stalls), default=0.0)
+        # where the GUI thread was during each stall, for whoever chases the next one
+        (OUT / "intake-gui-stalls.txt").write_text("\n\n".join(
+            f"{s.duration_ms:.0f} ms\n{s.stack}" for s in sorted(watchdog.stalls, key=lambda s: -s.duration_ms)))
         page.close()
     finally:
         app.close()

@@ -62,6 +62,25 @@ class QueueTableModel(LazyTableModel[QueueRow]):
     def __init__(self, source: Any, sla_days: float = 2, parent: Any = None) -> None:
         super().__init__(source, parent)
         self.sla_days = sla_days
+        # a view asks for the background of every cell on every paint: work each row's aging out
+        # once per load, not per cell (the GUI thread shares the interpreter with the intake)
+        self._aging: dict[str, str] = {}
+
+    def aging_of(self, row: QueueRow) -> str:
+        state = self._aging.get(row.id)
+        if state is None:
+            if len(self._aging) > 20_000:
+                self._aging.clear()
+            state = self._aging[row.id] = aging(row.received_at, self.sla_days, utc_now())
+        return state
+
+    def reload(self) -> None:
+        self._aging.clear()
+        super().reload()
+
+    def load_async(self, query: Any, pool_name: str = "instant") -> None:
+        self._aging.clear()  # ages move on between loads
+        super().load_async(query, pool_name)
 
     def display(self, row: QueueRow, column: int) -> Any:
         if column == COL_RECEIVED:
@@ -89,7 +108,7 @@ class QueueTableModel(LazyTableModel[QueueRow]):
         if column == COL_FLAGS and row.quarantine_reason:
             return row.quarantine_reason
         if column == COL_AGE:
-            state = aging(row.received_at, self.sla_days, utc_now())
+            state = self.aging_of(row)
             return {"ok": "Within the SLA", "due": "Past half of the SLA",
                     "overdue": f"Over the SLA of {self.sla_days:g} business days"}[state]
         return None
@@ -98,8 +117,7 @@ class QueueTableModel(LazyTableModel[QueueRow]):
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role in (Qt.ItemDataRole.BackgroundRole, AGING_ROLE) and index.isValid() \
                 and 0 <= index.row() < self.rowCount():
-            row = self.row_at(index.row())
-            state = aging(row.received_at, self.sla_days, utc_now())
+            state = self.aging_of(self.row_at(index.row()))
             if role == AGING_ROLE:
                 return state
             colour = AGING_COLOURS.get(state)
