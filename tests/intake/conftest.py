@@ -42,7 +42,9 @@ base_dir = {base}/run
 state_dir = {base}/state
 log_path = {base}/dovecot.log
 info_log_path = {base}/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{base}/cert.pem
+ssl_key = <{base}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = dovenull
@@ -64,7 +66,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -79,10 +83,20 @@ service imap-login {{
 @dataclass(frozen=True)
 class ImapServer:
     host: str
-    port: int
+    port: int  # plain, offers STARTTLS
     user: str
     password: str
     base: Path
+    tls_port: int = 0  # implicit TLS (imaps)
+
+    @property
+    def ca_file(self) -> Path:
+        return self.base / "cert.pem"
+
+    def ssl_context(self):  # trusts the throwaway certificate made for this session only
+        import ssl
+
+        return ssl.create_default_context(cafile=str(self.ca_file))
 
     def client(self):  # an imapclient connection for test set-up and checks
         from imapclient import IMAPClient
@@ -109,9 +123,10 @@ def imap_server() -> Iterator[ImapServer]:
     for folder in home.rglob("*"):
         shutil.chown(folder, "nobody", "nogroup")
     (base / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}::::::\n")
-    port = _free_port()
+    _self_signed(base)
+    port, tls_port = _free_port(), _free_port()
     conf = base / "dovecot.conf"
-    conf.write_text(DOVECOT_CONF.format(base=base, home=home, port=port))
+    conf.write_text(DOVECOT_CONF.format(base=base, home=home, port=port, tls_port=tls_port))
     # dovecot forks into the background; its output goes to a file so nothing waits on a pipe
     with (base / "start.err").open("w") as err:
         code = subprocess.call([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=err,
@@ -119,7 +134,7 @@ def imap_server() -> Iterator[ImapServer]:
     if code != 0:
         log = (base / "dovecot.log").read_text() if (base / "dovecot.log").exists() else ""
         pytest.fail(f"Dovecot did not start: {(base / 'start.err').read_text()}\n{log}", pytrace=False)
-    server = ImapServer("127.0.0.1", port, IMAP_USER, IMAP_PASSWORD, base)
+    server = ImapServer("127.0.0.1", port, IMAP_USER, IMAP_PASSWORD, base, tls_port)
     _wait_until_listening(server)
     try:
         yield server
@@ -129,6 +144,34 @@ def imap_server() -> Iterator[ImapServer]:
             os.kill(int(pid_file.read_text().split()[0]), signal.SIGTERM)
             time.sleep(0.3)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _self_signed(folder: Path) -> None:
+    """A throwaway certificate for 127.0.0.1 (cert.pem, key.pem) so TLS and STARTTLS are real."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                       serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    os.chmod(folder / "key.pem", 0o600)
 
 
 def _wait_until_listening(server: ImapServer) -> None:

@@ -94,3 +94,20 @@ def test_password_comes_from_the_secret_store(imap_server, mailbox, ctx):
     _append(imap_server, mailbox, eml_with([("a.pdf", "application/pdf", filled_form())]))
     report = service.run([service.imap_source()])
     assert report.submissions == 1 and not report.unreachable
+
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_tls_and_starttls_against_the_real_server(imap_server, mailbox, ctx, run_intake, security):
+    port = imap_server.tls_port if security == "tls" else imap_server.port
+    settings = ImapSettings(imap_server.host, port, security, imap_server.user, mailbox, "", timeout=10)
+    _append(imap_server, mailbox, eml_with([("a.pdf", "application/pdf", filled_form())]))
+    source = ImapMailbox(settings, imap_server.password, ssl_context=imap_server.ssl_context())
+    report = run_intake(source)
+    assert (report.submissions, report.unreachable) == (1, [])
+
+
+def test_untrusted_certificate_is_an_unreachable_source(imap_server, mailbox, run_intake):
+    settings = ImapSettings(imap_server.host, imap_server.tls_port, "tls", imap_server.user, mailbox,
+                            "", timeout=10)
+    report = run_intake(ImapMailbox(settings, imap_server.password))  # system CAs only
+    assert report.unreachable and "cannot reach the mail server" in report.unreachable[0]
