@@ -91,11 +91,17 @@ class SyncService:
         blobs = self.ctx.paths.blobs if self.ctx.paths is not None else None
         return SyncEngine(self.ctx.store, self.ctx.actor, link_for(full), _key(full), blobs, **kwargs)
 
-    def run(self, url: str | None = None) -> SyncSummaryDTO:
-        """Run one full sync (push, anchor, pull). Raises KnownError when it cannot finish."""
+    def run(self, url: str | None = None, *, background: bool = False) -> SyncSummaryDTO:
+        """Run one full sync (push, anchor, pull). Raises KnownError when it cannot finish.
+
+        Args:
+            url: the central database (default: the ``sync_url`` setting).
+            background: smaller batches, read one at a time, for a sync beside the GUI thread.
+        """
         self.ctx.require(Perm.SYNC)
+        sizes: dict[str, int] = {"push_batch": 2000, "pull_batch": 2000, "read_ahead": 1} if background else {}
         try:
-            engine = self.engine(url)
+            engine = self.engine(url, **sizes)
         except KnownError as exc:
             self._record_unreachable(str(exc))
             raise

@@ -21,7 +21,7 @@ from desk_app.models.sync_state import AnchoredHead, OutboxEntry, SyncConflict, 
 from desk_app.services import audit
 from desk_app.sync import faults
 from desk_app.sync.pull import pull_all
-from desk_app.sync.push import pending_batches, push_groups, recover
+from desk_app.sync.push import READ_AHEAD, pending_batches, push_groups, recover
 from desk_app.sync.server import ServerLink
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,9 @@ class SyncEngine:
     blob_root: Path | None = None
     push_batch: int = PUSH_BATCH
     pull_batch: int = PULL_BATCH
+    # batches read from SQLite at once; the GUI reads one at a time (less live data, so the
+    # garbage collector's passes, which hold the GIL, stay short)
+    read_ahead: int = READ_AHEAD
 
     def run(self) -> SyncSummary:
         """One full sync. Raises KnownError (server unreachable, rollback detected...)."""
@@ -86,7 +89,7 @@ class SyncEngine:
     def _push_all(self, counts: dict[str, int]) -> None:
         recover(self.store, self.server, self.push_batch)
         while True:
-            batches = pending_batches(self.store, self.push_batch)
+            batches = pending_batches(self.store, self.push_batch, self.read_ahead)
             if not batches:
                 return
             for groups in batches:

@@ -103,7 +103,7 @@ def recover(store: Store, server: ServerLink, limit: int) -> int:
 READ_AHEAD = 10  # batches read from SQLite in one go, before any of them is pushed
 
 
-def pending_batches(store: Store, limit: int) -> list[list[Group]]:
+def pending_batches(store: Store, limit: int, read_ahead: int = READ_AHEAD) -> list[list[Group]]:
     """The next few batches of ``limit`` rows, read in one snapshot (empty when nothing is pending).
 
     Reading several batches before writing anything keeps the reads away from the write-ahead
@@ -111,7 +111,7 @@ def pending_batches(store: Store, limit: int) -> list[list[Group]]:
     and goes in a later batch, on top of the version pushed here.
     """
     with store.engine.connect() as conn:
-        groups = select_batch(conn, limit * READ_AHEAD)
+        groups = select_batch(conn, limit * max(1, read_ahead))
     return [groups[i:i + limit] for i in range(0, len(groups), limit)]
 
 

@@ -91,7 +91,7 @@ class SyncScheduler(QObject):
         # that the sync's allocations trigger short (only objects made since are examined).
         gc.freeze()
         self.sync_started.emit()
-        ops.op(self.service.run).success(self.on_sync_done).failure(self.on_sync_failed).run(
+        ops.op(self.service.run, background=True).success(self.on_sync_done).failure(self.on_sync_failed).run(
             "writer", initiator=self)
 
     def on_sync_done(self, summary: SyncSummaryDTO) -> None:
