@@ -156,7 +156,9 @@ def _ingest(env: BenchEnv, name: str, write: Callable[[Path], int]) -> tuple[flo
         shutil.copy(f, copies / f.name)
     app = _open(env.scratch(f"{name}-data"))
     try:
-        sandbox.default_sandbox().warm_up()
+        # a running desk_app's sandbox child has imported MuPDF long before the next fax
+        sandbox.read_form(_filled(9999))
+        sandbox.image_to_pdf(_fax(_filled(9999)))
         service = IntakeService(app.services)
         t0 = time.perf_counter()
         report = service.run([service.fax_source(drop, settle=0)])

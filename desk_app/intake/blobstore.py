@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from desk_app.errors import KnownError
@@ -97,12 +98,20 @@ class BlobStore:
             raise BlobMissing(f"stored document {sha[:12]}… is damaged (hash mismatch)")
         return data
 
-    def sweep_temporaries(self) -> int:
-        """Remove half-written temporaries left by a crash; returns how many were removed."""
+    def sweep_temporaries(self, older_than_s: float = 3600.0) -> int:
+        """Remove half-written temporaries left by a killed process; returns how many.
+
+        Only old ones: another intake run (the scheduler's, beside the GUI's) may be writing one.
+        """
         removed = 0
         if not self.root.exists():
             return 0
+        cutoff = time.time() - older_than_s
         for tmp in self.root.glob("*/.incoming-*"):
-            tmp.unlink(missing_ok=True)
-            removed += 1
+            try:
+                if tmp.stat().st_mtime <= cutoff:
+                    tmp.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its writer finished (renamed it) meanwhile
         return removed

@@ -91,6 +91,7 @@ class Pipeline:
     def run(self, sources: Iterable[Source]) -> IntakeReport:
         """Resume interrupted items, then take everything each source offers."""
         report = IntakeReport()
+        self.blobs.sweep_temporaries()
         self.resume(report)
         for source in sources:
             self.drain(source, report)

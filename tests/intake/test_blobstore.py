@@ -1,0 +1,67 @@
+"""The content-addressed blob store: layout, idempotence, damage detection, crash mid-write."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from desk_app.intake.blobstore import BlobMissing, BlobStore, sha256_hex
+
+
+def test_blob_is_named_by_its_hash_under_a_two_letter_folder(tmp_path):
+    store = BlobStore(tmp_path / "blobs")
+    sha = store.put(b"a faxed page")
+    assert sha == sha256_hex(b"a faxed page")
+    assert store.path(sha) == tmp_path / "blobs" / sha[:2] / sha
+    assert store.get(sha) == b"a faxed page"
+
+
+def test_putting_the_same_bytes_twice_keeps_one_file(tmp_path):
+    store = BlobStore(tmp_path)
+    first = store.put(b"x" * 1000)
+    mtime = store.path(first).stat().st_mtime_ns
+    assert store.put(b"x" * 1000) == first
+    assert store.path(first).stat().st_mtime_ns == mtime
+    assert [p.name for p in (tmp_path / first[:2]).iterdir()] == [first]
+
+
+def test_damaged_or_missing_blob_is_reported_not_returned(tmp_path):
+    store = BlobStore(tmp_path)
+    sha = store.put(b"original bytes")
+    store.path(sha).write_bytes(b"tampered bytes")
+    with pytest.raises(BlobMissing, match="damaged"):
+        store.get(sha)
+    store.path(sha).unlink()
+    with pytest.raises(BlobMissing, match="missing"):
+        store.get(sha)
+    with pytest.raises(ValueError):
+        store.path("../../etc/passwd")
+
+
+def test_a_crash_before_the_rename_leaves_no_blob_and_no_temporary(tmp_path, monkeypatch):
+    store = BlobStore(tmp_path)
+
+    def power_cut(*_args: object) -> None:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "replace", power_cut)
+    with pytest.raises(OSError, match="power cut"):
+        store.put(b"half written")
+    monkeypatch.undo()
+    sha = sha256_hex(b"half written")
+    assert not store.exists(sha)
+    assert list((tmp_path / sha[:2]).iterdir()) == []
+    assert store.put(b"half written") == sha and store.exists(sha)
+
+
+def test_sweep_removes_temporaries_left_by_a_killed_process(tmp_path):
+    store = BlobStore(tmp_path)
+    sha = store.put(b"kept")
+    old, fresh = tmp_path / sha[:2] / ".incoming-old", tmp_path / sha[:2] / ".incoming-new"
+    old.write_bytes(b"partial")
+    fresh.write_bytes(b"being written by another run")
+    os.utime(old, (0, 0))
+    assert store.sweep_temporaries() == 1
+    assert fresh.exists() and not old.exists()
+    assert store.get(sha) == b"kept"
