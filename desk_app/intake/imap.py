@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from desk_app.intake.sources import Arrival, SourceUnreachable
 from desk_app.models.submissions import Channel
@@ -47,7 +48,7 @@ class ImapMailbox:
         self.settings = settings
         self._password = password
         self._ssl_context = ssl_context
-        self._client = None
+        self._client: Any = None
         self._uidvalidity = 0
         self.description = f"IMAP {settings.user}@{settings.host}:{settings.port}/{settings.folder}"
 

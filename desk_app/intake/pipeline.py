@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
+from typing import Any
 
 from desk_app.intake import analyse
 from desk_app.intake.blobstore import BlobStore, sha256_hex
@@ -187,7 +188,7 @@ class Pipeline:
         size = self.blobs.path(entry.sha256).stat().st_size
         return DocumentDraft(entry.sha256, role, entry.filename, media, size)
 
-    def _base(self, entry: LedgerEntry, **changes: str) -> SubmissionDraft:
+    def _base(self, entry: LedgerEntry, **changes: Any) -> SubmissionDraft:
         draft = SubmissionDraft(channel=entry.channel, received_at=entry.received_at,
                                 state=QueueState.NEW.value, sender=entry.sender,
                                 subject=entry.subject, sha256=entry.sha256)

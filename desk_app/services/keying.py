@@ -43,7 +43,7 @@ def _widget_rects(pdf: bytes) -> dict[str, tuple[int, Rect]]:
     import pymupdf
 
     rects: dict[str, tuple[int, Rect]] = {}
-    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:  # type: ignore[no-untyped-call]
         for page in doc:
             for w in page.widgets() or ():
                 if w.field_name and w.field_name not in rects:

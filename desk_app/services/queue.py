@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from desk_app.errors import ConflictError, NotFound, ValidationError
@@ -144,14 +144,14 @@ class QueueService:
         self.ctx.require(Perm.WORK_QUEUE)
         sid = _uuid(submission_id)
         with self.ctx.uow() as uow:
-            won = uow.session.execute(
+            won = cast(CursorResult[Any], uow.session.execute(
                 update(FormSubmission)
                 .where(FormSubmission.id == sid, FormSubmission.deleted_at.is_(None),
                        FormSubmission.assigned_to.in_(("", self.me)),
                        FormSubmission.state.in_([s.value for s in CLAIMABLE]))
                 .values(assigned_to=self.me)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )).rowcount
             sub = get_submission(uow.session, sid)
             uow.session.refresh(sub)
             if not won:

@@ -21,7 +21,6 @@ from desk_app.intake.blobstore import BlobStore
 from desk_app.models.base import utcnow
 from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
 from desk_app.rules.permissions import Perm
-from desk_app.services import audit
 from desk_app.services.context import ServiceContext
 from desk_app.services.queue import DONE_STATES, OPEN_STATES, allowed_next, get_submission
 from desk_app.services.queue_dto import (
@@ -37,6 +36,7 @@ from desk_app.services.queue_dto import (
 )
 
 F = FormSubmission
+AnySelect = Select[*tuple[Any, ...]]
 SORTS: dict[str, Any] = {
     "received": F.received_at,
     "form": F.form_number,
@@ -65,7 +65,7 @@ class QueueList:
         self.ctx = ctx
 
     # --- filtering -------------------------------------------------------------------------------
-    def _filtered(self, stmt: Select[Any], query: Any) -> Select[Any]:
+    def _filtered(self, stmt: AnySelect, query: Any) -> AnySelect:
         state = query.filter("state") or DEFAULT_STATE
         stmt = stmt.where(F.deleted_at.is_(None))
         if state == "open":
@@ -90,7 +90,7 @@ class QueueList:
         return stmt
 
     @staticmethod
-    def _entity_filter(stmt: Select[Any], entity: str) -> Select[Any]:
+    def _entity_filter(stmt: AnySelect, entity: str) -> AnySelect:
         if not entity:
             return stmt
         try:
@@ -98,14 +98,14 @@ class QueueList:
         except ValueError:
             return stmt.where(F.entity_code == entity)
 
-    def _assignee_filter(self, stmt: Select[Any], assignee: str) -> Select[Any]:
+    def _assignee_filter(self, stmt: AnySelect, assignee: str) -> AnySelect:
         if assignee == "me":
             return stmt.where(F.assigned_to == self.ctx.actor.username)
         if assignee == "none":
             return stmt.where(F.assigned_to == "")
         return stmt.where(F.assigned_to == assignee) if assignee else stmt
 
-    def _age_filter(self, stmt: Select[Any], age: str) -> Select[Any]:
+    def _age_filter(self, stmt: AnySelect, age: str) -> AnySelect:
         if not age:
             return stmt
         now = utcnow()
@@ -168,7 +168,7 @@ class QueueList:
             )
 
     def document_bytes(self, document_id: str) -> bytes:
-        """The stored bytes of one document (checked against its hash). Opening is audited."""
+        """The stored bytes of one document, checked against their hash."""
         self.ctx.require(Perm.WORK_QUEUE)
         if self.ctx.paths is None:
             raise NotFound("no data folder: the blob store is not available")
@@ -202,14 +202,6 @@ class QueueList:
                           channels=tuple((CHANNEL_TITLES.get(c, c), int(n)) for c, n in channels),
                           open_total=len(open_times),
                           overdue=sum(1 for t in open_times if t < business_cutoff(now, sla)))
-
-    def record_view(self, submission_id: str) -> None:
-        """Note in the audit log that an operator opened a submission's documents."""
-        with self.ctx.uow() as uow:
-            sub = get_submission(uow.session, submission_id)
-            audit.record(uow, "queue.view", record_type="form_submission", record_id=sub.id,
-                         summary=f"opened {sub.form_number or 'unidentified form'}")
-            uow.commit()
 
 
 def _per_day(s: Any, column: Any, since: datetime, extra: list[Any]) -> dict[str, int]:
