@@ -63,14 +63,20 @@ def sqlite_json_select(table_name: str) -> str:
     parts = []
     for col in table(table_name).columns:
         parts.append(f"'{col.name}', {_sqlite_expr(col.name, _kind(col.type))}")
-    return f'SELECT id, json_object({", ".join(parts)}) FROM "{table_name}" WHERE id IN '
+    return (f'SELECT id, row_version, json_object({", ".join(parts)}) FROM "{table_name}" '
+            f'WHERE id IN ')
+
+
+def read_versioned(conn: Connection, table_name: str, row_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """``{id hex: (row_version, portable JSON text)}`` of the rows ``row_ids`` of a local table."""
+    # one statement per table: the ids travel as one JSON array (no bound-parameter limit)
+    sql = sqlite_json_select(table_name) + "(SELECT value FROM json_each(?))"
+    return {r[0]: (int(r[1]), r[2]) for r in conn.exec_driver_sql(sql, (json.dumps(row_ids),))}
 
 
 def read_rows(conn: Connection, table_name: str, row_ids: list[str]) -> dict[str, str]:
     """Portable JSON text of the rows ``row_ids`` (uuid hex) of a local table, keyed by id hex."""
-    # one statement per table: the ids travel as one JSON array (no bound-parameter limit)
-    sql = sqlite_json_select(table_name) + "(SELECT value FROM json_each(?))"
-    return dict(conn.exec_driver_sql(sql, (json.dumps(row_ids),)).all())
+    return {k: body for k, (_v, body) in read_versioned(conn, table_name, row_ids).items()}
 
 
 def _to_datetime(value: str) -> datetime:

@@ -20,7 +20,7 @@ from desk_app.models.store import Actor, Store
 from desk_app.models.sync_state import OutboxEntry, SyncConflict
 from desk_app.services import audit
 from desk_app.sync import faults
-from desk_app.sync.payload import read_rows, table, to_python
+from desk_app.sync.payload import read_versioned, table, to_python
 from desk_app.sync.server import ServerLink
 from desk_app.sync.types import Group, PushOutcome, ServerConflict
 
@@ -69,9 +69,12 @@ def select_batch(conn: Connection, limit: int) -> list[Group]:
     for g in groups:
         by_table.setdefault(g.table, []).append(g)
     for name, members in by_table.items():
-        bodies = read_rows(conn, name, [g.row_id for g in members])
+        bodies = read_versioned(conn, name, [g.row_id for g in members])
         for g in members:
-            g.payload = bodies.get(g.row_id, "")
+            version, body = bodies.get(g.row_id, (0, ""))
+            # Each statement reads its own snapshot: a row edited after the outbox was read is
+            # newer than its entries say. Leave it for the next batch, with all its entries.
+            g.payload = body if version == g.new else ""
     return [g for g in groups if g.payload]
 
 

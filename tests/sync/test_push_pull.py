@@ -239,3 +239,27 @@ def test_a_row_the_server_refuses_becomes_a_conflict_and_the_rest_still_syncs(ws
     ws_b.sync(), ws_a.sync()
     assert server.row("educational_entity", other.hex)[1]["code"] == "048-079"
     assert_converged(server, ws_a, ws_b)
+
+
+def test_a_row_edited_between_reading_the_outbox_and_the_row_waits_for_the_next_batch(ws_a, server) -> None:
+    from desk_app.sync import push
+
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    original = push.read_versioned
+
+    def edit_in_between(conn, name, row_ids):
+        if name == "educational_entity" and not getattr(edit_in_between, "done", False):
+            edit_in_between.done = True
+            edit(ws_a, EducationalEntity, eid, city="Ozark")  # commits between the two reads
+        return original(conn, name, row_ids)
+
+    push.read_versioned = edit_in_between
+    try:
+        with ws_a.store.engine.connect() as conn:
+            groups = push.select_batch(conn, 100)
+    finally:
+        push.read_versioned = original
+    assert "educational_entity" not in {g.table for g in groups}
+    summary = ws_a.sync()
+    assert summary.pending == 0 and summary.conflicts == 0
+    assert server.row("educational_entity", eid.hex)[1]["city"] == "Ozark"
