@@ -154,3 +154,16 @@ def test_dropping_files_on_the_page_takes_them_in(main_window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: page.status.text() == "Took in 1 file(s).", timeout=10000)
     qtbot.waitUntil(lambda: [r.form_number for r in page.model.rows()] == ["MO 500-2356"], timeout=5000)
     assert page.model.index(0, 0).data(ROW_ROLE).channel == "file"
+
+
+def test_unidentified_submission_is_named_then_needs_keying(ctx, main_window, qtbot):
+    add(ctx, "new", form_number="")
+    page = _queue(main_window, qtbot)
+    page.states.setCurrentRow(0)  # New
+    qtbot.waitUntil(lambda: page.count_label.text() == "1 submission", timeout=5000)
+    qtbot.waitUntil(lambda: page.current_row() is not None, timeout=5000)
+    assert page.model.index(0, COL_FORM).data() == "Unidentified"
+    page.identify_current("MO 500-3209")
+    qtbot.waitUntil(lambda: page.status.text() == "Form set to MO 500-3209.", timeout=5000)
+    page.states.setCurrentRow(1)  # Needs keying
+    qtbot.waitUntil(lambda: [r.form_number for r in page.model.rows()] == ["MO 500-3209"], timeout=5000)

@@ -120,6 +120,8 @@ class Page(BasePage):
         self.move_menu = QMenu(self.move_button)
         self.move_button.setMenu(self.move_menu)
         self.key_button = QPushButton("&Key values", self)
+        self.identify_button = QPushButton("&Form…", self)
+        self.identify_button.setToolTip("Name the form of an unidentified submission")
         self.intake_button = QToolButton(self)
         self.intake_button.setText("&Take in")
         self.intake_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -149,7 +151,7 @@ class Page(BasePage):
             filters.addWidget(widget, 3 if widget is self.search else 0)
         buttons = QHBoxLayout()
         for widget in (self.claim_button, self.release_button, self.assign_button,
-                       self.move_button, self.key_button):
+                       self.move_button, self.identify_button, self.key_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.status)
@@ -187,6 +189,7 @@ class Page(BasePage):
         self.release_button.clicked.connect(self.release_current)
         self.assign_button.clicked.connect(self.on_assign_clicked)
         self.key_button.clicked.connect(self.open_keying)
+        self.identify_button.clicked.connect(self.on_identify_clicked)
         self.keying.saved.connect(lambda _c: self.refresh())
         self.tabs.currentChanged.connect(self.on_tab)
 
@@ -350,6 +353,24 @@ class Page(BasePage):
                 return
         self._run(self.actions.transition, row.id, state, reason, row.row_version,
                   done=f"Moved to {STATE_TITLES[state]}.")
+
+    def on_identify_clicked(self) -> None:
+        from desk_app.pdf.catalogue import FORMS
+
+        row = self.current_row()
+        if row is None:
+            return
+        numbers = list(FORMS)
+        current = numbers.index(row.form_number) if row.form_number in numbers else 0
+        number, ok = QInputDialog.getItem(self, "Form", "This submission is form:", numbers, current, False)
+        if ok:
+            self.identify_current(number)
+
+    def identify_current(self, form_number: str) -> None:
+        """Name the form of the current submission (an unidentified one then needs keying)."""
+        row = self.current_row()
+        if row is not None:
+            self._run(self.actions.identify, row.id, form_number, done=f"Form set to {form_number}.")
 
     def open_keying(self) -> None:
         detail = self.detail
