@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from desk_app.errors import KnownError
+from desk_app.errors import KnownError, StoreError
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -69,6 +69,15 @@ class BlobStore:
         target = self.path(sha)
         if target.is_file() and target.stat().st_size == len(data):
             return sha
+        try:
+            self._write(target, data)
+        except OSError as exc:  # disk full, folder gone: nothing was acknowledged, so nothing is lost
+            raise StoreError(f"cannot store a received document in {self.root}: {exc.strerror or exc}",
+                             hint="free disk space or check the data folder; the source keeps the item") from exc
+        return sha
+
+    @staticmethod
+    def _write(target: Path, data: bytes) -> None:
         folder = target.parent
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
@@ -82,7 +91,6 @@ class BlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         _fsync_dir(folder)
-        return sha
 
     def get(self, sha: str) -> bytes:
         """Return the bytes of ``sha``, checked against their hash.

@@ -158,3 +158,24 @@ def test_crash_after_acknowledge_resumes_from_the_blob_store(tmp_path, ctx, run_
     assert _count(ctx, FormSubmission) == 0
     report = run_intake()  # ...and a run with no source at all still finishes it
     assert report.resumed == 1 and _count(ctx, FormSubmission) == 1
+
+
+def test_disk_full_stops_before_the_source_is_acknowledged(tmp_path, ctx, run_intake, monkeypatch):
+    import errno
+
+    from desk_app.errors import StoreError
+    from desk_app.intake.blobstore import BlobStore
+
+    drop = tmp_path / "fax"
+    drop.mkdir()
+    (drop / "0001.pdf").write_bytes(filled_form())
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(BlobStore, "_write", staticmethod(disk_full))
+    with pytest.raises(StoreError, match="No space left"):
+        run_intake(fax_folder(drop, ""))
+    assert (drop / "0001.pdf").exists() and _count(ctx, SourceItem) == 0
+    monkeypatch.undo()
+    assert run_intake(fax_folder(drop, "")).submissions == 1

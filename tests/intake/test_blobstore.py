@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from desk_app.errors import StoreError
 from desk_app.intake.blobstore import BlobMissing, BlobStore, sha256_hex
 
 
@@ -46,7 +47,7 @@ def test_a_crash_before_the_rename_leaves_no_blob_and_no_temporary(tmp_path, mon
         raise OSError("power cut")
 
     monkeypatch.setattr(os, "replace", power_cut)
-    with pytest.raises(OSError, match="power cut"):
+    with pytest.raises(StoreError, match="power cut"):
         store.put(b"half written")
     monkeypatch.undo()
     sha = sha256_hex(b"half written")
