@@ -7,6 +7,7 @@ rollback), written in its own transactions so a failed run is still in the histo
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from desk_app.models.sync_state import AnchoredHead, OutboxEntry, SyncConflict, 
 from desk_app.services import audit
 from desk_app.sync import faults
 from desk_app.sync.pull import pull_all
-from desk_app.sync.push import READ_AHEAD, pending_batches, push_groups, recover
+from desk_app.sync.push import READ_AHEAD, pending_batches, push_groups, read_payloads, recover
 from desk_app.sync.server import ServerLink
+from desk_app.sync.types import Group
 
 log = logging.getLogger(__name__)
 
@@ -88,16 +90,26 @@ class SyncEngine:
 
     def _push_all(self, counts: dict[str, int]) -> None:
         recover(self.store, self.server, self.push_batch)
-        while True:
-            batches = pending_batches(self.store, self.push_batch, self.read_ahead)
-            if not batches:
-                return
-            for groups in batches:
-                outcome = push_groups(self.store, self.actor, self.server, groups, self.blob_root)
-                counts["pushed"] += len(outcome.applied) + len(outcome.already)
-                counts["merged"] += len(outcome.merged)
-                counts["conflicts"] += len(outcome.conflicts)
-                counts["blobs_sent"] += outcome.blobs_sent
+        # the next batch's rows are read from SQLite while the server applies this one
+        with ThreadPoolExecutor(1, thread_name_prefix="sync-read") as reader:
+            while True:
+                batches = pending_batches(self.store, self.push_batch, self.read_ahead)
+                if not batches:
+                    return
+                ahead = reader.submit(read_payloads, self.store, batches[0])
+                for i in range(len(batches)):
+                    groups = ahead.result()
+                    if i + 1 < len(batches):
+                        ahead = reader.submit(read_payloads, self.store, batches[i + 1])
+                    if groups:
+                        self._push(groups, counts)
+
+    def _push(self, groups: list[Group], counts: dict[str, int]) -> None:
+        outcome = push_groups(self.store, self.actor, self.server, groups, self.blob_root)
+        counts["pushed"] += len(outcome.applied) + len(outcome.already)
+        counts["merged"] += len(outcome.merged)
+        counts["conflicts"] += len(outcome.conflicts)
+        counts["blobs_sent"] += outcome.blobs_sent
 
     # --- audit anchor ----------------------------------------------------------------------
     def _local_head(self) -> tuple[int, str] | None:

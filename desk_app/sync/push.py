@@ -64,7 +64,16 @@ def _groups(rows: list[Any]) -> list[Group]:
 
 def select_batch(conn: Connection, limit: int) -> list[Group]:
     """The next batch: the oldest ``limit`` entries' rows, each with all its pending entries."""
-    groups = _groups(list(conn.execute(BATCH_SQL, {"limit": limit})))
+    return attach_payloads(conn, select_groups(conn, limit))
+
+
+def select_groups(conn: Connection, limit: int) -> list[Group]:
+    """Like :func:`select_batch` without the rows' payloads (see :func:`attach_payloads`)."""
+    return _groups(list(conn.execute(BATCH_SQL, {"limit": limit})))
+
+
+def attach_payloads(conn: Connection, groups: list[Group]) -> list[Group]:
+    """Read each group's row; returns the groups whose row is still at the version they end at."""
     by_table: dict[str, list[Group]] = {}
     for g in groups:
         by_table.setdefault(g.table, []).append(g)
@@ -107,15 +116,20 @@ READ_AHEAD = 10  # batches read from SQLite in one go, before any of them is pus
 
 
 def pending_batches(store: Store, limit: int, read_ahead: int = READ_AHEAD) -> list[list[Group]]:
-    """The next few batches of ``limit`` rows, read in one snapshot (empty when nothing is pending).
+    """The next few batches of ``limit`` rows, without payloads (empty when nothing is pending).
 
-    Reading several batches before writing anything keeps the reads away from the write-ahead
-    log the pushes grow. A row edited meanwhile is not lost: its new outbox entry stays behind
-    and goes in a later batch, on top of the version pushed here.
+    A row edited meanwhile is not lost: its new outbox entry stays behind and goes in a later
+    batch, on top of the version pushed here.
     """
     with store.engine.connect() as conn:
-        groups = select_batch(conn, limit * max(1, read_ahead))
+        groups = select_groups(conn, limit * max(1, read_ahead))
     return [groups[i:i + limit] for i in range(0, len(groups), limit)]
+
+
+def read_payloads(store: Store, groups: list[Group]) -> list[Group]:
+    """:func:`attach_payloads` on a connection of its own (runs one batch ahead of the pushes)."""
+    with store.engine.connect() as conn:
+        return attach_payloads(conn, groups)
 
 
 def push_groups(store: Store, actor: Actor, server: ServerLink, groups: list[Group],
