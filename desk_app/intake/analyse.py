@@ -58,6 +58,7 @@ class Normalised:
     pdf: bytes
     has_fields: bool
     scans: tuple[frames.FrameScan, ...] = ()  # barcodes of each image frame (images only)
+    page_count: int = 0  # known for PDFs (0: not yet counted)
 
 
 def sniff(data: bytes) -> str:
@@ -140,7 +141,8 @@ def normalise(data: bytes, kind: str) -> Normalised:
         report = sandbox.inspect_pdf(data)
         if report.refusal is not None:
             raise report.refusal
-    return Normalised(data, on_owner(_check_pdf, data))
+    has_fields, pages = on_owner(_check_pdf, data)
+    return Normalised(data, has_fields, page_count=pages)
 
 
 _ACTIVE = (("/JavaScript", "the PDF contains JavaScript, which we never run", "javascript"),
@@ -162,8 +164,9 @@ def _refuse_active_content(doc: pymupdf.Document) -> None:
                 raise PdfRejected(reason, code)
 
 
-def _check_pdf(data: bytes) -> bool:
-    """Refuse inline actions and image bombs; return whether the PDF has AcroForm fields."""
+def _check_pdf(data: bytes) -> tuple[bool, int]:
+    """Refuse inline actions and image bombs; return whether the PDF has AcroForm fields, and
+    its page count."""
     doc = open_checked(data)
     try:
         _refuse_active_content(doc)
@@ -176,7 +179,7 @@ def _check_pdf(data: bytes) -> bool:
                     raise PdfRejected(
                         f"page {page.number + 1} holds a {width} x {height} image: too large to "
                         "decode safely (decompression bomb)", "too_big")
-        return bool(doc.is_form_pdf)
+        return bool(doc.is_form_pdf), int(doc.page_count)
     finally:
         doc.close()
 
@@ -222,7 +225,7 @@ def split(doc: Normalised) -> list[Part]:
     A PDF with AcroForm fields is one form (a filled form is never a stack of faxes).
     """
     if doc.has_fields:
-        return [Part(0, on_owner(_page_count, doc.pdf))]
+        return [Part(0, doc.page_count or on_owner(_page_count, doc.pdf))]
     if doc.scans:
         page_marks = [list(scan.marks) for scan in doc.scans]
     else:
