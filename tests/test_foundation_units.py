@@ -135,3 +135,21 @@ def test_without_an_os_keyring_secrets_fall_back_to_a_private_file(tmp_path: Pat
     finally:
         keyring.set_keyring(previous)
     assert open_secrets(tmp_path / "other.json").backend_name != "file"
+
+
+def test_staff_ids_are_the_same_on_every_workstation(tmp_path: Path) -> None:
+    from desk_app.models.store import open_sqlite
+    from desk_app.services.staff import staff_id
+
+    ids = []
+    for name in ("ws-a", "ws-b"):
+        store = open_sqlite(tmp_path / f"{name}.sqlite3")
+        identify_operator(store, "agency\\jdoe", name)
+        from sqlalchemy import select
+
+        from desk_app.models.staff import Staff
+
+        with store.read() as s:
+            ids.append(s.execute(select(Staff.id)).scalar_one())
+        store.dispose()
+    assert ids[0] == ids[1] == staff_id("AGENCY\\jdoe")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,14 @@ from desk_app.rules.permissions import ROLE_TITLES, Perm
 from desk_app.services import audit
 from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.dto import OperatorDTO
+
+STAFF_NAMESPACE = uuid.UUID("6f1c7a52-3b7e-4d0a-9c1e-5d2b8f0a4e11")
+
+
+def staff_id(username: str) -> uuid.UUID:
+    """The same operator gets the same id on every workstation, so two workstations that register
+    the same person offline sync one staff row instead of clashing on the unique username."""
+    return uuid.uuid5(STAFF_NAMESPACE, username.lower())
 
 
 def os_username() -> str:
@@ -53,7 +62,8 @@ def identify_operator(store: Store, username: str, workstation: str) -> Operator
                     f"{username} is not a registered operator of this database",
                     hint="ask a Security Administrator to add you on the Staff page",
                 )
-            staff = Staff(username=username, display_name=username.split("\\")[-1].title(),
+            staff = Staff(id=staff_id(username), username=username,
+                          display_name=username.split("\\")[-1].title(),
                           role=StaffRole.SECURITY_ADMIN.value)
             uow.session.add(staff)
             uow.session.flush()
@@ -77,7 +87,8 @@ def add_staff(ctx: ServiceContext, username: str, display_name: str, role: str, 
     """Register another operator (Security Administrators only)."""
     ctx.require(Perm.MANAGE_STAFF)
     with ctx.uow() as uow:
-        staff = Staff(username=username.lower(), display_name=display_name, role=role, email=email)
+        staff = Staff(id=staff_id(username), username=username.lower(), display_name=display_name,
+                      role=role, email=email)
         uow.session.add(staff)
         uow.session.flush()
         audit.record(uow, "staff.add", record_type="staff", record_id=staff.id,
