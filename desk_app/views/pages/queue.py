@@ -15,6 +15,7 @@ from typing import Any
 from desk_app.qt import (
     QAbstractItemView,
     QComboBox,
+    QEvent,
     QHBoxLayout,
     QInputDialog,
     QItemSelectionModel,
@@ -417,6 +418,25 @@ class Page(BasePage):
             "writer", initiator=self)
 
     # --- drag and drop -------------------------------------------------------------------------
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        window = self.window()
+        if window is not self and not window.property("queue_drop_target"):
+            # files dropped anywhere on the main window are taken in, not only on this page
+            window.setProperty("queue_drop_target", True)
+            window.setAcceptDrops(True)
+            window.installEventFilter(self)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
+        if watched is self.window() and watched is not self:
+            if event.type() == QEvent.Type.DragEnter and self._dropped_paths(event):
+                event.acceptProposedAction()
+                return True
+            if event.type() == QEvent.Type.Drop and self._dropped_paths(event):
+                self.dropEvent(event)
+                return True
+        return super().eventFilter(watched, event)
+
     def _dropped_paths(self, event: Any) -> list[str]:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         return [u.toLocalFile() for u in urls if u.isLocalFile() and u.toLocalFile().lower().endswith(DROPPABLE)]
