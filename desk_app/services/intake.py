@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desk_app.crypto import FieldCipher
 from desk_app.errors import KnownError
 from desk_app.intake.blobstore import BlobStore
 from desk_app.intake.drafts import SubmissionDraft
@@ -31,6 +32,7 @@ from desk_app.pdf.catalogue import find_form
 from desk_app.rules.permissions import Perm
 from desk_app.services import audit
 from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.sealing import seal_pin
 
 log = logging.getLogger(__name__)
 
@@ -80,20 +82,21 @@ def enqueue(ctx: ServiceContext, item_id: int, drafts: list[SubmissionDraft], ho
         if item is None or item.status == ItemStatus.DONE.value:
             return 0
         for draft in drafts:
-            _create(uow, draft, window, hook)
+            _create(uow, draft, window, hook, ctx.cipher)
         item.status, item.done_at, item.submissions = ItemStatus.DONE.value, utcnow(), len(drafts)
         hook("enqueue")
         uow.commit()
     return len(drafts)
 
 
-def _create(uow: object, draft: SubmissionDraft, window: int, hook: Hook) -> FormSubmission:
+def _create(uow: object, draft: SubmissionDraft, window: int, hook: Hook,
+            cipher: FieldCipher) -> FormSubmission:
     s: Session = uow.session  # type: ignore[attr-defined]
     entity = _link_entity(s, draft)
     hook("link")
     earlier, why = _duplicate_of(s, draft, window)
     hook("dedupe")
-    values = dict(draft.values)
+    values = seal_pin(cipher, draft.values)  # a PIN read from the form is never stored in clear
     if why:
         values["_duplicate_reason"] = why
     sub = FormSubmission(

@@ -23,6 +23,7 @@ from desk_app.rules.permissions import Perm
 from desk_app.services import audit
 from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.queue_dto import STATE_TITLES
+from desk_app.services.sealing import merge_keyed
 
 S = QueueState
 TRANSITIONS: dict[QueueState, frozenset[QueueState]] = {
@@ -220,9 +221,7 @@ class QueueService:
                 raise ConflictError(f"held by {sub.assigned_to}; claim it before keying")
             if QueueState(sub.state) not in (S.NEW, S.NEEDS_KEYING, S.IN_REVIEW):
                 raise ConflictError(f"a {STATE_TITLES[sub.state]} submission is not open for keying")
-            merged = dict(sub.values or {})
-            merged.update({k: v for k, v in values.items()})
-            sub.values = merged
+            sub.values = merge_keyed(self.ctx.cipher, sub.values or {}, values)  # PIN sealed
             audit.record(uow, "queue.key_values", record_type="form_submission", record_id=sub.id,
                          summary=f"{_label(sub)}: {len(values)} value(s) keyed",
                          details={"fields": sorted(values)})

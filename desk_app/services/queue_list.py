@@ -34,6 +34,7 @@ from desk_app.services.queue_dto import (
     StateCount,
     business_cutoff,
 )
+from desk_app.services.sealing import masked
 
 F = FormSubmission
 AnySelect = Select[*tuple[Any, ...]]
@@ -158,7 +159,7 @@ class QueueList:
             return QueueDetail(
                 row=_row(tuple(getattr(sub, c.key) for c in ROW_COLUMNS)),
                 subject=sub.subject, token=sub.token, edition=sub.edition,
-                values=dict(sub.values or {}),
+                values=masked(sub.values or {}),  # a keyed PIN shows as dots
                 documents=tuple(DocumentDTO(str(d.id), d.sha256, d.role, d.filename, d.media_type,
                                             d.size, d.first_page, d.page_count) for d in docs),
                 duplicate_of=str(sub.duplicate_of_id or ""),

@@ -38,6 +38,7 @@ from desk_app.services import audit
 from desk_app.services import verification_checks as request_checks
 from desk_app.services import verification_signers as authority
 from desk_app.services.context import ServiceContext
+from desk_app.services.sealing import open_pin
 from desk_app.services.specimens import ExpectedSigner, finding
 from desk_app.services.verification_dto import (
     CheckResult,
@@ -259,7 +260,7 @@ def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationRe
 
             raise NotFound("that submission no longer exists")
         job, results = _run(ctx, s, find_form(sub.form_number) if sub.form_number else None,
-                            dict(sub.values or {}), submission_pdf(ctx, s, sub), sub)
+                            open_pin(ctx.cipher, sub.values or {}), submission_pdf(ctx, s, sub), sub)
         run_id = uuid.uuid4()
         report = _report(job, results, run_id, started)
     _save(ctx, report)

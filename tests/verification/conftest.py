@@ -113,6 +113,7 @@ def submit(ctx, form_number: str, values: dict, pdf: bytes | None = None, *, sen
     from desk_app.intake.blobstore import BlobStore
     from desk_app.models.submissions import FormSubmission, SubmissionDocument
     from desk_app.pdf.generate import generate_form
+    from desk_app.services.sealing import seal_pin
 
     pdf = pdf if pdf is not None else generate_form(form_number, values)
     sha = BlobStore(ctx.paths.blobs).put(pdf)
@@ -120,7 +121,7 @@ def submit(ctx, form_number: str, values: dict, pdf: bytes | None = None, *, sen
         sub = FormSubmission(form_number=form_number, channel=channel, state="in_review",
                              received_at=datetime.now(UTC), sender=sender or values.get("requester_email", ""),
                              entity_code=values.get("entity_code", values.get("org_code", "")),
-                             entity_name=values.get("entity_name", ""), values=dict(values),
+                             entity_name=values.get("entity_name", ""), values=seal_pin(ctx.cipher, values),
                              assigned_to=holder, sha256=sha, requester_name=values.get("signer_name", ""))
         uow.session.add(sub)
         uow.session.flush()
