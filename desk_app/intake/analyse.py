@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pymupdf
 
 from desk_app.intake import frames
-from desk_app.pdf import barcodes, sandbox
+from desk_app.pdf import barcodes, safety, sandbox
 from desk_app.pdf.errors import PdfRejected
 from desk_app.pdf.images import convert_image_to_pdf
 from desk_app.pdf.mupdf import on_owner
@@ -145,31 +145,12 @@ def normalise(data: bytes, kind: str) -> Normalised:
     return Normalised(data, has_fields, page_count=pages)
 
 
-_ACTIVE = (("/JavaScript", "the PDF contains JavaScript, which we never run", "javascript"),
-           ("/JS", "the PDF contains JavaScript, which we never run", "javascript"),
-           ("/Launch", "the PDF contains a launch action (it tries to start a program)", "launch"))
-
-
-def _refuse_active_content(doc: pymupdf.Document) -> None:
-    # Actions are often inline dictionaries (an /OpenAction written into the catalogue), which a
-    # key-by-key look at indirect objects does not see: read each object's full source instead.
-    for xref in range(1, doc.xref_length()):
-        try:
-            source = doc.xref_object(xref, compressed=True)
-        except (RuntimeError, ValueError):
-            continue
-        for token, reason, code in _ACTIVE:
-            at = source.find(token)
-            if at >= 0 and not source[at + len(token):at + len(token) + 1].isalnum():
-                raise PdfRejected(reason, code)
-
-
 def _check_pdf(data: bytes) -> tuple[bool, int]:
     """Refuse inline actions and image bombs; return whether the PDF has AcroForm fields, and
     its page count."""
     doc = open_checked(data)
     try:
-        _refuse_active_content(doc)
+        safety.check(doc)  # JavaScript (inline actions too), launch actions, embedded files
         total = 0
         for page in doc:
             for info in page.get_images(full=True):
