@@ -9,7 +9,7 @@ import pytest
 
 from desk_app.models.base import utcnow
 from desk_app.models.submissions import FormSubmission
-from desk_app.qt import QDropEvent, QMimeData, QPointF, Qt, QUrl
+from desk_app.qt import QApplication, QDropEvent, QMimeData, QPointF, Qt, QUrl
 from desk_app.services.intake import IntakeService
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue_list import QueueList
@@ -72,6 +72,9 @@ def test_queue_model_shows_form_age_flags_and_aging(ctx, drain):
 
 def _queue(main_window, qtbot):
     main_window.show_page("queue")
+    # keyboard shortcuts reach only the active window; offscreen nothing activates it for us
+    main_window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is main_window, timeout=3000)
     page = main_window.pages["queue"]
     qtbot.waitUntil(lambda: page.count_label.text().endswith(("submission", "submissions")), timeout=5000)
     return page
@@ -181,3 +184,12 @@ def test_files_dropped_anywhere_on_the_main_window_are_taken_in(main_window, qtb
     # Qt delivers a drop only during a real drag; the window's filter is what sees it then
     assert page.eventFilter(main_window, event) is True
     qtbot.waitUntil(lambda: page.status.text() == "Took in 1 file(s).", timeout=10000)
+
+
+def test_review_tab_verifies_the_current_submission(received, main_window, qtbot):
+    page = _queue(main_window, qtbot)
+    qtbot.waitUntil(lambda: page.detail is not None, timeout=5000)
+    page.tabs.setCurrentWidget(page.review)
+    qtbot.waitUntil(lambda: page.review.report is not None, timeout=10000)
+    assert page.review.submission_id == page.detail.row.id
+    assert page.review.checks.toPlainText().strip()

@@ -50,6 +50,7 @@ from desk_app.views.widgets.keying_station import KeyingStation
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
+from desk_app.views.widgets.verification_report import VerificationReportPane
 
 DROPPABLE = (".msg", ".eml", ".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
 AGE_FILTERS = (("Any age", ""), ("Past the SLA", "overdue"), ("Older than 5 days", "5d"),
@@ -138,8 +139,10 @@ class Page(BasePage):
         self.viewer = DocumentViewer(self)
         self.keying = KeyingStation(self._save_keyed, self)
         self.dashboard = QueueDashboard(self)
+        self.review = VerificationReportPane(self.context.services, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.viewer, "&Document")
+        self.tabs.addTab(self.review, "Re&view")
         self.tabs.addTab(self.keying, "Keying")
         self.tabs.addTab(self.dashboard, "Dash&board")
         self.status = QLabel("", self)
@@ -193,6 +196,7 @@ class Page(BasePage):
         self.identify_button.clicked.connect(self.on_identify_clicked)
         self.keying.saved.connect(lambda _c: self.refresh())
         self.tabs.currentChanged.connect(self.on_tab)
+        self.review.decided.connect(lambda _r: self.refresh())
 
     def _shortcuts(self) -> None:
         for keys, slot in (("C", self.claim_current), ("R", self.release_current),
@@ -300,10 +304,12 @@ class Page(BasePage):
         self.detail, pdf = result
         self.summary.setText(_summary(self.detail))
         self._fill_move_menu(self.detail)
-        if pdf:
-            self.viewer.set_document(pdf)
+        if pdf:  # received from outside: parsed and rendered in the sandbox child only
+            self.viewer.set_document(pdf, untrusted_source=True)
         else:
             self.viewer.clear()
+        if self.tabs.currentWidget() is self.review:
+            self.review.show_submission(self.detail.row.id)
 
     def _fill_move_menu(self, detail: QueueDetail) -> None:
         self.move_menu.clear()
@@ -391,6 +397,9 @@ class Page(BasePage):
     def on_tab(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.dashboard:
             self.load_dashboard()
+        elif self.tabs.currentWidget() is self.review and self.detail is not None:
+            # verification runs on demand: the PIN check costs a deliberate ~0.1-0.3 s
+            self.review.show_submission(self.detail.row.id)
 
     def load_dashboard(self) -> None:
         sla = self.context.settings["sla_business_days"]
