@@ -32,6 +32,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
+from desk_app.rules.permissions import Perm
 from desk_app.services import session
 from desk_app.services.context import Changes
 from desk_app.views import ops
@@ -137,6 +138,8 @@ class MainWindow(QMainWindow):
         menu_file = self.menuBar().addMenu("&File")
         self.settings_action = self._action(menu_file, "&Settings…", "Ctrl+,", self.on_settings)
         self.lock_action = self._action(menu_file, "&Lock", "Ctrl+L", lambda: self.lock("operator"))
+        self.staff_action = self._action(menu_file, "&Operators…", "", self.on_staff)
+        self.staff_action.setEnabled(self.context.services.can(Perm.MANAGE_STAFF))
         menu_file.addSeparator()
         self.quit_action = self._action(menu_file, "&Quit", "Ctrl+Q", self.close)
         menu_view = self.menuBar().addMenu("&View")
@@ -290,6 +293,11 @@ class MainWindow(QMainWindow):
             self.status.set_sync("not configured" if not self.context.settings["sync_url"] else "not yet run")
         self.status.showMessage("Settings saved" + (" (the workstation name applies at the next start)"
                                                     if "workstation_name" in changed else ""), 5000)
+
+    def on_staff(self) -> None:
+        from desk_app.views.dialogs.staff import StaffDialog
+
+        StaffDialog(self.context.services, self).open()
 
     def on_about(self) -> None:
         from desk_app.views.dialogs.about import AboutDialog

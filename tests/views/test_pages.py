@@ -91,3 +91,22 @@ def test_arrowing_through_entities_loads_only_the_detail_it_stops_on(main_window
     last = page.model.rows()[3]
     qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail.row.id == last.id, timeout=5000)
     assert loaded == [last.id]
+
+
+def test_entity_actions_issue_pin_and_generate_a_prefilled_form(main_window, qtbot, demo, tmp_path) -> None:
+    import pymupdf
+
+    from desk_app.pdf.read import read_form
+    from desk_app.views.pages.entities import _write_form
+
+    page = _entities(main_window, qtbot)
+    row = next(i for i, r in enumerate(page.model.rows()) if r.id == demo.columbia)
+    page.select_row(row)
+    qtbot.waitUntil(lambda: page.current_detail is not None, timeout=5000)
+    assert page.pin_button.isVisible() and page.pin_button.isEnabled() and page.form_button.isEnabled()
+    code = page.current_detail.row.code
+    target = tmp_path / "form.pdf"
+    _write_form(page.context.services, "MO 500-2356", code, str(target))
+    reading = read_form(target.read_bytes())
+    assert reading.form_number == "MO 500-2356" and reading.values["entity_code"] == code
+    assert pymupdf.open(target).page_count >= 1

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from desk_app.pdf.catalogue import FORMS
 from desk_app.qt import (
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QItemSelectionModel,
     QLabel,
     QModelIndex,
+    QPushButton,
     QSplitter,
     Qt,
     QTimer,
@@ -15,9 +21,11 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.rules.codes import KIND_RULES
-from desk_app.services.context import Changes
+from desk_app.rules.permissions import Perm
+from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.dto import EntityDetail, EntityRow
 from desk_app.services.entities import EntityService
+from desk_app.services.forms import generate_for_entity
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
@@ -26,6 +34,7 @@ from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.entity_detail import EntityDetailPane
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
+from desk_app.views.widgets.verification_report import issue_pin_interactively
 
 DETAIL_DELAY_MS = 120
 
@@ -77,7 +86,12 @@ class Page(BasePage):
         bar.addWidget(self.count_label)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
-        splitter.addWidget(self.detail)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.detail, 1)
+        right_layout.addLayout(self._actions_bar())
+        splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
@@ -152,4 +166,61 @@ class Page(BasePage):
 
     def on_detail(self, detail: EntityDetail, generation: int) -> None:
         if generation == self._detail_generation:
+            self.current_detail = detail
             self.detail.show_detail(detail)
+            self.pin_button.setEnabled(self.context.services.can(Perm.MANAGE_PINS))
+            self.form_button.setEnabled(True)
+
+    # --- actions on the shown entity -------------------------------------------------------------
+    def _actions_bar(self) -> QHBoxLayout:
+        self.current_detail: EntityDetail | None = None
+        self.pin_button = QPushButton("Issue / reissue &PIN…", self)
+        self.pin_button.setAccessibleName("Issue or reissue the entity's security PIN")
+        self.pin_button.setToolTip("Draws a new PIN and saves the mailer letter: the letter is its only copy.")
+        self.pin_button.setVisible(self.context.services.can(Perm.MANAGE_PINS))
+        self.form_button = QPushButton("&Generate form…", self)
+        self.form_button.setAccessibleName("Generate a form prefilled for this entity")
+        for button in (self.pin_button, self.form_button):
+            button.setEnabled(False)
+        self.action_status = QLabel("", self)
+        self.action_status.setAccessibleName("Result of the last entity action")
+        self.pin_button.clicked.connect(self.on_issue_pin)
+        self.form_button.clicked.connect(self.on_generate_form)
+        bar = QHBoxLayout()
+        bar.addWidget(self.pin_button)
+        bar.addWidget(self.form_button)
+        bar.addWidget(self.action_status, 1)
+        return bar
+
+    def on_issue_pin(self) -> None:
+        d = self.current_detail
+        if d is None:
+            return
+        issue_pin_interactively(self, self.context.services, d.row.id, d.row.code,
+                                lambda _c: self.action_status.setText(f"New PIN issued for {d.row.code}; letter saved."),
+                                lambda exc: self.action_status.setText(str(exc)))
+
+    def on_generate_form(self) -> None:
+        d = self.current_detail
+        if d is None:
+            return
+        titles = [f"{f.number}  {f.title}" for f in FORMS.values() if d.row.kind in f.entity_kinds]
+        if not titles:
+            self.action_status.setText("No form of the catalogue is used by this kind of entity.")
+            return
+        choice, ok = QInputDialog.getItem(self, "Generate form", f"Form for {d.row.code} {d.row.name}:",
+                                          titles, 0, False)
+        if not ok:
+            return
+        number = choice.split("  ")[0]
+        path, _ = QFileDialog.getSaveFileName(self, "Save the prefilled form",
+                                              f"{number.replace(' ', '-')}-{d.row.code}.pdf", "PDF (*.pdf)")
+        if path:
+            ops.op(_write_form, self.context.services, number, d.row.code, path).success(
+                lambda _r: self.action_status.setText(f"Saved {number} prefilled for {d.row.code}.")).failure(
+                lambda exc: self.action_status.setText(str(exc))).run("general", initiator=self)
+
+
+def _write_form(services: ServiceContext, number: str, code: str, path: str) -> None:
+    """Pool thread: generate the prefilled form and write it."""
+    Path(path).write_bytes(generate_for_entity(services, number, code))
