@@ -94,7 +94,8 @@ class Page(BasePage):
             item = QListWidgetItem(title, self.states)
             item.setData(Qt.ItemDataRole.UserRole, state)
         self.states.setCurrentRow(list(STATE_TITLES).index(self.state))
-        self.states.setMaximumWidth(210)
+        self.states.setMinimumWidth(self.states.sizeHintForColumn(0) + 24)
+        self.states.setMaximumWidth(260)
         self.search = SearchBox("Sender, entity or requester", self)
         from desk_app.pdf.catalogue import FORMS
 
@@ -149,23 +150,39 @@ class Page(BasePage):
         self.status.setAccessibleName("Queue status")
 
     def _build_layout(self) -> None:
+        # two rows of filters and buttons keep the page inside a 1280-pixel window at 150%
+        search_row = QHBoxLayout()
+        search_label = QLabel("&Search:", self)
+        search_label.setBuddy(self.search)
+        search_row.addWidget(search_label)
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.age_filter)
+        search_row.addWidget(self.holder_filter)
         filters = QHBoxLayout()
-        for widget in (self.search, self.form_filter, self.channel_filter, self.entity_filter,
-                       self.age_filter, self.holder_filter, self.count_label):
-            filters.addWidget(widget, 3 if widget is self.search else 0)
+        for widget in (self.form_filter, self.channel_filter, self.entity_filter):
+            filters.addWidget(widget, 1 if widget is self.form_filter else 0)
+        filters.addWidget(self.count_label)
+        filters.addWidget(self.intake_button)
+        for combo, letters in ((self.form_filter, 12), (self.channel_filter, 8), (self.age_filter, 8),
+                               (self.holder_filter, 7)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(letters)
         buttons = QHBoxLayout()
-        for widget in (self.claim_button, self.release_button, self.assign_button,
-                       self.move_button, self.identify_button, self.key_button):
+        for widget in (self.claim_button, self.release_button, self.assign_button, self.move_button):
             buttons.addWidget(widget)
         buttons.addStretch(1)
-        buttons.addWidget(self.status)
-        buttons.addWidget(self.intake_button)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.identify_button)
+        status_row.addWidget(self.key_button)
         middle = QWidget(self)
         mlay = QVBoxLayout(middle)
         mlay.setContentsMargins(0, 0, 0, 0)
+        mlay.addLayout(search_row)
         mlay.addLayout(filters)
         mlay.addWidget(self.table, 1)
         mlay.addLayout(buttons)
+        mlay.addLayout(status_row)
         right = QWidget(self)
         rlay = QVBoxLayout(right)
         rlay.setContentsMargins(0, 0, 0, 0)
@@ -176,6 +193,7 @@ class Page(BasePage):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([self.states.minimumWidth(), 620, 460])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
 

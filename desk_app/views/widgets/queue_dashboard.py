@@ -27,7 +27,7 @@ class BarChart(QWidget):
         self.labels: list[str] = []
         self.series: list[tuple[str, QColor, list[int]]] = []
         self.bar_colours: list[QColor] | None = None
-        self.setMinimumSize(260, 170)
+        self.setMinimumSize(190, 150)
         self.setAccessibleName(title)
 
     def set_data(self, labels: list[str], series: list[tuple[str, QColor, list[int]]],

@@ -200,8 +200,8 @@ class VerificationReportPane(QWidget):
             b.setEnabled(False)
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(self.open_replies)
         col.addLayout(buttons)
+        col.addWidget(self.open_replies)  # its own row: the pane must fit beside the queue list
         self.approve_button.clicked.connect(self.on_approve_clicked)
         self.reject_button.clicked.connect(self.on_reject_clicked)
         self.wait_button.clicked.connect(self.on_wait_clicked)
