@@ -35,14 +35,20 @@ class FieldCipher:
         return cls(get_or_create_key(store, DATA_KEY), get_or_create_key(store, LOOKUP_KEY))
 
     def encrypt(self, plaintext: str, *, context: bytes = b"") -> bytes:
-        nonce = os.urandom(12)
-        return VERSION + nonce + AESGCM(self.data_key).encrypt(nonce, plaintext.encode(), context)
+        return self.encrypt_bytes(plaintext.encode(), context=context)
 
     def decrypt(self, blob: bytes, *, context: bytes = b"") -> str:
+        return self.decrypt_bytes(blob, context=context).decode()
+
+    def encrypt_bytes(self, data: bytes, *, context: bytes = b"") -> bytes:
+        nonce = os.urandom(12)
+        return VERSION + nonce + AESGCM(self.data_key).encrypt(nonce, data, context)
+
+    def decrypt_bytes(self, blob: bytes, *, context: bytes = b"") -> bytes:
         if not blob or blob[:1] != VERSION:
             raise ValueError("unknown cipher format")
         nonce, body = blob[1:13], blob[13:]
-        return AESGCM(self.data_key).decrypt(nonce, body, context).decode()
+        return AESGCM(self.data_key).decrypt(nonce, body, context)
 
     def identity_hash(self, ssn: str, dob_iso: str) -> str:
         """Keyed hash of a normalised SSN and an ISO date of birth."""

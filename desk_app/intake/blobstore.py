@@ -5,6 +5,12 @@ place, and the folder itself is ``fsync``-ed, so once :meth:`BlobStore.put` retu
 survive a power cut. Only then may the pipeline acknowledge the source (move the fax file, move or
 flag the mail). Writing the same bytes twice is a no-op, which is what makes re-runs after a crash
 safe: the name is the hash, so a second copy can never disagree with the first.
+
+With a cipher (the running app always passes the agency data key) each file holds ``DAB1`` and
+the AES-GCM ciphertext of the original, bound to its hash: received forms carry PINs and names,
+and nothing of them lies on disk in clear. The name stays the SHA-256 of the *original* bytes, so
+de-duplication, the database rows and the central server's copy all agree. Files written without
+a cipher (tests, older folders) are still read.
 """
 
 from __future__ import annotations
@@ -15,7 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+
+from desk_app.crypto import FieldCipher
 from desk_app.errors import KnownError, StoreError
+
+MAGIC = b"DAB1"
+SEAL_OVERHEAD = len(MAGIC) + 1 + 12 + 16  # magic, cipher version, nonce, GCM tag
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -49,8 +61,9 @@ def _fsync_dir(folder: Path) -> None:
 class BlobStore:
     """Originals and derived files kept by content hash under ``root``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cipher: FieldCipher | None = None) -> None:
         self.root = root
+        self.cipher = cipher
 
     def path(self, sha: str) -> Path:
         """Where the blob ``sha`` lives (whether or not it exists)."""
@@ -67,10 +80,11 @@ class BlobStore:
         """
         sha = sha256_hex(data)
         target = self.path(sha)
-        if target.is_file() and target.stat().st_size == len(data):
+        if target.is_file() and target.stat().st_size in (len(data), len(data) + SEAL_OVERHEAD):
             return sha
+        stored = MAGIC + self.cipher.encrypt_bytes(data, context=sha.encode()) if self.cipher else data
         try:
-            self._write(target, data)
+            self._write(target, stored)
         except OSError as exc:  # disk full, folder gone: nothing was acknowledged, so nothing is lost
             raise StoreError(f"cannot store a received document in {self.root}: {exc.strerror or exc}",
                              hint="free disk space or check the data folder; the source keeps the item") from exc
@@ -98,13 +112,38 @@ class BlobStore:
         Raises:
             BlobMissing: the blob is absent or its bytes no longer match the name.
         """
+        return self._open(sha, self.raw(sha))
+
+    def raw(self, sha: str) -> bytes:
+        """The file as stored (sealed when written with a key): what sync uploads as it is."""
         try:
-            data = self.path(sha).read_bytes()
+            return self.path(sha).read_bytes()
         except FileNotFoundError:
             raise BlobMissing(f"stored document {sha[:12]}… is missing from {self.root}") from None
-        if sha256_hex(data) != sha:
+
+    def put_raw(self, sha: str, raw: bytes) -> None:
+        """Keep a file exactly as another workstation stored it (sync downloads), once it is
+        proven to open to the original named ``sha``.
+
+        Raises:
+            BlobMissing: the bytes do not open to that original.
+        """
+        self._open(sha, raw)
+        if not self.exists(sha):
+            self._write(self.path(sha), raw)
+
+    def _open(self, sha: str, raw: bytes) -> bytes:
+        if raw[: len(MAGIC)] == MAGIC:
+            if self.cipher is None:
+                raise BlobMissing(f"stored document {sha[:12]}… is sealed and no key was given")
+            try:
+                raw = self.cipher.decrypt_bytes(raw[len(MAGIC):], context=sha.encode())
+            except (InvalidTag, ValueError):
+                raise BlobMissing(f"stored document {sha[:12]}… cannot be opened "
+                                  "(damaged, or sealed with another agency key)") from None
+        if sha256_hex(raw) != sha:
             raise BlobMissing(f"stored document {sha[:12]}… is damaged (hash mismatch)")
-        return data
+        return raw
 
     def sweep_temporaries(self, older_than_s: float = 3600.0) -> int:
         """Remove half-written temporaries left by a killed process; returns how many.

@@ -14,6 +14,7 @@ from desk_app.settings import Settings
 
 if TYPE_CHECKING:
     from desk_app.crypto import FieldCipher
+    from desk_app.intake.blobstore import BlobStore
     from desk_app.paths import AppPaths
 
 
@@ -53,6 +54,14 @@ class ServiceContext:
         if not self.can(perm):
             title = ROLE_TITLES.get(self.actor.role, self.actor.role or "no role")
             raise PermissionDenied(f"a {title} may not {perm.value.replace('_', ' ')}")
+
+    def blobs(self) -> BlobStore:
+        """The document store, sealed with the agency data key."""
+        from desk_app.intake.blobstore import BlobStore
+
+        if self.paths is None:
+            raise RuntimeError("this context has no data folder")
+        return BlobStore(self.paths.blobs, self.cipher)
 
     @cached_property
     def cipher(self) -> FieldCipher:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from desk_app.crypto import FieldCipher
 from desk_app.errors import KnownError
-from desk_app.intake.blobstore import BlobStore
 from desk_app.intake.drafts import SubmissionDraft
 from desk_app.intake.imap import ImapMailbox, ImapSettings
 from desk_app.intake.ledger import Ledger
@@ -136,7 +135,7 @@ class IntakeService:
     def pipeline(self) -> Pipeline:
         if self.ctx.paths is None:
             raise KnownError("no data folder: intake needs the blob store")
-        return Pipeline(Ledger(self.ctx.store), BlobStore(self.ctx.paths.blobs),
+        return Pipeline(Ledger(self.ctx.store), self.ctx.blobs(),
                         lambda item, drafts, hook: enqueue(self.ctx, item, drafts, hook), self.hook)
 
     def run(self, sources: Iterable[Source]) -> IntakeReport:

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select, true
 
 from desk_app.errors import NotFound
-from desk_app.intake.blobstore import BlobStore
 from desk_app.models.base import utcnow
 from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
 from desk_app.rules.permissions import Perm
@@ -178,7 +177,7 @@ class QueueList:
             if doc is None:
                 raise NotFound("that document no longer exists")
             sha = doc.sha256
-        return BlobStore(self.ctx.paths.blobs).get(sha)
+        return self.ctx.blobs().get(sha)
 
     # --- dashboard -------------------------------------------------------------------------------
     def stats(self, days: int = 14) -> QueueStats:

@@ -120,7 +120,7 @@ class SyncService:
         """The local path of a document original, downloaded from the central database if needed."""
         if self.ctx.paths is None:
             raise KnownError("no blob folder configured")
-        return fetch_blob(link_for(server_url(self.ctx, url)), self.ctx.paths.blobs, sha)
+        return fetch_blob(link_for(server_url(self.ctx, url)), self.ctx.paths.blobs, sha, self.ctx.cipher)
 
     # --- state --------------------------------------------------------------------------------
     def status(self) -> SyncStatusDTO:

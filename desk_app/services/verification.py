@@ -240,9 +240,8 @@ def submission_pdf(ctx: ServiceContext, session: Session, submission: FormSubmis
     ranked = sorted(docs, key=lambda d: {"normalised": 0, "original": 1}.get(d.role, 2))
     if not ranked or ctx.paths is None or not ranked[0].media_type.endswith("pdf"):
         return None
-    from desk_app.intake.blobstore import BlobStore
 
-    return BlobStore(ctx.paths.blobs).get(ranked[0].sha256)
+    return ctx.blobs().get(ranked[0].sha256)
 
 
 def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationReport:

@@ -10,7 +10,7 @@ import pymupdf
 import pytest
 from sqlalchemy import func, select
 
-from desk_app.intake.blobstore import BlobStore, sha256_hex
+from desk_app.intake.blobstore import sha256_hex
 from desk_app.intake.pipeline import STEPS
 from desk_app.intake.sources import FileList, fax_folder
 from desk_app.models.audit import AuditEvent
@@ -103,7 +103,7 @@ def test_bad_file_is_quarantined_with_reason_and_original(tmp_path, ctx, run_int
     bad = next(s for s in submissions(ctx) if s.state == "quarantine")
     assert BAD[name][1] in bad.quarantine_reason and bad.quarantine_reason.startswith(name)
     [original] = [d for d in documents(ctx, bad) if d.role == "original"]
-    assert BlobStore(ctx.paths.blobs).get(original.sha256) == data
+    assert ctx.blobs().get(original.sha256) == data
 
 
 def test_bad_attachment_in_a_mail_keeps_mail_and_attachment(tmp_path, ctx, run_intake):

@@ -66,3 +66,29 @@ def test_sweep_removes_temporaries_left_by_a_killed_process(tmp_path):
     assert store.sweep_temporaries() == 1
     assert fresh.exists() and not old.exists()
     assert store.get(sha) == b"kept"
+
+
+def test_sealed_store_keeps_no_clear_bytes_and_moves_sealed_files(tmp_path) -> None:
+    from desk_app.crypto import FieldCipher
+    from desk_app.secrets import MemorySecrets
+
+    cipher = FieldCipher.from_secrets(MemorySecrets())
+    sealed = BlobStore(tmp_path / "a", cipher)
+    original = b"%PDF-1.7 ... /V (48213906) ... security PIN"
+    sha = sealed.put(original)
+    assert sha == sha256_hex(original)
+    assert b"48213906" not in sealed.path(sha).read_bytes()
+    assert sealed.get(sha) == original
+    assert sealed.put(original) == sha  # idempotent
+    # another workstation with the same agency key takes the file as it travels (sync)
+    other = BlobStore(tmp_path / "b", FieldCipher(cipher.data_key, cipher.lookup_key))
+    other.put_raw(sha, sealed.raw(sha))
+    assert other.get(sha) == original
+    # without the key, or with another agency's key, it cannot be opened
+    with pytest.raises(BlobMissing, match="no key"):
+        BlobStore(tmp_path / "a").get(sha)
+    with pytest.raises(BlobMissing, match="another agency key"):
+        BlobStore(tmp_path / "c", FieldCipher.from_secrets(MemorySecrets())).put_raw(sha, sealed.raw(sha))
+    # files written before sealing (or by tests) are still read
+    plain = BlobStore(tmp_path / "a").put(b"old clear file")
+    assert sealed.get(plain) == b"old clear file"

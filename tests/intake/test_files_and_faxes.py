@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from desk_app.intake.blobstore import BlobStore, sha256_hex
+from desk_app.intake.blobstore import sha256_hex
 from desk_app.intake.mail import parse_mail
 from desk_app.intake.sources import FileList, fax_folder, mail_folder
 from desk_app.models.submissions import QueueState
@@ -51,7 +51,7 @@ def test_mail_folder_takes_real_outlook_messages(tmp_path, ctx, run_intake):
     assert sorted(p.name for p in (drop / "processed").iterdir()) == sorted(
         ["outlook-jpeg-attachment.msg", "outlook-plain-no-attachment.msg",
          "outlook-text-attachment.msg", "three-text-attachments.msg"])
-    blobs = BlobStore(ctx.paths.blobs)
+    blobs = ctx.blobs()
     for sub in subs:  # every quarantined item keeps its original bytes
         for doc in documents(ctx, sub):
             assert sha256_hex(blobs.get(doc.sha256)) == doc.sha256

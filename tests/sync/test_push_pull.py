@@ -162,8 +162,8 @@ def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(ws_a, ws_b) -> N
 def test_documents_upload_before_their_rows_and_download_on_demand(ws_a, ws_b, server) -> None:
     from desk_app.intake.blobstore import BlobStore
 
-    original = b"%PDF-1.7 access request " + uuid.uuid4().bytes
-    sha = BlobStore(ws_a.paths.blobs).put(original)
+    original = b"%PDF-1.7 access request, PIN 48213906 " + uuid.uuid4().bytes
+    sha = ws_a.ctx.blobs().put(original)  # sealed with the agency key, as the app stores it
     with ws_a.ctx.uow() as uow:
         sub = FormSubmission(channel="fax", received_at=utcnow(), sha256=sha)
         uow.session.add(sub)
@@ -173,8 +173,9 @@ def test_documents_upload_before_their_rows_and_download_on_demand(ws_a, ws_b, s
     assert ws_a.sync().blobs_sent == 1
     ws_b.sync()
     assert not (ws_b.paths.blobs / sha[:2] / sha).exists()  # not fetched until someone opens it
-    path = fetch_blob(server, ws_b.paths.blobs, sha)
-    assert path.read_bytes() == original
+    path = fetch_blob(server, ws_b.paths.blobs, sha, ws_b.ctx.cipher)
+    assert b"48213906" not in path.read_bytes()  # travelled and kept sealed
+    assert BlobStore(ws_b.paths.blobs, ws_b.ctx.cipher).get(sha) == original
     with pytest.raises(NotFound):
         fetch_blob(server, ws_b.paths.blobs, "0" * 64)
 

@@ -110,13 +110,12 @@ LEA_VALUES = {"entity_name": "Blue Springs R-IV", "entity_code": "048-078",
 def submit(ctx, form_number: str, values: dict, pdf: bytes | None = None, *, sender: str = "",
            channel: str = "email", holder: str = "alice") -> str:
     """Queue a submission in "In review" held by ``holder``; the PDF goes into the blob store."""
-    from desk_app.intake.blobstore import BlobStore
     from desk_app.models.submissions import FormSubmission, SubmissionDocument
     from desk_app.pdf.generate import generate_form
     from desk_app.services.sealing import seal_pin
 
     pdf = pdf if pdf is not None else generate_form(form_number, values)
-    sha = BlobStore(ctx.paths.blobs).put(pdf)
+    sha = ctx.blobs().put(pdf)
     with ctx.uow() as uow:
         sub = FormSubmission(form_number=form_number, channel=channel, state="in_review",
                              received_at=datetime.now(UTC), sender=sender or values.get("requester_email", ""),
