@@ -47,6 +47,7 @@ from desk_app.views.widgets.idle import IdleMonitor
 log = logging.getLogger(__name__)
 
 SYNC_STATUS_DELAY_MS = 1000
+SANDBOX_WARM_DELAY_MS = 3000
 
 
 def _app() -> QApplication:
@@ -237,6 +238,9 @@ class MainWindow(QMainWindow):
             self.on_nav_row_changed(row)
 
     # --- sync status (the sync area's widget, when this build has it) ------------------------
+    def _warm_sandbox(self) -> None:
+        ops.op(_warm_pdf_sandbox).run("general", initiator=self)
+
     def _start_sync_status(self) -> None:
         name = "desk_app.views.widgets.sync_status"
         if importlib.util.find_spec(name) is None:
@@ -382,3 +386,13 @@ class MainWindow(QMainWindow):
             # sync status can wait a moment: its import (psycopg) would compete for the GIL
             # with the first page's own loading
             QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_sync_status)
+            # the PDF sandbox child takes a second or two to start: start it before the first
+            # received document is opened, once the first page has settled
+            QTimer.singleShot(SANDBOX_WARM_DELAY_MS, self._warm_sandbox)
+
+
+def _warm_pdf_sandbox() -> None:
+    """Pool thread: start the process-wide PDF sandbox child."""
+    from desk_app.pdf.sandbox import default_sandbox
+
+    default_sandbox().warm_up()

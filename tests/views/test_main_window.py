@@ -184,3 +184,11 @@ def test_ctrl_comma_opens_settings_and_f5_refreshes(main_window, qtbot, demo, ct
     session.record_lock(ctx, "test")  # a change made elsewhere, without the change bus
     qtbot.keyClick(main_window, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: page.count_label.text() == "4 events", timeout=5000)
+
+
+def test_pdf_sandbox_is_warmed_after_first_paint(main_window, qtbot) -> None:
+    from desk_app.pdf.sandbox import default_sandbox
+
+    main_window._warm_sandbox()
+    qtbot.waitUntil(lambda: default_sandbox()._proc is not None and default_sandbox()._proc.is_alive(),
+                    timeout=10000)
