@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.errors import ConflictError, NotFound
@@ -39,21 +40,49 @@ def _um_count() -> Any:
     )
 
 
-def _filtered(stmt: Select[Any], query: ListQuery) -> Select[Any]:
+def _filtered(stmt: Select[Any], kind: bool, county: bool, text: bool) -> Select[Any]:
+    """``stmt`` narrowed by the filters that are set, each value a bound parameter."""
     stmt = stmt.where(EducationalEntity.deleted_at.is_(None))
-    if query.filter("kind"):
-        stmt = stmt.where(EducationalEntity.kind == query.filter("kind"))
-    if query.filter("county"):
-        stmt = stmt.where(County.code == query.filter("county"))
-    text = query.text.strip().lower()
+    if kind:
+        stmt = stmt.where(EducationalEntity.kind == bindparam("kind"))
+    if county:
+        stmt = stmt.where(County.code == bindparam("county"))
     if text:
-        upper = prefix_upper_bound(text)
         stmt = stmt.where(or_(
-            and_(EducationalEntity.name_search >= text, EducationalEntity.name_search < upper),
-            EducationalEntity.code.startswith(query.text.strip().upper()),
-            EducationalEntity.name_search.contains(text),
+            and_(EducationalEntity.name_search >= bindparam("text"),
+                 EducationalEntity.name_search < bindparam("text_upper")),
+            EducationalEntity.code.startswith(bindparam("code_prefix")),
+            EducationalEntity.name_search.contains(bindparam("text")),
         ))
     return stmt
+
+
+def _params(query: ListQuery) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
+    """The statement shape of ``query`` and the values to bind into it."""
+    text = query.text.strip().lower()
+    params: dict[str, Any] = {"kind": query.filter("kind"), "county": query.filter("county")}
+    if text:
+        params.update(text=text, text_upper=prefix_upper_bound(text), code_prefix=query.text.strip().upper())
+    return (bool(params["kind"]), bool(params["county"]), bool(text)), params
+
+
+# Statements are built once per shape and kept: SQLAlchemy then reuses their compiled SQL without
+# rebuilding or re-keying them on each keystroke (most of a small page's cost otherwise).
+@lru_cache(maxsize=64)
+def _count_statement(shape: tuple[bool, bool, bool]) -> Select[Any]:
+    return _filtered(select(func.count()).select_from(EducationalEntity).outerjoin(County), *shape)
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape: tuple[bool, bool, bool], sort: str, descending: bool) -> Select[Any]:
+    order = SORTS.get(sort, EducationalEntity.name_search)
+    stmt = (
+        select(*ROW_COLUMNS, _um_count())
+        .outerjoin(County, EducationalEntity.county_id == County.id)
+        .order_by(order.desc() if descending else order, EducationalEntity.id)
+        .offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer))
+    )
+    return _filtered(stmt, *shape)
 
 
 class EntityService:
@@ -64,21 +93,17 @@ class EntityService:
 
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_ENTITIES)
-        stmt = select(func.count()).select_from(EducationalEntity).outerjoin(County)
+        shape, params = _params(query)
         with self.ctx.store.connect() as conn:
-            return int(conn.execute(_filtered(stmt, query)).scalar_one())
+            return int(conn.execute(_count_statement(shape), params).scalar_one())
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EntityRow]:
         self.ctx.require(Perm.VIEW_ENTITIES)
-        order = SORTS.get(query.sort, EducationalEntity.name_search)
-        stmt = (
-            select(*ROW_COLUMNS, _um_count())
-            .outerjoin(County, EducationalEntity.county_id == County.id)
-            .order_by(order.desc() if query.descending else order, EducationalEntity.id)
-            .offset(offset).limit(limit)
-        )
+        shape, params = _params(query)
+        stmt = _page_statement(shape, query.sort, query.descending)
         with self.ctx.store.connect() as conn:
-            return [_row_from(values) for values in conn.execute(_filtered(stmt, query))]
+            rows = conn.execute(stmt, {**params, "page_offset": offset, "page_limit": limit})
+            return [_row_from(values) for values in rows]
 
     def detail(self, entity_id: str) -> EntityDetail:
         self.ctx.require(Perm.VIEW_ENTITIES)
