@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 # Nonpublic schools whose contracted experience counts (student services rule).
@@ -257,6 +257,20 @@ def needs_reregistration(last_login_at: datetime | date | None, as_of: date) -> 
         return True
     last = last_login_at.date() if isinstance(last_login_at, datetime) else last_login_at
     return as_of > add_months(last, REREGISTRATION_AFTER_MONTHS)
+
+
+def oldest_login_in_time(as_of: date) -> date:
+    """The earliest last-login date that still needs no re-registration on ``as_of``: a list of
+    accounts compares each login with this one date instead of doing the month arithmetic per row.
+    Exactly :func:`needs_reregistration`'s rule (``add_months`` is monotonic, so the boundary is
+    found by stepping from the month-arithmetic guess)."""
+    first = add_months(as_of, -REREGISTRATION_AFTER_MONTHS)
+    day = timedelta(days=1)
+    while needs_reregistration(first, as_of):
+        first += day
+    while not needs_reregistration(first - day, as_of):
+        first -= day
+    return first
 
 
 def expiration_date(code: str, effective: date) -> date:

@@ -52,9 +52,19 @@ def closed_context(educator_id: uuid.UUID, field_name: str) -> bytes:
 
 
 def _row(values: Any, classification: str, today: date) -> EducatorRow:
+    return _row_in_time(values, classification, rules.oldest_login_in_time(today))
+
+
+def _row_in_time(values: Any, classification: str, oldest_in_time: date) -> EducatorRow:
     (educator_id, last, first, middle, username, email, fingerprint, login) = values
-    return EducatorRow(str(educator_id), last, first, middle or "", username or "", email, fingerprint,
-                       classification or "", login, rules.needs_reregistration(login, today))
+    return EducatorRow(_dashed(educator_id), last, first, middle or "", username or "", email, fingerprint,
+                       classification or "", login, login is None or login.date() < oldest_in_time)
+
+
+def _dashed(educator_id: Any) -> str:
+    """The canonical text of an id read as plain text (32 hex digits in SQLite)."""
+    h = str(educator_id)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" if len(h) == 32 else str(uuid.UUID(h))
 
 
 class EducatorService:
@@ -71,12 +81,12 @@ class EducatorService:
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EducatorRow]:
         self.ctx.require(Perm.VIEW_EDUCATORS)
-        today = utcnow().date()
+        oldest = rules.oldest_login_in_time(utcnow().date())
         with self.ctx.store.connect() as conn:
             found = search.plan(conn, query)
             stmt = search.page_statement(found.shape, query.sort, query.descending)
-            rows = conn.execute(stmt, {**found.params, "page_offset": offset, "page_limit": limit})
-            return [_row(r[:-1], r[-1], today) for r in rows]
+            rows = conn.execute(stmt, {**found.params, "page_offset": offset, "page_limit": limit}).all()
+        return [_row_in_time(r[:-1], r[-1], oldest) for r in rows]
 
     def detail(self, educator_id: str) -> EducatorProfile:
         """The whole profile: certificates, pending applications, scores, transcripts, upgrades."""
@@ -99,7 +109,7 @@ class EducatorService:
                 select(*search.ROW_COLUMNS, search.current_classification())
                 .where(Educator.identity_hash == digest, Educator.deleted_at.is_(None))
             ).first()
-            record_id = found[0] if found else None
+            record_id = uuid.UUID(found[0]) if found else None
             audit.record(uow, "educator.find_by_identity", record_type="educator", record_id=record_id,
                          summary="profile looked up by SSN and date of birth: "
                                  + ("found" if found else "no profile"))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from desk_app.rules import certification as rules
-from desk_app.rules.certification import Evidence, evaluate_upgrade
+from desk_app.rules.certification import (
+    Evidence,
+    evaluate_upgrade,
+    needs_reregistration,
+    oldest_login_in_time,
+)
 
 AS_OF = date(2026, 6, 30)
 HELD = date(2022, 7, 1)
@@ -113,3 +120,12 @@ def test_expiration_dates() -> None:
     assert rules.expiration_date("IPC", date(2023, 2, 28)) == date(2027, 2, 28)
     assert rules.expiration_date("CSS", date(2020, 8, 1)) == date(2119, 8, 1)
     assert rules.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
+       st.integers(min_value=-800, max_value=10))
+def test_one_cutoff_per_list_matches_the_reregistration_rule(as_of: date, days_before: int) -> None:
+    """Lists compare each login with one cutoff; it must be exactly the per-account rule,
+    month ends and leap days included."""
+    last = as_of + timedelta(days=days_before)
+    assert needs_reregistration(last, as_of) == (last < oldest_login_in_time(as_of))
