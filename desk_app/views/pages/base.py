@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desk_app.qt import QWidget
+from desk_app.qt import QLineEdit, Qt, QWidget
 from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.dto import OperatorDTO
 from desk_app.settings import Settings
@@ -40,3 +40,37 @@ class BasePage(QWidget):
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:
         """Called by the change bus after any operation; refresh what this page shows."""
+
+
+class SearchListPage(BasePage):
+    """A page whose list is driven by a search box: loads on its first visit, refreshes when
+    operations change one of ``REFRESH_ON`` (unless it started them), focuses the search on Ctrl+F.
+
+    Subclasses create ``self.search`` (a SearchBox) and implement :meth:`on_search`.
+    """
+
+    REFRESH_ON: tuple[str, ...] = ()
+    search: QLineEdit
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self._loaded_once = False
+
+    def on_search(self, text: str) -> None:
+        raise NotImplementedError
+
+    def on_activated(self) -> None:
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.on_search(self.search.text().strip())
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        if self._loaded_once and changes.touches(*self.REFRESH_ON) and initiator is not self:
+            self.refresh()

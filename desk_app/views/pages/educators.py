@@ -14,12 +14,11 @@ from desk_app.qt import (
 )
 from desk_app.rules.permissions import Perm
 from desk_app.services.certificates import print_certificates
-from desk_app.services.context import Changes
 from desk_app.services.educator_dto import EducatorProfile, EducatorRow
 from desk_app.services.educators import EducatorService
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
-from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.educators import COL_NAME, FINGERPRINT_TITLES, EducatorTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.educator_profile import EducatorProfilePane
@@ -31,7 +30,8 @@ CLASSIFICATIONS = (("Any certificate", ""), ("ISS", "ISS"), ("CSS", "CSS"), ("IP
                    ("Substitute", "SUB"))
 
 
-class Page(BasePage):
+class Page(SearchListPage):
+    REFRESH_ON = ("educators", "certificates")
     key = "educators"
     title = "Educators"
 
@@ -40,7 +40,6 @@ class Page(BasePage):
         services = context.services
         self.service = EducatorService(services)
         self.model = EducatorTableModel(self.service, self)
-        self._loaded_once = False
         self._generation = 0
         self.last_pdf: bytes | None = None
         self.printing = DocumentPrinting(self)
@@ -89,22 +88,6 @@ class Page(BasePage):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
-
-    def on_activated(self) -> None:
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
-    def refresh(self) -> None:
-        self.on_search(self.search.text().strip())
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def on_changes(self, changes: Changes, initiator: object | None) -> None:
-        if self._loaded_once and changes.touches("educators", "certificates") and initiator is not self:
-            self.refresh()
 
     def on_search(self, text: str) -> None:
         q = self.model.query

@@ -22,13 +22,13 @@ from desk_app.qt import (
 )
 from desk_app.rules.codes import KIND_RULES
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import ServiceContext
 from desk_app.services.dto import EntityDetail, EntityRow
 from desk_app.services.entities import EntityService
 from desk_app.services.forms import generate_for_entity
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
-from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.entity_detail import EntityDetailPane
@@ -39,7 +39,8 @@ from desk_app.views.widgets.verification_report import issue_pin_interactively
 DETAIL_DELAY_MS = 120
 
 
-class Page(BasePage):
+class Page(SearchListPage):
+    REFRESH_ON = ("entities", "access")
     key = "entities"
     title = "Entities"
 
@@ -47,7 +48,6 @@ class Page(BasePage):
         super().__init__(context, parent)
         self.service = EntityService(context.services)
         self.model = EntityTableModel(self.service, self)
-        self._loaded_once = False
         self._detail_generation = 0
         self._pending_detail: EntityRow | None = None
         self._detail_timer = QTimer(self)
@@ -103,22 +103,6 @@ class Page(BasePage):
         self.setTabOrder(self.table, self.detail)
 
     # --- what the main window asks of a page --------------------------------------------------
-    def on_activated(self) -> None:
-        if not self._loaded_once:
-            self._loaded_once = True
-            self.refresh()
-
-    def refresh(self) -> None:
-        self.on_search(self.search.text().strip())
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def on_changes(self, changes: Changes, initiator: object | None) -> None:
-        if self._loaded_once and changes.touches("entities", "access") and initiator is not self:
-            self.refresh()
-
     # --- slots ----------------------------------------------------------------------------------
     def current_query(self, text: str) -> ListQuery:
         q = self.model.query
