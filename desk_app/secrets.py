@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import secrets as _random
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -131,3 +132,36 @@ def get_or_create_key(store: SecretStore, name: str, nbytes: int = 32) -> bytes:
     key = _random.token_bytes(nbytes)
     store.set(name, base64.urlsafe_b64encode(key).decode("ascii"))
     return key
+
+
+class DeferredSecrets:
+    """The installation's secret store, opened on first use rather than at start-up.
+
+    Finding the OS keyring backend imports every keyring plugin (half a second or more here),
+    and start-up does not need a secret: the first page shows without one. Thread-safe, since the
+    first use may come from any pool thread.
+    """
+
+    def __init__(self, fallback_file: Path) -> None:
+        self._fallback_file = fallback_file
+        self._store: SecretStore | None = None
+        self._lock = threading.Lock()
+
+    def _opened(self) -> SecretStore:
+        with self._lock:
+            if self._store is None:
+                self._store = open_secrets(self._fallback_file)
+            return self._store
+
+    @property
+    def backend_name(self) -> str:
+        return self._opened().backend_name
+
+    def get(self, name: str) -> str | None:
+        return self._opened().get(name)
+
+    def set(self, name: str, value: str) -> None:
+        self._opened().set(name, value)
+
+    def delete(self, name: str) -> None:
+        self._opened().delete(name)

@@ -11,8 +11,6 @@ import argparse
 import logging
 import os
 import sys
-import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from desk_app import APP_NAME, APP_TITLE, ORG_NAME
@@ -20,7 +18,7 @@ from desk_app.app import AppContext, open_app
 from desk_app.errors import KnownError
 from desk_app.paths import resolve
 from desk_app.qt import QApplication, QGuiApplication, QMessageBox, Qt
-from desk_app.secrets import SecretStore, open_secrets
+from desk_app.secrets import DeferredSecrets, SecretStore
 from desk_app.views import ops
 from desk_app.views.dialogs.crash import CrashHandler
 from desk_app.views.main_window import MainWindow
@@ -31,54 +29,6 @@ if TYPE_CHECKING:
     from desk_app.views.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
-
-
-class DeferredSecrets:
-    """The installation's secret store, opened on first use rather than at start-up.
-
-    Finding the OS keyring backend imports every keyring plugin (half a second or more here),
-    and start-up does not need a secret: the first page shows without one. Thread-safe, since the
-    first use may come from any pool thread. (It belongs beside ``open_secrets`` in
-    ``desk_app.secrets``; kept here until that module's owner takes it.)
-    """
-
-    def __init__(self, fallback_file: Path) -> None:
-        self._fallback_file = fallback_file
-        self._store: SecretStore | None = None
-        self._lock = threading.Lock()
-
-    def _opened(self) -> SecretStore:
-        with self._lock:
-            if self._store is None:
-                self._store = open_secrets(self._fallback_file)
-            return self._store
-
-    @property
-    def backend_name(self) -> str:
-        return self._opened().backend_name
-
-    def get(self, name: str) -> str | None:
-        return self._opened().get(name)
-
-    def set(self, name: str, value: str) -> None:
-        self._opened().set(name, value)
-
-    def delete(self, name: str) -> None:
-        self._opened().delete(name)
-
-
-def skip_unused_pdf_layout() -> None:
-    """Keep ``import pymupdf`` from loading its ONNX layout models in the GUI process.
-
-    PyMuPDF 2.0 pulls in ``pymupdf_layout`` and imports it unconditionally, which builds ONNX
-    inference sessions: about 1.3 s and 60-130 MB on this machine, for page-layout analysis that
-    desk_app never calls. ``import pymupdf`` treats a missing ``pymupdf.layout`` as "not installed"
-    (its own ``try/except ImportError``), so marking it absent before the first import is enough.
-    (Belongs beside the PDF engine's own import of pymupdf so the CLI and the sandbox child
-    benefit too; done here for the GUI until then.)
-    """
-    if "pymupdf" not in sys.modules:
-        sys.modules.setdefault("pymupdf.layout", None)  # type: ignore[arg-type]
 
 
 def make_qapp() -> QApplication:
@@ -160,7 +110,6 @@ def start_watchdog_if_asked() -> Watchdog | None:
 
 def run_gui(args: argparse.Namespace) -> int:
     """Start the GUI for ``args.data_dir``; returns the process exit code."""
-    skip_unused_pdf_layout()
     app = make_qapp()
     try:
         data_dir = getattr(args, "data_dir", None)

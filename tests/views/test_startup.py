@@ -125,7 +125,7 @@ def test_screenshot_list_names_pages_and_dialogs(capsys) -> None:
 
 
 def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:
-    from desk_app.views import main as gui
+    from desk_app import secrets as secrets_module
 
     opened = []
 
@@ -133,8 +133,8 @@ def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:
         opened.append(path)
         return MemorySecrets({"imap_password": "x"})
 
-    monkeypatch.setattr(gui, "open_secrets", fake_open)
-    deferred = gui.DeferredSecrets(tmp_path / "secrets.json")
+    monkeypatch.setattr(secrets_module, "open_secrets", fake_open)
+    deferred = secrets_module.DeferredSecrets(tmp_path / "secrets.json")
     assert opened == []
     assert deferred.get("imap_password") == "x"
     deferred.set("other", "y")
@@ -142,11 +142,11 @@ def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:
     assert opened == [tmp_path / "secrets.json"]
 
 
-def test_gui_process_skips_the_pymupdf_layout_models() -> None:
+def test_desk_app_processes_skip_the_pymupdf_layout_models() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom desk_app.views.main import skip_unused_pdf_layout\nskip_unused_pdf_layout()\n"
+    code = ("import desk_app.pdf.render\n"  # any desk_app import comes before pymupdf's
             "import pymupdf\nassert pymupdf._get_layout is None\n"
             "page = pymupdf.open().new_page()\npage.insert_text((72, 72), 'ok')\nprint(page.get_text().strip())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
