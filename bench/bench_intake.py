@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.harness import OUT, BenchEnv, Figure, best_of
+from bench.harness import OUT, BenchEnv, Figure, best_of, capture_statements
 
 FILLABLE_COUNT = 200
 FAX_FILES = 24
@@ -245,22 +245,6 @@ def _queue_db(env: BenchEnv) -> Path:
     return folder
 
 
-def _capture(engine: Any, call: Callable[[], object]) -> list[tuple[str, Any]]:
-    from sqlalchemy import event
-
-    seen: list[tuple[str, Any]] = []
-
-    def listener(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return seen
-
-
 def _queue_figures(env: BenchEnv) -> list[Figure]:
     from desk_app.services.listing import ListQuery
     from desk_app.services.queue_list import QueueList
@@ -293,7 +277,7 @@ def _queue_figures(env: BenchEnv) -> list[Figure]:
         figures = []
         for name, call in cases:
             call()
-            statements = _capture(app.store.engine, call)
+            statements = capture_statements(app.store.engine, call)
 
             def raw(statements: list[tuple[str, Any]] = statements) -> object:
                 return [conn.execute(sql, params).fetchall() for sql, params in statements]

@@ -16,27 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-
-from bench.harness import BenchEnv, Figure, best_of
+from bench.harness import BenchEnv, Figure, best_of, capture_statements
 
 REPEAT = 25
 PAGE = 50
-
-
-def _capture(engine: Any, call: Callable[[], object]) -> list[tuple[str, Any]]:
-    """The statements (and parameters) one service call sends to the database."""
-    seen: list[tuple[str, Any]] = []
-
-    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        call()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return seen
 
 
 def _raw(path: Path, statements: list[tuple[str, Any]]) -> Callable[[], object]:
@@ -51,7 +34,7 @@ def _raw(path: Path, statements: list[tuple[str, Any]]) -> Callable[[], object]:
 
 def _figure(name: str, engine: Any, path: Path, call: Callable[[], object]) -> Figure:
     call()  # warm the compilation cache and the page cache, as a second search would find them
-    raw = _raw(path, _capture(engine, call))
+    raw = _raw(path, capture_statements(engine, call))
     raw()
     value = best_of(call, REPEAT)
     reference = best_of(raw, REPEAT)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 OUT = Path(__file__).parent / "out"
 
@@ -89,3 +90,21 @@ def rss_mb() -> float:
     import psutil
 
     return psutil.Process(os.getpid()).memory_info().rss / 1e6
+
+
+def capture_statements(engine: Any, call: Callable[[], object]) -> list[tuple[str, Any]]:
+    """The SQL statements (and parameters) that ``call`` sends through ``engine``, so a benchmark
+    can replay exactly them on the raw driver as its reference."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return seen
