@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from desk_app.errors import StoreError, ValidationError
 from desk_app.models.entities import EducationalEntity
+from desk_app.models.migrations import HEAD_REVISION
 from desk_app.models.store import Actor, open_sqlite
 
 
@@ -29,7 +30,7 @@ def test_new_database_has_wal_fk_and_full_sync(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
     store.dispose()
 
 
