@@ -16,17 +16,17 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.access import AccessService, AccountDetail
-from desk_app.services.context import Changes
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
-from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.accounts import COL_NAME, COL_USERNAME, AccountTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 
 
-class Page(BasePage):
+class Page(SearchListPage):
+    REFRESH_ON = ("access", "accounts", "grants", "designations")
     key = "access"
     title = "Users && access"
 
@@ -34,7 +34,6 @@ class Page(BasePage):
         super().__init__(context, parent)
         self.service = AccessService(context.services)
         self.model = AccountTableModel(self.service, self)
-        self._loaded = False
         self._build()
 
     def _build(self) -> None:
@@ -73,7 +72,7 @@ class Page(BasePage):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
 
-        self.search.search_changed.connect(lambda _t: self.on_query_changed())
+        self.search.search_changed.connect(self.on_search)
         self.application.currentIndexChanged.connect(lambda _i: self.on_query_changed())
         self.status.currentIndexChanged.connect(lambda _i: self.on_query_changed())
         self.managers_only.toggled.connect(lambda _b: self.on_query_changed())
@@ -81,15 +80,13 @@ class Page(BasePage):
         self.model.load_failed.connect(lambda message: self.detail.setHtml(f"<p>{escape(message)}</p>"))
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.on_row_selected(cur))
 
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
     def on_activated(self) -> None:
-        if not self._loaded:
-            self._loaded = True
+        if not self._loaded_once:
             ops.op(self.service.applications).success(self.on_applications).run("instant")
-            self.on_query_changed()
+        super().on_activated()
+
+    def on_search(self, _text: str) -> None:
+        self.on_query_changed()
 
     def on_applications(self, apps: list) -> None:
         for app in apps:
@@ -115,10 +112,6 @@ class Page(BasePage):
 
     def on_detail(self, detail: AccountDetail) -> None:
         self.detail.setHtml(account_html(detail))
-
-    def on_changes(self, changes: Changes, initiator: object | None) -> None:
-        if self._loaded and changes.touches("access", "accounts", "grants", "designations") and initiator is not self:
-            self.on_query_changed()
 
 
 def account_html(d: AccountDetail) -> str:
