@@ -13,19 +13,20 @@ import os
 import sqlite3
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk_app.errors import StoreError
 from desk_app.models.base import Base, SyncMixin, utcnow
 from desk_app.models.migrations import HEAD_REVISION, KNOWN_REVISIONS
+from desk_app.models.readpath import ReaderPool
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,9 @@ class Store:
         self.engine = engine
         self.path = path
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
+        # list pages and searches read through bare DBAPI cursors (file-backed SQLite only: an
+        # in-memory database lives in one connection, which the engine's pool must keep)
+        self.reader = ReaderPool(engine) if engine.dialect.name == "sqlite" and path is not None else None
         event.listen(self.session_factory, "before_flush", _stamp_rows)
         if engine.dialect.name == "sqlite":
             # Sync outbox: every change of a synced table is captured in the same transaction
@@ -164,7 +168,17 @@ class Store:
         with self.engine.connect() as conn:
             yield conn
 
+    def read_rows(self, stmt: Select[Any], params: Mapping[str, Any]) -> Sequence[Any]:
+        """All rows of a list statement, as tuples: through :attr:`reader` when the store has
+        one, else through a Core connection (the same values either way)."""
+        if self.reader is not None:
+            return self.reader.all(stmt, params)
+        with self.engine.connect() as conn:
+            return conn.execute(stmt, dict(params)).all()
+
     def dispose(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
         self.engine.dispose()
 
 

@@ -14,12 +14,12 @@ re-keying the statement on every keystroke.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     Integer,
     Select,
     String,
@@ -31,7 +31,6 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import Session
 
 from desk_app.models.educators import Certificate, CertificateClassification, Educator
 from desk_app.services.listing import ListQuery, prefix_upper_bound
@@ -67,9 +66,13 @@ class SearchPlan:
         return (self.form, self.fingerprint, self.classification)
 
 
-def plan(session: Session | Connection, query: ListQuery) -> SearchPlan:
-    """Read the search text and filters of ``query`` into a :class:`SearchPlan`."""
-    form, params = _text_form(session, query.text)
+def plan(query: ListQuery, username_taken: Callable[[str], bool]) -> SearchPlan:
+    """Read the search text and filters of ``query`` into a :class:`SearchPlan`.
+
+    ``username_taken(word)`` says whether a typed word is someone's username (run
+    :data:`USERNAME_TAKEN`): only then does the search need the slower OR form.
+    """
+    form, params = _text_form(query.text, username_taken)
     fingerprint = query.filter("fingerprint")
     code = query.filter("classification").upper()
     if fingerprint:
@@ -79,7 +82,7 @@ def plan(session: Session | Connection, query: ListQuery) -> SearchPlan:
     return SearchPlan(form, bool(fingerprint), bool(code), params)
 
 
-def _text_form(session: Session | Connection, typed: str) -> tuple[str, dict[str, Any]]:
+def _text_form(typed: str, username_taken: Callable[[str], bool]) -> tuple[str, dict[str, Any]]:
     typed = typed.strip()
     text = typed.lower()
     if not text:
@@ -94,9 +97,7 @@ def _text_form(session: Session | Connection, typed: str) -> tuple[str, dict[str
             return "last", {"last": last}
         return "last_first", {"last": last, "first": first, "first_end": prefix_upper_bound(first)}
     params = {"prefix": text, "prefix_end": prefix_upper_bound(text), "word": text}
-    # only when the word is someone's username does the search need the (slower) OR
-    taken = session.execute(USERNAME_TAKEN, {"word": text}).first() is not None
-    return ("prefix_or_username" if taken else "prefix"), params
+    return ("prefix_or_username" if username_taken(text) else "prefix"), params
 
 
 def _text_condition(form: str) -> Any:

@@ -94,16 +94,14 @@ class EntityService:
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_ENTITIES)
         shape, params = _params(query)
-        with self.ctx.store.connect() as conn:
-            return int(conn.execute(_count_statement(shape), params).scalar_one())
+        return int(self.ctx.store.read_rows(_count_statement(shape), params)[0][0])
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EntityRow]:
         self.ctx.require(Perm.VIEW_ENTITIES)
         shape, params = _params(query)
         stmt = _page_statement(shape, query.sort, query.descending)
-        with self.ctx.store.connect() as conn:
-            rows = conn.execute(stmt, {**params, "page_offset": offset, "page_limit": limit})
-            return [_row_from(values) for values in rows]
+        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        return [_row_from(values) for values in rows]
 
     def detail(self, entity_id: str) -> EntityDetail:
         self.ctx.require(Perm.VIEW_ENTITIES)
