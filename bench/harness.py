@@ -93,18 +93,31 @@ def rss_mb() -> float:
 
 
 def capture_statements(engine: Any, call: Callable[[], object]) -> list[tuple[str, Any]]:
-    """The SQL statements (and parameters) that ``call`` sends through ``engine``, so a benchmark
-    can replay exactly them on the raw driver as its reference."""
+    """The SQL statements (and parameters) that ``call`` sends through ``engine`` or through the
+    store's read path (:mod:`desk_app.models.readpath`), so a benchmark can replay exactly them on
+    the raw driver as its reference. Raises when ``call`` sent nothing."""
     from sqlalchemy import event
+
+    from desk_app.models.readpath import CompiledRead
 
     seen: list[tuple[str, Any]] = []
 
     def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
         seen.append((statement, parameters))
 
+    original = CompiledRead.all
+
+    def recording(self: CompiledRead, cursor: Any, params: Any) -> list[Any]:
+        seen.append((self.sql, tuple(self.parameters(params))))
+        return original(self, cursor, params)
+
     event.listen(engine, "before_cursor_execute", listener)
+    CompiledRead.all = recording  # type: ignore[method-assign]
     try:
         call()
     finally:
+        CompiledRead.all = original  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", listener)
+    if not seen:
+        raise RuntimeError("the measured call sent no SQL: there is nothing to compare it with")
     return seen

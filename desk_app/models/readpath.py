@@ -105,47 +105,76 @@ class ReaderPool:
             found = self._compiled[id(stmt)] = (stmt, CompiledRead(stmt, self.engine))
         return found[1]
 
-    def all(self, stmt: Select[Any], params: Mapping[str, Any]) -> list[Any]:
-        """Every row of ``stmt`` with ``params`` bound."""
-        compiled = self.compiled(stmt)
-        with self.cursor() as cur:
-            return compiled.all(cur, params)
-
     def _new(self) -> Any:
         fairy = self.engine.raw_connection()  # the engine's connect events (pragmas) have run
         conn = fairy.driver_connection
         fairy.detach()  # ours from now on: the engine's pool will neither reuse nor close it
         return conn
 
-    @contextmanager
-    def cursor(self) -> Iterator[Any]:
-        """A cursor on an idle connection (a new one when all are lent)."""
+    def lend(self) -> Any:
+        """A cursor of an idle connection (a new connection when all are lent); give it back
+        with :meth:`give_back`. Each connection keeps its one cursor while it is idle."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the database is closed")
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._new()
-            with self._lock:
-                self._all.append(conn)
-        cursor = conn.cursor()
+            if self._idle:
+                return self._idle.pop()
+        cursor = self._new().cursor()
+        with self._lock:
+            self._all.append(cursor)
+        return cursor
+
+    def give_back(self, cursor: Any) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < self.keep:
+                self._idle.append(cursor)
+                return
+            self._all.remove(cursor)
+        cursor.connection.close()
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        """:meth:`lend` and :meth:`give_back` around a block."""
+        cursor = self.lend()
         try:
             yield cursor
         finally:
-            cursor.close()
-            with self._lock:
-                if self._closed or len(self._idle) >= self.keep:
-                    self._all.remove(conn)
-                    conn.close()
-                else:
-                    self._idle.append(conn)
+            self.give_back(cursor)
+
+    def reading(self) -> Reading:
+        return Reading(self)
 
     def close(self) -> None:
         """Close every connection that is not lent (lent ones close when they come back)."""
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
-            for conn in idle:
-                self._all.remove(conn)
-        for conn in idle:
-            conn.close()
+            for cursor in idle:
+                self._all.remove(cursor)
+        for cursor in idle:
+            cursor.connection.close()
+
+
+class Reading:
+    """``with pool.reading() as read: rows = read(stmt, params)``: statements on one lent cursor.
+
+    A class rather than a generator-based context manager: a search runs several of these per
+    keystroke, and each microsecond shows beside an exact look-up's ten.
+    """
+
+    __slots__ = ("_pool", "_cursor")
+
+    def __init__(self, pool: ReaderPool) -> None:
+        self._pool = pool
+        self._cursor: Any = None
+
+    def __enter__(self) -> Reading:
+        self._cursor = self._pool.lend()
+        return self
+
+    def __call__(self, stmt: Select[Any], params: Mapping[str, Any]) -> list[Any]:
+        return self._pool.compiled(stmt).all(self._cursor, params)
+
+    def __exit__(self, *exc: object) -> None:
+        cursor, self._cursor = self._cursor, None
+        self._pool.give_back(cursor)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 # Nonpublic schools whose contracted experience counts (student services rule).
@@ -259,6 +260,7 @@ def needs_reregistration(last_login_at: datetime | date | None, as_of: date) -> 
     return as_of > add_months(last, REREGISTRATION_AFTER_MONTHS)
 
 
+@lru_cache(maxsize=8)
 def oldest_login_in_time(as_of: date) -> date:
     """The earliest last-login date that still needs no re-registration on ``as_of``: a list of
     accounts compares each login with this one date instead of doing the month arithmetic per row.

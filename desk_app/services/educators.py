@@ -76,20 +76,19 @@ class EducatorService:
 
     # The list reads go through the store's read path (compiled once, bare DBAPI cursor): a
     # search runs on every keystroke, and an exact look-up is a few microseconds in SQLite.
-    def _username_taken(self, word: str) -> bool:
-        return bool(self.ctx.store.read_rows(search.USERNAME_TAKEN, {"word": word}))
-
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_EDUCATORS)
-        found = search.plan(query, self._username_taken)
-        return int(self.ctx.store.read_rows(search.count_statement(found.shape), found.params)[0][0])
+        with self.ctx.store.reading() as read:
+            found = search.plan(query, lambda word: bool(read(search.USERNAME_TAKEN, {"word": word})))
+            return int(read(search.count_statement(found.shape), found.params)[0][0])
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EducatorRow]:
         self.ctx.require(Perm.VIEW_EDUCATORS)
         oldest = rules.oldest_login_in_time(utcnow().date())
-        found = search.plan(query, self._username_taken)
-        stmt = search.page_statement(found.shape, query.sort, query.descending)
-        rows = self.ctx.store.read_rows(stmt, {**found.params, "page_offset": offset, "page_limit": limit})
+        with self.ctx.store.reading() as read:
+            found = search.plan(query, lambda word: bool(read(search.USERNAME_TAKEN, {"word": word})))
+            stmt = search.page_statement(found.shape, query.sort, query.descending)
+            rows = read(stmt, {**found.params, "page_offset": offset, "page_limit": limit})
         return [_row_in_time(r, oldest) for r in rows]
 
     def detail(self, educator_id: str) -> EducatorProfile:

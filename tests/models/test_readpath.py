@@ -98,7 +98,7 @@ def test_closing_the_store_closes_its_readers(store: Store) -> None:
     store.read_rows(BY_LAST, {"prefix": "", "n": 1})
     with reader.cursor() as cur:
         lent = cur.connection
-        idle_before = list(reader._idle)
+        idle_before = [c.connection for c in reader._idle]
         store.dispose()
         lent.execute("SELECT 1")  # a lent connection stays usable until it comes back
     for conn in [lent, *idle_before]:
@@ -106,3 +106,21 @@ def test_closing_the_store_closes_its_readers(store: Store) -> None:
             conn.execute("SELECT 1")
     with pytest.raises(RuntimeError, match="closed"):
         store.read_rows(BY_LAST, {"prefix": "", "n": 1})
+
+
+@pytest.mark.parametrize(("stored", "expected"), [
+    ("2026-11-23 13:41:11.123456", datetime(2026, 11, 23, 13, 41, 11, 123456, tzinfo=UTC)),
+    ("2026-11-23 13:41:11", datetime(2026, 11, 23, 13, 41, 11, tzinfo=UTC)),
+    # text written by another tool, with an offset of its own: converted, not mislabelled
+    ("2026-11-23T15:41:11+02:00", datetime(2026, 11, 23, 13, 41, 11, tzinfo=UTC)),
+])
+def test_utc_timestamps_read_back_aware_on_both_paths(store: Store, stored: str, expected: datetime) -> None:
+    _people(store, "Adams")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE person SET updated_at = ?", (stored,))
+    stmt = select(P.updated_at)
+    with store.engine.connect() as conn:
+        core = conn.execute(stmt).scalar_one()
+    fast = store.read_rows(stmt, {})[0][0]
+    assert core == fast == expected
+    assert core.utcoffset() == fast.utcoffset() == expected.utcoffset()
