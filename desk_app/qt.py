@@ -123,3 +123,18 @@ from PySide6.QtWidgets import (
 )
 
 QT_VERSION = QtCore.qVersion()
+
+
+def forget_imported_sources() -> None:
+    """Drop the source text PySide6's import hook left in :mod:`linecache`.
+
+    For every module imported after PySide6, shiboken's import hook reads the module's whole
+    source (``inspect.getsource``) to see whether it uses PySide's optional "features"; linecache
+    then keeps every line of it for the life of the process: about 40 MB once desk_app's pages,
+    SQLAlchemy and the PDF engine are imported. desk_app uses no features, and linecache refills
+    on demand if a traceback ever needs a line, so the window calls this after each burst of
+    imports (start-up, a page's first opening).
+    """
+    import linecache
+
+    linecache.clearcache()

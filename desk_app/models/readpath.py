@@ -87,7 +87,7 @@ class CompiledRead:
 class ReaderPool:
     """DBAPI connections of one engine, each lent to one thread at a time, closed together."""
 
-    def __init__(self, engine: Engine, keep: int = 4) -> None:
+    def __init__(self, engine: Engine, keep: int = 2) -> None:
         self.engine = engine
         self.keep = keep
         self._idle: list[Any] = []

@@ -27,10 +27,6 @@ from functools import lru_cache
 import numpy as np
 import pymupdf
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
 
 from desk_app.errors import KnownError
 from desk_app.pdf.mupdf import on_owner
@@ -81,8 +77,8 @@ class DigitalSignatureFacts:
     error: str = ""
 
 
-ALLOWED_AFTER_SIGNING = (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES,
-                         ModificationLevel.FORM_FILLING)
+# pyHanko's ModificationLevel names (lower case) that Acrobat also accepts after signing
+ALLOWED_AFTER_SIGNING = frozenset({"none", "lta_updates", "form_filling"})
 
 
 def _cert_facts(cert: asn1_x509.Certificate) -> CertificateFacts:
@@ -112,6 +108,13 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
         # a signature dictionary is never compressed (its byte range must stay exact), so without
         # this key there is nothing to validate: skip pyHanko's full parse (faxes, unsigned forms)
         return []
+    # pyHanko (with its certificate validator) is imported only when a PDF carries a signature:
+    # it is about 30 MB and 0.3 s that a workstation reading faxes never needs
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
@@ -161,12 +164,12 @@ def verdict(facts: DigitalSignatureFacts, registered_sha256: frozenset[str],
         return SignatureVerdict.INVALID, (
             f"the signer's certificate was not valid on {when:%Y-%m-%d} "
             f"(valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d})",)
-    level = ModificationLevel[facts.modification_level.upper()]
+    level = facts.modification_level.lower()
     if level not in ALLOWED_AFTER_SIGNING or not facts.docmdp_ok:
         return SignatureVerdict.MODIFIED, (
             f"the document was changed after signing beyond filling in fields ({facts.modification_level})",)
     reasons = []
-    if level is ModificationLevel.FORM_FILLING:
+    if level == "form_filling":
         reasons.append("form fields were filled in after signing (permitted)")
     if cert.sha256 not in registered_sha256:
         who = cert.common_name or cert.subject

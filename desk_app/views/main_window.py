@@ -31,6 +31,7 @@ from desk_app.qt import (
     QTimer,
     QWidget,
     Signal,
+    forget_imported_sources,
 )
 from desk_app.rules.permissions import Perm
 from desk_app.services import session
@@ -188,6 +189,9 @@ class MainWindow(QMainWindow):
             self.pages[key] = page
             self._holders[key] = holder
             self.stack.addWidget(holder)
+            # the page's modules (and their imports) are loaded by now; the next event-loop turn
+            # also catches what its first load pulled in on a pool thread
+            QTimer.singleShot(0, forget_imported_sources)
         return self.pages[key]
 
     def current_key(self) -> str:
@@ -254,6 +258,7 @@ class MainWindow(QMainWindow):
         self.status.attach_sync(widget)
         scheduler.start()
         self.sync_scheduler = scheduler
+        forget_imported_sources()
 
     def on_sync_conflicts_requested(self) -> None:
         if self.locked:

@@ -147,7 +147,8 @@ def test_desk_app_processes_skip_the_pymupdf_layout_models() -> None:
     import sys
 
     code = ("import desk_app.pdf.render\n"  # any desk_app import comes before pymupdf's
-            "import pymupdf\nassert pymupdf._get_layout is None\n"
+            "import sys, pymupdf\nassert pymupdf._get_layout is None\n"
+            "assert pymupdf.pymupdf4llm is None and 'onnxruntime' not in sys.modules\n"
             "page = pymupdf.open().new_page()\npage.insert_text((72, 72), 'ok')\nprint(page.get_text().strip())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
