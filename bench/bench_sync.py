@@ -87,7 +87,7 @@ def _push_figures(work: Path, link: Any) -> list[Figure]:
     _bulk_local(store, rows, with_outbox=True)
     copy_s = _copy_reference(link, rows)
     t0 = time.perf_counter()
-    _engine(store, actor, link)._push_all({"pushed": 0, "merged": 0, "conflicts": 0, "blobs_sent": 0})
+    _engine(store, actor, link).push()
     push_s = time.perf_counter() - t0
     store.dispose()
     return [Figure("sync: push 100,000 changed rows", push_s, "s", "PostgreSQL COPY", copy_s,

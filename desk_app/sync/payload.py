@@ -67,6 +67,52 @@ def sqlite_json_select(table_name: str) -> str:
             f'WHERE id IN ')
 
 
+def _copy_text(expr: str) -> str:
+    """SQL escaping ``expr`` (text) for PostgreSQL's COPY text format: backslash, tab, newline and
+    carriage return become backslash sequences."""
+    return (f"replace(replace(replace(replace({expr}, '\\', '\\\\'), char(9), '\\t'), "
+            f"char(10), '\\n'), char(13), '\\r')")
+
+
+def _copy_expr(name: str, kind: str) -> str:
+    q = f'"{name}"'
+    if kind == "bytes":  # bytea's hex input, its backslash escaped for COPY
+        value = f"'\\\\x' || lower(hex({q}))"
+    elif kind == "bool":
+        value = f"CASE {q} WHEN 1 THEN 't' WHEN 0 THEN 'f' END"
+    elif kind == "json":
+        value = _copy_text(f"json({q})")
+    elif kind in ("int", "number", "uuid", "datetime", "date"):
+        # integers and numbers print as PostgreSQL reads them; uuids are 32 hex digits, times and
+        # dates ISO text in UTC, none of which can hold a character COPY would need escaped
+        value = f"CAST({q} AS TEXT)"
+    else:
+        value = _copy_text(q)
+    return f"coalesce({value}, '\\N')"
+
+
+@cache
+def sqlite_copy_select(table_name: str) -> str:
+    """SQL selecting ``id``, ``row_version`` and each row of ``table_name`` as one line of
+    PostgreSQL's COPY text format (the table's columns in model order, no newline), ids bound as
+    one JSON array. SQLite writes the lines itself: a 100,000-row push formats no value in Python.
+    """
+    parts = " || char(9) || ".join(_copy_expr(c.name, _kind(c.type)) for c in table(table_name).columns)
+    return (f'SELECT id, row_version, {parts} FROM "{table_name}" '
+            f"WHERE id IN (SELECT value FROM json_each(?))")
+
+
+def copy_columns(table_name: str) -> list[str]:
+    """The column order of :func:`sqlite_copy_select`'s lines."""
+    return [c.name for c in table(table_name).columns]
+
+
+def read_copy_lines(conn: Connection, table_name: str, row_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """``{id hex: (row_version, COPY line)}`` of the rows ``row_ids`` of a local table."""
+    sql = sqlite_copy_select(table_name)
+    return {r[0]: (int(r[1]), r[2]) for r in conn.exec_driver_sql(sql, (json.dumps(row_ids),))}
+
+
 def read_versioned(conn: Connection, table_name: str, row_ids: list[str]) -> dict[str, tuple[int, str]]:
     """``{id hex: (row_version, portable JSON text)}`` of the rows ``row_ids`` of a local table."""
     # one statement per table: the ids travel as one JSON array (no bound-parameter limit)

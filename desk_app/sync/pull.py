@@ -146,23 +146,23 @@ def pull_all(store: Store, server: ServerLink, server_key: str, limit: int) -> i
         with store.engine.connect() as conn:
             after = checkpoint(conn, server_key)
         faults.point("pull.before_fetch")
-        changes = server.pull(after, limit)
-        if not changes:
+        changes, last = server.pull(after, limit)
+        if last == after:
             return written
         faults.point("pull.fetched")
         try:
-            written += _apply_and_checkpoint(store, server_key, changes, False)
+            written += _apply_and_checkpoint(store, server_key, changes, last, False)
         except IntegrityError:
-            written += _apply_and_checkpoint(store, server_key, changes, True)
+            written += _apply_and_checkpoint(store, server_key, changes, last, True)
         faults.point("pull.local_committed")
 
 
-def _apply_and_checkpoint(store: Store, server_key: str, changes: list[ServerChange],
+def _apply_and_checkpoint(store: Store, server_key: str, changes: list[ServerChange], last: int,
                           check_clashes: bool) -> int:
     with store.engine.begin() as conn:
         # parents and children may arrive in one batch in any table order
         conn.execute(text("PRAGMA defer_foreign_keys = ON"))
-        written = apply_batch(conn, changes, check_clashes)
-        _save_checkpoint(conn, server_key, changes[-1].seq)
+        written = apply_batch(conn, changes, check_clashes) if changes else 0
+        _save_checkpoint(conn, server_key, last)
         faults.point("pull.before_local_commit")
     return written

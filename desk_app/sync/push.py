@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,30 @@ from desk_app.models.store import Actor, Store
 from desk_app.models.sync_state import OutboxEntry, SyncConflict
 from desk_app.services import audit
 from desk_app.sync import faults
-from desk_app.sync.payload import read_versioned, table, to_python
+from desk_app.sync.payload import read_copy_lines, read_rows, table, to_python
 from desk_app.sync.server import ServerLink
 from desk_app.sync.types import Group, PushOutcome, ServerConflict
 
-# the rows of the oldest entries first (a small index-driven join, not a scan of the outbox),
-# then every pending entry of those rows
+# The oldest ``limit`` entries in outbox order (an index-ordered read of the outbox, held rows left
+# out), each one's changed columns already as a PostgreSQL array literal. A row whose entries run
+# past the limit is read with its newest version and so skipped as stale this time (see
+# attach_payloads); it goes whole in a later batch.
 BATCH_SQL = text("""
-SELECT o.seq, o.change_id, o.table_name, o.row_id, o.op, o.base_version, o.new_version, o.columns
+SELECT o.seq, o.table_name, o.row_id, o.change_id, o.op, o.base_version, o.new_version,
+       '{' || replace(replace(substr(o.columns, 2, length(o.columns) - 2), '"', ''), ' ', '') || '}'
+FROM sync_outbox o
+WHERE NOT EXISTS (SELECT 1 FROM sync_conflict c WHERE c.table_name = o.table_name
+                  AND c.row_id = o.row_id AND c.resolved_at IS NULL)
+ORDER BY o.seq LIMIT :limit
+""")
+
+
+# The fallback when a pass found nothing whole to send (every row's entries ran past the window,
+# say after the same rows were edited twice in bulk): the rows of the oldest ``limit`` entries,
+# each with all its pending entries.
+WHOLE_ROWS_SQL = text("""
+SELECT o.seq, o.table_name, o.row_id, o.change_id, o.op, o.base_version, o.new_version,
+       '{' || replace(replace(substr(o.columns, 2, length(o.columns) - 2), '"', ''), ' ', '') || '}'
 FROM (SELECT DISTINCT f.table_name, f.row_id FROM (
         SELECT e.table_name, e.row_id FROM sync_outbox e
         WHERE NOT EXISTS (SELECT 1 FROM sync_conflict c WHERE c.table_name = e.table_name
@@ -38,27 +55,15 @@ ORDER BY o.seq
 """)
 
 
-def _column_names(columns: str) -> list[str]:
-    # a JSON list of plain column names: '["city","phone"]' (cheaper than json.loads per entry)
-    inner = columns.strip()[1:-1].replace('"', "").replace(" ", "")
-    return inner.split(",") if inner else []
-
-
-def _groups(rows: list[Any]) -> list[Group]:
+def _groups(rows: Any) -> list[Group]:
+    """The entries grouped by row, in the order of each row's oldest entry."""
     groups: dict[tuple[str, str], Group] = {}
-    for seq, change_id, name, row_id, op, base, new, columns in rows:
+    for seq, name, row_id, change_id, op, base, new, columns in rows:
         g = groups.get((name, row_id))
         if g is None:
-            groups[(name, row_id)] = Group(name, row_id, [change_id], [seq], op, base, new,
-                                           _column_names(columns))
-            continue
-        cols = _column_names(columns)
-        g.change_ids.append(change_id)
-        g.seqs.append(seq)
-        g.new = new
-        g.columns.extend(c for c in cols if c not in g.columns)
-        if g.op != "insert":
-            g.op = op if op == "delete" else g.op
+            groups[(name, row_id)] = Group(name, row_id, [change_id], [seq], op, base, new, columns)
+        else:
+            g.add(seq, change_id, op, new, columns)
     return list(groups.values())
 
 
@@ -67,31 +72,38 @@ def select_batch(conn: Connection, limit: int) -> list[Group]:
     return attach_payloads(conn, select_groups(conn, limit))
 
 
-def select_groups(conn: Connection, limit: int) -> list[Group]:
-    """Like :func:`select_batch` without the rows' payloads (see :func:`attach_payloads`)."""
-    return _groups(list(conn.execute(BATCH_SQL, {"limit": limit})))
+def select_groups(conn: Connection, limit: int, whole_rows: bool = False) -> list[Group]:
+    """Like :func:`select_batch` without the rows themselves (see :func:`attach_payloads`)."""
+    return _groups(conn.execute(WHOLE_ROWS_SQL if whole_rows else BATCH_SQL, {"limit": limit}))
 
 
 def attach_payloads(conn: Connection, groups: list[Group]) -> list[Group]:
-    """Read each group's row; returns the groups whose row is still at the version they end at."""
+    """Read each group's row as a COPY line; returns the groups whose row is still at the version
+    they end at."""
     by_table: dict[str, list[Group]] = {}
     for g in groups:
         by_table.setdefault(g.table, []).append(g)
     for name, members in by_table.items():
-        bodies = read_versioned(conn, name, [g.row_id for g in members])
+        lines = read_copy_lines(conn, name, [g.row_id for g in members])
         for g in members:
-            version, body = bodies.get(g.row_id, (0, ""))
+            version, line = lines.get(g.row_id, (0, ""))
             # Each statement reads its own snapshot: a row edited after the outbox was read is
             # newer than its entries say. Leave it for the next batch, with all its entries.
-            g.payload = body if version == g.new else ""
-    return [g for g in groups if g.payload]
+            g.line = line if version == g.new else ""
+    return [g for g in groups if g.line]
 
 
-def _blobs_for(groups: list[Group], server: ServerLink, blob_root: Path | None) -> dict[str, bytes]:
+def _blobs_for(store: Store, groups: list[Group], server: ServerLink,
+               blob_root: Path | None) -> dict[str, bytes]:
     """Document originals the server lacks, read from the local blob store (before their rows)."""
-    shas = sorted({json.loads(g.payload).get("sha256", "") for g in groups
-                   if g.table == "submission_document"} - {""})
-    if not shas or blob_root is None:
+    documents = [g.row_id for g in groups if g.table == "submission_document"]
+    if not documents or blob_root is None:
+        return {}
+    with store.engine.connect() as conn:
+        shas = sorted({r[0] for r in conn.exec_driver_sql(
+            "SELECT sha256 FROM submission_document WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(documents),))} - {"", None})
+    if not shas:
         return {}
     blobs: dict[str, bytes] = {}
     for sha in sorted(server.missing_blobs(shas)):
@@ -101,47 +113,99 @@ def _blobs_for(groups: list[Group], server: ServerLink, blob_root: Path | None) 
     return blobs
 
 
+# batches the server may have committed before the process stopped, and whose outbox entries
+# were not yet removed: the one being finished locally and the one pushed meanwhile
+IN_FLIGHT = 2
+
+
 def recover(store: Store, server: ServerLink, limit: int) -> int:
-    """Drop outbox entries the server already applied (a crash after its commit); returns count."""
-    with store.engine.connect() as conn:
-        ids = [r[1] for r in conn.execute(BATCH_SQL, {"limit": limit})]
-    done = server.applied_ids(ids)
-    if done:
+    """Drop outbox entries the server already applied (a crash after its commit); returns count.
+
+    Sent batches are the oldest pending entries: every batch before them was finished locally.
+    The server recognises a group by its row and first change id and names all of its ids (a row
+    edited again since keeps its newer entries, which go in the next push). The check moves on
+    until a window of ``IN_FLIGHT`` batches holds nothing the server applied.
+    """
+    removed = 0
+    while True:
+        with store.engine.connect() as conn:
+            groups = select_groups(conn, limit * IN_FLIGHT)
+        done = server.applied_ids([(g.row_id, g.change_ids[0]) for g in groups])
+        if not done:
+            return removed
         with store.engine.begin() as conn:
             conn.execute(delete(OutboxEntry).where(OutboxEntry.change_id.in_(sorted(done))))
-    return len(done)
+        removed += len(done)
 
 
-READ_AHEAD = 10  # batches read from SQLite in one go, before any of them is pushed
+READ_AHEAD = 10  # batches of outbox entries read per pass
+STREAM_CHUNK = 2000  # outbox entries read at a time within a pass
 
 
-def pending_batches(store: Store, limit: int, read_ahead: int = READ_AHEAD) -> list[list[Group]]:
-    """The next few batches of ``limit`` rows, without payloads (empty when nothing is pending).
+def pending(store: Store, limit: int, read_ahead: int = READ_AHEAD,
+            whole_rows: bool = False) -> Generator[list[Group], None, None]:
+    """One pass over the outbox: batches of up to ``limit`` rows with their COPY lines, in
+    outbox order, from the oldest ``limit * read_ahead`` entries (nothing when none is pending).
 
-    A row edited meanwhile is not lost: its new outbox entry stays behind and goes in a later
-    batch, on top of the version pushed here.
+    The entries are read as a stream and a batch is handed out as soon as it is whole, so the
+    first push starts after reading its own entries, not the whole pass. A row's entries that
+    turn up after its batch was handed out, or lie past the window, stay for the next pass, and
+    its batch skips the row as stale (its row is newer than the entries it holds): no row travels
+    in two pieces. With ``whole_rows`` the pass reads every entry of its rows (see
+    :data:`WHOLE_ROWS_SQL`) before handing out anything. Everything is read in one snapshot, on
+    one connection; call from one thread at a time.
     """
     with store.engine.connect() as conn:
-        groups = select_groups(conn, limit * max(1, read_ahead))
-    return [groups[i:i + limit] for i in range(0, len(groups), limit)]
-
-
-def read_payloads(store: Store, groups: list[Group]) -> list[Group]:
-    """:func:`attach_payloads` on a connection of its own (runs one batch ahead of the pushes)."""
-    with store.engine.connect() as conn:
-        return attach_payloads(conn, groups)
+        if whole_rows:
+            everything = select_groups(conn, limit * max(1, read_ahead), whole_rows=True)
+            for begin in range(0, len(everything), limit):
+                yield attach_payloads(conn, everything[begin:begin + limit])
+            return
+        result = conn.execute(BATCH_SQL, {"limit": limit * max(1, read_ahead)})
+        groups: dict[tuple[str, str], Group] = {}
+        handed: set[tuple[str, str]] = set()
+        batch: list[Group] = []
+        for rows in result.partitions(STREAM_CHUNK):
+            for seq, name, row_id, change_id, op, base, new, columns in rows:
+                key = (name, row_id)
+                g = groups.get(key)
+                if g is not None:
+                    g.add(seq, change_id, op, new, columns)
+                elif key not in handed:
+                    g = groups[key] = Group(name, row_id, [change_id], [seq], op, base, new, columns)
+                    batch.append(g)
+            while len(batch) >= limit:
+                out, batch = batch[:limit], batch[limit:]
+                for g in out:
+                    del groups[g.key]
+                    handed.add(g.key)
+                yield attach_payloads(conn, out)
+        if batch:
+            yield attach_payloads(conn, batch)
 
 
 def push_groups(store: Store, actor: Actor, server: ServerLink, groups: list[Group],
                 blob_root: Path | None) -> PushOutcome:
     """Push one batch of grouped rows: one server transaction, then one local transaction."""
+    outcome = send(store, actor, server, groups, blob_root)
+    finish(store, actor, groups, outcome)
+    return outcome
+
+
+def send(store: Store, actor: Actor, server: ServerLink, groups: list[Group],
+         blob_root: Path | None) -> PushOutcome:
+    """The server half of a push: the batch's blobs and rows in one server transaction."""
     faults.point("push.selected")
-    blobs = _blobs_for(groups, server, blob_root)
+    blobs = _blobs_for(store, groups, server, blob_root)
     outcome = server.push_batch(groups, actor.workstation_id, blobs)
     faults.point("push.server_committed")
+    return outcome
+
+
+def finish(store: Store, actor: Actor, groups: list[Group], outcome: PushOutcome) -> None:
+    """The local half: remove the batch's outbox entries, take merged rows, record conflicts."""
     _finish_locally(store, actor, groups, outcome)
     faults.point("push.local_committed")
-    return outcome
 
 
 def _finish_locally(store: Store, actor: Actor, groups: list[Group], outcome: PushOutcome) -> None:
@@ -185,10 +249,11 @@ def _record_conflict(session: Session, group: Group, conflict: ServerConflict) -
     if open_one is not None:  # a newer refusal of the same row replaces the older one
         open_one.resolved_at = open_one.detected_at
         open_one.resolution = "superseded"
+    mine = read_rows(session.connection(), group.table, [group.row_id]).get(group.row_id, "{}")
     session.add(SyncConflict(
         table_name=group.table, row_id=group.row_id, base_version=group.base,
-        mine_version=group.new, theirs_version=conflict.theirs_version, mine_columns=group.columns,
-        theirs_columns=conflict.theirs_columns, mine=json.loads(group.payload),
+        mine_version=group.new, theirs_version=conflict.theirs_version, mine_columns=group.column_list,
+        theirs_columns=conflict.theirs_columns, mine=json.loads(mine),
         theirs=conflict.theirs, reason=conflict.reason))
 
 

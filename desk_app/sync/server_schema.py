@@ -1,9 +1,11 @@
 """Tables only the central PostgreSQL database has, created idempotently next to the migrated schema.
 
-- ``sync_change``: the server's change log. ``seq`` (BIGSERIAL) is assigned inside the push
-  transaction while it holds :data:`PUSH_LOCK`, so seq order is commit order and a pull by
-  ``seq > checkpoint`` never skips a change that commits late.
-- ``sync_applied``: every change id ever applied (idempotency: a re-sent change applies once).
+- ``sync_change``: the server's change log: which row changed to which version, its changed
+  columns and change ids (the rows themselves are read from their tables on pull). ``seq``
+  (BIGSERIAL) is assigned inside the push transaction while it holds :data:`PUSH_LOCK`, so seq
+  order is commit order and a pull by ``seq > checkpoint`` never skips a change that commits late.
+  Each entry carries its group's change ids; row id and first change id are unique together
+  (idempotency: a re-sent group is recognised by them and applies once).
 - ``sync_blob``: document originals by SHA-256, uploaded before the rows that name them.
 - ``sync_audit_anchor``: the newest audit-chain head each workstation has anchored.
 """
@@ -25,7 +27,7 @@ from sqlalchemy import (
     Uuid,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 
 # transaction-level advisory lock key held by every push (serialises seq assignment)
 PUSH_LOCK = 0x5E11C0
@@ -40,18 +42,15 @@ sync_change = Table(
     Column("row_version", Integer, nullable=False),
     Column("op", String(8), nullable=False),
     Column("columns", ARRAY(Text), nullable=False),
-    Column("payload", JSONB, nullable=False),
     Column("change_id", Uuid, nullable=False),  # the first change id of the pushed group
     Column("change_ids", ARRAY(Uuid), nullable=False),  # all of the group's change ids
     Column("base_version", Integer, nullable=False),  # the version the workstation changed
     Column("workstation", String(64), nullable=False),
     Column("applied_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
-    Index("ix_sync_change_row", "table_name", "row_id", "row_version"),
-)
-
-sync_applied = Table(
-    "sync_applied", server_metadata,
-    Column("change_id", Uuid, primary_key=True),
+    # a row's entries (uuids are unique across tables; a row has few entries), and a group by its
+    # row and first change id: one index for both, each insert into a random-keyed index costing
+    # as much as the row itself
+    Index("uq_sync_change_row_change", "row_id", "change_id", unique=True),
 )
 
 sync_blob = Table(
@@ -77,3 +76,11 @@ def ensure_server_schema(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PUSH_LOCK})")
         server_metadata.create_all(conn, checkfirst=True)
+        # The first sync design's log also held a JSON copy of every row, and every applied change
+        # id had a row of its own in sync_applied; no release used it. Its change ids are in the
+        # log's change_ids arrays.
+        conn.exec_driver_sql("ALTER TABLE sync_change DROP COLUMN IF EXISTS payload")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS sync_applied")
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_sync_change_row")
+        conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_sync_change_row_change "
+                             "ON sync_change (row_id, change_id)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
     """All pending outbox entries of one row, pushed together as one change."""
 
@@ -17,12 +17,30 @@ class Group:
     op: str
     base: int
     new: int
-    columns: list[str]
-    payload: str = ""  # portable JSON text of the row as it is now
+    columns: str  # the changed columns as a PostgreSQL array literal: {city,phone}
+    # the row as it is now: one line of PostgreSQL's COPY text format, its columns in model order
+    # (desk_app.sync.payload.copy_columns), without the newline
+    line: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
         return self.table, self.row_id
+
+    @property
+    def column_list(self) -> list[str]:
+        inner = self.columns[1:-1]
+        return inner.split(",") if inner else []
+
+    def add(self, seq: int, change_id: str, op: str, new: int, columns: str) -> None:
+        """Take a later entry of the same row (``columns`` an array literal as above)."""
+        self.seqs.append(seq)
+        self.change_ids.append(change_id)
+        self.new = new
+        names = self.column_list
+        names.extend(c for c in (columns[1:-1].split(",") if columns != "{}" else []) if c not in names)
+        self.columns = "{" + ",".join(names) + "}"
+        if op == "delete" and self.op != "insert":
+            self.op = "delete"
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,7 @@ def test_a_row_edited_between_reading_the_outbox_and_the_row_waits_for_the_next_
     from desk_app.sync import push
 
     eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
-    original = push.read_versioned
+    original = push.read_copy_lines
 
     def edit_in_between(conn, name, row_ids):
         if name == "educational_entity" and not getattr(edit_in_between, "done", False):
@@ -254,13 +254,58 @@ def test_a_row_edited_between_reading_the_outbox_and_the_row_waits_for_the_next_
             edit(ws_a, EducationalEntity, eid, city="Ozark")  # commits between the two reads
         return original(conn, name, row_ids)
 
-    push.read_versioned = edit_in_between
+    push.read_copy_lines = edit_in_between
     try:
         with ws_a.store.engine.connect() as conn:
             groups = push.select_batch(conn, 100)
     finally:
-        push.read_versioned = original
+        push.read_copy_lines = original
     assert "educational_entity" not in {g.table for g in groups}
     summary = ws_a.sync()
     assert summary.pending == 0 and summary.conflicts == 0
     assert server.row("educational_entity", eid.hex)[1]["city"] == "Ozark"
+
+
+def test_rows_edited_twice_in_bulk_still_push_when_their_entries_outrun_the_window(ws_a, ws_b, server) -> None:
+    """Ten rows created, then all ten edited: with a window of four entries every row's second
+    entry lies past it, so the streamed pass finds nothing whole; the whole-rows pass sends them."""
+    from desk_app.sync.engine import SyncEngine
+
+    ids = [add_entity(ws_a, f"048-{100 + i:03d}", f"District {i}") for i in range(10)]
+    for i, eid in enumerate(ids):
+        edit(ws_a, EducationalEntity, eid, city=f"Town {i}")
+    engine = SyncEngine(ws_a.store, ws_a.actor, server, "central", ws_a.paths.blobs,
+                        push_batch=4, pull_batch=4, read_ahead=1)
+    summary = engine.run()
+    assert summary.pending == 0 and summary.conflicts == 0
+    assert summary.pushed == 10 + 1 + 20  # the rows (each as one group), the county, 20 audit events
+    with server.engine.connect() as conn:
+        logged = conn.exec_driver_sql(
+            "SELECT row_version, cardinality(change_ids) FROM sync_change "
+            "WHERE table_name = 'educational_entity'").all()
+    assert sorted(logged) == [(2, 2)] * 10  # each row went once, whole: both its entries
+    for i, eid in enumerate(ids):
+        version, row = server.row("educational_entity", eid.hex)
+        assert row["city"] == f"Town {i}" and version == 2
+    ws_b.sync()
+    assert_converged(server, ws_a, ws_b)
+
+
+def test_a_pass_streams_batches_and_leaves_a_row_split_by_its_batch_for_later(ws_a, server,
+                                                                             monkeypatch) -> None:
+    from desk_app.sync import push
+
+    first = add_entity(ws_a, "048-201", "First")  # county, entity, audit event
+    second = add_entity(ws_a, "048-202", "Second")  # entity, audit event
+    edit(ws_a, EducationalEntity, first, city="Later")  # its second entry comes after batch 1
+    monkeypatch.setattr(push, "STREAM_CHUNK", 2)  # entries read two at a time
+    batches = list(push.pending(ws_a.store, limit=2, read_ahead=10))
+    sent = [[(g.table, g.row_id) for g in b] for b in batches]
+    # batch 1 (the county and the first row) was handed out before the first row's later entry
+    # was read: that row is skipped as stale and not sent again in this pass; the rest went
+    assert [len(b) for b in batches] == [1, 2, 2]
+    assert ("educational_entity", first.hex) not in {k for b in sent for k in b}
+    assert ("educational_entity", second.hex) in {k for b in sent for k in b}
+    summary = ws_a.sync()
+    assert summary.pending == 0
+    assert server.row("educational_entity", first.hex)[1]["city"] == "Later"
