@@ -87,7 +87,6 @@ class ServerLink:
                 faults.point("server.staged")
                 outcome.blobs_sent = self._store_blobs(cur, blobs or {}, workstation)
                 for name in by_table:
-                    self._drop_already_applied(cur, name, outcome)
                     self._resolve_mismatches(cur, name, outcome)
                 self._apply(cur, list(by_table), outcome)
                 for name in by_table:
@@ -136,19 +135,22 @@ class ServerLink:
                         " ON CONFLICT (sha256) DO NOTHING", (sha, len(data), data, workstation))
         return len(blobs)
 
-    def _drop_already_applied(self, cur: Any, name: str, outcome: PushOutcome) -> None:
-        cur.execute(f'DELETE FROM "{STAGE}{name}" s USING sync_change c WHERE c.row_id = s.id '
-                    f"AND c.change_id = s.sync_change_ids[1] RETURNING replace(s.id::text, '-', '')")
-        outcome.already.update((name, r[0]) for r in cur.fetchall())
-
     def _resolve_mismatches(self, cur: Any, name: str, outcome: PushOutcome) -> None:
-        """Rows changed on the server since the base: merge field by field or refuse."""
+        """Rows whose server version is not their base: already applied (a batch re-sent after a
+        crash; its row has moved past the base, so it is always among these), merged field by
+        field, or refused."""
         cur.execute(
-            f'SELECT s.id, s.sync_base, s.sync_columns, to_jsonb(s), t.row_version, to_jsonb(t) '
+            f'SELECT s.id, s.sync_base, s.sync_columns, to_jsonb(s), t.row_version, to_jsonb(t), '
+            f'EXISTS (SELECT 1 FROM sync_change c WHERE c.row_id = s.id '
+            f'AND c.change_id = s.sync_change_ids[1]) '
             f'FROM "{STAGE}{name}" s JOIN "{name}" t ON t.id = s.id WHERE t.row_version <> s.sync_base')
-        for row_id, base, cols, mine, version, theirs in cur.fetchall():
-            theirs_cols = self._columns_since(cur, name, row_id, base)
+        for row_id, base, cols, mine, version, theirs, applied in cur.fetchall():
             key = (name, row_id.hex)
+            if applied:
+                cur.execute(f'DELETE FROM "{STAGE}{name}" WHERE id = %s', (row_id,))
+                outcome.already.add(key)
+                continue
+            theirs_cols = self._columns_since(cur, name, row_id, base)
             reason = conflict_reason(name, base, set(cols), theirs_cols)
             if reason is None:
                 merged = dict(theirs)
