@@ -309,3 +309,54 @@ def test_a_pass_streams_batches_and_leaves_a_row_split_by_its_batch_for_later(ws
     summary = ws_a.sync()
     assert summary.pending == 0
     assert server.row("educational_entity", first.hex)[1]["city"] == "Later"
+
+
+def test_pull_brings_each_row_once_at_its_newest_version(ws_a, ws_b, server) -> None:
+    eid = add_entity(ws_a, "048-301", "Oak Grove R-VI")
+    ws_a.sync()
+    edit(ws_a, EducationalEntity, eid, city="Oak Grove")
+    ws_a.sync()
+    with server.engine.connect() as conn:
+        versions = [r[0] for r in conn.exec_driver_sql(
+            "SELECT row_version FROM sync_change WHERE row_id = %(id)s ORDER BY seq", {"id": eid}).all()]
+    assert versions == [1, 2]  # the log names both versions...
+    changes, last = server.pull(0, 100)
+    mine = [c for c in changes if c.row_id == eid.hex]
+    assert [(c.row_version, c.payload["city"]) for c in mine] == [(2, "Oak Grove")]  # ...one row comes
+    assert last == server.last_seq()
+    ws_b.sync()
+    assert get(ws_b, EducationalEntity, eid).city == "Oak Grove"
+    assert server.pull(last, 100) == ([], last)
+
+
+def test_recovery_runs_only_after_a_run_that_did_not_end_well(ws_a, server, monkeypatch) -> None:
+    from desk_app.sync import engine as engine_module
+    from desk_app.sync.faults import InjectedFault, set_hook
+
+    calls: list[int] = []
+    original = engine_module.recover
+    monkeypatch.setattr(engine_module, "recover", lambda *a: calls.append(1) or original(*a))
+    add_entity(ws_a, "048-302", "Pine Ridge")
+    ws_a.sync()  # the first run ever: nothing can be in flight
+    add_entity(ws_a, "048-303", "Elm Creek")
+    ws_a.sync()  # after a clean run
+    assert calls == []
+
+    def crash(name: str) -> None:
+        if name == "push.server_committed":
+            raise InjectedFault(name)
+
+    add_entity(ws_a, "048-304", "Birch Hollow")
+    set_hook(crash)
+    try:
+        with pytest.raises(InjectedFault):
+            ws_a.sync()
+    finally:
+        set_hook(None)
+    summary = ws_a.sync()  # the server holds the batch; the outbox still lists it
+    assert calls == [1]
+    assert summary.pending == 0 and summary.conflicts == 0
+    with server.engine.connect() as conn:
+        twice = conn.exec_driver_sql("SELECT row_id FROM sync_change GROUP BY row_id, row_version "
+                                     "HAVING count(*) > 1").all()
+    assert twice == []
