@@ -73,14 +73,15 @@ def seed_if_new(ctx: AppContext) -> None:
     if not ctx.created:
         return
     try:
-        from desk_app.seed import seed_database
+        from desk_app.seed.child import seed_in_child
     except ImportError:
         log.warning("this build has no demo-data seeder; starting with an empty database")
         return
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     dialog = SeedingDialog()
-    dialog.start(ctx.services, seed_database, scale=1.0)
+    # in a child process: the dialog's progress keeps moving while tens of seconds of Python run
+    dialog.start(ctx.services, seed_in_child, scale=1.0)
     dialog.exec()
     if isinstance(dialog.error, KnownError):
         # a bug already reached the crash dialog through the ops failure handler; a known failure
