@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from desk_app import seed
 from desk_app.app import open_app
 from desk_app.cli import main
 from desk_app.qt import QImage
 from desk_app.secrets import MemorySecrets
+from desk_app.seed import child as seed_child
 from desk_app.views.main import run_gui, seed_if_new
 from tests.views.conftest import add_demo_rows
 
@@ -70,7 +70,7 @@ def test_a_new_database_is_seeded_at_scale_one(tmp_path, qtbot, monkeypatch, dra
         calls.append(scale)
         progress("entities", 0.5)
 
-    monkeypatch.setattr(seed, "seed_database", fake_seed)
+    monkeypatch.setattr(seed_child, "seed_in_child", fake_seed)  # the GUI seeds in a child process
     app = open_app(tmp_path / "new", secrets=MemorySecrets(), username="carol")
     try:
         assert app.created
