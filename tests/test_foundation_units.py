@@ -154,3 +154,36 @@ def test_staff_ids_are_the_same_on_every_workstation(tmp_path: Path) -> None:
             ids.append(s.execute(select(Staff.id)).scalar_one())
         store.dispose()
     assert ids[0] == ids[1] == staff_id("AGENCY\\jdoe")
+
+
+def test_the_collector_pause_nests_across_threads_and_restores_the_state() -> None:
+    import gc
+    import threading
+
+    from desk_app import collector
+
+    assert gc.isenabled()
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def other() -> None:
+        with collector.paused():
+            inside.set()
+            leave.wait(10)
+
+    thread = threading.Thread(target=other)
+    with collector.paused():
+        assert not gc.isenabled()
+        thread.start()
+        inside.wait(10)
+    assert not gc.isenabled()  # the other thread's bulk work is still running
+    leave.set()
+    thread.join()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Index, func, select
 from sqlalchemy.orm import Session
 
+from desk_app import collector
 from desk_app.errors import ConflictError, ValidationError
 from desk_app.models.base import Base
 from desk_app.models.entities import EducationalEntity
@@ -110,7 +111,7 @@ def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
     report = progress or (lambda _stage, _fraction: None)
     started = time.perf_counter()
     cipher = ctx.cipher
-    with ctx.uow() as uow:
+    with collector.paused(), ctx.uow() as uow:
         if has_entities(uow.session):
             raise ConflictError("this database already holds entities; seed demo data only into a new data folder")
         bulk = BulkWriter(uow.session)

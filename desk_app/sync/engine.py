@@ -6,18 +6,15 @@ rollback), written in its own transactions so a failed run is still in the histo
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
+from desk_app import collector
 from desk_app.errors import KnownError
 from desk_app.models.audit import AuditEvent
 from desk_app.models.base import utcnow
@@ -34,36 +31,6 @@ log = logging.getLogger(__name__)
 
 PUSH_BATCH = 5000
 PULL_BATCH = 5000
-
-_paused_lock = threading.Lock()
-_paused_count = 0
-_paused_was_enabled = False
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector switched off for a bulk transfer (re-entrant, any thread).
-
-    A push or pull builds tens of thousands of small containers (entries, groups, rows) that are
-    freed by reference counting, never by the collector; yet each few hundred allocations start
-    a collector pass over everything young, and the surviving batches make the older generations'
-    passes ever longer: three quarters of the time of grouping 100,000 outbox entries, all of it
-    holding the GIL. Whatever cycles appear meanwhile are collected once the last transfer ends.
-    """
-    global _paused_count, _paused_was_enabled
-    with _paused_lock:
-        if _paused_count == 0:
-            _paused_was_enabled = gc.isenabled()
-            gc.disable()
-        _paused_count += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused_count -= 1
-            if _paused_count == 0 and _paused_was_enabled:
-                gc.enable()
-
 
 class RollbackDetected(KnownError):
     """The local audit chain is behind (or differs from) the head anchored on the server."""
@@ -107,7 +74,7 @@ class SyncEngine:
                 self.server.anchor(self.actor.workstation_id, *head)
                 self._remember_anchor(*head)
             faults.point("sync.anchored")
-            with collector_paused():
+            with collector.paused():
                 counts["pulled"] = pull_all(self.store, self.server, self.server_key, self.pull_batch)
         except RollbackDetected:
             raise
@@ -131,7 +98,7 @@ class SyncEngine:
         """
         counts = counts if counts is not None else {"pushed": 0, "merged": 0, "conflicts": 0,
                                                     "blobs_sent": 0}
-        with collector_paused():
+        with collector.paused():
             if not self._previous_run_clean(before_run):
                 recover(self.store, self.server, self.push_batch)
             self._push_all(counts)
