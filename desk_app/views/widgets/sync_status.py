@@ -9,7 +9,6 @@ open conflicts; the shell adds it to the status bar with ``addPermanentWidget``.
 
 from __future__ import annotations
 
-import gc
 import logging
 
 from desk_app.errors import KnownError
@@ -86,10 +85,6 @@ class SyncScheduler(QObject):
             return
         self.running = True
         self._timer.stop()
-        # A full garbage-collector pass holds the GIL, so the GUI thread waits for it: over 100 ms
-        # with everything a running app has allocated. Freezing what exists now keeps the passes
-        # that the sync's allocations trigger short (only objects made since are examined).
-        gc.freeze()
         self.sync_started.emit()
         ops.op(self.service.run, background=True).success(self.on_sync_done).failure(self.on_sync_failed).run(
             "writer", initiator=self)
