@@ -92,3 +92,17 @@ def test_conflicts_view_shows_both_versions_and_merges_ticked_fields(qtbot, ws_a
     assert page.history.display(page.history.row_at(0), 1) == "ok"
     page.scheduler.stop()
     ops.wait_for_all()
+
+
+def test_one_scheduler_per_session_until_it_is_stopped(qtbot, ws_a) -> None:
+    from desk_app.views.widgets import sync_status
+
+    first = sync_status.scheduler_for(ws_a.ctx)
+    assert sync_status.scheduler_for(ws_a.ctx) is first  # the status bar and the Sync page share it
+    first.stop()  # the window closed
+    assert all(s is not first for s in sync_status._schedulers.values())
+    second = sync_status.scheduler_for(ws_a.ctx)
+    assert second is not first
+    second.stop()
+    first.deleteLater()
+    second.deleteLater()

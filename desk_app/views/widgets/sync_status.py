@@ -66,7 +66,12 @@ class SyncScheduler(QObject):
             self._timer.start(self.next_delay_ms())
 
     def stop(self) -> None:
+        """No more timed syncs; the session is over (its window closed): a later
+        :func:`scheduler_for` of the same context makes a new scheduler."""
         self._timer.stop()
+        for key, scheduler in list(_schedulers.items()):
+            if scheduler is self:
+                del _schedulers[key]
 
     def next_delay_ms(self) -> int:
         """The wait before the next run: the interval, or the backoff after failures."""
@@ -179,6 +184,8 @@ class SyncStatusWidget(QWidget):
         self.conflicts.setText(f"⚠ {n} conflict{'s' if n != 1 else ''}")
 
 
+# by the context's identity: an entry holds its context (through the scheduler) until the
+# scheduler is stopped, so the id cannot be reused by another context meanwhile
 _schedulers: dict[int, SyncScheduler] = {}
 
 
