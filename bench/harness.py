@@ -61,21 +61,32 @@ class BenchEnv:
     work: Path
 
     def demo_data_dir(self, scale: float) -> Path:
-        """A data folder holding a seeded database of ``scale``, built once and cached in bench/out."""
+        """A data folder holding a seeded database of ``scale``, built once and cached in bench/out.
+
+        The cache is valid for one schema and one seeder: the marker records the schema head and a
+        digest of the seeder's sources, and a folder with another marker is rebuilt. Building
+        takes a lock, so two bench runs never seed the same folder at once.
+        """
+        import fcntl
+
         from desk_app.app import open_app
         from desk_app.secrets import MemorySecrets
 
         folder = OUT / f"demo-scale-{scale:g}"
         marker = folder / ".seeded"
-        if not marker.exists():
-            if folder.exists():
-                shutil.rmtree(folder)
-            from desk_app.seed import seed_database
+        expected = _seed_fingerprint()
+        OUT.mkdir(exist_ok=True)
+        with open(OUT / f".demo-scale-{scale:g}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not marker.exists() or marker.read_text() != expected:
+                if folder.exists():
+                    shutil.rmtree(folder)
+                from desk_app.seed import seed_database
 
-            app = open_app(folder, secrets=MemorySecrets(), username="bench")
-            seed_database(app.services, scale=scale)
-            app.close()
-            marker.write_text("ok")
+                app = open_app(folder, secrets=MemorySecrets(), username="bench")
+                seed_database(app.services, scale=scale)
+                app.close()
+                marker.write_text(expected)
         return folder
 
     def scratch(self, name: str) -> Path:
@@ -84,6 +95,19 @@ class BenchEnv:
             shutil.rmtree(path)
         path.mkdir(parents=True)
         return path
+
+
+def _seed_fingerprint() -> str:
+    """The schema head and a digest of the demo-data seeder's sources."""
+    import hashlib
+
+    import desk_app.seed
+    from desk_app.models.migrations import HEAD_REVISION
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(desk_app.seed.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + source.read_bytes())
+    return f"schema {HEAD_REVISION}, seeder {digest.hexdigest()[:16]}"
 
 
 def rss_mb() -> float:
