@@ -57,10 +57,10 @@ def setup(log_dir: Path, *, level: int = logging.INFO, console: bool = False) ->
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / "desk_app.log"
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_desk_app", False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, "_desk_app", False):
+            root.removeHandler(old)
+            old.close()
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
     handler: logging.Handler = logging.handlers.RotatingFileHandler(
         log_file, maxBytes=5_000_000, backupCount=5, encoding="utf-8"

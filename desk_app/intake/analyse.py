@@ -32,7 +32,7 @@ from desk_app.intake import frames
 from desk_app.pdf import barcodes, safety, sandbox
 from desk_app.pdf.errors import PdfRejected
 from desk_app.pdf.images import convert_image_to_pdf
-from desk_app.pdf.mupdf import on_owner
+from desk_app.pdf.mupdf import on_owner, pages
 from desk_app.pdf.read import FormReading, field_names_for, read_form
 from desk_app.pdf.safety import MAX_BYTES, MAX_PAGES, open_checked
 
@@ -152,7 +152,7 @@ def _check_pdf(data: bytes) -> tuple[bool, int]:
     try:
         safety.check(doc)  # JavaScript (inline actions too), launch actions, embedded files
         total = 0
-        for page in doc:
+        for page in pages(doc):
             for info in page.get_images(full=True):
                 width, height = int(info[2]), int(info[3])
                 total += width * height
@@ -191,7 +191,7 @@ def _render_all(pdf: bytes) -> list[object]:
     doc = open_checked(pdf)
     try:
         out: list[object] = []
-        for page in doc:
+        for page in pages(doc):
             pix = page.get_pixmap(matrix=pymupdf.Matrix(SPLIT_ZOOM, SPLIT_ZOOM))
             out.append(RenderedPage(pix.width, pix.height, pix.stride, pix.samples, "RGB888",
                                     page.number, SPLIT_ZOOM))

@@ -13,10 +13,13 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from desk_app.intake.sources import Arrival, SourceUnreachable
 from desk_app.models.submissions import Channel
+
+if TYPE_CHECKING:  # for the annotations; at run time imapclient is imported where we connect
+    from imapclient import IMAPClient
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +51,12 @@ class ImapMailbox:
         self.settings = settings
         self._password = password
         self._ssl_context = ssl_context
-        self._client: Any = None
+        self._client: IMAPClient | None = None
         self._uidvalidity = 0
         self.description = f"IMAP {settings.user}@{settings.host}:{settings.port}/{settings.folder}"
 
     # --- connection ----------------------------------------------------------------------------
-    def _connect(self) -> object:
+    def _connect(self) -> IMAPClient:
         from imapclient import IMAPClient
         from imapclient.exceptions import IMAPClientError, LoginError
 
@@ -72,14 +75,14 @@ class ImapMailbox:
             raise SourceUnreachable(f"cannot reach the mail server {s.host}:{s.port} ({exc})") from exc
         return client
 
-    def _select(self) -> object:
+    def _select(self) -> IMAPClient:
         from imapclient.exceptions import IMAPClientError
 
         if self._client is None:
             self._client = self._connect()
         client = self._client
         try:
-            info = client.select_folder(self.settings.folder)  # type: ignore[attr-defined]
+            info = client.select_folder(self.settings.folder)
         except IMAPClientError as exc:
             raise SourceUnreachable(f"the mail folder {self.settings.folder!r} cannot be opened") from exc
         self._uidvalidity = int(info.get(b"UIDVALIDITY", 0))
@@ -89,10 +92,10 @@ class ImapMailbox:
     def arrivals(self) -> Iterator[Arrival]:
         client = self._select()
         # moved mails leave the folder; flagged ones (and copies without MOVE) carry the keyword
-        uids = sorted(client.search(["NOT", "KEYWORD", DONE_KEYWORD]))  # type: ignore[attr-defined]
+        uids = sorted(client.search(["NOT", "KEYWORD", DONE_KEYWORD]))
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start:start + FETCH_BATCH]
-            fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])  # type: ignore[attr-defined]
+            fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
             for uid in batch:
                 item = fetched.get(uid)
                 if item and b"BODY[]" in item:
@@ -113,21 +116,21 @@ class ImapMailbox:
         uid = int(arrival.source_key.rsplit("|", 1)[1])
         target = self.settings.processed_folder
         if not target:
-            client.add_flags([uid], [DONE_KEYWORD])  # type: ignore[attr-defined]
+            client.add_flags([uid], [DONE_KEYWORD])
             return
-        if not client.folder_exists(target):  # type: ignore[attr-defined]
-            client.create_folder(target)  # type: ignore[attr-defined]
-        if client.has_capability("MOVE"):  # type: ignore[attr-defined]
-            client.move([uid], target)  # type: ignore[attr-defined]
+        if not client.folder_exists(target):
+            client.create_folder(target)
+        if client.has_capability("MOVE"):
+            client.move([uid], target)
         else:
             # without MOVE, copy and mark: removing the original would need a delete + expunge
-            client.copy([uid], target)  # type: ignore[attr-defined]
-            client.add_flags([uid], [DONE_KEYWORD])  # type: ignore[attr-defined]
+            client.copy([uid], target)
+            client.add_flags([uid], [DONE_KEYWORD])
 
     def close(self) -> None:
         if self._client is not None:
             try:
-                self._client.logout()  # type: ignore[attr-defined]
+                self._client.logout()
             except Exception as exc:  # the connection may already be gone; nothing to save
                 log.info("IMAP logout: %s", type(exc).__name__)
             self._client = None

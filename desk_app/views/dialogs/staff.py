@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from desk_app.errors import KnownError
 from desk_app.qt import (
     QAbstractItemView,
@@ -19,7 +22,8 @@ from desk_app.qt import (
 )
 from desk_app.rules.permissions import ROLE_TITLES
 from desk_app.services import staff as staff_service
-from desk_app.services.context import ServiceContext
+from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.staff import StaffDTO
 from desk_app.views import ops
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.staff import StaffTableModel
@@ -82,11 +86,11 @@ class StaffDialog(QDialog):
     def refresh(self) -> None:
         ops.op(staff_service.list_staff, self.ctx).success(self.model.set_rows).failure(self.on_failed).run("instant")
 
-    def _selected(self):
+    def _selected(self) -> StaffDTO | None:
         index = self.table.currentIndex()
         return index.data(ROW_ROLE) if index.isValid() else None
 
-    def _run(self, fn, *args, **kwargs) -> None:
+    def _run(self, fn: Callable[..., Changes], *args: Any, **kwargs: Any) -> None:
         ops.op(fn, self.ctx, *args, **kwargs).success(lambda _c: self.on_done()).failure(self.on_failed).run(
             "writer", initiator=self)
 

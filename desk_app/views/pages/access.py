@@ -9,13 +9,14 @@ from desk_app.qt import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QModelIndex,
     QSplitter,
     Qt,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
-from desk_app.services.access import AccessService, AccountDetail
+from desk_app.services.access import AccessService, AccountDetail, ApplicationDTO
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage
@@ -88,7 +89,7 @@ class Page(SearchListPage):
     def on_search(self, _text: str) -> None:
         self.on_query_changed()
 
-    def on_applications(self, apps: list) -> None:
+    def on_applications(self, apps: list[ApplicationDTO]) -> None:
         for app in apps:
             self.application.addItem(app.name, app.code)
 
@@ -104,7 +105,7 @@ class Page(SearchListPage):
     def on_count_changed(self, total: int) -> None:
         self.count_label.setText(f"{total:,} account{'s' if total != 1 else ''}")
 
-    def on_row_selected(self, index) -> None:
+    def on_row_selected(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
         row = index.data(ROW_ROLE)

@@ -50,6 +50,7 @@ class Page(SearchListPage):
         self.model = EntityTableModel(self.service, self)
         self._detail_generation = 0
         self._pending_detail: EntityRow | None = None
+        self.current_detail: EntityDetail | None = None
         self._detail_timer = QTimer(self)
         self._detail_timer.setSingleShot(True)
         self._detail_timer.setInterval(DETAIL_DELAY_MS)
@@ -157,7 +158,6 @@ class Page(SearchListPage):
 
     # --- actions on the shown entity -------------------------------------------------------------
     def _actions_bar(self) -> QHBoxLayout:
-        self.current_detail: EntityDetail | None = None
         self.pin_button = QPushButton("Issue / reissue &PIN…", self)
         self.pin_button.setAccessibleName("Issue or reissue the entity's security PIN")
         self.pin_button.setToolTip("Draws a new PIN and saves the mailer letter: the letter is its only copy.")

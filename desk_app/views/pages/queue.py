@@ -10,8 +10,11 @@ dropped on the page are taken in where they lie.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from desk_app.intake.sources import Source
 from desk_app.qt import (
     QAbstractItemView,
     QComboBox,
@@ -72,7 +75,7 @@ class Page(BasePage):
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.actions = QueueService(context.services)
+        self.service = QueueService(context.services)  # not self.actions: QWidget.actions() is Qt's
         self.listing = QueueList(context.services)
         self.intake = IntakeService(context.services)
         self.model = QueueTableModel(self.listing, context.settings["sla_business_days"], self)
@@ -159,8 +162,8 @@ class Page(BasePage):
         search_row.addWidget(self.age_filter)
         search_row.addWidget(self.holder_filter)
         filters = QHBoxLayout()
-        for widget in (self.form_filter, self.channel_filter, self.entity_filter):
-            filters.addWidget(widget, 1 if widget is self.form_filter else 0)
+        for field in (self.form_filter, self.channel_filter, self.entity_filter):
+            filters.addWidget(field, 1 if field is self.form_filter else 0)
         filters.addWidget(self.count_label)
         filters.addWidget(self.intake_button)
         for combo, letters in ((self.form_filter, 12), (self.channel_filter, 8), (self.age_filter, 8),
@@ -168,8 +171,8 @@ class Page(BasePage):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(letters)
         buttons = QHBoxLayout()
-        for widget in (self.claim_button, self.release_button, self.assign_button, self.move_button):
-            buttons.addWidget(widget)
+        for button in (self.claim_button, self.release_button, self.assign_button, self.move_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
@@ -332,7 +335,7 @@ class Page(BasePage):
     def _fill_move_menu(self, detail: QueueDetail) -> None:
         self.move_menu.clear()
         for state in detail.allowed_states:
-            self.move_menu.addAction(STATE_TITLES[state], lambda s=state: self.move_current(s))
+            self.move_menu.addAction(STATE_TITLES[state], partial(self.move_current, state))
 
     # --- actions ---------------------------------------------------------------------------------
     def _run(self, fn: Any, *args: Any, done: str = "") -> None:
@@ -346,12 +349,12 @@ class Page(BasePage):
     def claim_current(self) -> None:
         row = self.current_row()
         if row is not None:
-            self._run(self.actions.claim, row.id, done="Claimed.")
+            self._run(self.service.claim, row.id, done="Claimed.")
 
     def release_current(self) -> None:
         row = self.current_row()
         if row is not None:
-            self._run(self.actions.release, row.id, done="Released.")
+            self._run(self.service.release, row.id, done="Released.")
 
     def on_assign_clicked(self) -> None:
         rows = self.selected_rows()
@@ -365,7 +368,7 @@ class Page(BasePage):
         """Bulk assign: every selected submission goes to ``username`` ("" = nobody)."""
         rows = self.selected_rows()
         if rows:
-            self._run(self.actions.assign, [r.id for r in rows], username,
+            self._run(self.service.assign, [r.id for r in rows], username,
                       done=f"{len(rows)} assigned to {username or 'nobody'}.")
 
     def move_current(self, state: str, reason: str | None = None) -> None:
@@ -376,7 +379,7 @@ class Page(BasePage):
             reason, ok = QInputDialog.getText(self, "Move", f"Reason for {STATE_TITLES[state]}:")
             if not ok:
                 return
-        self._run(self.actions.transition, row.id, state, reason, row.row_version,
+        self._run(self.service.transition, row.id, state, reason, row.row_version,
                   done=f"Moved to {STATE_TITLES[state]}.")
 
     def on_identify_clicked(self) -> None:
@@ -395,7 +398,7 @@ class Page(BasePage):
         """Name the form of the current submission (an unidentified one then needs keying)."""
         row = self.current_row()
         if row is not None:
-            self._run(self.actions.identify, row.id, form_number, done=f"Form set to {form_number}.")
+            self._run(self.service.identify, row.id, form_number, done=f"Form set to {form_number}.")
 
     def open_keying(self) -> None:
         detail = self.detail
@@ -410,7 +413,7 @@ class Page(BasePage):
                                          detail.values)).failure(self.on_error).run("instant", initiator=self)
 
     def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
-        return self.actions.save_keyed_values(submission_id, values, complete=complete)
+        return self.service.save_keyed_values(submission_id, values, complete=complete)
 
     def on_tab(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.dashboard:
@@ -426,8 +429,10 @@ class Page(BasePage):
 
     def run_intake(self, which: str) -> None:
         """Take in from a configured source off the GUI thread; the queue refreshes after."""
-        source = {"imap": self.intake.imap_source, "fax": self.intake.fax_source,
-                  "folder": self.intake.mail_folder_source}[which]
+        sources: dict[str, Callable[[], Source]] = {
+            "imap": self.intake.imap_source, "fax": self.intake.fax_source,
+            "folder": self.intake.mail_folder_source}
+        source = sources[which]
         self.status.setText("Taking in…")
         ops.op(lambda: self.intake.run_changes([source()])).success(
             lambda result: self._intake_done(result)).failure(self.on_error).run("writer", initiator=self)

@@ -133,7 +133,7 @@ class ConflictView(QWidget):
         out = []
         for i in range(self.fields.topLevelItemCount()):
             item = self.fields.topLevelItem(i)
-            if item.checkState(FIELD_COL) == Qt.CheckState.Checked:
+            if item is not None and item.checkState(FIELD_COL) == Qt.CheckState.Checked:
                 out.append(str(item.data(FIELD_COL, Qt.ItemDataRole.UserRole)))
         return tuple(out)
 

@@ -121,7 +121,7 @@ class DocumentViewer(QWidget):
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         tb.addWidget(spacer)
         self.printing = DocumentPrinting(self)
-        tb.addAction("Preview", lambda: self.pdf and self.printing.preview(self.pdf, self.title))
+        tb.addAction("Preview", self.preview_document)
         tb.addAction("Print…", self.print_document).setToolTip("Print at 300 dpi (Ctrl+P)")
         tb.addAction("Save as PDF…", lambda: self.pdf and self.printing.save_as_pdf(
             self.pdf, (self.title or "document") + ".pdf"))
@@ -206,6 +206,10 @@ class DocumentViewer(QWidget):
         ops.op(_open_first, self._backend, pdf, 0, width, dpr).success(
             lambda result: self._on_first(gen, result, dpr)).failure(
             lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
+
+    def preview_document(self) -> None:
+        if self.pdf:
+            self.printing.preview(self.pdf, self.title)
 
     def print_document(self) -> None:
         if self.pdf:

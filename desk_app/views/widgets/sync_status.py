@@ -77,7 +77,8 @@ class SyncScheduler(QObject):
         """The wait before the next run: the interval, or the backoff after failures."""
         interval = int(self.settings["sync_interval_seconds"])
         if self.failures:
-            return 1000 * min(interval, FIRST_RETRY_S * 2 ** (self.failures - 1))
+            backoff: int = FIRST_RETRY_S * 2 ** (self.failures - 1)  # typeshed: int ** int is Any
+            return 1000 * min(interval, backoff)
         return 1000 * interval
 
     def sync_now(self) -> None:
