@@ -22,7 +22,8 @@ from desk_app.intake.drafts import SubmissionDraft
 from desk_app.intake.imap import ImapMailbox, ImapSettings
 from desk_app.intake.ledger import Ledger
 from desk_app.intake.pipeline import Hook, IntakeReport, Pipeline, no_hook
-from desk_app.intake.sources import FileList, Source, SourceUnreachable, fax_folder, mail_folder
+from desk_app.intake.sources import FileList, SourceUnreachable, fax_folder, mail_folder
+from desk_app.intake.sources import Source as Source  # re-exported: the views name sources by it
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.intake import ItemStatus, SourceItem

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from desk_app.intake.sources import Source
 from desk_app.qt import (
     QAbstractItemView,
     QComboBox,
@@ -39,7 +38,7 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.context import Changes
-from desk_app.services.intake import IntakeService
+from desk_app.services.intake import IntakeService, Source
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue import QueueService
 from desk_app.services.queue_dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
