@@ -214,8 +214,8 @@ def _finish_locally(store: Store, actor: Actor, groups: list[Group], outcome: Pu
     session = store.session_factory()
     session.info["actor"] = actor
     try:
-        seqs = [s for g in groups for s in g.seqs]
-        lo, hi = min(seqs), max(seqs)
+        seqs = [s for g in groups for s in _done_seqs(g, outcome)]
+        lo, hi = min(seqs, default=0), max(seqs, default=-1)
         if hi - lo + 1 == len(seqs):  # the usual case: the batch is one run of the outbox
             session.execute(text("DELETE FROM sync_outbox WHERE seq BETWEEN :lo AND :hi"),
                             {"lo": lo, "hi": hi})
@@ -232,6 +232,15 @@ def _finish_locally(store: Store, actor: Actor, groups: list[Group], outcome: Pu
         session.commit()
     finally:
         session.close()
+
+
+def _done_seqs(group: Group, outcome: PushOutcome) -> list[int]:
+    """The group's outbox entries this push settled: all of them, except for a group the server
+    had applied before (a batch re-sent after a crash), whose entries captured since stay."""
+    if group.key not in outcome.already:
+        return group.seqs
+    return [seq for seq, change_id in zip(group.seqs, group.change_ids, strict=True)
+            if change_id in outcome.already_ids]
 
 
 def _apply_merged(session: Session, group: Group, merged: dict[str, Any]) -> None:

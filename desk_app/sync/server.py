@@ -141,14 +141,15 @@ class ServerLink:
         field, or refused."""
         cur.execute(
             f'SELECT s.id, s.sync_base, s.sync_columns, to_jsonb(s), t.row_version, to_jsonb(t), '
-            f'EXISTS (SELECT 1 FROM sync_change c WHERE c.row_id = s.id '
+            f'(SELECT c.change_ids::text[] FROM sync_change c WHERE c.row_id = s.id '
             f'AND c.change_id = s.sync_change_ids[1]) '
             f'FROM "{STAGE}{name}" s JOIN "{name}" t ON t.id = s.id WHERE t.row_version <> s.sync_base')
         for row_id, base, cols, mine, version, theirs, applied in cur.fetchall():
             key = (name, row_id.hex)
-            if applied:
+            if applied is not None:
                 cur.execute(f'DELETE FROM "{STAGE}{name}" WHERE id = %s', (row_id,))
                 outcome.already.add(key)
+                outcome.already_ids.update(applied)
                 continue
             theirs_cols = self._columns_since(cur, name, row_id, base)
             reason = conflict_reason(name, base, set(cols), theirs_cols)

@@ -59,6 +59,9 @@ class PushOutcome:
 
     applied: set[tuple[str, str]] = field(default_factory=set)
     already: set[tuple[str, str]] = field(default_factory=set)
+    # the change ids the server had applied before, of the ``already`` rows: a row edited again
+    # since then sends its newer entries with the old ones, and only the old ones are done
+    already_ids: set[str] = field(default_factory=set)
     merged: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     conflicts: dict[tuple[str, str], ServerConflict] = field(default_factory=dict)
     blobs_sent: int = 0

@@ -360,3 +360,32 @@ def test_recovery_runs_only_after_a_run_that_did_not_end_well(ws_a, server, monk
         twice = conn.exec_driver_sql("SELECT row_id FROM sync_change GROUP BY row_id, row_version "
                                      "HAVING count(*) > 1").all()
     assert twice == []
+
+
+def test_a_group_applied_before_a_crash_keeps_the_entries_captured_since(ws_a, server, monkeypatch) -> None:
+    """The server's own check (not the client's recovery) meets a re-sent group that has grown:
+    only the entries the server had applied are settled; the later edit still goes."""
+    from desk_app.sync import engine as engine_module
+    from desk_app.sync.faults import InjectedFault, set_hook
+
+    eid = add_entity(ws_a, "048-401", "Maple Hill")
+    ws_a.sync()
+    edit(ws_a, EducationalEntity, eid, city="Ashland")
+
+    def crash(name: str) -> None:
+        if name == "push.server_committed":
+            raise InjectedFault(name)
+
+    set_hook(crash)
+    try:
+        with pytest.raises(InjectedFault):
+            ws_a.sync()
+    finally:
+        set_hook(None)
+    assert server.row("educational_entity", eid.hex)[1]["city"] == "Ashland"
+    edit(ws_a, EducationalEntity, eid, city="Boonville")  # captured after the crash
+    monkeypatch.setattr(engine_module, "recover", lambda *a: 0)  # leave it to the server's check
+    summary = ws_a.sync()
+    assert summary.pending == 0 and summary.conflicts == 0
+    version, row = server.row("educational_entity", eid.hex)
+    assert row["city"] == "Boonville" and version == get(ws_a, EducationalEntity, eid).row_version
