@@ -31,8 +31,9 @@ Design (the decisions, in one place):
   entries are two transactions, and at most two sent batches await the second. A group is
   known on the server by its row and first change id (a unique index of the log). After a run
   that did not end well, a push first asks the server which of the oldest groups it holds and
-  drops their change ids locally, so no change is applied twice; the server also skips a group
-  it has applied.
+  drops their change ids locally, so no change is applied twice. The server also recognises a
+  re-sent group it has applied and names the change ids it applied then; the workstation settles
+  only those, so an edit captured after the crash still goes in the next push.
 - **Pull** (:mod:`.pull`) reads ``sync_change`` by ``seq`` after the local checkpoint, each entry
   with its row as the central table holds it; an entry whose row has moved on is left to the
   newer version's own, later entry. The push transaction takes an advisory lock before writing
