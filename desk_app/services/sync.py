@@ -99,7 +99,8 @@ class SyncService:
             background: smaller batches, read one at a time, for a sync beside the GUI thread.
         """
         self.ctx.require(Perm.SYNC)
-        sizes: dict[str, int] = {"push_batch": 2000, "pull_batch": 2000, "read_ahead": 1} if background else {}
+        sizes: dict[str, Any] = ({"push_batch": 2000, "pull_batch": 2000, "read_ahead": 1, "beside_gui": True}
+                                 if background else {})
         try:
             engine = self.engine(url, **sizes)
         except KnownError as exc:

@@ -61,6 +61,9 @@ class SyncEngine:
     # batches read from SQLite at once; the GUI reads one at a time (less live data, so the
     # garbage collector's passes, which hold the GIL, stay short)
     read_ahead: int = READ_AHEAD
+    # a sync beside the GUI collects the young garbage generations once per batch (the collector
+    # is paused for the whole transfer, and the GUI thread's garbage must not pile up meanwhile)
+    beside_gui: bool = False
 
     def run(self) -> SyncSummary:
         """One full sync. Raises KnownError (server unreachable, rollback detected...)."""
@@ -75,7 +78,8 @@ class SyncEngine:
                 self._remember_anchor(*head)
             faults.point("sync.anchored")
             with collector.paused():
-                counts["pulled"] = pull_all(self.store, self.server, self.server_key, self.pull_batch)
+                counts["pulled"] = pull_all(self.store, self.server, self.server_key, self.pull_batch,
+                                            tidy=self.beside_gui)
         except RollbackDetected:
             raise
         except DBAPIError as exc:
@@ -141,6 +145,8 @@ class SyncEngine:
             ahead = reader.submit(next, batches, None)
             while (groups := ahead.result()) is not None:
                 ahead = reader.submit(next, batches, None)
+                if self.beside_gui:
+                    collector.collect_young()
                 if not groups:
                     continue
                 outcome = send(self.store, self.actor, self.server, groups, self.blob_root)

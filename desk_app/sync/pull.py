@@ -8,12 +8,14 @@ conflict the server's newer row replaces the conflict's "theirs" side.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, UniqueConstraint, select, text
+from sqlalchemy import Connection, UniqueConstraint, bindparam, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
+from desk_app import collector
 from desk_app.models.base import synced_tables, utcnow
 from desk_app.models.store import Store
 from desk_app.models.sync_state import SyncCheckpoint, SyncConflict
@@ -22,16 +24,27 @@ from desk_app.sync.payload import table, to_python
 from desk_app.sync.server import ServerLink
 from desk_app.sync.types import ServerChange
 
+# Statements run once per batch are built once: a statement construct is a web of objects that
+# only the cyclic collector frees, and a large pull (the collector paused) would leave one behind
+# per batch.
+_CHECKPOINT = select(SyncCheckpoint.last_seq).where(SyncCheckpoint.server == bindparam("server"))
+
+
+@cache
+def _checkpoint_upsert() -> Any:
+    stmt = sqlite_insert(SyncCheckpoint).values(server=bindparam("server"), last_seq=bindparam("seq"),
+                                                updated_at=bindparam("at"))
+    return stmt.on_conflict_do_update(index_elements=["server"], set_={
+        "last_seq": stmt.excluded.last_seq, "updated_at": stmt.excluded.updated_at})
+
 
 def checkpoint(conn: Connection, server_key: str) -> int:
-    found = conn.execute(select(SyncCheckpoint.last_seq).where(SyncCheckpoint.server == server_key)).scalar()
+    found = conn.execute(_CHECKPOINT, {"server": server_key}).scalar()
     return int(found or 0)
 
 
 def _save_checkpoint(conn: Connection, server_key: str, seq: int) -> None:
-    stmt = sqlite_insert(SyncCheckpoint).values(server=server_key, last_seq=seq, updated_at=utcnow())
-    conn.execute(stmt.on_conflict_do_update(index_elements=["server"],
-                                            set_={"last_seq": seq, "updated_at": utcnow()}))
+    conn.execute(_checkpoint_upsert(), {"server": server_key, "seq": seq, "at": utcnow()})
 
 
 def _held_rows(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -59,12 +72,16 @@ def _local_versions(conn: Connection, name: str, ids: list[str]) -> dict[str, in
     return out
 
 
-def _upsert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+@cache
+def _upsert_statement(name: str) -> Any:
     t = table(name)
     stmt = sqlite_insert(t)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["id"], set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name != "id"})
-    conn.execute(stmt, rows)
+
+
+def _upsert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+    conn.execute(_upsert_statement(name), rows)
 
 
 def _refresh_conflicts(conn: Connection, changes: list[ServerChange], held: set[tuple[str, str]]) -> None:
@@ -139,13 +156,18 @@ def apply_batch(conn: Connection, changes: list[ServerChange], check_clashes: bo
     return written
 
 
-def pull_all(store: Store, server: ServerLink, server_key: str, limit: int) -> int:
-    """Pull until the server has nothing newer; returns the number of rows written locally."""
+def pull_all(store: Store, server: ServerLink, server_key: str, limit: int, tidy: bool = False) -> int:
+    """Pull until the server has nothing newer; returns the number of rows written locally.
+
+    With ``tidy`` the young garbage is collected before each batch (see
+    :func:`desk_app.collector.collect_young`)."""
     written = 0
     while True:
         with store.engine.connect() as conn:
             after = checkpoint(conn, server_key)
         faults.point("pull.before_fetch")
+        if tidy:
+            collector.collect_young()
         changes, last = server.pull(after, limit)
         if last == after:
             return written
@@ -161,7 +183,7 @@ def _apply_and_checkpoint(store: Store, server_key: str, changes: list[ServerCha
                           check_clashes: bool) -> int:
     with store.engine.begin() as conn:
         # parents and children may arrive in one batch in any table order
-        conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         written = apply_batch(conn, changes, check_clashes) if changes else 0
         _save_checkpoint(conn, server_key, last)
         faults.point("pull.before_local_commit")

@@ -208,6 +208,10 @@ def finish(store: Store, actor: Actor, groups: list[Group], outcome: PushOutcome
     faults.point("push.local_committed")
 
 
+DELETE_RUN = text("DELETE FROM sync_outbox WHERE seq BETWEEN :lo AND :hi")
+DELETE_LISTED = text("DELETE FROM sync_outbox WHERE seq IN (SELECT value FROM json_each(:s))")
+
+
 def _finish_locally(store: Store, actor: Actor, groups: list[Group], outcome: PushOutcome) -> None:
     # An ordinary session: the conflict audit events are captured for the next push, while the
     # Core statements below (outbox removal, merged rows) are not, since they bypass the ORM.
@@ -217,11 +221,9 @@ def _finish_locally(store: Store, actor: Actor, groups: list[Group], outcome: Pu
         seqs = [s for g in groups for s in _done_seqs(g, outcome)]
         lo, hi = min(seqs, default=0), max(seqs, default=-1)
         if hi - lo + 1 == len(seqs):  # the usual case: the batch is one run of the outbox
-            session.execute(text("DELETE FROM sync_outbox WHERE seq BETWEEN :lo AND :hi"),
-                            {"lo": lo, "hi": hi})
+            session.execute(DELETE_RUN, {"lo": lo, "hi": hi})
         else:  # one statement all the same: the seqs travel as one JSON array
-            session.execute(text("DELETE FROM sync_outbox WHERE seq IN "
-                                 "(SELECT value FROM json_each(:s))"), {"s": json.dumps(seqs)})
+            session.execute(DELETE_LISTED, {"s": json.dumps(seqs)})
         by_key = {g.key: g for g in groups}
         for key, merged in outcome.merged.items():
             _apply_merged(session, by_key[key], merged)
