@@ -329,9 +329,24 @@ def test_pull_brings_each_row_once_at_its_newest_version(ws_a, ws_b, server) -> 
     assert server.pull(last, 100) == ([], last)
 
 
+def _sync_dying_after_the_server_commit(ws) -> None:
+    """A sync whose process stops right after the server committed a batch (outbox untouched)."""
+    from desk_app.sync.faults import InjectedFault, set_hook
+
+    def crash(name: str) -> None:
+        if name == "push.server_committed":
+            raise InjectedFault(name)
+
+    set_hook(crash)
+    try:
+        with pytest.raises(InjectedFault):
+            ws.sync()
+    finally:
+        set_hook(None)
+
+
 def test_recovery_runs_only_after_a_run_that_did_not_end_well(ws_a, server, monkeypatch) -> None:
     from desk_app.sync import engine as engine_module
-    from desk_app.sync.faults import InjectedFault, set_hook
 
     calls: list[int] = []
     original = engine_module.recover
@@ -342,17 +357,8 @@ def test_recovery_runs_only_after_a_run_that_did_not_end_well(ws_a, server, monk
     ws_a.sync()  # after a clean run
     assert calls == []
 
-    def crash(name: str) -> None:
-        if name == "push.server_committed":
-            raise InjectedFault(name)
-
     add_entity(ws_a, "048-304", "Birch Hollow")
-    set_hook(crash)
-    try:
-        with pytest.raises(InjectedFault):
-            ws_a.sync()
-    finally:
-        set_hook(None)
+    _sync_dying_after_the_server_commit(ws_a)
     summary = ws_a.sync()  # the server holds the batch; the outbox still lists it
     assert calls == [1]
     assert summary.pending == 0 and summary.conflicts == 0
@@ -366,22 +372,12 @@ def test_a_group_applied_before_a_crash_keeps_the_entries_captured_since(ws_a, s
     """The server's own check (not the client's recovery) meets a re-sent group that has grown:
     only the entries the server had applied are settled; the later edit still goes."""
     from desk_app.sync import engine as engine_module
-    from desk_app.sync.faults import InjectedFault, set_hook
 
     eid = add_entity(ws_a, "048-401", "Maple Hill")
     ws_a.sync()
     edit(ws_a, EducationalEntity, eid, city="Ashland")
 
-    def crash(name: str) -> None:
-        if name == "push.server_committed":
-            raise InjectedFault(name)
-
-    set_hook(crash)
-    try:
-        with pytest.raises(InjectedFault):
-            ws_a.sync()
-    finally:
-        set_hook(None)
+    _sync_dying_after_the_server_commit(ws_a)
     assert server.row("educational_entity", eid.hex)[1]["city"] == "Ashland"
     edit(ws_a, EducationalEntity, eid, city="Boonville")  # captured after the crash
     monkeypatch.setattr(engine_module, "recover", lambda *a: 0)  # leave it to the server's check
