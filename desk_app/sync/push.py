@@ -1,9 +1,10 @@
 """Push: pending outbox entries, grouped by row, sent in batches of one server transaction each.
 
-After the server commits a batch, one local transaction removes the batch's outbox entries,
-applies merged rows and records conflicts. If the process dies between the two commits, the next
-push first asks the server which change ids it already holds and drops them (the batch is re-sent
-at most once, and never applied twice: the server also skips change ids it has applied).
+After the server commits a batch (:func:`send`), one local transaction removes the batch's outbox
+entries, applies merged rows and records conflicts (:func:`finish`). If the process dies between
+the two commits, the next push first asks the server which groups it already holds and drops
+their change ids (:func:`recover`); a group re-sent all the same is recognised by the server,
+which names the change ids it had applied, so nothing is applied twice and nothing newer is lost.
 """
 
 from __future__ import annotations
@@ -182,14 +183,6 @@ def pending(store: Store, limit: int, read_ahead: int = READ_AHEAD,
                 yield attach_payloads(conn, out)
         if batch:
             yield attach_payloads(conn, batch)
-
-
-def push_groups(store: Store, actor: Actor, server: ServerLink, groups: list[Group],
-                blob_root: Path | None) -> PushOutcome:
-    """Push one batch of grouped rows: one server transaction, then one local transaction."""
-    outcome = send(store, actor, server, groups, blob_root)
-    finish(store, actor, groups, outcome)
-    return outcome
 
 
 def send(store: Store, actor: Actor, server: ServerLink, groups: list[Group],
