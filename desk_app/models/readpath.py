@@ -74,15 +74,6 @@ class CompiledRead:
             out.append(values)
         return out
 
-    def first(self, cursor: Any, params: Mapping[str, Any]) -> Any | None:
-        """The first row, or ``None`` (callers ask for one row with LIMIT 1)."""
-        rows = self.all(cursor, params)
-        return rows[0] if rows else None
-
-    def scalar(self, cursor: Any, params: Mapping[str, Any]) -> Any:
-        row = self.first(cursor, params)
-        return row[0] if row is not None else None
-
 
 class ReaderPool:
     """DBAPI connections of one engine, each lent to one thread at a time, closed together."""
