@@ -41,9 +41,12 @@ def after_first_page(window, key):
     print(f"page {key}", flush=True)
     if MODE == "memory":
         for key in ("entities", "audit"):
-            window.show_page(key)
-            page = window.pages[key]
+            window.show_page(key)  # a first visit imports the page's module on a pool thread
             deadline = time.monotonic() + 20
+            while key not in window.pages and time.monotonic() < deadline:
+                QApplication.processEvents()
+                time.sleep(0.002)
+            page = window.pages[key]
             while page.model.rowCount() == 0 and time.monotonic() < deadline:
                 QApplication.processEvents()
                 time.sleep(0.002)
@@ -179,6 +182,8 @@ def _open_entities_page(folder: Path) -> tuple[float, float]:
             QApplication.processEvents()
             t0 = time.perf_counter()
             window.show_page("entities")
+            while "entities" not in window.pages:  # the first visit imports the module off-thread
+                QApplication.processEvents()
             page = window.pages["entities"]
             while page.model.rowCount() == 0:
                 QApplication.processEvents()

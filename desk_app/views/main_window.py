@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 SYNC_STATUS_DELAY_MS = 1000
 SANDBOX_WARM_DELAY_MS = 3000
+PAGES_WARM_DELAY_MS = 2000  # the other pages' modules, imported before their first visit
 
 
 def _app() -> QApplication:
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
         self.context = context
         self.pages: dict[str, BasePage] = {}
         self._holders: dict[str, QScrollArea] = {}  # each page sits in a scroll area in the stack
+        self._importing: set[str] = set()  # page modules being imported on a pool thread
+        self._import_failed: set[str] = set()  # shown as placeholders (the log names the defect)
         self.locked = False
         self._painted = False
         self.sync_scheduler: Any = None  # the sync area's scheduler, once attached
@@ -214,32 +217,55 @@ class MainWindow(QMainWindow):
     def on_nav_row_changed(self, row: int) -> None:
         if not (0 <= row < len(PAGE_ORDER)):
             return
-        page = self.page(PAGE_ORDER[row])
+        key = PAGE_ORDER[row]
+        if key not in self.pages and not self._page_module_loaded(key):
+            self._load_page_module(row)
+            return
+        page = self.page(key)
         self.stack.setCurrentWidget(self._holders[page.key])
         page.on_activated()
         self.page_shown.emit(page.key)
 
-    def _show_initial_page(self) -> None:
-        """Show the first page; if its module is not imported yet, import it off the GUI thread.
+    def _page_module_loaded(self, key: str) -> bool:
+        name = f"desk_app.views.pages.{key}"
+        return (name in sys.modules or key in self._import_failed
+                or importlib.util.find_spec(name) is None)
 
-        Some pages pull in heavy modules (the PDF engine, intake); importing them on a pool
-        thread keeps the freshly painted window responsive and lets the watchdog stay quiet.
+    def _load_page_module(self, row: int) -> None:
+        """Import a page's module off the GUI thread, then show the page if it is still wanted.
+
+        Pages pull in heavy modules (the PDF engine, intake, numpy for signature ink): imported
+        on the GUI thread they froze the window for a third of a second on a page's first visit.
         """
-        row = self.nav.currentRow()
-        if self.stack.currentWidget() is not None or not (0 <= row < len(PAGE_ORDER)):
-            return
-        name = f"desk_app.views.pages.{PAGE_ORDER[row]}"
-        if name in sys.modules or importlib.util.find_spec(name) is None:
-            self.on_nav_row_changed(row)
-            return
-        self.status.showMessage(f"Opening {PAGE_TITLES[PAGE_ORDER[row]].replace('&&', '&')}…")
-        ops.op(importlib.import_module, name).success(lambda _m: self._on_page_module_ready(row)).failure(
-            lambda _exc: self._on_page_module_ready(row)).run("general", initiator=self)
+        key = PAGE_ORDER[row]
+        if key in self._importing:
+            return  # asked again while loading: the pending import shows it
+        self._importing.add(key)
+        self.status.showMessage(f"Opening {PAGE_TITLES[key].replace('&&', '&')}…")
+        ops.op(importlib.import_module, f"desk_app.views.pages.{key}").success(
+            lambda _m: self._on_page_module_ready(row)).failure(
+            lambda _exc: self._on_page_module_ready(row, failed=True)).run("general", initiator=self)
 
-    def _on_page_module_ready(self, row: int) -> None:
+    def _show_initial_page(self) -> None:
+        """Show the first page (after the first paint: the window appears at once)."""
+        if self.stack.currentWidget() is None:
+            self.on_nav_row_changed(self.nav.currentRow())
+
+    def _on_page_module_ready(self, row: int, failed: bool = False) -> None:
+        key = PAGE_ORDER[row]
+        self._importing.discard(key)
+        if failed:
+            self._import_failed.add(key)
         self.status.clearMessage()
-        if self.nav.currentRow() == row and not self._showing(PAGE_ORDER[row]):
+        if self.nav.currentRow() == row and not self._showing(key):
             self.on_nav_row_changed(row)
+
+    def _warm_pages(self) -> None:
+        """Import the pages not visited yet, one after another on a pool thread, so that a first
+        visit later finds its module ready."""
+        names = [f"desk_app.views.pages.{key}" for key in PAGE_ORDER
+                 if key not in self.pages and key not in self._importing]
+        ops.op(_import_quietly, names).run("general", initiator=self)
 
     # --- sync status (the sync area's widget, when this build has it) ------------------------
     def _warm_sandbox(self) -> None:
@@ -394,6 +420,16 @@ class MainWindow(QMainWindow):
             # the PDF sandbox child takes a second or two to start: start it before the first
             # received document is opened, once the first page has settled
             QTimer.singleShot(SANDBOX_WARM_DELAY_MS, self._warm_sandbox)
+            QTimer.singleShot(PAGES_WARM_DELAY_MS, self._warm_pages)
+
+
+def _import_quietly(names: list[str]) -> None:
+    """Pool thread: import modules ahead of need; one that fails is reported when it is visited."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the page's own first visit logs and shows it
+            continue
 
 
 def _warm_pdf_sandbox() -> None:

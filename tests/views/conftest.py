@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -94,7 +96,12 @@ def drain(qtbot) -> Iterator[object]:
 @pytest.fixture
 def main_window(qtbot, page_context: PageContext, app_paths, drain):
     from desk_app.views.main_window import MainWindow
+    from desk_app.views.pages import PAGE_ORDER
 
+    # the app imports a page's module on a pool thread at its first visit (tested on its own in
+    # test_main_window); with every module loaded, show_page() shows the page at once
+    for key in PAGE_ORDER:
+        importlib.import_module(f"desk_app.views.pages.{key}")
     window = MainWindow(page_context, database=app_paths.database, config_dir=app_paths.config_dir)
     qtbot.addWidget(window)
     window.show()

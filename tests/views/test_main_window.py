@@ -19,6 +19,34 @@ def test_opens_with_every_page(main_window, qtbot) -> None:
     assert isinstance(main_window.pages["audit"], PlaceholderPage) is False
 
 
+def test_a_page_module_not_loaded_yet_is_imported_off_the_gui_thread(main_window, qtbot, monkeypatch) -> None:
+    import importlib
+    import sys
+    import threading
+
+    import desk_app.views.pages as pages
+
+    name = "desk_app.views.pages.audit"
+    monkeypatch.delitem(sys.modules, name)  # as at the first visit after start-up
+    monkeypatch.setattr(pages, "audit", pages.audit)  # restored after the re-import
+    threads: list[str] = []
+    original = importlib.import_module
+
+    def recording(module: str, package: str | None = None):
+        if module == name and name not in sys.modules:  # a real import, not a look-up
+            threads.append(threading.current_thread().name)
+        return original(module, package)
+
+    monkeypatch.setattr(importlib, "import_module", recording)
+    main_window.show_page("audit")
+    assert "audit" not in main_window.pages  # not built on the spot: its module is loading
+    assert "Opening Audit" in main_window.status.currentMessage()
+    qtbot.waitUntil(lambda: main_window.current_key() == "audit" and "audit" in main_window.pages)
+    assert main_window.stack.currentWidget().widget() is main_window.pages["audit"]
+    assert len(threads) == 1 and threads[0] != threading.main_thread().name
+    assert main_window.status.currentMessage() == ""
+
+
 def test_placeholder_names_the_later_capability(main_window) -> None:
     from desk_app.views.main_window import page_class
 
