@@ -107,7 +107,8 @@ def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> 
     widget.show()
     settle()
     _select_first_row(widget)
-    settle()
+    # detail panes load after a short debounce (120 ms on Entities): let it fire and finish
+    settle(pause_ms=200)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not widget.grab().save(str(out), "PNG"):
         raise OSError(f"could not write {out}")
