@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Engine, Select
 
 Processor = Callable[[Any], Any]
+MAX_COMPILED = 1024  # statements kept compiled per store (callers build each shape once)
 
 
 class CompiledRead:
@@ -93,6 +94,9 @@ class ReaderPool:
         """``stmt`` compiled for this engine."""
         found = self._compiled.get(id(stmt))
         if found is None:
+            if len(self._compiled) >= MAX_COMPILED:
+                # a caller building statements per call instead of per shape: stay bounded
+                self._compiled.clear()
             found = self._compiled[id(stmt)] = (stmt, CompiledRead(stmt, self.engine))
         return found[1]
 

@@ -124,3 +124,13 @@ def test_utc_timestamps_read_back_aware_on_both_paths(store: Store, stored: str,
     fast = store.read_rows(stmt, {})[0][0]
     assert core == fast == expected
     assert core.utcoffset() == fast.utcoffset() == expected.utcoffset()
+
+
+def test_the_compiled_statements_stay_bounded(store: Store, monkeypatch) -> None:
+    from desk_app.models import readpath
+
+    assert store.reader is not None
+    monkeypatch.setattr(readpath, "MAX_COMPILED", 3)
+    for n in range(10):  # a new statement object each time, as a careless caller would make
+        assert store.read_rows(select(literal(n)), {})[0][0] == n
+        assert len(store.reader._compiled) <= 3
