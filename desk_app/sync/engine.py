@@ -58,8 +58,8 @@ class SyncEngine:
     blob_root: Path | None = None
     push_batch: int = PUSH_BATCH
     pull_batch: int = PULL_BATCH
-    # batches read from SQLite at once; the GUI reads one at a time (less live data, so the
-    # garbage collector's passes, which hold the GIL, stay short)
+    # batches of outbox entries read per pass (the GUI's background sync reads one: smaller
+    # windows keep each batch's work, and so the GUI thread's waits for the GIL, short)
     read_ahead: int = READ_AHEAD
     # a sync beside the GUI collects the young garbage generations once per batch (the collector
     # is paused for the whole transfer, and the GUI thread's garbage must not pile up meanwhile)
