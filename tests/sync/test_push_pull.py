@@ -385,3 +385,32 @@ def test_a_group_applied_before_a_crash_keeps_the_entries_captured_since(ws_a, s
     assert summary.pending == 0 and summary.conflicts == 0
     version, row = server.row("educational_entity", eid.hex)
     assert row["city"] == "Boonville" and version == get(ws_a, EducationalEntity, eid).row_version
+
+
+AWKWARD = ["tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N", "\\.", "ends with \\",
+           'quote " and apostrophe \'', "{braces, commas}", "Ünïcödé — 学校 🏫", "", "   "]
+
+
+def test_awkward_text_json_bytes_and_nulls_travel_unchanged(ws_a, ws_b, server) -> None:
+    """Every kind of value goes as COPY text written by SQLite: it must arrive exactly."""
+    ids = []
+    with ws_a.ctx.uow() as uow:
+        for i, text_value in enumerate(AWKWARD):
+            sub = FormSubmission(channel="email", received_at=utcnow(), sha256=f"{i:064x}",
+                                 sender=text_value, entity_name=text_value,
+                                 claimed_at=utcnow() if i % 2 else None,
+                                 values={"note": text_value, "nested": {"list": [text_value, None, 1.5]},
+                                         "tab\tkey": True})
+            uow.session.add(sub)
+            uow.session.flush()
+            ids.append(sub.id)
+        uow.commit()
+    ws_a.sync()
+    ws_b.sync()
+    for sub_id, text_value in zip(ids, AWKWARD, strict=True):
+        row = get(ws_b, FormSubmission, sub_id)
+        assert row.sender == text_value
+        assert row.entity_name == text_value
+        assert row.values == {"note": text_value, "nested": {"list": [text_value, None, 1.5]}, "tab\tkey": True}
+        assert server.row("form_submission", sub_id.hex)[1]["sender"] == text_value
+    assert_converged(server, ws_a, ws_b)
