@@ -134,3 +134,12 @@ def test_the_compiled_statements_stay_bounded(store: Store, monkeypatch) -> None
     for n in range(10):  # a new statement object each time, as a careless caller would make
         assert store.read_rows(select(literal(n)), {})[0][0] == n
         assert len(store.reader._compiled) <= 3
+
+
+def test_idle_readers_hold_no_snapshot_that_would_stop_a_checkpoint(store: Store) -> None:
+    _people(store, "Adams", "Baker")
+    assert len(store.read_rows(BY_LAST, {"prefix": "", "n": 10})) == 2  # the reader is now idle
+    _people(store, "Clark")  # more WAL frames
+    with store.engine.connect() as conn:
+        busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    assert busy == 0 and frames == 0 == copied  # truncated: no reader pinned an older snapshot
