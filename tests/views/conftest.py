@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime

@@ -193,3 +193,15 @@ def test_review_tab_verifies_the_current_submission(received, main_window, qtbot
     qtbot.waitUntil(lambda: page.review.report is not None, timeout=10000)
     assert page.review.submission_id == page.detail.row.id
     assert page.review.checks.toPlainText().strip()
+
+
+def test_the_state_list_shows_whole_titles_with_their_counts(main_window, qtbot, ctx) -> None:
+    for _ in range(12):
+        add(ctx, state="waiting_on_requester")  # the longest title, with a two-digit count
+    page = _queue(main_window, qtbot)
+    item = next(page.states.item(i) for i in range(page.states.count())
+                if page.states.item(i).data(Qt.ItemDataRole.UserRole) == "waiting_on_requester")
+    qtbot.waitUntil(lambda: item.text().endswith("(12)"), timeout=5000)
+    # wide enough for the longest title: nothing is cut off and no horizontal scroll bar appears
+    assert page.states.viewport().width() >= page.states.sizeHintForColumn(0)
+    assert not page.states.horizontalScrollBar().isVisible()

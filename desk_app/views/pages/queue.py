@@ -96,8 +96,7 @@ class Page(BasePage):
             item = QListWidgetItem(title, self.states)
             item.setData(Qt.ItemDataRole.UserRole, state)
         self.states.setCurrentRow(list(STATE_TITLES).index(self.state))
-        self.states.setMinimumWidth(self.states.sizeHintForColumn(0) + 24)
-        self.states.setMaximumWidth(260)
+        self._fit_states()
         self.search = SearchBox("Sender, entity or requester", self)
         from desk_app.pdf.catalogue import FORMS
 
@@ -274,6 +273,15 @@ class Page(BasePage):
             item = self.states.item(i)
             if item is not None and item.data(Qt.ItemDataRole.UserRole) == c.state:
                 item.setText(c.title if c.count is None else f"{c.title} ({c.count:,})")
+        self._fit_states()  # the counts make the titles longer
+
+    def _fit_states(self) -> None:
+        """As wide as the longest state title with its count, within a limit that grows with the
+        font (so 150% scaling and large fonts keep whole titles)."""
+        em = self.states.fontMetrics().horizontalAdvance("M")
+        wanted = self.states.sizeHintForColumn(0) + 2 * self.states.frameWidth() + em
+        self.states.setMaximumWidth(22 * em)
+        self.states.setMinimumWidth(min(wanted, 22 * em))
 
     def on_loaded(self) -> None:
         if self.model.total is None:
