@@ -87,8 +87,10 @@ def render(op_list: list[object], context: MigrationContext) -> str:
 
 def main() -> None:
     versions = HERE / "versions"
+    generated = {g[0] for g in GROUPS}
     for old in versions.glob("0*.py"):
-        old.unlink()
+        if old.name[:4] in generated:  # hand-written revisions after them stay
+            old.unlink()
     groups = table_groups()
     engine = create_engine("sqlite://")
     with engine.connect() as conn:
@@ -108,8 +110,10 @@ def main() -> None:
             down = rev
     init = HERE / "__init__.py"
     text = init.read_text()
-    text = re.sub(r'HEAD_REVISION = "[0-9]+"', f'HEAD_REVISION = "{GROUPS[-1][0]}"', text)
-    known = ", ".join(f'"{g[0]}"' for g in GROUPS)
+    # every revision in the folder, the hand-written ones (numbered after the generated) included
+    revisions = sorted(p.name[:4] for p in versions.glob("0*.py"))
+    text = re.sub(r'HEAD_REVISION = "[0-9]+"', f'HEAD_REVISION = "{revisions[-1]}"', text)
+    known = ", ".join(f'"{rev}"' for rev in revisions)
     text = re.sub(r"KNOWN_REVISIONS = frozenset\(\{[^}]*\}\)", f"KNOWN_REVISIONS = frozenset({{{known}}})", text)
     init.write_text(text)
     for target in written:

@@ -2,10 +2,11 @@
 
 Design (the decisions, in one place):
 
-- **Schema.** The central database runs the same Alembic migration as the workstations
-  (``desk_app.models.store.open_url("postgresql+psycopg://...")``) plus server-only tables
-  (:mod:`.server_schema`): the change log ``sync_change`` with a BIGSERIAL ``seq``, document
-  originals ``sync_blob`` and ``sync_audit_anchor``.
+- **Schema.** The central database runs the same Alembic migrations as the workstations
+  (``desk_app.models.store.open_url("postgresql+psycopg://...")``); their revision 0005 adds, on
+  PostgreSQL only, the server-only tables described in :mod:`.server_schema`: the change log
+  ``sync_change`` with a BIGSERIAL ``seq``, document originals ``sync_blob`` and
+  ``sync_audit_anchor``.
 - **Outbox** (:mod:`.outbox`). An ``after_flush`` listener on every SQLite store's session factory
   writes one ``sync_outbox`` entry per inserted / updated / soft-deleted synced row, in the same
   transaction: a uuid change id, table, row id, the row's version before (``base_version``) and

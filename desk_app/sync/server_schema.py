@@ -1,4 +1,4 @@
-"""Tables only the central PostgreSQL database has, created idempotently next to the migrated schema.
+"""Tables only the central PostgreSQL database has (created by migration 0005; described here).
 
 - ``sync_change``: the server's change log: which row changed to which version, its changed
   columns and change ids (the rows themselves are read from their tables on pull). ``seq``
@@ -26,8 +26,11 @@ from sqlalchemy import (
     Text,
     Uuid,
     func,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+
+from desk_app.errors import KnownError
 
 # transaction-level advisory lock key held by every push (serialises seq assignment)
 PUSH_LOCK = 0x5E11C0
@@ -72,15 +75,9 @@ sync_audit_anchor = Table(
 
 
 def ensure_server_schema(engine: Engine) -> None:
-    """Create the server-only tables if they are missing (safe to call at every connect)."""
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PUSH_LOCK})")
-        server_metadata.create_all(conn, checkfirst=True)
-        # The first sync design's log also held a JSON copy of every row, and every applied change
-        # id had a row of its own in sync_applied; no release used it. Its change ids are in the
-        # log's change_ids arrays.
-        conn.exec_driver_sql("ALTER TABLE sync_change DROP COLUMN IF EXISTS payload")
-        conn.exec_driver_sql("DROP TABLE IF EXISTS sync_applied")
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_sync_change_row")
-        conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_sync_change_row_change "
-                             "ON sync_change (row_id, change_id)")
+    """Refuse a central database without the sync tables (revision 0005 of the migrations,
+    which ``open_url`` runs, creates them as described here)."""
+    missing = set(server_metadata.tables) - set(inspect(engine).get_table_names())
+    if missing:
+        raise KnownError(f"the central database lacks the sync tables {sorted(missing)}",
+                         hint="connect once with migrations on (desk-app sync does) to bring it up to date")
