@@ -40,6 +40,9 @@ class CompiledRead:
         compiled = stmt.compile(dialect=dialect)
         if not compiled.positional or compiled.positiontup is None:
             raise TypeError(f"the {dialect.name} dialect does not bind by position")
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise TypeError("an IN list bound as one parameter is expanded per call; write a fixed "
+                            "list into the SQL or bind its items one by one")
         self.sql = compiled.string
         self._names: tuple[str, ...] = tuple(compiled.positiontup)
         binds = compiled.binds

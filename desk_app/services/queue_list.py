@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, true
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal_column, or_, select, true
 
 from desk_app.errors import NotFound
 from desk_app.models.base import utcnow
@@ -53,9 +54,57 @@ ROW_COLUMNS = (F.id, F.state, F.form_number, F.channel, F.received_at, F.sender,
 DEFAULT_STATE = QueueState.READY_FOR_REVIEW.value
 
 
-def _like_prefix(column: Any, text: str) -> Any:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"{escaped}%", escape="\\")
+def _like_pattern(text: str) -> str:
+    """``text`` as a LIKE prefix pattern, its wildcards escaped (``\\`` is the escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# A list's statement depends only on which filters are set (its shape); the values are bound.
+# Built once per shape and kept, a statement runs on the store's read path (compiled once, bare
+# DBAPI cursor), like the Entities and Educators lists.
+Shape = tuple[str, bool, bool, str, bool, bool, bool, bool]
+
+
+def _where(stmt: AnySelect, shape: Shape) -> AnySelect:
+    state, form, channel, entity, assignee, older, duplicate, text = shape
+    p = bindparam
+    stmt = stmt.where(F.deleted_at.is_(None))
+    if state == "open":  # the states written into the SQL: a fixed list, not a parameter
+        stmt = stmt.where(F.state.in_([literal_column(f"'{s.value}'") for s in OPEN_STATES]))
+    elif state == "one":
+        stmt = stmt.where(F.state == p("state"))
+    if form:
+        stmt = stmt.where(F.form_number == p("form"))
+    if channel:
+        stmt = stmt.where(F.channel == p("channel"))
+    if entity == "id":
+        stmt = stmt.where(F.entity_id == p("entity_id"))
+    elif entity == "code":
+        stmt = stmt.where(F.entity_code == p("entity_code"))
+    if assignee:
+        stmt = stmt.where(F.assigned_to == p("assignee"))
+    if older:
+        stmt = stmt.where(F.received_at < p("received_before"))
+    if duplicate:
+        stmt = stmt.where(F.duplicate_of_id.is_not(None))
+    if text:
+        stmt = stmt.where(or_(F.sender.ilike(p("pattern"), escape="\\"),
+                              F.entity_name.ilike(p("pattern"), escape="\\"),
+                              F.requester_name.ilike(p("pattern"), escape="\\"),
+                              F.entity_code.like(p("code_pattern"), escape="\\")))
+    return stmt
+
+
+@lru_cache(maxsize=256)
+def _count_statement(shape: Shape) -> AnySelect:
+    return _where(select(func.count()).select_from(F), shape)
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: Shape, sort: str, descending: bool) -> AnySelect:
+    order = SORTS.get(sort, F.received_at)
+    return _where(select(*ROW_COLUMNS), shape).order_by(order.desc() if descending else order, F.id).offset(
+        bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer))
 
 
 class QueueList:
@@ -65,71 +114,60 @@ class QueueList:
         self.ctx = ctx
 
     # --- filtering -------------------------------------------------------------------------------
-    def _filtered(self, stmt: AnySelect, query: Any) -> AnySelect:
+    def _plan(self, query: Any) -> tuple[Shape, dict[str, Any]]:
+        """The statement shape of ``query``'s filters and search, and the values to bind."""
+        params: dict[str, Any] = {}
         state = query.filter("state") or DEFAULT_STATE
-        stmt = stmt.where(F.deleted_at.is_(None))
-        if state == "open":
-            stmt = stmt.where(F.state.in_([s.value for s in OPEN_STATES]))
-        elif state != "all":
-            stmt = stmt.where(F.state == state)
-        if query.filter("form"):
-            form = query.filter("form")
-            stmt = stmt.where(F.form_number == ("" if form == "unidentified" else form))
+        if state not in ("open", "all"):
+            params["state"] = state
+        form = query.filter("form")
+        if form:
+            params["form"] = "" if form == "unidentified" else form
         if query.filter("channel"):
-            stmt = stmt.where(F.channel == query.filter("channel"))
-        stmt = self._entity_filter(stmt, query.filter("entity"))
-        stmt = self._assignee_filter(stmt, query.filter("assignee"))
-        stmt = self._age_filter(stmt, query.filter("age"))
-        if query.filter("duplicate") == "yes":
-            stmt = stmt.where(F.duplicate_of_id.is_not(None))
+            params["channel"] = query.filter("channel")
+        entity, entity_kind = query.filter("entity"), ""
+        if entity:
+            try:
+                params["entity_id"], entity_kind = uuid.UUID(entity), "id"
+            except ValueError:
+                params["entity_code"], entity_kind = entity, "code"
+        assignee = query.filter("assignee")
+        if assignee:
+            params["assignee"] = {"me": self.ctx.actor.username, "none": ""}.get(assignee, assignee)
+        before = self._received_before(query.filter("age"))
+        if before is not None:
+            params["received_before"] = before
         text = query.text.strip()
         if text:
-            stmt = stmt.where(or_(_like_prefix(F.sender, text), _like_prefix(F.entity_name, text),
-                                  _like_prefix(F.requester_name, text),
-                                  F.entity_code.startswith(text.upper())))
-        return stmt
+            params["pattern"], params["code_pattern"] = _like_pattern(text), _like_pattern(text.upper())
+        shape: Shape = (state if state in ("open", "all") else "one", bool(form), "channel" in params,
+                        entity_kind, bool(assignee), before is not None,
+                        query.filter("duplicate") == "yes", bool(text))
+        return shape, params
 
-    @staticmethod
-    def _entity_filter(stmt: AnySelect, entity: str) -> AnySelect:
-        if not entity:
-            return stmt
-        try:
-            return stmt.where(F.entity_id == uuid.UUID(entity))
-        except ValueError:
-            return stmt.where(F.entity_code == entity)
-
-    def _assignee_filter(self, stmt: AnySelect, assignee: str) -> AnySelect:
-        if assignee == "me":
-            return stmt.where(F.assigned_to == self.ctx.actor.username)
-        if assignee == "none":
-            return stmt.where(F.assigned_to == "")
-        return stmt.where(F.assigned_to == assignee) if assignee else stmt
-
-    def _age_filter(self, stmt: AnySelect, age: str) -> AnySelect:
-        if not age:
-            return stmt
+    def _received_before(self, age: str) -> datetime | None:
+        """The age filter as a cut-off: ``overdue`` against the SLA, or ``<n>d``."""
         now = utcnow()
         if age == "overdue":
-            return stmt.where(F.received_at < business_cutoff(now, self.ctx.settings["sla_business_days"]))
+            return business_cutoff(now, self.ctx.settings["sla_business_days"])
         if age.endswith("d") and age[:-1].isdigit():
-            return stmt.where(F.received_at < now - timedelta(days=int(age[:-1])))
-        return stmt
+            return now - timedelta(days=int(age[:-1]))
+        return None
 
     # --- ListSource ------------------------------------------------------------------------------
     def count(self, query: Any) -> int:
         """How many submissions match (the header's total)."""
         self.ctx.require(Perm.WORK_QUEUE)
-        with self.ctx.store.read() as s:
-            return int(s.execute(self._filtered(select(func.count()).select_from(F), query)).scalar_one())
+        shape, params = self._plan(query)
+        return int(self.ctx.store.read_rows(_count_statement(shape), params)[0][0])
 
     def fetch(self, query: Any, offset: int, limit: int) -> list[QueueRow]:
         """One page of rows, oldest first unless another sort is asked for."""
         self.ctx.require(Perm.WORK_QUEUE)
-        order = SORTS.get(query.sort, F.received_at)
-        stmt = self._filtered(select(*ROW_COLUMNS), query).order_by(
-            order.desc() if query.descending else order, F.id).offset(offset).limit(limit)
-        with self.ctx.store.read() as s:
-            return [_row(r) for r in s.execute(stmt)]
+        shape, params = self._plan(query)
+        stmt = _page_statement(shape, query.sort, query.descending)
+        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        return [_row(r) for r in rows]
 
     def state_counts(self, include_done: bool = False) -> tuple[StateCount, ...]:
         """Submissions per state (deleted rows excluded), every state listed, in queue order.

@@ -188,6 +188,11 @@ def test_list_filters_search_sort_and_counts(ctx):
     assert names(text="carl") == ["Cole County Clerk/fax"]
     assert names(text="SUPT@") == ["Springfield R-XII/email"]
     assert names(state="quarantine") == ["Springfield R-XII/fax"]
+    assert names(age="5d") == ["Springfield R-XII/email"]
+    assert len(names(state="open")) == 4 and len(names(state="all")) == 4
+    assert names(text="%") == [] and names(text="_ole") == []  # wildcards typed are literal
+    assert names(duplicate="yes") == []
+    assert listing.count(ListQuery(filters=(("assignee", "bob"),))) == 1
     q = ListQuery(sort="entity", descending=False)
     assert [r.entity_name for r in listing.fetch(q, 0, 50)][0] == "Cole County Clerk"
     assert listing.count(ListQuery()) == 3

@@ -143,3 +143,16 @@ def test_idle_readers_hold_no_snapshot_that_would_stop_a_checkpoint(store: Store
     with store.engine.connect() as conn:
         busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
     assert busy == 0 and frames == 0 == copied  # truncated: no reader pinned an older snapshot
+
+
+def test_uuid_parameters_are_bound_as_the_column_type_stores_them(store: Store) -> None:
+    _people(store, "Adams", "Baker")
+    with store.read() as s:
+        baker_id = s.execute(select(P.id).where(P.last_name == "Baker")).scalar_one()
+    by_id = select(P.last_name).where(P.id == bindparam("id"))
+    assert store.read_rows(by_id, {"id": baker_id})[0][0] == "Baker"  # a uuid.UUID, converted
+
+
+def test_an_expanding_in_list_is_refused_clearly(store: Store) -> None:
+    with pytest.raises(TypeError, match="IN list"):
+        CompiledRead(select(P.id).where(P.last_name.in_(["Adams", "Baker"])), store.engine)
