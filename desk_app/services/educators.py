@@ -42,7 +42,7 @@ from desk_app.services.educator_dto import (
     TranscriptDTO,
     UpgradeDTO,
 )
-from desk_app.services.listing import ListQuery
+from desk_app.services.listing import ListQuery, row_id
 
 
 def closed_context(educator_id: uuid.UUID, field_name: str) -> bytes:
@@ -58,14 +58,8 @@ def _row(values: Any, today: date) -> EducatorRow:
 def _row_in_time(values: Any, oldest_in_time: date) -> EducatorRow:
     """A list row from the tuple ROW_COLUMNS + current classification selects."""
     (educator_id, last, first, middle, username, email, fingerprint, login, classification) = values
-    return EducatorRow(_dashed(educator_id), last, first, middle or "", username or "", email, fingerprint,
+    return EducatorRow(row_id(educator_id), last, first, middle or "", username or "", email, fingerprint,
                        classification or "", login, login is None or login.date() < oldest_in_time)
-
-
-def _dashed(educator_id: Any) -> str:
-    """The canonical text of an id read as plain text (32 hex digits in SQLite)."""
-    h = str(educator_id)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" if len(h) == 32 else str(uuid.UUID(h))
 
 
 class EducatorService:

@@ -15,13 +15,26 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, literal_column, or_, select, true
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 
 from desk_app.errors import NotFound
 from desk_app.models.base import utcnow
 from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
+from desk_app.services.listing import row_id
 from desk_app.services.queue import DONE_STATES, OPEN_STATES, allowed_next, get_submission
 from desk_app.services.queue_dto import (
     CHANNEL_TITLES,
@@ -51,6 +64,9 @@ SORTS: dict[str, Any] = {
 ROW_COLUMNS = (F.id, F.state, F.form_number, F.channel, F.received_at, F.sender, F.entity_code,
                F.entity_name, F.requester_name, F.assigned_to, F.page_count, F.duplicate_of_id,
                F.quarantine_reason, F.row_version)
+# the same for a list page, read cheaply: the id as text, "is a duplicate" as a flag
+PAGE_COLUMNS = (type_coerce(F.id, String).label("id"), *ROW_COLUMNS[1:11],
+                F.duplicate_of_id.is_not(None).label("duplicate"), *ROW_COLUMNS[12:])
 DEFAULT_STATE = QueueState.READY_FOR_REVIEW.value
 
 
@@ -103,7 +119,7 @@ def _count_statement(shape: Shape) -> AnySelect:
 @lru_cache(maxsize=512)
 def _page_statement(shape: Shape, sort: str, descending: bool) -> AnySelect:
     order = SORTS.get(sort, F.received_at)
-    return _where(select(*ROW_COLUMNS), shape).order_by(order.desc() if descending else order, F.id).offset(
+    return _where(select(*PAGE_COLUMNS), shape).order_by(order.desc() if descending else order, F.id).offset(
         bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer))
 
 
@@ -167,7 +183,7 @@ class QueueList:
         shape, params = self._plan(query)
         stmt = _page_statement(shape, query.sort, query.descending)
         rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
-        return [_row(r) for r in rows]
+        return [_page_row(r) for r in rows]
 
     def state_counts(self, include_done: bool = False) -> tuple[StateCount, ...]:
         """Submissions per state (deleted rows excluded), every state listed, in queue order.
@@ -260,6 +276,14 @@ def _aging(times: list[datetime], now: datetime) -> tuple[tuple[str, int], ...]:
         title = next(title for limit, title in AGING_BUCKETS if age < limit)
         counts[title] += 1
     return tuple(counts.items())
+
+
+def _page_row(r: Any) -> QueueRow:
+    """A list row from the tuple PAGE_COLUMNS selects."""
+    (sid, state, form, channel, received, sender, code, ename, requester, assignee, pages,
+     duplicate, reason, version) = r
+    return QueueRow(row_id(sid), state, form, channel, received, sender, code, ename, requester,
+                    assignee, int(pages or 0), bool(duplicate), reason, int(version))
 
 
 def _row(r: Any) -> QueueRow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -219,3 +220,15 @@ def test_business_days_skip_weekends():
     assert business_days_between(friday, monday) == pytest.approx(1.0)
     assert business_cutoff(monday, 1) == friday
     assert business_cutoff(monday, 2) == datetime(2026, 11, 19, 12, tzinfo=UTC)
+
+
+def test_list_rows_carry_canonical_ids_and_the_duplicate_flag(ctx):
+    original = add(ctx, received_at=utcnow() - timedelta(hours=3))
+    copy = add(ctx, duplicate_of_id=uuid.UUID(original))
+    listing = QueueList(ctx)
+    rows = {r.id: r for r in listing.fetch(ListQuery(), 0, 10)}
+    assert set(rows) == {original, copy}  # the same text as str(uuid) elsewhere in the app
+    assert rows[copy].duplicate and not rows[original].duplicate
+    only = listing.fetch(ListQuery(filters=(("duplicate", "yes"),)), 0, 10)
+    assert [r.id for r in only] == [copy]
+    assert listing.detail(copy).row == rows[copy]
