@@ -3,32 +3,73 @@
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Integer, Select, String, bindparam, func, or_, select, type_coerce
 
 from desk_app.models.audit import AuditEvent
 from desk_app.rules.permissions import Perm
 from desk_app.services.audit import ChainReport, verify_chain
 from desk_app.services.context import ServiceContext
 from desk_app.services.dto import AuditRow
-from desk_app.services.listing import ListQuery
+from desk_app.services.listing import ListQuery, row_id
 
-SORTS = {"time": AuditEvent.occurred_at, "actor": AuditEvent.actor, "action": AuditEvent.action}
+SORTS = {"time": AuditEvent.__table__.c.occurred_at, "actor": AuditEvent.__table__.c.actor,
+         "action": AuditEvent.__table__.c.action}
 
 
-def _filtered(stmt: Select[Any], query: ListQuery) -> Select[Any]:
-    for key, column in (("actor", AuditEvent.actor), ("action", AuditEvent.action),
-                        ("workstation", AuditEvent.workstation_id), ("record_type", AuditEvent.record_type)):
-        if query.filter(key):
-            stmt = stmt.where(column == query.filter(key))
+E = AuditEvent.__table__.c
+EQUAL_FILTERS = (("actor", E.actor), ("action", E.action), ("workstation", E.workstation_id),
+                 ("record_type", E.record_type))
+# ids read as text and formatted once (see listing.row_id)
+ROW_COLUMNS = (type_coerce(E.id, String).label("id"), E.seq, E.occurred_at, E.actor, E.workstation_id,
+               E.action, E.record_type, type_coerce(E.record_id, String).label("record_id"), E.summary)
+# The filters set (and whether there is search text) make a statement's shape; the values are
+# bound. Built once per shape, statements run on the store's read path like the other lists.
+Shape = tuple[tuple[str, ...], bool, bool]
+
+
+def _plan(query: ListQuery) -> tuple[Shape, dict[str, Any]]:
+    params: dict[str, Any] = {key: query.filter(key) for key, _column in EQUAL_FILTERS if query.filter(key)}
     if query.filter("record_id"):
-        stmt = stmt.where(AuditEvent.record_id == uuid.UUID(query.filter("record_id")))
+        params["record_id"] = uuid.UUID(query.filter("record_id"))
     text = query.text.strip()
     if text:
-        stmt = stmt.where(or_(AuditEvent.action.startswith(text), AuditEvent.actor.startswith(text.lower()),
-                              AuditEvent.summary.contains(text)))
+        params.update(action_prefix=_like_escaped(text) + "%", actor_prefix=_like_escaped(text.lower()) + "%",
+                      summary_part="%" + _like_escaped(text) + "%")
+    equal = tuple(key for key, _column in EQUAL_FILTERS if key in params)
+    return (equal, "record_id" in params, bool(text)), params
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _where(stmt: Select[Any], shape: Shape) -> Select[Any]:
+    equal, record, text = shape
+    columns = dict(EQUAL_FILTERS)
+    for key in equal:
+        stmt = stmt.where(columns[key] == bindparam(key))
+    if record:
+        stmt = stmt.where(E.record_id == bindparam("record_id"))
+    if text:
+        stmt = stmt.where(or_(E.action.like(bindparam("action_prefix"), escape="\\"),
+                              E.actor.like(bindparam("actor_prefix"), escape="\\"),
+                              E.summary.like(bindparam("summary_part"), escape="\\")))
     return stmt
+
+
+@lru_cache(maxsize=128)
+def _count_statement(shape: Shape) -> Select[Any]:
+    return _where(select(func.count()).select_from(AuditEvent.__table__), shape)
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape: Shape, sort: str, descending: bool) -> Select[Any]:
+    order = SORTS.get(sort, E.occurred_at)
+    return (_where(select(*ROW_COLUMNS), shape).order_by(order.desc() if descending else order, E.id)
+            .offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer)))
 
 
 class AuditLogService:
@@ -37,18 +78,17 @@ class AuditLogService:
 
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_AUDIT)
-        with self.ctx.store.read() as s:
-            return int(s.execute(_filtered(select(func.count()).select_from(AuditEvent), query)).scalar_one())
+        shape, params = _plan(query)
+        return int(self.ctx.store.read_rows(_count_statement(shape), params)[0][0])
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[AuditRow]:
         self.ctx.require(Perm.VIEW_AUDIT)
-        order = SORTS.get(query.sort, AuditEvent.occurred_at)
-        descending = query.descending if query.sort else True
-        stmt = select(AuditEvent).order_by(order.desc() if descending else order, AuditEvent.id)
-        with self.ctx.store.read() as s:
-            events = s.execute(_filtered(stmt, query).offset(offset).limit(limit)).scalars()
-            return [AuditRow(str(e.id), e.seq, e.occurred_at, e.actor, e.workstation_id, e.action,
-                             e.record_type, str(e.record_id or ""), e.summary) for e in events]
+        shape, params = _plan(query)
+        descending = query.descending if query.sort else True  # newest first unless sorted
+        stmt = _page_statement(shape, query.sort, descending)
+        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        return [AuditRow(row_id(i), seq, at, actor, ws, action, rtype, row_id(rid) if rid else "", summary)
+                for i, seq, at, actor, ws, action, rtype, rid, summary in rows]
 
     def actions(self) -> list[str]:
         with self.ctx.store.read() as s:

@@ -90,3 +90,34 @@ def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys) -> None:
     assert main(["--data-dir", str(data), "audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert "BROKEN at event 1" in out and "edited" in out
+
+
+def test_the_audit_list_filters_searches_and_pages(make_ctx) -> None:
+    import uuid
+
+    alice, bob = make_ctx(username="alice"), make_ctx(username="bob", workstation="ws-2")
+    record_id = uuid.uuid4()
+    for ctx_, action, summary, rid in ((alice, "entity.edit", "phone changed to 555_0100", record_id),
+                                       (alice, "pin.issue", "PIN issued for 048-078", None),
+                                       (bob, "entity.edit", "city changed (100% sure)", None)):
+        with ctx_.uow() as uow:
+            audit.record(uow, action, record_type="educational_entity", record_id=rid, summary=summary)
+            uow.commit()
+    service = AuditLogService(make_ctx(role="auditor"))
+
+    def actions(text: str = "", **filters: str) -> list[str]:
+        return [r.action for r in service.fetch(ListQuery(text, tuple(filters.items())), 0, 50)]
+
+    assert actions() == ["entity.edit", "pin.issue", "entity.edit"]  # newest first
+    assert actions(actor="bob") == ["entity.edit"] and actions(workstation="ws-2") == ["entity.edit"]
+    assert actions(action="pin.issue") == ["pin.issue"]
+    assert actions(record_id=str(record_id)) == ["entity.edit"]
+    assert actions("pin.") == ["pin.issue"] and actions("BOB") == ["entity.edit"]  # action / actor prefix
+    assert actions("048-078") == ["pin.issue"]  # anywhere in the summary
+    assert actions("100%") == ["entity.edit"] and actions("555_") == ["entity.edit"]
+    assert actions("%") == ["entity.edit"]  # a typed % is a character (in one summary), not "anything"
+    assert service.count(ListQuery(filters=(("action", "entity.edit"),))) == 2
+    rows = service.fetch(ListQuery(sort="actor", descending=False), 0, 2)
+    assert [r.actor for r in rows] == ["alice", "alice"] and len(rows) == 2
+    edited = service.fetch(ListQuery(filters=(("record_id", str(record_id)),)), 0, 1)[0]
+    assert edited.record_id == str(record_id) and uuid.UUID(edited.id)
