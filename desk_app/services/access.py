@@ -10,9 +10,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from desk_app.errors import NotFound
@@ -26,7 +38,7 @@ from desk_app.models.access import (
 from desk_app.models.entities import Building, EducationalEntity
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
-from desk_app.services.listing import ListQuery, prefix_upper_bound
+from desk_app.services.listing import ListQuery, prefix_upper_bound, row_id
 
 
 @dataclass(frozen=True)
@@ -109,28 +121,64 @@ def _is_um() -> Any:
                           UserManagerDesignation.deleted_at.is_(None)).correlate(UserAccount)
 
 
-def _filtered(stmt: Select[Any], query: ListQuery) -> Select[Any]:
+# A list statement's shape is which filters are set (and whether there is search text); the
+# values are bound. Built once per shape, statements run on the store's read path.
+Shape = tuple[bool, bool, bool, bool, bool]
+PAGE_COLUMNS = (type_coerce(UserAccount.id, String).label("id"), UserAccount.username, UserAccount.first_name,
+                UserAccount.last_name, UserAccount.email, EducationalEntity.code, EducationalEntity.name,
+                UserAccount.status, UserAccount.last_login_at)
+
+
+def _plan(query: ListQuery) -> tuple[Shape, dict[str, Any]]:
+    params: dict[str, Any] = {key: query.filter(key) for key in ("entity", "status", "application")
+                              if query.filter(key)}
+    text = query.text.strip().lower()
+    if text:
+        params.update(text=text, text_upper=prefix_upper_bound(text))
+    shape = ("entity" in params, "status" in params, "application" in params,
+             query.filter("user_managers") == "1", bool(text))
+    return shape, params
+
+
+def _where(stmt: Select[Any], shape: Shape) -> Select[Any]:
+    entity, status, application, user_managers, text = shape
+    p = bindparam
     stmt = stmt.where(UserAccount.deleted_at.is_(None))
-    if query.filter("entity"):
-        stmt = stmt.where(EducationalEntity.code == query.filter("entity"))
-    if query.filter("status"):
-        stmt = stmt.where(UserAccount.status == query.filter("status"))
-    if query.filter("application"):
+    if entity:
+        stmt = stmt.where(EducationalEntity.code == p("entity"))
+    if status:
+        stmt = stmt.where(UserAccount.status == p("status"))
+    if application:
         stmt = stmt.where(exists().where(
             RoleGrant.user_account_id == UserAccount.id, RoleGrant.revoked_at.is_(None),
             RoleGrant.role_id == ApplicationRole.id, ApplicationRole.application_id == WebApplication.id,
-            WebApplication.code == query.filter("application")).correlate(UserAccount))
-    if query.filter("user_managers") == "1":
+            WebApplication.code == p("application")).correlate(UserAccount))
+    if user_managers:
         stmt = stmt.where(_is_um())
-    text = query.text.strip().lower()
     if text:
-        upper = prefix_upper_bound(text)
         stmt = stmt.where(or_(
-            and_(UserAccount.username >= text, UserAccount.username < upper),
-            and_(UserAccount.last_name_search >= text, UserAccount.last_name_search < upper),
-            UserAccount.email == text,
+            and_(UserAccount.username >= p("text"), UserAccount.username < p("text_upper")),
+            and_(UserAccount.last_name_search >= p("text"), UserAccount.last_name_search < p("text_upper")),
+            UserAccount.email == p("text"),
         ))
     return stmt
+
+
+@lru_cache(maxsize=64)
+def _count_statement(shape: Shape) -> Select[Any]:
+    return _where(select(func.count()).select_from(UserAccount).outerjoin(
+        EducationalEntity, UserAccount.entity_id == EducationalEntity.id), shape)
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape: Shape, sort: str, descending: bool) -> Select[Any]:
+    order = SORTS.get(sort, UserAccount.username)
+    return _where(
+        select(*PAGE_COLUMNS, _grant_count(), _is_um())
+        .outerjoin(EducationalEntity, UserAccount.entity_id == EducationalEntity.id)
+        .order_by(order.desc() if descending else order, UserAccount.id)
+        .offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer)),
+        shape)
 
 
 class AccessService:
@@ -141,23 +189,17 @@ class AccessService:
 
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_ACCESS)
-        stmt = select(func.count()).select_from(UserAccount).outerjoin(
-            EducationalEntity, UserAccount.entity_id == EducationalEntity.id)
-        with self.ctx.store.read() as s:
-            return int(s.execute(_filtered(stmt, query)).scalar_one())
+        shape, params = _plan(query)
+        return int(self.ctx.store.read_rows(_count_statement(shape), params)[0][0])
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[AccountRow]:
         self.ctx.require(Perm.VIEW_ACCESS)
-        order = SORTS.get(query.sort, UserAccount.username)
-        stmt = (
-            select(UserAccount, EducationalEntity.code, EducationalEntity.name, _grant_count(), _is_um())
-            .outerjoin(EducationalEntity, UserAccount.entity_id == EducationalEntity.id)
-            .order_by(order.desc() if query.descending else order, UserAccount.id)
-            .offset(offset).limit(limit)
-        )
-        with self.ctx.store.read() as s:
-            return [_row(u, code, name, grants, um) for u, code, name, grants, um
-                    in s.execute(_filtered(stmt, query))]
+        shape, params = _plan(query)
+        stmt = _page_statement(shape, query.sort, query.descending)
+        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        return [AccountRow(row_id(i), username, f"{first} {last}", email, code or "", name or "", status,
+                           login, int(grants or 0), bool(um))
+                for i, username, first, last, email, code, name, status, login, grants, um in rows]
 
     def detail(self, account_id: str) -> AccountDetail:
         self.ctx.require(Perm.VIEW_ACCESS)

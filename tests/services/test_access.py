@@ -70,6 +70,12 @@ def test_list_search_and_filters(ctx, access_data) -> None:
     assert (first.username, first.active_grants, first.is_user_manager) == ("jsmith", 1, True)
     desc = svc.fetch(ListQuery(sort="username", descending=True), 0, 10)
     assert [r.username for r in desc] == ["jsmith2", "jsmith", "bbrown"]
+    assert svc.count(ListQuery().with_filter("entity", "048-078")) == 3
+    assert svc.count(ListQuery().with_filter("entity", "048-079")) == 0
+    assert [r.username for r in svc.fetch(ListQuery("jsmith2@kirksville.k12.mo.us"), 0, 10)] == []  # nobody has that address
+    assert [r.username for r in svc.fetch(ListQuery("bbrown@kirksville.k12.mo.us"), 0, 10)] == ["bbrown"]
+    row = svc.fetch(ListQuery("bbrown"), 0, 1)[0]
+    assert row.id == str(access_data[2].id) and row.entity_code == "048-078" and row.name == "Bob Brown"
 
 
 def test_detail_shows_grants_designations_and_duplicate_usernames(ctx, access_data) -> None:
