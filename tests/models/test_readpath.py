@@ -156,3 +156,16 @@ def test_uuid_parameters_are_bound_as_the_column_type_stores_them(store: Store) 
 def test_an_expanding_in_list_is_refused_clearly(store: Store) -> None:
     with pytest.raises(TypeError, match="IN list"):
         CompiledRead(select(P.id).where(P.last_name.in_(["Adams", "Baker"])), store.engine)
+
+
+def test_a_store_without_a_file_reads_through_a_core_connection() -> None:
+    from desk_app.models.store import open_url
+
+    memory = open_url("sqlite://")  # one in-memory database: its engine must keep its connection
+    try:
+        assert memory.reader is None
+        _people(memory, "Adams", "Baker")
+        rows = memory.read_rows(BY_LAST, {"prefix": "b", "n": 5})
+        assert [r[1] for r in rows] == ["Baker"] and rows[0][3].tzinfo is not None
+    finally:
+        memory.dispose()
