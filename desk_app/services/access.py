@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     Select,
     String,
     and_,
@@ -38,7 +37,7 @@ from desk_app.models.access import (
 from desk_app.models.entities import Building, EducationalEntity
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
-from desk_app.services.listing import ListQuery, prefix_upper_bound, row_id
+from desk_app.services.listing import ListQuery, page_params, paged, prefix_upper_bound, row_id
 
 
 @dataclass(frozen=True)
@@ -173,12 +172,10 @@ def _count_statement(shape: Shape) -> Select[Any]:
 @lru_cache(maxsize=256)
 def _page_statement(shape: Shape, sort: str, descending: bool) -> Select[Any]:
     order = SORTS.get(sort, UserAccount.username)
-    return _where(
+    return paged(_where(
         select(*PAGE_COLUMNS, _grant_count(), _is_um())
         .outerjoin(EducationalEntity, UserAccount.entity_id == EducationalEntity.id)
-        .order_by(order.desc() if descending else order, UserAccount.id)
-        .offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer)),
-        shape)
+        .order_by(order.desc() if descending else order, UserAccount.id), shape))
 
 
 class AccessService:
@@ -196,7 +193,7 @@ class AccessService:
         self.ctx.require(Perm.VIEW_ACCESS)
         shape, params = _plan(query)
         stmt = _page_statement(shape, query.sort, query.descending)
-        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        rows = self.ctx.store.read_rows(stmt, page_params(params, offset, limit))
         return [AccountRow(row_id(i), username, f"{first} {last}", email, code or "", name or "", status,
                            login, int(grants or 0), bool(um))
                 for i, username, first, last, email, code, name, status, login, grants, um in rows]

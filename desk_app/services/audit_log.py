@@ -6,14 +6,14 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, func, or_, select, type_coerce
+from sqlalchemy import Select, String, bindparam, func, or_, select, type_coerce
 
 from desk_app.models.audit import AuditEvent
 from desk_app.rules.permissions import Perm
 from desk_app.services.audit import ChainReport, verify_chain
 from desk_app.services.context import ServiceContext
 from desk_app.services.dto import AuditRow
-from desk_app.services.listing import ListQuery, row_id
+from desk_app.services.listing import ListQuery, like_escaped, page_params, paged, row_id
 
 SORTS = {"time": AuditEvent.__table__.c.occurred_at, "actor": AuditEvent.__table__.c.actor,
          "action": AuditEvent.__table__.c.action}
@@ -36,14 +36,10 @@ def _plan(query: ListQuery) -> tuple[Shape, dict[str, Any]]:
         params["record_id"] = uuid.UUID(query.filter("record_id"))
     text = query.text.strip()
     if text:
-        params.update(action_prefix=_like_escaped(text) + "%", actor_prefix=_like_escaped(text.lower()) + "%",
-                      summary_part="%" + _like_escaped(text) + "%")
+        params.update(action_prefix=like_escaped(text) + "%", actor_prefix=like_escaped(text.lower()) + "%",
+                      summary_part="%" + like_escaped(text) + "%")
     equal = tuple(key for key, _column in EQUAL_FILTERS if key in params)
     return (equal, "record_id" in params, bool(text)), params
-
-
-def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _where(stmt: Select[Any], shape: Shape) -> Select[Any]:
@@ -68,8 +64,7 @@ def _count_statement(shape: Shape) -> Select[Any]:
 @lru_cache(maxsize=256)
 def _page_statement(shape: Shape, sort: str, descending: bool) -> Select[Any]:
     order = SORTS.get(sort, E.occurred_at)
-    return (_where(select(*ROW_COLUMNS), shape).order_by(order.desc() if descending else order, E.id)
-            .offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer)))
+    return paged(_where(select(*ROW_COLUMNS), shape).order_by(order.desc() if descending else order, E.id))
 
 
 class AuditLogService:
@@ -86,7 +81,7 @@ class AuditLogService:
         shape, params = _plan(query)
         descending = query.descending if query.sort else True  # newest first unless sorted
         stmt = _page_statement(shape, query.sort, descending)
-        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        rows = self.ctx.store.read_rows(stmt, page_params(params, offset, limit))
         return [AuditRow(row_id(i), seq, at, actor, ws, action, rtype, row_id(rid) if rid else "", summary)
                 for i, seq, at, actor, ws, action, rtype, rid, summary in rows]
 

@@ -20,7 +20,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     Select,
     String,
     and_,
@@ -33,7 +32,7 @@ from sqlalchemy import (
 )
 
 from desk_app.models.educators import Certificate, CertificateClassification, Educator
-from desk_app.services.listing import ListQuery, prefix_upper_bound
+from desk_app.services.listing import ListQuery, paged, prefix_upper_bound
 
 E = Educator.__table__.c
 C = Certificate.__table__.c
@@ -158,10 +157,8 @@ def count_statement(shape: tuple[str, bool, bool]) -> Select[Any]:
 
 @lru_cache(maxsize=256)
 def page_statement(shape: tuple[str, bool, bool], sort: str, descending: bool) -> Select[Any]:
-    """One page of rows (bind ``page_offset`` and ``page_limit`` too)."""
+    """One page of rows (bind the page too: :func:`desk_app.services.listing.page_params`)."""
     order = SORTS.get(sort, SORTS["name"])
     stmt = (select(*ROW_COLUMNS, current_classification())
-            .order_by(*(c.desc() for c in order) if descending else order)
-            .offset(bindparam("page_offset", type_=Integer))
-            .limit(bindparam("page_limit", type_=Integer)))
-    return _where(stmt, shape, for_count=False)
+            .order_by(*(c.desc() for c in order) if descending else order))
+    return paged(_where(stmt, shape, for_count=False))

@@ -42,7 +42,7 @@ from desk_app.services.educator_dto import (
     TranscriptDTO,
     UpgradeDTO,
 )
-from desk_app.services.listing import ListQuery, row_id
+from desk_app.services.listing import ListQuery, page_params, row_id
 
 
 def closed_context(educator_id: uuid.UUID, field_name: str) -> bytes:
@@ -82,7 +82,7 @@ class EducatorService:
         with self.ctx.store.reading() as read:
             found = search.plan(query, lambda word: bool(read(search.USERNAME_TAKEN, {"word": word})))
             stmt = search.page_statement(found.shape, query.sort, query.descending)
-            rows = read(stmt, {**found.params, "page_offset": offset, "page_limit": limit})
+            rows = read(stmt, page_params(found.params, offset, limit))
         return [_row_in_time(r, oldest) for r in rows]
 
     def detail(self, educator_id: str) -> EducatorProfile:

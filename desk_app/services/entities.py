@@ -6,7 +6,7 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.errors import ConflictError, NotFound
@@ -18,7 +18,7 @@ from desk_app.rules.permissions import Perm
 from desk_app.services import audit
 from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.dto import BuildingDTO, EntityDetail, EntityRow, OfficerDTO, UserManagerDTO
-from desk_app.services.listing import ListQuery, prefix_upper_bound
+from desk_app.services.listing import ListQuery, page_params, paged, prefix_upper_bound
 
 SORTS = {
     "code": EducationalEntity.code,
@@ -80,9 +80,8 @@ def _page_statement(shape: tuple[bool, bool, bool], sort: str, descending: bool)
         select(*ROW_COLUMNS, _um_count())
         .outerjoin(County, EducationalEntity.county_id == County.id)
         .order_by(order.desc() if descending else order, EducationalEntity.id)
-        .offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer))
     )
-    return _filtered(stmt, *shape)
+    return paged(_filtered(stmt, *shape))
 
 
 class EntityService:
@@ -100,7 +99,7 @@ class EntityService:
         self.ctx.require(Perm.VIEW_ENTITIES)
         shape, params = _params(query)
         stmt = _page_statement(shape, query.sort, query.descending)
-        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        rows = self.ctx.store.read_rows(stmt, page_params(params, offset, limit))
         return [_row_from(values) for values in rows]
 
     def detail(self, entity_id: str) -> EntityDetail:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from sqlalchemy import Integer, Select, bindparam
+
 T_co = TypeVar("T_co", covariant=True)
 T = TypeVar("T")
 
@@ -31,6 +33,22 @@ class ListQuery:
     def with_filter(self, key: str, value: str) -> ListQuery:
         rest = tuple((k, v) for k, v in self.filters if k != key)
         return ListQuery(self.text, rest + (((key, value),) if value else ()), self.sort, self.descending)
+
+
+def paged(stmt: Select[Any]) -> Select[Any]:
+    """``stmt`` with its page bound at run time (see :func:`page_params`): one compiled statement
+    serves every page of a list."""
+    return stmt.offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer))
+
+
+def page_params(params: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
+    """``params`` plus the page that :func:`paged` binds."""
+    return {**params, "page_offset": offset, "page_limit": limit}
+
+
+def like_escaped(text: str) -> str:
+    """``text`` for a LIKE pattern with ``\\`` as the escape: typed ``%`` and ``_`` stay characters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def row_id(value: Any) -> str:

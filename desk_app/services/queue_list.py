@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    Integer,
     Select,
     String,
     and_,
@@ -34,7 +33,7 @@ from desk_app.models.base import utcnow
 from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
-from desk_app.services.listing import row_id
+from desk_app.services.listing import like_escaped, page_params, paged, row_id
 from desk_app.services.queue import DONE_STATES, OPEN_STATES, allowed_next, get_submission
 from desk_app.services.queue_dto import (
     CHANNEL_TITLES,
@@ -68,11 +67,6 @@ ROW_COLUMNS = (F.id, F.state, F.form_number, F.channel, F.received_at, F.sender,
 PAGE_COLUMNS = (type_coerce(F.id, String).label("id"), *ROW_COLUMNS[1:11],
                 F.duplicate_of_id.is_not(None).label("duplicate"), *ROW_COLUMNS[12:])
 DEFAULT_STATE = QueueState.READY_FOR_REVIEW.value
-
-
-def _like_pattern(text: str) -> str:
-    """``text`` as a LIKE prefix pattern, its wildcards escaped (``\\`` is the escape)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 # A list's statement depends only on which filters are set (its shape); the values are bound.
@@ -119,8 +113,7 @@ def _count_statement(shape: Shape) -> AnySelect:
 @lru_cache(maxsize=512)
 def _page_statement(shape: Shape, sort: str, descending: bool) -> AnySelect:
     order = SORTS.get(sort, F.received_at)
-    return _where(select(*PAGE_COLUMNS), shape).order_by(order.desc() if descending else order, F.id).offset(
-        bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer))
+    return paged(_where(select(*PAGE_COLUMNS), shape).order_by(order.desc() if descending else order, F.id))
 
 
 class QueueList:
@@ -155,7 +148,7 @@ class QueueList:
             params["received_before"] = before
         text = query.text.strip()
         if text:
-            params["pattern"], params["code_pattern"] = _like_pattern(text), _like_pattern(text.upper())
+            params["pattern"], params["code_pattern"] = like_escaped(text) + "%", like_escaped(text.upper()) + "%"
         shape: Shape = (state if state in ("open", "all") else "one", bool(form), "channel" in params,
                         entity_kind, bool(assignee), before is not None,
                         query.filter("duplicate") == "yes", bool(text))
@@ -182,7 +175,7 @@ class QueueList:
         self.ctx.require(Perm.WORK_QUEUE)
         shape, params = self._plan(query)
         stmt = _page_statement(shape, query.sort, query.descending)
-        rows = self.ctx.store.read_rows(stmt, {**params, "page_offset": offset, "page_limit": limit})
+        rows = self.ctx.store.read_rows(stmt, page_params(params, offset, limit))
         return [_page_row(r) for r in rows]
 
     def state_counts(self, include_done: bool = False) -> tuple[StateCount, ...]:
