@@ -146,7 +146,7 @@ def _open(folder: Path) -> Any:
 
 def _ingest(env: BenchEnv, name: str, write: Callable[[Path], int]) -> tuple[float, int, list[Path]]:
     from desk_app.pdf import sandbox
-    from desk_app.services.intake import IntakeService
+    from desk_app.services.queue.intake import IntakeService
 
     drop = env.scratch(f"{name}-drop")
     units = write(drop)
@@ -247,7 +247,7 @@ def _queue_db(env: BenchEnv) -> Path:
 
 def _queue_figures(env: BenchEnv) -> list[Figure]:
     from desk_app.services.listing import ListQuery
-    from desk_app.services.queue_list import QueueList
+    from desk_app.services.queue.listing import QueueList
 
     folder = _queue_db(env)
     app = _open(folder)
@@ -296,8 +296,8 @@ def _gui_stall(env: BenchEnv) -> list[Figure]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from desk_app.qt import QApplication, QEventLoop, QTimer
     from desk_app.rules.permissions import ROLE_TITLES
-    from desk_app.services.dto import OperatorDTO
-    from desk_app.services.intake import IntakeService
+    from desk_app.services.directory.dto import OperatorDTO
+    from desk_app.services.queue.intake import IntakeService
     from desk_app.views import ops
     from desk_app.views.pages.base import PageContext
     from desk_app.views.pages.queue import Page

@@ -57,8 +57,8 @@ def _samples(path: Path) -> dict[str, str]:
 def _searches(env: BenchEnv, scale: float) -> list[Figure]:
     from desk_app.app import open_app
     from desk_app.secrets import MemorySecrets
-    from desk_app.services.educators import EducatorService
-    from desk_app.services.entities import EntityService
+    from desk_app.services.directory.entities import EntityService
+    from desk_app.services.educators.profiles import EducatorService
     from desk_app.services.listing import ListQuery
 
     folder = env.demo_data_dir(scale)

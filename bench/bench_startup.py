@@ -164,7 +164,7 @@ def _open_entities_page(folder: Path) -> tuple[float, float]:
     from desk_app.app import open_app
     from desk_app.qt import QApplication
     from desk_app.secrets import MemorySecrets
-    from desk_app.services.entities import EntityService
+    from desk_app.services.directory.entities import EntityService
     from desk_app.services.listing import ListQuery
     from desk_app.views import ops
     from desk_app.views.main import make_qapp

@@ -31,9 +31,10 @@ def _people(n: int, workstation: str) -> list[dict[str, Any]]:
 
 
 def _workstation(folder: Path, name: str) -> Any:
-    from desk_app.models.store import Actor, open_sqlite
+    from desk_app.app import open_workstation_store
+    from desk_app.models.store import Actor
 
-    store = open_sqlite(folder / f"{name}.sqlite3")
+    store = open_workstation_store(folder / f"{name}.sqlite3")
     return store, Actor("bench", name, "security_admin")
 
 
@@ -110,8 +111,8 @@ def _server_bulk(link: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def _incremental_figure(work: Path, link: Any) -> Figure:
+    from desk_app.models import auditchain as audit
     from desk_app.models.people import Person
-    from desk_app.services import audit
 
     rows = _people(BIG_ROWS, "ws-big")
     store, actor = _workstation(work, "ws-big")

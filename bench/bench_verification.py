@@ -142,7 +142,7 @@ def run(env: BenchEnv) -> list[Figure]:
 
     from desk_app.pdf.signatures import find_ink, read_digital_signatures, verdict
     from desk_app.rules.verification import ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, ARGON2_TIME_COST
-    from desk_app.services import pins, verification
+    from desk_app.services.review import pins, verification
 
     logging.getLogger("pyhanko").setLevel(logging.ERROR)  # the test signature's stamp layout note
     app, lea_id = _world(env)

@@ -15,11 +15,23 @@ from desk_app.models.store import Store, open_sqlite
 from desk_app.paths import AppPaths, resolve
 from desk_app.secrets import SecretStore, open_secrets
 from desk_app.services.context import ServiceContext
-from desk_app.services.dto import OperatorDTO
-from desk_app.services.staff import actor_for, identify_operator, os_username, workstation_name
+from desk_app.services.directory.dto import OperatorDTO
+from desk_app.services.directory.staff import (
+    actor_for,
+    identify_operator,
+    os_username,
+    workstation_name,
+)
 from desk_app.settings import Settings
+from desk_app.sync.outbox import install_capture
 
 logger = logging.getLogger(__name__)
+
+
+def open_workstation_store(path: Path, *, backups: Path | None = None, migrate: bool = True) -> Store:
+    """The workstation's embedded database, wired for sync: every change of a synced row is
+    captured in the sync outbox in the same transaction (:mod:`desk_app.sync.outbox`)."""
+    return open_sqlite(path, backups=backups, migrate=migrate, session_hooks=(install_capture,))
 
 
 @dataclass
@@ -54,7 +66,7 @@ def open_app(data_dir: str | Path | None = None, *, secrets: SecretStore | None 
     app_log.setup(paths.log_dir, console=console_log)
     settings = Settings(paths.settings_file)
     created = not paths.database.exists() or paths.database.stat().st_size == 0
-    store = open_sqlite(paths.database, backups=paths.backups)
+    store = open_workstation_store(paths.database, backups=paths.backups)
     secrets = secrets or open_secrets(paths.data_dir / "secrets.json")
     operator = identify_operator(store, username or os_username(),
                                  workstation_name(settings["workstation_name"]))

@@ -13,11 +13,15 @@ import keyring  # noqa: E402
 import keyring.backend  # noqa: E402
 import pytest  # noqa: E402
 
-from desk_app.models.store import Actor, Store, open_sqlite  # noqa: E402
+from desk_app.app import open_workstation_store  # noqa: E402
+from desk_app.models.store import Actor, Store  # noqa: E402
 from desk_app.paths import AppPaths, resolve  # noqa: E402
 from desk_app.secrets import MemorySecrets  # noqa: E402
 from desk_app.services.context import ServiceContext  # noqa: E402
 from desk_app.settings import Settings  # noqa: E402
+
+# the loopback IMAP server and the intake runner, for the intake and CLI tests alike
+pytest_plugins = ["tests.plugin_imap"]
 
 
 class _MemoryKeyring(keyring.backend.KeyringBackend):
@@ -56,7 +60,7 @@ def secrets() -> MemorySecrets:
 
 @pytest.fixture
 def store(app_paths: AppPaths) -> Iterator[Store]:
-    s = open_sqlite(app_paths.database, backups=app_paths.backups)
+    s = open_workstation_store(app_paths.database, backups=app_paths.backups)
     yield s
     s.dispose()
 

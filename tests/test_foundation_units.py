@@ -15,7 +15,7 @@ from desk_app.crypto import FieldCipher, mask_ssn, normalise_ssn
 from desk_app.errors import PermissionDenied
 from desk_app.rules.permissions import Perm, allowed
 from desk_app.secrets import FileSecrets, MemorySecrets, get_or_create_key
-from desk_app.services.staff import add_staff, identify_operator
+from desk_app.services.directory.staff import add_staff, identify_operator
 from desk_app.settings import SETTINGS, Settings
 
 
@@ -108,7 +108,7 @@ def test_first_operator_becomes_security_admin_then_others_need_a_record(store, 
 
 def test_staff_roles_change_but_one_security_admin_remains(store, make_ctx) -> None:
     from desk_app.errors import ConflictError
-    from desk_app.services.staff import list_staff, update_staff
+    from desk_app.services.directory.staff import list_staff, update_staff
 
     identify_operator(store, "agency\\jdoe", "ws-1")
     admin = make_ctx(username="agency\\jdoe")
@@ -140,7 +140,7 @@ def test_without_an_os_keyring_secrets_fall_back_to_a_private_file(tmp_path: Pat
 
 def test_staff_ids_are_the_same_on_every_workstation(tmp_path: Path) -> None:
     from desk_app.models.store import open_sqlite
-    from desk_app.services.staff import staff_id
+    from desk_app.services.directory.staff import staff_id
 
     ids = []
     for name in ("ws-a", "ws-b"):

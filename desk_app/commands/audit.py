@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli, print_json
-    from desk_app.services.audit_log import AuditLogService
+    from desk_app.services.records.audit_log import AuditLogService
 
     app = open_for_cli(args)
     report = AuditLogService(app.services).verify()
@@ -39,8 +39,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli
-    from desk_app.services.audit_log import AuditLogService
     from desk_app.services.listing import ListQuery
+    from desk_app.services.records.audit_log import AuditLogService
 
     app = open_for_cli(args)
     query = ListQuery().with_filter("action", args.action)

@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
 
 def cmd_disclose(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli
-    from desk_app.services.disclosure import DisclosureRequest, export_disclosure
+    from desk_app.services.records.disclosure import DisclosureRequest, export_disclosure
 
     app = open_for_cli(args)
     kind, key = ("entity", args.entity) if args.entity else ("educator", args.educator)

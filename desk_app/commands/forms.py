@@ -87,7 +87,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return EXIT_NOT_A_FORM
     if args.entity:
         from desk_app.commands.common import open_for_cli
-        from desk_app.services.forms import generate_for_entity
+        from desk_app.services.directory.forms import generate_for_entity
 
         app = open_for_cli(args)
         pdf = generate_for_entity(app.services, spec.number, args.entity, token=args.token)

@@ -51,7 +51,7 @@ def _source(service: Any, args: argparse.Namespace) -> Any:
 def cmd_intake(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli, print_json
     from desk_app.intake.sources import SourceUnreachable
-    from desk_app.services.intake import IntakeService
+    from desk_app.services.queue.intake import IntakeService
 
     app = open_for_cli(args)
     try:

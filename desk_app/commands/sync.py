@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli, print_json
-    from desk_app.services.sync import SyncService
+    from desk_app.services.sync.service import SyncService
 
     app = open_for_cli(args)
     try:

@@ -25,7 +25,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Print the report as JSON; exit 1 when it blocks approval."""
     from desk_app.commands.common import open_for_cli, print_json
     from desk_app.errors import KnownError
-    from desk_app.services import verification
+    from desk_app.services.review import verification
 
     if not args.file and not args.submission:
         raise KnownError("name a FILE or --submission ID")
@@ -53,7 +53,7 @@ def cmd_pin_issue(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli
     from desk_app.errors import NotFound
     from desk_app.models.entities import EducationalEntity
-    from desk_app.services import pins
+    from desk_app.services.review import pins
 
     app = open_for_cli(args)
     try:

@@ -4,7 +4,7 @@ A row is written (and committed) right after the item's bytes are in the blob st
 the source is acknowledged. From then on the row and the blob are the truth: if the run dies
 before the item reaches the queue, the next run finds the row still ``stored`` and resumes it
 from the blob, even though the source no longer shows the item. The row turns ``done`` in the
-same transaction that creates the item's submissions (see :mod:`desk_app.services.intake`).
+same transaction that creates the item's submissions (see :mod:`desk_app.services.queue.intake`).
 """
 
 from __future__ import annotations

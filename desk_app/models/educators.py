@@ -21,7 +21,7 @@ from desk_app.rules.codes import email_problem
 
 class Educator(SyncMixin, Base):
     __tablename__ = "educator"
-    # each search form and sort of the Educators page has its index (desk_app.services.educators);
+    # each search form and sort of the Educators page has its index (desk_app.services.educators.profiles);
     # the trailing id makes the sort order total, so paging never needs a temporary sort
     __table_args__ = (
         Index("ix_educator_last_first", "last_name_search", "first_name_search", "id", "deleted_at"),

@@ -129,7 +129,8 @@ class UnitOfWork:
 class Store:
     """An open database with its session factory."""
 
-    def __init__(self, engine: Engine, path: Path | None = None) -> None:
+    def __init__(self, engine: Engine, path: Path | None = None,
+                 session_hooks: Sequence[Callable[[sessionmaker[Session]], None]] = ()) -> None:
         self.engine = engine
         self.path = path
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
@@ -137,12 +138,10 @@ class Store:
         # in-memory database lives in one connection, which the engine's pool must keep)
         self.reader = ReaderPool(engine) if engine.dialect.name == "sqlite" and path is not None else None
         event.listen(self.session_factory, "before_flush", _stamp_rows)
-        if engine.dialect.name == "sqlite":
-            # Sync outbox: every change of a synced table is captured in the same transaction
-            # (after_flush, desk_app.sync.outbox). Imported here, not at the top: sync builds on models.
-            from desk_app.sync.outbox import install_capture
-
-            install_capture(self.session_factory)
+        # what the layers above hang on every session (the workstation's sync outbox capture,
+        # installed by the composition root: the store knows nothing of sync)
+        for hook in session_hooks:
+            hook(self.session_factory)
 
     @property
     def url(self) -> str:
@@ -265,8 +264,11 @@ def backup_sqlite(path: Path, backups: Path, label: str) -> Path:
     return target
 
 
-def open_sqlite(path: Path, *, backups: Path | None = None, migrate: bool = True) -> Store:
+def open_sqlite(path: Path, *, backups: Path | None = None, migrate: bool = True,
+                session_hooks: Sequence[Callable[[sessionmaker[Session]], None]] = ()) -> Store:
     """Open (creating or migrating as needed) the embedded database at ``path``.
+
+    ``session_hooks`` are called once with the store's session factory (event listeners).
 
     Raises:
         StoreError: the file is damaged, locked, read-only, or from a newer schema.
@@ -288,7 +290,7 @@ def open_sqlite(path: Path, *, backups: Path | None = None, migrate: bool = True
             saved = backup_sqlite(path, backups, f"before-{HEAD_REVISION}")
             log.info("database backed up to %s before migrating", saved.name)
         upgrade(engine)
-    return Store(engine, path)
+    return Store(engine, path, session_hooks)
 
 
 def open_url(url: str, *, migrate: bool = True) -> Store:

@@ -98,11 +98,12 @@ def _child_main(database: str, actor: Actor, scale: float, pipe: Connection) -> 
     from desk_app.models.store import open_sqlite
     from desk_app.secrets import MemorySecrets
     from desk_app.seed import seed_database
+    from desk_app.sync.outbox import install_capture
 
     store = None
     try:
         keys: dict[str, str] = pipe.recv()
-        store = open_sqlite(Path(database), migrate=False)
+        store = open_sqlite(Path(database), migrate=False, session_hooks=(install_capture,))
         ctx = ServiceContext(store=store, actor=actor, secrets=MemorySecrets(keys))
         summary = seed_database(ctx, scale, lambda stage, fraction: pipe.send(("progress", stage, fraction)))
         pipe.send(("done", summary))

@@ -30,7 +30,7 @@ from desk_app.rules.certification import (
 )
 from desk_app.seed.bulk import ANCHOR, BulkWriter, rank_weights, stream
 from desk_app.seed.names import FIRST_NAMES, IHE_NAMES, LAST_NAMES, MIDDLE_INITIAL_NAMES
-from desk_app.services.educators import closed_context
+from desk_app.services.educators.profiles import closed_context
 
 EDUCATORS_AT_SCALE_1 = 100_000
 BLOCK = 20_000

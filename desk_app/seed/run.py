@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from desk_app import collector
 from desk_app.errors import ConflictError, ValidationError
+from desk_app.models import auditchain as audit
 from desk_app.models.base import Base
 from desk_app.models.entities import EducationalEntity
 from desk_app.rules.permissions import Perm
@@ -20,7 +21,6 @@ from desk_app.seed.bulk import ANCHOR, BulkWriter
 from desk_app.seed.educators import seed_classifications, seed_educators
 from desk_app.seed.organisations import seed_organisations
 from desk_app.seed.submissions import seed_submissions
-from desk_app.services import audit
 from desk_app.services.context import ServiceContext
 
 Progress = Callable[[str, float], None]

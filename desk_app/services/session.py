@@ -8,7 +8,7 @@ re-authentication (the workstation lock) for the identity part.
 
 from __future__ import annotations
 
-from desk_app.services import audit
+from desk_app.models import auditchain as audit
 from desk_app.services.context import Changes, ServiceContext
 
 

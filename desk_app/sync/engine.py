@@ -16,11 +16,11 @@ from sqlalchemy.exc import DBAPIError
 
 from desk_app import collector
 from desk_app.errors import KnownError
+from desk_app.models import auditchain as audit
 from desk_app.models.audit import AuditEvent
 from desk_app.models.base import utcnow
 from desk_app.models.store import Actor, Store
 from desk_app.models.sync_state import AnchoredHead, OutboxEntry, SyncConflict, SyncRun
-from desk_app.services import audit
 from desk_app.sync import faults
 from desk_app.sync.pull import pull_all
 from desk_app.sync.push import READ_AHEAD, finish, pending, recover, send

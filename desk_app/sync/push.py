@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.orm import Session
 
+from desk_app.models import auditchain as audit
 from desk_app.models.store import Actor, Store
 from desk_app.models.sync_state import OutboxEntry, SyncConflict
-from desk_app.services import audit
 from desk_app.sync import faults
 from desk_app.sync.payload import read_copy_lines, read_rows, table, to_python
 from desk_app.sync.server import ServerLink

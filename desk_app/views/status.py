@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from desk_app.qt import QLabel, QStatusBar, QWidget
-from desk_app.services.dto import OperatorDTO
+from desk_app.services.directory.dto import OperatorDTO
 
 
 class StatusBar(QStatusBar):

@@ -8,7 +8,6 @@ from desk_app.intake.blobstore import sha256_hex
 from desk_app.intake.mail import parse_mail
 from desk_app.intake.sources import FileList, fax_folder, mail_folder
 from desk_app.models.submissions import QueueState
-from tests.intake.conftest import FIXTURES
 from tests.intake.makers import (
     concat_pdfs,
     documents,
@@ -18,6 +17,7 @@ from tests.intake.makers import (
     printed_form,
     submissions,
 )
+from tests.plugin_imap import FIXTURES
 
 
 def test_outlook_msg_and_its_eml_twin_parse_the_same():

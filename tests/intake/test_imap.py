@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from desk_app.intake.imap import DONE_KEYWORD, ImapMailbox, ImapSettings
 from desk_app.intake.sources import SourceUnreachable
 from desk_app.models.submissions import FormSubmission, QueueState
-from desk_app.services.intake import IMAP_PASSWORD, IntakeService
+from desk_app.services.queue.intake import IMAP_PASSWORD, IntakeService
 from tests.intake.makers import crash_at, eml_with, filled_form, submissions
 
 pytestmark = pytest.mark.imap

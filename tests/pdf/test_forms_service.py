@@ -12,7 +12,7 @@ from desk_app.models.people import EntityOfficer, Person
 from desk_app.models.staff import Staff
 from desk_app.pdf.read import read_form
 from desk_app.services.context import ServiceContext
-from desk_app.services.forms import entity_prefill, generate_for_entity
+from desk_app.services.directory.forms import entity_prefill, generate_for_entity
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from desk_app.models.store import Actor, Store, open_sqlite
+from desk_app.app import open_workstation_store
+from desk_app.models.store import Actor, Store
 from desk_app.paths import resolve
 from desk_app.secrets import MemorySecrets
 from desk_app.seed import SeedSummary, seed_database
@@ -28,7 +29,7 @@ class Seeded:
 def seed_into(folder: Path, scale: float = SCALE) -> Seeded:
     paths = resolve(folder)
     paths.ensure()
-    store = open_sqlite(paths.database, backups=paths.backups)
+    store = open_workstation_store(paths.database, backups=paths.backups)
     ctx = ServiceContext(store=store, actor=Actor("seeder", "ws-seed", "security_admin"),
                          secrets=MemorySecrets(), settings=Settings(paths.settings_file), paths=paths)
     return Seeded(ctx, store, seed_database(ctx, scale))

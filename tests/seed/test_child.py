@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from desk_app.app import open_workstation_store
 from desk_app.crypto import FieldCipher
 from desk_app.errors import KnownError
 from desk_app.models.educators import Educator
-from desk_app.models.store import Actor, open_sqlite
+from desk_app.models.store import Actor
 from desk_app.secrets import MemorySecrets
 from desk_app.seed import seed_database
 from desk_app.seed.child import seed_in_child
@@ -19,7 +20,7 @@ SCALE = 0.003
 
 def _ctx(tmp_path, name: str, secrets: MemorySecrets) -> ServiceContext:
     (tmp_path / name).mkdir()
-    store = open_sqlite(tmp_path / name / "desk_app.sqlite3")
+    store = open_workstation_store(tmp_path / name / "desk_app.sqlite3")
     return ServiceContext(store=store, actor=Actor("alice", "ws-1", "security_admin"), secrets=secrets)
 
 

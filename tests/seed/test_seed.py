@@ -11,14 +11,14 @@ from sqlalchemy import text
 
 from desk_app.crypto import normalise_ssn
 from desk_app.errors import ConflictError, PermissionDenied, ValidationError
+from desk_app.models.auditchain import verify_chain
 from desk_app.models.educators import Educator
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.submissions import QueueState
 from desk_app.rules.codes import EntityKind, building_code_problem, code_problem
 from desk_app.seed import seed_database
-from desk_app.services.audit import verify_chain
-from desk_app.services.educators import closed_context
-from desk_app.services.staff import identify_operator
+from desk_app.services.directory.staff import identify_operator
+from desk_app.services.educators.profiles import closed_context
 from tests.seed.conftest import SCALE, Seeded, seed_into
 
 FIRST_ROWS = {

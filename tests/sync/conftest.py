@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from desk_app.models.store import Actor, Store, open_sqlite, open_url
+from desk_app.app import open_workstation_store
+from desk_app.models.store import Actor, Store, open_url
 from desk_app.paths import AppPaths, resolve
 from desk_app.secrets import MemorySecrets
 from desk_app.services.context import ServiceContext
@@ -86,7 +87,7 @@ def make_workstation(tmp_path: Path, server: ServerLink, shared_secrets: MemoryS
     def make(name: str, username: str = "alice") -> Workstation:
         paths = resolve(tmp_path / name)
         paths.ensure()
-        store = open_sqlite(paths.database)
+        store = open_workstation_store(paths.database)
         ctx = ServiceContext(store=store, actor=Actor(username, name, "security_admin"),
                              secrets=shared_secrets, settings=Settings(paths.settings_file), paths=paths)
         ws = Workstation(name, paths, store, ctx, server)

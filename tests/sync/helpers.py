@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from desk_app.models import auditchain as audit
 from desk_app.models.base import synced_tables
 from desk_app.models.entities import County, EducationalEntity
 from desk_app.models.store import Store
-from desk_app.services import audit
 
 
 def add_entity(ws: Any, code: str, name: str, county_code: str = "048") -> uuid.UUID:

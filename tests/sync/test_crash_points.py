@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from desk_app.models.auditchain import verify_chain
 from desk_app.models.entities import EducationalEntity
-from desk_app.services.audit import verify_chain
 from desk_app.sync import faults
 from desk_app.sync.faults import InjectedFault
 from tests.sync.helpers import add_entity, assert_applied_once, assert_converged, edit, outbox_ids

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.sync_state import SyncConflict
-from desk_app.services.sync import SyncService
+from desk_app.services.sync.service import SyncService
 from tests.sync.helpers import add_entity, assert_converged, edit, get
 
 FIELDS = ("city", "phone", "address", "fax")

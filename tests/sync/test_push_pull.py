@@ -16,7 +16,7 @@ from desk_app.models.educators import Educator
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.submissions import FormSubmission, SubmissionDocument
 from desk_app.models.sync_state import OutboxEntry, SyncConflict
-from desk_app.services.sync import SyncService
+from desk_app.services.sync.service import SyncService
 from desk_app.sync.blobs import fetch_blob
 from desk_app.sync.push import select_batch
 from tests.sync.helpers import add_entity, add_grant, assert_converged, edit, get
@@ -181,8 +181,9 @@ def test_documents_upload_before_their_rows_and_download_on_demand(ws_a, ws_b, s
 
 
 def test_audit_anchor_detects_a_restored_old_database(ws_a, make_workstation, server) -> None:
+    from desk_app.app import open_workstation_store
     from desk_app.errors import KnownError
-    from desk_app.models.store import backup_sqlite, open_sqlite
+    from desk_app.models.store import backup_sqlite
     from desk_app.sync.engine import RollbackDetected
 
     eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
@@ -194,7 +195,7 @@ def test_audit_anchor_detects_a_restored_old_database(ws_a, make_workstation, se
     saved.replace(ws_a.paths.database)
     for suffix in ("-wal", "-shm"):
         ws_a.paths.database.with_name(ws_a.paths.database.name + suffix).unlink(missing_ok=True)
-    ws_a.store = open_sqlite(ws_a.paths.database)
+    ws_a.store = open_workstation_store(ws_a.paths.database)
     ws_a.ctx.store = ws_a.store
     with pytest.raises(RollbackDetected) as raised:
         ws_a.sync()

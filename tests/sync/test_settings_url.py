@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desk_app.errors import ValidationError
-from desk_app.services.sync import PASSWORD_SECRET, server_url
+from desk_app.services.sync.service import PASSWORD_SECRET, server_url
 
 
 def test_url_takes_password_from_secrets_and_tls_mode_from_settings(ctx) -> None:

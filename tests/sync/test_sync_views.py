@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from desk_app.models.entities import EducationalEntity
-from desk_app.services.dto import OperatorDTO
+from desk_app.services.directory.dto import OperatorDTO
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext
 from desk_app.views.pages.sync import Page

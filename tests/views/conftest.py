@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from desk_app.models import auditchain as audit
 from desk_app.models.access import UserAccount, UserManagerDesignation
 from desk_app.models.entities import Building, County, EducationalEntity
 from desk_app.models.people import EntityOfficer, Person
 from desk_app.rules.permissions import ROLE_TITLES
-from desk_app.services import audit
 from desk_app.services.context import ServiceContext
-from desk_app.services.dto import OperatorDTO
+from desk_app.services.directory.dto import OperatorDTO
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext
 

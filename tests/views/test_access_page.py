@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from desk_app.services.staff import OperatorDTO
+from desk_app.services.directory.staff import OperatorDTO
 from desk_app.settings import Settings
 from desk_app.views import ops
 from desk_app.views.pages.access import Page
 from desk_app.views.pages.base import PageContext
-from tests.services.test_access import access_data  # noqa: F401  (fixture)
+from tests.services.access.test_accounts import access_data  # noqa: F401  (fixture)
 
 
 def _page(ctx, qtbot) -> Page:

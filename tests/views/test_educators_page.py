@@ -5,9 +5,9 @@ from __future__ import annotations
 import pymupdf
 import pytest
 
-from desk_app.services.audit_log import AuditLogService
+from desk_app.services.directory.staff import OperatorDTO
 from desk_app.services.listing import ListQuery
-from desk_app.services.staff import OperatorDTO
+from desk_app.services.records.audit_log import AuditLogService
 from desk_app.settings import Settings
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext

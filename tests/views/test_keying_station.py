@@ -8,10 +8,10 @@ import pytest
 
 from desk_app.models.submissions import FormSubmission
 from desk_app.qt import QLineEdit, Qt
-from desk_app.services.intake import IntakeService
 from desk_app.services.listing import ListQuery
-from desk_app.services.queue import QueueService
-from desk_app.services.queue_list import QueueList
+from desk_app.services.queue.intake import IntakeService
+from desk_app.services.queue.listing import QueueList
+from desk_app.services.queue.service import QueueService
 from desk_app.views.widgets.keying_station import RENDER_ZOOM, KeyingStation
 from tests.intake.makers import fax_tiff
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from desk_app.services import session
-from desk_app.services.audit_log import AuditLogService
 from desk_app.services.listing import ListQuery
+from desk_app.services.records.audit_log import AuditLogService
 
 
 def _actions(ctx) -> list[str]:

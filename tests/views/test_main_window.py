@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from desk_app.qt import QLineEdit, Qt
-from desk_app.services.audit_log import AuditLogService
 from desk_app.services.listing import ListQuery
+from desk_app.services.records.audit_log import AuditLogService
 from desk_app.views.pages import PAGE_ORDER
 from desk_app.views.pages.placeholder import PlaceholderPage
 

@@ -10,9 +10,9 @@ import pytest
 from desk_app.models.base import utcnow
 from desk_app.models.submissions import FormSubmission
 from desk_app.qt import QApplication, QDropEvent, QMimeData, QPointF, Qt, QUrl
-from desk_app.services.intake import IntakeService
 from desk_app.services.listing import ListQuery
-from desk_app.services.queue_list import QueueList
+from desk_app.services.queue.intake import IntakeService
+from desk_app.services.queue.listing import QueueList
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
     AGING_ROLE,

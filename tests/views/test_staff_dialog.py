@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from desk_app.services.staff import identify_operator
+from desk_app.services.directory.staff import identify_operator
 from desk_app.views import ops
 from desk_app.views.dialogs.staff import StaffDialog
 
 
 def test_staff_model(qtmodeltester, store, make_ctx) -> None:
-    from desk_app.services.staff import add_staff, list_staff
+    from desk_app.services.directory.staff import add_staff, list_staff
     from desk_app.views.tablemodels.staff import StaffTableModel
 
     identify_operator(store, "agency\\jdoe", "ws")

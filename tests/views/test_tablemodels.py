@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from desk_app.qt import Qt
-from desk_app.services.audit_log import AuditLogService
-from desk_app.services.entities import EntityService
+from desk_app.services.directory.entities import EntityService
 from desk_app.services.listing import ListQuery
+from desk_app.services.records.audit_log import AuditLogService
 from desk_app.views.tablemodels import audit as audit_cols
 from desk_app.views.tablemodels import entities as entity_cols
 from desk_app.views.tablemodels.audit import AuditTableModel

@@ -17,7 +17,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
-from desk_app.services.dto import OperatorDTO
+from desk_app.services.directory.dto import OperatorDTO
 from desk_app.views.widgets.icons import icon
 
 

@@ -21,9 +21,9 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.rules.permissions import ROLE_TITLES
-from desk_app.services import staff as staff_service
 from desk_app.services.context import Changes, ServiceContext
-from desk_app.services.staff import StaffDTO
+from desk_app.services.directory import staff as staff_service
+from desk_app.services.directory.staff import StaffDTO
 from desk_app.views import ops
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.staff import StaffTableModel

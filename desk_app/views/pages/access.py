@@ -16,7 +16,7 @@ from desk_app.qt import (
     QVBoxLayout,
     QWidget,
 )
-from desk_app.services.access import AccessService, AccountDetail, ApplicationDTO
+from desk_app.services.access.accounts import AccessService, AccountDetail, ApplicationDTO
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage

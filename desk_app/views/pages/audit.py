@@ -5,10 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from desk_app.qt import QComboBox, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
-from desk_app.services.audit import ChainReport
-from desk_app.services.audit_log import AuditLogService
 from desk_app.services.context import Changes
 from desk_app.services.listing import ListQuery
+from desk_app.services.records.audit_log import AuditLogService, ChainReport
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.audit import COL_SUMMARY, COL_TIME, AuditTableModel

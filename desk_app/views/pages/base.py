@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from desk_app.qt import QLineEdit, Qt, QWidget
 from desk_app.services.context import Changes, ServiceContext
-from desk_app.services.dto import OperatorDTO
+from desk_app.services.directory.dto import OperatorDTO
 from desk_app.settings import Settings
 
 

@@ -13,9 +13,9 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.rules.permissions import Perm
-from desk_app.services.certificates import print_certificates
-from desk_app.services.educator_dto import EducatorProfile, EducatorRow
-from desk_app.services.educators import EducatorService
+from desk_app.services.educators.certificates import print_certificates
+from desk_app.services.educators.dto import EducatorProfile, EducatorRow
+from desk_app.services.educators.profiles import EducatorService
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage

@@ -23,9 +23,9 @@ from desk_app.qt import (
 from desk_app.rules.codes import KIND_RULES
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
-from desk_app.services.dto import EntityDetail, EntityRow
-from desk_app.services.entities import EntityService
-from desk_app.services.forms import generate_for_entity
+from desk_app.services.directory.dto import EntityDetail, EntityRow
+from desk_app.services.directory.entities import EntityService
+from desk_app.services.directory.forms import generate_for_entity
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage

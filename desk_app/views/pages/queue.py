@@ -38,11 +38,11 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.context import Changes
-from desk_app.services.intake import IntakeService, Source
 from desk_app.services.listing import ListQuery
-from desk_app.services.queue import QueueService
-from desk_app.services.queue_dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
-from desk_app.services.queue_list import QueueList
+from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
+from desk_app.services.queue.intake import IntakeService, Source
+from desk_app.services.queue.listing import QueueList
+from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.lazy import ROW_ROLE

@@ -21,8 +21,8 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.context import Changes
-from desk_app.services.sync import ConflictSource, SyncHistorySource, SyncService
-from desk_app.services.sync_dto import ConflictDTO, SyncRunDTO, SyncSummaryDTO
+from desk_app.services.sync.dto import ConflictDTO, SyncRunDTO, SyncSummaryDTO
+from desk_app.services.sync.service import ConflictSource, SyncHistorySource, SyncService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.lazy import ROW_ROLE, Column, LazyTableModel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_app.services.access import AccountRow
+from desk_app.services.access.accounts import AccountRow
 from desk_app.views.tablemodels.lazy import Column, LazyTableModel
 
 COL_USERNAME = 0

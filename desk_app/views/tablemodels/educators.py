@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_app.services.educator_dto import EducatorRow
+from desk_app.services.educators.dto import EducatorRow
 from desk_app.views.tablemodels.lazy import Column, LazyTableModel
 
 COL_NAME = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_app.services.dto import EntityRow
+from desk_app.services.directory.dto import EntityRow
 from desk_app.views.tablemodels.lazy import Column, LazyTableModel
 
 COL_CODE = 0

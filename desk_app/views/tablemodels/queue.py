@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from desk_app.qt import QBrush, QColor, QModelIndex, QPersistentModelIndex, Qt
-from desk_app.services.queue_dto import CHANNEL_TITLES, QueueRow, business_days_between
+from desk_app.services.queue.dto import CHANNEL_TITLES, QueueRow, business_days_between
 from desk_app.views.tablemodels.lazy import Column, LazyTableModel
 
 COL_RECEIVED = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from desk_app.qt import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from desk_app.services.staff import StaffDTO
+from desk_app.services.directory.staff import StaffDTO
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 
 COL_USERNAME = 0

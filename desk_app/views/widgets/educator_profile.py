@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from desk_app.qt import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget, Signal
-from desk_app.services.educator_dto import ClosedData, EducatorProfile
+from desk_app.services.educators.dto import ClosedData, EducatorProfile
 from desk_app.views.tablemodels.educators import FINGERPRINT_TITLES
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from html import escape
 
 from desk_app.qt import QTextBrowser, QWidget
-from desk_app.services.dto import EntityDetail
+from desk_app.services.directory.dto import EntityDetail
 
 OFFICER_ROLES = {"superintendent": "Superintendent", "authorized_representative": "Authorized representative"}
 

@@ -38,7 +38,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
-from desk_app.services.keying import KeyField, KeyingLayout, keying_layout, value_problem
+from desk_app.services.queue.keying import KeyField, KeyingLayout, keying_layout, value_problem
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import to_qimage
 

@@ -2,7 +2,7 @@
 
 Three charts: arrivals and completions per day (paired columns), the age of open work (bars,
 the buckets past the SLA in red) and arrivals per channel. Figures come as a
-:class:`~desk_app.services.queue_dto.QueueStats` computed off the GUI thread.
+:class:`~desk_app.services.queue.dto.QueueStats` computed off the GUI thread.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from desk_app.qt import QColor, QFont, QGridLayout, QLabel, QPainter, QRectF, Qt, QWidget
-from desk_app.services.queue_dto import QueueStats
+from desk_app.services.queue.dto import QueueStats
 
 ARRIVALS = QColor(46, 110, 182)
 COMPLETIONS = QColor(67, 160, 71)

@@ -14,8 +14,8 @@ import logging
 from desk_app.errors import KnownError
 from desk_app.qt import QHBoxLayout, QLabel, QObject, QPushButton, QTimer, QWidget, Signal
 from desk_app.services.context import Changes, ServiceContext
-from desk_app.services.sync import SyncService
-from desk_app.services.sync_dto import SyncStatusDTO, SyncSummaryDTO
+from desk_app.services.sync.dto import SyncStatusDTO, SyncSummaryDTO
+from desk_app.services.sync.service import SyncService
 from desk_app.views import ops
 
 log = logging.getLogger(__name__)

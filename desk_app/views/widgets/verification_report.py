@@ -35,10 +35,10 @@ from desk_app.qt import (
 )
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS
-from desk_app.services import decisions, pins, verification
 from desk_app.services.context import ServiceContext
-from desk_app.services.specimens import attest_signature
-from desk_app.services.verification_dto import SignatureFinding, VerificationReport
+from desk_app.services.review import decisions, pins, verification
+from desk_app.services.review.dto import SignatureFinding, VerificationReport
+from desk_app.services.review.specimens import attest_signature
 from desk_app.views import ops
 
 MARKS = {"pass": ("\u2714", "#1b7f3a"), "warn": ("\u26a0", "#a66300"), "fail": ("\u2716", "#b3261e")}

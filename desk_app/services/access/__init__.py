@@ -1,0 +1,2 @@
+"""Access to the agency's web applications: accounts, role grants and user-manager designations
+(:mod:`.accounts`)."""

@@ -1,0 +1,148 @@
+"""Who the operator is: the OS user mapped to a staff record.
+
+The first operator to open a new database becomes its Security Administrator (someone has to be
+able to register the others). After that, an OS user without an active staff record is refused.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from desk_app.errors import ConflictError, NotFound, PermissionDenied
+from desk_app.models import auditchain as audit
+from desk_app.models.base import utcnow
+from desk_app.models.staff import Staff, StaffRole
+from desk_app.models.store import Actor, Store
+from desk_app.rules.permissions import ROLE_TITLES, Perm
+from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.directory.dto import OperatorDTO
+
+STAFF_NAMESPACE = uuid.UUID("6f1c7a52-3b7e-4d0a-9c1e-5d2b8f0a4e11")
+
+
+def staff_id(username: str) -> uuid.UUID:
+    """The same operator gets the same id on every workstation, so two workstations that register
+    the same person offline sync one staff row instead of clashing on the unique username."""
+    return uuid.uuid5(STAFF_NAMESPACE, username.lower())
+
+
+def os_username() -> str:
+    """The signed-in OS user, lower-cased, with the Windows domain when there is one."""
+    user = getpass.getuser()
+    domain = os.environ.get("USERDOMAIN", "")
+    return (f"{domain}\\{user}" if domain else user).lower()
+
+
+def workstation_name(configured: str = "") -> str:
+    return (configured or socket.gethostname() or "workstation").lower()[:64]
+
+
+def identify_operator(store: Store, username: str, workstation: str) -> OperatorDTO:
+    """Return the operator for ``username``, registering the first one as Security Administrator.
+
+    Raises:
+        PermissionDenied: the user has no active staff record in a database that has operators.
+    """
+    actor = Actor(username, workstation, StaffRole.SECURITY_ADMIN.value)
+    with store.uow(actor) as uow:
+        staff = uow.session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+        if staff is None:
+            seen = uow.session.execute(
+                select(func.count()).select_from(Staff).where(Staff.last_seen_at.is_not(None))
+            ).scalar_one()
+            if seen:
+                raise PermissionDenied(
+                    f"{username} is not a registered operator of this database",
+                    hint="ask a Security Administrator to add you on the Staff page",
+                )
+            staff = Staff(id=staff_id(username), username=username,
+                          display_name=username.split("\\")[-1].title(),
+                          role=StaffRole.SECURITY_ADMIN.value)
+            uow.session.add(staff)
+            uow.session.flush()
+            audit.record(uow, "staff.register_first", record_type="staff", record_id=staff.id,
+                         summary=f"{username} registered as the first Security Administrator")
+        elif not staff.active:
+            raise PermissionDenied(f"{username}'s operator account is disabled")
+        staff.last_seen_at = utcnow()
+        audit.record(uow, "session.start", record_type="staff", record_id=staff.id,
+                     summary=f"{username} opened desk_app on {workstation}")
+        uow.commit()
+        return OperatorDTO(staff.username, staff.display_name, staff.role,
+                           ROLE_TITLES[staff.role], workstation)
+
+
+def actor_for(operator: OperatorDTO) -> Actor:
+    return Actor(operator.username, operator.workstation_id, operator.role)
+
+
+def add_staff(ctx: ServiceContext, username: str, display_name: str, role: str, email: str = "") -> Changes:
+    """Register another operator (Security Administrators only)."""
+    ctx.require(Perm.MANAGE_STAFF)
+    with ctx.uow() as uow:
+        staff = Staff(id=staff_id(username), username=username.lower(), display_name=display_name,
+                      role=role, email=email)
+        uow.session.add(staff)
+        uow.session.flush()
+        audit.record(uow, "staff.add", record_type="staff", record_id=staff.id,
+                     summary=f"{username} added as {ROLE_TITLES.get(role, role)}")
+        uow.commit()
+        return Changes.of("staff", ids=(staff.id,))
+
+
+@dataclass(frozen=True)
+class StaffDTO:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    role_title: str
+    email: str
+    active: bool
+    last_seen_at: datetime | None
+
+
+def list_staff(ctx: ServiceContext) -> list[StaffDTO]:
+    """All operators, active first."""
+    ctx.require(Perm.MANAGE_STAFF)
+    with ctx.store.read() as s:
+        rows = s.execute(select(Staff).where(Staff.deleted_at.is_(None))
+                         .order_by(Staff.active.desc(), Staff.username)).scalars()
+        return [StaffDTO(str(r.id), r.username, r.display_name, r.role, ROLE_TITLES.get(r.role, r.role),
+                         r.email, r.active, r.last_seen_at) for r in rows]
+
+
+def update_staff(ctx: ServiceContext, username: str, *, role: str | None = None,
+                 active: bool | None = None) -> Changes:
+    """Change an operator's role or switch the account off (never deleted: it is named in the audit log).
+
+    Raises:
+        ConflictError: the change would leave no active Security Administrator.
+    """
+    ctx.require(Perm.MANAGE_STAFF)
+    with ctx.uow() as uow:
+        staff = uow.session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+        if staff is None:
+            raise NotFound(f"no operator {username}")
+        before = (staff.role, staff.active)
+        if role is not None:
+            staff.role = role
+        if active is not None:
+            staff.active = active
+        uow.session.flush()
+        admins = uow.session.execute(select(func.count()).select_from(Staff).where(
+            Staff.role == StaffRole.SECURITY_ADMIN.value, Staff.active.is_(True),
+            Staff.deleted_at.is_(None))).scalar_one()
+        if not admins:
+            raise ConflictError("at least one active Security Administrator must remain")
+        audit.record(uow, "staff.update", record_type="staff", record_id=staff.id,
+                     summary=f"{username}: role {before[0]} -> {staff.role}, active {before[1]} -> {staff.active}")
+        uow.commit()
+    return Changes.of("staff", ids=(staff.id,))
