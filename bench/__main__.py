@@ -20,11 +20,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("areas", nargs="*", help="run only these bench_<area> modules")
     parser.add_argument("--scale", type=float, default=1.0, help="demo database scale (default 1)")
-    parser.add_argument("--big-scale", type=float, default=10.0, help="the large database scale (default 10)")
+    parser.add_argument(
+        "--big-scale", type=float, default=10.0, help="the large database scale (default 10)"
+    )
     args = parser.parse_args()
     import bench
 
-    names = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(bench.__path__) if m.name.startswith("bench_")
+    )
     if args.areas:
         names = [n for n in names if n.removeprefix("bench_") in args.areas]
     OUT.mkdir(exist_ok=True)
@@ -40,10 +44,17 @@ def main() -> int:
                 print(f"{name}: FAILED\n{traceback.format_exc()}", file=sys.stderr)
                 continue
             for f in figures:
-                ref = f"{f.reference:.2f} {f.unit} {f.reference_name}" if f.reference is not None else ""
+                ref = (
+                    f"{f.reference:.2f} {f.unit} {f.reference_name}"
+                    if f.reference is not None
+                    else ""
+                )
                 ratio = f"{f.ratio:.2f}x" if f.ratio is not None else ""
                 mark = "" if f.ok is None else (" ok" if f.ok else " MISSED")
-                print(f"{f.name:58} {f.value:>9.2f} {f.unit:<3}{ref:>30} {ratio:>7}  {f.target}{mark}", flush=True)
+                print(
+                    f"{f.name:58} {f.value:>9.2f} {f.unit:<3}{ref:>30} {ratio:>7}  {f.target}{mark}",
+                    flush=True,
+                )
     return 1 if failures else 0
 
 

@@ -38,11 +38,20 @@ def _filled(i: int) -> bytes:
     from desk_app.pdf.fill import fill_form
     from desk_app.pdf.generate import generate_form
 
-    return fill_form(generate_form("MO 500-2356", token=f"b{i}"), {
-        "entity_name": f"Bench District {i}", "entity_code": f"{i % 115:03d}-{i % 999:03d}",
-        "signer_name": "Ann Smith", "signer_title": "Superintendent", "signed_date": "11/20/2026",
-        "um_action": "add", "um_first_name": "Pat", "um_last_name": f"User{i}",
-        "um_email": f"pat{i}@example.org"})
+    return fill_form(
+        generate_form("MO 500-2356", token=f"b{i}"),
+        {
+            "entity_name": f"Bench District {i}",
+            "entity_code": f"{i % 115:03d}-{i % 999:03d}",
+            "signer_name": "Ann Smith",
+            "signer_title": "Superintendent",
+            "signed_date": "11/20/2026",
+            "um_action": "add",
+            "um_first_name": "Pat",
+            "um_last_name": f"User{i}",
+            "um_email": f"pat{i}@example.org",
+        },
+    )
 
 
 def _fax(pdf: bytes) -> bytes:
@@ -52,12 +61,20 @@ def _fax(pdf: bytes) -> bytes:
     frames = []
     with pymupdf.open(stream=pdf, filetype="pdf") as doc:
         for page in doc:
-            pix = page.get_pixmap(matrix=pymupdf.Matrix(200 / 72, 100 / 72), colorspace=pymupdf.csGRAY)
+            pix = page.get_pixmap(
+                matrix=pymupdf.Matrix(200 / 72, 100 / 72), colorspace=pymupdf.csGRAY
+            )
             img = Image.frombytes("L", (pix.width, pix.height), pix.samples)
             frames.append(img.point(lambda v: 255 if v > 128 else 0).convert("1"))
     buf = io.BytesIO()
-    frames[0].save(buf, format="TIFF", compression="group4", save_all=True,
-                   append_images=frames[1:], dpi=(200, 100))
+    frames[0].save(
+        buf,
+        format="TIFF",
+        compression="group4",
+        save_all=True,
+        append_images=frames[1:],
+        dpi=(200, 100),
+    )
     return buf.getvalue()
 
 
@@ -74,7 +91,9 @@ def _faxes(folder: Path) -> int:
             from desk_app.pdf.generate import generate_form
 
             out = pymupdf.open(stream=printed, filetype="pdf")
-            out.insert_pdf(pymupdf.open(stream=generate_form("MO 500-2377", token=f"x{i}"), filetype="pdf"))
+            out.insert_pdf(
+                pymupdf.open(stream=generate_form("MO 500-2377", token=f"x{i}"), filetype="pdf")
+            )
             printed = out.tobytes()
         tif = _fax(printed)
         pages += pymupdf.open(stream=printed, filetype="pdf").page_count
@@ -118,7 +137,9 @@ def _raw_zxing_pdf(files: list[Path]) -> float:
             r = page.rect
             clip = pymupdf.Rect(r.x1 - r.width * 0.3, r.y0, r.x1, r.height * 0.2)
             pix = page.get_pixmap(matrix=pymupdf.Matrix(3, 3), clip=clip, colorspace=pymupdf.csGRAY)
-            img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, :pix.width]
+            img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[
+                :, : pix.width
+            ]
             zxingcpp.read_barcodes(img)
     return time.perf_counter() - t0
 
@@ -144,7 +165,9 @@ def _open(folder: Path) -> Any:
     return open_app(folder, secrets=MemorySecrets(), username="bench")
 
 
-def _ingest(env: BenchEnv, name: str, write: Callable[[Path], int]) -> tuple[float, int, list[Path]]:
+def _ingest(
+    env: BenchEnv, name: str, write: Callable[[Path], int]
+) -> tuple[float, int, list[Path]]:
     from desk_app.pdf import sandbox
     from desk_app.services.queue.intake import IntakeService
 
@@ -180,8 +203,10 @@ def _fillable(env: BenchEnv) -> list[Figure]:
     ref_mupdf = n / _raw_pymupdf_read(files)
     ref_zxing = n / _raw_zxing_pdf(files)
     name = f"fillable PDFs ingested ({n}, full pipeline)"
-    return [Figure(name, rate, "/s", "raw PyMuPDF open+read fields", ref_mupdf, ">= 50 /s", rate >= 50),
-            Figure(name, rate, "/s", "raw zxing-cpp page-QR decode", ref_zxing, ">= 50 /s", rate >= 50)]
+    return [
+        Figure(name, rate, "/s", "raw PyMuPDF open+read fields", ref_mupdf, ">= 50 /s", rate >= 50),
+        Figure(name, rate, "/s", "raw zxing-cpp page-QR decode", ref_zxing, ">= 50 /s", rate >= 50),
+    ]
 
 
 def _fax_pages(env: BenchEnv) -> list[Figure]:
@@ -190,17 +215,47 @@ def _fax_pages(env: BenchEnv) -> list[Figure]:
     ref_mupdf = pages / _raw_pymupdf_render(files)
     ref_zxing = pages / _raw_zxing_tiff(files)
     name = f"fax pages ingested ({pages} pages, {FAX_FILES} TIFFs)"
-    return [Figure(name, rate, "/s", "raw PyMuPDF open+render", ref_mupdf, ">= 10 /s", rate >= 10),
-            Figure(name, rate, "/s", "raw zxing-cpp decode", ref_zxing, ">= 10 /s", rate >= 10)]
+    return [
+        Figure(name, rate, "/s", "raw PyMuPDF open+render", ref_mupdf, ">= 10 /s", rate >= 10),
+        Figure(name, rate, "/s", "raw zxing-cpp decode", ref_zxing, ">= 10 /s", rate >= 10),
+    ]
 
 
 # --- the queue at a million rows -------------------------------------------------------------------
-STATES = ("new", "needs_keying", "ready_for_review", "in_review", "waiting_on_requester",
-          "approved", "rejected", "applied", "closed", "quarantine")
+STATES = (
+    "new",
+    "needs_keying",
+    "ready_for_review",
+    "in_review",
+    "waiting_on_requester",
+    "approved",
+    "rejected",
+    "applied",
+    "closed",
+    "quarantine",
+)
 STATE_WEIGHTS = (2, 3, 5, 1, 1, 1, 4, 8, 74, 1)  # most of a year's work is closed
 FORMS = ("MO 500-2356", "MO 500-2377", "MO 500-3125", "MO 500-3209", "DA-101", "DA-102", "")
-SURNAMES = ("Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Lopez",
-            "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Okafor")
+SURNAMES = (
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Lopez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Okafor",
+)
 
 
 def _queue_rows(n: int) -> Any:
@@ -214,12 +269,27 @@ def _queue_rows(n: int) -> Any:
         received = (start + timedelta(seconds=i * 31_536_000 // n)).strftime("%Y-%m-%d %H:%M:%S.%f")
         channel = ("fax", "email", "email", "file")[i % 4]
         surname = SURNAMES[rng.randrange(len(SURNAMES))]
-        yield (uuid.UUID(int=rng.getrandbits(128)).hex, FORMS[i % 7], "2026-1", channel,
-               states[rng.randrange(len(states))], received,
-               f"{surname.lower()}{i % 997}@district{i % 500}.k12.mo.us" if channel == "email" else f"573555{i % 10000:04d}",
-               "", f"{i % 115:03d}-{i % 997:03d}", f"District {surname} R-{i % 40}",
-               f"{('Ann', 'Bob', 'Carla', 'Dev')[i % 4]} {surname}",
-               ("", "", "", "alice", "bob")[i % 5], "{}", stamp, stamp, "bench", "bench-ws")
+        yield (
+            uuid.UUID(int=rng.getrandbits(128)).hex,
+            FORMS[i % 7],
+            "2026-1",
+            channel,
+            states[rng.randrange(len(states))],
+            received,
+            f"{surname.lower()}{i % 997}@district{i % 500}.k12.mo.us"
+            if channel == "email"
+            else f"573555{i % 10000:04d}",
+            "",
+            f"{i % 115:03d}-{i % 997:03d}",
+            f"District {surname} R-{i % 40}",
+            f"{('Ann', 'Bob', 'Carla', 'Dev')[i % 4]} {surname}",
+            ("", "", "", "alice", "bob")[i % 5],
+            "{}",
+            stamp,
+            stamp,
+            "bench",
+            "bench-ws",
+        )
 
 
 def _queue_db(env: BenchEnv) -> Path:
@@ -234,10 +304,12 @@ def _queue_db(env: BenchEnv) -> Path:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.executemany(
         "INSERT INTO form_submission (id, form_number, edition, channel, state, received_at, sender,"
-        " subject, entity_code, entity_name, requester_name, assigned_to, \"values\", created_at,"
+        ' subject, entity_code, entity_name, requester_name, assigned_to, "values", created_at,'
         " updated_at, updated_by, workstation_id, sha256, token, page_count, business_key,"
         " quarantine_reason, decision, decision_reason, decided_by, row_version)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'','',1,'','','','','',1)", _queue_rows(QUEUE_ROWS))
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'','',1,'','','','','',1)",
+        _queue_rows(QUEUE_ROWS),
+    )
     conn.commit()
     conn.execute("ANALYZE")
     conn.close()
@@ -269,10 +341,15 @@ def _queue_figures(env: BenchEnv) -> list[Figure]:
             ("filter: holder unassigned", lambda: listing.fetch(q(assignee="none"), 0, 200)),
             ("filter: past the SLA", lambda: listing.fetch(q(age="overdue"), 0, 200)),
             ("search: 'okafor' (Ready for review)", lambda: listing.fetch(q("okafor"), 0, 200)),
-            ("search: 'okafor' in Closed", lambda: listing.fetch(q("okafor", state="closed"), 0, 200)),
+            (
+                "search: 'okafor' in Closed",
+                lambda: listing.fetch(q("okafor", state="closed"), 0, 200),
+            ),
             ("count: Ready for review", lambda: listing.count(q())),
-            ("count: Closed (740k rows; shown only when that list is open)",
-             lambda: listing.count(q(state="closed"))),
+            (
+                "count: Closed (740k rows; shown only when that list is open)",
+                lambda: listing.count(q(state="closed")),
+            ),
         ]
         figures = []
         for name, call in cases:
@@ -283,8 +360,17 @@ def _queue_figures(env: BenchEnv) -> list[Figure]:
                 return [conn.execute(sql, params).fetchall() for sql, params in statements]
 
             value, reference = best_of(call, 5), best_of(raw, 5)
-            figures.append(Figure(f"queue 1M rows, {name}", value, "ms", "raw sqlite3, same SQL",
-                                  reference, "<= 100 ms", value <= 100))
+            figures.append(
+                Figure(
+                    f"queue 1M rows, {name}",
+                    value,
+                    "ms",
+                    "raw sqlite3, same SQL",
+                    reference,
+                    "<= 100 ms",
+                    value <= 100,
+                )
+            )
         conn.close()
         return figures
     finally:
@@ -311,9 +397,17 @@ def _gui_stall(env: BenchEnv) -> list[Figure]:
     app = _open(env.scratch("gui-data"))
     try:
         actor = app.services.actor
-        context = PageContext(app.services, OperatorDTO(actor.username, actor.username, actor.role,
-                                                        ROLE_TITLES[actor.role], actor.workstation_id),
-                              app.settings)
+        context = PageContext(
+            app.services,
+            OperatorDTO(
+                actor.username,
+                actor.username,
+                actor.role,
+                ROLE_TITLES[actor.role],
+                actor.workstation_id,
+            ),
+            app.settings,
+        )
         page = Page(context)
         page.resize(1200, 700)
         page.show()
@@ -337,7 +431,7 @@ def _gui_stall(env: BenchEnv) -> list[Figure]:
 
         t0 = time.perf_counter()
         for start in batches:
-            ops.op(service.ingest_files, files[start:start + 50]).success(finished).run("writer")
+            ops.op(service.ingest_files, files[start : start + 50]).success(finished).run("writer")
         loop.exec()  # the GUI thread runs its event loop, as in the app
         seconds = time.perf_counter() - t0
         ops.wait_for_all(30_000)
@@ -345,13 +439,24 @@ def _gui_stall(env: BenchEnv) -> list[Figure]:
         watchdog.stop()
         longest = max((s.duration_ms for s in watchdog.stalls), default=0.0)
         # where the GUI thread was during each stall, for whoever chases the next one
-        (OUT / "intake-gui-stalls.txt").write_text("\n\n".join(
-            f"{s.duration_ms:.0f} ms\n{s.stack}" for s in sorted(watchdog.stalls, key=lambda s: -s.duration_ms)))
+        (OUT / "intake-gui-stalls.txt").write_text(
+            "\n\n".join(
+                f"{s.duration_ms:.0f} ms\n{s.stack}"
+                for s in sorted(watchdog.stalls, key=lambda s: -s.duration_ms)
+            )
+        )
         page.close()
     finally:
         app.close()
-    return [Figure(f"GUI longest stall while {len(files)} PDFs ingested ({seconds:.0f} s)", longest,
-                   "ms", target="<= 100 ms", ok=longest <= 100)]
+    return [
+        Figure(
+            f"GUI longest stall while {len(files)} PDFs ingested ({seconds:.0f} s)",
+            longest,
+            "ms",
+            target="<= 100 ms",
+            ok=longest <= 100,
+        )
+    ]
 
 
 def run(env: BenchEnv) -> list[Figure]:

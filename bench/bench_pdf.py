@@ -32,8 +32,15 @@ def _render_figure(pdf: bytes) -> Figure:
     matrix = pymupdf.Matrix(SCREEN_ZOOM, SCREEN_ZOOM)
     raw = best_of(lambda: doc.load_page(0).get_pixmap(matrix=matrix).samples, repeat=15)
     ratio = ours / raw
-    return Figure("form page rendered at 150 dpi (render_page)", ours, "ms",
-                  "raw PyMuPDF get_pixmap", raw, "<= 1.3x raw", ratio <= 1.3)
+    return Figure(
+        "form page rendered at 150 dpi (render_page)",
+        ours,
+        "ms",
+        "raw PyMuPDF get_pixmap",
+        raw,
+        "<= 1.3x raw",
+        ratio <= 1.3,
+    )
 
 
 def _first_page_figure(pdf: bytes) -> Figure:
@@ -68,8 +75,15 @@ def _first_page_figure(pdf: bytes) -> Figure:
 
     raw = median_of(raw_open_and_render, repeat=8)
     ours = sorted(times[1:])[len(times[1:]) // 2]  # median, the first run warms the pools
-    return Figure("first page visible after opening in the viewer", ours, "ms",
-                  "raw PyMuPDF open + render page 1", raw, "<= 50 ms", ours <= 50)
+    return Figure(
+        "first page visible after opening in the viewer",
+        ours,
+        "ms",
+        "raw PyMuPDF open + render page 1",
+        raw,
+        "<= 50 ms",
+        ours <= 50,
+    )
 
 
 def _generate_figures() -> list[Figure]:
@@ -79,8 +93,10 @@ def _generate_figures() -> list[Figure]:
     from desk_app.pdf.samples import example_values
 
     specs = list(FORMS.values())
-    jobs = [(specs[i % len(specs)], example_values(specs[i % len(specs)], i, rows=3))
-            for i in range(100)]
+    jobs = [
+        (specs[i % len(specs)], example_values(specs[i % len(specs)], i, rows=3))
+        for i in range(100)
+    ]
     generate_form(specs[0].number)  # imports and font set-up out of the timing
     t0 = time.perf_counter()
     for spec, values in jobs:
@@ -91,14 +107,28 @@ def _generate_figures() -> list[Figure]:
     blank_ms = (time.perf_counter() - t0) * 1000 / len(specs) * 100
     t0 = time.perf_counter()
     for spec, values in jobs[:20]:
-        fill_form(blanks[spec.number], {k: v for k, v in values.items()
-                                        if not spec.field(k).derived})
+        fill_form(
+            blanks[spec.number], {k: v for k, v in values.items() if not spec.field(k).derived}
+        )
     widget_fill = (time.perf_counter() - t0) * 1000 * 5
     return [
-        Figure("100 filled forms generated (reportlab, values written in)", filled / 1000, "s",
-               "100 blank forms", blank_ms / 1000, "<= 5 s", filled <= 5000),
-        Figure("100 forms filled through PyMuPDF widgets (from 20)", widget_fill / 1000, "s",
-               "100 filled forms generated", filled / 1000, "(information)"),
+        Figure(
+            "100 filled forms generated (reportlab, values written in)",
+            filled / 1000,
+            "s",
+            "100 blank forms",
+            blank_ms / 1000,
+            "<= 5 s",
+            filled <= 5000,
+        ),
+        Figure(
+            "100 forms filled through PyMuPDF widgets (from 20)",
+            widget_fill / 1000,
+            "s",
+            "100 filled forms generated",
+            filled / 1000,
+            "(information)",
+        ),
     ]
 
 

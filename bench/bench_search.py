@@ -38,8 +38,15 @@ def _figure(name: str, engine: Any, path: Path, call: Callable[[], object]) -> F
     raw()
     value = best_of(call, REPEAT)
     reference = best_of(raw, REPEAT)
-    return Figure(name, value, "ms", "raw sqlite3, same SQL", reference, "<= 2x raw SQLite",
-                  value <= 2 * reference)
+    return Figure(
+        name,
+        value,
+        "ms",
+        "raw sqlite3, same SQL",
+        reference,
+        "<= 2x raw SQLite",
+        value <= 2 * reference,
+    )
 
 
 def _samples(path: Path) -> dict[str, str]:
@@ -47,7 +54,8 @@ def _samples(path: Path) -> dict[str, str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         username, email = conn.execute(
-            "SELECT username, email FROM educator WHERE username IS NOT NULL ORDER BY id LIMIT 1").fetchone()
+            "SELECT username, email FROM educator WHERE username IS NOT NULL ORDER BY id LIMIT 1"
+        ).fetchone()
         (number,) = conn.execute("SELECT number FROM certificate ORDER BY id LIMIT 1").fetchone()
     finally:
         conn.close()
@@ -69,16 +77,40 @@ def _searches(env: BenchEnv, scale: float) -> list[Figure]:
         sample = _samples(path)
         tag = f"(scale {scale:g})"
         cases: list[tuple[str, Callable[[], object]]] = [
-            (f"entity search 'spring' page {tag}", lambda: entities.fetch(ListQuery("spring"), 0, PAGE)),
-            (f"entity search code '048' page {tag}", lambda: entities.fetch(ListQuery("048"), 0, PAGE)),
-            (f"educator search 'smi' page {tag}", lambda: educators.fetch(ListQuery("smi"), 0, PAGE)),
+            (
+                f"entity search 'spring' page {tag}",
+                lambda: entities.fetch(ListQuery("spring"), 0, PAGE),
+            ),
+            (
+                f"entity search code '048' page {tag}",
+                lambda: entities.fetch(ListQuery("048"), 0, PAGE),
+            ),
+            (
+                f"educator search 'smi' page {tag}",
+                lambda: educators.fetch(ListQuery("smi"), 0, PAGE),
+            ),
             (f"educator search 'smi' count {tag}", lambda: educators.count(ListQuery("smi"))),
-            (f"educator search 'smith, j' page {tag}", lambda: educators.fetch(ListQuery("smith, j"), 0, PAGE)),
-            (f"educator exact username page {tag}", lambda: educators.fetch(ListQuery(sample["username"]), 0, PAGE)),
-            (f"educator exact email page {tag}", lambda: educators.fetch(ListQuery(sample["email"]), 0, PAGE)),
-            (f"educator exact certificate no. page {tag}", lambda: educators.fetch(ListQuery(sample["number"]), 0, PAGE)),
+            (
+                f"educator search 'smith, j' page {tag}",
+                lambda: educators.fetch(ListQuery("smith, j"), 0, PAGE),
+            ),
+            (
+                f"educator exact username page {tag}",
+                lambda: educators.fetch(ListQuery(sample["username"]), 0, PAGE),
+            ),
+            (
+                f"educator exact email page {tag}",
+                lambda: educators.fetch(ListQuery(sample["email"]), 0, PAGE),
+            ),
+            (
+                f"educator exact certificate no. page {tag}",
+                lambda: educators.fetch(ListQuery(sample["number"]), 0, PAGE),
+            ),
             (f"educator list open: count all {tag}", lambda: educators.count(ListQuery())),
-            (f"educator list open: first page {tag}", lambda: educators.fetch(ListQuery(), 0, PAGE)),
+            (
+                f"educator list open: first page {tag}",
+                lambda: educators.fetch(ListQuery(), 0, PAGE),
+            ),
         ]
         return [_figure(name, engine, path, call) for name, call in cases]
     finally:
@@ -97,8 +129,13 @@ def _seed_time(env: BenchEnv) -> Figure:
         seconds = time.perf_counter() - started
     finally:
         app.close()
-    return Figure(f"seed scale 1 ({summary.total_rows:,} rows)", seconds, "s", target="well under 60 s",
-                  ok=seconds < 60)
+    return Figure(
+        f"seed scale 1 ({summary.total_rows:,} rows)",
+        seconds,
+        "s",
+        target="well under 60 s",
+        ok=seconds < 60,
+    )
 
 
 def run(env: BenchEnv) -> list[Figure]:

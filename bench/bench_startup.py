@@ -100,8 +100,13 @@ app.exec()
 
 
 def _child_env() -> dict[str, str]:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", LOGNAME=BENCH_USER, USER=BENCH_USER,
-               DESK_APP_WATCHDOG="1")
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        LOGNAME=BENCH_USER,
+        USER=BENCH_USER,
+        DESK_APP_WATCHDOG="1",
+    )
     env.pop("USERDOMAIN", None)
     env.pop("DESK_APP_DATA_DIR", None)
     return env
@@ -110,8 +115,14 @@ def _child_env() -> dict[str, str]:
 def _run_child(code: str, *args: str) -> dict[str, float]:
     """Run ``code`` in a fresh interpreter; returns seconds to first paint and reported values."""
     started = time.time()
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          env=_child_env(), timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=_child_env(),
+        timeout=300,
+        check=False,
+    )
     values: dict[str, float] = {}
     for line in done.stdout.splitlines():
         key, _, number = line.partition(" ")
@@ -132,8 +143,12 @@ def _cold_start(folder: Path) -> tuple[float, float, float, str]:
     runs = [_run_child(APP_CHILD, str(folder), "paint") for _ in range(REPEAT)]
     bare = min(_run_child(QT_CHILD)["seconds"] for _ in range(REPEAT))
     page = next((k.split(":", 1)[1] for k in runs[0] if k.startswith("page:")), "?")
-    return (min(r["seconds"] for r in runs) * 1000, min(r["ready_seconds"] for r in runs) * 1000,
-            bare * 1000, page)
+    return (
+        min(r["seconds"] for r in runs) * 1000,
+        min(r["ready_seconds"] for r in runs) * 1000,
+        bare * 1000,
+        page,
+    )
 
 
 RAW_FIRST_PAGE = """
@@ -150,8 +165,10 @@ def _raw_first_page(database: Path, text: str = "") -> float:
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     where, params = "", ()
     if text:
-        where = ("AND ((e.name_search >= ? AND e.name_search < ?) OR e.code LIKE ? "
-                 "OR e.name_search LIKE ?)")
+        where = (
+            "AND ((e.name_search >= ? AND e.name_search < ?) OR e.code LIKE ? "
+            "OR e.name_search LIKE ?)"
+        )
         params = (text, text[:-1] + chr(ord(text[-1]) + 1), text.upper() + "%", f"%{text}%")
     try:
         return best_of(lambda: conn.execute(RAW_FIRST_PAGE.format(where=where), params).fetchall())
@@ -205,25 +222,73 @@ def run(env: BenchEnv) -> list[Figure]:
     for scale, target_ms in ((env.scale, 1500.0), (env.big_scale, 2000.0)):
         folder = env.demo_data_dir(scale)
         value, ready, reference, page = _cold_start(folder)
-        figures.append(Figure(f"cold start to main window painted (scale {scale:g})", value, "ms",
-                              "bare Python + Qt window", reference, f"<= {target_ms:.0f} ms",
-                              value <= target_ms))
-        figures.append(Figure(f"cold start to first page ({page}) shown (scale {scale:g})", ready, "ms",
-                              "bare Python + Qt window", reference, "(no target; shown for honesty)"))
+        figures.append(
+            Figure(
+                f"cold start to main window painted (scale {scale:g})",
+                value,
+                "ms",
+                "bare Python + Qt window",
+                reference,
+                f"<= {target_ms:.0f} ms",
+                value <= target_ms,
+            )
+        )
+        figures.append(
+            Figure(
+                f"cold start to first page ({page}) shown (scale {scale:g})",
+                ready,
+                "ms",
+                "bare Python + Qt window",
+                reference,
+                "(no target; shown for honesty)",
+            )
+        )
         opened, search = _open_entities_page(folder)
         database = folder / "desk_app.sqlite3"
-        figures.append(Figure(f"open Entities page, first rows shown (scale {scale:g})", opened, "ms",
-                              "raw sqlite3 first page", _raw_first_page(database), "<= 100 ms",
-                              opened <= 100))
+        figures.append(
+            Figure(
+                f"open Entities page, first rows shown (scale {scale:g})",
+                opened,
+                "ms",
+                "raw sqlite3 first page",
+                _raw_first_page(database),
+                "<= 100 ms",
+                opened <= 100,
+            )
+        )
         raw_search = _raw_first_page(database, "spring")
-        figures.append(Figure(f"search entities 'spring', first page (scale {scale:g})", search, "ms",
-                              "raw sqlite3 same query", raw_search, "<= 2x raw SQLite",
-                              search <= 2 * raw_search))
+        figures.append(
+            Figure(
+                f"search entities 'spring', first page (scale {scale:g})",
+                search,
+                "ms",
+                "raw sqlite3 same query",
+                raw_search,
+                "<= 2x raw SQLite",
+                search <= 2 * raw_search,
+            )
+        )
     big = env.demo_data_dir(env.big_scale)
     shown = _run_child(APP_CHILD, str(big), "memory")
     bare_memory = _run_child(QT_CHILD)["rss"]
-    figures.append(Figure(f"resident memory, scale {env.big_scale:g}, 3 pages + sync status", shown["rss"],
-                          "MB", "bare Python + Qt window", bare_memory, "<= 300 MB", shown["rss"] <= 300))
-    figures.append(Figure(f"GUI stalls > 100 ms, start to steady state (worst {shown['worst']:.0f} ms)",
-                          shown["stalls"], "n", target="0 (watchdog on)", ok=shown["stalls"] == 0))
+    figures.append(
+        Figure(
+            f"resident memory, scale {env.big_scale:g}, 3 pages + sync status",
+            shown["rss"],
+            "MB",
+            "bare Python + Qt window",
+            bare_memory,
+            "<= 300 MB",
+            shown["rss"] <= 300,
+        )
+    )
+    figures.append(
+        Figure(
+            f"GUI stalls > 100 ms, start to steady state (worst {shown['worst']:.0f} ms)",
+            shown["stalls"],
+            "n",
+            target="0 (watchdog on)",
+            ok=shown["stalls"] == 0,
+        )
+    )
     return figures

@@ -23,11 +23,24 @@ BIG_ROWS = 1_000_000
 
 def _people(n: int, workstation: str) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
-    return [{"id": uuid.uuid4(), "row_version": 1, "created_at": now, "updated_at": now,
-             "updated_by": "bench", "workstation_id": workstation, "deleted_at": None,
-             "first_name": f"First{i}", "last_name": f"Last{i % 5000}", "last_name_search": f"last{i % 5000}",
-             "title": "Superintendent" if i % 7 == 0 else "", "email": f"p{i}@district.example.org",
-             "phone": f"573-555-{i % 10000:04d}"} for i in range(n)]
+    return [
+        {
+            "id": uuid.uuid4(),
+            "row_version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": "bench",
+            "workstation_id": workstation,
+            "deleted_at": None,
+            "first_name": f"First{i}",
+            "last_name": f"Last{i % 5000}",
+            "last_name_search": f"last{i % 5000}",
+            "title": "Superintendent" if i % 7 == 0 else "",
+            "email": f"p{i}@district.example.org",
+            "phone": f"573-555-{i % 10000:04d}",
+        }
+        for i in range(n)
+    ]
 
 
 def _workstation(folder: Path, name: str) -> Any:
@@ -46,13 +59,25 @@ def _bulk_local(store: Any, rows: list[dict[str, Any]], with_outbox: bool) -> No
     cols = ["first_name", "last_name", "last_name_search", "title", "email", "phone"]
     with store.engine.begin() as conn:
         for start in range(0, len(rows), 50_000):
-            chunk = rows[start:start + 50_000]
+            chunk = rows[start : start + 50_000]
             conn.execute(insert(Person), chunk)
             if with_outbox:
-                conn.execute(insert(OutboxEntry), [
-                    {"change_id": str(uuid.uuid4()), "table_name": "person", "row_id": r["id"].hex,
-                     "op": "insert", "base_version": 0, "new_version": 1, "columns": cols,
-                     "captured_at": r["created_at"]} for r in chunk])
+                conn.execute(
+                    insert(OutboxEntry),
+                    [
+                        {
+                            "change_id": str(uuid.uuid4()),
+                            "table_name": "person",
+                            "row_id": r["id"].hex,
+                            "op": "insert",
+                            "base_version": 0,
+                            "new_version": 1,
+                            "columns": cols,
+                            "captured_at": r["created_at"],
+                        }
+                        for r in chunk
+                    ],
+                )
 
 
 def _copy_reference(link: Any, rows: list[dict[str, Any]]) -> float:
@@ -91,8 +116,17 @@ def _push_figures(work: Path, link: Any) -> list[Figure]:
     _engine(store, actor, link).push()
     push_s = time.perf_counter() - t0
     store.dispose()
-    return [Figure("sync: push 100,000 changed rows", push_s, "s", "PostgreSQL COPY", copy_s,
-                   "<= 30 s and <= 5x COPY", push_s <= 30 and push_s <= 5 * copy_s)]
+    return [
+        Figure(
+            "sync: push 100,000 changed rows",
+            push_s,
+            "s",
+            "PostgreSQL COPY",
+            copy_s,
+            "<= 30 s and <= 5x COPY",
+            push_s <= 30 and push_s <= 5 * copy_s,
+        )
+    ]
 
 
 def _server_bulk(link: Any, rows: list[dict[str, Any]]) -> None:
@@ -101,8 +135,10 @@ def _server_bulk(link: Any, rows: list[dict[str, Any]]) -> None:
     names = [c.name for c in table("person").columns]
     raw = link.engine.raw_connection()
     try:
-        with raw.driver_connection.cursor() as cur, cur.copy(
-                f"COPY person ({', '.join(names)}) FROM STDIN") as copy:
+        with (
+            raw.driver_connection.cursor() as cur,
+            cur.copy(f"COPY person ({', '.join(names)}) FROM STDIN") as copy,
+        ):
             for r in rows:
                 copy.write_row([r[n] for n in names])
         raw.commit()
@@ -134,8 +170,15 @@ def _incremental_figure(work: Path, link: Any) -> Figure:
     with store.engine.connect() as conn:
         total = conn.execute(select(text("count(*)")).select_from(text("person"))).scalar_one()
     store.dispose()
-    return Figure(f"sync: incremental, 10 changes, {total:,}-row database", ms, "ms", "", None,
-                  "<= 200 ms", ms <= 200)
+    return Figure(
+        f"sync: incremental, 10 changes, {total:,}-row database",
+        ms,
+        "ms",
+        "",
+        None,
+        "<= 200 ms",
+        ms <= 200,
+    )
 
 
 def _gui_stall_figure(work: Path, url: str) -> Figure:
@@ -176,8 +219,9 @@ def _gui_stall_figure(work: Path, url: str) -> Figure:
     store.dispose()
     worst = max((s.duration_ms for s in dog.stalls), default=0.0)
     ok = bool(done) and not isinstance(done[0], str) and worst <= 100
-    return Figure("sync: longest GUI-thread block, 100,000-row sync", worst, "ms", "", None,
-                  "<= 100 ms", ok)
+    return Figure(
+        "sync: longest GUI-thread block, 100,000-row sync", worst, "ms", "", None, "<= 100 ms", ok
+    )
 
 
 def run(env: BenchEnv) -> list[Figure]:

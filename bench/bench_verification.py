@@ -13,12 +13,21 @@ from datetime import UTC, date, datetime, timedelta
 from bench.harness import BenchEnv, Figure, best_of, median_of
 
 VALUES = {
-    "entity_name": "Blue Springs R-IV", "entity_code": "048-078",
-    "requester_email": "office@bluesprings.k12.mo.us", "signer_name": "Jane Doe",
-    "signer_title": "Superintendent", "signed_date": "11/02/2026",
-    "user_1_first_name": "Lee", "user_1_last_name": "Park", "user_1_email": "lpark@bluesprings.k12.mo.us",
-    "role_1_app": "MOSIS", "role_1_role": "MOSIS_ENTRY", "role_1_action": "add", "role_1_building": "1050",
-    "user_agrees": "Yes", "user_signed_date": "11/02/2026",
+    "entity_name": "Blue Springs R-IV",
+    "entity_code": "048-078",
+    "requester_email": "office@bluesprings.k12.mo.us",
+    "signer_name": "Jane Doe",
+    "signer_title": "Superintendent",
+    "signed_date": "11/02/2026",
+    "user_1_first_name": "Lee",
+    "user_1_last_name": "Park",
+    "user_1_email": "lpark@bluesprings.k12.mo.us",
+    "role_1_app": "MOSIS",
+    "role_1_role": "MOSIS_ENTRY",
+    "role_1_action": "add",
+    "role_1_building": "1050",
+    "user_agrees": "Yes",
+    "user_signed_date": "11/02/2026",
 }
 
 
@@ -33,13 +42,23 @@ def _certificate():  # type: ignore[no-untyped-def]
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Jane Doe")])
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=365)).sign(key, hashes.SHA256()))
-    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    return (ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
-            keys.PrivateKeyInfo.load(der))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return (
+        ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+        keys.PrivateKeyInfo.load(der),
+    )
 
 
 def _signed_form(values: dict[str, str]) -> bytes:
@@ -50,11 +69,13 @@ def _signed_form(values: dict[str, str]) -> bytes:
     from desk_app.pdf.generate import generate_form
 
     cert, key = _certificate()
-    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
-                                  cert_registry=SimpleCertificateStore.from_certs([cert]))
+    signer = signers.SimpleSigner(
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([cert])
+    )
     writer = IncrementalPdfFileWriter(io.BytesIO(generate_form("DA-102", values)), strict=False)
-    return signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="signature"),
-                            signer=signer).getvalue()
+    return signers.sign_pdf(
+        writer, signers.PdfSignatureMetadata(field_name="signature"), signer=signer
+    ).getvalue()
 
 
 def _world(env: BenchEnv):  # type: ignore[no-untyped-def]
@@ -70,16 +91,28 @@ def _world(env: BenchEnv):  # type: ignore[no-untyped-def]
     with app.services.uow() as uow:
         s = uow.session
         spec = WEB_APPLICATIONS["MOSIS"]
-        mosis = WebApplication(code=spec.code, name=spec.name, building_scope=True, entity_kinds="lea")
+        mosis = WebApplication(
+            code=spec.code, name=spec.name, building_scope=True, entity_kinds="lea"
+        )
         lea = EducationalEntity(kind="lea", code="048-078", name="Blue Springs R-IV")
         jane = Person(first_name="Jane", last_name="Doe")
         s.add_all([mosis, lea, jane])
         s.flush()
-        s.add_all([ApplicationRole(application_id=mosis.id, code=r.code, name=r.name, level=r.level)
-                   for r in spec.roles])
+        s.add_all(
+            [
+                ApplicationRole(application_id=mosis.id, code=r.code, name=r.name, level=r.level)
+                for r in spec.roles
+            ]
+        )
         s.add(Building(entity_id=lea.id, code="1050", name="Central High"))
-        s.add(EntityOfficer(entity_id=lea.id, person_id=jane.id, role="superintendent",
-                            start_date=date(2020, 7, 1)))
+        s.add(
+            EntityOfficer(
+                entity_id=lea.id,
+                person_id=jane.id,
+                role="superintendent",
+                start_date=date(2020, 7, 1),
+            )
+        )
         uow.commit()
         return app, str(lea.id)
 
@@ -97,7 +130,9 @@ def _raw_pyhanko(pdf: bytes) -> None:
     from pyhanko_certvalidator import ValidationContext
 
     sig = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-    validate_pdf_signature(sig, ValidationContext(trust_roots=[sig.signer_cert], allow_fetching=False))
+    validate_pdf_signature(
+        sig, ValidationContext(trust_roots=[sig.signer_cert], allow_fetching=False)
+    )
 
 
 def _raw_fields(pdf: bytes) -> None:
@@ -118,13 +153,17 @@ def _fax(values: dict[str, str]) -> bytes:
 
     src = pymupdf.open(stream=generate_form("DA-102", values), filetype="pdf")
     page_no, (x0, y0, x1, y1) = signature_boxes(generate_form("DA-102"))["signature"]
-    src[page_no].draw_polyline([(x0 + 20 + i * 9, y0 + (12 if i % 2 else 28)) for i in range(18)],
-                               color=(0, 0, 0.2), width=1.6)
+    src[page_no].draw_polyline(
+        [(x0 + 20 + i * 9, y0 + (12 if i % 2 else 28)) for i in range(18)],
+        color=(0, 0, 0.2),
+        width=1.6,
+    )
     out = pymupdf.open()
     for page in src:
         pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
         out.new_page(width=page.rect.width, height=page.rect.height).insert_image(
-            page.rect, stream=pix.tobytes("png"))
+            page.rect, stream=pix.tobytes("png")
+        )
     return bytes(out.tobytes())
 
 
@@ -168,23 +207,66 @@ def run(env: BenchEnv) -> list[Figure]:
         stored = pins.hash_pin(app.services.secrets, pin)
         pin_ms = median_of(lambda: pins.pin_matches(app.services.secrets, stored, pin), 5)
         check_ms = median_of(lambda: pins.check_pin(app.services, lea_id, pin), 3)
-        raw = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB,
-                             parallelism=ARGON2_PARALLELISM)
+        raw = PasswordHasher(
+            time_cost=ARGON2_TIME_COST,
+            memory_cost=ARGON2_MEMORY_KIB,
+            parallelism=ARGON2_PARALLELISM,
+        )
         raw_hash = raw.hash("x" * 64)
         argon_ms = median_of(lambda: raw.verify(raw_hash, "x" * 64), 5)
     finally:
         app.close()
     return [
-        Figure("verification: digital signature check per form", sig_ms, "ms", "raw pyHanko validate",
-               sig_ref, "<= 200 ms", sig_ms <= 200),
-        Figure("verification: full report, signed fillable PDF", report_ms, "ms",
-               "raw PyMuPDF read fields", fields_ref, "<= 300 ms", report_ms <= 300),
-        Figure("verification: full report, same PDF without a PIN", bare_ms, "ms",
-               "raw PyMuPDF read fields", fields_ref, "(the report's share beside the PIN)"),
-        Figure("verification: ink in a faxed signature box", ink_ms, "ms", "raw PyMuPDF page render",
-               render_ref, "(part of the report)"),
-        Figure("verification: PIN comparison (Argon2id + pepper)", pin_ms, "ms", "raw argon2 verify",
-               argon_ms, "50-500 ms", 50 <= pin_ms <= 500),
-        Figure("verification: PIN check with audit and counter", check_ms, "ms", "raw argon2 verify",
-               argon_ms, "50-500 ms", 50 <= check_ms <= 500),
+        Figure(
+            "verification: digital signature check per form",
+            sig_ms,
+            "ms",
+            "raw pyHanko validate",
+            sig_ref,
+            "<= 200 ms",
+            sig_ms <= 200,
+        ),
+        Figure(
+            "verification: full report, signed fillable PDF",
+            report_ms,
+            "ms",
+            "raw PyMuPDF read fields",
+            fields_ref,
+            "<= 300 ms",
+            report_ms <= 300,
+        ),
+        Figure(
+            "verification: full report, same PDF without a PIN",
+            bare_ms,
+            "ms",
+            "raw PyMuPDF read fields",
+            fields_ref,
+            "(the report's share beside the PIN)",
+        ),
+        Figure(
+            "verification: ink in a faxed signature box",
+            ink_ms,
+            "ms",
+            "raw PyMuPDF page render",
+            render_ref,
+            "(part of the report)",
+        ),
+        Figure(
+            "verification: PIN comparison (Argon2id + pepper)",
+            pin_ms,
+            "ms",
+            "raw argon2 verify",
+            argon_ms,
+            "50-500 ms",
+            50 <= pin_ms <= 500,
+        ),
+        Figure(
+            "verification: PIN check with audit and counter",
+            check_ms,
+            "ms",
+            "raw argon2 verify",
+            argon_ms,
+            "50-500 ms",
+            50 <= check_ms <= 500,
+        ),
     ]

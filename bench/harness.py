@@ -126,7 +126,9 @@ def capture_statements(engine: Any, call: Callable[[], object]) -> list[tuple[st
 
     seen: list[tuple[str, Any]] = []
 
-    def listener(_conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+    def listener(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool
+    ) -> None:
         seen.append((statement, parameters))
 
     original = CompiledRead.all

@@ -28,7 +28,9 @@ from desk_app.sync.outbox import install_capture
 logger = logging.getLogger(__name__)
 
 
-def open_workstation_store(path: Path, *, backups: Path | None = None, migrate: bool = True) -> Store:
+def open_workstation_store(
+    path: Path, *, backups: Path | None = None, migrate: bool = True
+) -> Store:
     """The workstation's embedded database, wired for sync: every change of a synced row is
     captured in the sync outbox in the same transaction (:mod:`desk_app.sync.outbox`)."""
     return open_sqlite(path, backups=backups, migrate=migrate, session_hooks=(install_capture,))
@@ -50,8 +52,13 @@ class AppContext:
         self.store.dispose()
 
 
-def open_app(data_dir: str | Path | None = None, *, secrets: SecretStore | None = None,
-             username: str | None = None, console_log: bool = False) -> AppContext:
+def open_app(
+    data_dir: str | Path | None = None,
+    *,
+    secrets: SecretStore | None = None,
+    username: str | None = None,
+    console_log: bool = False,
+) -> AppContext:
     """Open the installation at ``data_dir`` (or the per-user folders).
 
     Raises:
@@ -68,9 +75,11 @@ def open_app(data_dir: str | Path | None = None, *, secrets: SecretStore | None 
     created = not paths.database.exists() or paths.database.stat().st_size == 0
     store = open_workstation_store(paths.database, backups=paths.backups)
     secrets = secrets or open_secrets(paths.data_dir / "secrets.json")
-    operator = identify_operator(store, username or os_username(),
-                                 workstation_name(settings["workstation_name"]))
-    services = ServiceContext(store=store, actor=actor_for(operator), secrets=secrets,
-                              settings=settings, paths=paths)
+    operator = identify_operator(
+        store, username or os_username(), workstation_name(settings["workstation_name"])
+    )
+    services = ServiceContext(
+        store=store, actor=actor_for(operator), secrets=secrets, settings=settings, paths=paths
+    )
     logger.info("opened %s as %s (%s)", paths.database.name, operator.username, operator.role)
     return AppContext(paths, settings, secrets, store, operator, services, created)

@@ -21,10 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="desk-app",
         description="Web systems security workbench: access requests, PINs, user managers, "
-                    "educator certification. With no command, starts the GUI.",
+        "educator certification. With no command, starts the GUI.",
     )
     parser.add_argument("--version", action="version", version=f"desk_app {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR", help="use DIR for the database, logs and settings")
+    parser.add_argument(
+        "--data-dir", metavar="DIR", help="use DIR for the database, logs and settings"
+    )
     parser.add_argument("--verbose", action="store_true", help="also log to standard error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     import desk_app.commands as commands

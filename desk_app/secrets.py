@@ -120,7 +120,9 @@ def open_secrets(fallback_file: Path) -> SecretStore:
         store.get("desk_app-probe")  # the "fail" and empty chainer backends raise here
         return store
     except Exception as exc:  # keyring raises many backend-specific errors
-        log.warning("no OS keyring available (%s); secrets kept in a private file", type(exc).__name__)
+        log.warning(
+            "no OS keyring available (%s); secrets kept in a private file", type(exc).__name__
+        )
         return FileSecrets(fallback_file)
 
 

@@ -43,23 +43,51 @@ def declare(setting: Setting) -> Setting:
     return setting
 
 
-declare(Setting("lock_after_minutes", int, 15, "Lock after idle minutes (0 = never)", "Security", 0, 240))
+declare(
+    Setting(
+        "lock_after_minutes", int, 15, "Lock after idle minutes (0 = never)", "Security", 0, 240
+    )
+)
 declare(Setting("workstation_name", str, "", "Workstation name (blank = computer name)", "General"))
 declare(Setting("sla_business_days", int, 2, "Queue SLA in business days", "Work queue", 1, 30))
-declare(Setting("duplicate_window_days", int, 14, "Duplicate request window (days)", "Work queue", 1, 365))
+declare(
+    Setting(
+        "duplicate_window_days", int, 14, "Duplicate request window (days)", "Work queue", 1, 365
+    )
+)
 declare(Setting("pin_max_failures", int, 5, "PIN attempts before lock-out", "Security", 1, 20))
 declare(Setting("fax_folder", str, "", "Fax / scan drop folder", "Intake"))
-declare(Setting("fax_number_pattern", str, r"(?P<fax>\d{10})", "Fax number pattern in file names", "Intake"))
+declare(
+    Setting(
+        "fax_number_pattern", str, r"(?P<fax>\d{10})", "Fax number pattern in file names", "Intake"
+    )
+)
 declare(Setting("mail_folder", str, "", "Mail drop folder (.msg / .eml)", "Intake"))
 declare(Setting("imap_host", str, "", "IMAP server", "Intake"))
 declare(Setting("imap_port", int, 993, "IMAP port", "Intake", 1, 65535))
-declare(Setting("imap_security", str, "tls", "IMAP security", "Intake", choices=("tls", "starttls", "none")))
+declare(
+    Setting(
+        "imap_security", str, "tls", "IMAP security", "Intake", choices=("tls", "starttls", "none")
+    )
+)
 declare(Setting("imap_user", str, "", "IMAP user", "Intake"))
 declare(Setting("imap_folder", str, "INBOX", "IMAP folder", "Intake"))
-declare(Setting("imap_processed_folder", str, "Processed", "Move processed mail to (blank = flag)", "Intake"))
+declare(
+    Setting(
+        "imap_processed_folder", str, "Processed", "Move processed mail to (blank = flag)", "Intake"
+    )
+)
 declare(Setting("sync_url", str, "", "Central database (postgresql://user@host:port/db)", "Sync"))
-declare(Setting("sync_sslmode", str, "prefer", "TLS mode", "Sync",
-                choices=("disable", "prefer", "require", "verify-full")))
+declare(
+    Setting(
+        "sync_sslmode",
+        str,
+        "prefer",
+        "TLS mode",
+        "Sync",
+        choices=("disable", "prefer", "require", "verify-full"),
+    )
+)
 declare(Setting("sync_interval_seconds", int, 300, "Sync every (seconds)", "Sync", 15, 86400))
 declare(Setting("ui_font_scale", float, 1.0, "Font scale", "Appearance", 0.75, 2.5))
 

@@ -24,12 +24,25 @@ from desk_app.models.migrations import HERE
 
 # (revision, file slug, title, model modules whose tables it creates)
 GROUPS = (
-    ("0001", "entities_people_staff_audit", "educational entities, people, operators, audit log",
-     {"entities", "people", "staff", "audit"}),
-    ("0002", "access_and_submissions", "web applications, accounts, grants, form submissions, intake, verification",
-     {"access", "submissions", "intake", "verification"}),
+    (
+        "0001",
+        "entities_people_staff_audit",
+        "educational entities, people, operators, audit log",
+        {"entities", "people", "staff", "audit"},
+    ),
+    (
+        "0002",
+        "access_and_submissions",
+        "web applications, accounts, grants, form submissions, intake, verification",
+        {"access", "submissions", "intake", "verification"},
+    ),
     ("0003", "educators", "educators, certificates and their evidence", {"educators"}),
-    ("0004", "sync_bookkeeping", "local sync bookkeeping (outbox, checkpoints, conflicts)", {"sync_state"}),
+    (
+        "0004",
+        "sync_bookkeeping",
+        "local sync bookkeeping (outbox, checkpoints, conflicts)",
+        {"sync_state"},
+    ),
 )
 
 TEMPLATE = '''"""{title}
@@ -62,27 +75,37 @@ def downgrade() -> None:
 
 
 def table_groups() -> dict[str, str]:
-    modules = {m.class_.__tablename__: m.class_.__module__.rsplit(".", 1)[1] for m in Base.registry.mappers}
+    modules = {
+        m.class_.__tablename__: m.class_.__module__.rsplit(".", 1)[1] for m in Base.registry.mappers
+    }
     out = {}
     for table, module in modules.items():
         found = [rev for rev, _slug, _title, mods in GROUPS if module in mods]
         if not found:
-            raise SystemExit(f"table {table} (models.{module}) belongs to no revision group: add it to GROUPS")
+            raise SystemExit(
+                f"table {table} (models.{module}) belongs to no revision group: add it to GROUPS"
+            )
         out[table] = found[0]
     for table in Base.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if out[fk.column.table.name] > out[table.name]:
-                raise SystemExit(f"{table.name} ({out[table.name]}) references {fk.column.table.name} "
-                                 f"({out[fk.column.table.name]}): move one of them")
+                raise SystemExit(
+                    f"{table.name} ({out[table.name]}) references {fk.column.table.name} "
+                    f"({out[fk.column.table.name]}): move one of them"
+                )
     return out
 
 
 def render(op_list: list[object], context: MigrationContext) -> str:
     if not op_list:
         return "    pass"
-    code = render_python_code(ops.UpgradeOps(ops=op_list), render_as_batch=True, migration_context=context)
+    code = render_python_code(
+        ops.UpgradeOps(ops=op_list), render_as_batch=True, migration_context=context
+    )
     lines = [line for line in code.splitlines() if "###" not in line]
-    return "\n".join(("    " + line.strip()) if line and not line.startswith("    ") else line for line in lines)
+    return "\n".join(
+        ("    " + line.strip()) if line and not line.startswith("    ") else line for line in lines
+    )
 
 
 def main() -> None:
@@ -94,8 +117,10 @@ def main() -> None:
     groups = table_groups()
     engine = create_engine("sqlite://")
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True,
-                                                         "target_metadata": Base.metadata})
+        context = MigrationContext.configure(
+            conn,
+            opts={"compare_type": True, "render_as_batch": True, "target_metadata": Base.metadata},
+        )
         script = produce_migrations(context, Base.metadata)
         down = None
         written = []
@@ -103,9 +128,16 @@ def main() -> None:
             up_ops = [o for o in script.upgrade_ops.ops if groups[o.table_name] == rev]  # type: ignore[attr-defined]
             down_ops = [o for o in script.downgrade_ops.ops if groups[o.table_name] == rev]  # type: ignore[attr-defined]
             target = versions / f"{rev}_{slug}.py"
-            target.write_text(TEMPLATE.format(title=title.capitalize(), rev=rev, down_text=down or "none",
-                                              down_repr=repr(down), upgrade=render(up_ops, context),
-                                              downgrade=render(down_ops, context)))
+            target.write_text(
+                TEMPLATE.format(
+                    title=title.capitalize(),
+                    rev=rev,
+                    down_text=down or "none",
+                    down_repr=repr(down),
+                    upgrade=render(up_ops, context),
+                    downgrade=render(down_ops, context),
+                )
+            )
             written.append(target)
             down = rev
     init = HERE / "__init__.py"
@@ -114,10 +146,16 @@ def main() -> None:
     revisions = sorted(p.name[:4] for p in versions.glob("0*.py"))
     text = re.sub(r'HEAD_REVISION = "[0-9]+"', f'HEAD_REVISION = "{revisions[-1]}"', text)
     known = ", ".join(f'"{rev}"' for rev in revisions)
-    text = re.sub(r"KNOWN_REVISIONS = frozenset\(\{[^}]*\}\)", f"KNOWN_REVISIONS = frozenset({{{known}}})", text)
+    text = re.sub(
+        r"KNOWN_REVISIONS = frozenset\(\{[^}]*\}\)",
+        f"KNOWN_REVISIONS = frozenset({{{known}}})",
+        text,
+    )
     init.write_text(text)
     for target in written:
-        subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "-q", str(target)], check=False)
+        subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--fix", "-q", str(target)], check=False
+        )
         subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(target)], check=False)
         print(f"wrote {target.name} ({len(target.read_text().splitlines())} lines)")
 

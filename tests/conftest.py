@@ -69,9 +69,16 @@ def store(app_paths: AppPaths) -> Iterator[Store]:
 def make_ctx(store: Store, secrets: MemorySecrets, app_paths: AppPaths):
     """Build a ServiceContext for a given role (default Security Administrator)."""
 
-    def make(role: str = "security_admin", username: str = "alice", workstation: str = "ws-test") -> ServiceContext:
-        return ServiceContext(store=store, actor=Actor(username, workstation, role), secrets=secrets,
-                              settings=Settings(app_paths.settings_file), paths=app_paths)
+    def make(
+        role: str = "security_admin", username: str = "alice", workstation: str = "ws-test"
+    ) -> ServiceContext:
+        return ServiceContext(
+            store=store,
+            actor=Actor(username, workstation, role),
+            secrets=secrets,
+            settings=Settings(app_paths.settings_file),
+            paths=app_paths,
+        )
 
     return make
 

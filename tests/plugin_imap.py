@@ -108,10 +108,15 @@ class ImapServer:
 
 @pytest.fixture(scope="session")
 def imap_server() -> Iterator[ImapServer]:
-    binary = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+    binary = shutil.which("dovecot") or (
+        "/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None
+    )
     if binary is None:
-        pytest.fail("Dovecot is not installed: run scripts/setup.sh "
-                    "(apt-get install -y dovecot-imapd) before the intake tests", pytrace=False)
+        pytest.fail(
+            "Dovecot is not installed: run scripts/setup.sh "
+            "(apt-get install -y dovecot-imapd) before the intake tests",
+            pytrace=False,
+        )
     # not under pytest's tmp: that tree is mode 0700 and Dovecot's users must reach their files
     base = Path(tempfile.mkdtemp(prefix="desk-dovecot-"))
     os.chmod(base, 0o755)
@@ -129,11 +134,14 @@ def imap_server() -> Iterator[ImapServer]:
     conf.write_text(DOVECOT_CONF.format(base=base, home=home, port=port, tls_port=tls_port))
     # dovecot forks into the background; its output goes to a file so nothing waits on a pipe
     with (base / "start.err").open("w") as err:
-        code = subprocess.call([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=err,
-                               timeout=30)
+        code = subprocess.call(
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=err, timeout=30
+        )
     if code != 0:
         log = (base / "dovecot.log").read_text() if (base / "dovecot.log").exists() else ""
-        pytest.fail(f"Dovecot did not start: {(base / 'start.err').read_text()}\n{log}", pytrace=False)
+        pytest.fail(
+            f"Dovecot did not start: {(base / 'start.err').read_text()}\n{log}", pytrace=False
+        )
     server = ImapServer("127.0.0.1", port, IMAP_USER, IMAP_PASSWORD, base, tls_port)
     _wait_until_listening(server)
     try:
@@ -159,18 +167,29 @@ def _self_signed(folder: Path) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                       serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     os.chmod(folder / "key.pem", 0o600)
 
 
@@ -182,8 +201,11 @@ def _wait_until_listening(server: ImapServer) -> None:
                 return
         except OSError:
             time.sleep(0.1)
-    pytest.fail(f"Dovecot did not listen on port {server.port}: "
-                f"{(server.base / 'dovecot.log').read_text()}", pytrace=False)
+    pytest.fail(
+        f"Dovecot did not listen on port {server.port}: "
+        f"{(server.base / 'dovecot.log').read_text()}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture

@@ -61,9 +61,13 @@ def test_field_cipher_roundtrip_and_lookup() -> None:
     blob = cipher.encrypt("123-45-6789")
     assert b"6789" not in blob and cipher.decrypt(blob) == "123-45-6789"
     assert cipher.encrypt("123-45-6789") != blob  # fresh nonce every time
-    assert cipher.identity_hash("123456789", "1980-02-03") == cipher.identity_hash("123-45-6789", "1980-02-03")
+    assert cipher.identity_hash("123456789", "1980-02-03") == cipher.identity_hash(
+        "123-45-6789", "1980-02-03"
+    )
     other = FieldCipher.from_secrets(MemorySecrets())
-    assert other.identity_hash("123456789", "1980-02-03") != cipher.identity_hash("123456789", "1980-02-03")
+    assert other.identity_hash("123456789", "1980-02-03") != cipher.identity_hash(
+        "123456789", "1980-02-03"
+    )
     with pytest.raises(InvalidTag):
         other.decrypt(blob)
     assert mask_ssn("123-45-6789") == "***-**-6789"
@@ -117,7 +121,10 @@ def test_staff_roles_change_but_one_security_admin_remains(store, make_ctx) -> N
     with pytest.raises(ConflictError, match="Security Administrator must remain"):
         update_staff(admin, "agency\\jdoe", active=False)
     roles = {s.username: (s.role, s.active) for s in list_staff(admin)}
-    assert roles == {"agency\\jdoe": ("security_admin", True), "agency\\mroe": ("certification_specialist", True)}
+    assert roles == {
+        "agency\\jdoe": ("security_admin", True),
+        "agency\\mroe": ("certification_specialist", True),
+    }
 
 
 def test_without_an_os_keyring_secrets_fall_back_to_a_private_file(tmp_path: Path) -> None:

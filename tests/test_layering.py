@@ -31,7 +31,8 @@ def _modules(*parts: str) -> list[Path]:
 
 def test_only_qt_module_imports_pyside() -> None:
     offenders = [
-        str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
         if p.name != "qt.py" or p.parent != PACKAGE
         if any(n == "PySide6" or n.startswith("PySide6.") for n in _imports(p))
     ]
@@ -40,26 +41,37 @@ def test_only_qt_module_imports_pyside() -> None:
 
 def test_domain_layers_never_import_qt_or_views() -> None:
     offenders = [
-        str(p.relative_to(PACKAGE)) for p in _modules(*DOMAIN_LAYERS)
-        if any(n in {"desk_app.qt", "PySide6"} or n.startswith(("desk_app.views", "PySide6."))
-               for n in _imports(p))
+        str(p.relative_to(PACKAGE))
+        for p in _modules(*DOMAIN_LAYERS)
+        if any(
+            n in {"desk_app.qt", "PySide6"} or n.startswith(("desk_app.views", "PySide6."))
+            for n in _imports(p)
+        )
     ]
     assert offenders == []
 
 
 def test_views_never_import_sqlalchemy_or_orm() -> None:
     offenders = [
-        str(p.relative_to(PACKAGE)) for p in _modules("views")
-        if any(n == "sqlalchemy" or n.startswith(("sqlalchemy.", "desk_app.models")) for n in _imports(p))
+        str(p.relative_to(PACKAGE))
+        for p in _modules("views")
+        if any(
+            n == "sqlalchemy" or n.startswith(("sqlalchemy.", "desk_app.models"))
+            for n in _imports(p)
+        )
     ]
     assert offenders == []
 
 
 def test_pdf_is_free_of_the_database() -> None:
     offenders = [
-        str(p.relative_to(PACKAGE)) for p in _modules("pdf")
-        if any(n == "sqlalchemy" or n.startswith(("sqlalchemy.", "desk_app.models", "desk_app.services"))
-               for n in _imports(p))
+        str(p.relative_to(PACKAGE))
+        for p in _modules("pdf")
+        if any(
+            n == "sqlalchemy"
+            or n.startswith(("sqlalchemy.", "desk_app.models", "desk_app.services"))
+            for n in _imports(p)
+        )
     ]
     assert offenders == []
 

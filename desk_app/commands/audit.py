@@ -9,7 +9,9 @@ from typing import Any
 def register(sub: Any) -> None:
     parser = sub.add_parser("audit", help="check or list the audit log")
     asub = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    verify = asub.add_parser("verify", help="check the hash chain; non-zero exit names the first broken event")
+    verify = asub.add_parser(
+        "verify", help="check the hash chain; non-zero exit names the first broken event"
+    )
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.set_defaults(func=cmd_verify)
     listing = asub.add_parser("list", help="print the newest events")
@@ -25,15 +27,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
     app = open_for_cli(args)
     report = AuditLogService(app.services).verify()
     if args.json:
-        print_json({"ok": report.ok, "events_checked": report.events_checked,
-                    "workstations": report.workstations,
-                    "first_break": report.first_break.__dict__ if report.first_break else None})
+        print_json(
+            {
+                "ok": report.ok,
+                "events_checked": report.events_checked,
+                "workstations": report.workstations,
+                "first_break": report.first_break.__dict__ if report.first_break else None,
+            }
+        )
     elif report.ok:
-        print(f"audit chain intact: {report.events_checked} events on {report.workstations} workstation(s)")
+        print(
+            f"audit chain intact: {report.events_checked} events on {report.workstations} workstation(s)"
+        )
     else:
         b = report.first_break
         assert b is not None
-        print(f"audit chain BROKEN at event {b.seq} of workstation {b.workstation_id} (id {b.event_id}): {b.reason}")
+        print(
+            f"audit chain BROKEN at event {b.seq} of workstation {b.workstation_id} (id {b.event_id}): {b.reason}"
+        )
     return 0 if report.ok else 1
 
 
@@ -45,5 +56,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     app = open_for_cli(args)
     query = ListQuery().with_filter("action", args.action)
     for row in AuditLogService(app.services).fetch(query, 0, args.limit):
-        print(f"{row.occurred_at:%Y-%m-%d %H:%M:%S}Z {row.workstation_id}#{row.seq} {row.actor} {row.action} {row.summary}")
+        print(
+            f"{row.occurred_at:%Y-%m-%d %H:%M:%S}Z {row.workstation_id}#{row.seq} {row.actor} {row.action} {row.summary}"
+        )
     return 0

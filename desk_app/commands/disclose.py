@@ -8,7 +8,9 @@ from typing import Any
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("disclose", help="export an entity's or an educator's records for an open-records request")
+    parser = sub.add_parser(
+        "disclose", help="export an entity's or an educator's records for an open-records request"
+    )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--entity", metavar="CODE", help="entity code (e.g. 048-078)")
     target.add_argument("--educator", metavar="ID", help="educator record id")
@@ -24,7 +26,9 @@ def cmd_disclose(args: argparse.Namespace) -> int:
 
     app = open_for_cli(args)
     kind, key = ("entity", args.entity) if args.entity else ("educator", args.educator)
-    data = export_disclosure(app.services, DisclosureRequest(kind, key, args.requester, args.purpose))
+    data = export_disclosure(
+        app.services, DisclosureRequest(kind, key, args.requester, args.purpose)
+    )
     args.out.write_bytes(data)
     print(f"wrote {args.out} ({len(data):,} bytes); the disclosure is recorded in the audit log")
     return 0

@@ -21,7 +21,7 @@ def register(sub: Any) -> None:
     listing.set_defaults(func=cmd_list)
 
     gen = fsub.add_parser("generate", help="write a fillable PDF of a form")
-    gen.add_argument("form", help="form number (\"MO 500-2356\") or key (user_manager)")
+    gen.add_argument("form", help='form number ("MO 500-2356") or key (user_manager)')
     gen.add_argument("--out", required=True, type=Path, help="PDF file to write")
     gen.add_argument("--entity", metavar="CODE", help="prefill for the entity with this code")
     gen.add_argument("--token", help="request token carried in every page's QR code")
@@ -38,23 +38,41 @@ def register(sub: Any) -> None:
 
     read = fsub.add_parser("read", help="identify a returned form and print its values as JSON")
     read.add_argument("file", type=Path, help="PDF, or a TIFF / PNG / JPEG scan or fax")
-    read.add_argument("--in-process", action="store_true",
-                      help="read in this process (only for files you made yourself)")
+    read.add_argument(
+        "--in-process",
+        action="store_true",
+        help="read in this process (only for files you made yourself)",
+    )
     read.set_defaults(func=cmd_read)
 
 
 def _spec_summary(spec: Any, with_fields: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "number": spec.number, "key": spec.key, "title": spec.title, "edition": spec.edition,
-        "pin_policy": spec.pin_policy, "signer_roles": list(spec.signer_roles),
-        "entity_kinds": list(spec.entity_kinds), "pages": spec.page_count,
-        "user_rows": spec.user_rows, "role_rows": spec.role_rows,
+        "number": spec.number,
+        "key": spec.key,
+        "title": spec.title,
+        "edition": spec.edition,
+        "pin_policy": spec.pin_policy,
+        "signer_roles": list(spec.signer_roles),
+        "entity_kinds": list(spec.entity_kinds),
+        "pages": spec.page_count,
+        "user_rows": spec.user_rows,
+        "role_rows": spec.role_rows,
     }
     if with_fields:
-        out["fields"] = [{"name": f.name, "label": f.label, "kind": f.kind,
-                          "required": f.required, "pattern": f.pattern,
-                          "options": list(f.options), "page": f.page, "derived": f.derived}
-                         for f in spec.fields]
+        out["fields"] = [
+            {
+                "name": f.name,
+                "label": f.label,
+                "kind": f.kind,
+                "required": f.required,
+                "pattern": f.pattern,
+                "options": list(f.options),
+                "page": f.page,
+                "derived": f.derived,
+            }
+            for f in spec.fields
+        ]
     return out
 
 
@@ -166,10 +184,20 @@ def cmd_read(args: argparse.Namespace) -> int:
         print(f"desk-app: cannot read {args.file}: {exc.reason}", file=sys.stderr)
         return EXIT_REJECTED
     if not reading.is_form:
-        print(f"desk-app: {args.file} is not one of our forms (no form QR code, field set or "
-              "form number found)", file=sys.stderr)
+        print(
+            f"desk-app: {args.file} is not one of our forms (no form QR code, field set or "
+            "form number found)",
+            file=sys.stderr,
+        )
         return EXIT_NOT_A_FORM
-    print_json({"form_number": reading.form_number, "edition": reading.edition,
-                "token": reading.token, "source": reading.source,
-                "page_count": reading.page_count, "values": reading.values})
+    print_json(
+        {
+            "form_number": reading.form_number,
+            "edition": reading.edition,
+            "token": reading.token,
+            "source": reading.source,
+            "page_count": reading.page_count,
+            "values": reading.values,
+        }
+    )
     return 0

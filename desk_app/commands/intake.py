@@ -15,9 +15,13 @@ UNREACHABLE_EXIT = 3
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("intake", help="take forms in from the mailbox, a mail folder, the fax folder or files")
+    parser = sub.add_parser(
+        "intake", help="take forms in from the mailbox, a mail folder, the fax folder or files"
+    )
     isub = parser.add_subparsers(dest="intake_command", required=True, metavar="SOURCE")
-    imap = isub.add_parser("imap", help="the IMAP mailbox configured in Settings (password in the keyring)")
+    imap = isub.add_parser(
+        "imap", help="the IMAP mailbox configured in Settings (password in the keyring)"
+    )
     imap.set_defaults(func=cmd_intake, source="imap")
     folder = isub.add_parser("folder", help="a folder of saved mails (.msg, .eml)")
     folder.add_argument("path", nargs="?", default="", help="default: the mail folder in Settings")
@@ -30,8 +34,12 @@ def register(sub: Any) -> None:
     files.set_defaults(func=cmd_intake, source="file")
     for p in (imap, folder, fax, files):
         p.add_argument("--json", action="store_true", help="print the summary as JSON")
-        p.add_argument("--settle", type=float, default=5.0,
-                       help="leave files younger than this many seconds (folders only)")
+        p.add_argument(
+            "--settle",
+            type=float,
+            default=5.0,
+            help="leave files younger than this many seconds (folders only)",
+        )
 
 
 def _source(service: Any, args: argparse.Namespace) -> Any:
@@ -62,9 +70,17 @@ def cmd_intake(args: argparse.Namespace) -> int:
             print(f"desk-app intake: {exc}")
             return UNREACHABLE_EXIT
         if args.json:
-            print_json({"taken": report.taken, "resumed": report.resumed, "already": report.already,
-                        "submissions": report.submissions, "quarantined": report.quarantined,
-                        "unreachable": report.unreachable, "not_acknowledged": report.ack_failures})
+            print_json(
+                {
+                    "taken": report.taken,
+                    "resumed": report.resumed,
+                    "already": report.already,
+                    "submissions": report.submissions,
+                    "quarantined": report.quarantined,
+                    "unreachable": report.unreachable,
+                    "not_acknowledged": report.ack_failures,
+                }
+            )
         else:
             print(report.summary())
         return UNREACHABLE_EXIT if report.unreachable else 0

@@ -20,8 +20,13 @@ def register(sub: Any) -> None:
     parser = sub.add_parser("screenshot", help="render a page or dialog offscreen to a PNG")
     parser.add_argument("name", nargs="?", metavar="PAGE", help="page or dialog (see --list)")
     parser.add_argument("--out", type=Path, help="PNG file to write")
-    parser.add_argument("--size", type=_size, default=None, metavar="WxH",
-                        help="window size in logical pixels (pages default to 1280x800)")
+    parser.add_argument(
+        "--size",
+        type=_size,
+        default=None,
+        metavar="WxH",
+        help="window size in logical pixels (pages default to 1280x800)",
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="device pixel ratio, e.g. 1.5")
     parser.add_argument("--list", action="store_true", help="name every page and dialog")
     parser.set_defaults(func=cmd_screenshot)
@@ -41,7 +46,9 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         print("desk-app screenshot: give PAGE and --out FILE.png (or --list)")
         return 2
     if args.name not in screenshot.names():
-        print(f"desk-app screenshot: unknown {args.name!r}; one of: {', '.join(screenshot.names())}")
+        print(
+            f"desk-app screenshot: unknown {args.name!r}; one of: {', '.join(screenshot.names())}"
+        )
         return 2
     from desk_app.commands.common import open_for_cli
     from desk_app.qt import QSize
@@ -51,7 +58,11 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     make_qapp()
     app = open_for_cli(args)
     try:
-        size = QSize(*args.size) if args.size else (QSize(1280, 800) if args.name in PAGE_ORDER else None)
+        size = (
+            QSize(*args.size)
+            if args.size
+            else (QSize(1280, 800) if args.name in PAGE_ORDER else None)
+        )
         out = screenshot.render(app, args.name, args.out, size)
     finally:
         app.close()

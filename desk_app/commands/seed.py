@@ -14,8 +14,12 @@ from typing import Any
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("seed", help="fill a new database with deterministic demo data")
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="1 = 100,000 educators and 20,000 accounts; 10 = a million educators")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="1 = 100,000 educators and 20,000 accounts; 10 = a million educators",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     parser.set_defaults(func=cmd_seed)
 
@@ -26,6 +30,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     app = open_for_cli(args)
     try:
+
         def progress(stage: str, fraction: float) -> None:
             if not args.quiet:
                 print(f"\r{fraction:6.1%}  {stage:<16}", end="", file=sys.stderr, flush=True)
@@ -33,8 +38,14 @@ def cmd_seed(args: argparse.Namespace) -> int:
         summary = seed_database(app.services, scale=args.scale, progress=progress)
         if not args.quiet:
             print(file=sys.stderr)
-        print_json({"scale": summary.scale, "seconds": round(summary.seconds, 1),
-                    "rows": summary.counts, "database": str(app.paths.database)})
+        print_json(
+            {
+                "scale": summary.scale,
+                "seconds": round(summary.seconds, 1),
+                "rows": summary.counts,
+                "database": str(app.paths.database),
+            }
+        )
         return 0
     finally:
         app.close()

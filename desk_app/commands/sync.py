@@ -9,8 +9,11 @@ from typing import Any
 
 def register(sub: Any) -> None:
     parser = sub.add_parser("sync", help="sync once with the central database and exit")
-    parser.add_argument("--url", help="central database URL (default: the sync_url setting); "
-                                      "the password comes from the keyring entry 'sync-password'")
+    parser.add_argument(
+        "--url",
+        help="central database URL (default: the sync_url setting); "
+        "the password comes from the keyring entry 'sync-password'",
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=cmd_sync)
 
@@ -31,5 +34,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     else:
         print(f"sync ok: {summary.text()}; open conflicts {status.conflicts}")
     if status.conflicts:
-        print(f"{status.conflicts} conflict(s) wait for a decision on the Sync page", file=sys.stderr)
+        print(
+            f"{status.conflicts} conflict(s) wait for a decision on the Sync page", file=sys.stderr
+        )
     return 0

@@ -9,15 +9,23 @@ from typing import Any
 
 def register(sub: Any) -> None:
     """Add ``verify`` and ``pin issue`` to the CLI."""
-    verify = sub.add_parser("verify", help="run the verification checks on a form and print them as JSON")
+    verify = sub.add_parser(
+        "verify", help="run the verification checks on a form and print them as JSON"
+    )
     verify.add_argument("file", nargs="?", help="a PDF of one of our forms")
-    verify.add_argument("--submission", metavar="ID", help="verify a queued submission (results saved)")
+    verify.add_argument(
+        "--submission", metavar="ID", help="verify a queued submission (results saved)"
+    )
     verify.set_defaults(func=cmd_verify)
     pin = sub.add_parser("pin", help="issue or reissue an entity's security PIN")
     psub = pin.add_subparsers(dest="pin_command", required=True, metavar="ACTION")
-    issue = psub.add_parser("issue", help="draw a new PIN and write the mailer letter to the superintendent")
+    issue = psub.add_parser(
+        "issue", help="draw a new PIN and write the mailer letter to the superintendent"
+    )
     issue.add_argument("code", help="the entity's code, e.g. 048-078")
-    issue.add_argument("--out", required=True, metavar="LETTER.pdf", help="where to write the letter")
+    issue.add_argument(
+        "--out", required=True, metavar="LETTER.pdf", help="where to write the letter"
+    )
     issue.set_defaults(func=cmd_pin_issue)
 
 
@@ -58,16 +66,21 @@ def cmd_pin_issue(args: argparse.Namespace) -> int:
     app = open_for_cli(args)
     try:
         with app.store.read() as s:
-            entity_id = s.execute(select(EducationalEntity.id).where(
-                EducationalEntity.code == args.code.upper(),
-                EducationalEntity.deleted_at.is_(None))).scalar_one_or_none()
+            entity_id = s.execute(
+                select(EducationalEntity.id).where(
+                    EducationalEntity.code == args.code.upper(),
+                    EducationalEntity.deleted_at.is_(None),
+                )
+            ).scalar_one_or_none()
         if entity_id is None:
             raise NotFound(f"no entity with code {args.code}")
         issued = pins.issue_pin(app.services, str(entity_id))
         out = Path(args.out)
         out.write_bytes(issued.letter_pdf)
-        print(f"PIN issued for {issued.entity_code}; mailer letter written to {out} "
-              "(the PIN is in that letter only)")
+        print(
+            f"PIN issued for {issued.entity_code}; mailer letter written to {out} "
+            "(the PIN is in that letter only)"
+        )
         return 0
     finally:
         app.close()

@@ -100,8 +100,10 @@ def _frames_within_limits(data: bytes) -> int:
         with Image.open(io.BytesIO(data)) as image:
             frames = getattr(image, "n_frames", 1)
             if frames > MAX_PAGES:
-                raise PdfRejected(f"the image has {frames} pages, over the {MAX_PAGES}-page limit",
-                                  "too_many_pages")
+                raise PdfRejected(
+                    f"the image has {frames} pages, over the {MAX_PAGES}-page limit",
+                    "too_many_pages",
+                )
             for index in range(frames):
                 image.seek(index)
                 pixels = image.size[0] * image.size[1]
@@ -109,7 +111,9 @@ def _frames_within_limits(data: bytes) -> int:
                 if pixels > MAX_PAGE_PIXELS or total > MAX_TOTAL_PIXELS:
                     raise PdfRejected(
                         f"page {index + 1} of the image is {image.size[0]} x {image.size[1]} pixels: "
-                        "too large to decode safely (decompression bomb)", "too_big")
+                        "too large to decode safely (decompression bomb)",
+                        "too_big",
+                    )
             return frames
     except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
         raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
@@ -123,17 +127,23 @@ def normalise(data: bytes, kind: str) -> Normalised:
             document at all.
     """
     if len(data) > MAX_BYTES:
-        raise PdfRejected(f"the file is {len(data) / 2**20:.1f} MB, over the "
-                          f"{MAX_BYTES / 2**20:.0f} MB limit", "too_big")
+        raise PdfRejected(
+            f"the file is {len(data) / 2**20:.1f} MB, over the {MAX_BYTES / 2**20:.0f} MB limit",
+            "too_big",
+        )
     if kind in IMAGE_KINDS:
         _check_image_frames(data)  # header only: names a bomb before anything decodes it
         # the child converts while this process reads the barcodes from the frames
-        converting = _converter.submit(sandbox.image_to_pdf if _sandboxed[0] else convert_image_to_pdf, data)
+        converting = _converter.submit(
+            sandbox.image_to_pdf if _sandboxed[0] else convert_image_to_pdf, data
+        )
         try:
             scans = tuple(frames.scan_frames(data))
         except (OSError, ValueError, EOFError) as exc:
             converting.result()  # the child's refusal, if it has one, names the damage best
-            raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
+            raise PdfRejected(
+                f"the image cannot be read ({type(exc).__name__})", "malformed"
+            ) from exc
         return Normalised(converting.result(), False, scans)
     if kind != "pdf":
         raise PdfRejected("the file is not a PDF or an image", "unsupported")
@@ -159,7 +169,9 @@ def _check_pdf(data: bytes) -> tuple[bool, int]:
                 if width * height > MAX_PAGE_PIXELS or total > MAX_TOTAL_PIXELS:
                     raise PdfRejected(
                         f"page {page.number + 1} holds a {width} x {height} image: too large to "
-                        "decode safely (decompression bomb)", "too_big")
+                        "decode safely (decompression bomb)",
+                        "too_big",
+                    )
         return bool(doc.is_form_pdf), int(doc.page_count)
     finally:
         doc.close()
@@ -178,7 +190,7 @@ def _marks(rendered: object) -> list[barcodes.PageMark]:
     r = rendered
     image = barcodes.image_from_samples(r.samples, r.width, r.height, r.stride, 3)  # type: ignore[attr-defined]
     h, w = image.shape[:2]
-    for region in (image[: int(h * 0.2), int(w * 0.7):], image):
+    for region in (image[: int(h * 0.2), int(w * 0.7) :], image):
         marks, _data = barcodes.split_marks(barcodes.decode_image(region), field_names_for)
         if marks:
             return marks
@@ -193,8 +205,17 @@ def _render_all(pdf: bytes) -> list[object]:
         out: list[object] = []
         for page in pages(doc):
             pix = page.get_pixmap(matrix=pymupdf.Matrix(SPLIT_ZOOM, SPLIT_ZOOM))
-            out.append(RenderedPage(pix.width, pix.height, pix.stride, pix.samples, "RGB888",
-                                    page.number, SPLIT_ZOOM))
+            out.append(
+                RenderedPage(
+                    pix.width,
+                    pix.height,
+                    pix.stride,
+                    pix.samples,
+                    "RGB888",
+                    page.number,
+                    SPLIT_ZOOM,
+                )
+            )
         return out
     finally:
         doc.close()
@@ -210,7 +231,11 @@ def split(doc: Normalised) -> list[Part]:
     if doc.scans:
         page_marks = [list(scan.marks) for scan in doc.scans]
     else:
-        pages = sandbox.render_pages(doc.pdf, SPLIT_ZOOM) if _sandboxed[0] else on_owner(_render_all, doc.pdf)
+        pages = (
+            sandbox.render_pages(doc.pdf, SPLIT_ZOOM)
+            if _sandboxed[0]
+            else on_owner(_render_all, doc.pdf)
+        )
         page_marks = [_marks(p) for p in pages] if len(pages) > 1 else [[] for _p in pages]
     return _parts(page_marks)
 
@@ -222,8 +247,17 @@ def _parts(page_marks: list[list[barcodes.PageMark]]) -> list[Part]:
     current: barcodes.PageMark | None = None
     for number, marks in enumerate(page_marks):
         mark = marks[0] if marks else None
-        if mark and number > 0 and (mark.page == 1 or (
-                current is not None and (mark.number, mark.token) != (current.number, current.token))):
+        if (
+            mark
+            and number > 0
+            and (
+                mark.page == 1
+                or (
+                    current is not None
+                    and (mark.number, mark.token) != (current.number, current.token)
+                )
+            )
+        ):
             starts.append(number)
         current = mark or current
     ends = starts[1:] + [len(page_marks)]
@@ -260,6 +294,6 @@ def read(doc: Normalised, part: Part, part_bytes: bytes) -> FormReading:
     """Identify and read one form: from its image frames' barcodes, else its PDF
     (see :func:`desk_app.pdf.read.read_form`)."""
     if doc.scans:
-        return frames.reading(list(doc.scans[part.first_page:part.first_page + part.page_count]))
+        return frames.reading(list(doc.scans[part.first_page : part.first_page + part.page_count]))
     result: FormReading = sandbox.read_form(part_bytes) if _sandboxed[0] else read_form(part_bytes)
     return result

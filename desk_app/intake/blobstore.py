@@ -82,12 +82,18 @@ class BlobStore:
         target = self.path(sha)
         if target.is_file() and target.stat().st_size in (len(data), len(data) + SEAL_OVERHEAD):
             return sha
-        stored = MAGIC + self.cipher.encrypt_bytes(data, context=sha.encode()) if self.cipher else data
+        stored = (
+            MAGIC + self.cipher.encrypt_bytes(data, context=sha.encode()) if self.cipher else data
+        )
         try:
             self._write(target, stored)
-        except OSError as exc:  # disk full, folder gone: nothing was acknowledged, so nothing is lost
-            raise StoreError(f"cannot store a received document in {self.root}: {exc.strerror or exc}",
-                             hint="free disk space or check the data folder; the source keeps the item") from exc
+        except (
+            OSError
+        ) as exc:  # disk full, folder gone: nothing was acknowledged, so nothing is lost
+            raise StoreError(
+                f"cannot store a received document in {self.root}: {exc.strerror or exc}",
+                hint="free disk space or check the data folder; the source keeps the item",
+            ) from exc
         return sha
 
     @staticmethod
@@ -137,10 +143,12 @@ class BlobStore:
             if self.cipher is None:
                 raise BlobMissing(f"stored document {sha[:12]}… is sealed and no key was given")
             try:
-                raw = self.cipher.decrypt_bytes(raw[len(MAGIC):], context=sha.encode())
+                raw = self.cipher.decrypt_bytes(raw[len(MAGIC) :], context=sha.encode())
             except (InvalidTag, ValueError):
-                raise BlobMissing(f"stored document {sha[:12]}… cannot be opened "
-                                  "(damaged, or sealed with another agency key)") from None
+                raise BlobMissing(
+                    f"stored document {sha[:12]}… cannot be opened "
+                    "(damaged, or sealed with another agency key)"
+                ) from None
         if sha256_hex(raw) != sha:
             raise BlobMissing(f"stored document {sha[:12]}… is damaged (hash mismatch)")
         return raw

@@ -12,8 +12,18 @@ from desk_app.models.submissions import QueueState
 
 # Fields that differ between two copies of the same request (when and how it was signed), or
 # that must never be hashed into a key that sits in plain sight (the PIN).
-NOT_IN_BUSINESS_KEY = frozenset({"signed_date", "signature", "pin", "requester_email", "user_signature",
-                                 "user_signed_date", "contact_signature", "contact_signed_date"})
+NOT_IN_BUSINESS_KEY = frozenset(
+    {
+        "signed_date",
+        "signature",
+        "pin",
+        "requester_email",
+        "user_signature",
+        "user_signed_date",
+        "contact_signature",
+        "contact_signed_date",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,14 @@ def business_key(entity_code: str, form_number: str, values: Mapping[str, str]) 
 
     Empty when the form or the entity is unknown, or nothing was read (nothing to compare).
     """
-    changes = {k: v.strip().lower() for k, v in values.items()
-               if v and k not in NOT_IN_BUSINESS_KEY and not k.startswith("_")}
+    changes = {
+        k: v.strip().lower()
+        for k, v in values.items()
+        if v and k not in NOT_IN_BUSINESS_KEY and not k.startswith("_")
+    }
     if not (entity_code and form_number and changes):
         return ""
-    body = json.dumps([entity_code.strip().upper(), form_number, changes], sort_keys=True,
-                      separators=(",", ":"))
+    body = json.dumps(
+        [entity_code.strip().upper(), form_number, changes], sort_keys=True, separators=(",", ":")
+    )
     return hashlib.sha256(body.encode()).hexdigest()

@@ -61,9 +61,13 @@ def _scan(frame: object) -> FrameScan:
         stretch = 1.0
     w, h = grey.size
 
-    def decode(box: tuple[float, float, float, float]) -> tuple[list[barcodes.PageMark], list[barcodes.DataMark]]:
+    def decode(
+        box: tuple[float, float, float, float],
+    ) -> tuple[list[barcodes.PageMark], list[barcodes.DataMark]]:
         region = grey.crop((int(w * box[0]), int(h * box[1]), int(w * box[2]), int(h * box[3])))
-        return barcodes.split_marks(barcodes.decode_image(_square(region, stretch)), field_names_for)
+        return barcodes.split_marks(
+            barcodes.decode_image(_square(region, stretch)), field_names_for
+        )
 
     marks, _ = decode(CORNER)
     if not marks:  # not where our forms put it: a rotated page, or not our form at all
@@ -90,9 +94,18 @@ def reading(scans: list[FrameScan]) -> FormReading:
     spec = find_form(marks[0].number) if marks else None
     if spec is None:
         return FormReading("", "", "", {}, len(scans), "none", tuple(marks))
-    raw = {k: v for s in scans for d in s.data if d.number == spec.number for k, v in d.values.items()}
+    raw = {
+        k: v for s in scans for d in s.data if d.number == spec.number for k, v in d.values.items()
+    }
     values = {name: raw.get(name, "") for name in spec.field_names}
     values.update(derived_values(spec, values))
     token = next((m.token for m in marks if m.token), "")
-    return FormReading(spec.number, marks[0].edition, token, values, len(scans),
-                       "barcode" if raw else "text", tuple(marks))
+    return FormReading(
+        spec.number,
+        marks[0].edition,
+        token,
+        values,
+        len(scans),
+        "barcode" if raw else "text",
+        tuple(marks),
+    )

@@ -44,8 +44,9 @@ class ImapMailbox:
 
     kind = "imap"
 
-    def __init__(self, settings: ImapSettings, password: str,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, settings: ImapSettings, password: str, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         if settings.security not in SECURITY_MODES:
             raise SourceUnreachable(f"IMAP security must be one of {', '.join(SECURITY_MODES)}")
         self.settings = settings
@@ -63,16 +64,21 @@ class ImapMailbox:
         s = self.settings
         context = self._ssl_context or ssl.create_default_context()
         try:
-            client = IMAPClient(s.host, port=s.port, ssl=s.security == "tls", ssl_context=context,
-                                timeout=s.timeout)
+            client = IMAPClient(
+                s.host, port=s.port, ssl=s.security == "tls", ssl_context=context, timeout=s.timeout
+            )
             if s.security == "starttls":
                 client.starttls(context)
             client.login(s.user, self._password)
         except LoginError as exc:
-            raise SourceUnreachable(f"the mail server refused the login of {s.user}",
-                                    hint="check the IMAP password in Settings") from exc
+            raise SourceUnreachable(
+                f"the mail server refused the login of {s.user}",
+                hint="check the IMAP password in Settings",
+            ) from exc
         except (OSError, ssl.SSLError, IMAPClientError) as exc:
-            raise SourceUnreachable(f"cannot reach the mail server {s.host}:{s.port} ({exc})") from exc
+            raise SourceUnreachable(
+                f"cannot reach the mail server {s.host}:{s.port} ({exc})"
+            ) from exc
         return client
 
     def _select(self) -> IMAPClient:
@@ -84,7 +90,9 @@ class ImapMailbox:
         try:
             info = client.select_folder(self.settings.folder)
         except IMAPClientError as exc:
-            raise SourceUnreachable(f"the mail folder {self.settings.folder!r} cannot be opened") from exc
+            raise SourceUnreachable(
+                f"the mail folder {self.settings.folder!r} cannot be opened"
+            ) from exc
         self._uidvalidity = int(info.get(b"UIDVALIDITY", 0))
         return client
 
@@ -94,7 +102,7 @@ class ImapMailbox:
         # moved mails leave the folder; flagged ones (and copies without MOVE) carry the keyword
         uids = sorted(client.search(["NOT", "KEYWORD", DONE_KEYWORD]))
         for start in range(0, len(uids), FETCH_BATCH):
-            batch = uids[start:start + FETCH_BATCH]
+            batch = uids[start : start + FETCH_BATCH]
             fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
             for uid in batch:
                 item = fetched.get(uid)
@@ -108,8 +116,9 @@ class ImapMailbox:
         key = f"{s.host}|{s.user}|{s.folder}|{self._uidvalidity}|{uid}"
         data = item[b"BODY[]"]
         assert isinstance(data, bytes)
-        return Arrival(self.kind, key, Channel.EMAIL, f"mail-{uid}.eml", data, True,
-                       received_at=received)
+        return Arrival(
+            self.kind, key, Channel.EMAIL, f"mail-{uid}.eml", data, True, received_at=received
+        )
 
     def acknowledge(self, arrival: Arrival) -> None:
         client = self._client or self._select()

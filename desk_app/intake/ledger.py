@@ -41,9 +41,19 @@ class LedgerEntry:
 
 
 def _entry(row: SourceItem) -> LedgerEntry:
-    return LedgerEntry(row.id, row.source_kind, row.source_key, row.sha256, row.filename,
-                       row.channel, row.sender, row.subject, row.received_at, row.status,
-                       row.acknowledged)
+    return LedgerEntry(
+        row.id,
+        row.source_kind,
+        row.source_key,
+        row.sha256,
+        row.filename,
+        row.channel,
+        row.sender,
+        row.subject,
+        row.received_at,
+        row.status,
+        row.acknowledged,
+    )
 
 
 class Ledger:
@@ -54,19 +64,28 @@ class Ledger:
 
     def find(self, source_kind: str, source_key: str) -> LedgerEntry | None:
         with self.store.read() as s:
-            row = s.execute(select(SourceItem).where(
-                SourceItem.source_kind == source_kind, SourceItem.source_key == source_key)
+            row = s.execute(
+                select(SourceItem).where(
+                    SourceItem.source_kind == source_kind, SourceItem.source_key == source_key
+                )
             ).scalar_one_or_none()
             return _entry(row) if row else None
 
     def record(self, arrival: Arrival, sha256: str) -> LedgerEntry:
         """Write the row for ``arrival`` (its blob must already be stored) and commit it."""
         now = utcnow()
-        row = SourceItem(source_kind=arrival.source_kind, source_key=arrival.source_key,
-                         sha256=sha256, filename=arrival.filename[:260],
-                         channel=arrival.channel.value, sender=arrival.sender[:200],
-                         subject=arrival.subject[:300], received_at=arrival.received_at or now,
-                         stored_at=now, status=ItemStatus.STORED.value)
+        row = SourceItem(
+            source_kind=arrival.source_kind,
+            source_key=arrival.source_key,
+            sha256=sha256,
+            filename=arrival.filename[:260],
+            channel=arrival.channel.value,
+            sender=arrival.sender[:200],
+            subject=arrival.subject[:300],
+            received_at=arrival.received_at or now,
+            stored_at=now,
+            status=ItemStatus.STORED.value,
+        )
         with self.store.session_factory() as s:
             s.add(row)
             try:
@@ -89,6 +108,13 @@ class Ledger:
     def pending(self) -> list[LedgerEntry]:
         """Items stored but not yet in the queue (a crash or a bug interrupted them)."""
         with self.store.read() as s:
-            rows = s.execute(select(SourceItem).where(SourceItem.status == ItemStatus.STORED.value)
-                             .order_by(SourceItem.id)).scalars().all()
+            rows = (
+                s.execute(
+                    select(SourceItem)
+                    .where(SourceItem.status == ItemStatus.STORED.value)
+                    .order_by(SourceItem.id)
+                )
+                .scalars()
+                .all()
+            )
             return [_entry(r) for r in rows]

@@ -88,11 +88,15 @@ def _parse_msg(data: bytes) -> ParsedMail:
     try:
         msg = extract_msg.openMsg(data)
     except Exception as exc:  # extract-msg / olefile raise many kinds on a damaged file
-        raise MailUnreadable(f"the Outlook message could not be read ({type(exc).__name__})") from exc
+        raise MailUnreadable(
+            f"the Outlook message could not be read ({type(exc).__name__})"
+        ) from exc
     try:
         if not isinstance(msg, MessageBase):
             # openMsg gives a bare MSGFile (no sender, subject or date) for an item of class "IPM"
-            raise MailUnreadable("the Outlook item is not a message (it has no sender, subject or date)")
+            raise MailUnreadable(
+                "the Outlook item is not a message (it has no sender, subject or date)"
+            )
         attachments = []
         for att in msg.attachments:
             name = att.longFilename or att.shortFilename or "attachment"

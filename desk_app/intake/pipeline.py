@@ -37,8 +37,19 @@ from desk_app.pdf.read import FormReading
 
 log = logging.getLogger(__name__)
 
-STEPS = ("fetch", "store", "record", "acknowledge", "normalise", "split", "identify", "extract",
-         "link", "dedupe", "enqueue")
+STEPS = (
+    "fetch",
+    "store",
+    "record",
+    "acknowledge",
+    "normalise",
+    "split",
+    "identify",
+    "extract",
+    "link",
+    "dedupe",
+    "enqueue",
+)
 LOOKAHEAD = 2
 Hook = Callable[[str], None]
 Enqueue = Callable[[int, list[SubmissionDraft], Hook], int]
@@ -61,8 +72,11 @@ class IntakeReport:
     ack_failures: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{self.taken} item(s) taken", f"{self.submissions} submission(s) queued",
-                 f"{self.quarantined} quarantined"]
+        parts = [
+            f"{self.taken} item(s) taken",
+            f"{self.submissions} submission(s) queued",
+            f"{self.quarantined} quarantined",
+        ]
         if self.resumed:
             parts.append(f"{self.resumed} resumed after an interrupted run")
         if self.already:
@@ -82,8 +96,9 @@ def _is_mail(entry: LedgerEntry) -> bool:
 class Pipeline:
     """Takes arrivals from sources into the blob store, the ledger and the queue."""
 
-    def __init__(self, ledger: Ledger, blobs: BlobStore, enqueue: Enqueue,
-                 hook: Hook = no_hook) -> None:
+    def __init__(
+        self, ledger: Ledger, blobs: BlobStore, enqueue: Enqueue, hook: Hook = no_hook
+    ) -> None:
         self.ledger = ledger
         self.blobs = blobs
         self.enqueue = enqueue
@@ -131,8 +146,9 @@ class Pipeline:
             while pending:
                 self._finish(*pending.popleft(), report)
 
-    def _finish(self, entry: LedgerEntry, future: Future[list[SubmissionDraft]],
-                report: IntakeReport) -> None:
+    def _finish(
+        self, entry: LedgerEntry, future: Future[list[SubmissionDraft]], report: IntakeReport
+    ) -> None:
         self._enqueue(entry, future.result(), report)
 
     def take(self, source: Source, arrival: Arrival, report: IntakeReport) -> LedgerEntry | None:
@@ -154,8 +170,9 @@ class Pipeline:
         self.hook("acknowledge")
         return entry
 
-    def _acknowledge(self, source: Source, arrival: Arrival, entry: LedgerEntry,
-                     report: IntakeReport) -> None:
+    def _acknowledge(
+        self, source: Source, arrival: Arrival, entry: LedgerEntry, report: IntakeReport
+    ) -> None:
         try:
             source.acknowledge(arrival)
         except Exception as exc:  # noqa: BLE001 - the item is safe; the move is retried next run
@@ -174,10 +191,17 @@ class Pipeline:
             return self.analyse(entry)
         except Exception as exc:  # a defect must not lose the item or stop the run
             log.exception("intake could not process %s", entry.filename)
-            return [self._quarantine(entry, f"could not be processed ({type(exc).__name__}: {exc})",
-                                     self._original(entry))]
+            return [
+                self._quarantine(
+                    entry,
+                    f"could not be processed ({type(exc).__name__}: {exc})",
+                    self._original(entry),
+                )
+            ]
 
-    def _enqueue(self, entry: LedgerEntry, drafts: list[SubmissionDraft], report: IntakeReport) -> None:
+    def _enqueue(
+        self, entry: LedgerEntry, drafts: list[SubmissionDraft], report: IntakeReport
+    ) -> None:
         report.submissions += self.enqueue(entry.id, drafts, self.hook)
         report.quarantined += sum(1 for d in drafts if d.quarantined)
 
@@ -189,41 +213,71 @@ class Pipeline:
         return DocumentDraft(entry.sha256, role, entry.filename, media, size)
 
     def _base(self, entry: LedgerEntry, **changes: Any) -> SubmissionDraft:
-        draft = SubmissionDraft(channel=entry.channel, received_at=entry.received_at,
-                                state=QueueState.NEW.value, sender=entry.sender,
-                                subject=entry.subject, sha256=entry.sha256)
+        draft = SubmissionDraft(
+            channel=entry.channel,
+            received_at=entry.received_at,
+            state=QueueState.NEW.value,
+            sender=entry.sender,
+            subject=entry.subject,
+            sha256=entry.sha256,
+        )
         return replace(draft, **changes)
 
-    def _quarantine(self, entry: LedgerEntry, reason: str, *docs: DocumentDraft,
-                    base: SubmissionDraft | None = None, sha: str = "") -> SubmissionDraft:
+    def _quarantine(
+        self,
+        entry: LedgerEntry,
+        reason: str,
+        *docs: DocumentDraft,
+        base: SubmissionDraft | None = None,
+        sha: str = "",
+    ) -> SubmissionDraft:
         draft = base or self._base(entry)
-        return replace(draft, state=QueueState.QUARANTINE.value, quarantine_reason=reason,
-                       sha256=sha or draft.sha256, documents=tuple(docs))
+        return replace(
+            draft,
+            state=QueueState.QUARANTINE.value,
+            quarantine_reason=reason,
+            sha256=sha or draft.sha256,
+            documents=tuple(docs),
+        )
 
     def analyse(self, entry: LedgerEntry) -> list[SubmissionDraft]:
         """The drafts for one stored item (mail: one per attachment; file: one per form)."""
         data = self.blobs.get(entry.sha256)
         if not _is_mail(entry):
             return self.document(entry, self._base(entry), entry.filename, data, None)
-        envelope = DocumentDraft(entry.sha256, "envelope", entry.filename,
-                                 "application/vnd.ms-outlook" if is_msg(data) else "message/rfc822",
-                                 len(data))
+        envelope = DocumentDraft(
+            entry.sha256,
+            "envelope",
+            entry.filename,
+            "application/vnd.ms-outlook" if is_msg(data) else "message/rfc822",
+            len(data),
+        )
         try:
             mail = parse_mail(data)
         except MailUnreadable as exc:
             return [self._quarantine(entry, str(exc), envelope)]
-        base = self._base(entry, sender=entry.sender or mail.sender,
-                          subject=entry.subject or mail.subject)
+        base = self._base(
+            entry, sender=entry.sender or mail.sender, subject=entry.subject or mail.subject
+        )
         if not mail.attachments:
-            return [self._quarantine(entry, "the mail has no attachment: no form to read",
-                                     envelope, base=base)]
+            return [
+                self._quarantine(
+                    entry, "the mail has no attachment: no form to read", envelope, base=base
+                )
+            ]
         drafts: list[SubmissionDraft] = []
         for att in mail.attachments:
             drafts += self.document(entry, base, att.filename, att.data, envelope)
         return drafts
 
-    def document(self, entry: LedgerEntry, base: SubmissionDraft, filename: str, data: bytes,
-                 envelope: DocumentDraft | None) -> list[SubmissionDraft]:
+    def document(
+        self,
+        entry: LedgerEntry,
+        base: SubmissionDraft,
+        filename: str,
+        data: bytes,
+        envelope: DocumentDraft | None,
+    ) -> list[SubmissionDraft]:
         """Normalise, split, identify and read one received file."""
         sha = self.blobs.put(data) if envelope is not None else entry.sha256
         kind = analyse.sniff(data)
@@ -231,20 +285,45 @@ class Pipeline:
         extra = (envelope,) if envelope else ()
         base = replace(base, sha256=sha)
         if not data:
-            return [self._quarantine(entry, f"{filename}: an embedded item, not a form file",
-                                     original, *extra, base=base, sha=sha)]
+            return [
+                self._quarantine(
+                    entry,
+                    f"{filename}: an embedded item, not a form file",
+                    original,
+                    *extra,
+                    base=base,
+                    sha=sha,
+                )
+            ]
         if not kind:
-            return [self._quarantine(
-                entry, f"{filename} is not a form: only PDF, TIFF, PNG and JPEG files are read",
-                original, *extra, base=base, sha=sha)]
+            return [
+                self._quarantine(
+                    entry,
+                    f"{filename} is not a form: only PDF, TIFF, PNG and JPEG files are read",
+                    original,
+                    *extra,
+                    base=base,
+                    sha=sha,
+                )
+            ]
         try:
             return self._forms(base, filename, data, kind, original, extra)
         except PdfRejected as exc:
-            return [self._quarantine(entry, f"{filename}: {exc.reason}", original, *extra,
-                                     base=base, sha=sha)]
+            return [
+                self._quarantine(
+                    entry, f"{filename}: {exc.reason}", original, *extra, base=base, sha=sha
+                )
+            ]
 
-    def _forms(self, base: SubmissionDraft, filename: str, data: bytes, kind: str,
-               original: DocumentDraft, extra: tuple[DocumentDraft, ...]) -> list[SubmissionDraft]:
+    def _forms(
+        self,
+        base: SubmissionDraft,
+        filename: str,
+        data: bytes,
+        kind: str,
+        original: DocumentDraft,
+        extra: tuple[DocumentDraft, ...],
+    ) -> list[SubmissionDraft]:
         normalised = analyse.normalise(data, kind)
         pdf = normalised.pdf
         self.hook("normalise")
@@ -259,19 +338,35 @@ class Pipeline:
             docs = [original, *extra]
             if part_bytes is not data:
                 stem = PurePath(filename).stem
-                suffix = f"-p{part.first_page + 1}-{part.first_page + part.page_count}" if len(parts) > 1 else ""
-                docs.append(DocumentDraft(self.blobs.put(part_bytes), "normalised",
-                                          f"{stem}{suffix}.pdf", "application/pdf",
-                                          len(part_bytes), part.first_page, part.page_count))
-            sha = original.sha256 if len(parts) == 1 else sha256_hex(
-                f"{original.sha256}:{part.first_page}:{part.page_count}".encode())
+                suffix = (
+                    f"-p{part.first_page + 1}-{part.first_page + part.page_count}"
+                    if len(parts) > 1
+                    else ""
+                )
+                docs.append(
+                    DocumentDraft(
+                        self.blobs.put(part_bytes),
+                        "normalised",
+                        f"{stem}{suffix}.pdf",
+                        "application/pdf",
+                        len(part_bytes),
+                        part.first_page,
+                        part.page_count,
+                    )
+                )
+            sha = (
+                original.sha256
+                if len(parts) == 1
+                else sha256_hex(f"{original.sha256}:{part.first_page}:{part.page_count}".encode())
+            )
             drafts.append(_form_draft(base, reading, sha, docs))
             self.hook("extract")
         return drafts
 
 
-def _form_draft(base: SubmissionDraft, reading: FormReading, sha: str,
-                docs: list[DocumentDraft]) -> SubmissionDraft:
+def _form_draft(
+    base: SubmissionDraft, reading: FormReading, sha: str, docs: list[DocumentDraft]
+) -> SubmissionDraft:
     """Decide the queue state from what was read: unidentified -> New; nothing machine-readable
     -> Needs keying; values from fields or the data barcode -> Ready for review."""
     values = dict(reading.values)
@@ -282,15 +377,29 @@ def _form_draft(base: SubmissionDraft, reading: FormReading, sha: str,
         state = QueueState.READY_FOR_REVIEW if has_values else QueueState.NEEDS_KEYING
     code = values.get("entity_code") or values.get("org_code", "")
     name = values.get("entity_name") or values.get("org_name", "")
-    identified_by = ("qr" if reading.page_marks else
-                     "fields" if reading.source == "fields" else
-                     "text" if reading.form_number else "")
+    identified_by = (
+        "qr"
+        if reading.page_marks
+        else "fields"
+        if reading.source == "fields"
+        else "text"
+        if reading.form_number
+        else ""
+    )
     return replace(
-        base, state=state.value, form_number=reading.form_number, edition=reading.edition,
-        token=reading.token, page_count=reading.page_count,
-        values=values if reading.form_number else {}, entity_code=code.strip().upper(),
-        entity_name=name.strip(), requester_name=values.get("signer_name", "").strip(),
-        sha256=sha, business_key=business_key(code, reading.form_number, values) if has_values else "",
-        identified_by=identified_by, values_from=reading.source if has_values else "",
+        base,
+        state=state.value,
+        form_number=reading.form_number,
+        edition=reading.edition,
+        token=reading.token,
+        page_count=reading.page_count,
+        values=values if reading.form_number else {},
+        entity_code=code.strip().upper(),
+        entity_name=name.strip(),
+        requester_name=values.get("signer_name", "").strip(),
+        sha256=sha,
+        business_key=business_key(code, reading.form_number, values) if has_values else "",
+        identified_by=identified_by,
+        values_from=reading.source if has_values else "",
         documents=tuple(docs),
     )

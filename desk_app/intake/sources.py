@@ -110,12 +110,21 @@ def tiff_fax_number(data: bytes, pattern: str) -> str:
             image = Image.open(BytesIO(data))
         with image:
             tags = getattr(image, "tag_v2", {})
-            for tag in (270, 315, 271, 272, 285, 305):  # description, artist, make, model, page name
+            for tag in (
+                270,
+                315,
+                271,
+                272,
+                285,
+                305,
+            ):  # description, artist, make, model, page name
                 value = tags.get(tag)
                 found = fax_number(str(value), pattern) if value else ""
                 if found:
                     return found
-    except Exception as exc:  # Pillow raises many kinds on a damaged TIFF; the pipeline quarantines it
+    except (
+        Exception
+    ) as exc:  # Pillow raises many kinds on a damaged TIFF; the pipeline quarantines it
         log.info("no fax number from TIFF tags: %s", type(exc).__name__)
     return ""
 
@@ -144,8 +153,16 @@ class DropFolder:
     Taken files are moved into ``<folder>/processed/`` (a same-volume rename) once stored.
     """
 
-    def __init__(self, folder: Path, *, kind: str, channel: Channel, suffixes: frozenset[str],
-                 fax_pattern: str = "", min_age_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        kind: str,
+        channel: Channel,
+        suffixes: frozenset[str],
+        fax_pattern: str = "",
+        min_age_seconds: float = 0.0,
+    ) -> None:
         self.folder = folder
         self.kind = kind
         self.channel = channel
@@ -161,7 +178,9 @@ class DropFolder:
         try:
             paths = _candidates(self.folder, self.suffixes, self.min_age)
         except OSError as exc:
-            raise SourceUnreachable(f"the folder {self.folder} cannot be read: {exc.strerror}") from exc
+            raise SourceUnreachable(
+                f"the folder {self.folder} cannot be read: {exc.strerror}"
+            ) from exc
         for path in paths:
             arrival = self._arrival(path)
             if arrival is not None:
@@ -179,9 +198,19 @@ class DropFolder:
         is_mail = path.suffix.lower() in MAIL_SUFFIXES
         sender = ""
         if self.channel is Channel.FAX and self.fax_pattern:
-            sender = fax_number(path.stem, self.fax_pattern) or tiff_fax_number(data, self.fax_pattern)
-        return Arrival(self.kind, key, self.channel, path.name, data, is_mail, sender=sender,
-                       received_at=received)
+            sender = fax_number(path.stem, self.fax_pattern) or tiff_fax_number(
+                data, self.fax_pattern
+            )
+        return Arrival(
+            self.kind,
+            key,
+            self.channel,
+            path.name,
+            data,
+            is_mail,
+            sender=sender,
+            received_at=received,
+        )
 
     def acknowledge(self, arrival: Arrival) -> None:
         path = self._paths.pop(arrival.source_key, self.folder / arrival.filename)
@@ -202,14 +231,25 @@ class DropFolder:
 
 def fax_folder(folder: Path, fax_pattern: str, min_age_seconds: float = 0.0) -> DropFolder:
     """The fax / scan drop folder (TIFF, PDF, PNG, JPEG)."""
-    return DropFolder(folder, kind="fax_folder", channel=Channel.FAX, suffixes=FAX_SUFFIXES,
-                      fax_pattern=fax_pattern, min_age_seconds=min_age_seconds)
+    return DropFolder(
+        folder,
+        kind="fax_folder",
+        channel=Channel.FAX,
+        suffixes=FAX_SUFFIXES,
+        fax_pattern=fax_pattern,
+        min_age_seconds=min_age_seconds,
+    )
 
 
 def mail_folder(folder: Path, min_age_seconds: float = 0.0) -> DropFolder:
     """A folder of saved mails (Outlook .msg, .eml)."""
-    return DropFolder(folder, kind="mail_folder", channel=Channel.EMAIL, suffixes=MAIL_SUFFIXES,
-                      min_age_seconds=min_age_seconds)
+    return DropFolder(
+        folder,
+        kind="mail_folder",
+        channel=Channel.EMAIL,
+        suffixes=MAIL_SUFFIXES,
+        min_age_seconds=min_age_seconds,
+    )
 
 
 class FileList:
@@ -228,9 +268,15 @@ class FileList:
         for path in self.paths:
             data = path.read_bytes()
             is_mail = path.suffix.lower() in MAIL_SUFFIXES
-            yield Arrival(self.kind, file_key(path, data), Channel.EMAIL if is_mail else Channel.FILE,
-                          path.name, data, is_mail,
-                          received_at=datetime.fromtimestamp(path.stat().st_mtime, UTC))
+            yield Arrival(
+                self.kind,
+                file_key(path, data),
+                Channel.EMAIL if is_mail else Channel.FILE,
+                path.name,
+                data,
+                is_mail,
+                received_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+            )
 
     def acknowledge(self, arrival: Arrival) -> None:
         """The operator's own files stay where they are."""

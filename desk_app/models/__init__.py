@@ -14,5 +14,18 @@ from desk_app.models import (
 )
 from desk_app.models.base import Base, SyncMixin, synced_tables
 
-__all__ = ["Base", "SyncMixin", "synced_tables", "access", "audit", "educators", "entities",
-           "intake", "people", "staff", "submissions", "sync_state", "verification"]
+__all__ = [
+    "Base",
+    "SyncMixin",
+    "synced_tables",
+    "access",
+    "audit",
+    "educators",
+    "entities",
+    "intake",
+    "people",
+    "staff",
+    "submissions",
+    "sync_state",
+    "verification",
+]

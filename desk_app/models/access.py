@@ -69,7 +69,9 @@ class UserAccount(SyncMixin, Base):
     last_name: Mapped[str] = mapped_column(String(80))
     last_name_search: Mapped[str] = mapped_column(String(80), default="")
     email: Mapped[str] = mapped_column(String(200))
-    entity_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("educational_entity.id"), index=True)
+    entity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("educational_entity.id"), index=True
+    )
     status: Mapped[str] = mapped_column(String(24), default=AccountStatus.ACTIVE.value)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 

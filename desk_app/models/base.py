@@ -55,7 +55,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         stamp: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
         return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
-    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], datetime | None] | None:
+    def result_processor(
+        self, dialect: Dialect, coltype: Any
+    ) -> Callable[[Any], datetime | None] | None:
         """On SQLite, one step from the stored text to an aware datetime: parsing the text with
         its UTC offset appended is six times faster than parsing it and then replacing the
         tzinfo (a list page reads a timestamp per row)."""

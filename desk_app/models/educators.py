@@ -24,14 +24,26 @@ class Educator(SyncMixin, Base):
     # each search form and sort of the Educators page has its index (desk_app.services.educators.profiles);
     # the trailing id makes the sort order total, so paging never needs a temporary sort
     __table_args__ = (
-        Index("ix_educator_last_first", "last_name_search", "first_name_search", "id", "deleted_at"),
+        Index(
+            "ix_educator_last_first", "last_name_search", "first_name_search", "id", "deleted_at"
+        ),
         # tiny partial index: counting the live profiles reads it instead of a wide one (a plain
         # index on deleted_at would tempt the planner away from the sorted indexes below)
-        Index("ix_educator_live", "row_version", sqlite_where=text("deleted_at IS NULL"),
-              postgresql_where=text("deleted_at IS NULL")),
+        Index(
+            "ix_educator_live",
+            "row_version",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_educator_username", "username", "id"),
         Index("ix_educator_email", "email", "id"),
-        Index("ix_educator_fingerprint_name", "fingerprint_status", "last_name_search", "first_name_search", "id"),
+        Index(
+            "ix_educator_fingerprint_name",
+            "fingerprint_status",
+            "last_name_search",
+            "first_name_search",
+            "id",
+        ),
     )
 
     identity_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -62,7 +74,9 @@ class Educator(SyncMixin, Base):
     def _check_email(self, key: str, value: str) -> str:
         problem = email_problem(value)
         if problem:
-            raise ValidationError("email", f"{problem} (required: all correspondence goes by email)")
+            raise ValidationError(
+                "email", f"{problem} (required: all correspondence goes by email)"
+            )
         return value
 
 
@@ -89,7 +103,9 @@ class Certificate(SyncMixin, Base):
     )
 
     educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
-    classification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("certificate_classification.id"))
+    classification_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("certificate_classification.id")
+    )
     number: Mapped[str] = mapped_column(String(24))
     subject_area: Mapped[str] = mapped_column(String(120), default="")
     effective_date: Mapped[date] = mapped_column(Date)
@@ -139,7 +155,9 @@ class RequirementEvidence(SyncMixin, Base):
 
     educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
     requirement: Mapped[str] = mapped_column(String(32))
-    quantity: Mapped[float] = mapped_column(Numeric(8, 2).with_variant(Numeric(8, 2, asdecimal=False), "sqlite"))
+    quantity: Mapped[float] = mapped_column(
+        Numeric(8, 2).with_variant(Numeric(8, 2, asdecimal=False), "sqlite")
+    )
     unit: Mapped[str] = mapped_column(String(24))
     description: Mapped[str] = mapped_column(String(300), default="")
     source: Mapped[str] = mapped_column(String(120), default="")

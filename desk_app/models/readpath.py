@@ -41,19 +41,26 @@ class CompiledRead:
         if not compiled.positional or compiled.positiontup is None:
             raise TypeError(f"the {dialect.name} dialect does not bind by position")
         if any(bind.expanding for bind in compiled.binds.values()):
-            raise TypeError("an IN list bound as one parameter is expanded per call; write a fixed "
-                            "list into the SQL or bind its items one by one")
+            raise TypeError(
+                "an IN list bound as one parameter is expanded per call; write a fixed "
+                "list into the SQL or bind its items one by one"
+            )
         self.sql = compiled.string
         self._names: tuple[str, ...] = tuple(compiled.positiontup)
         binds = compiled.binds
         self._defaults: dict[str, Any] = {
-            name: bind.effective_value for name, bind in binds.items() if not bind.required}
+            name: bind.effective_value for name, bind in binds.items() if not bind.required
+        }
         self._binders: tuple[tuple[int, Processor], ...] = tuple(
-            (i, proc) for i, name in enumerate(self._names)
-            if (proc := binds[name].type.bind_processor(dialect)) is not None)
+            (i, proc)
+            for i, name in enumerate(self._names)
+            if (proc := binds[name].type.bind_processor(dialect)) is not None
+        )
         self._results: tuple[tuple[int, Processor], ...] = tuple(
-            (i, proc) for i, column in enumerate(stmt.selected_columns)
-            if (proc := column.type.result_processor(dialect, None)) is not None)
+            (i, proc)
+            for i, column in enumerate(stmt.selected_columns)
+            if (proc := column.type.result_processor(dialect, None)) is not None
+        )
         self._plain = not self._results
 
     def parameters(self, params: Mapping[str, Any]) -> list[Any]:

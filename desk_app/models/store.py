@@ -129,14 +129,20 @@ class UnitOfWork:
 class Store:
     """An open database with its session factory."""
 
-    def __init__(self, engine: Engine, path: Path | None = None,
-                 session_hooks: Sequence[Callable[[sessionmaker[Session]], None]] = ()) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        path: Path | None = None,
+        session_hooks: Sequence[Callable[[sessionmaker[Session]], None]] = (),
+    ) -> None:
         self.engine = engine
         self.path = path
         self.session_factory = sessionmaker(engine, expire_on_commit=False)
         # list pages and searches read through bare DBAPI cursors (file-backed SQLite only: an
         # in-memory database lives in one connection, which the engine's pool must keep)
-        self.reader = ReaderPool(engine) if engine.dialect.name == "sqlite" and path is not None else None
+        self.reader = (
+            ReaderPool(engine) if engine.dialect.name == "sqlite" and path is not None else None
+        )
         event.listen(self.session_factory, "before_flush", _stamp_rows)
         # what the layers above hang on every session (the workstation's sync outbox capture,
         # installed by the composition root: the store knows nothing of sync)
@@ -160,7 +166,9 @@ class Store:
             session.rollback()
             session.close()
 
-    def reading(self) -> AbstractContextManager[Callable[[Select[Any], Mapping[str, Any]], Sequence[Any]]]:
+    def reading(
+        self,
+    ) -> AbstractContextManager[Callable[[Select[Any], Mapping[str, Any]], Sequence[Any]]]:
         """``with store.reading() as read: rows = read(stmt, params)``: list statements on one
         connection, through :attr:`reader` when the store has one, else through a Core
         connection (the same values either way). Rows are tuples, or lists when a column is
@@ -222,8 +230,12 @@ def _read_revision(path: Path) -> str | None:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
         try:
-            conn.execute("PRAGMA quick_check(1)").fetchone() if path.stat().st_size < 64_000_000 else None
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            conn.execute(
+                "PRAGMA quick_check(1)"
+            ).fetchone() if path.stat().st_size < 64_000_000 else None
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
             if "alembic_version" not in tables:
                 return None if not tables else "unknown"
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -232,9 +244,13 @@ def _read_revision(path: Path) -> str | None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc):
-            raise StoreError(f"{path.name} is locked by another process", hint="close the other desk_app") from exc
-        raise StoreError(f"{path.name} is damaged and cannot be opened ({exc})",
-                         hint="restore it from the backups folder") from exc
+            raise StoreError(
+                f"{path.name} is locked by another process", hint="close the other desk_app"
+            ) from exc
+        raise StoreError(
+            f"{path.name} is damaged and cannot be opened ({exc})",
+            hint="restore it from the backups folder",
+        ) from exc
 
 
 def _check_not_locked(path: Path) -> None:
@@ -243,8 +259,10 @@ def _check_not_locked(path: Path) -> None:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
-        raise StoreError(f"{path.name} is locked by another process",
-                         hint="close the other desk_app or wait for it to finish") from exc
+        raise StoreError(
+            f"{path.name} is locked by another process",
+            hint="close the other desk_app or wait for it to finish",
+        ) from exc
     finally:
         conn.close()
 
@@ -264,8 +282,13 @@ def backup_sqlite(path: Path, backups: Path, label: str) -> Path:
     return target
 
 
-def open_sqlite(path: Path, *, backups: Path | None = None, migrate: bool = True,
-                session_hooks: Sequence[Callable[[sessionmaker[Session]], None]] = ()) -> Store:
+def open_sqlite(
+    path: Path,
+    *,
+    backups: Path | None = None,
+    migrate: bool = True,
+    session_hooks: Sequence[Callable[[sessionmaker[Session]], None]] = (),
+) -> Store:
     """Open (creating or migrating as needed) the embedded database at ``path``.
 
     ``session_hooks`` are called once with the store's session factory (event listeners).

@@ -62,7 +62,9 @@ class FormSubmission(SyncMixin, Base):
     assigned_to: Mapped[str] = mapped_column(String(64), default="")  # staff username
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     sha256: Mapped[str] = mapped_column(String(64), default="")  # of the original bytes
-    token: Mapped[str] = mapped_column(String(64), default="")  # links a returned form to its request
+    token: Mapped[str] = mapped_column(
+        String(64), default=""
+    )  # links a returned form to its request
     page_count: Mapped[int] = mapped_column(Integer, default=0)
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # entity + form + requested changes, for duplicate detection within a window
@@ -99,7 +101,9 @@ class SubmissionDocument(SyncMixin, Base):
 
     submission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("form_submission.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
-    role: Mapped[str] = mapped_column(String(24), default="original")  # original / normalised / archive
+    role: Mapped[str] = mapped_column(
+        String(24), default="original"
+    )  # original / normalised / archive
     filename: Mapped[str] = mapped_column(String(260), default="")
     media_type: Mapped[str] = mapped_column(String(100), default="application/pdf")
     size: Mapped[int] = mapped_column(Integer, default=0)

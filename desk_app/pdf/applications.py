@@ -48,24 +48,61 @@ WEB_APPLICATIONS: dict[str, WebApplicationSpec] = {
     a.code: a
     for a in (
         WebApplicationSpec(
-            "MOSIS", "Missouri Student Information System (MOSIS)", True, ("lea",),
-            _roles("MOSIS", "View student records", "Submit student records",
-                   "Approve district submissions")),
+            "MOSIS",
+            "Missouri Student Information System (MOSIS)",
+            True,
+            ("lea",),
+            _roles(
+                "MOSIS",
+                "View student records",
+                "Submit student records",
+                "Approve district submissions",
+            ),
+        ),
         WebApplicationSpec(
-            "ECS", "Educator Certification System", False, ("lea", "ihe", "nonpublic", "consultant"),
-            _roles("ECS", "View educator records", "Enter certification data",
-                   "Recommend for certification")),
+            "ECS",
+            "Educator Certification System",
+            False,
+            ("lea", "ihe", "nonpublic", "consultant"),
+            _roles(
+                "ECS",
+                "View educator records",
+                "Enter certification data",
+                "Recommend for certification",
+            ),
+        ),
         WebApplicationSpec(
-            "CORE_DATA", "Core Data Collection", False, ("lea", "public", "nonpublic"),
-            _roles("CORE_DATA", "View reports", "Enter core data", "Approve and submit cycle")),
+            "CORE_DATA",
+            "Core Data Collection",
+            False,
+            ("lea", "public", "nonpublic"),
+            _roles("CORE_DATA", "View reports", "Enter core data", "Approve and submit cycle"),
+        ),
         WebApplicationSpec(
-            "FINANCE", "School Finance and Payments", False, ("lea", "public"),
-            _roles("FINANCE", "View payments", "Enter budget data", "Approve financial reports",
-                   "Administer finance users")),
+            "FINANCE",
+            "School Finance and Payments",
+            False,
+            ("lea", "public"),
+            _roles(
+                "FINANCE",
+                "View payments",
+                "Enter budget data",
+                "Approve financial reports",
+                "Administer finance users",
+            ),
+        ),
         WebApplicationSpec(
-            "FED_PROGRAMS", "Federal Programs Grants", False, ("lea", "nonpublic", "consultant"),
-            _roles("FED_PROGRAMS", "View applications", "Prepare applications",
-                   "Approve and submit applications")),
+            "FED_PROGRAMS",
+            "Federal Programs Grants",
+            False,
+            ("lea", "nonpublic", "consultant"),
+            _roles(
+                "FED_PROGRAMS",
+                "View applications",
+                "Prepare applications",
+                "Approve and submit applications",
+            ),
+        ),
     )
 }
 

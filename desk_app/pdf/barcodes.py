@@ -54,8 +54,9 @@ def encode_page_mark(mark: PageMark) -> str:
     """The QR text for ``mark`` (the separator is not allowed in a token)."""
     if SEP in mark.token:
         raise ValueError("a token cannot contain '|'")
-    return SEP.join((PAGE_PREFIX, mark.number, mark.edition, str(mark.page),
-                     str(mark.page_count), mark.token))
+    return SEP.join(
+        (PAGE_PREFIX, mark.number, mark.edition, str(mark.page), str(mark.page_count), mark.token)
+    )
 
 
 def parse_page_mark(text: str) -> PageMark | None:
@@ -66,12 +67,16 @@ def parse_page_mark(text: str) -> PageMark | None:
     return PageMark(parts[1], parts[2], int(parts[3]), int(parts[4]), parts[5])
 
 
-def encode_data(number: str, edition: str, page: int, values: Mapping[str, str],
-                field_names: Sequence[str]) -> str:
+def encode_data(
+    number: str, edition: str, page: int, values: Mapping[str, str], field_names: Sequence[str]
+) -> str:
     """The data barcode text for one page's non-empty ``values``."""
     index = {name: i for i, name in enumerate(field_names)}
-    body = json.dumps({str(index[k]): v for k, v in values.items() if v and k in index},
-                      separators=(",", ":"), ensure_ascii=False)
+    body = json.dumps(
+        {str(index[k]): v for k, v in values.items() if v and k in index},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     if len(body) > 600:
         body = "Z:" + base64.b64encode(zlib.compress(body.encode(), 9)).decode()
     return SEP.join((DATA_PREFIX, number, edition, str(page), body))
@@ -156,8 +161,9 @@ def draw_qr_reportlab(canvas: Any, text: str, x: float, y: float, size: float) -
     draw_matrix_reportlab(canvas, matrix, x, y, size / matrix.shape[1], size / matrix.shape[0])
 
 
-def draw_matrix_reportlab(canvas: Any, matrix: np.ndarray, x: float, y: float, mw: float,
-                          mh: float) -> None:
+def draw_matrix_reportlab(
+    canvas: Any, matrix: np.ndarray, x: float, y: float, mw: float, mh: float
+) -> None:
     """Draw ``matrix`` with modules ``mw`` x ``mh`` points; (x, y) is its bottom left."""
     top = y + matrix.shape[0] * mh
     path = canvas.beginPath()
@@ -185,15 +191,18 @@ def decode_image(image: np.ndarray) -> list[str]:
     return [b.text for b in found if b.valid]
 
 
-def image_from_samples(samples: bytes, width: int, height: int, stride: int,
-                       channels: int) -> np.ndarray:
+def image_from_samples(
+    samples: bytes, width: int, height: int, stride: int, channels: int
+) -> np.ndarray:
     """A numpy view of rendered page samples (as :class:`desk_app.pdf.render.RenderedPage`)."""
     flat = np.frombuffer(samples, dtype=np.uint8).reshape(height, stride)
     pixels = flat[:, : width * channels].reshape(height, width, channels)
     return pixels[:, :, 0] if channels == 1 else pixels[:, :, :3]
 
 
-def split_marks(texts: Sequence[str], field_names_for: Any) -> tuple[list[PageMark], list[DataMark]]:
+def split_marks(
+    texts: Sequence[str], field_names_for: Any
+) -> tuple[list[PageMark], list[DataMark]]:
     """Sort decoded texts into page marks and data marks (unknown symbols dropped)."""
     pages: list[PageMark] = []
     data: list[DataMark] = []

@@ -26,9 +26,21 @@ from desk_app.pdf.spec import (
 )
 
 __all__ = [
-    "CHECKED", "FIELD_KINDS", "FORMS", "PIN_POLICIES", "WEB_APPLICATIONS", "FieldSpec", "FormSpec",
-    "RoleSpec", "SectionSpec", "WebApplicationSpec", "all_role_codes", "application_of_role",
-    "find_form", "form_by_key", "get_form",
+    "CHECKED",
+    "FIELD_KINDS",
+    "FORMS",
+    "PIN_POLICIES",
+    "WEB_APPLICATIONS",
+    "FieldSpec",
+    "FormSpec",
+    "RoleSpec",
+    "SectionSpec",
+    "WebApplicationSpec",
+    "all_role_codes",
+    "application_of_role",
+    "find_form",
+    "form_by_key",
+    "get_form",
 ]
 
 FORMS: dict[str, FormSpec] = {f.number: f for f in build_forms()}

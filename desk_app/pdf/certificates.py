@@ -77,20 +77,31 @@ def _page(c: Canvas, cert: CertificateContent) -> None:
     c.setFont("Times-Italic", 15)
     c.drawCentredString(centre, height - 185, "This certifies that")
     c.setFont("Times-Bold", 30)
-    c.drawCentredString(centre, height - 225, _fit(c, cert.holder_name, "Times-Bold", 30, width - 200))
+    c.drawCentredString(
+        centre, height - 225, _fit(c, cert.holder_name, "Times-Bold", 30, width - 200)
+    )
     c.setFont("Times-Italic", 15)
-    c.drawCentredString(centre, height - 262, "has met the requirements of the State Board of Education for the")
+    c.drawCentredString(
+        centre, height - 262, "has met the requirements of the State Board of Education for the"
+    )
     c.setFillColor(NAVY)
     c.setFont("Times-Bold", 21)
-    c.drawCentredString(centre, height - 298, f"{cert.classification_name} ({cert.classification_code})")
+    c.drawCentredString(
+        centre, height - 298, f"{cert.classification_name} ({cert.classification_code})"
+    )
     if cert.subject_area:
         c.setFillColor(INK)
         c.setFont("Times-Roman", 15)
         c.drawCentredString(centre, height - 324, cert.subject_area)
     _dates(c, cert, width)
     _signature_lines(c, width)
-    draw_qr_reportlab(c, f"DAC1|{cert.number}|{cert.classification_code}|{cert.expires.isoformat()}|{cert.check}",
-                      width - 150, 62, 78)
+    draw_qr_reportlab(
+        c,
+        f"DAC1|{cert.number}|{cert.classification_code}|{cert.expires.isoformat()}|{cert.check}",
+        width - 150,
+        62,
+        78,
+    )
 
 
 def _border(c: Canvas, width: float, height: float) -> None:
@@ -107,10 +118,16 @@ def _border(c: Canvas, width: float, height: float) -> None:
 def _dates(c: Canvas, cert: CertificateContent, width: float) -> None:
     c.setFillColor(INK)
     c.setFont("Helvetica", 11)
-    expiry = ("Permanent (continuous, subject to renewal requirements)"
-              if cert.validity_years >= PERMANENT_YEARS else f"{cert.expires:%B %-d, %Y}")
-    rows = (("Certificate number", cert.number), ("Effective", f"{cert.effective:%B %-d, %Y}"),
-            ("Valid through", expiry))
+    expiry = (
+        "Permanent (continuous, subject to renewal requirements)"
+        if cert.validity_years >= PERMANENT_YEARS
+        else f"{cert.expires:%B %-d, %Y}"
+    )
+    rows = (
+        ("Certificate number", cert.number),
+        ("Effective", f"{cert.effective:%B %-d, %Y}"),
+        ("Valid through", expiry),
+    )
     y = 205
     for label, value in rows:
         c.setFont("Helvetica-Bold", 11)
@@ -123,7 +140,10 @@ def _dates(c: Canvas, cert: CertificateContent, width: float) -> None:
 def _signature_lines(c: Canvas, width: float) -> None:
     c.setStrokeColor(INK)
     c.setLineWidth(0.8)
-    for x, title in ((110, "Commissioner of Education"), (width / 2 - 20, "Director, Educator Certification")):
+    for x, title in (
+        (110, "Commissioner of Education"),
+        (width / 2 - 20, "Director, Educator Certification"),
+    ):
         c.line(x, 98, x + 210, 98)
         c.setFont("Helvetica", 9)
         c.drawString(x, 86, title)

@@ -90,8 +90,9 @@ def _field_name(doc: pymupdf.Document, xref: int) -> str:
     return ".".join(reversed(parts))
 
 
-def _current(doc: pymupdf.Document, index: dict[str, list[tuple[int, int]]],
-             names: set[str]) -> dict[str, str]:
+def _current(
+    doc: pymupdf.Document, index: dict[str, list[tuple[int, int]]], names: set[str]
+) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in names & set(index):
         kind, value = doc.xref_get_key(index[name][0][1], "V")
@@ -108,12 +109,18 @@ def _fill(pdf: bytes, values: Mapping[str, str]) -> bytes:
     try:
         check(doc)
         index = field_index(doc)
-        signed = [n for n, places in index.items()
-                  if doc.xref_get_key(places[0][1], "FT") == ("name", "/Sig")
-                  and doc.xref_get_key(places[0][1], "V")[0] != "null"]
+        signed = [
+            n
+            for n, places in index.items()
+            if doc.xref_get_key(places[0][1], "FT") == ("name", "/Sig")
+            and doc.xref_get_key(places[0][1], "V")[0] != "null"
+        ]
         if signed:
-            raise PdfRejected("the form is signed digitally; writing into it would break the "
-                              "signature (keep the signed original as it is)", "signed")
+            raise PdfRejected(
+                "the form is signed digitally; writing into it would break the "
+                "signature (keep the signed original as it is)",
+                "signed",
+            )
         unknown = sorted(set(values) - set(index))
         if unknown:
             raise ValidationError("values", "the form has no field " + ", ".join(unknown))
@@ -205,11 +212,14 @@ def _add_data_barcode(pdf: bytes, values: Mapping[str, str] | None) -> bytes:
         for page in pages(doc):
             number = page.number + 1
             # the PIN stays on paper only: a barcode would make the entity's secret copyable
-            on_page = {f.name: all_values.get(f.name, "") for f in spec.fields
-                       if f.page == number and f.kind not in ("signature", "pin")
-                       and not f.derived}
-            text = barcodes.encode_data(spec.number, spec.edition, number, on_page,
-                                        spec.field_names)
+            on_page = {
+                f.name: all_values.get(f.name, "")
+                for f in spec.fields
+                if f.page == number and f.kind not in ("signature", "pin") and not f.derived
+            }
+            text = barcodes.encode_data(
+                spec.number, spec.edition, number, on_page, spec.field_names
+            )
             _stamp(doc, page, text)
         return doc.tobytes(garbage=1, deflate=True)
     finally:

@@ -53,25 +53,62 @@ class _Page:
     def text_field(self, f: FieldSpec, x: float, y: float, w: float) -> None:
         flags = "readOnly" if f.derived else ""
         self.c.acroForm.textfield(
-            name=f.name, tooltip=f.label, value=self.values.get(f.name, ""), x=x, y=y, width=w,
-            height=FIELD_H, fontName="Helvetica", fontSize=9, borderWidth=0.6,
-            borderColor=BOX_BORDER, fillColor=BOX_FILL, textColor=black, forceBorder=True,
-            maxlen=f.max_length or 200, fieldFlags=flags)
+            name=f.name,
+            tooltip=f.label,
+            value=self.values.get(f.name, ""),
+            x=x,
+            y=y,
+            width=w,
+            height=FIELD_H,
+            fontName="Helvetica",
+            fontSize=9,
+            borderWidth=0.6,
+            borderColor=BOX_BORDER,
+            fillColor=BOX_FILL,
+            textColor=black,
+            forceBorder=True,
+            maxlen=f.max_length or 200,
+            fieldFlags=flags,
+        )
 
     def choice_field(self, f: FieldSpec, x: float, y: float, w: float) -> None:
         value = self.values.get(f.name, "")
         # a blank first option so that an unfilled form prints empty boxes
         self.c.acroForm.choice(
-            name=f.name, tooltip=f.label, value=value or " ", options=[" ", *f.options], x=x, y=y,
-            width=w, height=FIELD_H, fontName="Helvetica", fontSize=9, borderWidth=0.6,
-            borderColor=BOX_BORDER, fillColor=BOX_FILL, textColor=black, forceBorder=True,
-            fieldFlags="combo")
+            name=f.name,
+            tooltip=f.label,
+            value=value or " ",
+            options=[" ", *f.options],
+            x=x,
+            y=y,
+            width=w,
+            height=FIELD_H,
+            fontName="Helvetica",
+            fontSize=9,
+            borderWidth=0.6,
+            borderColor=BOX_BORDER,
+            fillColor=BOX_FILL,
+            textColor=black,
+            forceBorder=True,
+            fieldFlags="combo",
+        )
 
     def checkbox_field(self, f: FieldSpec, x: float, y: float) -> None:
         self.c.acroForm.checkbox(
-            name=f.name, tooltip=f.label, checked=bool(self.values.get(f.name)), x=x, y=y,
-            size=12, buttonStyle="check", borderWidth=0.8, borderColor=BOX_BORDER,
-            fillColor=white, textColor=black, forceBorder=True, fieldFlags="")
+            name=f.name,
+            tooltip=f.label,
+            checked=bool(self.values.get(f.name)),
+            x=x,
+            y=y,
+            size=12,
+            buttonStyle="check",
+            borderWidth=0.8,
+            borderColor=BOX_BORDER,
+            fillColor=white,
+            textColor=black,
+            forceBorder=True,
+            fieldFlags="",
+        )
 
     def signature_field(self, f: FieldSpec, x: float, y: float, w: float, h: float) -> None:
         """An unsigned signature field (/FT /Sig) that Acrobat offers to sign."""
@@ -80,13 +117,20 @@ class _Page:
         doc = self.c._doc
         # an empty appearance, so viewers print the box we draw rather than their own marker
         blank = self.c.acroForm.getRef(self.c.acroForm.makeStream(w, h, ""))
-        widget = PDFDictionary({
-            "Type": PDFName("Annot"), "Subtype": PDFName("Widget"), "FT": PDFName("Sig"),
-            "T": PDFString(f.name), "TU": PDFString(f.label), "F": 4,
-            "Rect": PDFArray([x, y, x + w, y + h]), "P": doc.thisPageRef(),
-            "MK": PDFDictionary({"BC": PDFArray([0.45, 0.5, 0.58])}),
-            "AP": PDFDictionary({"N": blank}),
-        })
+        widget = PDFDictionary(
+            {
+                "Type": PDFName("Annot"),
+                "Subtype": PDFName("Widget"),
+                "FT": PDFName("Sig"),
+                "T": PDFString(f.name),
+                "TU": PDFString(f.label),
+                "F": 4,
+                "Rect": PDFArray([x, y, x + w, y + h]),
+                "P": doc.thisPageRef(),
+                "MK": PDFDictionary({"BC": PDFArray([0.45, 0.5, 0.58])}),
+                "AP": PDFDictionary({"N": blank}),
+            }
+        )
         self.c._addAnnotation(widget)
         self.c.acroForm.fields.append(self.c.acroForm.getRef(widget))
         self.c.acroForm.sigFlags = 1
@@ -97,7 +141,9 @@ class _Page:
         self.c.setFont("Helvetica-Oblique", 6.5)
         self.c.drawString(x + 3, y + 3, "Sign digitally here, or by hand after printing")
 
-    def label(self, text: str, x: float, y: float, required: bool = False, bold: bool = False) -> None:
+    def label(
+        self, text: str, x: float, y: float, required: bool = False, bold: bool = False
+    ) -> None:
         self.c.setFillColor(INK)
         self.c.setFont("Helvetica-Bold" if bold else "Helvetica", LABEL_PT)
         self.c.drawString(x, y, text)
@@ -129,7 +175,7 @@ class _Page:
         boxes = [f for f in fields if f.kind not in ("checkbox", "signature")]
         for start in range(0, len(boxes), columns):
             self.y -= 30
-            for i, f in enumerate(boxes[start:start + columns]):
+            for i, f in enumerate(boxes[start : start + columns]):
                 x = MARGIN + i * (col_w + gap)
                 self.label(f.label, x, self.y + FIELD_H + 3, f.required)
                 if f.kind == "choice":
@@ -183,26 +229,41 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
 
 
 def _users_section(page: _Page, spec: FormSpec) -> None:
-    headers = [("#", 16.0), ("First name", 112.0), ("Last name", 112.0), ("Email", 170.0),
-               ("Username (if known)", CONTENT_W - 410.0)]
-    rows = [[None] + [spec.field(f"user_{i}_{k}") for k in ("first_name", "last_name", "email",
-                                                            "username")]
-            for i in range(1, spec.user_rows + 1)]
+    headers = [
+        ("#", 16.0),
+        ("First name", 112.0),
+        ("Last name", 112.0),
+        ("Email", 170.0),
+        ("Username (if known)", CONTENT_W - 410.0),
+    ]
+    rows = [
+        [None]
+        + [spec.field(f"user_{i}_{k}") for k in ("first_name", "last_name", "email", "username")]
+        for i in range(1, spec.user_rows + 1)
+    ]
     page.table(headers, rows)
 
 
 def _roles_section(page: _Page, spec: FormSpec) -> None:
     building = spec.has_field("role_1_building")
-    headers = [("#", 16.0), ("User row", 44.0), ("Application", 92.0), ("Role", 0.0),
-               ("Action", 64.0), ("Level", 36.0)]
+    headers = [
+        ("#", 16.0),
+        ("User row", 44.0),
+        ("Application", 92.0),
+        ("Role", 0.0),
+        ("Action", 64.0),
+        ("Level", 36.0),
+    ]
     keys = ["", "user", "app", "role", "action", "level"]
     if building:
         headers.append(("Building", 56.0))
         keys.append("building")
     role_w = CONTENT_W - sum(w for _t, w in headers)
     headers[3] = ("Role", role_w)
-    rows = [[spec.field(f"role_{i}_{k}") if k else None for k in keys]
-            for i in range(1, spec.role_rows + 1)]
+    rows = [
+        [spec.field(f"role_{i}_{k}") if k else None for k in keys]
+        for i in range(1, spec.role_rows + 1)
+    ]
     page.table(headers, rows)
 
 
@@ -230,14 +291,19 @@ def _header(page: _Page, spec: FormSpec, number: int, token: str | None) -> None
     c.drawString(MARGIN, top - 15, spec.title)
     c.setFont("Helvetica", 8.5)
     c.setFillColor(MUTED)
-    c.drawString(MARGIN, top - 29, f"Form {spec.number}  \u00b7  Edition {spec.edition}  \u00b7  "
-                                    f"Page {number} of {spec.page_count}")
+    c.drawString(
+        MARGIN,
+        top - 29,
+        f"Form {spec.number}  \u00b7  Edition {spec.edition}  \u00b7  "
+        f"Page {number} of {spec.page_count}",
+    )
     page.y = top - 34
     if number == 1 and spec.purpose:
         page.paragraph(spec.purpose, size=8, width=CONTENT_W - QR_SIZE - 16)
     mark = barcodes.PageMark(spec.number, spec.edition, number, spec.page_count, token or "")
-    barcodes.draw_qr_reportlab(c, barcodes.encode_page_mark(mark), PAGE_W - MARGIN - QR_SIZE,
-                               top - QR_SIZE, QR_SIZE)
+    barcodes.draw_qr_reportlab(
+        c, barcodes.encode_page_mark(mark), PAGE_W - MARGIN - QR_SIZE, top - QR_SIZE, QR_SIZE
+    )
     page.y = min(page.y, top - QR_SIZE - 6)
     c.setStrokeColor(INK)
     c.setLineWidth(1.2)
@@ -247,15 +313,20 @@ def _header(page: _Page, spec: FormSpec, number: int, token: str | None) -> None
 def _footer(c: Canvas, spec: FormSpec, number: int) -> None:
     c.setFillColor(MUTED)
     c.setFont("Helvetica", 7)
-    c.drawString(MARGIN, 20, f"{spec.number} ({spec.edition})  \u00b7  {spec.title}  \u00b7  "
-                             f"page {number} of {spec.page_count}")
+    c.drawString(
+        MARGIN,
+        20,
+        f"{spec.number} ({spec.edition})  \u00b7  {spec.title}  \u00b7  "
+        f"page {number} of {spec.page_count}",
+    )
     c.drawRightString(PAGE_W - MARGIN, 20, "Return by email or fax to the security administrator")
     c.setStrokeColor(BAND)
     c.line(MARGIN, 30, PAGE_W - MARGIN, 30)
 
 
-def generate_form(number: str, prefill: Mapping[str, str] | None = None,
-                  token: str | None = None) -> bytes:
+def generate_form(
+    number: str, prefill: Mapping[str, str] | None = None, token: str | None = None
+) -> bytes:
     """Build the fillable PDF of form ``number``.
 
     Args:

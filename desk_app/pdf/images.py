@@ -49,8 +49,9 @@ def convert_image_to_pdf(data: bytes) -> bytes:
     try:
         image = Image.open(io.BytesIO(data))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise PdfRejected("the file is neither a PDF nor an image we can read (TIFF, PNG, JPEG)",
-                          "unsupported") from exc
+        raise PdfRejected(
+            "the file is neither a PDF nor an image we can read (TIFF, PNG, JPEG)", "unsupported"
+        ) from exc
     if image.format not in FORMATS:
         raise PdfRejected(f"{image.format} images are not accepted", "unsupported")
     pages: list[Image.Image] = []

@@ -119,19 +119,22 @@ def pin_mailer(to: Addressee, entity_code: str, pin: str, issued_on: date) -> by
     letter.text(
         f"This letter gives the security PIN of {to.organisation} ({entity_code}). Enter it in the "
         "PIN box of the agency's access request forms that require it; it shows the agency that "
-        "your office stands behind the request. Any earlier PIN of your agency no longer works.")
-    letter.boxed("Security PIN", " ".join(pin[i:i + 4] for i in range(0, len(pin), 4)))
+        "your office stands behind the request. Any earlier PIN of your agency no longer works."
+    )
+    letter.boxed("Security PIN", " ".join(pin[i : i + 4] for i in range(0, len(pin), 4)))
     letter.text(
         "Keep this letter in a secure place and share the PIN only with the staff who prepare "
         "access requests for you. The agency does not keep a readable copy of it and will never "
         "ask for it by telephone or email. If the PIN is lost or may be known to someone who "
-        "should not have it, ask us to issue a new one.")
+        "should not have it, ask us to issue a new one."
+    )
     letter.text("Web Systems Security")
     return letter.finish()
 
 
-def decision_letter(to: Addressee, entity_code: str, subject: str, paragraphs: tuple[str, ...],
-                    written_on: date) -> bytes:
+def decision_letter(
+    to: Addressee, entity_code: str, subject: str, paragraphs: tuple[str, ...], written_on: date
+) -> bytes:
     """A printed reply about a request (approved, rejected with reasons, or more needed).
 
     Args:

@@ -39,8 +39,9 @@ def _get_executor() -> ThreadPoolExecutor:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mupdf-owner",
-                                           initializer=_mark_owner)
+            _executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="mupdf-owner", initializer=_mark_owner
+            )
         return _executor
 
 

@@ -99,7 +99,9 @@ def _marks_on(page: pymupdf.Page, clip: pymupdf.Rect | None, zoom: float) -> lis
     return barcodes.decode_image(image)
 
 
-def scan_page(page: pymupdf.Page, full: bool) -> tuple[list[barcodes.PageMark], list[barcodes.DataMark]]:
+def scan_page(
+    page: pymupdf.Page, full: bool
+) -> tuple[list[barcodes.PageMark], list[barcodes.DataMark]]:
     """Decode the barcodes of a page: its top-right corner first, the whole page when ``full``."""
     r = page.rect
     texts = _marks_on(page, pymupdf.Rect(r.x1 - r.width * 0.3, r.y0, r.x1, r.height * 0.2), QR_ZOOM)
@@ -149,8 +151,9 @@ def read_document(doc: pymupdf.Document) -> FormReading:
     else:
         source = "text"  # identified, but nothing machine-readable: the values must be keyed
     token = next((m.token for m in marks if m.token), "")
-    return FormReading(spec.number, edition, token, _complete(spec, raw), doc.page_count, source,
-                       tuple(marks))
+    return FormReading(
+        spec.number, edition, token, _complete(spec, raw), doc.page_count, source, tuple(marks)
+    )
 
 
 def _read(data: bytes) -> FormReading:

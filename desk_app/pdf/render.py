@@ -65,12 +65,21 @@ def _render(pdf: bytes, page: int, zoom: float, rotate: int, alpha: bool) -> Ren
         raise IndexError(f"page {page} out of range (document has {doc.page_count})")
     matrix = pymupdf.Matrix(zoom, zoom).prerotate(rotate % 360)
     pix = doc.load_page(page).get_pixmap(matrix=matrix, alpha=alpha)
-    return RenderedPage(pix.width, pix.height, pix.stride, pix.samples,
-                        "RGBA8888" if alpha else "RGB888", page, zoom, rotate % 360)
+    return RenderedPage(
+        pix.width,
+        pix.height,
+        pix.stride,
+        pix.samples,
+        "RGBA8888" if alpha else "RGB888",
+        page,
+        zoom,
+        rotate % 360,
+    )
 
 
-def render_page(pdf: bytes, page: int, zoom: float, rotate: int = 0,
-                alpha: bool = False) -> RenderedPage:
+def render_page(
+    pdf: bytes, page: int, zoom: float, rotate: int = 0, alpha: bool = False
+) -> RenderedPage:
     """Render page ``page`` (0-based) of ``pdf`` at ``zoom`` (1.0 = 72 dpi), rotated clockwise.
 
     Safe to call from any thread: the work runs on the PyMuPDF owner thread.
@@ -116,8 +125,10 @@ def page_text(pdf: bytes, page: int) -> str:
 
 def forget(pdf: bytes) -> None:
     """Drop ``pdf`` from the document cache (a viewer closing a document)."""
+
     def _drop() -> None:
         doc = _docs.pop(pdf, None)
         if doc is not None:
             doc.close()
+
     on_owner(_drop)

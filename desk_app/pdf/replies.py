@@ -12,8 +12,14 @@ from email.policy import SMTP
 from email.utils import formatdate, make_msgid
 
 
-def draft_eml(sender: str, to: Sequence[str], subject: str, body: str,
-              attachments: Sequence[tuple[str, bytes, str]] = (), cc: Sequence[str] = ()) -> bytes:
+def draft_eml(
+    sender: str,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    cc: Sequence[str] = (),
+) -> bytes:
     """Build an unsent message.
 
     Args:
@@ -40,5 +46,7 @@ def draft_eml(sender: str, to: Sequence[str], subject: str, body: str,
     msg.set_content(body)
     for name, data, mime in attachments:
         maintype, _, subtype = mime.partition("/")
-        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=name)
+        msg.add_attachment(
+            data, maintype=maintype, subtype=subtype or "octet-stream", filename=name
+        )
     return msg.as_bytes()

@@ -37,23 +37,28 @@ class PdfReport:
         if self.javascript:
             return PdfRejected("the PDF contains JavaScript, which we never run", "javascript")
         if self.launch:
-            return PdfRejected("the PDF contains a launch action (it tries to start a program)",
-                               "launch")
+            return PdfRejected(
+                "the PDF contains a launch action (it tries to start a program)", "launch"
+            )
         if self.embedded_files:
-            return PdfRejected("the PDF carries embedded files, which we never open",
-                               "embedded_file")
+            return PdfRejected(
+                "the PDF carries embedded files, which we never open", "embedded_file"
+            )
         return None
 
 
-def open_checked(data: bytes, max_bytes: int = MAX_BYTES,
-                 max_pages: int = MAX_PAGES) -> pymupdf.Document:
+def open_checked(
+    data: bytes, max_bytes: int = MAX_BYTES, max_pages: int = MAX_PAGES
+) -> pymupdf.Document:
     """Open ``data`` as a PDF after the size check; refuse encrypted and oversized documents.
 
     Call on the PyMuPDF owner thread (or in the sandbox child).
     """
     if len(data) > max_bytes:
-        raise PdfRejected(f"the file is {len(data) / 1e6:.1f} MB, over the "
-                          f"{max_bytes / 1e6:.0f} MB limit", "too_big")
+        raise PdfRejected(
+            f"the file is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit",
+            "too_big",
+        )
     if not data.lstrip()[:5].startswith(b"%PDF"):
         raise PdfRejected("the file is not a PDF (no %PDF header)", "malformed")
     try:
@@ -69,8 +74,9 @@ def open_checked(data: bytes, max_bytes: int = MAX_BYTES,
     if doc.page_count > max_pages:
         count = doc.page_count
         doc.close()
-        raise PdfRejected(f"the PDF has {count} pages, over the {max_pages}-page limit",
-                          "too_many_pages")
+        raise PdfRejected(
+            f"the PDF has {count} pages, over the {max_pages}-page limit", "too_many_pages"
+        )
     return doc
 
 

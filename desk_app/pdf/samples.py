@@ -21,28 +21,41 @@ LAST = ("Okafor", "Hernandez", "Lindqvist", "Brown", "Nguyen", "McAllister", "Sh
 def _entity(spec: FormSpec, variant: int) -> dict[str, str]:
     kind = EntityKind(spec.entity_kinds[variant % len(spec.entity_kinds)])
     example = KIND_RULES[kind].example
-    names = {"lea": "Hickory County R-I School District", "ihe": "Ozark Valley College",
-             "public": "Boone County Clerk's Office", "nonpublic": "St. Brendan Academy",
-             "consultant": "Heartland Regional PD Center"}
+    names = {
+        "lea": "Hickory County R-I School District",
+        "ihe": "Ozark Valley College",
+        "public": "Boone County Clerk's Office",
+        "nonpublic": "St. Brendan Academy",
+        "consultant": "Heartland Regional PD Center",
+    }
     return {spec.entity_name_field: names[kind.value], spec.entity_code_field: example}
 
 
 def _user(i: int, variant: int) -> dict[str, str]:
     first, last = FIRST[(i + variant) % len(FIRST)], LAST[(i * 3 + variant) % len(LAST)]
     p = f"user_{i}_"
-    return {p + "first_name": first, p + "last_name": last,
-            p + "email": f"{first[0].lower()}{last.lower()}@example.org",
-            p + "username": f"{first[0].lower()}{last.lower()}{variant % 10}"}
+    return {
+        p + "first_name": first,
+        p + "last_name": last,
+        p + "email": f"{first[0].lower()}{last.lower()}@example.org",
+        p + "username": f"{first[0].lower()}{last.lower()}{variant % 10}",
+    }
 
 
 def _role(spec: FormSpec, i: int, variant: int, users: int) -> dict[str, str]:
-    app_code = spec.field(f"role_{i}_app").options[(i + variant) % len(spec.field(f"role_{i}_app").options)]
+    app_code = spec.field(f"role_{i}_app").options[
+        (i + variant) % len(spec.field(f"role_{i}_app").options)
+    ]
     app = WEB_APPLICATIONS[app_code]
     role = app.roles[(i + variant) % len(app.roles)]
     action = spec.field(f"role_{i}_action").options
     p = f"role_{i}_"
-    out = {p + "app": app.code, p + "role": role.code, p + "action": action[(i + variant) % len(action)],
-           p + "user": str(1 + (i - 1) % max(users, 1))}
+    out = {
+        p + "app": app.code,
+        p + "role": role.code,
+        p + "action": action[(i + variant) % len(action)],
+        p + "user": str(1 + (i - 1) % max(users, 1)),
+    }
     if spec.has_field(p + "building") and app.building_scope and i % 2 == 0:
         out[p + "building"] = f"{1000 + 50 * i + variant % 50:04d}"
     return out

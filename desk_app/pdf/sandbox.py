@@ -103,12 +103,14 @@ def _pixels(doc: Any, number: int, zoom: float, rotate: int) -> Any:
     if not 0 <= number < doc.page_count:
         raise PdfRejected(f"the document has no page {number + 1}", "unsupported")
     pix = doc.load_page(number).get_pixmap(matrix=pymupdf.Matrix(zoom, zoom).prerotate(rotate))
-    return RenderedPage(pix.width, pix.height, pix.stride, pix.samples, "RGB888", number, zoom,
-                        rotate % 360)
+    return RenderedPage(
+        pix.width, pix.height, pix.stride, pix.samples, "RGB888", number, zoom, rotate % 360
+    )
 
 
-def _task_render(data: bytes, limits: Limits, pages: Sequence[int] | None, zoom: float,
-                 rotate: int = 0) -> Any:
+def _task_render(
+    data: bytes, limits: Limits, pages: Sequence[int] | None, zoom: float, rotate: int = 0
+) -> Any:
     doc = _checked_doc(data, limits)
     wanted = range(doc.page_count) if pages is None else pages
     return [_pixels(doc, n, zoom, rotate) for n in wanted]
@@ -143,8 +145,13 @@ def _task_probe(data: bytes, limits: Limits, seconds: float) -> Any:
 
 
 _TASKS: dict[str, Callable[..., Any]] = {
-    "inspect": _task_inspect, "read": _task_read, "render": _task_render, "info": _task_info,
-    "search": _task_search, "image_to_pdf": _task_image_to_pdf, "probe": _task_probe,
+    "inspect": _task_inspect,
+    "read": _task_read,
+    "render": _task_render,
+    "info": _task_info,
+    "search": _task_search,
+    "image_to_pdf": _task_image_to_pdf,
+    "probe": _task_probe,
 }
 
 
@@ -191,8 +198,12 @@ class Sandbox:
             return self._conn
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_child_main, args=(child, self.limits.memory_mb),
-                                 name="desk-app-pdf-sandbox", daemon=True)
+        self._proc = ctx.Process(
+            target=_child_main,
+            args=(child, self.limits.memory_mb),
+            name="desk-app-pdf-sandbox",
+            daemon=True,
+        )
         self._proc.start()
         child.close()
         self._conn = parent
@@ -214,26 +225,30 @@ class Sandbox:
         """
         limits = limits or self.limits
         if len(data) > limits.max_bytes:
-            raise PdfRejected(f"the file is {len(data) / 1e6:.1f} MB, over the "
-                              f"{limits.max_bytes / 1e6:.0f} MB limit", "too_big")
+            raise PdfRejected(
+                f"the file is {len(data) / 1e6:.1f} MB, over the "
+                f"{limits.max_bytes / 1e6:.0f} MB limit",
+                "too_big",
+            )
         with self._lock:
             conn = self._start()
             conn.send((task, data, limits, extra))
             if not conn.poll(limits.timeout_s):
                 self._kill()
-                raise PdfRejected(f"reading the document took longer than {limits.timeout_s:g} s",
-                                  "timeout")
+                raise PdfRejected(
+                    f"reading the document took longer than {limits.timeout_s:g} s", "timeout"
+                )
             try:
                 status, payload = conn.recv()
             except (EOFError, OSError):
                 self._kill()
-                raise PdfRejected("the document made the reader process crash",
-                                  "crashed") from None
+                raise PdfRejected("the document made the reader process crash", "crashed") from None
         if status == "rejected":
             raise PdfRejected(*payload)
         if status == "error":
-            raise PdfRejected(f"the document could not be read ({payload.splitlines()[0]})",
-                              "malformed")
+            raise PdfRejected(
+                f"the document could not be read ({payload.splitlines()[0]})", "malformed"
+            )
         return payload
 
     def warm_up(self) -> None:
@@ -269,11 +284,16 @@ def read_form(data: bytes, limits: Limits | None = None) -> FormReading:
     return cast("FormReading", default_sandbox().call("read", data, limits=limits))
 
 
-def render_pages(data: bytes, zoom: float = 2.0, pages: Sequence[int] | None = None,
-                 limits: Limits | None = None) -> list[RenderedPage]:
+def render_pages(
+    data: bytes, zoom: float = 2.0, pages: Sequence[int] | None = None, limits: Limits | None = None
+) -> list[RenderedPage]:
     """Render untrusted ``data`` in the child: a list of RenderedPage (all pages by default)."""
-    return cast("list[RenderedPage]", default_sandbox().call(
-        "render", data, list(pages) if pages is not None else None, zoom, limits=limits))
+    return cast(
+        "list[RenderedPage]",
+        default_sandbox().call(
+            "render", data, list(pages) if pages is not None else None, zoom, limits=limits
+        ),
+    )
 
 
 def image_to_pdf(data: bytes, limits: Limits | None = None) -> bytes:
@@ -290,8 +310,9 @@ def document_info(data: bytes) -> DocumentInfo:
 
 def render_page(data: bytes, page: int, zoom: float, rotate: int = 0) -> RenderedPage:
     """Like :func:`desk_app.pdf.render.render_page`, for an untrusted document."""
-    return cast("list[RenderedPage]", default_sandbox().call("render", data, [page], zoom,
-                                                             rotate))[0]
+    return cast("list[RenderedPage]", default_sandbox().call("render", data, [page], zoom, rotate))[
+        0
+    ]
 
 
 def search_text(data: bytes, needle: str) -> list[tuple[int, tuple[float, float, float, float]]]:

@@ -84,8 +84,11 @@ ALLOWED_AFTER_SIGNING = frozenset({"none", "lta_updates", "form_filling"})
 def _cert_facts(cert: asn1_x509.Certificate) -> CertificateFacts:
     der = cert.dump()
     subject = cert.subject.native
-    emails = [e for e in (cert.subject_alt_name_value.native if cert.subject_alt_name_value else [])
-              if isinstance(e, str) and "@" in e]
+    emails = [
+        e
+        for e in (cert.subject_alt_name_value.native if cert.subject_alt_name_value else [])
+        if isinstance(e, str) and "@" in e
+    ]
     return CertificateFacts(
         sha256=hashlib.sha256(der).hexdigest(),
         subject=cert.subject.human_friendly,
@@ -119,7 +122,9 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
     except Exception as exc:  # pyHanko raises many error types for a damaged file
-        raise SignatureReadError(f"the signatures of this PDF cannot be read ({type(exc).__name__})") from exc
+        raise SignatureReadError(
+            f"the signatures of this PDF cannot be read ({type(exc).__name__})"
+        ) from exc
     facts = []
     for sig in embedded:
         name = sig.field_name or ""
@@ -129,25 +134,46 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
             # changes; whether the certificate is the person's is decided by verdict()
             roots = [sig.signer_cert] if sig.signer_cert is not None else []
             status = validate_pdf_signature(
-                sig, ValidationContext(trust_roots=roots, allow_fetching=False,
-                                       revocation_mode="soft-fail"))
+                sig,
+                ValidationContext(
+                    trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
+                ),
+            )
         except Exception as exc:  # pyHanko raises many error types for a broken signature
             log.info("signature %s could not be validated: %s", name, type(exc).__name__)
-            facts.append(DigitalSignatureFacts(name, False, False, "other", False, False, None, cert,
-                                               error=f"{type(exc).__name__}: {exc}"[:300]))
+            facts.append(
+                DigitalSignatureFacts(
+                    name,
+                    False,
+                    False,
+                    "other",
+                    False,
+                    False,
+                    None,
+                    cert,
+                    error=f"{type(exc).__name__}: {exc}"[:300],
+                )
+            )
             continue
         level = status.modification_level or ModificationLevel.OTHER
-        facts.append(DigitalSignatureFacts(
-            field_name=name, intact=bool(status.intact), valid=bool(status.valid),
-            modification_level=level.name.lower(), docmdp_ok=bool(status.docmdp_ok),
-            whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
-            signed_at=status.signer_reported_dt, certificate=cert,
-        ))
+        facts.append(
+            DigitalSignatureFacts(
+                field_name=name,
+                intact=bool(status.intact),
+                valid=bool(status.valid),
+                modification_level=level.name.lower(),
+                docmdp_ok=bool(status.docmdp_ok),
+                whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
+                signed_at=status.signer_reported_dt,
+                certificate=cert,
+            )
+        )
     return facts
 
 
-def verdict(facts: DigitalSignatureFacts, registered_sha256: frozenset[str],
-            now: datetime | None = None) -> tuple[SignatureVerdict, tuple[str, ...]]:
+def verdict(
+    facts: DigitalSignatureFacts, registered_sha256: frozenset[str], now: datetime | None = None
+) -> tuple[SignatureVerdict, tuple[str, ...]]:
     """Judge one signature against the certificates registered for the expected signer.
 
     Returns:
@@ -155,26 +181,33 @@ def verdict(facts: DigitalSignatureFacts, registered_sha256: frozenset[str],
     """
     now = now or datetime.now(UTC)
     if facts.certificate is None or not facts.intact or not facts.valid:
-        why = facts.error or ("the form was altered or damaged after it was signed" if not facts.intact
-                              else "the signature does not verify with the signer's certificate")
+        why = facts.error or (
+            "the form was altered or damaged after it was signed"
+            if not facts.intact
+            else "the signature does not verify with the signer's certificate"
+        )
         return SignatureVerdict.INVALID, (why,)
     cert = facts.certificate
     when = facts.signed_at or now
     if not cert.not_before <= when <= cert.not_after:
         return SignatureVerdict.INVALID, (
             f"the signer's certificate was not valid on {when:%Y-%m-%d} "
-            f"(valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d})",)
+            f"(valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d})",
+        )
     level = facts.modification_level.lower()
     if level not in ALLOWED_AFTER_SIGNING or not facts.docmdp_ok:
         return SignatureVerdict.MODIFIED, (
-            f"the document was changed after signing beyond filling in fields ({facts.modification_level})",)
+            f"the document was changed after signing beyond filling in fields ({facts.modification_level})",
+        )
     reasons = []
     if level == "form_filling":
         reasons.append("form fields were filled in after signing (permitted)")
     if cert.sha256 not in registered_sha256:
         who = cert.common_name or cert.subject
         return SignatureVerdict.IDENTITY_UNKNOWN, (
-            f"the certificate ({who}) is not registered for the signer on file", *reasons)
+            f"the certificate ({who}) is not registered for the signer on file",
+            *reasons,
+        )
     if cert.not_after < now:
         reasons.append(f"the certificate has expired since ({cert.not_after:%Y-%m-%d})")
     return SignatureVerdict.VALID, ("signed with a certificate registered for the signer", *reasons)
@@ -218,8 +251,12 @@ def signature_boxes(layout_pdf: bytes) -> dict[str, tuple[int, tuple[float, floa
     return boxes
 
 
-def _grey(page: pymupdf.Page, rect: tuple[float, float, float, float], scale: tuple[float, float],
-          annots: bool) -> np.ndarray:
+def _grey(
+    page: pymupdf.Page,
+    rect: tuple[float, float, float, float],
+    scale: tuple[float, float],
+    annots: bool,
+) -> np.ndarray:
     """The region ``rect`` (layout points) of ``page`` as a grey array at :data:`INK_DPI`.
 
     ``scale`` maps layout points to this page's points (a fax normalised to another page size).
@@ -229,8 +266,12 @@ def _grey(page: pymupdf.Page, rect: tuple[float, float, float, float], scale: tu
     zoom = INK_DPI / 72
     matrix = pymupdf.Matrix(zoom / sx, zoom / sy)  # type: ignore[no-untyped-call]
     # annotations count on the received page: an image signature may be pasted as a stamp
-    pix = page.get_pixmap(matrix=matrix, clip=clip, colorspace=pymupdf.csGRAY, alpha=False, annots=annots)
-    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, :pix.width]
+    pix = page.get_pixmap(
+        matrix=matrix, clip=clip, colorspace=pymupdf.csGRAY, alpha=False, annots=annots
+    )
+    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[
+        :, : pix.width
+    ]
 
 
 def _fit(a: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -245,8 +286,9 @@ def _shift(mask: np.ndarray, dy: int, dx: int) -> np.ndarray:
     """``mask`` moved by (dy, dx) pixels, empty where nothing moved in."""
     out = np.zeros_like(mask)
     h, w = mask.shape
-    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        mask[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = mask[
+        max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+    ]
     return out
 
 
@@ -261,7 +303,9 @@ def _grow(mask: np.ndarray, radius: int = 2) -> np.ndarray:
 
 def _offset(received: np.ndarray, printed: np.ndarray, limit: int) -> tuple[int, int]:
     """How far the received page's print is displaced from the layout (cross-correlation peak)."""
-    spectrum = np.fft.rfft2(received.astype(np.float32)) * np.conj(np.fft.rfft2(printed.astype(np.float32)))
+    spectrum = np.fft.rfft2(received.astype(np.float32)) * np.conj(
+        np.fft.rfft2(printed.astype(np.float32))
+    )
     corr = np.fft.irfft2(spectrum, s=received.shape)
     h, w = corr.shape
     best, where = -1.0, (0, 0)
@@ -289,18 +333,25 @@ def find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFind
     try:
         return on_owner(_find_ink, received_pdf, layout_pdf, field_name)
     except (RuntimeError, pymupdf.mupdf.FzErrorBase) as exc:  # MuPDF's errors for a damaged page
-        raise SignatureReadError(f"the signature box cannot be rendered ({type(exc).__name__})") from exc
+        raise SignatureReadError(
+            f"the signature box cannot be rendered ({type(exc).__name__})"
+        ) from exc
 
 
 @lru_cache(maxsize=32)
-def _printed(layout_pdf: bytes, field_name: str) -> tuple[int, tuple[float, float, float, float],
-                                                        np.ndarray, tuple[float, float]]:
+def _printed(
+    layout_pdf: bytes, field_name: str
+) -> tuple[int, tuple[float, float, float, float], np.ndarray, tuple[float, float]]:
     """The blank layout's print around a signature box (page, box, dark mask, page size), once."""
     page_no, rect = signature_boxes(layout_pdf)[field_name]
     m = INK_SEARCH
     with _open(layout_pdf) as blank:
-        grey = _grey(blank[page_no], (rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m), (1.0, 1.0),
-                     annots=False)
+        grey = _grey(
+            blank[page_no],
+            (rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m),
+            (1.0, 1.0),
+            annots=False,
+        )
         size = (blank[page_no].rect.width, blank[page_no].rect.height)
     mask = grey < INK_DARK
     mask.flags.writeable = False  # shared by every call through the cache
@@ -329,11 +380,13 @@ def _find_ink(received_pdf: bytes, layout_pdf: bytes, field_name: str) -> InkFin
     top, left = int((m + INK_INSET) * px) + dy, int((m + INK_INSET) * px) + dx
     bottom = int((m + rect[3] - rect[1] - INK_INSET) * px) + dy
     right = int((m + rect[2] - rect[0] - INK_INSET) * px) + dx
-    box = ink[max(top, 0):max(bottom, 0), max(left, 0):max(right, 0)]
+    box = ink[max(top, 0) : max(bottom, 0), max(left, 0) : max(right, 0)]
     ratio = float(box.mean()) if box.size else 0.0
     # the crop shown to the reviewer: the whole box where the received page has it
     edge = int(m * px)
-    crop = grey[max(edge + dy, 0):max(edge + dy + int((rect[3] - rect[1]) * px), 0),
-                max(edge + dx, 0):max(edge + dx + int((rect[2] - rect[0]) * px), 0)]
+    crop = grey[
+        max(edge + dy, 0) : max(edge + dy + int((rect[3] - rect[1]) * px), 0),
+        max(edge + dx, 0) : max(edge + dx + int((rect[2] - rect[0]) * px), 0),
+    ]
     png = _png(crop) if crop.size else b""
     return InkFinding(field_name, page_no, rect, round(ratio, 5), ratio >= INK_MIN_RATIO, png)

@@ -117,15 +117,31 @@ def code_pattern(kinds: tuple[str, ...]) -> str:
     return "^(" + "|".join(parts) + ")$"
 
 
-def entity_fields(kinds: tuple[str, ...], section: str = "entity", page: int = 1,
-                  prefix: str = "entity") -> tuple[FieldSpec, ...]:
+def entity_fields(
+    kinds: tuple[str, ...], section: str = "entity", page: int = 1, prefix: str = "entity"
+) -> tuple[FieldSpec, ...]:
     label = "Educational entity" if prefix == "entity" else "Organisation"
     code_label = " / ".join(dict.fromkeys(KIND_RULES[EntityKind(k)].code_label for k in kinds))
     return (
-        FieldSpec(f"{prefix}_name", f"{label} name", "text", True, page=page, section=section,
-                  max_length=120),
-        FieldSpec(f"{prefix}_code", code_label, "code", True, code_pattern(kinds), page=page,
-                  section=section, max_length=16),
+        FieldSpec(
+            f"{prefix}_name",
+            f"{label} name",
+            "text",
+            True,
+            page=page,
+            section=section,
+            max_length=120,
+        ),
+        FieldSpec(
+            f"{prefix}_code",
+            code_label,
+            "code",
+            True,
+            code_pattern(kinds),
+            page=page,
+            section=section,
+            max_length=16,
+        ),
     )
 
 
@@ -135,21 +151,58 @@ def user_row_fields(rows: int, section: str = "users", page: int = 1) -> tuple[F
     for i in range(1, rows + 1):
         req = i == 1
         out += [
-            FieldSpec(f"user_{i}_first_name", f"User {i} first name", "text", req, page=page,
-                      section=section, max_length=60),
-            FieldSpec(f"user_{i}_last_name", f"User {i} last name", "text", req, page=page,
-                      section=section, max_length=60),
-            FieldSpec(f"user_{i}_email", f"User {i} email", "email", req, EMAIL_PATTERN, page=page,
-                      section=section, max_length=100),
-            FieldSpec(f"user_{i}_username", f"User {i} username (if known)", "text", False,
-                      USERNAME_PATTERN, page=page, section=section, max_length=64),
+            FieldSpec(
+                f"user_{i}_first_name",
+                f"User {i} first name",
+                "text",
+                req,
+                page=page,
+                section=section,
+                max_length=60,
+            ),
+            FieldSpec(
+                f"user_{i}_last_name",
+                f"User {i} last name",
+                "text",
+                req,
+                page=page,
+                section=section,
+                max_length=60,
+            ),
+            FieldSpec(
+                f"user_{i}_email",
+                f"User {i} email",
+                "email",
+                req,
+                EMAIL_PATTERN,
+                page=page,
+                section=section,
+                max_length=100,
+            ),
+            FieldSpec(
+                f"user_{i}_username",
+                f"User {i} username (if known)",
+                "text",
+                False,
+                USERNAME_PATTERN,
+                page=page,
+                section=section,
+                max_length=64,
+            ),
         ]
     return tuple(out)
 
 
-def role_row_fields(rows: int, users: int, apps: tuple[str, ...], *, building: bool,
-                    actions: tuple[str, ...] = ACTIONS, section: str = "roles",
-                    page: int = 1) -> tuple[FieldSpec, ...]:
+def role_row_fields(
+    rows: int,
+    users: int,
+    apps: tuple[str, ...],
+    *,
+    building: bool,
+    actions: tuple[str, ...] = ACTIONS,
+    section: str = "roles",
+    page: int = 1,
+) -> tuple[FieldSpec, ...]:
     """Fields of the requested-role rows; ``role_{i}_level`` is derived from the role code."""
     roles = tuple(r.code for a in apps for r in WEB_APPLICATIONS[a].roles)
     user_refs = tuple(str(u) for u in range(1, users + 1))
@@ -157,41 +210,115 @@ def role_row_fields(rows: int, users: int, apps: tuple[str, ...], *, building: b
     for i in range(1, rows + 1):
         req = i == 1
         row = [
-            FieldSpec(f"role_{i}_user", f"Role {i}: user row", "choice", req and users > 1,
-                      options=user_refs, page=page, section=section),
-            FieldSpec(f"role_{i}_app", f"Role {i}: web application", "choice", req,
-                      options=apps, page=page, section=section),
-            FieldSpec(f"role_{i}_role", f"Role {i}: role", "choice", req, options=roles,
-                      page=page, section=section),
-            FieldSpec(f"role_{i}_action", f"Role {i}: action", "choice", req, options=actions,
-                      page=page, section=section),
-            FieldSpec(f"role_{i}_level", f"Role {i}: level", "text", False, r"^\d$", page=page,
-                      section=section, derived=True, max_length=1),
+            FieldSpec(
+                f"role_{i}_user",
+                f"Role {i}: user row",
+                "choice",
+                req and users > 1,
+                options=user_refs,
+                page=page,
+                section=section,
+            ),
+            FieldSpec(
+                f"role_{i}_app",
+                f"Role {i}: web application",
+                "choice",
+                req,
+                options=apps,
+                page=page,
+                section=section,
+            ),
+            FieldSpec(
+                f"role_{i}_role",
+                f"Role {i}: role",
+                "choice",
+                req,
+                options=roles,
+                page=page,
+                section=section,
+            ),
+            FieldSpec(
+                f"role_{i}_action",
+                f"Role {i}: action",
+                "choice",
+                req,
+                options=actions,
+                page=page,
+                section=section,
+            ),
+            FieldSpec(
+                f"role_{i}_level",
+                f"Role {i}: level",
+                "text",
+                False,
+                r"^\d$",
+                page=page,
+                section=section,
+                derived=True,
+                max_length=1,
+            ),
         ]
         if building:
-            row.append(FieldSpec(f"role_{i}_building", f"Role {i}: building code (building-level "
-                                 "access only)", "code", False, BUILDING_PATTERN, page=page,
-                                 section=section, max_length=4))
+            row.append(
+                FieldSpec(
+                    f"role_{i}_building",
+                    f"Role {i}: building code (building-level access only)",
+                    "code",
+                    False,
+                    BUILDING_PATTERN,
+                    page=page,
+                    section=section,
+                    max_length=4,
+                )
+            )
         out += row
     return tuple(out)
 
 
-def signer_fields(page: int, section: str = "signature", *, pin: str = "none",
-                  signature: str = "signature") -> tuple[FieldSpec, ...]:
+def signer_fields(
+    page: int, section: str = "signature", *, pin: str = "none", signature: str = "signature"
+) -> tuple[FieldSpec, ...]:
     out: tuple[FieldSpec, ...] = (
-        FieldSpec("signer_name", "Name of signer", "text", True, page=page, section=section,
-                  max_length=80),
+        FieldSpec(
+            "signer_name", "Name of signer", "text", True, page=page, section=section, max_length=80
+        ),
         FieldSpec("signer_title", "Title", "text", True, page=page, section=section, max_length=80),
-        FieldSpec("signed_date", "Date signed (MM/DD/YYYY)", "date", True, DATE_PATTERN, page=page,
-                  section=section, max_length=10),
+        FieldSpec(
+            "signed_date",
+            "Date signed (MM/DD/YYYY)",
+            "date",
+            True,
+            DATE_PATTERN,
+            page=page,
+            section=section,
+            max_length=10,
+        ),
         FieldSpec(signature, "Signature", "signature", False, page=page, section=section),
     )
     if pin != "none":
-        out += (FieldSpec("pin", "Security PIN code", "pin", pin == "required", PIN_PATTERN,
-                          page=page, section=section, max_length=12),)
+        out += (
+            FieldSpec(
+                "pin",
+                "Security PIN code",
+                "pin",
+                pin == "required",
+                PIN_PATTERN,
+                page=page,
+                section=section,
+                max_length=12,
+            ),
+        )
     return out
 
 
 def requester_field(page: int = 1, section: str = "entity") -> FieldSpec:
-    return FieldSpec("requester_email", "Email for the confirmation", "email", True, EMAIL_PATTERN,
-                     page=page, section=section, max_length=100)
+    return FieldSpec(
+        "requester_email",
+        "Email for the confirmation",
+        "email",
+        True,
+        EMAIL_PATTERN,
+        page=page,
+        section=section,
+        max_length=100,
+    )

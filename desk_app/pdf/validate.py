@@ -45,12 +45,16 @@ def _row_problems(spec: FormSpec, values: Mapping[str, str]) -> dict[str, str]:
     for i in range(1, spec.user_rows + 1):
         keys = [f"user_{i}_{k}" for k in ("first_name", "last_name", "email")]
         if any(values.get(k, "").strip() for k in keys + [f"user_{i}_username"]):
-            problems.update({k: "required when the row is used" for k in keys
-                             if not values.get(k, "").strip()})
+            problems.update(
+                {k: "required when the row is used" for k in keys if not values.get(k, "").strip()}
+            )
     for i in range(1, spec.role_rows + 1):
         p = f"role_{i}_"
-        used = [k for k in ("app", "role", "action", "building", "user")
-                if values.get(p + k, "").strip()]
+        used = [
+            k
+            for k in ("app", "role", "action", "building", "user")
+            if values.get(p + k, "").strip()
+        ]
         if not used:
             continue
         for k in ("app", "role", "action"):

@@ -67,19 +67,29 @@ class Classification:
 
 def _experience(title: str) -> Requirement:
     return Requirement(
-        "experience", title, 4, "years", {"years": 1.0}, APPROVED_EXPERIENCE_SETTINGS,
+        "experience",
+        title,
+        4,
+        "years",
+        {"years": 1.0},
+        APPROVED_EXPERIENCE_SETTINGS,
         "at least half-time, contracted, in Missouri public schools or accredited nonpublic schools",
     )
 
 
 def _mentoring() -> Requirement:
-    return Requirement("mentoring", "District-provided mentoring program", 2, "years", {"years": 1.0})
+    return Requirement(
+        "mentoring", "District-provided mentoring program", 2, "years", {"years": 1.0}
+    )
 
 
 def _development(hours: int) -> Requirement:
     return Requirement(
-        "professional_development", f"{hours} contact hours of professional development", hours,
-        "contact_hours", {"contact_hours": 1.0, "semester_hours": 15.0},
+        "professional_development",
+        f"{hours} contact hours of professional development",
+        hours,
+        "contact_hours",
+        {"contact_hours": 1.0, "semester_hours": 15.0},
         note="college credit counts: 1 semester hour = 15 contact hours",
     )
 
@@ -92,7 +102,11 @@ CLASSIFICATIONS: dict[str, Classification] = {
     c.code: c
     for c in (
         Classification(
-            "ISS", "Initial Student Services", "student_services", 4, "CSS",
+            "ISS",
+            "Initial Student Services",
+            "student_services",
+            4,
+            "CSS",
             (
                 _experience("4 years of approved student services experience"),
                 _mentoring(),
@@ -102,7 +116,11 @@ CLASSIFICATIONS: dict[str, Classification] = {
         ),
         Classification("CSS", "Career Student Services", "student_services", 99),
         Classification(
-            "IPC", "Initial Professional Certificate", "teaching", 4, "CCPC",
+            "IPC",
+            "Initial Professional Certificate",
+            "teaching",
+            4,
+            "CCPC",
             (
                 _experience("4 years of approved teaching experience"),
                 _mentoring(),
@@ -112,7 +130,9 @@ CLASSIFICATIONS: dict[str, Classification] = {
         ),
         Classification("CCPC", "Career Continuous Professional Certificate", "teaching", 99),
         Classification("SUB", "Substitute Certificate", "substitute", 4, kind="substitute"),
-        Classification("TAC", "Temporary Authorization Certificate", "teaching", 1, kind="temporary"),
+        Classification(
+            "TAC", "Temporary Authorization Certificate", "teaching", 1, kind="temporary"
+        ),
     )
 }
 
@@ -126,11 +146,20 @@ def classification_rows() -> list[dict[str, Any]]:
     """The classifications as rows of the ``certificate_classification`` table (without sync columns)."""
     return [
         {
-            "code": c.code, "name": c.name, "track": c.track, "validity_years": c.validity_years,
+            "code": c.code,
+            "name": c.name,
+            "track": c.track,
+            "validity_years": c.validity_years,
             "upgrade_to": c.upgrade_to,
             "requirements": {
-                r.code: {"title": r.title, "quantity": r.quantity, "unit": r.unit,
-                         "units": dict(r.units), "settings": list(r.settings), "note": r.note}
+                r.code: {
+                    "title": r.title,
+                    "quantity": r.quantity,
+                    "unit": r.unit,
+                    "units": dict(r.units),
+                    "settings": list(r.settings),
+                    "note": r.note,
+                }
                 for r in c.requirements
             },
         }
@@ -172,20 +201,36 @@ class UpgradeProgress:
     requirements: tuple[RequirementProgress, ...]
 
 
-def from_row(code: str, name: str, track: str, validity_years: int, upgrade_to: str,
-             requirements: Mapping[str, Any]) -> Classification:
+def from_row(
+    code: str,
+    name: str,
+    track: str,
+    validity_years: int,
+    upgrade_to: str,
+    requirements: Mapping[str, Any],
+) -> Classification:
     """A classification rebuilt from its ``certificate_classification`` row (the data in force)."""
     reqs = tuple(
-        Requirement(req_code, spec["title"], float(spec["quantity"]), spec["unit"],
-                    dict(spec.get("units") or {spec["unit"]: 1.0}), tuple(spec.get("settings") or ()),
-                    spec.get("note", ""))
+        Requirement(
+            req_code,
+            spec["title"],
+            float(spec["quantity"]),
+            spec["unit"],
+            dict(spec.get("units") or {spec["unit"]: 1.0}),
+            tuple(spec.get("settings") or ()),
+            spec.get("note", ""),
+        )
         for req_code, spec in requirements.items()
     )
     return Classification(code, name, track, validity_years, upgrade_to, reqs)
 
 
-def evaluate_upgrade(code: str | Classification, evidence: Iterable[Evidence], as_of: date,
-                     held_since: date | None = None) -> UpgradeProgress:
+def evaluate_upgrade(
+    code: str | Classification,
+    evidence: Iterable[Evidence],
+    as_of: date,
+    held_since: date | None = None,
+) -> UpgradeProgress:
     """Weigh ``evidence`` against the upgrade requirements of classification ``code``.
 
     Evidence dated after ``as_of`` (not yet earned) or before ``held_since`` (earned before the
@@ -210,8 +255,9 @@ def evaluate_upgrade(code: str | Classification, evidence: Iterable[Evidence], a
     return UpgradeProgress(rule.code, rule.upgrade_to, eligible, progress)
 
 
-def _progress(req: Requirement, items: list[Evidence], as_of: date,
-              held_since: date | None) -> RequirementProgress:
+def _progress(
+    req: Requirement, items: list[Evidence], as_of: date, held_since: date | None
+) -> RequirementProgress:
     total = 0.0
     refused: list[str] = []
     for item in items:
@@ -223,8 +269,9 @@ def _progress(req: Requirement, items: list[Evidence], as_of: date,
             continue
         total += float(item.quantity) * req.units[item.unit]
     total = round(total, 2)
-    return RequirementProgress(req.code, req.title, req.quantity, req.unit, total,
-                               total >= req.quantity, tuple(refused))
+    return RequirementProgress(
+        req.code, req.title, req.quantity, req.unit, total, total >= req.quantity, tuple(refused)
+    )
 
 
 def _refusal(req: Requirement, item: Evidence, as_of: date, held_since: date | None) -> str:

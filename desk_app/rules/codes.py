@@ -39,16 +39,51 @@ class KindRule:
 KIND_RULES: dict[EntityKind, KindRule] = {
     r.kind: r
     for r in (
-        KindRule(EntityKind.LEA, "Local education agency", "County-district code",
-                 r"^\d{3}-\d{3}$", "048-078", UserManagerSource.OWN, True),
-        KindRule(EntityKind.IHE, "Institution of higher education", "Institution code",
-                 r"^\d{6}$", "002516", UserManagerSource.OWN, False),
-        KindRule(EntityKind.PUBLIC, "Public entity", "Entity code",
-                 r"^P\d{5}$", "P01234", UserManagerSource.AGENCY, False),
-        KindRule(EntityKind.NONPUBLIC, "Nonpublic / private school", "Entity code",
-                 r"^N\d{5}$", "N04567", UserManagerSource.AGENCY, False),
-        KindRule(EntityKind.CONSULTANT, "Consultant / contractor organisation", "Organisation code",
-                 r"^C\d{5}$", "C00042", UserManagerSource.AGENCY, False),
+        KindRule(
+            EntityKind.LEA,
+            "Local education agency",
+            "County-district code",
+            r"^\d{3}-\d{3}$",
+            "048-078",
+            UserManagerSource.OWN,
+            True,
+        ),
+        KindRule(
+            EntityKind.IHE,
+            "Institution of higher education",
+            "Institution code",
+            r"^\d{6}$",
+            "002516",
+            UserManagerSource.OWN,
+            False,
+        ),
+        KindRule(
+            EntityKind.PUBLIC,
+            "Public entity",
+            "Entity code",
+            r"^P\d{5}$",
+            "P01234",
+            UserManagerSource.AGENCY,
+            False,
+        ),
+        KindRule(
+            EntityKind.NONPUBLIC,
+            "Nonpublic / private school",
+            "Entity code",
+            r"^N\d{5}$",
+            "N04567",
+            UserManagerSource.AGENCY,
+            False,
+        ),
+        KindRule(
+            EntityKind.CONSULTANT,
+            "Consultant / contractor organisation",
+            "Organisation code",
+            r"^C\d{5}$",
+            "C00042",
+            UserManagerSource.AGENCY,
+            False,
+        ),
     )
 }
 
@@ -68,7 +103,9 @@ def code_problem(kind: EntityKind | str, code: str) -> str | None:
 
 def building_code_problem(code: str) -> str | None:
     """Return why ``code`` is not a 4-digit building code, or ``None``."""
-    return None if BUILDING_CODE.fullmatch(code or "") else "building code must be 4 digits, e.g. 1050"
+    return (
+        None if BUILDING_CODE.fullmatch(code or "") else "building code must be 4 digits, e.g. 1050"
+    )
 
 
 def kind_of_code(code: str) -> EntityKind | None:

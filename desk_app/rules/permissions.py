@@ -25,19 +25,45 @@ class Perm(StrEnum):
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    "security_admin": frozenset({
-        Perm.VIEW_ENTITIES, Perm.EDIT_ENTITIES, Perm.VIEW_ACCESS, Perm.MANAGE_ACCESS,
-        Perm.OVERRIDE_CHECKS, Perm.MANAGE_PINS, Perm.WORK_QUEUE, Perm.VIEW_EDUCATORS,
-        Perm.VIEW_AUDIT, Perm.DISCLOSURE_EXPORT, Perm.MANAGE_STAFF, Perm.SYNC, Perm.SETTINGS,
-    }),
-    "certification_specialist": frozenset({
-        Perm.VIEW_ENTITIES, Perm.VIEW_EDUCATORS, Perm.EDIT_EDUCATORS, Perm.VIEW_CLOSED_DATA,
-        Perm.PRINT_CERTIFICATES, Perm.WORK_QUEUE, Perm.SYNC, Perm.SETTINGS,
-    }),
-    "auditor": frozenset({
-        Perm.VIEW_ENTITIES, Perm.VIEW_ACCESS, Perm.VIEW_EDUCATORS, Perm.VIEW_AUDIT,
-        Perm.DISCLOSURE_EXPORT, Perm.SETTINGS,
-    }),
+    "security_admin": frozenset(
+        {
+            Perm.VIEW_ENTITIES,
+            Perm.EDIT_ENTITIES,
+            Perm.VIEW_ACCESS,
+            Perm.MANAGE_ACCESS,
+            Perm.OVERRIDE_CHECKS,
+            Perm.MANAGE_PINS,
+            Perm.WORK_QUEUE,
+            Perm.VIEW_EDUCATORS,
+            Perm.VIEW_AUDIT,
+            Perm.DISCLOSURE_EXPORT,
+            Perm.MANAGE_STAFF,
+            Perm.SYNC,
+            Perm.SETTINGS,
+        }
+    ),
+    "certification_specialist": frozenset(
+        {
+            Perm.VIEW_ENTITIES,
+            Perm.VIEW_EDUCATORS,
+            Perm.EDIT_EDUCATORS,
+            Perm.VIEW_CLOSED_DATA,
+            Perm.PRINT_CERTIFICATES,
+            Perm.WORK_QUEUE,
+            Perm.SYNC,
+            Perm.SETTINGS,
+        }
+    ),
+    "auditor": frozenset(
+        {
+            Perm.VIEW_ENTITIES,
+            Perm.VIEW_ACCESS,
+            Perm.VIEW_EDUCATORS,
+            Perm.VIEW_AUDIT,
+            Perm.DISCLOSURE_EXPORT,
+            Perm.SETTINGS,
+        }
+    ),
 }
 
 ROLE_TITLES = {

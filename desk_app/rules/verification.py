@@ -25,27 +25,67 @@ class CheckSpec:
 
 
 CHECKS: tuple[CheckSpec, ...] = (
-    CheckSpec("form_known", "Form identified", True,
-              "The submission is one of the agency's forms, with its number and edition."),
-    CheckSpec("form_complete", "Form complete", True,
-              "Every required field is filled in and every value has the expected form."),
-    CheckSpec("entity_code", "Entity code valid and known", True,
-              "The county-district or institution code has the right shape and names an active entity."),
-    CheckSpec("roles_exist", "Requested roles exist for this kind of entity", True,
-              "Every requested application role exists and that application serves this entity kind."),
-    CheckSpec("building_scope", "Building exists where the application has building scope", True,
-              "A building-scoped application (MOSIS) names one of the entity's active buildings."),
-    CheckSpec("one_username", "One person, one username", False,
-              "The requester's existing accounts: several usernames for one person or email are flagged."),
-    CheckSpec("separation_of_duties", "Separation of duties", True,
-              "Nobody approves a request they submitted or one that grants themselves access."),
-    CheckSpec("pin", "Security PIN", True,
-              "The PIN on the form matches the entity's PIN where the form's policy requires one."),
-    CheckSpec("signer_authority", "Signer authority", True,
-              "The signer is the superintendent, an authorized representative on file on the signing "
-              "date, or (consultant form) the agency contact."),
-    CheckSpec("signatures", "Signatures", True,
-              "Digital signatures valid and unmodified; wet-ink signatures present and attested."),
+    CheckSpec(
+        "form_known",
+        "Form identified",
+        True,
+        "The submission is one of the agency's forms, with its number and edition.",
+    ),
+    CheckSpec(
+        "form_complete",
+        "Form complete",
+        True,
+        "Every required field is filled in and every value has the expected form.",
+    ),
+    CheckSpec(
+        "entity_code",
+        "Entity code valid and known",
+        True,
+        "The county-district or institution code has the right shape and names an active entity.",
+    ),
+    CheckSpec(
+        "roles_exist",
+        "Requested roles exist for this kind of entity",
+        True,
+        "Every requested application role exists and that application serves this entity kind.",
+    ),
+    CheckSpec(
+        "building_scope",
+        "Building exists where the application has building scope",
+        True,
+        "A building-scoped application (MOSIS) names one of the entity's active buildings.",
+    ),
+    CheckSpec(
+        "one_username",
+        "One person, one username",
+        False,
+        "The requester's existing accounts: several usernames for one person or email are flagged.",
+    ),
+    CheckSpec(
+        "separation_of_duties",
+        "Separation of duties",
+        True,
+        "Nobody approves a request they submitted or one that grants themselves access.",
+    ),
+    CheckSpec(
+        "pin",
+        "Security PIN",
+        True,
+        "The PIN on the form matches the entity's PIN where the form's policy requires one.",
+    ),
+    CheckSpec(
+        "signer_authority",
+        "Signer authority",
+        True,
+        "The signer is the superintendent, an authorized representative on file on the signing "
+        "date, or (consultant form) the agency contact.",
+    ),
+    CheckSpec(
+        "signatures",
+        "Signatures",
+        True,
+        "Digital signatures valid and unmodified; wet-ink signatures present and attested.",
+    ),
 )
 
 CHECK_BY_CODE: dict[str, CheckSpec] = {c.code: c for c in CHECKS}
@@ -141,7 +181,9 @@ NAME_MATCH_PASS = 90.0  # rapidfuzz token_sort_ratio at or above: the same perso
 NAME_MATCH_WARN = 75.0  # between WARN and PASS: likely (initials, typos); the reviewer confirms
 
 # titles and suffixes dropped before comparing names
-NAME_NOISE = frozenset({"dr", "mr", "mrs", "ms", "jr", "sr", "ii", "iii", "iv", "phd", "edd", "ed.d"})
+NAME_NOISE = frozenset(
+    {"dr", "mr", "mrs", "ms", "jr", "sr", "ii", "iii", "iv", "phd", "edd", "ed.d"}
+)
 
 
 def normalise_name(name: str) -> str:
@@ -169,9 +211,12 @@ OFFICER_SLOT = SignerSlot("officer", ("signer_name",), "signed_date", "signature
 SIGNER_SLOTS: dict[str, SignerSlot] = {
     "superintendent": OFFICER_SLOT,
     "authorized_representative": OFFICER_SLOT,
-    "agency_contact": SignerSlot("agency_contact", ("contact_name",), "contact_date", "contact_signature"),
-    "user": SignerSlot("user", ("user_1_first_name", "user_1_last_name"), "user_signed_date",
-                       "user_signature"),
+    "agency_contact": SignerSlot(
+        "agency_contact", ("contact_name",), "contact_date", "contact_signature"
+    ),
+    "user": SignerSlot(
+        "user", ("user_1_first_name", "user_1_last_name"), "user_signed_date", "user_signature"
+    ),
 }
 
 
@@ -201,28 +246,60 @@ class ReasonCode:
 REJECTION_REASONS: dict[str, ReasonCode] = {
     r.code: r
     for r in (
-        ReasonCode("pin_mismatch", "Security PIN does not match",
-                   "The security PIN on the form does not match the PIN on file for your agency."),
-        ReasonCode("pin_missing", "Security PIN missing",
-                   "This form requires your agency's security PIN, and none was entered."),
-        ReasonCode("signer_not_authorized", "Signer not authorized",
-                   "The form must be signed by the superintendent or an authorized representative on file."),
-        ReasonCode("signature_mismatch", "Signature does not match specimens",
-                   "The signature on the form does not match the signatures we hold on file.", True),
-        ReasonCode("signature_missing", "Signature missing",
-                   "The form was not signed in the signature box."),
-        ReasonCode("signature_invalid", "Digital signature invalid",
-                   "The digital signature on the form is invalid or the form was changed after signing."),
-        ReasonCode("entity_unknown", "Entity code not recognised",
-                   "The county-district or institution code on the form is not one we recognise."),
-        ReasonCode("role_not_available", "Role not available",
-                   "A requested role is not available to your kind of organisation or building."),
-        ReasonCode("incomplete", "Form incomplete",
-                   "Required information is missing from the form."),
-        ReasonCode("duplicate_username", "Several usernames",
-                   "The user already holds a username; one person may hold only one username."),
-        ReasonCode("last_user_manager", "Last user manager",
-                   "Your agency's last user manager cannot be removed until a replacement is named."),
+        ReasonCode(
+            "pin_mismatch",
+            "Security PIN does not match",
+            "The security PIN on the form does not match the PIN on file for your agency.",
+        ),
+        ReasonCode(
+            "pin_missing",
+            "Security PIN missing",
+            "This form requires your agency's security PIN, and none was entered.",
+        ),
+        ReasonCode(
+            "signer_not_authorized",
+            "Signer not authorized",
+            "The form must be signed by the superintendent or an authorized representative on file.",
+        ),
+        ReasonCode(
+            "signature_mismatch",
+            "Signature does not match specimens",
+            "The signature on the form does not match the signatures we hold on file.",
+            True,
+        ),
+        ReasonCode(
+            "signature_missing",
+            "Signature missing",
+            "The form was not signed in the signature box.",
+        ),
+        ReasonCode(
+            "signature_invalid",
+            "Digital signature invalid",
+            "The digital signature on the form is invalid or the form was changed after signing.",
+        ),
+        ReasonCode(
+            "entity_unknown",
+            "Entity code not recognised",
+            "The county-district or institution code on the form is not one we recognise.",
+        ),
+        ReasonCode(
+            "role_not_available",
+            "Role not available",
+            "A requested role is not available to your kind of organisation or building.",
+        ),
+        ReasonCode(
+            "incomplete", "Form incomplete", "Required information is missing from the form."
+        ),
+        ReasonCode(
+            "duplicate_username",
+            "Several usernames",
+            "The user already holds a username; one person may hold only one username.",
+        ),
+        ReasonCode(
+            "last_user_manager",
+            "Last user manager",
+            "Your agency's last user manager cannot be removed until a replacement is named.",
+        ),
         ReasonCode("other", "Other", ""),
     )
 }

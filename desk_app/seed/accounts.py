@@ -25,7 +25,13 @@ from desk_app.seed.organisations import EntityInfo, Organisations, person_name
 
 ACCOUNTS_AT_SCALE_1 = 20_000
 # share of ordinary accounts by entity kind
-KIND_SHARE = (("lea", 0.78), ("nonpublic", 0.10), ("ihe", 0.05), ("public", 0.05), ("consultant", 0.02))
+KIND_SHARE = (
+    ("lea", 0.78),
+    ("nonpublic", 0.10),
+    ("ihe", 0.05),
+    ("public", 0.05),
+    ("consultant", 0.02),
+)
 
 
 @dataclass(frozen=True)
@@ -58,12 +64,26 @@ def seed_applications(bulk: BulkWriter) -> list[RoleInfo]:
     for spec in _catalogue():
         app_id = rng.uuid4()
         kinds = tuple(spec.entity_kinds)
-        apps.append(bulk.row(app_id, {
-            "code": spec.code, "name": spec.name, "description": getattr(spec, "description", ""),
-            "building_scope": spec.building_scope, "entity_kinds": ",".join(kinds), "active": True}))
+        apps.append(
+            bulk.row(
+                app_id,
+                {
+                    "code": spec.code,
+                    "name": spec.name,
+                    "description": getattr(spec, "description", ""),
+                    "building_scope": spec.building_scope,
+                    "entity_kinds": ",".join(kinds),
+                    "active": True,
+                },
+            )
+        )
         for code, name, level in map(_role_fields, spec.roles):
             role_id = rng.uuid4()
-            roles.append(bulk.row(role_id, {"application_id": app_id, "code": code, "name": name, "level": level}))
+            roles.append(
+                bulk.row(
+                    role_id, {"application_id": app_id, "code": code, "name": name, "level": level}
+                )
+            )
             infos.append(RoleInfo(role_id, spec.code, code, spec.building_scope, kinds))
     bulk.write(WebApplication.__table__, apps)
     bulk.write(ApplicationRole.__table__, roles)
@@ -81,22 +101,32 @@ class _Usernames:
         return base if n == 1 else f"{base}{n}"
 
 
-def seed_accounts(bulk: BulkWriter, orgs: Organisations, roles: list[RoleInfo], scale: float) -> None:
+def seed_accounts(
+    bulk: BulkWriter, orgs: Organisations, roles: list[RoleInfo], scale: float
+) -> None:
     """User accounts with grants, and user managers for every LEA and IHE."""
     rng = stream("accounts")
     names = _Usernames()
     managers = _user_managers(bulk, rng, orgs, roles, names)
-    total = max(round(ACCOUNTS_AT_SCALE_1 * scale) - managers, round(ACCOUNTS_AT_SCALE_1 * scale / 2))
+    total = max(
+        round(ACCOUNTS_AT_SCALE_1 * scale) - managers, round(ACCOUNTS_AT_SCALE_1 * scale / 2)
+    )
     pools = {kind: orgs.of(kind) for kind, _ in KIND_SHARE}
     kinds = [k for k, _ in KIND_SHARE]
     kind_weights = list(accumulate(share for _, share in KIND_SHARE))
     # bigger districts (more buildings) have more users
     lea_weights = list(accumulate(max(1, len(e.buildings)) for e in pools["lea"]))
-    usable_by_kind = {kind: [r for r in roles if kind in r.kinds and r.app_code != "USERMGR"] for kind in kinds}
+    usable_by_kind = {
+        kind: [r for r in roles if kind in r.kinds and r.app_code != "USERMGR"] for kind in kinds
+    }
     accounts, grants = [], []
     for _ in range(total):
         kind = rng.choices(kinds, cum_weights=kind_weights)[0]
-        entity = (rng.choices(pools["lea"], cum_weights=lea_weights)[0] if kind == "lea" else rng.choice(pools[kind]))
+        entity = (
+            rng.choices(pools["lea"], cum_weights=lea_weights)[0]
+            if kind == "lea"
+            else rng.choice(pools[kind])
+        )
         account_id, row = _account(bulk, rng, names, entity, None)
         accounts.append(row)
         usable = usable_by_kind[kind]
@@ -110,8 +140,9 @@ def seed_accounts(bulk: BulkWriter, orgs: Organisations, roles: list[RoleInfo], 
     bulk.write(RoleGrant.__table__, grants)
 
 
-def _user_managers(bulk: BulkWriter, rng: Rng, orgs: Organisations, roles: list[RoleInfo],
-                   names: _Usernames) -> int:
+def _user_managers(
+    bulk: BulkWriter, rng: Rng, orgs: Organisations, roles: list[RoleInfo], names: _Usernames
+) -> int:
     # the User Manager application when the catalogue has one, else the entity's first role
     um_role = next((r for r in roles if r.app_code == "USERMGR"), None)
     accounts, designations, grants = [], [], []
@@ -119,12 +150,26 @@ def _user_managers(bulk: BulkWriter, rng: Rng, orgs: Organisations, roles: list[
         holders = [entity.officer] + ([None] if rng.random() < 0.35 else [])
         for person in holders:
             account_id, row = _account(bulk, rng, names, entity, person)
-            row["status"], row["last_login_at"] = AccountStatus.ACTIVE.value, rng.moment(ANCHOR - timedelta(days=rng.randrange(60)))
+            row["status"], row["last_login_at"] = (
+                AccountStatus.ACTIVE.value,
+                rng.moment(ANCHOR - timedelta(days=rng.randrange(60))),
+            )
             accounts.append(row)
-            since = rng.moment(person.since if person else ANCHOR - timedelta(days=rng.randrange(90, 2000)))
-            designations.append(bulk.row(rng.uuid4(), {
-                "entity_id": entity.id, "user_account_id": account_id, "start_at": since, "end_at": None,
-                "source_submission_id": None}))
+            since = rng.moment(
+                person.since if person else ANCHOR - timedelta(days=rng.randrange(90, 2000))
+            )
+            designations.append(
+                bulk.row(
+                    rng.uuid4(),
+                    {
+                        "entity_id": entity.id,
+                        "user_account_id": account_id,
+                        "start_at": since,
+                        "end_at": None,
+                        "source_submission_id": None,
+                    },
+                )
+            )
             role = um_role or next(r for r in roles if entity.kind in r.kinds)
             grants.append(_grant(bulk, rng, account_id, role, entity))
     bulk.write(UserAccount.__table__, accounts)
@@ -133,8 +178,9 @@ def _user_managers(bulk: BulkWriter, rng: Rng, orgs: Organisations, roles: list[
     return len(accounts)
 
 
-def _account(bulk: BulkWriter, rng: Rng, names: _Usernames, entity: EntityInfo,
-             person: Any) -> tuple[uuid.UUID, dict[str, Any]]:
+def _account(
+    bulk: BulkWriter, rng: Rng, names: _Usernames, entity: EntityInfo, person: Any
+) -> tuple[uuid.UUID, dict[str, Any]]:
     first, last = (person.first, person.last) if person else person_name(rng)
     username = names.make(first, last)
     roll = rng.random()
@@ -146,18 +192,39 @@ def _account(bulk: BulkWriter, rng: Rng, names: _Usernames, entity: EntityInfo,
         status, days = AccountStatus.DISABLED.value, rng.randrange(30, 1500)
     account_id = rng.uuid4()
     email = person.email if person else f"{username}@{entity.domain}"
-    return account_id, bulk.row(account_id, {
-        "username": username, "person_id": person.id if person else None, "first_name": first,
-        "last_name": last, "last_name_search": last.lower(), "email": email, "entity_id": entity.id,
-        "status": status, "last_login_at": rng.moment(ANCHOR - timedelta(days=days))})
+    return account_id, bulk.row(
+        account_id,
+        {
+            "username": username,
+            "person_id": person.id if person else None,
+            "first_name": first,
+            "last_name": last,
+            "last_name_search": last.lower(),
+            "email": email,
+            "entity_id": entity.id,
+            "status": status,
+            "last_login_at": rng.moment(ANCHOR - timedelta(days=days)),
+        },
+    )
 
 
-def _grant(bulk: BulkWriter, rng: Rng, account_id: uuid.UUID, role: RoleInfo, entity: EntityInfo) -> dict[str, Any]:
+def _grant(
+    bulk: BulkWriter, rng: Rng, account_id: uuid.UUID, role: RoleInfo, entity: EntityInfo
+) -> dict[str, Any]:
     # half the users of a building-scope application (MOSIS) are building-level users
     building_level = role.building_scope and entity.buildings and rng.random() < 0.5
     building = rng.choice(entity.buildings)[0] if building_level else None
     granted = rng.moment(ANCHOR - timedelta(days=rng.randrange(1, 2500)))
     revoked = granted + timedelta(days=rng.randrange(30, 400)) if rng.random() < 0.04 else None
-    return bulk.row(rng.uuid4(), {
-        "user_account_id": account_id, "role_id": role.id, "entity_id": entity.id, "building_id": building,
-        "granted_at": granted, "revoked_at": revoked, "source_submission_id": None})
+    return bulk.row(
+        rng.uuid4(),
+        {
+            "user_account_id": account_id,
+            "role_id": role.id,
+            "entity_id": entity.id,
+            "building_id": building,
+            "granted_at": granted,
+            "revoked_at": revoked,
+            "source_submission_id": None,
+        },
+    )

@@ -113,17 +113,31 @@ class BulkWriter:
         self._progress = progress
         self.insert_seconds = 0.0  # time spent inside the database (for the benchmark)
         self._plans: dict[tuple[str, tuple[str, ...]], Any] = {}
-        self._sync = {"row_version": 1, "created_at": self.now, "updated_at": self.now,
-                      "updated_by": SEED_USER, "workstation_id": SEED_USER, "deleted_at": None}
+        self._sync = {
+            "row_version": 1,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "updated_by": SEED_USER,
+            "workstation_id": SEED_USER,
+            "deleted_at": None,
+        }
 
-    def _sqlite_plan(self, table: Any, keys: tuple[str, ...]) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    def _sqlite_plan(
+        self, table: Any, keys: tuple[str, ...]
+    ) -> tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]:
         """The INSERT text and a row-to-tuple converter for ``table`` with columns ``keys``."""
         plan = self._plans.get((table.name, keys))
         if plan is None:
-            converters = [(n, conv) for n, conv in enumerate(_sqlite_converter(table.c[k]) for k in keys) if conv]
+            converters = [
+                (n, conv)
+                for n, conv in enumerate(_sqlite_converter(table.c[k]) for k in keys)
+                if conv
+            ]
             take = itemgetter(*keys)
-            sql = (f'INSERT INTO "{table.name}" ({", ".join(chr(34) + k + chr(34) for k in keys)}) '
-                   f'VALUES ({", ".join("?" for _ in keys)})')
+            sql = (
+                f'INSERT INTO "{table.name}" ({", ".join(chr(34) + k + chr(34) for k in keys)}) '
+                f"VALUES ({', '.join('?' for _ in keys)})"
+            )
 
             def convert(row: dict[str, Any]) -> tuple[Any, ...]:
                 values = list(take(row))

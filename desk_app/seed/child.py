@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 POLL_S = 0.2
 
 
-def seed_in_child(ctx: ServiceContext, scale: float = 1.0, progress: Progress | None = None) -> SeedSummary:
+def seed_in_child(
+    ctx: ServiceContext, scale: float = 1.0, progress: Progress | None = None
+) -> SeedSummary:
     """:func:`desk_app.seed.seed_database` on ``ctx``'s database, run by a spawned child process.
 
     Blocks the calling thread (a worker's) until the child is done; ``progress`` is called on it.
@@ -49,8 +51,12 @@ def seed_in_child(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
         keys[name] = ctx.secrets.get(name)
     spawn = multiprocessing.get_context("spawn")
     ours, theirs = spawn.Pipe()
-    child = spawn.Process(target=_child_main, args=(str(path), ctx.actor, scale, theirs),
-                          name="desk-app-seed", daemon=True)
+    child = spawn.Process(
+        target=_child_main,
+        args=(str(path), ctx.actor, scale, theirs),
+        name="desk-app-seed",
+        daemon=True,
+    )
     child.start()
     theirs.close()  # the child holds its end now: end-of-file here means it is gone
     try:
@@ -65,8 +71,10 @@ def seed_in_child(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
 
 
 def _died(child: Any) -> KnownError:
-    return KnownError("the demo-data process stopped unexpectedly",
-                      hint=f"exit code {child.exitcode}; the database was left as it was")
+    return KnownError(
+        "the demo-data process stopped unexpectedly",
+        hint=f"exit code {child.exitcode}; the database was left as it was",
+    )
 
 
 def _wait(pipe: Connection, child: Any, report: Progress) -> SeedSummary:
@@ -105,7 +113,9 @@ def _child_main(database: str, actor: Actor, scale: float, pipe: Connection) -> 
         keys: dict[str, str] = pipe.recv()
         store = open_sqlite(Path(database), migrate=False, session_hooks=(install_capture,))
         ctx = ServiceContext(store=store, actor=actor, secrets=MemorySecrets(keys))
-        summary = seed_database(ctx, scale, lambda stage, fraction: pipe.send(("progress", stage, fraction)))
+        summary = seed_database(
+            ctx, scale, lambda stage, fraction: pipe.send(("progress", stage, fraction))
+        )
         pipe.send(("done", summary))
     except KnownError as exc:
         pipe.send(("known", exc.message, exc.hint))

@@ -7,7 +7,8 @@ Nothing here names a real person.
 
 from __future__ import annotations
 
-FIRST_NAMES: tuple[str, ...] = tuple("""
+FIRST_NAMES: tuple[str, ...] = tuple(
+    """
 James Mary Michael Patricia Robert Jennifer John Linda David Elizabeth William Barbara Richard Susan
 Joseph Jessica Thomas Sarah Christopher Karen Charles Lisa Daniel Nancy Matthew Betty Anthony Sandra
 Mark Margaret Donald Ashley Steven Kimberly Andrew Emily Paul Donna Joshua Michelle Kenneth Carol
@@ -22,9 +23,11 @@ Gerald Abigail Carl Sophia Dylan Martha Harold Sara Jordan Gloria Jesse Janice B
 Ann Arthur Isabella Gabriel Judy Bruce Charlotte Logan Julia Billy Grace Joe Amber Alan Alice Juan
 Denise Elijah Danielle Willie Marilyn Albert Beverly Wayne Natalie Randy Theresa Mason Diana Vincent
 Brittany Liam Doris Roy Kayla Bobby Alexis Caleb Lori Bradley Marie Russell Tiffany Lucas Kristen
-""".split())
+""".split()
+)
 
-LAST_NAMES: tuple[str, ...] = tuple("""
+LAST_NAMES: tuple[str, ...] = tuple(
+    """
 Smith Johnson Williams Brown Jones Miller Davis Garcia Rodriguez Wilson Martinez Anderson Taylor
 Thomas Hernandez Moore Martin Jackson Thompson White Lopez Lee Gonzalez Harris Clark Lewis Robinson
 Walker Perez Hall Young Allen Sanchez Wright King Scott Green Baker Adams Nelson Hill Ramirez Campbell
@@ -59,49 +62,140 @@ Fischer Campos Avila Sherman Todd Chang Blake Malone Wolf Hodges Juarez Gill Far
 Duran Hubbard Cannon Miranda Wang Saunders Tate Mack Hammond Carrillo Townsend Wise Ingram Barton
 Mejia Ayala Schroeder Hampton Rowe Parsons Frank Waters Strickland Osborne Maxwell Chan Deleon Norman
 Harrington Casey Patton Logan Bowers Mueller Glover Floyd Hartman Buchanan Cobb French Kramer McCormick
-""".split())
+""".split()
+)
 
-MIDDLE_INITIAL_NAMES: tuple[str, ...] = ("Ann", "Lee", "Marie", "James", "Lynn", "Ray", "Jo", "Dale",
-                                         "Rose", "Allen", "Jean", "Wayne", "Kay", "Paul", "Grace", "")
+MIDDLE_INITIAL_NAMES: tuple[str, ...] = (
+    "Ann",
+    "Lee",
+    "Marie",
+    "James",
+    "Lynn",
+    "Ray",
+    "Jo",
+    "Dale",
+    "Rose",
+    "Allen",
+    "Jean",
+    "Wayne",
+    "Kay",
+    "Paul",
+    "Grace",
+    "",
+)
 
 SCHOOL_STEMS: tuple[str, ...] = (
-    "Washington", "Lincoln", "Jefferson", "Franklin", "Roosevelt", "Eugene Field", "Mark Twain",
-    "Truman", "Central", "Westview", "Eastwood", "Northside", "Southside", "Pleasant Valley",
-    "Cedar Ridge", "Oak Grove", "Maple Park", "Prairie View", "Riverside", "Hillcrest", "Meadowbrook",
-    "Sunset Hills", "Parkview", "Lakeview", "George Washington Carver", "Laura Ingalls Wilder",
-    "Walt Disney", "Daniel Boone", "Lewis and Clark", "Thomas Hart Benton", "Ozark Trail",
+    "Washington",
+    "Lincoln",
+    "Jefferson",
+    "Franklin",
+    "Roosevelt",
+    "Eugene Field",
+    "Mark Twain",
+    "Truman",
+    "Central",
+    "Westview",
+    "Eastwood",
+    "Northside",
+    "Southside",
+    "Pleasant Valley",
+    "Cedar Ridge",
+    "Oak Grove",
+    "Maple Park",
+    "Prairie View",
+    "Riverside",
+    "Hillcrest",
+    "Meadowbrook",
+    "Sunset Hills",
+    "Parkview",
+    "Lakeview",
+    "George Washington Carver",
+    "Laura Ingalls Wilder",
+    "Walt Disney",
+    "Daniel Boone",
+    "Lewis and Clark",
+    "Thomas Hart Benton",
+    "Ozark Trail",
 )
 LEVELS: tuple[tuple[str, str], ...] = (
-    ("Elementary", "K-5"), ("Elementary", "PK-4"), ("Intermediate", "4-6"), ("Middle", "6-8"),
-    ("Junior High", "7-8"), ("High", "9-12"), ("Early Childhood Center", "PK"),
+    ("Elementary", "K-5"),
+    ("Elementary", "PK-4"),
+    ("Intermediate", "4-6"),
+    ("Middle", "6-8"),
+    ("Junior High", "7-8"),
+    ("High", "9-12"),
+    ("Early Childhood Center", "PK"),
 )
 
 # Missouri institutions of higher education (public facts); codes are synthetic.
 IHE_NAMES: tuple[tuple[str, str], ...] = (
-    ("University of Missouri-Columbia", "Columbia"), ("University of Missouri-Kansas City", "Kansas City"),
-    ("University of Missouri-St. Louis", "St. Louis"), ("Missouri University of Science and Technology", "Rolla"),
-    ("Truman State University", "Kirksville"), ("Missouri State University", "Springfield"),
-    ("University of Central Missouri", "Warrensburg"), ("Southeast Missouri State University", "Cape Girardeau"),
-    ("Northwest Missouri State University", "Maryville"), ("Missouri Southern State University", "Joplin"),
-    ("Missouri Western State University", "St. Joseph"), ("Lincoln University", "Jefferson City"),
-    ("Harris-Stowe State University", "St. Louis"), ("Saint Louis University", "St. Louis"),
-    ("Washington University in St. Louis", "St. Louis"), ("Webster University", "Webster Groves"),
-    ("Lindenwood University", "St. Charles"), ("Maryville University", "St. Louis"),
-    ("Drury University", "Springfield"), ("Evangel University", "Springfield"),
-    ("William Jewell College", "Liberty"), ("Park University", "Parkville"),
-    ("Rockhurst University", "Kansas City"), ("Avila University", "Kansas City"),
-    ("Columbia College", "Columbia"), ("Stephens College", "Columbia"), ("Westminster College", "Fulton"),
-    ("William Woods University", "Fulton"), ("Central Methodist University", "Fayette"),
-    ("Missouri Baptist University", "St. Louis"), ("College of the Ozarks", "Point Lookout"),
+    ("University of Missouri-Columbia", "Columbia"),
+    ("University of Missouri-Kansas City", "Kansas City"),
+    ("University of Missouri-St. Louis", "St. Louis"),
+    ("Missouri University of Science and Technology", "Rolla"),
+    ("Truman State University", "Kirksville"),
+    ("Missouri State University", "Springfield"),
+    ("University of Central Missouri", "Warrensburg"),
+    ("Southeast Missouri State University", "Cape Girardeau"),
+    ("Northwest Missouri State University", "Maryville"),
+    ("Missouri Southern State University", "Joplin"),
+    ("Missouri Western State University", "St. Joseph"),
+    ("Lincoln University", "Jefferson City"),
+    ("Harris-Stowe State University", "St. Louis"),
+    ("Saint Louis University", "St. Louis"),
+    ("Washington University in St. Louis", "St. Louis"),
+    ("Webster University", "Webster Groves"),
+    ("Lindenwood University", "St. Charles"),
+    ("Maryville University", "St. Louis"),
+    ("Drury University", "Springfield"),
+    ("Evangel University", "Springfield"),
+    ("William Jewell College", "Liberty"),
+    ("Park University", "Parkville"),
+    ("Rockhurst University", "Kansas City"),
+    ("Avila University", "Kansas City"),
+    ("Columbia College", "Columbia"),
+    ("Stephens College", "Columbia"),
+    ("Westminster College", "Fulton"),
+    ("William Woods University", "Fulton"),
+    ("Central Methodist University", "Fayette"),
+    ("Missouri Baptist University", "St. Louis"),
+    ("College of the Ozarks", "Point Lookout"),
     ("Southwest Baptist University", "Bolivar"),
 )
 
 NONPUBLIC_PATTERNS: tuple[str, ...] = (
-    "St. {saint} Catholic School", "{saint_plain} Lutheran School", "{town} Christian Academy",
-    "{town} Montessori School", "Immanuel Lutheran School - {town}", "{town} Seventh-day Adventist School",
-    "Sacred Heart School - {town}", "{town} Classical Academy", "Holy Trinity School - {town}",
-    "{town} Baptist Academy", "Trinity Lutheran School - {town}", "{town} Mennonite School",
+    "St. {saint} Catholic School",
+    "{saint_plain} Lutheran School",
+    "{town} Christian Academy",
+    "{town} Montessori School",
+    "Immanuel Lutheran School - {town}",
+    "{town} Seventh-day Adventist School",
+    "Sacred Heart School - {town}",
+    "{town} Classical Academy",
+    "Holy Trinity School - {town}",
+    "{town} Baptist Academy",
+    "Trinity Lutheran School - {town}",
+    "{town} Mennonite School",
 )
-SAINTS: tuple[str, ...] = ("Mary", "Joseph", "Peter", "Paul", "John", "Francis", "Anne", "Ann",
-                           "Patrick", "Michael", "Vincent", "Elizabeth", "Clement", "Agnes", "Teresa",
-                           "Thomas", "Catherine", "Gabriel", "Margaret", "Monica")
+SAINTS: tuple[str, ...] = (
+    "Mary",
+    "Joseph",
+    "Peter",
+    "Paul",
+    "John",
+    "Francis",
+    "Anne",
+    "Ann",
+    "Patrick",
+    "Michael",
+    "Vincent",
+    "Elizabeth",
+    "Clement",
+    "Agnes",
+    "Teresa",
+    "Thomas",
+    "Catherine",
+    "Gabriel",
+    "Margaret",
+    "Monica",
+)

@@ -30,12 +30,29 @@ SEED_CACHE_KIB = 300_000
 SEED_CACHE_KIB_PER_SCALE = 120_000
 SEED_CACHE_KIB_MAX = 1_600_000
 NORMAL_CACHE_KIB = 32_000  # as desk_app.models.store sets it
-BULK_TABLES = frozenset({
-    "county", "educational_entity", "building", "person", "entity_officer", "staff", "web_application",
-    "application_role", "user_account", "user_manager_designation", "role_grant", "certificate_classification",
-    "educator", "certificate", "certificate_application", "assessment_score", "transcript_record",
-    "requirement_evidence", "form_submission",
-})
+BULK_TABLES = frozenset(
+    {
+        "county",
+        "educational_entity",
+        "building",
+        "person",
+        "entity_officer",
+        "staff",
+        "web_application",
+        "application_role",
+        "user_account",
+        "user_manager_designation",
+        "role_grant",
+        "certificate_classification",
+        "educator",
+        "certificate",
+        "certificate_application",
+        "assessment_score",
+        "transcript_record",
+        "requirement_evidence",
+        "form_submission",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -73,8 +90,13 @@ def _set_cache(session: Session, kib: int) -> None:
 def _secondary_indexes() -> list[Index]:
     """Non-unique indexes of every table the seed fills: built once after the bulk load, which is
     far cheaper than keeping them current through millions of random-key inserts."""
-    return [ix for table in Base.metadata.sorted_tables if table.name in BULK_TABLES
-            for ix in sorted(table.indexes, key=lambda i: str(i.name)) if not ix.unique]
+    return [
+        ix
+        for table in Base.metadata.sorted_tables
+        if table.name in BULK_TABLES
+        for ix in sorted(table.indexes, key=lambda i: str(i.name))
+        if not ix.unique
+    ]
 
 
 def _build_indexes(session: Session, indexes: list[Index]) -> None:
@@ -85,7 +107,9 @@ def _build_indexes(session: Session, indexes: list[Index]) -> None:
         index.create(conn, checkfirst=True)
 
 
-def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | None = None) -> SeedSummary:
+def seed_database(
+    ctx: ServiceContext, scale: float = 1.0, progress: Progress | None = None
+) -> SeedSummary:
     """Fill an empty database with demo data of ``scale`` (1 = 100,000 educators).
 
     Everything, including dropping and rebuilding the secondary indexes, happens in one
@@ -113,9 +137,14 @@ def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
     cipher = ctx.cipher
     with collector.paused(), ctx.uow() as uow:
         if has_entities(uow.session):
-            raise ConflictError("this database already holds entities; seed demo data only into a new data folder")
+            raise ConflictError(
+                "this database already holds entities; seed demo data only into a new data folder"
+            )
         bulk = BulkWriter(uow.session)
-        _set_cache(uow.session, min(SEED_CACHE_KIB_MAX, SEED_CACHE_KIB + round(SEED_CACHE_KIB_PER_SCALE * scale)))
+        _set_cache(
+            uow.session,
+            min(SEED_CACHE_KIB_MAX, SEED_CACHE_KIB + round(SEED_CACHE_KIB_PER_SCALE * scale)),
+        )
         report("entities", 0.0)
         orgs = seed_organisations(bulk)
         # dropped only now: the driver opens the transaction at the first INSERT, and a DROP
@@ -127,16 +156,25 @@ def seed_database(ctx: ServiceContext, scale: float = 1.0, progress: Progress | 
         seed_accounts(bulk, orgs, seed_applications(bulk), scale)
         classes = seed_classifications(bulk)
         report("educators", 0.15)
-        seed_educators(bulk, cipher, classes, scale,
-                       lambda done, total: report("educators", 0.15 + 0.7 * done / max(1, total)))
+        seed_educators(
+            bulk,
+            cipher,
+            classes,
+            scale,
+            lambda done, total: report("educators", 0.15 + 0.7 * done / max(1, total)),
+        )
         report("submissions", 0.85)
         seed_submissions(bulk, orgs, scale)
         report("indexes", 0.87)
         _build_indexes(uow.session, indexes)
         counts = dict(sorted(bulk.counts.items()))
-        audit.record(uow, "seed.demo_data", record_type="database",
-                     summary=f"demo data written at scale {scale:g}: {sum(counts.values()):,} rows",
-                     details={"scale": scale, "anchor": ANCHOR.isoformat(), "rows": counts})
+        audit.record(
+            uow,
+            "seed.demo_data",
+            record_type="database",
+            summary=f"demo data written at scale {scale:g}: {sum(counts.values()):,} rows",
+            details={"scale": scale, "anchor": ANCHOR.isoformat(), "rows": counts},
+        )
         _set_cache(uow.session, NORMAL_CACHE_KIB)
         report("saving", 0.95)
         uow.commit()

@@ -32,13 +32,17 @@ class ListQuery:
 
     def with_filter(self, key: str, value: str) -> ListQuery:
         rest = tuple((k, v) for k, v in self.filters if k != key)
-        return ListQuery(self.text, rest + (((key, value),) if value else ()), self.sort, self.descending)
+        return ListQuery(
+            self.text, rest + (((key, value),) if value else ()), self.sort, self.descending
+        )
 
 
 def paged(stmt: Select[Any]) -> Select[Any]:
     """``stmt`` with its page bound at run time (see :func:`page_params`): one compiled statement
     serves every page of a list."""
-    return stmt.offset(bindparam("page_offset", type_=Integer)).limit(bindparam("page_limit", type_=Integer))
+    return stmt.offset(bindparam("page_offset", type_=Integer)).limit(
+        bindparam("page_limit", type_=Integer)
+    )
 
 
 def page_params(params: dict[str, Any], offset: int, limit: int) -> dict[str, Any]:
@@ -55,7 +59,9 @@ def row_id(value: Any) -> str:
     """A list row's id in its canonical text form. List statements read ids as plain text (32
     hex digits in SQLite): turning each into a UUID object and back cost a third of a small page."""
     h = str(value)
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" if len(h) == 32 else str(uuid.UUID(h))
+    return (
+        f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" if len(h) == 32 else str(uuid.UUID(h))
+    )
 
 
 class ListSource(Protocol[T_co]):

@@ -29,7 +29,9 @@ def seal_pin(cipher: FieldCipher, values: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(values)
     pin = out.get(PIN_FIELD)
     if isinstance(pin, str) and pin.strip() and not is_sealed(pin):
-        out[PIN_FIELD] = PREFIX + base64.b64encode(cipher.encrypt(pin.strip(), context=CONTEXT)).decode()
+        out[PIN_FIELD] = (
+            PREFIX + base64.b64encode(cipher.encrypt(pin.strip(), context=CONTEXT)).decode()
+        )
     return out
 
 
@@ -38,7 +40,7 @@ def open_pin(cipher: FieldCipher, values: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(values)
     pin = out.get(PIN_FIELD)
     if is_sealed(pin):
-        out[PIN_FIELD] = cipher.decrypt(base64.b64decode(str(pin)[len(PREFIX):]), context=CONTEXT)
+        out[PIN_FIELD] = cipher.decrypt(base64.b64decode(str(pin)[len(PREFIX) :]), context=CONTEXT)
     return out
 
 
@@ -50,7 +52,9 @@ def masked(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def merge_keyed(cipher: FieldCipher, stored: Mapping[str, Any], keyed: Mapping[str, Any]) -> dict[str, Any]:
+def merge_keyed(
+    cipher: FieldCipher, stored: Mapping[str, Any], keyed: Mapping[str, Any]
+) -> dict[str, Any]:
     """Stored values updated with newly keyed ones. A masked or empty PIN from the keying screen
     keeps the stored (sealed) PIN; a newly typed one replaces it, sealed."""
     merged = dict(stored)

@@ -30,9 +30,13 @@ def record_lock(ctx: ServiceContext, reason: str) -> Changes:
         Changes of the ``audit`` area.
     """
     with ctx.uow() as uow:
-        audit.record(uow, "session.lock", record_type="staff",
-                     summary=f"{ctx.actor.username} locked on {ctx.actor.workstation_id} ({reason})",
-                     details={"reason": reason})
+        audit.record(
+            uow,
+            "session.lock",
+            record_type="staff",
+            summary=f"{ctx.actor.username} locked on {ctx.actor.workstation_id} ({reason})",
+            details={"reason": reason},
+        )
         uow.commit()
     return Changes.of("audit")
 
@@ -51,12 +55,20 @@ def confirm_and_unlock(ctx: ServiceContext, entered_username: str) -> bool:
     ok = _matches(entered_username, ctx.actor.username)
     with ctx.uow() as uow:
         if ok:
-            audit.record(uow, "session.unlock", record_type="staff",
-                         summary=f"{ctx.actor.username} unlocked on {ctx.actor.workstation_id}",
-                         details={"method": "os_username"})
+            audit.record(
+                uow,
+                "session.unlock",
+                record_type="staff",
+                summary=f"{ctx.actor.username} unlocked on {ctx.actor.workstation_id}",
+                details={"method": "os_username"},
+            )
         else:
-            audit.record(uow, "session.unlock_refused", record_type="staff",
-                         summary=f"unlock refused on {ctx.actor.workstation_id}: name did not match "
-                                 "the signed-in operator")
+            audit.record(
+                uow,
+                "session.unlock_refused",
+                record_type="staff",
+                summary=f"unlock refused on {ctx.actor.workstation_id}: name did not match "
+                "the signed-in operator",
+            )
         uow.commit()
     return ok

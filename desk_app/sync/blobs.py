@@ -10,7 +10,9 @@ from desk_app.intake.blobstore import BlobMissing, BlobStore
 from desk_app.sync.server import ServerLink
 
 
-def fetch_blob(server: ServerLink, blob_root: Path, sha: str, cipher: FieldCipher | None = None) -> Path:
+def fetch_blob(
+    server: ServerLink, blob_root: Path, sha: str, cipher: FieldCipher | None = None
+) -> Path:
     """Return the local path of blob ``sha``, downloading it from the server if needed.
 
     Raises:

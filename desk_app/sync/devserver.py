@@ -31,7 +31,8 @@ def _bin(name: str) -> str:
         return found
     raise PostgresMissing(
         f"PostgreSQL's {name} was not found (looked in {', '.join(map(str, BIN_DIRS))} and PATH): "
-        "install the Debian package `postgresql` (scripts/setup.sh test does it)")
+        "install the Debian package `postgresql` (scripts/setup.sh test does it)"
+    )
 
 
 def _free_port() -> int:
@@ -64,11 +65,16 @@ class PrivatePostgres:
         os.chmod(self.root, 0o755)
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8",
-                  "--no-sync")
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=60")
-        self._run(pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-o", opts, "-w", "start")
+        self._run(
+            initdb, "-D", str(self.data), "-A", "trust", "-U", self.user, "-E", "UTF8", "--no-sync"
+        )
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+        )
+        self._run(
+            pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-o", opts, "-w", "start"
+        )
         return self
 
     def url(self, database: str) -> str:
@@ -77,8 +83,9 @@ class PrivatePostgres:
     def _admin_exec(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=self.user, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname="postgres", autocommit=True
+        ) as conn:
             for _ in range(50):
                 try:
                     conn.execute(sql)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 PUSH_BATCH = 5000
 PULL_BATCH = 5000
 
+
 class RollbackDetected(KnownError):
     """The local audit chain is behind (or differs from) the head anchored on the server."""
 
@@ -78,30 +79,45 @@ class SyncEngine:
                 self._remember_anchor(*head)
             faults.point("sync.anchored")
             with collector.paused():
-                counts["pulled"] = pull_all(self.store, self.server, self.server_key, self.pull_batch,
-                                            tidy=self.beside_gui)
+                counts["pulled"] = pull_all(
+                    self.store, self.server, self.server_key, self.pull_batch, tidy=self.beside_gui
+                )
         except RollbackDetected:
             raise
         except DBAPIError as exc:
             self._finish_run(run_id, "failed", counts, f"central database unreachable: {exc.orig}")
-            raise KnownError("the central database is unreachable or refused the sync",
-                             hint=str(exc.orig).strip().splitlines()[0] if exc.orig else None) from exc
+            raise KnownError(
+                "the central database is unreachable or refused the sync",
+                hint=str(exc.orig).strip().splitlines()[0] if exc.orig else None,
+            ) from exc
         except BaseException as exc:
             self._finish_run(run_id, "failed", counts, f"{type(exc).__name__}: {exc}")
             raise
         self._finish_run(run_id, "ok", counts, "")
-        return SyncSummary(run_id, counts["pushed"], counts["merged"], counts["conflicts"],
-                           counts["pulled"], counts["blobs_sent"], self.pending())
+        return SyncSummary(
+            run_id,
+            counts["pushed"],
+            counts["merged"],
+            counts["conflicts"],
+            counts["pulled"],
+            counts["blobs_sent"],
+            self.pending(),
+        )
 
-    def push(self, counts: dict[str, int] | None = None, before_run: int | None = None) -> dict[str, int]:
+    def push(
+        self, counts: dict[str, int] | None = None, before_run: int | None = None
+    ) -> dict[str, int]:
         """Push everything pending (the first half of :meth:`run`); returns the counts.
 
         When the previous run did not end well (a crash, a kill, an error), batches it sent may
         have committed on the server without their outbox entries being removed here: those are
         found and dropped first (:func:`recover`). After a clean run there is nothing to find.
         """
-        counts = counts if counts is not None else {"pushed": 0, "merged": 0, "conflicts": 0,
-                                                    "blobs_sent": 0}
+        counts = (
+            counts
+            if counts is not None
+            else {"pushed": 0, "merged": 0, "conflicts": 0, "blobs_sent": 0}
+        )
         with collector.paused():
             if not self._previous_run_clean(before_run):
                 recover(self.store, self.server, self.push_batch)
@@ -121,8 +137,10 @@ class SyncEngine:
         server while a reader reads batch i+1 from SQLite and a finisher removes batch i-1's
         outbox entries. At most two sent batches await their local finish (:data:`IN_FLIGHT`,
         which is what :func:`recover` checks after a crash)."""
-        with ThreadPoolExecutor(1, thread_name_prefix="sync-read") as reader, \
-                ThreadPoolExecutor(1, thread_name_prefix="sync-finish") as finisher:
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="sync-read") as reader,
+            ThreadPoolExecutor(1, thread_name_prefix="sync-finish") as finisher,
+        ):
             whole_rows = False
             while True:
                 if self._pass(reader, finisher, counts, whole_rows):
@@ -134,8 +152,13 @@ class SyncEngine:
                     # reads whole rows, so rows whose entries run past the window still go
                     whole_rows = True
 
-    def _pass(self, reader: ThreadPoolExecutor, finisher: ThreadPoolExecutor, counts: dict[str, int],
-              whole_rows: bool) -> int:
+    def _pass(
+        self,
+        reader: ThreadPoolExecutor,
+        finisher: ThreadPoolExecutor,
+        counts: dict[str, int],
+        whole_rows: bool,
+    ) -> int:
         """One pass over the outbox (:func:`pending`); returns the batches sent."""
         # the pass's reading (generator and connection) stays on the reader thread
         batches = pending(self.store, self.push_batch, self.read_ahead, whole_rows)
@@ -173,9 +196,12 @@ class SyncEngine:
     # --- audit anchor ----------------------------------------------------------------------
     def _local_head(self) -> tuple[int, str] | None:
         with self.store.read() as s:
-            found = s.execute(select(AuditEvent.seq, AuditEvent.hash)
-                              .where(AuditEvent.workstation_id == self.actor.workstation_id)
-                              .order_by(AuditEvent.seq.desc()).limit(1)).first()
+            found = s.execute(
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(AuditEvent.workstation_id == self.actor.workstation_id)
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
+            ).first()
         return (int(found[0]), str(found[1])) if found else None
 
     def check_anchor(self, run_id: int) -> None:
@@ -185,16 +211,28 @@ class SyncEngine:
             return
         seq, digest = anchored
         with self.store.read() as s:
-            local = s.execute(select(AuditEvent.hash).where(
-                AuditEvent.workstation_id == self.actor.workstation_id, AuditEvent.seq == seq)).scalar()
+            local = s.execute(
+                select(AuditEvent.hash).where(
+                    AuditEvent.workstation_id == self.actor.workstation_id, AuditEvent.seq == seq
+                )
+            ).scalar()
         if local == digest:
             return
-        problem = (f"this workstation's audit log ends before event {seq}, which the central database "
-                   f"anchored" if local is None else f"audit event {seq} differs from the anchored one")
+        problem = (
+            f"this workstation's audit log ends before event {seq}, which the central database "
+            f"anchored"
+            if local is None
+            else f"audit event {seq} differs from the anchored one"
+        )
         message = f"local database rolled back or replaced: {problem}"
         with self.store.uow(self.actor) as uow:
-            audit.record(uow, "sync.rollback_detected", record_type="audit_event",
-                         summary=message, details={"anchored_seq": seq})
+            audit.record(
+                uow,
+                "sync.rollback_detected",
+                record_type="audit_event",
+                summary=message,
+                details={"anchored_seq": seq},
+            )
             uow.commit()
         self._finish_run(run_id, "rollback", {}, message)
         log.error("%s", message)
@@ -202,22 +240,37 @@ class SyncEngine:
 
     def _remember_anchor(self, seq: int, digest: str) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(AnchoredHead.__table__.delete().where(  # type: ignore[attr-defined]
-                AnchoredHead.workstation_id == self.actor.workstation_id))
-            conn.execute(AnchoredHead.__table__.insert().values(  # type: ignore[attr-defined]
-                workstation_id=self.actor.workstation_id, seq=seq, hash=digest, anchored_at=utcnow()))
+            conn.execute(
+                AnchoredHead.__table__.delete().where(  # type: ignore[attr-defined]
+                    AnchoredHead.workstation_id == self.actor.workstation_id
+                )
+            )
+            conn.execute(
+                AnchoredHead.__table__.insert().values(  # type: ignore[attr-defined]
+                    workstation_id=self.actor.workstation_id,
+                    seq=seq,
+                    hash=digest,
+                    anchored_at=utcnow(),
+                )
+            )
 
     # --- history ---------------------------------------------------------------------------
     def _start_run(self) -> int:
         with self.store.engine.begin() as conn:
-            result = conn.execute(SyncRun.__table__.insert().values(  # type: ignore[attr-defined]
-                started_at=utcnow(), server=self.server_key, status="running"))
+            result = conn.execute(
+                SyncRun.__table__.insert().values(  # type: ignore[attr-defined]
+                    started_at=utcnow(), server=self.server_key, status="running"
+                )
+            )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def _finish_run(self, run_id: int, status: str, counts: dict[str, int], message: str) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(update(SyncRun).where(SyncRun.id == run_id).values(
-                finished_at=utcnow(), status=status, message=message[:2000], **counts))
+            conn.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(finished_at=utcnow(), status=status, message=message[:2000], **counts)
+            )
 
     def pending(self) -> int:
         with self.store.read() as s:
@@ -225,5 +278,10 @@ class SyncEngine:
 
     def open_conflicts(self) -> int:
         with self.store.read() as s:
-            return int(s.execute(select(func.count()).select_from(SyncConflict)
-                                 .where(SyncConflict.resolved_at.is_(None))).scalar_one())
+            return int(
+                s.execute(
+                    select(func.count())
+                    .select_from(SyncConflict)
+                    .where(SyncConflict.resolved_at.is_(None))
+                ).scalar_one()
+            )

@@ -62,7 +62,9 @@ def capture(session: Session, _flush_context: Any) -> None:
         if isinstance(obj, SyncMixin):
             entries.append(_entry(obj, "insert", _changed_columns(obj), 0))
     for obj in session.dirty:
-        if not isinstance(obj, SyncMixin) or not session.is_modified(obj, include_collections=False):
+        if not isinstance(obj, SyncMixin) or not session.is_modified(
+            obj, include_collections=False
+        ):
             continue
         columns = _changed_columns(obj)
         if not columns:

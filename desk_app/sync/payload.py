@@ -38,9 +38,17 @@ def table(name: str) -> Table:
 
 
 def _kind(col_type: Any) -> str:
-    for klass, kind in ((UuidType, "uuid"), (LargeBinary, "bytes"), (JSON, "json"), (Boolean, "bool"),
-                        (UTCDateTime, "datetime"), (DateTime, "datetime"), (Date, "date"),
-                        (Numeric, "number"), (Integer, "int")):
+    for klass, kind in (
+        (UuidType, "uuid"),
+        (LargeBinary, "bytes"),
+        (JSON, "json"),
+        (Boolean, "bool"),
+        (UTCDateTime, "datetime"),
+        (DateTime, "datetime"),
+        (Date, "date"),
+        (Numeric, "number"),
+        (Integer, "int"),
+    ):
         if isinstance(col_type, klass):
             return kind
     return "text"
@@ -63,15 +71,18 @@ def sqlite_json_select(table_name: str) -> str:
     parts = []
     for col in table(table_name).columns:
         parts.append(f"'{col.name}', {_sqlite_expr(col.name, _kind(col.type))}")
-    return (f'SELECT id, row_version, json_object({", ".join(parts)}) FROM "{table_name}" '
-            f'WHERE id IN ')
+    return (
+        f'SELECT id, row_version, json_object({", ".join(parts)}) FROM "{table_name}" WHERE id IN '
+    )
 
 
 def _copy_text(expr: str) -> str:
     """SQL escaping ``expr`` (text) for PostgreSQL's COPY text format: backslash, tab, newline and
     carriage return become backslash sequences."""
-    return (f"replace(replace(replace(replace({expr}, '\\', '\\\\'), char(9), '\\t'), "
-            f"char(10), '\\n'), char(13), '\\r')")
+    return (
+        f"replace(replace(replace(replace({expr}, '\\', '\\\\'), char(9), '\\t'), "
+        f"char(10), '\\n'), char(13), '\\r')"
+    )
 
 
 def _copy_expr(name: str, kind: str) -> str:
@@ -97,9 +108,13 @@ def sqlite_copy_select(table_name: str) -> str:
     PostgreSQL's COPY text format (the table's columns in model order, no newline), ids bound as
     one JSON array. SQLite writes the lines itself: a 100,000-row push formats no value in Python.
     """
-    parts = " || char(9) || ".join(_copy_expr(c.name, _kind(c.type)) for c in table(table_name).columns)
-    return (f'SELECT id, row_version, {parts} FROM "{table_name}" '
-            f"WHERE id IN (SELECT value FROM json_each(?))")
+    parts = " || char(9) || ".join(
+        _copy_expr(c.name, _kind(c.type)) for c in table(table_name).columns
+    )
+    return (
+        f'SELECT id, row_version, {parts} FROM "{table_name}" '
+        f"WHERE id IN (SELECT value FROM json_each(?))"
+    )
 
 
 def copy_columns(table_name: str) -> list[str]:
@@ -107,13 +122,17 @@ def copy_columns(table_name: str) -> list[str]:
     return [c.name for c in table(table_name).columns]
 
 
-def read_copy_lines(conn: Connection, table_name: str, row_ids: list[str]) -> dict[str, tuple[int, str]]:
+def read_copy_lines(
+    conn: Connection, table_name: str, row_ids: list[str]
+) -> dict[str, tuple[int, str]]:
     """``{id hex: (row_version, COPY line)}`` of the rows ``row_ids`` of a local table."""
     sql = sqlite_copy_select(table_name)
     return {r[0]: (int(r[1]), r[2]) for r in conn.exec_driver_sql(sql, (json.dumps(row_ids),))}
 
 
-def read_versioned(conn: Connection, table_name: str, row_ids: list[str]) -> dict[str, tuple[int, str]]:
+def read_versioned(
+    conn: Connection, table_name: str, row_ids: list[str]
+) -> dict[str, tuple[int, str]]:
     """``{id hex: (row_version, portable JSON text)}`` of the rows ``row_ids`` of a local table."""
     # one statement per table: the ids travel as one JSON array (no bound-parameter limit)
     sql = sqlite_json_select(table_name) + "(SELECT value FROM json_each(?))"
@@ -174,4 +193,4 @@ def data_columns(table_name: str) -> list[str]:
 
 def chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

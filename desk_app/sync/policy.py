@@ -8,14 +8,16 @@ different columns; the same column changed on both sides is always a conflict.
 
 from __future__ import annotations
 
-GUARDED_TABLES = frozenset({
-    "role_grant",
-    "user_manager_designation",
-    "verification_result",
-    "signature_specimen",
-    "signer_certificate",
-    "signature_attestation",
-})
+GUARDED_TABLES = frozenset(
+    {
+        "role_grant",
+        "user_manager_designation",
+        "verification_result",
+        "signature_specimen",
+        "signer_certificate",
+        "signature_attestation",
+    }
+)
 GUARDED_COLUMNS: dict[str, frozenset[str]] = {
     "educational_entity": frozenset({"pin_hash", "pin_issued_at", "pin_failures", "pin_locked_at"}),
     "certificate": frozenset({"status"}),

@@ -32,10 +32,13 @@ _CHECKPOINT = select(SyncCheckpoint.last_seq).where(SyncCheckpoint.server == bin
 
 @cache
 def _checkpoint_upsert() -> Any:
-    stmt = sqlite_insert(SyncCheckpoint).values(server=bindparam("server"), last_seq=bindparam("seq"),
-                                                updated_at=bindparam("at"))
-    return stmt.on_conflict_do_update(index_elements=["server"], set_={
-        "last_seq": stmt.excluded.last_seq, "updated_at": stmt.excluded.updated_at})
+    stmt = sqlite_insert(SyncCheckpoint).values(
+        server=bindparam("server"), last_seq=bindparam("seq"), updated_at=bindparam("at")
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["server"],
+        set_={"last_seq": stmt.excluded.last_seq, "updated_at": stmt.excluded.updated_at},
+    )
 
 
 def checkpoint(conn: Connection, server_key: str) -> int:
@@ -52,12 +55,14 @@ def _held_rows(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, 
     held: set[tuple[str, str]] = set()
     ids = sorted({r for _, r in keys})
     for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
+        chunk = ids[start : start + 900]
         marks = ",".join("?" * len(chunk))
         for name, row_id in conn.exec_driver_sql(
-                f"SELECT table_name, row_id FROM sync_outbox WHERE row_id IN ({marks}) UNION "
-                f"SELECT table_name, row_id FROM sync_conflict WHERE resolved_at IS NULL "
-                f"AND row_id IN ({marks})", tuple(chunk) * 2):
+            f"SELECT table_name, row_id FROM sync_outbox WHERE row_id IN ({marks}) UNION "
+            f"SELECT table_name, row_id FROM sync_conflict WHERE resolved_at IS NULL "
+            f"AND row_id IN ({marks})",
+            tuple(chunk) * 2,
+        ):
             held.add((name, row_id))
     return held
 
@@ -65,10 +70,13 @@ def _held_rows(conn: Connection, keys: list[tuple[str, str]]) -> set[tuple[str, 
 def _local_versions(conn: Connection, name: str, ids: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
+        chunk = ids[start : start + 900]
         marks = ",".join("?" * len(chunk))
-        out.update(conn.exec_driver_sql(
-            f'SELECT id, row_version FROM "{name}" WHERE id IN ({marks})', tuple(chunk)).all())
+        out.update(
+            conn.exec_driver_sql(
+                f'SELECT id, row_version FROM "{name}" WHERE id IN ({marks})', tuple(chunk)
+            ).all()
+        )
     return out
 
 
@@ -77,28 +85,43 @@ def _upsert_statement(name: str) -> Any:
     t = table(name)
     stmt = sqlite_insert(t)
     return stmt.on_conflict_do_update(
-        index_elements=["id"], set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name != "id"})
+        index_elements=["id"],
+        set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name != "id"},
+    )
 
 
 def _upsert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
     conn.execute(_upsert_statement(name), rows)
 
 
-def _refresh_conflicts(conn: Connection, changes: list[ServerChange], held: set[tuple[str, str]]) -> None:
+def _refresh_conflicts(
+    conn: Connection, changes: list[ServerChange], held: set[tuple[str, str]]
+) -> None:
     for ch in changes:
         if (ch.table, ch.row_id) in held:
-            conn.execute(SyncConflict.__table__.update().where(  # type: ignore[attr-defined]
-                SyncConflict.table_name == ch.table, SyncConflict.row_id == ch.row_id,
-                SyncConflict.resolved_at.is_(None), SyncConflict.theirs_version < ch.row_version,
-            ).values(theirs=ch.payload, theirs_version=ch.row_version))
+            conn.execute(
+                SyncConflict.__table__.update()
+                .where(  # type: ignore[attr-defined]
+                    SyncConflict.table_name == ch.table,
+                    SyncConflict.row_id == ch.row_id,
+                    SyncConflict.resolved_at.is_(None),
+                    SyncConflict.theirs_version < ch.row_version,
+                )
+                .values(theirs=ch.payload, theirs_version=ch.row_version)
+            )
 
 
 def _unique_keys(name: str) -> list[list[str]]:
-    return [[c.name for c in u.columns] for u in table(name).constraints
-            if isinstance(u, UniqueConstraint)]
+    return [
+        [c.name for c in u.columns]
+        for u in table(name).constraints
+        if isinstance(u, UniqueConstraint)
+    ]
 
 
-def _clashing(conn: Connection, name: str, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+def _clashing(
+    conn: Connection, name: str, rows: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], str]]:
     """Rows whose unique key a different local row already holds (one query per key and row)."""
     t = table(name)
     out = []
@@ -106,24 +129,44 @@ def _clashing(conn: Connection, name: str, rows: list[dict[str, Any]]) -> list[t
         for key in _unique_keys(name):
             if any(row.get(k) is None for k in key):
                 continue
-            holder = conn.execute(select(t.c.id).where(
-                t.c.id != row["id"], *[t.c[k] == row[k] for k in key])).first()
+            holder = conn.execute(
+                select(t.c.id).where(t.c.id != row["id"], *[t.c[k] == row[k] for k in key])
+            ).first()
             if holder is not None:
-                out.append((row, f"{', '.join(key)} is held here by another local record "
-                                 f"({holder[0].hex[:8]}), probably one the central database refused"))
+                out.append(
+                    (
+                        row,
+                        f"{', '.join(key)} is held here by another local record "
+                        f"({holder[0].hex[:8]}), probably one the central database refused",
+                    )
+                )
                 break
     return out
 
 
-def _record_clashes(conn: Connection, name: str, clashes: list[tuple[dict[str, Any], str]],
-                    by_id: dict[str, ServerChange]) -> None:
+def _record_clashes(
+    conn: Connection,
+    name: str,
+    clashes: list[tuple[dict[str, Any], str]],
+    by_id: dict[str, ServerChange],
+) -> None:
     for row, reason in clashes:
         ch = by_id[row["id"].hex]
-        conn.execute(SyncConflict.__table__.insert().values(  # type: ignore[attr-defined]
-            table_name=name, row_id=ch.row_id, base_version=0, mine_version=0,
-            theirs_version=ch.row_version, mine_columns=[], theirs_columns=[], mine={},
-            theirs=ch.payload, reason=f"the central record cannot be stored here: {reason}",
-            detected_at=utcnow()))
+        conn.execute(
+            SyncConflict.__table__.insert().values(  # type: ignore[attr-defined]
+                table_name=name,
+                row_id=ch.row_id,
+                base_version=0,
+                mine_version=0,
+                theirs_version=ch.row_version,
+                mine_columns=[],
+                theirs_columns=[],
+                mine={},
+                theirs=ch.payload,
+                reason=f"the central record cannot be stored here: {reason}",
+                detected_at=utcnow(),
+            )
+        )
 
 
 def apply_batch(conn: Connection, changes: list[ServerChange], check_clashes: bool = False) -> int:
@@ -143,8 +186,9 @@ def apply_batch(conn: Connection, changes: list[ServerChange], check_clashes: bo
         if not members:
             continue
         local = _local_versions(conn, name, [c.row_id for c in members])
-        rows = [to_python(name, c.payload) for c in members
-                if local.get(c.row_id, 0) < c.row_version]
+        rows = [
+            to_python(name, c.payload) for c in members if local.get(c.row_id, 0) < c.row_version
+        ]
         if rows and check_clashes:
             clashes = _clashing(conn, name, rows)
             _record_clashes(conn, name, clashes, {c.row_id: c for c in members})
@@ -156,7 +200,9 @@ def apply_batch(conn: Connection, changes: list[ServerChange], check_clashes: bo
     return written
 
 
-def pull_all(store: Store, server: ServerLink, server_key: str, limit: int, tidy: bool = False) -> int:
+def pull_all(
+    store: Store, server: ServerLink, server_key: str, limit: int, tidy: bool = False
+) -> int:
     """Pull until the server has nothing newer; returns the number of rows written locally.
 
     With ``tidy`` the young garbage is collected before each batch (see
@@ -179,8 +225,9 @@ def pull_all(store: Store, server: ServerLink, server_key: str, limit: int, tidy
         faults.point("pull.local_committed")
 
 
-def _apply_and_checkpoint(store: Store, server_key: str, changes: list[ServerChange], last: int,
-                          check_clashes: bool) -> int:
+def _apply_and_checkpoint(
+    store: Store, server_key: str, changes: list[ServerChange], last: int, check_clashes: bool
+) -> int:
     with store.engine.begin() as conn:
         # parents and children may arrive in one batch in any table order
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")

@@ -94,16 +94,24 @@ def attach_payloads(conn: Connection, groups: list[Group]) -> list[Group]:
     return [g for g in groups if g.line]
 
 
-def _blobs_for(store: Store, groups: list[Group], server: ServerLink,
-               blob_root: Path | None) -> dict[str, bytes]:
+def _blobs_for(
+    store: Store, groups: list[Group], server: ServerLink, blob_root: Path | None
+) -> dict[str, bytes]:
     """Document originals the server lacks, read from the local blob store (before their rows)."""
     documents = [g.row_id for g in groups if g.table == "submission_document"]
     if not documents or blob_root is None:
         return {}
     with store.engine.connect() as conn:
-        shas = sorted({r[0] for r in conn.exec_driver_sql(
-            "SELECT sha256 FROM submission_document WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(documents),))} - {"", None})
+        shas = sorted(
+            {
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT sha256 FROM submission_document WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(documents),),
+                )
+            }
+            - {"", None}
+        )
     if not shas:
         return {}
     blobs: dict[str, bytes] = {}
@@ -143,8 +151,9 @@ READ_AHEAD = 10  # batches of outbox entries read per pass
 STREAM_CHUNK = 2000  # outbox entries read at a time within a pass
 
 
-def pending(store: Store, limit: int, read_ahead: int = READ_AHEAD,
-            whole_rows: bool = False) -> Generator[list[Group], None, None]:
+def pending(
+    store: Store, limit: int, read_ahead: int = READ_AHEAD, whole_rows: bool = False
+) -> Generator[list[Group], None, None]:
     """One pass over the outbox: batches of up to ``limit`` rows with their COPY lines, in
     outbox order, from the oldest ``limit * read_ahead`` entries (nothing when none is pending).
 
@@ -160,7 +169,7 @@ def pending(store: Store, limit: int, read_ahead: int = READ_AHEAD,
         if whole_rows:
             everything = select_groups(conn, limit * max(1, read_ahead), whole_rows=True)
             for begin in range(0, len(everything), limit):
-                yield attach_payloads(conn, everything[begin:begin + limit])
+                yield attach_payloads(conn, everything[begin : begin + limit])
             return
         result = conn.execute(BATCH_SQL, {"limit": limit * max(1, read_ahead)})
         groups: dict[tuple[str, str], Group] = {}
@@ -173,7 +182,9 @@ def pending(store: Store, limit: int, read_ahead: int = READ_AHEAD,
                 if g is not None:
                     g.add(seq, change_id, op, new, columns)
                 elif key not in handed:
-                    g = groups[key] = Group(name, row_id, [change_id], [seq], op, base, new, columns)
+                    g = groups[key] = Group(
+                        name, row_id, [change_id], [seq], op, base, new, columns
+                    )
                     batch.append(g)
             while len(batch) >= limit:
                 out, batch = batch[:limit], batch[limit:]
@@ -185,8 +196,9 @@ def pending(store: Store, limit: int, read_ahead: int = READ_AHEAD,
             yield attach_payloads(conn, batch)
 
 
-def send(store: Store, actor: Actor, server: ServerLink, groups: list[Group],
-         blob_root: Path | None) -> PushOutcome:
+def send(
+    store: Store, actor: Actor, server: ServerLink, groups: list[Group], blob_root: Path | None
+) -> PushOutcome:
     """The server half of a push: the batch's blobs and rows in one server transaction."""
     faults.point("push.selected")
     blobs = _blobs_for(store, groups, server, blob_root)
@@ -234,8 +246,11 @@ def _done_seqs(group: Group, outcome: PushOutcome) -> list[int]:
     had applied before (a batch re-sent after a crash), whose entries captured since stay."""
     if group.key not in outcome.already:
         return group.seqs
-    return [seq for seq, change_id in zip(group.seqs, group.change_ids, strict=True)
-            if change_id in outcome.already_ids]
+    return [
+        seq
+        for seq, change_id in zip(group.seqs, group.change_ids, strict=True)
+        if change_id in outcome.already_ids
+    ]
 
 
 def _apply_merged(session: Session, group: Group, merged: dict[str, Any]) -> None:
@@ -243,27 +258,47 @@ def _apply_merged(session: Session, group: Group, merged: dict[str, Any]) -> Non
     t = table(group.table)
     values = to_python(group.table, merged)
     row_id = values.pop("id")
-    session.execute(update(t).where(t.c.id == row_id, t.c.row_version == group.new).values(**values))
+    session.execute(
+        update(t).where(t.c.id == row_id, t.c.row_version == group.new).values(**values)
+    )
 
 
 def _record_conflict(session: Session, group: Group, conflict: ServerConflict) -> None:
-    open_one = session.scalars(select(SyncConflict).where(
-        SyncConflict.table_name == group.table, SyncConflict.row_id == group.row_id,
-        SyncConflict.resolved_at.is_(None))).first()
+    open_one = session.scalars(
+        select(SyncConflict).where(
+            SyncConflict.table_name == group.table,
+            SyncConflict.row_id == group.row_id,
+            SyncConflict.resolved_at.is_(None),
+        )
+    ).first()
     if open_one is not None:  # a newer refusal of the same row replaces the older one
         open_one.resolved_at = open_one.detected_at
         open_one.resolution = "superseded"
     mine = read_rows(session.connection(), group.table, [group.row_id]).get(group.row_id, "{}")
-    session.add(SyncConflict(
-        table_name=group.table, row_id=group.row_id, base_version=group.base,
-        mine_version=group.new, theirs_version=conflict.theirs_version, mine_columns=group.column_list,
-        theirs_columns=conflict.theirs_columns, mine=json.loads(mine),
-        theirs=conflict.theirs, reason=conflict.reason))
+    session.add(
+        SyncConflict(
+            table_name=group.table,
+            row_id=group.row_id,
+            base_version=group.base,
+            mine_version=group.new,
+            theirs_version=conflict.theirs_version,
+            mine_columns=group.column_list,
+            theirs_columns=conflict.theirs_columns,
+            mine=json.loads(mine),
+            theirs=conflict.theirs,
+            reason=conflict.reason,
+        )
+    )
 
 
 def _audit_conflicts(session: Session, actor: Actor, conflicts: list[ServerConflict]) -> None:
     for c in conflicts:
-        audit.record_in(session, actor, "sync.conflict", record_type=c.table,
-                        record_id=uuid.UUID(c.row_id),
-                        summary=f"sync conflict on {c.table.replace('_', ' ')}: {c.reason}",
-                        details={"theirs_version": c.theirs_version, "columns": c.theirs_columns})
+        audit.record_in(
+            session,
+            actor,
+            "sync.conflict",
+            record_type=c.table,
+            record_id=uuid.UUID(c.row_id),
+            summary=f"sync conflict on {c.table.replace('_', ' ')}: {c.reason}",
+            details={"theirs_version": c.theirs_version, "columns": c.theirs_columns},
+        )

@@ -35,7 +35,6 @@ STAGE_EXTRA = "sync_base integer, sync_op varchar(8), sync_columns text[], sync_
 STAGE_COLUMNS = "sync_base, sync_op, sync_columns, sync_change_ids"
 
 
-
 class ServerLink:
     """A connection to the central database (the engine of ``open_url`` with the sync extras)."""
 
@@ -55,19 +54,25 @@ class ServerLink:
                 "SELECT unnest(c.change_ids)::text FROM sync_change c "
                 "JOIN unnest(%(rows)s::uuid[], %(ids)s::uuid[]) AS k (row_id, change_id) "
                 "ON c.row_id = k.row_id AND c.change_id = k.change_id",
-                {"rows": [r for r, _ in groups], "ids": [c for _, c in groups]}).all()
+                {"rows": [r for r, _ in groups], "ids": [c for _, c in groups]},
+            ).all()
         return {r[0] for r in rows}
 
     def missing_blobs(self, shas: list[str]) -> set[str]:
         if not shas:
             return set()
         with self.engine.connect() as conn:
-            have = {r[0] for r in conn.exec_driver_sql(
-                "SELECT sha256 FROM sync_blob WHERE sha256 = ANY(%(s)s)", {"s": shas})}
+            have = {
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT sha256 FROM sync_blob WHERE sha256 = ANY(%(s)s)", {"s": shas}
+                )
+            }
         return set(shas) - have
 
-    def push_batch(self, groups: list[Group], workstation: str,
-                   blobs: dict[str, bytes] | None = None) -> PushOutcome:
+    def push_batch(
+        self, groups: list[Group], workstation: str, blobs: dict[str, bytes] | None = None
+    ) -> PushOutcome:
         """Apply one batch in one server transaction and say what happened to each row."""
         outcome = PushOutcome()
         by_table = self._by_table(groups)
@@ -94,8 +99,12 @@ class ServerLink:
                 faults.point("server.before_commit")
             raw.commit()
             # what is neither skipped, merged nor refused was applied as sent
-            outcome.applied = ({g.key for g in groups} - outcome.already - set(outcome.merged)
-                               - set(outcome.conflicts))
+            outcome.applied = (
+                {g.key for g in groups}
+                - outcome.already
+                - set(outcome.merged)
+                - set(outcome.conflicts)
+            )
         except BaseException:
             raw.rollback()
             raise
@@ -122,17 +131,25 @@ class ServerLink:
         The rows arrive as COPY text lines written by the workstation's SQLite; ids, table and
         column names are plain identifiers and uuids, so the rest of each line needs no escaping.
         """
-        cur.execute(f'CREATE TEMP TABLE "{STAGE}{name}" (LIKE "{name}", {STAGE_EXTRA}) ON COMMIT DROP')
+        cur.execute(
+            f'CREATE TEMP TABLE "{STAGE}{name}" (LIKE "{name}", {STAGE_EXTRA}) ON COMMIT DROP'
+        )
         columns = ", ".join(f'"{c}"' for c in copy_columns(name))
-        lines = [f"{g.line}\t{g.base}\t{g.op}\t{g.columns}\t{{{','.join(g.change_ids)}}}\n" for g in groups]
+        lines = [
+            f"{g.line}\t{g.base}\t{g.op}\t{g.columns}\t{{{','.join(g.change_ids)}}}\n"
+            for g in groups
+        ]
         with cur.copy(f'COPY "{STAGE}{name}" ({columns}, {STAGE_COLUMNS}) FROM STDIN') as copy:
             for begin in range(0, len(lines), 2000):
-                copy.write("".join(lines[begin:begin + 2000]).encode())
+                copy.write("".join(lines[begin : begin + 2000]).encode())
 
     def _store_blobs(self, cur: Any, blobs: dict[str, bytes], workstation: str) -> int:
         for sha, data in blobs.items():
-            cur.execute("INSERT INTO sync_blob (sha256, size, data, workstation) VALUES (%s, %s, %s, %s)"
-                        " ON CONFLICT (sha256) DO NOTHING", (sha, len(data), data, workstation))
+            cur.execute(
+                "INSERT INTO sync_blob (sha256, size, data, workstation) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (sha256) DO NOTHING",
+                (sha, len(data), data, workstation),
+            )
         return len(blobs)
 
     def _resolve_mismatches(self, cur: Any, name: str, outcome: PushOutcome) -> None:
@@ -140,10 +157,11 @@ class ServerLink:
         crash; its row has moved past the base, so it is always among these), merged field by
         field, or refused."""
         cur.execute(
-            f'SELECT s.id, s.sync_base, s.sync_columns, to_jsonb(s), t.row_version, to_jsonb(t), '
-            f'(SELECT c.change_ids::text[] FROM sync_change c WHERE c.row_id = s.id '
-            f'AND c.change_id = s.sync_change_ids[1]) '
-            f'FROM "{STAGE}{name}" s JOIN "{name}" t ON t.id = s.id WHERE t.row_version <> s.sync_base')
+            f"SELECT s.id, s.sync_base, s.sync_columns, to_jsonb(s), t.row_version, to_jsonb(t), "
+            f"(SELECT c.change_ids::text[] FROM sync_change c WHERE c.row_id = s.id "
+            f"AND c.change_id = s.sync_change_ids[1]) "
+            f'FROM "{STAGE}{name}" s JOIN "{name}" t ON t.id = s.id WHERE t.row_version <> s.sync_base'
+        )
         for row_id, base, cols, mine, version, theirs, applied in cur.fetchall():
             key = (name, row_id.hex)
             if applied is not None:
@@ -158,18 +176,24 @@ class ServerLink:
                 merged.update({c: mine.get(c) for c in cols})
                 merged["row_version"] = max(version, mine["row_version"]) + 1
                 columns = ", ".join(f'"{c}"' for c in copy_columns(name))
-                cur.execute(f'UPDATE "{STAGE}{name}" SET ({columns}) = (SELECT {columns} FROM '
-                            f'jsonb_populate_record(NULL::"{name}", %s::jsonb)) WHERE id = %s',
-                            (json.dumps(merged), row_id))
+                cur.execute(
+                    f'UPDATE "{STAGE}{name}" SET ({columns}) = (SELECT {columns} FROM '
+                    f'jsonb_populate_record(NULL::"{name}", %s::jsonb)) WHERE id = %s',
+                    (json.dumps(merged), row_id),
+                )
                 outcome.merged[key] = merged
             else:
                 cur.execute(f'DELETE FROM "{STAGE}{name}" WHERE id = %s', (row_id,))
-                outcome.conflicts[key] = ServerConflict(name, row_id.hex, version, theirs,
-                                                        sorted(theirs_cols), reason)
+                outcome.conflicts[key] = ServerConflict(
+                    name, row_id.hex, version, theirs, sorted(theirs_cols), reason
+                )
 
     def _columns_since(self, cur: Any, name: str, row_id: uuid.UUID, base: int) -> set[str]:
-        cur.execute("SELECT DISTINCT unnest(columns) FROM sync_change WHERE table_name = %s "
-                    "AND row_id = %s AND row_version > %s", (name, row_id, base))
+        cur.execute(
+            "SELECT DISTINCT unnest(columns) FROM sync_change WHERE table_name = %s "
+            "AND row_id = %s AND row_version > %s",
+            (name, row_id, base),
+        )
         return {r[0] for r in cur.fetchall()}
 
     def _upsert_sql(self, name: str, one_row: bool = False) -> str:
@@ -179,8 +203,10 @@ class ServerLink:
             columns = ", ".join(f'"{c}"' for c in names)
             sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in names if c != "id")
             where = " WHERE id = %s" if one_row else ""
-            self._upserts[key] = (f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM "{STAGE}{name}"'
-                                  f"{where} ON CONFLICT (id) DO UPDATE SET {sets}")
+            self._upserts[key] = (
+                f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM "{STAGE}{name}"'
+                f"{where} ON CONFLICT (id) DO UPDATE SET {sets}"
+            )
         return self._upserts[key]
 
     def _apply(self, cur: Any, tables: list[str], outcome: PushOutcome) -> None:
@@ -206,17 +232,22 @@ class ServerLink:
                 except psycopg.errors.IntegrityError as exc:
                     cur.execute("ROLLBACK TO SAVEPOINT apply_row")
                     cur.execute(f'DELETE FROM "{STAGE}{name}" WHERE id = %s', (row_id,))
-                    detail = (exc.diag.message_detail or exc.diag.message_primary or str(exc)).strip()
+                    detail = (
+                        exc.diag.message_detail or exc.diag.message_primary or str(exc)
+                    ).strip()
                     outcome.conflicts[(name, row_id.hex)] = ServerConflict(
-                        name, row_id.hex, 0, {}, [], f"refused by the central database: {detail}")
+                        name, row_id.hex, 0, {}, [], f"refused by the central database: {detail}"
+                    )
 
     def _log(self, cur: Any, name: str, workstation: str) -> None:
         """The applied rows enter the change log (seq assigned under the push lock, so in commit
         order), with their change ids."""
-        cur.execute(f"INSERT INTO sync_change (table_name, row_id, row_version, op, columns, change_id, "
-                    f"change_ids, base_version, workstation) SELECT %s, id, row_version, sync_op, "
-                    f'sync_columns, sync_change_ids[1], sync_change_ids, sync_base, %s FROM "{STAGE}{name}"',
-                    (name, workstation))
+        cur.execute(
+            f"INSERT INTO sync_change (table_name, row_id, row_version, op, columns, change_id, "
+            f"change_ids, base_version, workstation) SELECT %s, id, row_version, sync_op, "
+            f'sync_columns, sync_change_ids[1], sync_change_ids, sync_base, %s FROM "{STAGE}{name}"',
+            (name, workstation),
+        )
 
     # --- pull ----------------------------------------------------------------------------------
     def pull(self, after_seq: int, limit: int) -> tuple[list[ServerChange], int]:
@@ -232,7 +263,8 @@ class ServerLink:
             entries = conn.exec_driver_sql(
                 "SELECT seq, table_name, row_id, row_version, workstation FROM sync_change "
                 "WHERE seq > %(after)s ORDER BY seq LIMIT %(limit)s",
-                {"after": after_seq, "limit": limit}).all()
+                {"after": after_seq, "limit": limit},
+            ).all()
             if not entries:
                 return [], after_seq
             ids: dict[str, list[uuid.UUID]] = {}
@@ -241,14 +273,20 @@ class ServerLink:
             rows: dict[tuple[str, uuid.UUID], tuple[int, str]] = {}
             for name in self._by_name(ids):
                 for row_id, version, body in conn.exec_driver_sql(
-                        f'SELECT id, row_version, to_jsonb(t)::text FROM "{name}" t '
-                        f"WHERE id = ANY(%(ids)s)", {"ids": ids[name]}):
+                    f'SELECT id, row_version, to_jsonb(t)::text FROM "{name}" t '
+                    f"WHERE id = ANY(%(ids)s)",
+                    {"ids": ids[name]},
+                ):
                     rows[(name, row_id)] = (int(version), body)
         changes = []
         for seq, name, row_id, version, workstation in entries:
             current = rows.get((name, row_id))
             if current is not None and current[0] == version:
-                changes.append(ServerChange(seq, name, row_id.hex, version, json.loads(current[1]), workstation))
+                changes.append(
+                    ServerChange(
+                        seq, name, row_id.hex, version, json.loads(current[1]), workstation
+                    )
+                )
         return changes, int(entries[-1][0])
 
     @staticmethod
@@ -260,28 +298,33 @@ class ServerLink:
 
     def last_seq(self) -> int:
         with self.engine.connect() as conn:
-            return int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM sync_change").scalar_one())
+            return int(
+                conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM sync_change").scalar_one()
+            )
 
     def row(self, name: str, row_id: str) -> tuple[int, dict[str, Any]] | None:
         """The server's current version and portable row, or ``None``."""
         with self.engine.connect() as conn:
             found = conn.exec_driver_sql(
                 f'SELECT row_version, to_jsonb(t)::text FROM "{name}" t WHERE id = %(id)s',
-                {"id": uuid.UUID(row_id)}).first()
+                {"id": uuid.UUID(row_id)},
+            ).first()
         return (int(found[0]), json.loads(found[1])) if found else None
 
     # --- blobs and anchors ------------------------------------------------------------------
     def get_blob(self, sha: str) -> bytes | None:
         with self.engine.connect() as conn:
-            data = conn.exec_driver_sql("SELECT data FROM sync_blob WHERE sha256 = %(s)s",
-                                        {"s": sha}).scalar()
+            data = conn.exec_driver_sql(
+                "SELECT data FROM sync_blob WHERE sha256 = %(s)s", {"s": sha}
+            ).scalar()
         return bytes(data) if data is not None else None
 
     def anchored_head(self, workstation: str) -> tuple[int, str] | None:
         with self.engine.connect() as conn:
             found = conn.exec_driver_sql(
                 "SELECT seq, hash FROM sync_audit_anchor WHERE workstation = %(w)s",
-                {"w": workstation}).first()
+                {"w": workstation},
+            ).first()
         return (int(found[0]), str(found[1])) if found else None
 
     def anchor(self, workstation: str, seq: int, digest: str) -> None:
@@ -291,7 +334,8 @@ class ServerLink:
                 "INSERT INTO sync_audit_anchor (workstation, seq, hash) VALUES (%(w)s, %(s)s, %(h)s) "
                 "ON CONFLICT (workstation) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, "
                 "anchored_at = now() WHERE sync_audit_anchor.seq <= EXCLUDED.seq",
-                {"w": workstation, "s": seq, "h": digest})
+                {"w": workstation, "s": seq, "h": digest},
+            )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -38,7 +38,8 @@ PUSH_LOCK = 0x5E11C0
 server_metadata = MetaData()
 
 sync_change = Table(
-    "sync_change", server_metadata,
+    "sync_change",
+    server_metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=True),
     Column("table_name", String(64), nullable=False),
     Column("row_id", Uuid, nullable=False),
@@ -57,7 +58,8 @@ sync_change = Table(
 )
 
 sync_blob = Table(
-    "sync_blob", server_metadata,
+    "sync_blob",
+    server_metadata,
     Column("sha256", String(64), primary_key=True),
     Column("size", BigInteger, nullable=False),
     Column("data", LargeBinary, nullable=False),
@@ -66,7 +68,8 @@ sync_blob = Table(
 )
 
 sync_audit_anchor = Table(
-    "sync_audit_anchor", server_metadata,
+    "sync_audit_anchor",
+    server_metadata,
     Column("workstation", String(64), primary_key=True),
     Column("seq", Integer, nullable=False),
     Column("hash", String(64), nullable=False),
@@ -79,5 +82,7 @@ def ensure_server_schema(engine: Engine) -> None:
     which ``open_url`` runs, creates them as described here)."""
     missing = set(server_metadata.tables) - set(inspect(engine).get_table_names())
     if missing:
-        raise KnownError(f"the central database lacks the sync tables {sorted(missing)}",
-                         hint="connect once with migrations on (desk-app sync does) to bring it up to date")
+        raise KnownError(
+            f"the central database lacks the sync tables {sorted(missing)}",
+            hint="connect once with migrations on (desk-app sync does) to bring it up to date",
+        )

@@ -37,7 +37,9 @@ class Group:
         self.change_ids.append(change_id)
         self.new = new
         names = self.column_list
-        names.extend(c for c in (columns[1:-1].split(",") if columns != "{}" else []) if c not in names)
+        names.extend(
+            c for c in (columns[1:-1].split(",") if columns != "{}" else []) if c not in names
+        )
         self.columns = "{" + ",".join(names) + "}"
         if op == "delete" and self.op != "insert":
             self.op = "delete"

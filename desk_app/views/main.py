@@ -36,7 +36,9 @@ def make_qapp() -> QApplication:
     existing = QApplication.instance()
     if existing is not None:
         return existing  # type: ignore[return-value]
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Desk App")
@@ -53,8 +55,12 @@ def explain_refusal(exc: KnownError) -> int:
     """Tell the operator why the app cannot start (message box, and always stderr); the exit code."""
     print(f"desk-app: {exc}", file=sys.stderr)
     if not headless():
-        box = QMessageBox(QMessageBox.Icon.Critical, APP_TITLE, f"Desk App cannot start: {exc.message}",
-                          QMessageBox.StandardButton.Close)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            APP_TITLE,
+            f"Desk App cannot start: {exc.message}",
+            QMessageBox.StandardButton.Close,
+        )
         if exc.hint:
             box.setInformativeText(exc.hint[0].upper() + exc.hint[1:] + ".")
         box.exec()

@@ -81,8 +81,13 @@ class MainWindow(QMainWindow):
     locked_changed = Signal(bool)
     page_shown = Signal(str)
 
-    def __init__(self, context: PageContext, database: Path | None = None,
-                 config_dir: Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        context: PageContext,
+        database: Path | None = None,
+        config_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.context = context
         self.pages: dict[str, BasePage] = {}
@@ -92,7 +97,11 @@ class MainWindow(QMainWindow):
         self.locked = False
         self._painted = False
         self.sync_scheduler: Any = None  # the sync area's scheduler, once attached
-        self._state = QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat) if config_dir else None
+        self._state = (
+            QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat)
+            if config_dir
+            else None
+        )
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(app_icon())
         self.setObjectName("main-window")
@@ -102,7 +111,9 @@ class MainWindow(QMainWindow):
         self.central.addWidget(self.workspace)
         self.central.addWidget(self.lock_screen)
         self.setCentralWidget(self.central)
-        self.status = StatusBar(context.operator, database, bool(context.settings["sync_url"]), self)
+        self.status = StatusBar(
+            context.operator, database, bool(context.settings["sync_url"]), self
+        )
         self.setStatusBar(self.status)
         self._build_actions()
         self.idle = IdleMonitor(self._lock_ms(), self)
@@ -150,17 +161,30 @@ class MainWindow(QMainWindow):
         menu_view = self.menuBar().addMenu("&View")
         self.page_actions = []
         for number, key in enumerate(PAGE_ORDER, start=1):
-            action = self._action(menu_view, PAGE_TITLES[key], f"Ctrl+{number}",
-                                  lambda _c=False, k=key: self.show_page(k))
+            action = self._action(
+                menu_view,
+                PAGE_TITLES[key],
+                f"Ctrl+{number}",
+                lambda _c=False, k=key: self.show_page(k),
+            )
             self.page_actions.append(action)
         menu_view.addSeparator()
-        self.find_action = self._action(menu_view, "&Find", QKeySequence.StandardKey.Find, self.on_find)
-        self.refresh_action = self._action(menu_view, "&Refresh", QKeySequence.StandardKey.Refresh, self.on_refresh)
+        self.find_action = self._action(
+            menu_view, "&Find", QKeySequence.StandardKey.Find, self.on_find
+        )
+        self.refresh_action = self._action(
+            menu_view, "&Refresh", QKeySequence.StandardKey.Refresh, self.on_refresh
+        )
         menu_help = self.menuBar().addMenu("&Help")
         self.about_action = self._action(menu_help, "&About Desk App", "", self.on_about)
 
-    def _action(self, menu: QMenu, text: str, shortcut: str | QKeySequence.StandardKey,
-                slot: Callable[..., object]) -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        shortcut: str | QKeySequence.StandardKey,
+        slot: Callable[..., object],
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
@@ -228,8 +252,11 @@ class MainWindow(QMainWindow):
 
     def _page_module_loaded(self, key: str) -> bool:
         name = f"desk_app.views.pages.{key}"
-        return (name in sys.modules or key in self._import_failed
-                or importlib.util.find_spec(name) is None)
+        return (
+            name in sys.modules
+            or key in self._import_failed
+            or importlib.util.find_spec(name) is None
+        )
 
     def _load_page_module(self, row: int) -> None:
         """Import a page's module off the GUI thread, then show the page if it is still wanted.
@@ -243,8 +270,10 @@ class MainWindow(QMainWindow):
         self._importing.add(key)
         self.status.showMessage(f"Opening {PAGE_TITLES[key].replace('&&', '&')}…")
         ops.op(importlib.import_module, f"desk_app.views.pages.{key}").success(
-            lambda _m: self._on_page_module_ready(row)).failure(
-            lambda _exc: self._on_page_module_ready(row, failed=True)).run("general", initiator=self)
+            lambda _m: self._on_page_module_ready(row)
+        ).failure(lambda _exc: self._on_page_module_ready(row, failed=True)).run(
+            "general", initiator=self
+        )
 
     def _show_initial_page(self) -> None:
         """Show the first page (after the first paint: the window appears at once)."""
@@ -263,8 +292,11 @@ class MainWindow(QMainWindow):
     def _warm_pages(self) -> None:
         """Import the pages not visited yet, one after another on a pool thread, so that a first
         visit later finds its module ready."""
-        names = [f"desk_app.views.pages.{key}" for key in PAGE_ORDER
-                 if key not in self.pages and key not in self._importing]
+        names = [
+            f"desk_app.views.pages.{key}"
+            for key in PAGE_ORDER
+            if key not in self.pages and key not in self._importing
+        ]
         ops.op(_import_quietly, names).run("general", initiator=self)
 
     # --- sync status (the sync area's widget, when this build has it) ------------------------
@@ -275,7 +307,9 @@ class MainWindow(QMainWindow):
         name = "desk_app.views.widgets.sync_status"
         if importlib.util.find_spec(name) is None:
             return  # no sync in this build: the status bar keeps saying "not configured"
-        ops.op(importlib.import_module, name).success(self._on_sync_module).run("general", initiator=self)
+        ops.op(importlib.import_module, name).success(self._on_sync_module).run(
+            "general", initiator=self
+        )
 
     def _on_sync_module(self, module: Any) -> None:
         scheduler = module.scheduler_for(self.context.services)
@@ -325,9 +359,18 @@ class MainWindow(QMainWindow):
         if "lock_after_minutes" in changed:
             self.idle.set_timeout_ms(self._lock_ms())
         if "sync_url" in changed:
-            self.status.set_sync("not configured" if not self.context.settings["sync_url"] else "not yet run")
-        self.status.showMessage("Settings saved" + (" (the workstation name applies at the next start)"
-                                                    if "workstation_name" in changed else ""), 5000)
+            self.status.set_sync(
+                "not configured" if not self.context.settings["sync_url"] else "not yet run"
+            )
+        self.status.showMessage(
+            "Settings saved"
+            + (
+                " (the workstation name applies at the next start)"
+                if "workstation_name" in changed
+                else ""
+            ),
+            5000,
+        )
 
     def on_staff(self) -> None:
         from desk_app.views.dialogs.staff import StaffDialog
@@ -338,7 +381,9 @@ class MainWindow(QMainWindow):
         from desk_app.views.dialogs.about import AboutDialog
 
         paths = self.context.services.paths
-        AboutDialog(str(paths.database) if paths else "", str(paths.log_dir) if paths else "", self).open()
+        AboutDialog(
+            str(paths.database) if paths else "", str(paths.log_dir) if paths else "", self
+        ).open()
 
     # --- lock -------------------------------------------------------------------------------
     def lock(self, reason: str) -> None:
@@ -352,14 +397,19 @@ class MainWindow(QMainWindow):
                 dialog.reject()  # nothing half-edited stays on screen while locked
         self._set_actions_enabled(False)
         minutes = self.context.settings["lock_after_minutes"]
-        self.lock_screen.reset(f"Locked after {minutes} idle minutes." if reason == "idle" else "Locked by the operator.")
+        self.lock_screen.reset(
+            f"Locked after {minutes} idle minutes."
+            if reason == "idle"
+            else "Locked by the operator."
+        )
         self.central.setCurrentWidget(self.lock_screen)
         ops.op(session.record_lock, self.context.services, reason).run("writer", initiator=self)
         self.locked_changed.emit(True)
 
     def on_unlock_requested(self, username: str) -> None:
         ops.op(session.confirm_and_unlock, self.context.services, username).success(
-            self.on_unlock_checked).failure(lambda _exc: self.lock_screen.refuse()).run("writer", initiator=self)
+            self.on_unlock_checked
+        ).failure(lambda _exc: self.lock_screen.refuse()).run("writer", initiator=self)
 
     def on_unlock_checked(self, ok: bool) -> None:
         if not ok:
@@ -370,7 +420,9 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.workspace)
         self.idle.resume()
         self.locked_changed.emit(False)
-        ops.bus.changed.emit(Changes.of("audit"), self)  # the lock and unlock events are new audit rows
+        ops.bus.changed.emit(
+            Changes.of("audit"), self
+        )  # the lock and unlock events are new audit rows
 
     def _set_actions_enabled(self, enabled: bool) -> None:
         for action in self.actions():

@@ -36,7 +36,9 @@ def pool(name: str) -> QThreadPool:
     if name not in _pools:
         p = QThreadPool()
         p.setObjectName(f"pool-{name}")
-        p.setMaxThreadCount(max(2, QThreadPool.globalInstance().maxThreadCount()) if name == "general" else 1)
+        p.setMaxThreadCount(
+            max(2, QThreadPool.globalInstance().maxThreadCount()) if name == "general" else 1
+        )
         _pools[name] = p
     return _pools[name]
 
@@ -137,7 +139,9 @@ class Operation:
 
     def _settle(self) -> None:
         _running.discard(self)
-        if isinstance(self._initiator, QObject):  # don't keep this operation alive with the initiator
+        if isinstance(
+            self._initiator, QObject
+        ):  # don't keep this operation alive with the initiator
             self._initiator.destroyed.disconnect(self._on_initiator_destroyed)
 
     def _finish(self, result: Any) -> None:

@@ -17,8 +17,10 @@ from desk_app.views import ops
 from desk_app.views.pages import PAGE_ORDER
 
 DIALOGS = ("settings", "about", "lock", "crash", "seeding")
-SAMPLE_TRACEBACK = ('Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
-                    "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n")
+SAMPLE_TRACEBACK = (
+    'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
+    "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n"
+)
 
 
 def names() -> list[str]:
@@ -43,7 +45,12 @@ def settle(rounds: int = 4, pause_ms: int = 30) -> None:
 def _select_first_row(widget: QWidget) -> None:
     for table in widget.findChildren(QTableView):
         model = table.model()
-        if table.isVisible() and model is not None and model.rowCount() and not table.selectionModel().hasSelection():
+        if (
+            table.isVisible()
+            and model is not None
+            and model.rowCount()
+            and not table.selectionModel().hasSelection()
+        ):
             table.selectRow(0)
             table.setFocus()
             table.scrollTo(model.index(0, 0), QAbstractItemView.ScrollHint.PositionAtTop)
@@ -55,7 +62,9 @@ def _page(ctx: AppContext, key: str) -> QWidget:
     from desk_app.views.pages.base import PageContext
 
     # no config folder: a screenshot must not change the operator's remembered window
-    window = MainWindow(PageContext(ctx.services, ctx.operator, ctx.settings), database=ctx.paths.database)
+    window = MainWindow(
+        PageContext(ctx.services, ctx.operator, ctx.settings), database=ctx.paths.database
+    )
     window.show_page(key)
     return window
 

@@ -103,8 +103,11 @@ class Watchdog(QObject):
             return "(no Python frame)"
         # when the GUI thread sits inside Qt (exec, processEvents) its Python slots are waiting
         # for the interpreter lock: what the other threads are doing names the culprit
-        return ("".join(traceback.format_stack(frame)) + "other threads meanwhile:\n"
-                + _other_threads(frames, self._gui_thread_id))
+        return (
+            "".join(traceback.format_stack(frame))
+            + "other threads meanwhile:\n"
+            + _other_threads(frames, self._gui_thread_id)
+        )
 
 
 def _other_threads(frames: dict[int, FrameType], gui_thread_id: int) -> str:

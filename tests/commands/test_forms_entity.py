@@ -20,16 +20,52 @@ def test_generate_prefilled_for_an_entity(tmp_path: Path) -> None:
         jane = Person(first_name="Jane", last_name="Doe", title="Superintendent")
         uow.session.add_all([lea, jane])
         uow.session.flush()
-        uow.session.add(EntityOfficer(entity_id=lea.id, person_id=jane.id, role="superintendent",
-                                      start_date=date(2020, 7, 1)))
+        uow.session.add(
+            EntityOfficer(
+                entity_id=lea.id,
+                person_id=jane.id,
+                role="superintendent",
+                start_date=date(2020, 7, 1),
+            )
+        )
         uow.commit()
     app.close()
     out = tmp_path / "um.pdf"
-    assert main(["--data-dir", str(data), "forms", "generate", "MO 500-2356", "--out", str(out),
-                 "--entity", "010-093", "--token", "SEND-1"]) == 0
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(data),
+                "forms",
+                "generate",
+                "MO 500-2356",
+                "--out",
+                str(out),
+                "--entity",
+                "010-093",
+                "--token",
+                "SEND-1",
+            ]
+        )
+        == 0
+    )
     reading = read_form(out.read_bytes())
     assert reading.values["entity_name"] == "Columbia Public Schools"
     assert reading.values["signer_name"] == "Jane Doe"
     assert reading.token == "SEND-1"
-    assert main(["--data-dir", str(data), "forms", "generate", "MO 500-2356", "--out", str(out),
-                 "--entity", "999-999"]) == 2  # NotFound: a known error with its message
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(data),
+                "forms",
+                "generate",
+                "MO 500-2356",
+                "--out",
+                str(out),
+                "--entity",
+                "999-999",
+            ]
+        )
+        == 2
+    )  # NotFound: a known error with its message

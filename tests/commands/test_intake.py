@@ -19,7 +19,18 @@ def test_fax_folder_run_prints_summary_and_exits_zero(tmp_path, capsys):
     drop.mkdir()
     (drop / "5735551234.tif").write_bytes(fax_tiff(printed_form()))
     (drop / "junk.tif").write_bytes(b"II*\x00 not really a tiff")
-    code = main(["--data-dir", str(tmp_path / "data"), "intake", "fax", str(drop), "--settle", "0", "--json"])
+    code = main(
+        [
+            "--data-dir",
+            str(tmp_path / "data"),
+            "intake",
+            "fax",
+            str(drop),
+            "--settle",
+            "0",
+            "--json",
+        ]
+    )
     out = json.loads(capsys.readouterr().out)
     assert code == 0
     assert (out["taken"], out["submissions"], out["quarantined"]) == (2, 2, 1)
@@ -52,9 +63,14 @@ def test_imap_run_with_password_in_keyring(tmp_path, capsys, imap_server, mailbo
 
     paths = resolve(tmp_path / "data")
     settings = Settings(paths.settings_file)
-    for key, value in {"imap_host": imap_server.host, "imap_port": imap_server.port,
-                       "imap_security": "none", "imap_user": imap_server.user,
-                       "imap_folder": mailbox, "imap_processed_folder": f"{mailbox}-done"}.items():
+    for key, value in {
+        "imap_host": imap_server.host,
+        "imap_port": imap_server.port,
+        "imap_security": "none",
+        "imap_user": imap_server.user,
+        "imap_folder": mailbox,
+        "imap_processed_folder": f"{mailbox}-done",
+    }.items():
         settings[key] = value
     settings.save()
     keyring.set_password(SERVICE, IMAP_PASSWORD, imap_server.password)

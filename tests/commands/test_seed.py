@@ -10,7 +10,9 @@ import pytest
 from desk_app.cli import main
 
 
-def test_seed_command_seeds_then_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed_command_seeds_then_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "data"
     assert main(["--data-dir", str(folder), "seed", "--scale", "0.01", "--quiet"]) == 0
     report = json.loads(capsys.readouterr().out)

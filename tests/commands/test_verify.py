@@ -22,9 +22,20 @@ def test_verify_file_prints_json_and_pin_issue_writes_the_letter(tmp_path, capsy
     printed = capsys.readouterr().out
     assert "048-078" in printed and not re.search(r"\b\d{6,}\b", printed)  # the PIN is not shown
     form = tmp_path / "form.pdf"
-    form.write_bytes(generate_form("DA-103", dict(LEA_VALUES, user_1_first_name="Lee", user_1_last_name="Park",
-                                                  user_1_email="lpark@x.org", role_1_app="ECS",
-                                                  role_1_role="ECS_VIEW", role_1_action="add")))
+    form.write_bytes(
+        generate_form(
+            "DA-103",
+            dict(
+                LEA_VALUES,
+                user_1_first_name="Lee",
+                user_1_last_name="Park",
+                user_1_email="lpark@x.org",
+                role_1_app="ECS",
+                role_1_role="ECS_VIEW",
+                role_1_action="add",
+            ),
+        )
+    )
     code = main(["--data-dir", str(data), "verify", str(form)])
     report = json.loads(capsys.readouterr().out)
     assert code == 1  # unsigned: the signature check blocks

@@ -10,9 +10,13 @@ import pymupdf
 from PIL import Image
 
 # --- forms, mails and faxes ------------------------------------------------------------------------
-FORM_VALUES = {"entity_name": "Springfield R-XII", "entity_code": "048-078",
-               "signer_name": "Ann Smith", "signer_title": "Superintendent",
-               "signed_date": "11/20/2026"}
+FORM_VALUES = {
+    "entity_name": "Springfield R-XII",
+    "entity_code": "048-078",
+    "signer_name": "Ann Smith",
+    "signer_title": "Superintendent",
+    "signed_date": "11/20/2026",
+}
 
 
 def filled_form(number: str = "MO 500-2356", token: str = "tok-1", **values: str) -> bytes:
@@ -42,12 +46,21 @@ def fax_tiff(pdf: bytes, *, skew: float = 0.0, noise: float = 0.0, seed: int = 7
         pixels = np.asarray(img).astype(np.int16)
         if noise:
             pixels = np.where(rng.random(pixels.shape) < noise, 255 - pixels, pixels)
-        frames.append(Image.fromarray(pixels.astype(np.uint8)).point(lambda v: 255 if v > 128 else 0)
-                      .convert("1"))
+        frames.append(
+            Image.fromarray(pixels.astype(np.uint8))
+            .point(lambda v: 255 if v > 128 else 0)
+            .convert("1")
+        )
     doc.close()
     buf = io.BytesIO()
-    frames[0].save(buf, format="TIFF", compression="group4", save_all=True,
-                   append_images=frames[1:], dpi=(200, 100))
+    frames[0].save(
+        buf,
+        format="TIFF",
+        compression="group4",
+        save_all=True,
+        append_images=frames[1:],
+        dpi=(200, 100),
+    )
     return buf.getvalue()
 
 
@@ -59,8 +72,11 @@ def concat_pdfs(*pdfs: bytes) -> bytes:
     return out.tobytes()
 
 
-def eml_with(attachments: list[tuple[str, str, bytes]], sender: str = "supt@springfield.k12.mo.us",
-             subject: str = "Access request") -> bytes:
+def eml_with(
+    attachments: list[tuple[str, str, bytes]],
+    sender: str = "supt@springfield.k12.mo.us",
+    subject: str = "Access request",
+) -> bytes:
     from email.message import EmailMessage
 
     msg = EmailMessage()
@@ -95,8 +111,13 @@ def submissions(ctx) -> list:
     from desk_app.models.submissions import FormSubmission
 
     with ctx.store.read() as s:
-        rows = list(s.execute(select(FormSubmission).order_by(FormSubmission.received_at,
-                                                              FormSubmission.created_at)).scalars())
+        rows = list(
+            s.execute(
+                select(FormSubmission).order_by(
+                    FormSubmission.received_at, FormSubmission.created_at
+                )
+            ).scalars()
+        )
         s.expunge_all()
     return rows
 
@@ -107,7 +128,10 @@ def documents(ctx, submission) -> list:
     from desk_app.models.submissions import SubmissionDocument
 
     with ctx.store.read() as s:
-        rows = list(s.execute(select(SubmissionDocument).where(
-            SubmissionDocument.submission_id == submission.id)).scalars())
+        rows = list(
+            s.execute(
+                select(SubmissionDocument).where(SubmissionDocument.submission_id == submission.id)
+            ).scalars()
+        )
         s.expunge_all()
     return rows

@@ -46,8 +46,11 @@ def _pdf_image_bomb() -> bytes:
     page = doc.new_page()
     xref = doc.get_new_xref()
     body = zlib.compress(b"\x00" * 10_000)
-    doc.update_object(xref, "<</Type/XObject/Subtype/Image/Width 60000/Height 60000"
-                            "/BitsPerComponent 8/ColorSpace/DeviceGray/Filter/FlateDecode>>")
+    doc.update_object(
+        xref,
+        "<</Type/XObject/Subtype/Image/Width 60000/Height 60000"
+        "/BitsPerComponent 8/ColorSpace/DeviceGray/Filter/FlateDecode>>",
+    )
     doc.update_stream(xref, body, compress=False)
     doc.xref_set_key(xref, "Filter", "/FlateDecode")
     resources = page.get_contents()  # make sure the page has a content stream
@@ -61,11 +64,19 @@ def _pdf_image_bomb() -> bytes:
 
 def _png_bomb() -> bytes:
     """A PNG header that claims 50,000 x 50,000 pixels."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     ihdr = struct.pack(">IIBBBBB", 50_000, 50_000, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 BAD = {
@@ -86,9 +97,14 @@ def _bad_bytes(name: str) -> bytes:
     data, _ = BAD[name]
     if data is not None:
         return data
-    return {"encrypted.pdf": _encrypted, "script.pdf": _javascript, "bomb.pdf": _pdf_image_bomb,
-            "bomb.png": _png_bomb, "truncated.pdf": lambda: filled_form()[:2500],
-            "truncated.tif": lambda: fax_tiff(printed_form())[:400]}[name]()
+    return {
+        "encrypted.pdf": _encrypted,
+        "script.pdf": _javascript,
+        "bomb.pdf": _pdf_image_bomb,
+        "bomb.png": _png_bomb,
+        "truncated.pdf": lambda: filled_form()[:2500],
+        "truncated.tif": lambda: fax_tiff(printed_form())[:400],
+    }[name]()
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
@@ -108,8 +124,14 @@ def test_bad_file_is_quarantined_with_reason_and_original(tmp_path, ctx, run_int
 
 def test_bad_attachment_in_a_mail_keeps_mail_and_attachment(tmp_path, ctx, run_intake):
     mail = tmp_path / "m.eml"
-    mail.write_bytes(eml_with([("secret.pdf", "application/pdf", _encrypted()),
-                               ("ok.pdf", "application/pdf", filled_form())]))
+    mail.write_bytes(
+        eml_with(
+            [
+                ("secret.pdf", "application/pdf", _encrypted()),
+                ("ok.pdf", "application/pdf", filled_form()),
+            ]
+        )
+    )
     run_intake(FileList([mail]))
     states = sorted(s.state for s in submissions(ctx))
     assert states == ["quarantine", "ready_for_review"]
@@ -125,7 +147,9 @@ def _count(ctx, model) -> int:
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_crash_at_each_step_then_rerun_creates_each_submission_once(tmp_path, ctx, run_intake, step):
+def test_crash_at_each_step_then_rerun_creates_each_submission_once(
+    tmp_path, ctx, run_intake, step
+):
     drop = tmp_path / "fax"
     drop.mkdir()
     other = printed_form("MO 500-2377", token="tok-2", entity_code="026-000")
@@ -139,11 +163,17 @@ def test_crash_at_each_step_then_rerun_creates_each_submission_once(tmp_path, ct
     assert sorted(s.token for s in subs) == ["tok-1", "tok-2", "tok-3"]
     assert all(s.duplicate_of_id is None for s in subs)
     assert _count(ctx, SourceItem) == 2
-    assert sorted(p.name for p in (drop / "processed").iterdir()) == ["5735550001.tif", "5735550002.pdf"]
+    assert sorted(p.name for p in (drop / "processed").iterdir()) == [
+        "5735550001.tif",
+        "5735550002.pdf",
+    ]
     assert [p.name for p in drop.iterdir()] == ["processed"]
     with ctx.store.read() as s:
-        received = s.execute(select(func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.action == "intake.receive")).scalar_one()
+        received = s.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "intake.receive")
+        ).scalar_one()
     assert received == 3  # a rolled-back enqueue left no audit event behind
     assert run_intake(fax_folder(drop, "")).taken == 0  # and a third run finds nothing new
 

@@ -88,7 +88,9 @@ def test_sealed_store_keeps_no_clear_bytes_and_moves_sealed_files(tmp_path) -> N
     with pytest.raises(BlobMissing, match="no key"):
         BlobStore(tmp_path / "a").get(sha)
     with pytest.raises(BlobMissing, match="another agency key"):
-        BlobStore(tmp_path / "c", FieldCipher.from_secrets(MemorySecrets())).put_raw(sha, sealed.raw(sha))
+        BlobStore(tmp_path / "c", FieldCipher.from_secrets(MemorySecrets())).put_raw(
+            sha, sealed.raw(sha)
+        )
     # files written before sealing (or by tests) are still read
     plain = BlobStore(tmp_path / "a").put(b"old clear file")
     assert sealed.get(plain) == b"old clear file"

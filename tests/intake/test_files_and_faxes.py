@@ -24,7 +24,11 @@ def test_outlook_msg_and_its_eml_twin_parse_the_same():
     msg = parse_mail((FIXTURES / "outlook-jpeg-attachment.msg").read_bytes())
     eml = parse_mail((FIXTURES / "outlook-jpeg-attachment.eml").read_bytes())
     assert msg.sender == eml.sender == "Matijs.van.Zuijlen@xs4all.nl"
-    assert [a.filename for a in msg.attachments] == [a.filename for a in eml.attachments] == ["test.jpg"]
+    assert (
+        [a.filename for a in msg.attachments]
+        == [a.filename for a in eml.attachments]
+        == ["test.jpg"]
+    )
     assert msg.attachments[0].data == eml.attachments[0].data
     assert msg.attachments[0].data[:3] == b"\xff\xd8\xff"
 
@@ -32,8 +36,12 @@ def test_outlook_msg_and_its_eml_twin_parse_the_same():
 def test_mail_folder_takes_real_outlook_messages(tmp_path, ctx, run_intake):
     drop = tmp_path / "mail"
     drop.mkdir()
-    for name in ("outlook-jpeg-attachment.msg", "outlook-plain-no-attachment.msg",
-                 "outlook-text-attachment.msg", "three-text-attachments.msg"):
+    for name in (
+        "outlook-jpeg-attachment.msg",
+        "outlook-plain-no-attachment.msg",
+        "outlook-text-attachment.msg",
+        "three-text-attachments.msg",
+    ):
         shutil.copy(FIXTURES / name, drop / name)
     report = run_intake(mail_folder(drop))
     assert report.taken == 4 and not report.unreachable
@@ -41,16 +49,23 @@ def test_mail_folder_takes_real_outlook_messages(tmp_path, ctx, run_intake):
     reasons = sorted(s.quarantine_reason for s in subs if s.state == QueueState.QUARANTINE.value)
     # a photo that is no form of ours is queued as New (unidentified), not quarantined
     assert [s.state for s in subs if s.state != QueueState.QUARANTINE.value] == ["new"]
-    assert reasons == sorted([
-        "the mail has no attachment: no form to read",
-        "myAttachement.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
-        "message.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
-        "message2.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
-        "message3.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
-    ])
+    assert reasons == sorted(
+        [
+            "the mail has no attachment: no form to read",
+            "myAttachement.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
+            "message.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
+            "message2.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
+            "message3.txt is not a form: only PDF, TIFF, PNG and JPEG files are read",
+        ]
+    )
     assert sorted(p.name for p in (drop / "processed").iterdir()) == sorted(
-        ["outlook-jpeg-attachment.msg", "outlook-plain-no-attachment.msg",
-         "outlook-text-attachment.msg", "three-text-attachments.msg"])
+        [
+            "outlook-jpeg-attachment.msg",
+            "outlook-plain-no-attachment.msg",
+            "outlook-text-attachment.msg",
+            "three-text-attachments.msg",
+        ]
+    )
     blobs = ctx.blobs()
     for sub in subs:  # every quarantined item keeps its original bytes
         for doc in documents(ctx, sub):
@@ -92,24 +107,36 @@ def test_fax_number_from_tiff_tags_when_the_name_has_none(tmp_path, ctx, run_int
     drop.mkdir()
     with Image.open(BytesIO(fax_tiff(printed_form()))) as img:
         buf = BytesIO()
-        img.save(buf, format="TIFF", compression="group4", dpi=(200, 100),
-                 tiffinfo={270: "From 816-555-0142 (CSID)"})
+        img.save(
+            buf,
+            format="TIFF",
+            compression="group4",
+            dpi=(200, 100),
+            tiffinfo={270: "From 816-555-0142 (CSID)"},
+        )
     (drop / "0001.tif").write_bytes(buf.getvalue())
     run_intake(fax_folder(drop, r"(?P<fax>\d{3}-\d{3}-\d{4})"))
     assert submissions(ctx)[0].sender == "816-555-0142"
 
 
 def test_multi_form_fax_is_split_at_the_page_qr(tmp_path, ctx, run_intake):
-    other = printed_form("MO 500-2377", token="tok-2", entity_name="Cole County Clerk",
-                         entity_code="026-000")
+    other = printed_form(
+        "MO 500-2377", token="tok-2", entity_name="Cole County Clerk", entity_code="026-000"
+    )
     fax = tmp_path / "0002.tif"
     fax.write_bytes(fax_tiff(concat_pdfs(printed_form(), other)))
     run_intake(FileList([fax]))
     subs = submissions(ctx)
     assert sorted((s.form_number, s.token, s.page_count) for s in subs) == [
-        ("MO 500-2356", "tok-1", 1), ("MO 500-2377", "tok-2", 2)]
-    parts = sorted((d.first_page, d.page_count) for s in subs for d in documents(ctx, s)
-                   if d.role == "normalised")
+        ("MO 500-2356", "tok-1", 1),
+        ("MO 500-2377", "tok-2", 2),
+    ]
+    parts = sorted(
+        (d.first_page, d.page_count)
+        for s in subs
+        for d in documents(ctx, s)
+        if d.role == "normalised"
+    )
     assert parts == [(0, 1), (1, 2)]
     assert len({s.sha256 for s in subs}) == 2  # the two parts do not flag each other
 
@@ -133,8 +160,10 @@ def test_png_and_jpeg_scans_are_normalised_to_pdf(tmp_path, ctx, run_intake):
     run_intake(FileList([tmp_path / "scan.png", tmp_path / "scan.jpg"]))
     subs = submissions(ctx)
     assert [s.form_number for s in subs] == ["MO 500-2356", "MO 500-2356"]
-    assert all(any(d.role == "normalised" and d.media_type == "application/pdf"
-                   for d in documents(ctx, s)) for s in subs)
+    assert all(
+        any(d.role == "normalised" and d.media_type == "application/pdf" for d in documents(ctx, s))
+        for s in subs
+    )
 
 
 def test_the_same_fax_twice_is_flagged_not_dropped(tmp_path, ctx, run_intake):
@@ -181,4 +210,3 @@ def test_files_still_being_written_are_left_for_the_next_run(tmp_path, ctx, run_
     assert report.taken == 0
     report = run_intake(fax_folder(drop, ""))
     assert report.taken == 1 and (drop / "0002.tif.part").exists()
-

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.imap
 
 
 def _mailbox(server, folder: str, processed: str = "", password: str | None = None) -> ImapMailbox:
-    settings = ImapSettings(server.host, server.port, "none", server.user, folder, processed, timeout=10)
+    settings = ImapSettings(
+        server.host, server.port, "none", server.user, folder, processed, timeout=10
+    )
     return ImapMailbox(settings, password if password is not None else server.password)
 
 
@@ -40,15 +42,25 @@ def test_mail_with_form_is_queued_and_moved_to_processed(imap_server, mailbox, c
     assert (report.taken, report.submissions, report.quarantined) == (1, 1, 0)
     [sub] = submissions(ctx)
     assert sub.state == QueueState.READY_FOR_REVIEW.value
-    assert (sub.form_number, sub.channel, sub.sender) == ("MO 500-2356", "email", "supt@springfield.k12.mo.us")
+    assert (sub.form_number, sub.channel, sub.sender) == (
+        "MO 500-2356",
+        "email",
+        "supt@springfield.k12.mo.us",
+    )
     assert sub.entity_code == "048-078" and sub.token == "tok-1"
     assert _uids(imap_server, mailbox) == []  # moved, not left behind
     assert len(_uids(imap_server, f"{mailbox}-done")) == 1  # and not deleted
 
 
-def test_flag_mode_marks_the_mail_and_a_second_run_takes_nothing(imap_server, mailbox, ctx, run_intake):
-    _append(imap_server, mailbox, eml_with([("a.pdf", "application/pdf", filled_form())]),
-            eml_with([], subject="no attachment"))
+def test_flag_mode_marks_the_mail_and_a_second_run_takes_nothing(
+    imap_server, mailbox, ctx, run_intake
+):
+    _append(
+        imap_server,
+        mailbox,
+        eml_with([("a.pdf", "application/pdf", filled_form())]),
+        eml_with([], subject="no attachment"),
+    )
     first = run_intake(_mailbox(imap_server, mailbox))
     assert (first.taken, first.submissions, first.quarantined) == (2, 2, 1)
     assert len(_uids(imap_server, mailbox)) == 2  # both still there...
@@ -56,7 +68,9 @@ def test_flag_mode_marks_the_mail_and_a_second_run_takes_nothing(imap_server, ma
     second = run_intake(_mailbox(imap_server, mailbox))
     assert (second.taken, second.submissions) == (0, 0)
     quarantined = [s for s in submissions(ctx) if s.state == QueueState.QUARANTINE.value]
-    assert [s.quarantine_reason for s in quarantined] == ["the mail has no attachment: no form to read"]
+    assert [s.quarantine_reason for s in quarantined] == [
+        "the mail has no attachment: no form to read"
+    ]
 
 
 def test_crash_after_store_before_move_leaves_no_duplicate(imap_server, mailbox, ctx, run_intake):
@@ -82,9 +96,14 @@ def test_missing_folder_is_an_unreachable_source(imap_server, run_intake):
 
 
 def test_password_comes_from_the_secret_store(imap_server, mailbox, ctx):
-    for key, value in {"imap_host": imap_server.host, "imap_port": imap_server.port,
-                       "imap_security": "none", "imap_user": imap_server.user,
-                       "imap_folder": mailbox, "imap_processed_folder": ""}.items():
+    for key, value in {
+        "imap_host": imap_server.host,
+        "imap_port": imap_server.port,
+        "imap_security": "none",
+        "imap_user": imap_server.user,
+        "imap_folder": mailbox,
+        "imap_processed_folder": "",
+    }.items():
         ctx.settings[key] = value
     service = IntakeService(ctx)
     with pytest.raises(SourceUnreachable, match="no IMAP password"):
@@ -99,7 +118,9 @@ def test_password_comes_from_the_secret_store(imap_server, mailbox, ctx):
 @pytest.mark.parametrize("security", ["tls", "starttls"])
 def test_tls_and_starttls_against_the_real_server(imap_server, mailbox, ctx, run_intake, security):
     port = imap_server.tls_port if security == "tls" else imap_server.port
-    settings = ImapSettings(imap_server.host, port, security, imap_server.user, mailbox, "", timeout=10)
+    settings = ImapSettings(
+        imap_server.host, port, security, imap_server.user, mailbox, "", timeout=10
+    )
     _append(imap_server, mailbox, eml_with([("a.pdf", "application/pdf", filled_form())]))
     source = ImapMailbox(settings, imap_server.password, ssl_context=imap_server.ssl_context())
     report = run_intake(source)
@@ -107,7 +128,8 @@ def test_tls_and_starttls_against_the_real_server(imap_server, mailbox, ctx, run
 
 
 def test_untrusted_certificate_is_an_unreachable_source(imap_server, mailbox, run_intake):
-    settings = ImapSettings(imap_server.host, imap_server.tls_port, "tls", imap_server.user, mailbox,
-                            "", timeout=10)
+    settings = ImapSettings(
+        imap_server.host, imap_server.tls_port, "tls", imap_server.user, mailbox, "", timeout=10
+    )
     report = run_intake(ImapMailbox(settings, imap_server.password))  # system CAs only
     assert report.unreachable and "cannot reach the mail server" in report.unreachable[0]

@@ -44,14 +44,21 @@ def _tamper(db: Path, sql: str) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize(("sql", "seq", "reason"), [
-    ("UPDATE audit_event SET summary='nothing happened' WHERE seq=3", 3, "edited"),
-    ("UPDATE audit_event SET actor='mallory' WHERE seq=2", 2, "edited"),
-    ("DELETE FROM audit_event WHERE seq=3", 4, "missing"),
-    ("UPDATE audit_event SET seq=-2 WHERE seq=2; UPDATE audit_event SET seq=2 WHERE seq=3;"
-     " UPDATE audit_event SET seq=3 WHERE seq=-2", 2, ""),
-    ("DELETE FROM audit_event WHERE seq=5", None, ""),
-])
+@pytest.mark.parametrize(
+    ("sql", "seq", "reason"),
+    [
+        ("UPDATE audit_event SET summary='nothing happened' WHERE seq=3", 3, "edited"),
+        ("UPDATE audit_event SET actor='mallory' WHERE seq=2", 2, "edited"),
+        ("DELETE FROM audit_event WHERE seq=3", 4, "missing"),
+        (
+            "UPDATE audit_event SET seq=-2 WHERE seq=2; UPDATE audit_event SET seq=2 WHERE seq=3;"
+            " UPDATE audit_event SET seq=3 WHERE seq=-2",
+            2,
+            "",
+        ),
+        ("DELETE FROM audit_event WHERE seq=5", None, ""),
+    ],
+)
 def test_tampering_is_detected(ctx, app_paths, sql: str, seq: int | None, reason: str) -> None:
     _events(ctx)
     _tamper(app_paths.database, sql)
@@ -97,11 +104,15 @@ def test_the_audit_list_filters_searches_and_pages(make_ctx) -> None:
 
     alice, bob = make_ctx(username="alice"), make_ctx(username="bob", workstation="ws-2")
     record_id = uuid.uuid4()
-    for ctx_, action, summary, rid in ((alice, "entity.edit", "phone changed to 555_0100", record_id),
-                                       (alice, "pin.issue", "PIN issued for 048-078", None),
-                                       (bob, "entity.edit", "city changed (100% sure)", None)):
+    for ctx_, action, summary, rid in (
+        (alice, "entity.edit", "phone changed to 555_0100", record_id),
+        (alice, "pin.issue", "PIN issued for 048-078", None),
+        (bob, "entity.edit", "city changed (100% sure)", None),
+    ):
         with ctx_.uow() as uow:
-            audit.record(uow, action, record_type="educational_entity", record_id=rid, summary=summary)
+            audit.record(
+                uow, action, record_type="educational_entity", record_id=rid, summary=summary
+            )
             uow.commit()
     service = AuditLogService(make_ctx(role="auditor"))
 
@@ -109,13 +120,19 @@ def test_the_audit_list_filters_searches_and_pages(make_ctx) -> None:
         return [r.action for r in service.fetch(ListQuery(text, tuple(filters.items())), 0, 50)]
 
     assert actions() == ["entity.edit", "pin.issue", "entity.edit"]  # newest first
-    assert actions(actor="bob") == ["entity.edit"] and actions(workstation="ws-2") == ["entity.edit"]
+    assert actions(actor="bob") == ["entity.edit"] and actions(workstation="ws-2") == [
+        "entity.edit"
+    ]
     assert actions(action="pin.issue") == ["pin.issue"]
     assert actions(record_id=str(record_id)) == ["entity.edit"]
-    assert actions("pin.") == ["pin.issue"] and actions("BOB") == ["entity.edit"]  # action / actor prefix
+    assert actions("pin.") == ["pin.issue"] and actions("BOB") == [
+        "entity.edit"
+    ]  # action / actor prefix
     assert actions("048-078") == ["pin.issue"]  # anywhere in the summary
     assert actions("100%") == ["entity.edit"] and actions("555_") == ["entity.edit"]
-    assert actions("%") == ["entity.edit"]  # a typed % is a character (in one summary), not "anything"
+    assert actions("%") == [
+        "entity.edit"
+    ]  # a typed % is a character (in one summary), not "anything"
     assert service.count(ListQuery(filters=(("action", "entity.edit"),))) == 2
     rows = service.fetch(ListQuery(sort="actor", descending=False), 0, 2)
     assert [r.actor for r in rows] == ["alice", "alice"] and len(rows) == 2

@@ -23,11 +23,21 @@ def test_migrated_schema_matches_models() -> None:
     run_upgrade(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert diff == [], f"models and migrations differ; run scripts/regen_initial_migration.py: {diff}"
+    assert diff == [], (
+        f"models and migrations differ; run scripts/regen_initial_migration.py: {diff}"
+    )
 
 
 def test_every_synced_table_is_sync_ready() -> None:
-    needed = {"id", "row_version", "created_at", "updated_at", "updated_by", "workstation_id", "deleted_at"}
+    needed = {
+        "id",
+        "row_version",
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "workstation_id",
+        "deleted_at",
+    }
     tables = synced_tables()
     assert "educational_entity" in tables and "role_grant" in tables and "audit_event" in tables
     for name in tables:

@@ -15,17 +15,25 @@ from desk_app.models.store import Actor, Store
 ACTOR = Actor("tester", "ws-1", "security_admin")
 P = Person.__table__.c
 
-BY_LAST = (select(P.id, P.last_name, P.first_name, P.updated_at, literal("x").label("mark"))
-           .where(P.last_name_search >= bindparam("prefix"), P.deleted_at.is_(None))
-           .order_by(P.last_name_search, P.id)
-           .limit(bindparam("n", type_=Integer)))
+BY_LAST = (
+    select(P.id, P.last_name, P.first_name, P.updated_at, literal("x").label("mark"))
+    .where(P.last_name_search >= bindparam("prefix"), P.deleted_at.is_(None))
+    .order_by(P.last_name_search, P.id)
+    .limit(bindparam("n", type_=Integer))
+)
 
 
 def _people(store: Store, *names: str) -> None:
     with store.uow(ACTOR) as uow:
         for name in names:
-            uow.session.add(Person(first_name="Ann", last_name=name, last_name_search=name.lower(),
-                                   email=f"{name.lower()}@example.org"))
+            uow.session.add(
+                Person(
+                    first_name="Ann",
+                    last_name=name,
+                    last_name_search=name.lower(),
+                    email=f"{name.lower()}@example.org",
+                )
+            )
         uow.commit()
 
 
@@ -108,13 +116,18 @@ def test_closing_the_store_closes_its_readers(store: Store) -> None:
         store.read_rows(BY_LAST, {"prefix": "", "n": 1})
 
 
-@pytest.mark.parametrize(("stored", "expected"), [
-    ("2026-11-23 13:41:11.123456", datetime(2026, 11, 23, 13, 41, 11, 123456, tzinfo=UTC)),
-    ("2026-11-23 13:41:11", datetime(2026, 11, 23, 13, 41, 11, tzinfo=UTC)),
-    # text written by another tool, with an offset of its own: converted, not mislabelled
-    ("2026-11-23T15:41:11+02:00", datetime(2026, 11, 23, 13, 41, 11, tzinfo=UTC)),
-])
-def test_utc_timestamps_read_back_aware_on_both_paths(store: Store, stored: str, expected: datetime) -> None:
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2026-11-23 13:41:11.123456", datetime(2026, 11, 23, 13, 41, 11, 123456, tzinfo=UTC)),
+        ("2026-11-23 13:41:11", datetime(2026, 11, 23, 13, 41, 11, tzinfo=UTC)),
+        # text written by another tool, with an offset of its own: converted, not mislabelled
+        ("2026-11-23T15:41:11+02:00", datetime(2026, 11, 23, 13, 41, 11, tzinfo=UTC)),
+    ],
+)
+def test_utc_timestamps_read_back_aware_on_both_paths(
+    store: Store, stored: str, expected: datetime
+) -> None:
     _people(store, "Adams")
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE person SET updated_at = ?", (stored,))

@@ -30,7 +30,10 @@ def test_new_database_has_wal_fk_and_full_sync(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD_REVISION
+        assert (
+            conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            == HEAD_REVISION
+        )
     store.dispose()
 
 
@@ -67,13 +70,16 @@ def test_synced_rows_cannot_be_hard_deleted(store) -> None:
         assert s.execute(select(EducationalEntity.deleted_at)).scalar_one() is not None
 
 
-@pytest.mark.parametrize(("kind", "code", "message"), [
-    ("lea", "48-078", "County-district code must look like 048-078"),
-    ("lea", "000-001", "county part"),
-    ("ihe", "12345", "Institution code"),
-    ("nonpublic", "P00001", "Entity code must look like N04567"),
-    ("charter", "048-078", "unknown entity kind"),
-])
+@pytest.mark.parametrize(
+    ("kind", "code", "message"),
+    [
+        ("lea", "48-078", "County-district code must look like 048-078"),
+        ("lea", "000-001", "county part"),
+        ("ihe", "12345", "Institution code"),
+        ("nonpublic", "P00001", "Entity code must look like N04567"),
+        ("charter", "048-078", "unknown entity kind"),
+    ],
+)
 def test_codes_are_validated_at_the_model_boundary(kind: str, code: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         EducationalEntity(kind=kind, code=code, name="X")
@@ -126,10 +132,16 @@ def test_locked_database_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
     open_sqlite(db).dispose()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sqlite3,sys,time;c=sqlite3.connect(sys.argv[1],isolation_level=None);"
-         "c.execute('BEGIN EXCLUSIVE');print('locked',flush=True);time.sleep(30)", str(db)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3,sys,time;c=sqlite3.connect(sys.argv[1],isolation_level=None);"
+            "c.execute('BEGIN EXCLUSIVE');print('locked',flush=True);time.sleep(30)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         with pytest.raises(StoreError, match="locked by another process"):

@@ -25,8 +25,9 @@ def _page_image(pdf: bytes, page: int, dpi: int = 150) -> np.ndarray:
 def test_every_page_qr_decodes_with_zxing(form_number: str, blank_forms: dict[str, bytes]) -> None:
     spec = FORMS[form_number]
     for page in range(spec.page_count):
-        found = zxingcpp.read_barcodes(_page_image(blank_forms[form_number], page),
-                                       formats=[zxingcpp.BarcodeFormat.QRCode])
+        found = zxingcpp.read_barcodes(
+            _page_image(blank_forms[form_number], page), formats=[zxingcpp.BarcodeFormat.QRCode]
+        )
         marks = [barcodes.parse_page_mark(b.text) for b in found]
         assert marks == [barcodes.PageMark(spec.number, spec.edition, page + 1, spec.page_count)]
 
@@ -59,8 +60,9 @@ def _fax_like(image: np.ndarray) -> np.ndarray:
 def test_data_barcode_reads_back_a_printed_copy(number: str, blank_forms: dict[str, bytes]) -> None:
     spec = get_form(number)
     values = example_values(spec, variant=5, rows=3)
-    filled = fill_form(blank_forms[number], {k: v for k, v in values.items()
-                                             if not spec.field(k).derived})
+    filled = fill_form(
+        blank_forms[number], {k: v for k, v in values.items() if not spec.field(k).derived}
+    )
     printed = flatten(add_data_barcode(filled))
     # what comes back from the fax machine: pictures of the pages, no fields, no text layer
     scanned = pymupdf.open()
@@ -92,9 +94,13 @@ def test_restamping_replaces_the_data_barcode(blank_forms: dict[str, bytes]) -> 
     assert mark is not None and mark.values["um_first_name"] == "Changed"
 
 
-@given(st.dictionaries(st.sampled_from([f"field_{i}" for i in range(60)]),
-                       st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
-                       max_size=60))
+@given(
+    st.dictionaries(
+        st.sampled_from([f"field_{i}" for i in range(60)]),
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
+        max_size=60,
+    )
+)
 @settings(max_examples=60, deadline=None)
 def test_data_payload_round_trips_any_text(values: dict[str, str]) -> None:
     names = [f"field_{i}" for i in range(60)]

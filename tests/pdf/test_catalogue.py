@@ -25,8 +25,11 @@ REQUIRED_FORMS = {"MO 500-2356", "MO 500-2377", "MO 500-3125", "MO 500-3209"}
 def test_catalogue_has_the_seven_forms() -> None:
     assert REQUIRED_FORMS <= set(FORMS)
     titles = " ".join(f.title for f in FORMS.values())
-    for words in ("Consultant and Contractor", "MOSIS User Access Assurance",
-                  "Educator Certification System"):
+    for words in (
+        "Consultant and Contractor",
+        "MOSIS User Access Assurance",
+        "Educator Certification System",
+    ):
         assert words in titles
     assert len({f.key for f in FORMS.values()}) == len(FORMS) == 7
 
@@ -83,7 +86,9 @@ def test_building_column_only_where_an_application_has_building_scope(form_numbe
     if not spec.role_rows:
         return
     apps = spec.field("role_1_app").options
-    assert spec.has_field("role_1_building") == any(WEB_APPLICATIONS[a].building_scope for a in apps)
+    assert spec.has_field("role_1_building") == any(
+        WEB_APPLICATIONS[a].building_scope for a in apps
+    )
 
 
 def test_web_applications_levels() -> None:
@@ -101,16 +106,19 @@ def test_sample_values_are_valid(form_number: str) -> None:
         assert validate(spec, example_values(spec, variant, rows=3)) == {}
 
 
-@pytest.mark.parametrize(("name", "value", "problem"), [
-    ("entity_code", "48-078", "not in the expected format"),
-    ("entity_code", "048-078", None),
-    ("requester_email", "someone@", "not a valid email address"),
-    ("signed_date", "2026-11-20", "write the date as MM/DD/YYYY"),
-    ("signed_date", "02/30/2026", "not a real date"),
-    ("pin", "", "required"),
-    ("pin", "12", "a PIN code is 4 to 12 letters or digits"),
-    ("um_action", "promote", "choose one of: add, remove"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("entity_code", "48-078", "not in the expected format"),
+        ("entity_code", "048-078", None),
+        ("requester_email", "someone@", "not a valid email address"),
+        ("signed_date", "2026-11-20", "write the date as MM/DD/YYYY"),
+        ("signed_date", "02/30/2026", "not a real date"),
+        ("pin", "", "required"),
+        ("pin", "12", "a PIN code is 4 to 12 letters or digits"),
+        ("um_action", "promote", "choose one of: add, remove"),
+    ],
+)
 def test_field_problems_while_typing(name: str, value: str, problem: str | None) -> None:
     spec = get_form("MO 500-2356")
     assert field_problem(spec.field(name), value) == problem
@@ -125,5 +133,7 @@ def test_row_rules() -> None:
     assert problems["role_2_action"] == "required when the row is used"
     values = example_values(get_form("MO 500-3209"), rows=1)
     values.update({"role_1_app": "ECS", "role_1_role": "ECS_VIEW", "role_1_building": "1050"})
-    assert validate(get_form("MO 500-3209"), values)["role_1_building"] == \
-        "ECS has no building-level access"
+    assert (
+        validate(get_form("MO 500-3209"), values)["role_1_building"]
+        == "ECS has no building-level access"
+    )

@@ -80,19 +80,27 @@ def _self_signed() -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Superintendent")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
     from cryptography.hazmat.primitives import serialization
 
-    pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return pem_key, cert.public_bytes(serialization.Encoding.PEM)
 
 
-def test_signature_field_can_be_signed_by_a_signing_tool(blank_forms: dict[str, bytes],
-                                                         tmp_path) -> None:
+def test_signature_field_can_be_signed_by_a_signing_tool(
+    blank_forms: dict[str, bytes], tmp_path
+) -> None:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
@@ -104,9 +112,12 @@ def test_signature_field_can_be_signed_by_a_signing_tool(blank_forms: dict[str, 
     (tmp_path / "c.pem").write_bytes(cert)
     signer = signers.SimpleSigner.load(str(tmp_path / "k.pem"), str(tmp_path / "c.pem"))
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(filled)),
-                     signers.PdfSignatureMetadata(field_name="signature"), signer=signer,
-                     output=out)
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(filled)),
+        signers.PdfSignatureMetadata(field_name="signature"),
+        signer=signer,
+        output=out,
+    )
     reading = read_form(out.getvalue())
     assert reading.values["signature"] == "signed"
     assert reading.values["signer_name"] == values["signer_name"]
@@ -115,5 +126,8 @@ def test_signature_field_can_be_signed_by_a_signing_tool(blank_forms: dict[str, 
     assert refused.value.code == "signed"
     # the copy for paper keeps a signed field (only unsigned ones go)
     paper = pymupdf.open(stream=printable_copy(out.getvalue()))
-    assert [w.field_name for w in paper[0].widgets()
-            if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE] == ["signature"]
+    assert [
+        w.field_name
+        for w in paper[0].widgets()
+        if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE
+    ] == ["signature"]

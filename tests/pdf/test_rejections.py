@@ -42,8 +42,7 @@ def test_truncated_garbage_pdf() -> None:
 
 
 def test_encrypted_pdf() -> None:
-    data = _plain_pdf().tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u",
-                                owner_pw="o")
+    data = _plain_pdf().tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
     refusal = _refusal(data)
     assert (refusal.code, refusal.reason) == ("encrypted", "the PDF is encrypted with a password")
 
@@ -95,5 +94,8 @@ def test_a_pdf_that_is_not_one_of_our_forms() -> None:
 def test_identified_by_printed_number_only() -> None:
     doc = _plain_pdf(text="Web Systems User Manager Request  Form MO 500-2356  Edition 2026-1")
     reading = read_form(doc.tobytes())
-    assert (reading.form_number, reading.edition, reading.source) == ("MO 500-2356", "2026-1",
-                                                                     "text")
+    assert (reading.form_number, reading.edition, reading.source) == (
+        "MO 500-2356",
+        "2026-1",
+        "text",
+    )

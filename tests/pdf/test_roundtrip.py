@@ -23,21 +23,29 @@ def test_every_form_round_trips(form_number: str, blank_forms: dict[str, bytes])
     values = example_values(spec, variant=3, rows=3)
     filled = fill_form(blank_forms[form_number], _fillable(values))
     reading = read_form(filled)
-    assert (reading.form_number, reading.edition, reading.source) == (spec.number, spec.edition,
-                                                                     "fields")
+    assert (reading.form_number, reading.edition, reading.source) == (
+        spec.number,
+        spec.edition,
+        "fields",
+    )
     assert reading.page_count == spec.page_count
     for name, value in values.items():
         assert reading.values[name] == value, name
     # every field of the form is reported, empty ones as ""
     assert set(reading.values) == set(spec.field_names)
-    assert all(reading.values[f.name] == "" for f in spec.fields if f.name not in values
-               and f.kind != "signature")
+    assert all(
+        reading.values[f.name] == ""
+        for f in spec.fields
+        if f.name not in values and f.kind != "signature"
+    )
 
 
 def test_prefill_and_token_survive() -> None:
-    pdf = generate_form("MO 500-2356", {"entity_name": "Hickory County R-I",
-                                        "entity_code": "043-001", "no_such_field": "x"},
-                        token="REQ-2026-000123")
+    pdf = generate_form(
+        "MO 500-2356",
+        {"entity_name": "Hickory County R-I", "entity_code": "043-001", "no_such_field": "x"},
+        token="REQ-2026-000123",
+    )
     reading = read_form(pdf)
     assert reading.token == "REQ-2026-000123"
     assert reading.values["entity_name"] == "Hickory County R-I"
@@ -55,9 +63,18 @@ def test_derived_level_is_recomputed_not_trusted(blank_forms: dict[str, bytes]) 
             w.update()
     tampered = doc.tobytes()
     level = read_form(tampered).values["role_1_level"]
-    assert level == {"CORE_DATA_VIEW": "1", "CORE_DATA_ENTRY": "2", "CORE_DATA_APPROVE": "3",
-                     "FINANCE_VIEW": "1", "FINANCE_ENTRY": "2", "FINANCE_APPROVE": "3",
-                     "FINANCE_ADMIN": "4"}[values["role_1_role"]]
+    assert (
+        level
+        == {
+            "CORE_DATA_VIEW": "1",
+            "CORE_DATA_ENTRY": "2",
+            "CORE_DATA_APPROVE": "3",
+            "FINANCE_VIEW": "1",
+            "FINANCE_ENTRY": "2",
+            "FINANCE_APPROVE": "3",
+            "FINANCE_ADMIN": "4",
+        }[values["role_1_role"]]
+    )
 
 
 def test_checkbox_unticks_and_ticks(blank_forms: dict[str, bytes]) -> None:
@@ -87,8 +104,9 @@ def test_flattened_copy_has_no_fields_but_keeps_the_text(blank_forms: dict[str, 
 
 def test_signature_field_is_an_unsigned_sig_field(blank_forms: dict[str, bytes]) -> None:
     doc = pymupdf.open(stream=blank_forms["DA-102"])
-    sigs = [w for p in doc for w in p.widgets()
-            if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE]
+    sigs = [
+        w for p in doc for w in p.widgets() if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE
+    ]
     assert sorted(w.field_name for w in sigs) == ["signature", "user_signature"]
     for w in sigs:
         assert doc.xref_get_key(w.xref, "FT") == ("name", "/Sig")
@@ -98,8 +116,9 @@ def test_signature_field_is_an_unsigned_sig_field(blank_forms: dict[str, bytes])
 
 def test_printable_copy_drops_unsigned_signature_fields(blank_forms: dict[str, bytes]) -> None:
     paper = pymupdf.open(stream=printable_copy(blank_forms["DA-102"]))
-    assert not [w for p in paper for w in p.widgets()
-                if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE]
+    assert not [
+        w for p in paper for w in p.widgets() if w.field_type == pymupdf.PDF_WIDGET_TYPE_SIGNATURE
+    ]
     assert len([w for p in paper for w in p.widgets()]) == len(FORMS["DA-102"].fields) - 2
 
 

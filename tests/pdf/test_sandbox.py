@@ -38,8 +38,9 @@ def test_rejections_travel_back_with_their_reason(box: Sandbox) -> None:
     assert report.javascript and report.refusal is not None
 
 
-def test_time_limit_kills_a_stuck_child_and_the_next_call_works(box: Sandbox,
-                                                               blank_forms: dict[str, bytes]) -> None:
+def test_time_limit_kills_a_stuck_child_and_the_next_call_works(
+    box: Sandbox, blank_forms: dict[str, bytes]
+) -> None:
     with pytest.raises(PdfRejected) as info:
         box.call("probe", b"", 30, limits=Limits(timeout_s=0.5))
     assert info.value.code == "timeout"
@@ -72,8 +73,14 @@ def _fax_tiff(pages: int) -> bytes:
         ImageDraw.Draw(im).rectangle((100, 100 + i * 50, 600, 200 + i * 50), fill=0)
         frames.append(im)
     buf = io.BytesIO()
-    frames[0].save(buf, format="TIFF", compression="group4", save_all=True,
-                   append_images=frames[1:], dpi=(204, 98))
+    frames[0].save(
+        buf,
+        format="TIFF",
+        compression="group4",
+        save_all=True,
+        append_images=frames[1:],
+        dpi=(204, 98),
+    )
     return buf.getvalue()
 
 

@@ -53,18 +53,28 @@ def test_iss_with_everything_is_eligible_for_css() -> None:
 
 def test_semester_hours_count_fifteen_contact_hours_each() -> None:
     # 2 semester hours (30 contact hours) + 10 contact hours = 40: exactly enough for ISS
-    evidence = full_evidence(10) + [Evidence("professional_development", 2, "semester_hours", date(2025, 9, 1))]
-    pd = by_code(evaluate_upgrade("ISS", evidence, AS_OF, held_since=HELD))["professional_development"]
+    evidence = full_evidence(10) + [
+        Evidence("professional_development", 2, "semester_hours", date(2025, 9, 1))
+    ]
+    pd = by_code(evaluate_upgrade("ISS", evidence, AS_OF, held_since=HELD))[
+        "professional_development"
+    ]
     assert pd.completed == 40 and pd.met
-    short = full_evidence(9) + [Evidence("professional_development", 2, "semester_hours", date(2025, 9, 1))]
+    short = full_evidence(9) + [
+        Evidence("professional_development", 2, "semester_hours", date(2025, 9, 1))
+    ]
     progress = evaluate_upgrade("ISS", short, AS_OF, held_since=HELD)
     assert by_code(progress)["professional_development"].completed == 39
     assert not progress.eligible
 
 
 def test_ipc_needs_only_thirty_contact_hours() -> None:
-    assert evaluate_upgrade("IPC", full_evidence(2, "semester_hours"), AS_OF, held_since=HELD).eligible
-    assert not evaluate_upgrade("ISS", full_evidence(2, "semester_hours"), AS_OF, held_since=HELD).eligible
+    assert evaluate_upgrade(
+        "IPC", full_evidence(2, "semester_hours"), AS_OF, held_since=HELD
+    ).eligible
+    assert not evaluate_upgrade(
+        "ISS", full_evidence(2, "semester_hours"), AS_OF, held_since=HELD
+    ).eligible
 
 
 def test_unapproved_experience_and_wrong_units_do_not_count() -> None:
@@ -80,8 +90,10 @@ def test_unapproved_experience_and_wrong_units_do_not_count() -> None:
 
 
 def test_evidence_outside_the_certificate_period_does_not_count() -> None:
-    evidence = [Evidence("mentoring", 2, "years", date(2021, 5, 1)),  # before the ISS was held
-                Evidence("mentoring", 2, "years", date(2027, 1, 1))]  # not yet earned
+    evidence = [
+        Evidence("mentoring", 2, "years", date(2021, 5, 1)),  # before the ISS was held
+        Evidence("mentoring", 2, "years", date(2027, 1, 1)),
+    ]  # not yet earned
     mentoring = by_code(evaluate_upgrade("ISS", evidence, AS_OF, held_since=HELD))["mentoring"]
     assert mentoring.completed == 0 and len(mentoring.not_counted) == 2
 
@@ -95,23 +107,40 @@ def test_rows_round_trip_through_the_classification_table_shape() -> None:
     rows = {r["code"]: r for r in rules.classification_rows()}
     assert {"ISS", "CSS", "IPC", "CCPC", "SUB"} <= set(rows)
     iss = rows["ISS"]
-    rebuilt = rules.from_row(iss["code"], iss["name"], iss["track"], iss["validity_years"], iss["upgrade_to"],
-                             iss["requirements"])
+    rebuilt = rules.from_row(
+        iss["code"],
+        iss["name"],
+        iss["track"],
+        iss["validity_years"],
+        iss["upgrade_to"],
+        iss["requirements"],
+    )
     assert evaluate_upgrade(rebuilt, full_evidence(), AS_OF, held_since=HELD).eligible
     # a rule change in the data (50 hours) changes the outcome without a code change
     iss["requirements"]["professional_development"]["quantity"] = 50
-    stricter = rules.from_row(iss["code"], iss["name"], iss["track"], iss["validity_years"], iss["upgrade_to"],
-                              iss["requirements"])
+    stricter = rules.from_row(
+        iss["code"],
+        iss["name"],
+        iss["track"],
+        iss["validity_years"],
+        iss["upgrade_to"],
+        iss["requirements"],
+    )
     assert not evaluate_upgrade(stricter, full_evidence(), AS_OF, held_since=HELD).eligible
 
 
-@pytest.mark.parametrize(("last_login", "expected"), [
-    (datetime(2025, 6, 30, 12, tzinfo=UTC), False),  # exactly 12 months
-    (datetime(2025, 6, 29, 12, tzinfo=UTC), True),  # over 12 months
-    (date(2026, 1, 1), False),
-    (None, True),
-])
-def test_reregistration_after_twelve_months(last_login: datetime | date | None, expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("last_login", "expected"),
+    [
+        (datetime(2025, 6, 30, 12, tzinfo=UTC), False),  # exactly 12 months
+        (datetime(2025, 6, 29, 12, tzinfo=UTC), True),  # over 12 months
+        (date(2026, 1, 1), False),
+        (None, True),
+    ],
+)
+def test_reregistration_after_twelve_months(
+    last_login: datetime | date | None, expected: bool
+) -> None:
     assert rules.needs_reregistration(last_login, AS_OF) is expected
 
 
@@ -122,8 +151,10 @@ def test_expiration_dates() -> None:
     assert rules.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
 
 
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
-       st.integers(min_value=-800, max_value=10))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
+    st.integers(min_value=-800, max_value=10),
+)
 def test_one_cutoff_per_list_matches_the_reregistration_rule(as_of: date, days_before: int) -> None:
     """Lists compare each login with one cutoff; it must be exactly the per-account rule,
     month ends and leap days included."""

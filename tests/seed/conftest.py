@@ -30,8 +30,13 @@ def seed_into(folder: Path, scale: float = SCALE) -> Seeded:
     paths = resolve(folder)
     paths.ensure()
     store = open_workstation_store(paths.database, backups=paths.backups)
-    ctx = ServiceContext(store=store, actor=Actor("seeder", "ws-seed", "security_admin"),
-                         secrets=MemorySecrets(), settings=Settings(paths.settings_file), paths=paths)
+    ctx = ServiceContext(
+        store=store,
+        actor=Actor("seeder", "ws-seed", "security_admin"),
+        secrets=MemorySecrets(),
+        settings=Settings(paths.settings_file),
+        paths=paths,
+    )
     return Seeded(ctx, store, seed_database(ctx, scale))
 
 

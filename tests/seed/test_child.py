@@ -21,20 +21,27 @@ SCALE = 0.003
 def _ctx(tmp_path, name: str, secrets: MemorySecrets) -> ServiceContext:
     (tmp_path / name).mkdir()
     store = open_workstation_store(tmp_path / name / "desk_app.sqlite3")
-    return ServiceContext(store=store, actor=Actor("alice", "ws-1", "security_admin"), secrets=secrets)
+    return ServiceContext(
+        store=store, actor=Actor("alice", "ws-1", "security_admin"), secrets=secrets
+    )
 
 
 def test_the_child_writes_what_the_seeder_writes_in_process(tmp_path) -> None:
     secrets = MemorySecrets()
     child_ctx = _ctx(tmp_path, "child", secrets)
     stages: list[tuple[str, float]] = []
-    summary = seed_in_child(child_ctx, SCALE, lambda stage, fraction: stages.append((stage, fraction)))
+    summary = seed_in_child(
+        child_ctx, SCALE, lambda stage, fraction: stages.append((stage, fraction))
+    )
     local = seed_database(_ctx(tmp_path, "local", MemorySecrets()), SCALE)
     assert summary.counts == local.counts and summary.total_rows > 1000
     assert [s for s, _ in stages][0] == "entities" and stages[-1][1] >= 0.95
     assert [f for _, f in stages] == sorted(f for _, f in stages)
     with child_ctx.store.read() as s:
-        assert s.execute(select(func.count()).select_from(Educator)).scalar_one() == summary.counts["educator"]
+        assert (
+            s.execute(select(func.count()).select_from(Educator)).scalar_one()
+            == summary.counts["educator"]
+        )
         educator_id, ssn_cipher = s.execute(select(Educator.id, Educator.ssn_cipher).limit(1)).one()
     # closed data was encrypted with this installation's key, handed to the child through the pipe
     cipher = FieldCipher.from_secrets(secrets)

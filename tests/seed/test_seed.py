@@ -55,7 +55,12 @@ def test_counts_are_realistic_and_only_people_scale(seeded: Seeded) -> None:
     counts = seeded.summary.counts
     assert counts["county"] == 115
     kinds = dict(rows(seeded, "SELECT kind, count(*) FROM educational_entity GROUP BY kind"))
-    assert kinds["lea"] == 520 and kinds["ihe"] == 30 and kinds["nonpublic"] == 900 and kinds["public"] == 115
+    assert (
+        kinds["lea"] == 520
+        and kinds["ihe"] == 30
+        and kinds["nonpublic"] == 900
+        and kinds["public"] == 115
+    )
     assert kinds["consultant"] >= 3
     assert counts["building"] == 2200
     assert counts["educator"] == round(100_000 * SCALE)
@@ -70,35 +75,58 @@ def test_counts_are_realistic_and_only_people_scale(seeded: Seeded) -> None:
 def test_every_code_is_valid_for_its_kind(seeded: Seeded) -> None:
     for kind, code in rows(seeded, "SELECT kind, code FROM educational_entity"):
         assert code_problem(EntityKind(kind), code) is None, (kind, code)
-    for code, lea_code, county in rows(seeded, """
+    for code, lea_code, county in rows(
+        seeded,
+        """
             SELECT b.code, e.code, c.code FROM building b JOIN educational_entity e ON e.id = b.entity_id
-            JOIN county c ON c.id = e.county_id"""):
+            JOIN county c ON c.id = e.county_id""",
+    ):
         assert building_code_problem(code) is None
         assert lea_code[:3] == county
-    assert scalar(seeded, "SELECT count(*) FROM (SELECT entity_id, code FROM building GROUP BY 1, 2 HAVING count(*) > 1)") == 0
+    assert (
+        scalar(
+            seeded,
+            "SELECT count(*) FROM (SELECT entity_id, code FROM building GROUP BY 1, 2 HAVING count(*) > 1)",
+        )
+        == 0
+    )
     county_codes = sorted(c for (c,) in rows(seeded, "SELECT code FROM county"))
     assert county_codes == [f"{n:03d}" for n in range(1, 116)]
     assert ("048", "Jackson County") in rows(seeded, "SELECT code, name FROM county")
 
 
 def test_every_lea_and_ihe_has_a_user_manager(seeded: Seeded) -> None:
-    without = scalar(seeded, """
+    without = scalar(
+        seeded,
+        """
         SELECT count(*) FROM educational_entity e WHERE e.kind IN ('lea', 'ihe') AND NOT EXISTS (
             SELECT 1 FROM user_manager_designation d JOIN user_account a ON a.id = d.user_account_id
-            WHERE d.entity_id = e.id AND d.end_at IS NULL AND a.status = 'active')""")
+            WHERE d.entity_id = e.id AND d.end_at IS NULL AND a.status = 'active')""",
+    )
     assert without == 0
     # agency-managed kinds have none
-    assert scalar(seeded, """SELECT count(*) FROM user_manager_designation d JOIN educational_entity e
-                             ON e.id = d.entity_id WHERE e.kind NOT IN ('lea', 'ihe')""") == 0
+    assert (
+        scalar(
+            seeded,
+            """SELECT count(*) FROM user_manager_designation d JOIN educational_entity e
+                             ON e.id = d.entity_id WHERE e.kind NOT IN ('lea', 'ihe')""",
+        )
+        == 0
+    )
 
 
 def test_officers_keep_history_and_grants_use_building_scope(seeded: Seeded) -> None:
     assert scalar(seeded, "SELECT count(*) FROM entity_officer WHERE end_date IS NOT NULL") > 100
-    current = scalar(seeded, """SELECT count(DISTINCT entity_id) FROM entity_officer WHERE end_date IS NULL""")
+    current = scalar(
+        seeded, """SELECT count(DISTINCT entity_id) FROM entity_officer WHERE end_date IS NULL"""
+    )
     assert current == scalar(seeded, "SELECT count(*) FROM educational_entity")
-    building_grants = rows(seeded, """
+    building_grants = rows(
+        seeded,
+        """
         SELECT a.building_scope, count(*) FROM role_grant g JOIN application_role r ON r.id = g.role_id
-        JOIN web_application a ON a.id = r.application_id WHERE g.building_id IS NOT NULL GROUP BY 1""")
+        JOIN web_application a ON a.id = r.application_id WHERE g.building_id IS NOT NULL GROUP BY 1""",
+    )
     assert building_grants and all(scope for scope, _n in building_grants)
     apps = {c for (c,) in rows(seeded, "SELECT code FROM web_application")}
     assert {"MOSIS", "ECS"} <= apps
@@ -120,7 +148,12 @@ def test_closed_data_is_encrypted_and_findable_by_identity(seeded: Seeded) -> No
 
 def test_bulk_rows_read_back_through_the_orm(seeded: Seeded) -> None:
     with seeded.store.read() as s:
-        entity = s.query(EducationalEntity).filter_by(kind="lea").order_by(EducationalEntity.code).first()
+        entity = (
+            s.query(EducationalEntity)
+            .filter_by(kind="lea")
+            .order_by(EducationalEntity.code)
+            .first()
+        )
         assert entity is not None and entity.county is not None
         assert isinstance(entity.created_at, datetime) and entity.created_at.tzinfo is not None
         assert entity.row_version == 1 and entity.updated_by == "seed" and entity.buildings
@@ -128,7 +161,9 @@ def test_bulk_rows_read_back_through_the_orm(seeded: Seeded) -> None:
 
 
 def test_one_audit_event_summarises_the_seed(seeded: Seeded) -> None:
-    events = rows(seeded, "SELECT summary, details FROM audit_event WHERE action = 'seed.demo_data'")
+    events = rows(
+        seeded, "SELECT summary, details FROM audit_event WHERE action = 'seed.demo_data'"
+    )
     assert len(events) == 1
     assert "scale 0.02" in events[0][0]
     with seeded.store.read() as s:
@@ -152,7 +187,9 @@ def test_the_real_first_user_still_becomes_security_administrator(seeded: Seeded
     assert operator.role == "security_admin"
 
 
-def test_a_failed_seed_leaves_the_database_untouched(make_ctx, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_seed_leaves_the_database_untouched(
+    make_ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import desk_app.seed.run as run
 
     def broken(*_args: object) -> int:
@@ -161,11 +198,15 @@ def test_a_failed_seed_leaves_the_database_untouched(make_ctx, monkeypatch: pyte
     monkeypatch.setattr(run, "seed_submissions", broken)
     ctx = make_ctx()
     with ctx.store.read() as s:
-        indexes_before = sorted(r[0] for r in s.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
+        indexes_before = sorted(
+            r[0] for r in s.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+        )
     with pytest.raises(RuntimeError):
         seed_database(ctx, 0.005)
     with ctx.store.read() as s:
-        indexes_after = sorted(r[0] for r in s.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'")))
+        indexes_after = sorted(
+            r[0] for r in s.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+        )
         assert s.execute(text("SELECT count(*) FROM educator")).scalar_one() == 0
         assert s.execute(text("SELECT count(*) FROM educational_entity")).scalar_one() == 0
     assert indexes_after == indexes_before and "ix_educator_last_first" in indexes_after

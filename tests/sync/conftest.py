@@ -73,8 +73,15 @@ class Workstation:
         return self.ctx.actor
 
     def engine(self) -> SyncEngine:
-        return SyncEngine(self.store, self.actor, self.server, "central", self.paths.blobs,
-                          self.push_batch, self.pull_batch)
+        return SyncEngine(
+            self.store,
+            self.actor,
+            self.server,
+            "central",
+            self.paths.blobs,
+            self.push_batch,
+            self.pull_batch,
+        )
 
     def sync(self) -> SyncSummary:
         return self.engine().run()
@@ -88,8 +95,13 @@ def make_workstation(tmp_path: Path, server: ServerLink, shared_secrets: MemoryS
         paths = resolve(tmp_path / name)
         paths.ensure()
         store = open_workstation_store(paths.database)
-        ctx = ServiceContext(store=store, actor=Actor(username, name, "security_admin"),
-                             secrets=shared_secrets, settings=Settings(paths.settings_file), paths=paths)
+        ctx = ServiceContext(
+            store=store,
+            actor=Actor(username, name, "security_admin"),
+            secrets=shared_secrets,
+            settings=Settings(paths.settings_file),
+            paths=paths,
+        )
         ws = Workstation(name, paths, store, ctx, server)
         made.append(ws)
         return ws

@@ -22,8 +22,13 @@ def add_entity(ws: Any, code: str, name: str, county_code: str = "048") -> uuid.
         entity = EducationalEntity(kind="lea", code=code, name=name, county=county)
         uow.session.add(entity)
         uow.session.flush()
-        audit.record(uow, "entity.create", record_type="educational_entity", record_id=entity.id,
-                     summary=f"{code} created")
+        audit.record(
+            uow,
+            "entity.create",
+            record_type="educational_entity",
+            record_id=entity.id,
+            summary=f"{code} created",
+        )
         uow.commit()
         return entity.id
 
@@ -33,8 +38,13 @@ def edit(ws: Any, model: type, row_id: uuid.UUID, **values: Any) -> None:
         obj = uow.session.get(model, row_id)
         for key, value in values.items():
             setattr(obj, key, value)
-        audit.record(uow, "test.edit", record_type=model.__tablename__, record_id=row_id,
-                     summary=f"changed {', '.join(sorted(values))}")
+        audit.record(
+            uow,
+            "test.edit",
+            record_type=model.__tablename__,
+            record_id=row_id,
+            summary=f"changed {', '.join(sorted(values))}",
+        )
         uow.commit()
 
 
@@ -68,7 +78,9 @@ def server_rows(server: Any) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     with server.engine.connect() as conn:
         for name in synced_tables():
-            rows = conn.exec_driver_sql(f'SELECT replace(id::text, \'-\', \'\'), row_version FROM "{name}"')
+            rows = conn.exec_driver_sql(
+                f"SELECT replace(id::text, '-', ''), row_version FROM \"{name}\""
+            )
             out[name] = {r[0]: int(r[1]) for r in rows}
     return out
 
@@ -77,7 +89,9 @@ def local_versions(store: Store) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     with store.engine.connect() as conn:
         for name in synced_tables():
-            out[name] = {r[0]: int(r[1]) for r in conn.execute(text(f'SELECT id, row_version FROM "{name}"'))}
+            out[name] = {
+                r[0]: int(r[1]) for r in conn.execute(text(f'SELECT id, row_version FROM "{name}"'))
+            }
     return out
 
 
@@ -89,23 +103,31 @@ def assert_converged(server: Any, *workstations: Any) -> None:
     for ws in workstations[1:]:
         other = snapshot(ws.store)
         for name in first:
-            diff = [(k, first[name].get(k), other[name].get(k))
-                    for k in sorted(set(first[name]) | set(other[name]))
-                    if first[name].get(k) != other[name].get(k)]
-            assert not diff, f"{name} differs between {workstations[0].name} and {ws.name}: {diff[:2]}"
+            diff = [
+                (k, first[name].get(k), other[name].get(k))
+                for k in sorted(set(first[name]) | set(other[name]))
+                if first[name].get(k) != other[name].get(k)
+            ]
+            assert not diff, (
+                f"{name} differs between {workstations[0].name} and {ws.name}: {diff[:2]}"
+            )
     assert local_versions(workstations[0].store) == server_rows(server)
 
 
 def assert_applied_once(server: Any, captured: set[str]) -> None:
     """Every captured change id is applied on the server, and no row version was logged twice."""
     with server.engine.connect() as conn:
-        logged = [r[0] for r in conn.exec_driver_sql("SELECT unnest(change_ids)::text FROM sync_change")]
+        logged = [
+            r[0] for r in conn.exec_driver_sql("SELECT unnest(change_ids)::text FROM sync_change")
+        ]
         applied = set(logged)
         twice = conn.exec_driver_sql(
             "SELECT table_name, row_id, row_version, count(*) FROM sync_change "
-            "GROUP BY 1, 2, 3 HAVING count(*) > 1").all()
+            "GROUP BY 1, 2, 3 HAVING count(*) > 1"
+        ).all()
         leads = conn.exec_driver_sql(
-            "SELECT change_id, count(*) FROM sync_change GROUP BY 1 HAVING count(*) > 1").all()
+            "SELECT change_id, count(*) FROM sync_change GROUP BY 1 HAVING count(*) > 1"
+        ).all()
     assert captured - applied == set(), "a committed change never reached the server"
     assert applied - captured == set(), "the server applied a change nobody made"
     assert twice == [] and leads == [] and len(logged) == len(applied), "a change was applied twice"
@@ -119,12 +141,18 @@ def add_grant(ws: Any, entity_id: uuid.UUID) -> uuid.UUID:
     with ws.ctx.uow() as uow:
         app = WebApplication(code="MOSIS", name="MOSIS", building_scope=True)
         role = ApplicationRole(application=app, code="L1", name="View", level=1)
-        account = UserAccount(username="jdoe", first_name="Jane", last_name="Doe",
-                              email="jdoe@example.org", entity_id=entity_id)
+        account = UserAccount(
+            username="jdoe",
+            first_name="Jane",
+            last_name="Doe",
+            email="jdoe@example.org",
+            entity_id=entity_id,
+        )
         uow.session.add_all([app, role, account])
         uow.session.flush()
-        grant = RoleGrant(user_account_id=account.id, role_id=role.id, entity_id=entity_id,
-                          granted_at=utcnow())
+        grant = RoleGrant(
+            user_account_id=account.id, role_id=role.id, entity_id=entity_id, granted_at=utcnow()
+        )
         uow.session.add(grant)
         uow.commit()
         return grant.id

@@ -18,8 +18,15 @@ def main() -> None:
     store = open_workstation_store(Path(database))
     central = open_url(url, migrate=False)
     faults.set_hook(lambda name: time.sleep(0.005))
-    engine = SyncEngine(store, Actor("alice", workstation, "security_admin"), ServerLink(central.engine),
-                        "central", None, push_batch=40, pull_batch=40)
+    engine = SyncEngine(
+        store,
+        Actor("alice", workstation, "security_admin"),
+        ServerLink(central.engine),
+        "central",
+        None,
+        push_batch=40,
+        pull_batch=40,
+    )
     engine.run()
 
 

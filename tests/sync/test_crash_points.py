@@ -80,9 +80,15 @@ def test_killed_at_every_point_of_push_and_pull(ws_a, ws_b, server) -> None:
     distinct = {(run, n) for run, _, n in kills}  # each a different moment of a different state
     assert len(distinct) >= 50, f"only {len(distinct)} interruptions"
     print(f"{len(distinct)} interruptions")
-    assert {p for _, p, _ in kills} >= {"push.selected", "server.staged", "server.before_commit",
-                                         "push.server_committed", "push.before_local_commit",
-                                         "pull.fetched", "pull.before_local_commit"}
+    assert {p for _, p, _ in kills} >= {
+        "push.selected",
+        "server.staged",
+        "server.before_commit",
+        "push.server_committed",
+        "push.before_local_commit",
+        "pull.fetched",
+        "pull.before_local_commit",
+    }
     assert_applied_once(server, captured)
     assert_converged(server, ws_a, ws_b)
     for ws in (ws_a, ws_b):
@@ -100,12 +106,20 @@ def test_sigkill_mid_sync_loses_nothing(ws_a, ws_b, server, server_url) -> None:
         county = County(code="050", name="Big County")
         uow.session.add(county)
         for i in range(1500):
-            uow.session.add(EducationalEntity(kind="lea", code=f"050-{i % 1000:03d}" if i < 1000
-                                              else f"051-{i % 1000:03d}", name=f"D{i}", county=county))
+            uow.session.add(
+                EducationalEntity(
+                    kind="lea",
+                    code=f"050-{i % 1000:03d}" if i < 1000 else f"051-{i % 1000:03d}",
+                    name=f"D{i}",
+                    county=county,
+                )
+            )
         uow.commit()
     captured = outbox_ids(ws_a)
-    child = subprocess.Popen([sys.executable, str(CHILD), str(ws_a.paths.database), server_url,
-                              ws_a.name], env=dict(os.environ, PYTHONPATH=str(Path.cwd())))
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), str(ws_a.paths.database), server_url, ws_a.name],
+        env=dict(os.environ, PYTHONPATH=str(Path.cwd())),
+    )
     deadline = time.monotonic() + 60
     logged = 0
     while time.monotonic() < deadline and logged < 300:

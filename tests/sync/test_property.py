@@ -19,9 +19,15 @@ ROWS = 3
 _codes = itertools.count(100)
 
 edits = st.lists(
-    st.tuples(st.sampled_from("AB"), st.integers(0, ROWS - 1), st.sampled_from(FIELDS),
-              st.sampled_from(["x", "y", "z"])),
-    min_size=1, max_size=12)
+    st.tuples(
+        st.sampled_from("AB"),
+        st.integers(0, ROWS - 1),
+        st.sampled_from(FIELDS),
+        st.sampled_from(["x", "y", "z"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
 
 
 def _open_conflicts(ws) -> dict[str, set[str]]:
@@ -30,11 +36,15 @@ def _open_conflicts(ws) -> dict[str, set[str]]:
         return {c.row_id: set(c.mine_columns) & set(c.theirs_columns) for c in rows}
 
 
-@settings(max_examples=50, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=edits, keep_mine=st.booleans())
 def test_random_offline_edits_converge_with_every_same_field_edit_a_conflict(
-        ws_a, ws_b, server, ops, keep_mine) -> None:
+    ws_a, ws_b, server, ops, keep_mine
+) -> None:
     # fresh rows for each example; the stores and the server carry on between examples
     ids = [add_entity(ws_a, f"048-{next(_codes):03d}", f"District {i}") for i in range(ROWS)]
     ws_a.sync(), ws_b.sync(), ws_a.sync()

@@ -42,7 +42,10 @@ def test_outbox_captures_inserts_updates_and_soft_deletes_in_the_same_transactio
         uow.commit()
     entries = [e for e in _outbox(ws_a) if e.table_name == "educational_entity"]
     assert [(e.op, e.base_version, e.new_version) for e in entries] == [
-        ("insert", 0, 1), ("update", 1, 2), ("delete", 2, 3)]
+        ("insert", 0, 1),
+        ("update", 1, 2),
+        ("delete", 2, 3),
+    ]
     assert sorted(entries[1].columns) == ["city", "phone"] and entries[2].columns == ["deleted_at"]
     assert len({e.change_id for e in _outbox(ws_a)}) == len(_outbox(ws_a))
     with ws_a.store.session_factory() as session:  # rows written by the sync engine: not captured
@@ -69,7 +72,9 @@ def test_two_workstations_converge_and_merge_different_fields(ws_a, ws_b, server
     assert_converged(server, ws_a, ws_b)
 
 
-def test_same_field_edited_on_both_sides_is_a_conflict_and_never_overwritten(ws_a, ws_b, server) -> None:
+def test_same_field_edited_on_both_sides_is_a_conflict_and_never_overwritten(
+    ws_a, ws_b, server
+) -> None:
     eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
     ws_a.sync(), ws_b.sync()
     edit(ws_a, EducationalEntity, eid, city="Ozark")
@@ -82,12 +87,20 @@ def test_same_field_edited_on_both_sides_is_a_conflict_and_never_overwritten(ws_
     assert service.record_state("educational_entity", str(eid)) == "conflict"
     [conflict] = service.conflicts()
     city = next(f for f in conflict.fields if f.column == "city")
-    assert (city.mine, city.theirs, city.mine_changed, city.theirs_changed) == ("Ozark", "Nixa", True, True)
+    assert (city.mine, city.theirs, city.mine_changed, city.theirs_changed) == (
+        "Ozark",
+        "Nixa",
+        True,
+        True,
+    )
     with ws_a.store.read() as s:
         assert s.scalars(select(AuditEvent).where(AuditEvent.action == "sync.conflict")).first()
     service.resolve(conflict.id, "theirs")
     assert get(ws_a, EducationalEntity, eid).city == "Nixa"
-    assert service.status().conflicts == 0 and service.record_state("educational_entity", str(eid)) == "synced"
+    assert (
+        service.status().conflicts == 0
+        and service.record_state("educational_entity", str(eid)) == "synced"
+    )
     ws_a.sync(), ws_b.sync()
     assert_converged(server, ws_a, ws_b)
     with pytest.raises(NotFound):
@@ -115,7 +128,9 @@ def test_grants_never_merge_and_keep_mine_wins_after_a_decision(ws_a, ws_b, serv
     assert_converged(server, ws_a, ws_b)
 
 
-def test_pin_and_certificate_status_changes_conflict_even_on_other_columns(ws_a, ws_b, server) -> None:
+def test_pin_and_certificate_status_changes_conflict_even_on_other_columns(
+    ws_a, ws_b, server
+) -> None:
     eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
     ws_a.sync(), ws_b.sync()
     edit(ws_a, EducationalEntity, eid, pin_hash="$argon2id$v=19$fake", pin_issued_at=utcnow())
@@ -148,9 +163,14 @@ def test_same_change_pushed_twice_applies_once(ws_a, server) -> None:
 def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(ws_a, ws_b) -> None:
     cipher = ws_a.ctx.cipher
     with ws_a.ctx.uow() as uow:
-        educator = Educator(identity_hash=cipher.identity_hash("123-45-6789", "1980-02-03"),
-                            ssn_cipher=cipher.encrypt("123456789"), dob_cipher=cipher.encrypt("1980-02-03"),
-                            first_name="Ann", last_name="Lee", email="ann.lee@example.org")
+        educator = Educator(
+            identity_hash=cipher.identity_hash("123-45-6789", "1980-02-03"),
+            ssn_cipher=cipher.encrypt("123456789"),
+            dob_cipher=cipher.encrypt("1980-02-03"),
+            first_name="Ann",
+            last_name="Lee",
+            email="ann.lee@example.org",
+        )
         uow.session.add(educator)
         uow.commit()
     ws_a.sync(), ws_b.sync()
@@ -203,7 +223,9 @@ def test_audit_anchor_detects_a_restored_old_database(ws_a, make_workstation, se
     history = SyncService(ws_a.ctx).history()
     assert history[0].status == "rollback"
     with ws_a.store.read() as s:
-        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "sync.rollback_detected")).first()
+        assert s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "sync.rollback_detected")
+        ).first()
     with server.engine.connect() as conn:
         assert conn.execute(text("SELECT seq FROM sync_audit_anchor")).scalar_one() >= 2
 
@@ -217,11 +239,16 @@ def test_conflicts_are_recorded_locally_with_both_versions(ws_a, ws_b) -> None:
     ws_b.sync()
     with ws_b.store.read() as s:
         c = s.scalars(select(SyncConflict)).one()
-        assert c.mine["name"] == "Cedar Valley R-II District" and c.theirs["name"] == "Cedar Valley R-2"
+        assert (
+            c.mine["name"] == "Cedar Valley R-II District"
+            and c.theirs["name"] == "Cedar Valley R-2"
+        )
         assert c.base_version == 1 and c.theirs_version == 2
 
 
-def test_a_row_the_server_refuses_becomes_a_conflict_and_the_rest_still_syncs(ws_a, ws_b, server) -> None:
+def test_a_row_the_server_refuses_becomes_a_conflict_and_the_rest_still_syncs(
+    ws_a, ws_b, server
+) -> None:
     add_entity(ws_a, "048-001", "First district")
     ws_a.sync(), ws_b.sync()  # both share county 048 now
     mine_a = add_entity(ws_a, "048-078", "Cedar Valley R-II")
@@ -243,7 +270,9 @@ def test_a_row_the_server_refuses_becomes_a_conflict_and_the_rest_still_syncs(ws
     assert_converged(server, ws_a, ws_b)
 
 
-def test_a_row_edited_between_reading_the_outbox_and_the_row_waits_for_the_next_batch(ws_a, server) -> None:
+def test_a_row_edited_between_reading_the_outbox_and_the_row_waits_for_the_next_batch(
+    ws_a, server
+) -> None:
     from desk_app.sync import push
 
     eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
@@ -267,7 +296,9 @@ def test_a_row_edited_between_reading_the_outbox_and_the_row_waits_for_the_next_
     assert server.row("educational_entity", eid.hex)[1]["city"] == "Ozark"
 
 
-def test_rows_edited_twice_in_bulk_still_push_when_their_entries_outrun_the_window(ws_a, ws_b, server) -> None:
+def test_rows_edited_twice_in_bulk_still_push_when_their_entries_outrun_the_window(
+    ws_a, ws_b, server
+) -> None:
     """Ten rows created, then all ten edited: with a window of four entries every row's second
     entry lies past it, so the streamed pass finds nothing whole; the whole-rows pass sends them."""
     from desk_app.sync.engine import SyncEngine
@@ -275,15 +306,26 @@ def test_rows_edited_twice_in_bulk_still_push_when_their_entries_outrun_the_wind
     ids = [add_entity(ws_a, f"048-{100 + i:03d}", f"District {i}") for i in range(10)]
     for i, eid in enumerate(ids):
         edit(ws_a, EducationalEntity, eid, city=f"Town {i}")
-    engine = SyncEngine(ws_a.store, ws_a.actor, server, "central", ws_a.paths.blobs,
-                        push_batch=4, pull_batch=4, read_ahead=1)
+    engine = SyncEngine(
+        ws_a.store,
+        ws_a.actor,
+        server,
+        "central",
+        ws_a.paths.blobs,
+        push_batch=4,
+        pull_batch=4,
+        read_ahead=1,
+    )
     summary = engine.run()
     assert summary.pending == 0 and summary.conflicts == 0
-    assert summary.pushed == 10 + 1 + 20  # the rows (each as one group), the county, 20 audit events
+    assert (
+        summary.pushed == 10 + 1 + 20
+    )  # the rows (each as one group), the county, 20 audit events
     with server.engine.connect() as conn:
         logged = conn.exec_driver_sql(
             "SELECT row_version, cardinality(change_ids) FROM sync_change "
-            "WHERE table_name = 'educational_entity'").all()
+            "WHERE table_name = 'educational_entity'"
+        ).all()
     assert sorted(logged) == [(2, 2)] * 10  # each row went once, whole: both its entries
     for i, eid in enumerate(ids):
         version, row = server.row("educational_entity", eid.hex)
@@ -292,8 +334,9 @@ def test_rows_edited_twice_in_bulk_still_push_when_their_entries_outrun_the_wind
     assert_converged(server, ws_a, ws_b)
 
 
-def test_a_pass_streams_batches_and_leaves_a_row_split_by_its_batch_for_later(ws_a, server,
-                                                                             monkeypatch) -> None:
+def test_a_pass_streams_batches_and_leaves_a_row_split_by_its_batch_for_later(
+    ws_a, server, monkeypatch
+) -> None:
     from desk_app.sync import push
 
     first = add_entity(ws_a, "048-201", "First")  # county, entity, audit event
@@ -318,12 +361,19 @@ def test_pull_brings_each_row_once_at_its_newest_version(ws_a, ws_b, server) -> 
     edit(ws_a, EducationalEntity, eid, city="Oak Grove")
     ws_a.sync()
     with server.engine.connect() as conn:
-        versions = [r[0] for r in conn.exec_driver_sql(
-            "SELECT row_version FROM sync_change WHERE row_id = %(id)s ORDER BY seq", {"id": eid}).all()]
+        versions = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT row_version FROM sync_change WHERE row_id = %(id)s ORDER BY seq",
+                {"id": eid},
+            ).all()
+        ]
     assert versions == [1, 2]  # the log names both versions...
     changes, last = server.pull(0, 100)
     mine = [c for c in changes if c.row_id == eid.hex]
-    assert [(c.row_version, c.payload["city"]) for c in mine] == [(2, "Oak Grove")]  # ...one row comes
+    assert [(c.row_version, c.payload["city"]) for c in mine] == [
+        (2, "Oak Grove")
+    ]  # ...one row comes
     assert last == server.last_seq()
     ws_b.sync()
     assert get(ws_b, EducationalEntity, eid).city == "Oak Grove"
@@ -364,12 +414,15 @@ def test_recovery_runs_only_after_a_run_that_did_not_end_well(ws_a, server, monk
     assert calls == [1]
     assert summary.pending == 0 and summary.conflicts == 0
     with server.engine.connect() as conn:
-        twice = conn.exec_driver_sql("SELECT row_id FROM sync_change GROUP BY row_id, row_version "
-                                     "HAVING count(*) > 1").all()
+        twice = conn.exec_driver_sql(
+            "SELECT row_id FROM sync_change GROUP BY row_id, row_version HAVING count(*) > 1"
+        ).all()
     assert twice == []
 
 
-def test_a_group_applied_before_a_crash_keeps_the_entries_captured_since(ws_a, server, monkeypatch) -> None:
+def test_a_group_applied_before_a_crash_keeps_the_entries_captured_since(
+    ws_a, server, monkeypatch
+) -> None:
     """The server's own check (not the client's recovery) meets a re-sent group that has grown:
     only the entries the server had applied are settled; the later edit still goes."""
     from desk_app.sync import engine as engine_module
@@ -388,8 +441,20 @@ def test_a_group_applied_before_a_crash_keeps_the_entries_captured_since(ws_a, s
     assert row["city"] == "Boonville" and version == get(ws_a, EducationalEntity, eid).row_version
 
 
-AWKWARD = ["tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N", "\\.", "ends with \\",
-           'quote " and apostrophe \'', "{braces, commas}", "Ünïcödé — 学校 🏫", "", "   "]
+AWKWARD = [
+    "tab\there",
+    "new\nline",
+    "carriage\rreturn",
+    "back\\slash",
+    "\\N",
+    "\\.",
+    "ends with \\",
+    "quote \" and apostrophe '",
+    "{braces, commas}",
+    "Ünïcödé — 学校 🏫",
+    "",
+    "   ",
+]
 
 
 def test_awkward_text_json_bytes_and_nulls_travel_unchanged(ws_a, ws_b, server) -> None:
@@ -397,11 +462,19 @@ def test_awkward_text_json_bytes_and_nulls_travel_unchanged(ws_a, ws_b, server) 
     ids = []
     with ws_a.ctx.uow() as uow:
         for i, text_value in enumerate(AWKWARD):
-            sub = FormSubmission(channel="email", received_at=utcnow(), sha256=f"{i:064x}",
-                                 sender=text_value, entity_name=text_value,
-                                 claimed_at=utcnow() if i % 2 else None,
-                                 values={"note": text_value, "nested": {"list": [text_value, None, 1.5]},
-                                         "tab\tkey": True})
+            sub = FormSubmission(
+                channel="email",
+                received_at=utcnow(),
+                sha256=f"{i:064x}",
+                sender=text_value,
+                entity_name=text_value,
+                claimed_at=utcnow() if i % 2 else None,
+                values={
+                    "note": text_value,
+                    "nested": {"list": [text_value, None, 1.5]},
+                    "tab\tkey": True,
+                },
+            )
             uow.session.add(sub)
             uow.session.flush()
             ids.append(sub.id)
@@ -412,6 +485,10 @@ def test_awkward_text_json_bytes_and_nulls_travel_unchanged(ws_a, ws_b, server) 
         row = get(ws_b, FormSubmission, sub_id)
         assert row.sender == text_value
         assert row.entity_name == text_value
-        assert row.values == {"note": text_value, "nested": {"list": [text_value, None, 1.5]}, "tab\tkey": True}
+        assert row.values == {
+            "note": text_value,
+            "nested": {"list": [text_value, None, 1.5]},
+            "tab\tkey": True,
+        }
         assert server.row("form_submission", sub_id.hex)[1]["sender"] == text_value
     assert_converged(server, ws_a, ws_b)

@@ -18,7 +18,9 @@ from desk_app.sync.server_schema import server_metadata
 def _differences(engine: Any) -> list[Any]:
     """Differences between the database and ``server_metadata``, for the sync tables only."""
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), server_metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), server_metadata
+        )
     ours = set(server_metadata.tables)
 
     def table_of(entry: Any) -> str:
@@ -53,17 +55,23 @@ def test_a_pre_release_central_database_is_brought_to_the_current_layout(pg) -> 
                 "row_id UUID NOT NULL, row_version INTEGER NOT NULL, op VARCHAR(8) NOT NULL, "
                 "columns TEXT[] NOT NULL, payload JSONB NOT NULL, change_id UUID NOT NULL, "
                 "change_ids UUID[] NOT NULL, base_version INTEGER NOT NULL, workstation VARCHAR(64) NOT NULL, "
-                "applied_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL)")
-            conn.exec_driver_sql("CREATE INDEX ix_sync_change_row ON sync_change (table_name, row_id, row_version)")
+                "applied_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL)"
+            )
+            conn.exec_driver_sql(
+                "CREATE INDEX ix_sync_change_row ON sync_change (table_name, row_id, row_version)"
+            )
             conn.exec_driver_sql("CREATE TABLE sync_applied (change_id UUID PRIMARY KEY)")
             conn.exec_driver_sql(
                 "INSERT INTO sync_change (table_name, row_id, row_version, op, columns, payload, change_id, "
                 "change_ids, base_version, workstation) VALUES ('county', gen_random_uuid(), 1, 'insert', "
-                "'{name}', '{}', gen_random_uuid(), '{}', 0, 'ws-old')")
+                "'{name}', '{}', gen_random_uuid(), '{}', 0, 'ws-old')"
+            )
         run_upgrade(engine)
         assert _differences(engine) == []
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT count(*) FROM sync_change").scalar_one() == 1  # kept
+            assert (
+                conn.exec_driver_sql("SELECT count(*) FROM sync_change").scalar_one() == 1
+            )  # kept
             assert conn.exec_driver_sql("SELECT to_regclass('sync_applied')").scalar_one() is None
     finally:
         engine.dispose()

@@ -14,8 +14,13 @@ from tests.sync.helpers import add_entity, edit, get
 
 
 def _page_context(ws) -> PageContext:
-    operator = OperatorDTO(ws.actor.username, ws.actor.username.title(), "security_admin",
-                           "Security Administrator", ws.name)
+    operator = OperatorDTO(
+        ws.actor.username,
+        ws.actor.username.title(),
+        "security_admin",
+        "Security Administrator",
+        ws.name,
+    )
     return PageContext(ws.ctx, operator, ws.ctx.settings)
 
 
@@ -60,7 +65,9 @@ def _first_entity(ws):
         return s.scalars(select(EducationalEntity.id)).first()
 
 
-def test_conflicts_view_shows_both_versions_and_merges_ticked_fields(qtbot, ws_a, ws_b, server_url) -> None:
+def test_conflicts_view_shows_both_versions_and_merges_ticked_fields(
+    qtbot, ws_a, ws_b, server_url
+) -> None:
     eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
     ws_a.sync(), ws_b.sync()
     edit(ws_a, EducationalEntity, eid, city="Ozark")
@@ -75,8 +82,10 @@ def test_conflicts_view_shows_both_versions_and_merges_ticked_fields(qtbot, ws_a
     qtbot.waitUntil(lambda: "(1)" in page.tabs.tabText(1))
     view.table.selectRow(0)
     assert view.current is not None
-    rows = {view.fields.topLevelItem(i).text(0).lstrip("✎ "): view.fields.topLevelItem(i)
-            for i in range(view.fields.topLevelItemCount())}
+    rows = {
+        view.fields.topLevelItem(i).text(0).lstrip("✎ "): view.fields.topLevelItem(i)
+        for i in range(view.fields.topLevelItemCount())
+    }
     assert rows["city"].text(1) == "Nixa" and rows["city"].text(2).startswith("Ozark")
     from desk_app.qt import Qt
 

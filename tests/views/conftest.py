@@ -34,36 +34,89 @@ def add_demo_rows(ctx: ServiceContext) -> DemoIds:
     with ctx.uow() as uow:
         s = uow.session
         boone, jackson = County(code="010", name="Boone"), County(code="048", name="Jackson")
-        columbia = EducationalEntity(kind="lea", code="010-093", name="Columbia Public Schools",
-                                     county=boone, city="Columbia", phone="573-555-0100")
-        kc = EducationalEntity(kind="lea", code="048-078", name="Kansas City Public Schools",
-                               county=jackson, city="Kansas City")
-        ihe = EducationalEntity(kind="ihe", code="002516", name="Boone Valley College", county=boone,
-                                city="Columbia")
-        st_mary = EducationalEntity(kind="nonpublic", code="N04567", name="St. Mary Academy",
-                                    county=jackson, city="Independence")
+        columbia = EducationalEntity(
+            kind="lea",
+            code="010-093",
+            name="Columbia Public Schools",
+            county=boone,
+            city="Columbia",
+            phone="573-555-0100",
+        )
+        kc = EducationalEntity(
+            kind="lea",
+            code="048-078",
+            name="Kansas City Public Schools",
+            county=jackson,
+            city="Kansas City",
+        )
+        ihe = EducationalEntity(
+            kind="ihe", code="002516", name="Boone Valley College", county=boone, city="Columbia"
+        )
+        st_mary = EducationalEntity(
+            kind="nonpublic",
+            code="N04567",
+            name="St. Mary Academy",
+            county=jackson,
+            city="Independence",
+        )
         s.add_all([boone, jackson, columbia, kc, ihe, st_mary])
         s.flush()
         old = Person(first_name="Ruth", last_name="Okafor", title="Superintendent")
-        new = Person(first_name="Dana", last_name="Whitfield", title="Superintendent",
-                     email="dana.whitfield@example.org")
-        s.add_all([
-            EntityOfficer(entity_id=columbia.id, person=old, role="superintendent",
-                          start_date=date(2015, 7, 1), end_date=date(2022, 6, 30)),
-            EntityOfficer(entity_id=columbia.id, person=new, role="superintendent",
-                          start_date=date(2022, 7, 1)),
-            Building(entity_id=columbia.id, code="1050", name="Rock Bridge High", grades="9-12"),
-            Building(entity_id=columbia.id, code="4020", name="Grant Elementary", grades="K-5"),
-        ])
-        manager = UserAccount(username="jlopez", first_name="Jo", last_name="Lopez",
-                              email="jo.lopez@example.org", entity_id=columbia.id)
+        new = Person(
+            first_name="Dana",
+            last_name="Whitfield",
+            title="Superintendent",
+            email="dana.whitfield@example.org",
+        )
+        s.add_all(
+            [
+                EntityOfficer(
+                    entity_id=columbia.id,
+                    person=old,
+                    role="superintendent",
+                    start_date=date(2015, 7, 1),
+                    end_date=date(2022, 6, 30),
+                ),
+                EntityOfficer(
+                    entity_id=columbia.id,
+                    person=new,
+                    role="superintendent",
+                    start_date=date(2022, 7, 1),
+                ),
+                Building(
+                    entity_id=columbia.id, code="1050", name="Rock Bridge High", grades="9-12"
+                ),
+                Building(entity_id=columbia.id, code="4020", name="Grant Elementary", grades="K-5"),
+            ]
+        )
+        manager = UserAccount(
+            username="jlopez",
+            first_name="Jo",
+            last_name="Lopez",
+            email="jo.lopez@example.org",
+            entity_id=columbia.id,
+        )
         s.add(manager)
         s.flush()
-        s.add(UserManagerDesignation(entity_id=columbia.id, user_account_id=manager.id,
-                                     start_at=datetime(2023, 8, 1, tzinfo=UTC)))
-        for action, entity in (("entity.create", columbia), ("entity.create", ihe), ("pin.issue", columbia)):
-            audit.record(uow, action, record_type="educational_entity", record_id=entity.id,
-                         summary=f"{entity.code} {entity.name}")
+        s.add(
+            UserManagerDesignation(
+                entity_id=columbia.id,
+                user_account_id=manager.id,
+                start_at=datetime(2023, 8, 1, tzinfo=UTC),
+            )
+        )
+        for action, entity in (
+            ("entity.create", columbia),
+            ("entity.create", ihe),
+            ("pin.issue", columbia),
+        ):
+            audit.record(
+                uow,
+                action,
+                record_type="educational_entity",
+                record_id=entity.id,
+                summary=f"{entity.code} {entity.name}",
+            )
         uow.commit()
         return DemoIds(str(columbia.id), str(ihe.id), str(st_mary.id))
 
@@ -75,8 +128,13 @@ def demo(ctx: ServiceContext) -> DemoIds:
 
 @pytest.fixture
 def page_context(ctx: ServiceContext) -> PageContext:
-    operator = OperatorDTO(ctx.actor.username, ctx.actor.username.title(), ctx.actor.role,
-                           ROLE_TITLES[ctx.actor.role], ctx.actor.workstation_id)
+    operator = OperatorDTO(
+        ctx.actor.username,
+        ctx.actor.username.title(),
+        ctx.actor.role,
+        ROLE_TITLES[ctx.actor.role],
+        ctx.actor.workstation_id,
+    )
     return PageContext(services=ctx, operator=operator, settings=ctx.settings)
 
 

@@ -11,7 +11,9 @@ from tests.services.access.test_accounts import access_data  # noqa: F401  (fixt
 
 
 def _page(ctx, qtbot) -> Page:
-    operator = OperatorDTO(ctx.actor.username, "Alice", ctx.actor.role, "Security Administrator", "ws-test")
+    operator = OperatorDTO(
+        ctx.actor.username, "Alice", ctx.actor.role, "Security Administrator", "ws-test"
+    )
     page = Page(PageContext(ctx, operator, Settings(None)))
     qtbot.addWidget(page)
     page.resize(1100, 600)

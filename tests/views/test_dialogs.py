@@ -69,7 +69,11 @@ def test_settings_saved_from_the_window_retime_the_idle_lock(main_window, qtbot)
 
 def test_mnemonics_do_not_repeat() -> None:
     taken: set[str] = set()
-    assert [with_mnemonic(t, taken) for t in ("IMAP port", "IMAP user", "Inbox")] == ["&IMAP port", "I&MAP user", "I&nbox"]
+    assert [with_mnemonic(t, taken) for t in ("IMAP port", "IMAP user", "Inbox")] == [
+        "&IMAP port",
+        "I&MAP user",
+        "I&nbox",
+    ]
 
 
 def test_about_names_version_licence_and_qt(qtbot) -> None:
@@ -145,6 +149,7 @@ def test_a_bug_in_a_slot_reaches_the_crash_dialog(qtbot, app_paths) -> None:
     previous = sys.excepthook
     handler.install()
     try:
+
         def broken_slot() -> None:
             raise KeyError("no such row")
 

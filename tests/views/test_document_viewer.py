@@ -16,8 +16,9 @@ from desk_app.views.widgets.document_viewer import DocumentViewer
 
 @pytest.fixture(scope="module")
 def two_pages() -> bytes:
-    return generate_form("MO 500-2377", {"entity_name": "Boone County Clerk's Office",
-                                         "entity_code": "P01234"})
+    return generate_form(
+        "MO 500-2377", {"entity_name": "Boone County Clerk's Office", "entity_code": "P01234"}
+    )
 
 
 @pytest.fixture
@@ -33,8 +34,10 @@ def viewer(qtbot, two_pages: bytes) -> DocumentViewer:
 
 
 def _wait_rendered(qtbot, v: DocumentViewer) -> None:
-    qtbot.waitUntil(lambda: v._key() in v._cache and v.view.image.cacheKey()
-                    == v._cache[v._key()].cacheKey(), timeout=10000)
+    qtbot.waitUntil(
+        lambda: v._key() in v._cache and v.view.image.cacheKey() == v._cache[v._key()].cacheKey(),
+        timeout=10000,
+    )
 
 
 def test_opens_on_page_one_fit_to_width(qtbot, viewer: DocumentViewer) -> None:
@@ -117,8 +120,14 @@ print(v.devicePixelRatioF(), img.devicePixelRatio(), img.width(), v.view.width()
 @pytest.mark.parametrize("factor", ["1.5", "2"])
 def test_sharp_at_high_dpi(tmp_path: Path, factor: str) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=factor)
-    out = subprocess.run([sys.executable, "-c", SHARPNESS_SCRIPT, str(tmp_path / "v.png")],
-                         env=env, capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SHARPNESS_SCRIPT, str(tmp_path / "v.png")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     dpr, image_dpr, image_px, logical = (float(x) for x in out.stdout.split())
     assert dpr == image_dpr == float(factor)
     # one image pixel per device pixel: no upscaling blur
@@ -144,13 +153,17 @@ def test_prints_at_300_dpi_through_qt(qtbot, tmp_path: Path, two_pages: bytes) -
     assert info[0]["width"] / (bbox.width / 72) >= 299  # image pixels per printed inch
 
 
-def test_save_as_pdf_writes_the_document_itself(qtbot, monkeypatch, tmp_path: Path,
-                                                viewer: DocumentViewer, two_pages: bytes) -> None:
+def test_save_as_pdf_writes_the_document_itself(
+    qtbot, monkeypatch, tmp_path: Path, viewer: DocumentViewer, two_pages: bytes
+) -> None:
     from desk_app.qt import QFileDialog
 
     target = tmp_path / "copy"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "PDF documents (*.pdf)")))
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        staticmethod(lambda *a, **k: (str(target), "PDF documents (*.pdf)")),
+    )
     saved = viewer.printing.save_as_pdf(viewer.pdf, "x.pdf")
     assert saved == tmp_path / "copy.pdf" and saved.read_bytes() == two_pages
 

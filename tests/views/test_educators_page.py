@@ -23,7 +23,9 @@ def seeded(ctx):
 
 
 def _page(ctx, qtbot) -> Page:
-    operator = OperatorDTO(ctx.actor.username, "Op", ctx.actor.role, ctx.actor.role, ctx.actor.workstation_id)
+    operator = OperatorDTO(
+        ctx.actor.username, "Op", ctx.actor.role, ctx.actor.role, ctx.actor.workstation_id
+    )
     page = Page(PageContext(ctx, operator, Settings(None)))
     page.setProperty("headless", True)
     qtbot.addWidget(page)
@@ -36,8 +38,13 @@ def _page(ctx, qtbot) -> Page:
 
 def _select_educator_with_certificate(page: Page, qtbot) -> None:
     page.classification.setCurrentIndex(page.classification.findData("IPC"))
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0 and page.count_label.text().endswith(("educators", "educator")),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            page.model.rowCount() > 0
+            and page.count_label.text().endswith(("educators", "educator"))
+        ),
+        timeout=5000,
+    )
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.profile.profile is not None, timeout=5000)
 
@@ -56,7 +63,9 @@ def test_specialist_sees_closed_data_and_prints(qtbot, seeded, make_ctx) -> None
     doc = pymupdf.open(stream=page.last_pdf, filetype="pdf")
     assert page.profile.profile.row.last_name in doc[0].get_text()
     ops.wait_for_all()
-    events = AuditLogService(make_ctx(role="auditor")).fetch(ListQuery().with_filter("record_type", "educator"), 0, 50)
+    events = AuditLogService(make_ctx(role="auditor")).fetch(
+        ListQuery().with_filter("record_type", "educator"), 0, 50
+    )
     assert any(e.action == "educator.view_closed" and e.actor == "carol" for e in events)
 
 
@@ -66,8 +75,13 @@ def test_security_admin_has_no_reveal_or_print(qtbot, seeded) -> None:
     assert not page.profile.print_button.isVisible()
     prefix = page.model.row_at(0).last_name[:3].lower()
     qtbot.keyClicks(page.search, prefix)
-    qtbot.waitUntil(lambda: page.model.query.text == prefix
-                    and page.count_label.text().endswith(("educators", "educator")), timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            page.model.query.text == prefix
+            and page.count_label.text().endswith(("educators", "educator"))
+        ),
+        timeout=5000,
+    )
     assert page.model.rowCount() > 0
     assert all(r.last_name.lower().startswith(page.search.text()) for r in page.model.rows())
     ops.wait_for_all()

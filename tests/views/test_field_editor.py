@@ -42,7 +42,11 @@ def test_values_round_trip_and_derived_level(editor: FieldEditor) -> None:
     assert {k: v for k, v in got.items() if v} == values  # the level is computed, not taken
     assert editor.problems() == {}
     level = editor.field_widget("role_1_level")
-    assert isinstance(level, QLineEdit) and level.isReadOnly() and level.text() == values["role_1_level"]
+    assert (
+        isinstance(level, QLineEdit)
+        and level.isReadOnly()
+        and level.text() == values["role_1_level"]
+    )
     assert isinstance(editor.field_widget("user_agrees"), QCheckBox)
 
 
@@ -78,8 +82,12 @@ def test_role_choices_follow_the_application(qtbot, editor: FieldEditor) -> None
     app, role = editor.field_widget("role_1_app"), editor.field_widget("role_1_role")
     assert isinstance(app, QComboBox) and isinstance(role, QComboBox)
     app.setCurrentText("MOSIS")
-    assert [role.itemText(i) for i in range(role.count())] == ["", "MOSIS_VIEW", "MOSIS_ENTRY",
-                                                                "MOSIS_APPROVE"]
+    assert [role.itemText(i) for i in range(role.count())] == [
+        "",
+        "MOSIS_VIEW",
+        "MOSIS_ENTRY",
+        "MOSIS_APPROVE",
+    ]
     role.setCurrentText("MOSIS_ENTRY")
     qtbot.waitUntil(lambda: editor.field_widget("role_1_level").text() == "2", timeout=2000)
     building = editor.field_widget("role_1_building")

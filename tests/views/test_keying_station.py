@@ -40,8 +40,9 @@ def faxed(ctx, tmp_path):
 def _station(qtbot, ctx, faxed) -> KeyingStation:
     detail, pdf = faxed
     service = QueueService(ctx)
-    station = KeyingStation(lambda sid, values, complete: service.save_keyed_values(
-        sid, values, complete=complete))
+    station = KeyingStation(
+        lambda sid, values, complete: service.save_keyed_values(sid, values, complete=complete)
+    )
     qtbot.addWidget(station)
     station.resize(1100, 700)
     station.show()
@@ -87,5 +88,7 @@ def test_keyed_values_are_saved_and_sent_to_review(qtbot, ctx, faxed, drain):
     with ctx.store.read() as s:
         sub = s.get(FormSubmission, uuid.UUID(station.submission_id))
         assert sub.state == "ready_for_review"
-        assert sub.values["entity_code"] == "048-078" and sub.values["entity_name"] == "Springfield R-XII"
-
+        assert (
+            sub.values["entity_code"] == "048-078"
+            and sub.values["entity_name"] == "Springfield R-XII"
+        )

@@ -22,7 +22,11 @@ def test_unlock_refuses_anyone_else_and_records_it_without_the_typed_name(make_c
     ctx = make_ctx(username="alice")
     assert not session.confirm_and_unlock(ctx, "mallory")
     assert not session.confirm_and_unlock(ctx, "")
-    refused = [r for r in AuditLogService(ctx).fetch(ListQuery(), 0, 50) if r.action == "session.unlock_refused"]
+    refused = [
+        r
+        for r in AuditLogService(ctx).fetch(ListQuery(), 0, 50)
+        if r.action == "session.unlock_refused"
+    ]
     assert len(refused) == 2
     assert all("mallory" not in r.summary for r in refused)
 

@@ -19,7 +19,9 @@ def test_opens_with_every_page(main_window, qtbot) -> None:
     assert isinstance(main_window.pages["audit"], PlaceholderPage) is False
 
 
-def test_a_page_module_not_loaded_yet_is_imported_off_the_gui_thread(main_window, qtbot, monkeypatch) -> None:
+def test_a_page_module_not_loaded_yet_is_imported_off_the_gui_thread(
+    main_window, qtbot, monkeypatch
+) -> None:
     import importlib
     import sys
     import threading
@@ -55,13 +57,18 @@ def test_placeholder_names_the_later_capability(main_window) -> None:
         main_window.show_page(key)
         assert isinstance(main_window.current_page(), PlaceholderPage)
     if "educators" in missing:
-        texts = " ".join(w.text() for w in main_window.pages["educators"].findChildren(type(main_window.status.sync)))
+        texts = " ".join(
+            w.text()
+            for w in main_window.pages["educators"].findChildren(type(main_window.status.sync))
+        )
         assert "certificates" in texts
 
 
 def test_ctrl_number_navigates(main_window, qtbot) -> None:
     for number, key in enumerate(PAGE_ORDER, start=1):
-        qtbot.keyClick(main_window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(
+            main_window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier
+        )
         assert main_window.current_key() == key
 
 
@@ -141,7 +148,10 @@ def test_every_interactive_widget_has_an_accessible_name(main_window) -> None:
     nameless = [
         f"{type(w).__name__} {w.objectName()}"
         for w in main_window.findChildren(QWidget)
-        if isinstance(w, interactive) and not w.accessibleName() and w.isVisibleTo(main_window) and w.parent().objectName() != "qt_scrollarea_viewport"
+        if isinstance(w, interactive)
+        and not w.accessibleName()
+        and w.isVisibleTo(main_window)
+        and w.parent().objectName() != "qt_scrollarea_viewport"
     ]
     assert nameless == []
 
@@ -178,7 +188,8 @@ def test_locked_window_hides_pages_and_refuses_page_shortcuts(main_window, qtbot
 
 
 def test_first_page_is_built_after_the_first_paint_importing_off_the_gui_thread(
-        qtbot, page_context, app_paths, monkeypatch, drain) -> None:
+    qtbot, page_context, app_paths, monkeypatch, drain
+) -> None:
     import sys
 
     from desk_app.qt import QSettings
@@ -218,5 +229,7 @@ def test_pdf_sandbox_is_warmed_after_first_paint(main_window, qtbot) -> None:
     from desk_app.pdf.sandbox import default_sandbox
 
     main_window._warm_sandbox()
-    qtbot.waitUntil(lambda: default_sandbox()._proc is not None and default_sandbox()._proc.is_alive(),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: default_sandbox()._proc is not None and default_sandbox()._proc.is_alive(),
+        timeout=10000,
+    )

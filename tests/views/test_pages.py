@@ -29,7 +29,9 @@ def test_entity_kind_filter(main_window, qtbot, demo) -> None:
     assert page.model.rows()[0].code == "N04567"
 
 
-def test_entity_detail_shows_officer_history_buildings_and_user_managers(main_window, qtbot, demo) -> None:
+def test_entity_detail_shows_officer_history_buildings_and_user_managers(
+    main_window, qtbot, demo
+) -> None:
     page = _entities(main_window, qtbot)
     row = next(i for i, r in enumerate(page.model.rows()) if r.id == demo.columbia)
     page.select_row(row)
@@ -81,7 +83,9 @@ def test_audit_verify_names_an_edited_event(main_window, qtbot, demo, app_paths)
     assert "BROKEN" in page.report.text() and "edited" in page.report.text()
 
 
-def test_arrowing_through_entities_loads_only_the_detail_it_stops_on(main_window, qtbot, demo) -> None:
+def test_arrowing_through_entities_loads_only_the_detail_it_stops_on(
+    main_window, qtbot, demo
+) -> None:
     page = _entities(main_window, qtbot)
     loaded = []
     real_detail = page.service.detail
@@ -89,11 +93,16 @@ def test_arrowing_through_entities_loads_only_the_detail_it_stops_on(main_window
     for row in range(4):
         page.select_row(row)
     last = page.model.rows()[3]
-    qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail.row.id == last.id, timeout=5000)
+    qtbot.waitUntil(
+        lambda: page.detail.detail is not None and page.detail.detail.row.id == last.id,
+        timeout=5000,
+    )
     assert loaded == [last.id]
 
 
-def test_entity_actions_issue_pin_and_generate_a_prefilled_form(main_window, qtbot, demo, tmp_path) -> None:
+def test_entity_actions_issue_pin_and_generate_a_prefilled_form(
+    main_window, qtbot, demo, tmp_path
+) -> None:
     import pymupdf
 
     from desk_app.pdf.read import read_form
@@ -103,7 +112,9 @@ def test_entity_actions_issue_pin_and_generate_a_prefilled_form(main_window, qtb
     row = next(i for i, r in enumerate(page.model.rows()) if r.id == demo.columbia)
     page.select_row(row)
     qtbot.waitUntil(lambda: page.current_detail is not None, timeout=5000)
-    assert page.pin_button.isVisible() and page.pin_button.isEnabled() and page.form_button.isEnabled()
+    assert (
+        page.pin_button.isVisible() and page.pin_button.isEnabled() and page.form_button.isEnabled()
+    )
     code = page.current_detail.row.code
     target = tmp_path / "form.pdf"
     _write_form(page.context.services, "MO 500-2356", code, str(target))

@@ -25,8 +25,15 @@ from tests.intake.makers import eml_with, fax_tiff, filled_form, printed_form
 
 
 def add(ctx, state="ready_for_review", **fields) -> str:
-    values = dict(form_number="MO 500-2356", channel="fax", received_at=utcnow(), sender="5735550100",
-                  entity_code="048-078", entity_name="Springfield R-XII", requester_name="Ann Smith")
+    values = dict(
+        form_number="MO 500-2356",
+        channel="fax",
+        received_at=utcnow(),
+        sender="5735550100",
+        entity_code="048-078",
+        entity_name="Springfield R-XII",
+        requester_name="Ann Smith",
+    )
     values.update(fields)
     with ctx.uow() as uow:
         sub = FormSubmission(state=state, **values)
@@ -39,9 +46,13 @@ def add(ctx, state="ready_for_review", **fields) -> str:
 def received(ctx, tmp_path: Path) -> list[str]:
     """Three submissions taken in through the real pipeline: a mailed form, a fax, a bad file."""
     (tmp_path / "m.eml").write_bytes(eml_with([("form.pdf", "application/pdf", filled_form())]))
-    (tmp_path / "f.tif").write_bytes(fax_tiff(printed_form("MO 500-2377", token="t2",
-                                                           entity_code="026-000",
-                                                           entity_name="Cole County Clerk")))
+    (tmp_path / "f.tif").write_bytes(
+        fax_tiff(
+            printed_form(
+                "MO 500-2377", token="t2", entity_code="026-000", entity_name="Cole County Clerk"
+            )
+        )
+    )
     (tmp_path / "x.txt").write_bytes(b"hello")
     IntakeService(ctx).ingest_files([tmp_path / "m.eml", tmp_path / "f.tif", tmp_path / "x.txt"])
     return [r.id for r in QueueList(ctx).fetch(ListQuery(), 0, 10)]
@@ -76,7 +87,9 @@ def _queue(main_window, qtbot):
     main_window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is main_window, timeout=3000)
     page = main_window.pages["queue"]
-    qtbot.waitUntil(lambda: page.count_label.text().endswith(("submission", "submissions")), timeout=5000)
+    qtbot.waitUntil(
+        lambda: page.count_label.text().endswith(("submission", "submissions")), timeout=5000
+    )
     return page
 
 
@@ -100,7 +113,9 @@ def test_filters_and_search(received, main_window, qtbot):
     page.search.clear()
     page.search.on_pause()
     page.form_filter.setCurrentIndex(page.form_filter.findData("MO 500-2377"))
-    qtbot.waitUntil(lambda: [r.form_number for r in page.model.rows()] == ["MO 500-2377"], timeout=5000)
+    qtbot.waitUntil(
+        lambda: [r.form_number for r in page.model.rows()] == ["MO 500-2377"], timeout=5000
+    )
 
 
 def test_keyboard_claim_release_and_preview(received, main_window, qtbot):
@@ -150,12 +165,21 @@ def test_dropping_files_on_the_page_takes_them_in(main_window, qtbot, tmp_path):
     form.write_bytes(filled_form(token="drop"))
     (tmp_path / "ignored.docx").write_bytes(b"PK")
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(form)), QUrl.fromLocalFile(str(tmp_path / "ignored.docx"))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    mime.setUrls(
+        [QUrl.fromLocalFile(str(form)), QUrl.fromLocalFile(str(tmp_path / "ignored.docx"))]
+    )
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     page.dropEvent(event)
     qtbot.waitUntil(lambda: page.status.text() == "Took in 1 file(s).", timeout=10000)
-    qtbot.waitUntil(lambda: [r.form_number for r in page.model.rows()] == ["MO 500-2356"], timeout=5000)
+    qtbot.waitUntil(
+        lambda: [r.form_number for r in page.model.rows()] == ["MO 500-2356"], timeout=5000
+    )
     assert page.model.index(0, 0).data(ROW_ROLE).channel == "file"
 
 
@@ -169,7 +193,9 @@ def test_unidentified_submission_is_named_then_needs_keying(ctx, main_window, qt
     page.identify_current("MO 500-3209")
     qtbot.waitUntil(lambda: page.status.text() == "Form set to MO 500-3209.", timeout=5000)
     page.states.setCurrentRow(1)  # Needs keying
-    qtbot.waitUntil(lambda: [r.form_number for r in page.model.rows()] == ["MO 500-3209"], timeout=5000)
+    qtbot.waitUntil(
+        lambda: [r.form_number for r in page.model.rows()] == ["MO 500-3209"], timeout=5000
+    )
 
 
 def test_files_dropped_anywhere_on_the_main_window_are_taken_in(main_window, qtbot, tmp_path):
@@ -178,8 +204,13 @@ def test_files_dropped_anywhere_on_the_main_window_are_taken_in(main_window, qtb
     form.write_bytes(filled_form(token="win"))
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(form))])
-    event = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     assert main_window.acceptDrops()
     # Qt delivers a drop only during a real drag; the window's filter is what sees it then
     assert page.eventFilter(main_window, event) is True
@@ -199,8 +230,11 @@ def test_the_state_list_shows_whole_titles_with_their_counts(main_window, qtbot,
     for _ in range(12):
         add(ctx, state="waiting_on_requester")  # the longest title, with a two-digit count
     page = _queue(main_window, qtbot)
-    item = next(page.states.item(i) for i in range(page.states.count())
-                if page.states.item(i).data(Qt.ItemDataRole.UserRole) == "waiting_on_requester")
+    item = next(
+        page.states.item(i)
+        for i in range(page.states.count())
+        if page.states.item(i).data(Qt.ItemDataRole.UserRole) == "waiting_on_requester"
+    )
     qtbot.waitUntil(lambda: item.text().endswith("(12)"), timeout=5000)
     # wide enough for the longest title: nothing is cut off and no horizontal scroll bar appears
     assert page.states.viewport().width() >= page.states.sizeHintForColumn(0)

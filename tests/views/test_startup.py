@@ -98,12 +98,28 @@ def demo_dir(tmp_path) -> Path:
 
 def _distinct_colours(path: Path) -> int:
     image = QImage(str(path))
-    return len({image.pixel(x, y) for x in range(0, image.width(), 5) for y in range(0, image.height(), 5)})
+    return len(
+        {image.pixel(x, y) for x in range(0, image.width(), 5) for y in range(0, image.height(), 5)}
+    )
 
 
 def test_screenshot_command_writes_a_non_blank_png(demo_dir, tmp_path, qtbot, drain) -> None:
     out = tmp_path / "entities.png"
-    assert main(["--data-dir", str(demo_dir), "screenshot", "entities", "--out", str(out), "--size", "1000x700"]) == 0
+    assert (
+        main(
+            [
+                "--data-dir",
+                str(demo_dir),
+                "screenshot",
+                "entities",
+                "--out",
+                str(out),
+                "--size",
+                "1000x700",
+            ]
+        )
+        == 0
+    )
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1000, 700)
     assert _distinct_colours(out) > 30
@@ -146,10 +162,14 @@ def test_desk_app_processes_skip_the_pymupdf_layout_models() -> None:
     import subprocess
     import sys
 
-    code = ("import desk_app.pdf.render\n"  # any desk_app import comes before pymupdf's
-            "import sys, pymupdf\nassert pymupdf._get_layout is None\n"
-            "assert pymupdf.pymupdf4llm is None and 'onnxruntime' not in sys.modules\n"
-            "page = pymupdf.open().new_page()\npage.insert_text((72, 72), 'ok')\nprint(page.get_text().strip())")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    code = (
+        "import desk_app.pdf.render\n"  # any desk_app import comes before pymupdf's
+        "import sys, pymupdf\nassert pymupdf._get_layout is None\n"
+        "assert pymupdf.pymupdf4llm is None and 'onnxruntime' not in sys.modules\n"
+        "page = pymupdf.open().new_page()\npage.insert_text((72, 72), 'ok')\nprint(page.get_text().strip())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"

@@ -36,7 +36,10 @@ def test_entity_model_rows_columns_and_row_role(ctx, demo, drain) -> None:
     row = model.index(columbia, 0).data(ROW_ROLE)
     assert row.id == demo.columbia
     assert model.index(columbia, entity_cols.COL_KIND).data() == "LEA"
-    assert model.index(columbia, entity_cols.COL_KIND).data(Qt.ItemDataRole.ToolTipRole) == "Local education agency"
+    assert (
+        model.index(columbia, entity_cols.COL_KIND).data(Qt.ItemDataRole.ToolTipRole)
+        == "Local education agency"
+    )
     assert model.index(columbia, entity_cols.COL_USER_MANAGERS).data() == "1"
     assert model.index(columbia, entity_cols.COL_PIN).data() == "not issued"
     assert model.headerData(entity_cols.COL_COUNTY, Qt.Orientation.Horizontal) == "County"
@@ -45,12 +48,17 @@ def test_entity_model_rows_columns_and_row_role(ctx, demo, drain) -> None:
 def test_entity_model_filters_and_sorts_in_sql(ctx, demo, drain) -> None:
     model = EntityTableModel(EntityService(ctx))
     model.set_query(ListQuery().with_filter("kind", "lea"))
-    assert {model.index(r, entity_cols.COL_CODE).data() for r in range(model.rowCount())} == {"010-093", "048-078"}
+    assert {model.index(r, entity_cols.COL_CODE).data() for r in range(model.rowCount())} == {
+        "010-093",
+        "048-078",
+    }
     model.sort(entity_cols.COL_CODE, Qt.SortOrder.DescendingOrder)
     assert [model.index(r, entity_cols.COL_CODE).data() for r in range(2)] == ["048-078", "010-093"]
     assert model.query.filter("kind") == "lea"  # sorting keeps the filter
     model.set_query(ListQuery("columbia"))
-    assert [model.index(r, entity_cols.COL_NAME).data() for r in range(model.rowCount())] == ["Columbia Public Schools"]
+    assert [model.index(r, entity_cols.COL_NAME).data() for r in range(model.rowCount())] == [
+        "Columbia Public Schools"
+    ]
 
 
 def test_entity_model_pages_with_fetch_more(qtbot, ctx, demo, monkeypatch, drain) -> None:
@@ -62,7 +70,9 @@ def test_entity_model_pages_with_fetch_more(qtbot, ctx, demo, monkeypatch, drain
     assert model.rowCount() == 3 and model.canFetchMore(model.index(-1, -1))
     with qtbot.waitSignal(model.more_loaded, timeout=5000):
         model.fetchMore(model.index(-1, -1))
-        model.fetchMore(model.index(-1, -1))  # a second call while the page is on its way is ignored
+        model.fetchMore(
+            model.index(-1, -1)
+        )  # a second call while the page is on its way is ignored
     assert model.rowCount() == 4 and not model.canFetchMore(model.index(-1, -1))
     assert len({r.id for r in model.rows()}) == 4
 

@@ -10,7 +10,9 @@ from desk_app.models.base import Base
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("desk_app migrations run only through desk_app.models.migrations.run_upgrade")
+    raise RuntimeError(
+        "desk_app migrations run only through desk_app.models.migrations.run_upgrade"
+    )
 
 context.configure(
     connection=connection,

@@ -39,8 +39,11 @@ EDITABLE = ("name", "city", "address", "phone", "fax", "email", "active", "agenc
 def _um_count() -> Any:
     return (
         select(func.count())
-        .where(UserManagerDesignation.entity_id == EducationalEntity.id,
-               UserManagerDesignation.end_at.is_(None), UserManagerDesignation.deleted_at.is_(None))
+        .where(
+            UserManagerDesignation.entity_id == EducationalEntity.id,
+            UserManagerDesignation.end_at.is_(None),
+            UserManagerDesignation.deleted_at.is_(None),
+        )
         .correlate(EducationalEntity)
         .scalar_subquery()
     )
@@ -54,12 +57,16 @@ def _filtered(stmt: Select[Any], kind: bool, county: bool, text: bool) -> Select
     if county:
         stmt = stmt.where(County.code == bindparam("county"))
     if text:
-        stmt = stmt.where(or_(
-            and_(EducationalEntity.name_search >= bindparam("text"),
-                 EducationalEntity.name_search < bindparam("text_upper")),
-            EducationalEntity.code.startswith(bindparam("code_prefix")),
-            EducationalEntity.name_search.contains(bindparam("text")),
-        ))
+        stmt = stmt.where(
+            or_(
+                and_(
+                    EducationalEntity.name_search >= bindparam("text"),
+                    EducationalEntity.name_search < bindparam("text_upper"),
+                ),
+                EducationalEntity.code.startswith(bindparam("code_prefix")),
+                EducationalEntity.name_search.contains(bindparam("text")),
+            )
+        )
     return stmt
 
 
@@ -68,7 +75,9 @@ def _params(query: ListQuery) -> tuple[tuple[bool, bool, bool], dict[str, Any]]:
     text = query.text.strip().lower()
     params: dict[str, Any] = {"kind": query.filter("kind"), "county": query.filter("county")}
     if text:
-        params.update(text=text, text_upper=prefix_upper_bound(text), code_prefix=query.text.strip().upper())
+        params.update(
+            text=text, text_upper=prefix_upper_bound(text), code_prefix=query.text.strip().upper()
+        )
     return (bool(params["kind"]), bool(params["county"]), bool(text)), params
 
 
@@ -122,14 +131,21 @@ class EntityService:
         with self.ctx.uow() as uow:
             entity = _get(uow.session, entity_id)
             if entity.row_version != expected_version:
-                raise ConflictError("this entity was changed by someone else; reopen it to see the change")
+                raise ConflictError(
+                    "this entity was changed by someone else; reopen it to see the change"
+                )
             before = {k: getattr(entity, k) for k in fields}
             for key, value in fields.items():
                 setattr(entity, key, value)
             changed = sorted(k for k in fields if before[k] != getattr(entity, k))
-            audit.record(uow, "entity.update", record_type="educational_entity", record_id=entity.id,
-                         summary=f"{entity.code} {entity.name}: changed {', '.join(changed) or 'nothing'}",
-                         details={"fields": changed})
+            audit.record(
+                uow,
+                "entity.update",
+                record_type="educational_entity",
+                record_id=entity.id,
+                summary=f"{entity.code} {entity.name}: changed {', '.join(changed) or 'nothing'}",
+                details={"fields": changed},
+            )
             uow.commit()
         return Changes.of("entities", ids=(entity_id,))
 
@@ -142,51 +158,113 @@ def _get(session: Session, entity_id: str) -> EducationalEntity:
 
 
 ROW_COLUMNS = (
-    EducationalEntity.id, EducationalEntity.kind, EducationalEntity.code, EducationalEntity.name,
-    County.name, EducationalEntity.city, EducationalEntity.pin_hash.is_not(None),
-    EducationalEntity.pin_locked_at.is_not(None), EducationalEntity.active,
+    EducationalEntity.id,
+    EducationalEntity.kind,
+    EducationalEntity.code,
+    EducationalEntity.name,
+    County.name,
+    EducationalEntity.city,
+    EducationalEntity.pin_hash.is_not(None),
+    EducationalEntity.pin_locked_at.is_not(None),
+    EducationalEntity.active,
 )
 
 
 def _row_from(v: Any) -> EntityRow:
     """A list row from the tuple ROW_COLUMNS + user-manager count selects (no ORM entity)."""
-    return EntityRow(id=str(v[0]), kind=v[1], kind_title=KIND_RULES[EntityKind(v[1])].title, code=v[2],
-                     name=v[3], county=v[4] or "", city=v[5], user_managers=int(v[9] or 0),
-                     has_pin=bool(v[6]), pin_locked=bool(v[7]), active=bool(v[8]))
+    return EntityRow(
+        id=str(v[0]),
+        kind=v[1],
+        kind_title=KIND_RULES[EntityKind(v[1])].title,
+        code=v[2],
+        name=v[3],
+        county=v[4] or "",
+        city=v[5],
+        user_managers=int(v[9] or 0),
+        has_pin=bool(v[6]),
+        pin_locked=bool(v[7]),
+        active=bool(v[8]),
+    )
 
 
 def _row(e: EducationalEntity, county: str, user_managers: int) -> EntityRow:
     return EntityRow(
-        id=str(e.id), kind=e.kind, kind_title=KIND_RULES[EntityKind(e.kind)].title, code=e.code,
-        name=e.name, county=county, city=e.city, user_managers=int(user_managers or 0),
-        has_pin=e.pin_hash is not None, pin_locked=e.pin_locked_at is not None, active=e.active,
+        id=str(e.id),
+        kind=e.kind,
+        kind_title=KIND_RULES[EntityKind(e.kind)].title,
+        code=e.code,
+        name=e.name,
+        county=county,
+        city=e.city,
+        user_managers=int(user_managers or 0),
+        has_pin=e.pin_hash is not None,
+        pin_locked=e.pin_locked_at is not None,
+        active=e.active,
     )
 
 
 def _detail(s: Session, e: EducationalEntity) -> EntityDetail:
-    officers = s.execute(
-        select(EntityOfficer).where(EntityOfficer.entity_id == e.id, EntityOfficer.deleted_at.is_(None))
-        .order_by(EntityOfficer.end_date.is_not(None), EntityOfficer.start_date.desc())
-    ).scalars().all()
-    buildings = s.execute(
-        select(Building).where(Building.entity_id == e.id, Building.deleted_at.is_(None)).order_by(Building.code)
-    ).scalars().all()
-    designations = s.execute(
-        select(UserManagerDesignation).where(
-            UserManagerDesignation.entity_id == e.id, UserManagerDesignation.end_at.is_(None),
-            UserManagerDesignation.deleted_at.is_(None))
-    ).scalars().all()
+    officers = (
+        s.execute(
+            select(EntityOfficer)
+            .where(EntityOfficer.entity_id == e.id, EntityOfficer.deleted_at.is_(None))
+            .order_by(EntityOfficer.end_date.is_not(None), EntityOfficer.start_date.desc())
+        )
+        .scalars()
+        .all()
+    )
+    buildings = (
+        s.execute(
+            select(Building)
+            .where(Building.entity_id == e.id, Building.deleted_at.is_(None))
+            .order_by(Building.code)
+        )
+        .scalars()
+        .all()
+    )
+    designations = (
+        s.execute(
+            select(UserManagerDesignation).where(
+                UserManagerDesignation.entity_id == e.id,
+                UserManagerDesignation.end_at.is_(None),
+                UserManagerDesignation.deleted_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
     return EntityDetail(
         row=_row(e, e.county.name if e.county else "", len(designations)),
-        address=e.address, phone=e.phone, fax=e.fax, email=e.email, agency_contact=e.agency_contact,
+        address=e.address,
+        phone=e.phone,
+        fax=e.fax,
+        email=e.email,
+        agency_contact=e.agency_contact,
         pin_issued_at=e.pin_issued_at,
-        officers=tuple(OfficerDTO(str(o.person_id), o.person.full_name, o.role, o.person.title,
-                                  o.person.email, o.start_date, o.end_date) for o in officers),
+        officers=tuple(
+            OfficerDTO(
+                str(o.person_id),
+                o.person.full_name,
+                o.role,
+                o.person.title,
+                o.person.email,
+                o.start_date,
+                o.end_date,
+            )
+            for o in officers
+        ),
         buildings=tuple(BuildingDTO(str(b.id), b.code, b.name, b.grades) for b in buildings),
-        user_managers=tuple(UserManagerDTO(str(d.id), d.user_account.username,
-                                           f"{d.user_account.first_name} {d.user_account.last_name}",
-                                           d.user_account.email, d.start_at) for d in designations),
-        row_version=e.row_version, updated_at=e.updated_at, updated_by=e.updated_by,
+        user_managers=tuple(
+            UserManagerDTO(
+                str(d.id),
+                d.user_account.username,
+                f"{d.user_account.first_name} {d.user_account.last_name}",
+                d.user_account.email,
+                d.start_at,
+            )
+            for d in designations
+        ),
+        row_version=e.row_version,
+        updated_at=e.updated_at,
+        updated_by=e.updated_by,
     )
-
-

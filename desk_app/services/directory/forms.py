@@ -22,8 +22,10 @@ from desk_app.services.context import ServiceContext
 
 # who signs for an entity, most preferred first
 SIGNER_ORDER = (OfficerRole.SUPERINTENDENT.value, OfficerRole.AUTHORIZED_REPRESENTATIVE.value)
-SIGNER_TITLES = {OfficerRole.SUPERINTENDENT.value: "Superintendent",
-                 OfficerRole.AUTHORIZED_REPRESENTATIVE.value: "Authorized representative"}
+SIGNER_TITLES = {
+    OfficerRole.SUPERINTENDENT.value: "Superintendent",
+    OfficerRole.AUTHORIZED_REPRESENTATIVE.value: "Authorized representative",
+}
 
 
 @dataclass(frozen=True)
@@ -37,22 +39,39 @@ class EntityPrefill:
 
 
 def _entity(s: Session, spec: FormSpec, code: str) -> EducationalEntity:
-    rows = s.execute(select(EducationalEntity).where(
-        EducationalEntity.code == code.strip().upper(), EducationalEntity.deleted_at.is_(None))
-    ).scalars().all()
+    rows = (
+        s.execute(
+            select(EducationalEntity).where(
+                EducationalEntity.code == code.strip().upper(),
+                EducationalEntity.deleted_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
     if not rows:
         raise NotFound(f"no educational entity has the code {code!r}")
     fitting = [e for e in rows if e.kind in spec.entity_kinds]
     if not fitting:
         kinds = ", ".join(KIND_RULES[EntityKind(k)].title.lower() for k in spec.entity_kinds)
-        raise ValidationError("entity", f"form {spec.number} is for: {kinds}; {code} is a "
-                                        f"{KIND_RULES[EntityKind(rows[0].kind)].title.lower()}")
+        raise ValidationError(
+            "entity",
+            f"form {spec.number} is for: {kinds}; {code} is a "
+            f"{KIND_RULES[EntityKind(rows[0].kind)].title.lower()}",
+        )
     return fitting[0]
 
 
 def _signer(s: Session, entity: EducationalEntity, on: date) -> tuple[str, str]:
-    officers = s.execute(select(EntityOfficer).where(
-        EntityOfficer.entity_id == entity.id, EntityOfficer.deleted_at.is_(None))).scalars().all()
+    officers = (
+        s.execute(
+            select(EntityOfficer).where(
+                EntityOfficer.entity_id == entity.id, EntityOfficer.deleted_at.is_(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
     current = [o for o in officers if o.in_office(on) and o.role in SIGNER_ORDER]
     if not current:
         return "", ""
@@ -67,8 +86,9 @@ def _contact_name(s: Session, username: str) -> str:
     return staff.display_name if staff else username
 
 
-def entity_prefill(ctx: ServiceContext, number: str, code: str,
-                   on: date | None = None) -> EntityPrefill:
+def entity_prefill(
+    ctx: ServiceContext, number: str, code: str, on: date | None = None
+) -> EntityPrefill:
     """The values to prefill form ``number`` with for the entity whose code is ``code``.
 
     Args:
@@ -96,8 +116,9 @@ def entity_prefill(ctx: ServiceContext, number: str, code: str,
         return EntityPrefill(spec.number, str(entity.id), entity.kind, values)
 
 
-def generate_for_entity(ctx: ServiceContext, number: str, code: str,
-                        token: str | None = None) -> bytes:
+def generate_for_entity(
+    ctx: ServiceContext, number: str, code: str, token: str | None = None
+) -> bytes:
     """A fillable PDF of form ``number`` prefilled for the entity ``code``, ready to email."""
     from desk_app.pdf.generate import generate_form
 

@@ -52,7 +52,9 @@ def identify_operator(store: Store, username: str, workstation: str) -> Operator
     """
     actor = Actor(username, workstation, StaffRole.SECURITY_ADMIN.value)
     with store.uow(actor) as uow:
-        staff = uow.session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+        staff = uow.session.execute(
+            select(Staff).where(Staff.username == username)
+        ).scalar_one_or_none()
         if staff is None:
             seen = uow.session.execute(
                 select(func.count()).select_from(Staff).where(Staff.last_seen_at.is_not(None))
@@ -62,37 +64,63 @@ def identify_operator(store: Store, username: str, workstation: str) -> Operator
                     f"{username} is not a registered operator of this database",
                     hint="ask a Security Administrator to add you on the Staff page",
                 )
-            staff = Staff(id=staff_id(username), username=username,
-                          display_name=username.split("\\")[-1].title(),
-                          role=StaffRole.SECURITY_ADMIN.value)
+            staff = Staff(
+                id=staff_id(username),
+                username=username,
+                display_name=username.split("\\")[-1].title(),
+                role=StaffRole.SECURITY_ADMIN.value,
+            )
             uow.session.add(staff)
             uow.session.flush()
-            audit.record(uow, "staff.register_first", record_type="staff", record_id=staff.id,
-                         summary=f"{username} registered as the first Security Administrator")
+            audit.record(
+                uow,
+                "staff.register_first",
+                record_type="staff",
+                record_id=staff.id,
+                summary=f"{username} registered as the first Security Administrator",
+            )
         elif not staff.active:
             raise PermissionDenied(f"{username}'s operator account is disabled")
         staff.last_seen_at = utcnow()
-        audit.record(uow, "session.start", record_type="staff", record_id=staff.id,
-                     summary=f"{username} opened desk_app on {workstation}")
+        audit.record(
+            uow,
+            "session.start",
+            record_type="staff",
+            record_id=staff.id,
+            summary=f"{username} opened desk_app on {workstation}",
+        )
         uow.commit()
-        return OperatorDTO(staff.username, staff.display_name, staff.role,
-                           ROLE_TITLES[staff.role], workstation)
+        return OperatorDTO(
+            staff.username, staff.display_name, staff.role, ROLE_TITLES[staff.role], workstation
+        )
 
 
 def actor_for(operator: OperatorDTO) -> Actor:
     return Actor(operator.username, operator.workstation_id, operator.role)
 
 
-def add_staff(ctx: ServiceContext, username: str, display_name: str, role: str, email: str = "") -> Changes:
+def add_staff(
+    ctx: ServiceContext, username: str, display_name: str, role: str, email: str = ""
+) -> Changes:
     """Register another operator (Security Administrators only)."""
     ctx.require(Perm.MANAGE_STAFF)
     with ctx.uow() as uow:
-        staff = Staff(id=staff_id(username), username=username.lower(), display_name=display_name,
-                      role=role, email=email)
+        staff = Staff(
+            id=staff_id(username),
+            username=username.lower(),
+            display_name=display_name,
+            role=role,
+            email=email,
+        )
         uow.session.add(staff)
         uow.session.flush()
-        audit.record(uow, "staff.add", record_type="staff", record_id=staff.id,
-                     summary=f"{username} added as {ROLE_TITLES.get(role, role)}")
+        audit.record(
+            uow,
+            "staff.add",
+            record_type="staff",
+            record_id=staff.id,
+            summary=f"{username} added as {ROLE_TITLES.get(role, role)}",
+        )
         uow.commit()
         return Changes.of("staff", ids=(staff.id,))
 
@@ -113,14 +141,29 @@ def list_staff(ctx: ServiceContext) -> list[StaffDTO]:
     """All operators, active first."""
     ctx.require(Perm.MANAGE_STAFF)
     with ctx.store.read() as s:
-        rows = s.execute(select(Staff).where(Staff.deleted_at.is_(None))
-                         .order_by(Staff.active.desc(), Staff.username)).scalars()
-        return [StaffDTO(str(r.id), r.username, r.display_name, r.role, ROLE_TITLES.get(r.role, r.role),
-                         r.email, r.active, r.last_seen_at) for r in rows]
+        rows = s.execute(
+            select(Staff)
+            .where(Staff.deleted_at.is_(None))
+            .order_by(Staff.active.desc(), Staff.username)
+        ).scalars()
+        return [
+            StaffDTO(
+                str(r.id),
+                r.username,
+                r.display_name,
+                r.role,
+                ROLE_TITLES.get(r.role, r.role),
+                r.email,
+                r.active,
+                r.last_seen_at,
+            )
+            for r in rows
+        ]
 
 
-def update_staff(ctx: ServiceContext, username: str, *, role: str | None = None,
-                 active: bool | None = None) -> Changes:
+def update_staff(
+    ctx: ServiceContext, username: str, *, role: str | None = None, active: bool | None = None
+) -> Changes:
     """Change an operator's role or switch the account off (never deleted: it is named in the audit log).
 
     Raises:
@@ -128,7 +171,9 @@ def update_staff(ctx: ServiceContext, username: str, *, role: str | None = None,
     """
     ctx.require(Perm.MANAGE_STAFF)
     with ctx.uow() as uow:
-        staff = uow.session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+        staff = uow.session.execute(
+            select(Staff).where(Staff.username == username)
+        ).scalar_one_or_none()
         if staff is None:
             raise NotFound(f"no operator {username}")
         before = (staff.role, staff.active)
@@ -137,12 +182,23 @@ def update_staff(ctx: ServiceContext, username: str, *, role: str | None = None,
         if active is not None:
             staff.active = active
         uow.session.flush()
-        admins = uow.session.execute(select(func.count()).select_from(Staff).where(
-            Staff.role == StaffRole.SECURITY_ADMIN.value, Staff.active.is_(True),
-            Staff.deleted_at.is_(None))).scalar_one()
+        admins = uow.session.execute(
+            select(func.count())
+            .select_from(Staff)
+            .where(
+                Staff.role == StaffRole.SECURITY_ADMIN.value,
+                Staff.active.is_(True),
+                Staff.deleted_at.is_(None),
+            )
+        ).scalar_one()
         if not admins:
             raise ConflictError("at least one active Security Administrator must remain")
-        audit.record(uow, "staff.update", record_type="staff", record_id=staff.id,
-                     summary=f"{username}: role {before[0]} -> {staff.role}, active {before[1]} -> {staff.active}")
+        audit.record(
+            uow,
+            "staff.update",
+            record_type="staff",
+            record_id=staff.id,
+            summary=f"{username}: role {before[0]} -> {staff.role}, active {before[1]} -> {staff.active}",
+        )
         uow.commit()
     return Changes.of("staff", ids=(staff.id,))

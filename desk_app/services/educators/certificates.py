@@ -37,21 +37,33 @@ def print_certificates(ctx: ServiceContext, certificate_ids: Sequence[str]) -> b
     contents: list[CertificateContent] = []
     with ctx.uow() as uow:
         ids = [uuid.UUID(str(i)) for i in certificate_ids]
-        rows = uow.session.execute(
-            select(Certificate, Educator).join(Educator, Certificate.educator_id == Educator.id)
-            .where(Certificate.id.in_(ids), Certificate.deleted_at.is_(None))
-        ).unique().all()
+        rows = (
+            uow.session.execute(
+                select(Certificate, Educator)
+                .join(Educator, Certificate.educator_id == Educator.id)
+                .where(Certificate.id.in_(ids), Certificate.deleted_at.is_(None))
+            )
+            .unique()
+            .all()
+        )
         found = {cert.id: (cert, educator) for cert, educator in rows}
         for cid in ids:
             if cid not in found:
                 raise NotFound("a certificate to print no longer exists")
             cert, educator = found[cid]
             if cert.status != "active":
-                raise KnownError(f"certificate {cert.number} is {cert.status}; only active certificates are printed")
+                raise KnownError(
+                    f"certificate {cert.number} is {cert.status}; only active certificates are printed"
+                )
             contents.append(_content(cert, educator, key))
             cert.printed_at = utcnow()
-            audit.record(uow, "certificate.print", record_type="certificate", record_id=cert.id,
-                         summary=f"printed certificate {cert.number} ({cert.classification.code})")
+            audit.record(
+                uow,
+                "certificate.print",
+                record_type="certificate",
+                record_id=cert.id,
+                summary=f"printed certificate {cert.number} ({cert.classification.code})",
+            )
         pdf = certificate_pdf(contents)
         uow.commit()
     return pdf
@@ -62,8 +74,12 @@ def _content(cert: Certificate, educator: Educator, key: bytes) -> CertificateCo
     middle = f" {educator.middle_name}" if educator.middle_name else ""
     return CertificateContent(
         holder_name=f"{educator.first_name}{middle} {educator.last_name}",
-        classification_code=cls.code, classification_name=cls.name, subject_area=cert.subject_area,
-        number=cert.number, effective=cert.effective_date, expires=cert.expiration_date,
+        classification_code=cls.code,
+        classification_name=cls.name,
+        subject_area=cert.subject_area,
+        number=cert.number,
+        effective=cert.effective_date,
+        expires=cert.expiration_date,
         validity_years=cls.validity_years,
         check=certificate_check(key, cert.number, cls.code, cert.expiration_date.isoformat()),
     )
@@ -79,7 +95,17 @@ def check_printed_qr(ctx: ServiceContext, qr_text: str) -> bool:
     if not hmac.compare_digest(expected, check):
         return False
     with ctx.store.read() as s:
-        cert = s.execute(select(Certificate).where(Certificate.number == number,
-                                                   Certificate.deleted_at.is_(None))).scalars().first()
-        return bool(cert and cert.classification.code == classification
-                    and cert.expiration_date.isoformat() == expires)
+        cert = (
+            s.execute(
+                select(Certificate).where(
+                    Certificate.number == number, Certificate.deleted_at.is_(None)
+                )
+            )
+            .scalars()
+            .first()
+        )
+        return bool(
+            cert
+            and cert.classification.code == classification
+            and cert.expiration_date.isoformat() == expires
+        )

@@ -58,8 +58,18 @@ def _row(values: Any, today: date) -> EducatorRow:
 def _row_in_time(values: Any, oldest_in_time: date) -> EducatorRow:
     """A list row from the tuple ROW_COLUMNS + current classification selects."""
     (educator_id, last, first, middle, username, email, fingerprint, login, classification) = values
-    return EducatorRow(row_id(educator_id), last, first, middle or "", username or "", email, fingerprint,
-                       classification or "", login, login is None or login.date() < oldest_in_time)
+    return EducatorRow(
+        row_id(educator_id),
+        last,
+        first,
+        middle or "",
+        username or "",
+        email,
+        fingerprint,
+        classification or "",
+        login,
+        login is None or login.date() < oldest_in_time,
+    )
 
 
 class EducatorService:
@@ -73,14 +83,18 @@ class EducatorService:
     def count(self, query: ListQuery) -> int:
         self.ctx.require(Perm.VIEW_EDUCATORS)
         with self.ctx.store.reading() as read:
-            found = search.plan(query, lambda word: bool(read(search.USERNAME_TAKEN, {"word": word})))
+            found = search.plan(
+                query, lambda word: bool(read(search.USERNAME_TAKEN, {"word": word}))
+            )
             return int(read(search.count_statement(found.shape), found.params)[0][0])
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[EducatorRow]:
         self.ctx.require(Perm.VIEW_EDUCATORS)
         oldest = rules.oldest_login_in_time(utcnow().date())
         with self.ctx.store.reading() as read:
-            found = search.plan(query, lambda word: bool(read(search.USERNAME_TAKEN, {"word": word})))
+            found = search.plan(
+                query, lambda word: bool(read(search.USERNAME_TAKEN, {"word": word}))
+            )
             stmt = search.page_statement(found.shape, query.sort, query.descending)
             rows = read(stmt, page_params(found.params, offset, limit))
         return [_row_in_time(r, oldest) for r in rows]
@@ -103,13 +117,19 @@ class EducatorService:
             raise ValidationError("SSN", str(exc)) from None
         with self.ctx.uow() as uow:
             found = uow.session.execute(
-                select(*search.ROW_COLUMNS, search.current_classification())
-                .where(Educator.identity_hash == digest, Educator.deleted_at.is_(None))
+                select(*search.ROW_COLUMNS, search.current_classification()).where(
+                    Educator.identity_hash == digest, Educator.deleted_at.is_(None)
+                )
             ).first()
             record_id = uuid.UUID(found[0]) if found else None
-            audit.record(uow, "educator.find_by_identity", record_type="educator", record_id=record_id,
-                         summary="profile looked up by SSN and date of birth: "
-                                 + ("found" if found else "no profile"))
+            audit.record(
+                uow,
+                "educator.find_by_identity",
+                record_type="educator",
+                record_id=record_id,
+                summary="profile looked up by SSN and date of birth: "
+                + ("found" if found else "no profile"),
+            )
             uow.commit()
         return _row(found, utcnow().date()) if found else None
 
@@ -123,10 +143,17 @@ class EducatorService:
             educator = _get(uow.session, educator_id)
             cipher = self.ctx.cipher
             ssn = cipher.decrypt(educator.ssn_cipher, context=closed_context(educator.id, "ssn"))
-            born = date.fromisoformat(cipher.decrypt(educator.dob_cipher, context=closed_context(educator.id, "dob")))
-            audit.record(uow, "educator.view_closed", record_type="educator", record_id=educator.id,
-                         summary=f"closed data shown: {'full' if unmasked else 'masked'} SSN and date of birth",
-                         details={"unmasked": unmasked, "fields": ["ssn", "date_of_birth"]})
+            born = date.fromisoformat(
+                cipher.decrypt(educator.dob_cipher, context=closed_context(educator.id, "dob"))
+            )
+            audit.record(
+                uow,
+                "educator.view_closed",
+                record_type="educator",
+                record_id=educator.id,
+                summary=f"closed data shown: {'full' if unmasked else 'masked'} SSN and date of birth",
+                details={"unmasked": unmasked, "fields": ["ssn", "date_of_birth"]},
+            )
             uow.commit()
         return ClosedData(str(educator.id), mask_ssn(ssn), ssn if unmasked else None, born)
 
@@ -145,44 +172,108 @@ def _get(session: Session, educator_id: str) -> Educator:
 def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
     certs = s.execute(
         select(Certificate, CertificateClassification)
-        .join(CertificateClassification, Certificate.classification_id == CertificateClassification.id)
+        .join(
+            CertificateClassification, Certificate.classification_id == CertificateClassification.id
+        )
         .where(Certificate.educator_id == e.id, Certificate.deleted_at.is_(None))
         .order_by(Certificate.effective_date.desc())
     ).all()
-    apps = s.execute(select(CertificateApplication).where(
-        CertificateApplication.educator_id == e.id, CertificateApplication.status == "pending",
-        CertificateApplication.deleted_at.is_(None)).order_by(CertificateApplication.submitted_at)).scalars()
-    scores = s.execute(select(AssessmentScore).where(
-        AssessmentScore.educator_id == e.id, AssessmentScore.deleted_at.is_(None))
-        .order_by(AssessmentScore.taken_on.desc())).scalars()
-    transcripts = s.execute(select(TranscriptRecord).where(
-        TranscriptRecord.educator_id == e.id, TranscriptRecord.deleted_at.is_(None))
-        .order_by(TranscriptRecord.received_on.desc())).scalars()
-    evidence = [rules.Evidence(r.requirement, float(r.quantity), r.unit, r.evidence_date, r.source)
-                for r in s.execute(select(RequirementEvidence).where(
-                    RequirementEvidence.educator_id == e.id, RequirementEvidence.deleted_at.is_(None))).scalars()]
+    apps = s.execute(
+        select(CertificateApplication)
+        .where(
+            CertificateApplication.educator_id == e.id,
+            CertificateApplication.status == "pending",
+            CertificateApplication.deleted_at.is_(None),
+        )
+        .order_by(CertificateApplication.submitted_at)
+    ).scalars()
+    scores = s.execute(
+        select(AssessmentScore)
+        .where(AssessmentScore.educator_id == e.id, AssessmentScore.deleted_at.is_(None))
+        .order_by(AssessmentScore.taken_on.desc())
+    ).scalars()
+    transcripts = s.execute(
+        select(TranscriptRecord)
+        .where(TranscriptRecord.educator_id == e.id, TranscriptRecord.deleted_at.is_(None))
+        .order_by(TranscriptRecord.received_on.desc())
+    ).scalars()
+    evidence = [
+        rules.Evidence(r.requirement, float(r.quantity), r.unit, r.evidence_date, r.source)
+        for r in s.execute(
+            select(RequirementEvidence).where(
+                RequirementEvidence.educator_id == e.id, RequirementEvidence.deleted_at.is_(None)
+            )
+        ).scalars()
+    ]
     active = [c for c, _k in certs if c.status == "active"]
-    row = EducatorRow(str(e.id), e.last_name, e.first_name, e.middle_name or "", e.username or "", e.email,
-                      e.fingerprint_status, active[0].classification.code if active else "", e.last_login_at,
-                      rules.needs_reregistration(e.last_login_at, today))
+    row = EducatorRow(
+        str(e.id),
+        e.last_name,
+        e.first_name,
+        e.middle_name or "",
+        e.username or "",
+        e.email,
+        e.fingerprint_status,
+        active[0].classification.code if active else "",
+        e.last_login_at,
+        rules.needs_reregistration(e.last_login_at, today),
+    )
     return EducatorProfile(
-        row=row, fingerprint_date=e.fingerprint_date,
-        certificates=tuple(CertificateDTO(str(c.id), c.number, k.code, k.name, c.subject_area, c.effective_date,
-                                          c.expiration_date, c.status) for c, k in certs),
-        pending_applications=tuple(ApplicationDTO(str(a.id), a.classification_code, a.status, a.submitted_at,
-                                                  a.decided_at) for a in apps),
-        assessment_scores=tuple(AssessmentDTO(a.assessment, a.score, a.passing_score, a.taken_on) for a in scores),
-        transcripts=tuple(TranscriptDTO(t.institution, t.degree, t.received_on) for t in transcripts),
-        upgrades=tuple(_upgrade(c, k, evidence, today) for c, k in certs if c.status == "active" and k.upgrade_to),
-        row_version=e.row_version, updated_at=e.updated_at, updated_by=e.updated_by,
+        row=row,
+        fingerprint_date=e.fingerprint_date,
+        certificates=tuple(
+            CertificateDTO(
+                str(c.id),
+                c.number,
+                k.code,
+                k.name,
+                c.subject_area,
+                c.effective_date,
+                c.expiration_date,
+                c.status,
+            )
+            for c, k in certs
+        ),
+        pending_applications=tuple(
+            ApplicationDTO(str(a.id), a.classification_code, a.status, a.submitted_at, a.decided_at)
+            for a in apps
+        ),
+        assessment_scores=tuple(
+            AssessmentDTO(a.assessment, a.score, a.passing_score, a.taken_on) for a in scores
+        ),
+        transcripts=tuple(
+            TranscriptDTO(t.institution, t.degree, t.received_on) for t in transcripts
+        ),
+        upgrades=tuple(
+            _upgrade(c, k, evidence, today)
+            for c, k in certs
+            if c.status == "active" and k.upgrade_to
+        ),
+        row_version=e.row_version,
+        updated_at=e.updated_at,
+        updated_by=e.updated_by,
     )
 
 
-def _upgrade(cert: Certificate, klass: CertificateClassification, evidence: list[rules.Evidence],
-             today: date) -> UpgradeDTO:
-    rule = rules.from_row(klass.code, klass.name, klass.track, klass.validity_years, klass.upgrade_to,
-                          klass.requirements or {})
+def _upgrade(
+    cert: Certificate, klass: CertificateClassification, evidence: list[rules.Evidence], today: date
+) -> UpgradeDTO:
+    rule = rules.from_row(
+        klass.code,
+        klass.name,
+        klass.track,
+        klass.validity_years,
+        klass.upgrade_to,
+        klass.requirements or {},
+    )
     progress = rules.evaluate_upgrade(rule, evidence, today, held_since=cert.effective_date)
-    return UpgradeDTO(cert.number, progress.classification, progress.upgrade_to, progress.eligible,
-                      tuple(RequirementDTO(p.code, p.title, p.required, p.completed, p.unit, p.met, p.not_counted)
-                            for p in progress.requirements))
+    return UpgradeDTO(
+        cert.number,
+        progress.classification,
+        progress.upgrade_to,
+        progress.eligible,
+        tuple(
+            RequirementDTO(p.code, p.title, p.required, p.completed, p.unit, p.met, p.not_counted)
+            for p in progress.requirements
+        ),
+    )

@@ -46,8 +46,16 @@ SORTS: dict[str, tuple[Any, ...]] = {
     "fingerprint": (E.fingerprint_status, E.last_name_search, E.first_name_search, E.id),
 }
 # the id is read as plain text: turning 50 of them into UUID objects and back cost a third of a page
-ROW_COLUMNS = (type_coerce(E.id, String).label("id"), E.last_name, E.first_name, E.middle_name, E.username, E.email,
-               E.fingerprint_status, E.last_login_at)
+ROW_COLUMNS = (
+    type_coerce(E.id, String).label("id"),
+    E.last_name,
+    E.first_name,
+    E.middle_name,
+    E.username,
+    E.email,
+    E.fingerprint_status,
+    E.last_login_at,
+)
 # one indexed probe; it selects the username itself, which needs no conversion on the way out
 USERNAME_TAKEN = select(E.username).where(E.username == bindparam("word")).limit(1)
 
@@ -106,10 +114,15 @@ def _text_condition(form: str) -> Any:
     return {
         "": None,
         "email": E.email.in_([p("typed"), p("lower")]),
-        "number": E.id.in_(select(C.educator_id).where(C.number == p("number"), C.deleted_at.is_(None))),
+        "number": E.id.in_(
+            select(C.educator_id).where(C.number == p("number"), C.deleted_at.is_(None))
+        ),
         "last": E.last_name_search == p("last"),
-        "last_first": and_(E.last_name_search == p("last"), E.first_name_search >= p("first"),
-                           E.first_name_search < p("first_end")),
+        "last_first": and_(
+            E.last_name_search == p("last"),
+            E.first_name_search >= p("first"),
+            E.first_name_search < p("first_end"),
+        ),
         "prefix": prefix,
         "prefix_or_username": or_(prefix, E.username == p("word")),
     }[form]
@@ -119,8 +132,11 @@ def _classification(for_count: bool) -> Any:
     """Holders of an active certificate of the classification: a set (IN) for counting, a
     per-row probe (EXISTS) for a sorted page, which stops after one page of hits."""
     holders = select(C.educator_id).where(
-        C.classification_id == select(K.id).where(K.code == bindparam("classification")).scalar_subquery(),
-        C.status == "active", C.deleted_at.is_(None))
+        C.classification_id
+        == select(K.id).where(K.code == bindparam("classification")).scalar_subquery(),
+        C.status == "active",
+        C.deleted_at.is_(None),
+    )
     return E.id.in_(holders) if for_count else exists(holders.where(C.educator_id == E.id))
 
 
@@ -141,7 +157,11 @@ def current_classification() -> Any:
     """The newest active certificate's classification code, per educator row."""
     return (
         select(K.code)
-        .select_from(Certificate.__table__.join(CertificateClassification.__table__, C.classification_id == K.id))
+        .select_from(
+            Certificate.__table__.join(
+                CertificateClassification.__table__, C.classification_id == K.id
+            )
+        )
         .where(C.educator_id == E.id, C.status == "active", C.deleted_at.is_(None))
         .order_by(C.effective_date.desc())
         .limit(1)
@@ -159,6 +179,7 @@ def count_statement(shape: tuple[str, bool, bool]) -> Select[Any]:
 def page_statement(shape: tuple[str, bool, bool], sort: str, descending: bool) -> Select[Any]:
     """One page of rows (bind the page too: :func:`desk_app.services.listing.page_params`)."""
     order = SORTS.get(sort, SORTS["name"])
-    stmt = (select(*ROW_COLUMNS, current_classification())
-            .order_by(*(c.desc() for c in order) if descending else order))
+    stmt = select(*ROW_COLUMNS, current_classification()).order_by(
+        *(c.desc() for c in order) if descending else order
+    )
     return paged(_where(stmt, shape, for_count=False))

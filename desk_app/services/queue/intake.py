@@ -43,33 +43,54 @@ FOLDER_SETTLE_SECONDS = 5.0  # leave files younger than this: the fax server may
 def _link_entity(s: Session, draft: SubmissionDraft) -> EducationalEntity | None:
     if not draft.entity_code:
         return None
-    found = s.execute(select(EducationalEntity).where(
-        EducationalEntity.code == draft.entity_code, EducationalEntity.deleted_at.is_(None))).scalars().all()
+    found = (
+        s.execute(
+            select(EducationalEntity).where(
+                EducationalEntity.code == draft.entity_code, EducationalEntity.deleted_at.is_(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
     spec = find_form(draft.form_number) if draft.form_number else None
     if spec is not None and len(found) > 1:
         found = [e for e in found if e.kind in spec.entity_kinds] or found
     return found[0] if found else None
 
 
-def _duplicate_of(s: Session, draft: SubmissionDraft, window_days: int) -> tuple[FormSubmission | None, str]:
+def _duplicate_of(
+    s: Session, draft: SubmissionDraft, window_days: int
+) -> tuple[FormSubmission | None, str]:
     live = FormSubmission.deleted_at.is_(None)
     if draft.sha256:
-        same = s.execute(select(FormSubmission).where(live, FormSubmission.sha256 == draft.sha256)
-                         .order_by(FormSubmission.received_at).limit(1)).scalar_one_or_none()
+        same = s.execute(
+            select(FormSubmission)
+            .where(live, FormSubmission.sha256 == draft.sha256)
+            .order_by(FormSubmission.received_at)
+            .limit(1)
+        ).scalar_one_or_none()
         if same is not None:
             return same, "the same document was received before"
     if draft.business_key:
         since = draft.received_at - timedelta(days=window_days)
-        same = s.execute(select(FormSubmission).where(
-            live, FormSubmission.business_key == draft.business_key,
-            FormSubmission.received_at >= since).order_by(FormSubmission.received_at).limit(1)
+        same = s.execute(
+            select(FormSubmission)
+            .where(
+                live,
+                FormSubmission.business_key == draft.business_key,
+                FormSubmission.received_at >= since,
+            )
+            .order_by(FormSubmission.received_at)
+            .limit(1)
         ).scalar_one_or_none()
         if same is not None:
             return same, f"the same request for this entity arrived within {window_days} days"
     return None, ""
 
 
-def enqueue(ctx: ServiceContext, item_id: int, drafts: list[SubmissionDraft], hook: Hook = no_hook) -> int:
+def enqueue(
+    ctx: ServiceContext, item_id: int, drafts: list[SubmissionDraft], hook: Hook = no_hook
+) -> int:
     """Create the submissions of one ledger item and mark the item done, all in one transaction.
 
     Returns:
@@ -89,8 +110,9 @@ def enqueue(ctx: ServiceContext, item_id: int, drafts: list[SubmissionDraft], ho
     return len(drafts)
 
 
-def _create(uow: object, draft: SubmissionDraft, window: int, hook: Hook,
-            cipher: FieldCipher) -> FormSubmission:
+def _create(
+    uow: object, draft: SubmissionDraft, window: int, hook: Hook, cipher: FieldCipher
+) -> FormSubmission:
     s: Session = uow.session  # type: ignore[attr-defined]
     entity = _link_entity(s, draft)
     hook("link")
@@ -100,28 +122,58 @@ def _create(uow: object, draft: SubmissionDraft, window: int, hook: Hook,
     if why:
         values["_duplicate_reason"] = why
     sub = FormSubmission(
-        form_number=draft.form_number, edition=draft.edition, channel=draft.channel,
-        state=draft.state, received_at=draft.received_at, sender=draft.sender[:200],
-        subject=draft.subject[:300], entity_id=entity.id if entity else None,
-        entity_code=draft.entity_code[:16], entity_name=(entity.name if entity else draft.entity_name)[:200],
-        requester_name=draft.requester_name[:200], sha256=draft.sha256, token=draft.token[:64],
-        page_count=draft.page_count, values=values, business_key=draft.business_key,
+        form_number=draft.form_number,
+        edition=draft.edition,
+        channel=draft.channel,
+        state=draft.state,
+        received_at=draft.received_at,
+        sender=draft.sender[:200],
+        subject=draft.subject[:300],
+        entity_id=entity.id if entity else None,
+        entity_code=draft.entity_code[:16],
+        entity_name=(entity.name if entity else draft.entity_name)[:200],
+        requester_name=draft.requester_name[:200],
+        sha256=draft.sha256,
+        token=draft.token[:64],
+        page_count=draft.page_count,
+        values=values,
+        business_key=draft.business_key,
         duplicate_of_id=earlier.id if earlier else None,
-        quarantine_reason=draft.quarantine_reason)
+        quarantine_reason=draft.quarantine_reason,
+    )
     s.add(sub)
     s.flush()
     for d in draft.documents:
-        s.add(SubmissionDocument(submission_id=sub.id, sha256=d.sha256, role=d.role,
-                                 filename=d.filename[:260], media_type=d.media_type[:100], size=d.size,
-                                 first_page=d.first_page, page_count=d.page_count))
+        s.add(
+            SubmissionDocument(
+                submission_id=sub.id,
+                sha256=d.sha256,
+                role=d.role,
+                filename=d.filename[:260],
+                media_type=d.media_type[:100],
+                size=d.size,
+                first_page=d.first_page,
+                page_count=d.page_count,
+            )
+        )
     what = draft.form_number or "unidentified document"
-    audit.record(uow, "intake.receive", record_type="form_submission", record_id=sub.id,  # type: ignore[arg-type]
-                 summary=f"received {what} by {draft.channel} from {draft.sender or 'unknown sender'}"
-                         f" -> {draft.state}",
-                 details={"channel": draft.channel, "state": draft.state, "sha256": draft.sha256,
-                          "identified_by": draft.identified_by, "values_from": draft.values_from,
-                          "duplicate_of": str(earlier.id) if earlier else "",
-                          "quarantine_reason": draft.quarantine_reason[:300]})
+    audit.record(
+        uow,
+        "intake.receive",
+        record_type="form_submission",
+        record_id=sub.id,  # type: ignore[arg-type]
+        summary=f"received {what} by {draft.channel} from {draft.sender or 'unknown sender'}"
+        f" -> {draft.state}",
+        details={
+            "channel": draft.channel,
+            "state": draft.state,
+            "sha256": draft.sha256,
+            "identified_by": draft.identified_by,
+            "values_from": draft.values_from,
+            "duplicate_of": str(earlier.id) if earlier else "",
+            "quarantine_reason": draft.quarantine_reason[:300],
+        },
+    )
     s.flush()  # the next draft of the same item sees this one when looking for duplicates
     return sub
 
@@ -136,8 +188,12 @@ class IntakeService:
     def pipeline(self) -> Pipeline:
         if self.ctx.paths is None:
             raise KnownError("no data folder: intake needs the blob store")
-        return Pipeline(Ledger(self.ctx.store), self.ctx.blobs(),
-                        lambda item, drafts, hook: enqueue(self.ctx, item, drafts, hook), self.hook)
+        return Pipeline(
+            Ledger(self.ctx.store),
+            self.ctx.blobs(),
+            lambda item, drafts, hook: enqueue(self.ctx, item, drafts, hook),
+            self.hook,
+        )
 
     def run(self, sources: Iterable[Source]) -> IntakeReport:
         """Take everything the sources offer (and resume anything interrupted before)."""
@@ -152,25 +208,44 @@ class IntakeService:
     def imap_source(self) -> ImapMailbox:
         st = self.ctx.settings
         if not st["imap_host"]:
-            raise SourceUnreachable("no IMAP server is configured", hint="set it in Settings > Intake")
+            raise SourceUnreachable(
+                "no IMAP server is configured", hint="set it in Settings > Intake"
+            )
         password = self.ctx.secrets.get(IMAP_PASSWORD)
         if password is None:
-            raise SourceUnreachable("no IMAP password is stored", hint="enter it in Settings > Intake")
-        return ImapMailbox(ImapSettings(st["imap_host"], st["imap_port"], st["imap_security"],
-                                        st["imap_user"], st["imap_folder"],
-                                        st["imap_processed_folder"]), password)
+            raise SourceUnreachable(
+                "no IMAP password is stored", hint="enter it in Settings > Intake"
+            )
+        return ImapMailbox(
+            ImapSettings(
+                st["imap_host"],
+                st["imap_port"],
+                st["imap_security"],
+                st["imap_user"],
+                st["imap_folder"],
+                st["imap_processed_folder"],
+            ),
+            password,
+        )
 
-    def fax_source(self, folder: str | Path | None = None, settle: float = FOLDER_SETTLE_SECONDS) -> Source:
+    def fax_source(
+        self, folder: str | Path | None = None, settle: float = FOLDER_SETTLE_SECONDS
+    ) -> Source:
         path = folder or self.ctx.settings["fax_folder"]
         if not path:
-            raise SourceUnreachable("no fax folder is configured", hint="set it in Settings > Intake")
+            raise SourceUnreachable(
+                "no fax folder is configured", hint="set it in Settings > Intake"
+            )
         return fax_folder(Path(path), self.ctx.settings["fax_number_pattern"], settle)
 
-    def mail_folder_source(self, folder: str | Path | None = None,
-                           settle: float = FOLDER_SETTLE_SECONDS) -> Source:
+    def mail_folder_source(
+        self, folder: str | Path | None = None, settle: float = FOLDER_SETTLE_SECONDS
+    ) -> Source:
         path = folder or self.ctx.settings["mail_folder"]
         if not path:
-            raise SourceUnreachable("no mail folder is configured", hint="set it in Settings > Intake")
+            raise SourceUnreachable(
+                "no mail folder is configured", hint="set it in Settings > Intake"
+            )
         return mail_folder(Path(path), settle)
 
     def ingest_files(self, paths: Iterable[str | Path]) -> Changes:

@@ -69,7 +69,9 @@ def keying_layout(form_number: str) -> KeyingLayout:
             continue  # computed from the others, never keyed
         page, rect = rects.get(f.name, (f.page - 1, None))
         fields.append(KeyField(f.name, f.label, f.kind, f.required, f.options, page, rect))
-    fields.sort(key=lambda k: (k.page, round(k.rect[1] / 6) if k.rect else 9999, k.rect[0] if k.rect else 0))
+    fields.sort(
+        key=lambda k: (k.page, round(k.rect[1] / 6) if k.rect else 9999, k.rect[0] if k.rect else 0)
+    )
     return KeyingLayout(spec.number, spec.title, spec.edition, tuple(fields))
 
 

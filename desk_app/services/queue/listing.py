@@ -60,12 +60,29 @@ SORTS: dict[str, Any] = {
     "assignee": F.assigned_to,
     "state": F.state,
 }
-ROW_COLUMNS = (F.id, F.state, F.form_number, F.channel, F.received_at, F.sender, F.entity_code,
-               F.entity_name, F.requester_name, F.assigned_to, F.page_count, F.duplicate_of_id,
-               F.quarantine_reason, F.row_version)
+ROW_COLUMNS = (
+    F.id,
+    F.state,
+    F.form_number,
+    F.channel,
+    F.received_at,
+    F.sender,
+    F.entity_code,
+    F.entity_name,
+    F.requester_name,
+    F.assigned_to,
+    F.page_count,
+    F.duplicate_of_id,
+    F.quarantine_reason,
+    F.row_version,
+)
 # the same for a list page, read cheaply: the id as text, "is a duplicate" as a flag
-PAGE_COLUMNS = (type_coerce(F.id, String).label("id"), *ROW_COLUMNS[1:11],
-                F.duplicate_of_id.is_not(None).label("duplicate"), *ROW_COLUMNS[12:])
+PAGE_COLUMNS = (
+    type_coerce(F.id, String).label("id"),
+    *ROW_COLUMNS[1:11],
+    F.duplicate_of_id.is_not(None).label("duplicate"),
+    *ROW_COLUMNS[12:],
+)
 DEFAULT_STATE = QueueState.READY_FOR_REVIEW.value
 
 
@@ -98,10 +115,14 @@ def _where(stmt: AnySelect, shape: Shape) -> AnySelect:
     if duplicate:
         stmt = stmt.where(F.duplicate_of_id.is_not(None))
     if text:
-        stmt = stmt.where(or_(F.sender.ilike(p("pattern"), escape="\\"),
-                              F.entity_name.ilike(p("pattern"), escape="\\"),
-                              F.requester_name.ilike(p("pattern"), escape="\\"),
-                              F.entity_code.like(p("code_pattern"), escape="\\")))
+        stmt = stmt.where(
+            or_(
+                F.sender.ilike(p("pattern"), escape="\\"),
+                F.entity_name.ilike(p("pattern"), escape="\\"),
+                F.requester_name.ilike(p("pattern"), escape="\\"),
+                F.entity_code.like(p("code_pattern"), escape="\\"),
+            )
+        )
     return stmt
 
 
@@ -113,7 +134,9 @@ def _count_statement(shape: Shape) -> AnySelect:
 @lru_cache(maxsize=512)
 def _page_statement(shape: Shape, sort: str, descending: bool) -> AnySelect:
     order = SORTS.get(sort, F.received_at)
-    return paged(_where(select(*PAGE_COLUMNS), shape).order_by(order.desc() if descending else order, F.id))
+    return paged(
+        _where(select(*PAGE_COLUMNS), shape).order_by(order.desc() if descending else order, F.id)
+    )
 
 
 class QueueList:
@@ -148,10 +171,20 @@ class QueueList:
             params["received_before"] = before
         text = query.text.strip()
         if text:
-            params["pattern"], params["code_pattern"] = like_escaped(text) + "%", like_escaped(text.upper()) + "%"
-        shape: Shape = (state if state in ("open", "all") else "one", bool(form), "channel" in params,
-                        entity_kind, bool(assignee), before is not None,
-                        query.filter("duplicate") == "yes", bool(text))
+            params["pattern"], params["code_pattern"] = (
+                like_escaped(text) + "%",
+                like_escaped(text.upper()) + "%",
+            )
+        shape: Shape = (
+            state if state in ("open", "all") else "one",
+            bool(form),
+            "channel" in params,
+            entity_kind,
+            bool(assignee),
+            before is not None,
+            query.filter("duplicate") == "yes",
+            bool(text),
+        )
         return shape, params
 
     def _received_before(self, age: str) -> datetime | None:
@@ -188,30 +221,63 @@ class QueueList:
         self.ctx.require(Perm.WORK_QUEUE)
         wanted = [st.value for st in QueueState if include_done or st not in DONE_STATES]
         with self.ctx.store.read() as s:
-            got = dict(s.execute(select(F.state, func.count()).where(
-                F.state.in_(wanted), F.deleted_at.is_(None)).group_by(F.state)).all())
-        return tuple(StateCount(st.value, STATE_TITLES[st.value],
-                                int(got.get(st.value, 0)) if st.value in wanted else None)
-                     for st in QueueState)
+            got = dict(
+                s.execute(
+                    select(F.state, func.count())
+                    .where(F.state.in_(wanted), F.deleted_at.is_(None))
+                    .group_by(F.state)
+                ).all()
+            )
+        return tuple(
+            StateCount(
+                st.value,
+                STATE_TITLES[st.value],
+                int(got.get(st.value, 0)) if st.value in wanted else None,
+            )
+            for st in QueueState
+        )
 
     # --- one submission --------------------------------------------------------------------------
     def detail(self, submission_id: str) -> QueueDetail:
         self.ctx.require(Perm.WORK_QUEUE)
         with self.ctx.store.read() as s:
             sub = get_submission(s, submission_id)
-            docs = s.execute(select(SubmissionDocument).where(
-                SubmissionDocument.submission_id == sub.id, SubmissionDocument.deleted_at.is_(None))
-                .order_by(SubmissionDocument.created_at)).scalars().all()
+            docs = (
+                s.execute(
+                    select(SubmissionDocument)
+                    .where(
+                        SubmissionDocument.submission_id == sub.id,
+                        SubmissionDocument.deleted_at.is_(None),
+                    )
+                    .order_by(SubmissionDocument.created_at)
+                )
+                .scalars()
+                .all()
+            )
             return QueueDetail(
                 row=_row(tuple(getattr(sub, c.key) for c in ROW_COLUMNS)),
-                subject=sub.subject, token=sub.token, edition=sub.edition,
+                subject=sub.subject,
+                token=sub.token,
+                edition=sub.edition,
                 values=masked(sub.values or {}),  # a keyed PIN shows as dots
-                documents=tuple(DocumentDTO(str(d.id), d.sha256, d.role, d.filename, d.media_type,
-                                            d.size, d.first_page, d.page_count) for d in docs),
+                documents=tuple(
+                    DocumentDTO(
+                        str(d.id),
+                        d.sha256,
+                        d.role,
+                        d.filename,
+                        d.media_type,
+                        d.size,
+                        d.first_page,
+                        d.page_count,
+                    )
+                    for d in docs
+                ),
                 duplicate_of=str(sub.duplicate_of_id or ""),
                 duplicate_reason=str((sub.values or {}).get("_duplicate_reason", "")),
                 allowed_states=allowed_next(sub.state),
-                decision=sub.decision, decision_reason=sub.decision_reason,
+                decision=sub.decision,
+                decision_reason=sub.decision_reason,
             )
 
     def document_bytes(self, document_id: str) -> bytes:
@@ -234,32 +300,57 @@ class QueueList:
         since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
         with self.ctx.store.read() as s:
             arrivals = _per_day(s, F.received_at, since, [])
-            completions = _per_day(s, F.closed_at, since,
-                                   [F.state.in_([st.value for st in DONE_STATES])])
-            channels = s.execute(select(F.channel, func.count()).where(
-                F.deleted_at.is_(None), F.received_at >= since).group_by(F.channel)).all()
-            open_times = [t for (t,) in s.execute(select(F.received_at).where(
-                F.deleted_at.is_(None), F.state.in_([st.value for st in OPEN_STATES])).limit(200_000))]
-        day_list = tuple(DayCount((since + timedelta(days=i)).date(),
-                                  arrivals.get((since + timedelta(days=i)).date().isoformat(), 0),
-                                  completions.get((since + timedelta(days=i)).date().isoformat(), 0))
-                         for i in range(days))
+            completions = _per_day(
+                s, F.closed_at, since, [F.state.in_([st.value for st in DONE_STATES])]
+            )
+            channels = s.execute(
+                select(F.channel, func.count())
+                .where(F.deleted_at.is_(None), F.received_at >= since)
+                .group_by(F.channel)
+            ).all()
+            open_times = [
+                t
+                for (t,) in s.execute(
+                    select(F.received_at)
+                    .where(F.deleted_at.is_(None), F.state.in_([st.value for st in OPEN_STATES]))
+                    .limit(200_000)
+                )
+            ]
+        day_list = tuple(
+            DayCount(
+                (since + timedelta(days=i)).date(),
+                arrivals.get((since + timedelta(days=i)).date().isoformat(), 0),
+                completions.get((since + timedelta(days=i)).date().isoformat(), 0),
+            )
+            for i in range(days)
+        )
         sla = self.ctx.settings["sla_business_days"]
-        return QueueStats(days=day_list, aging=_aging(open_times, now),
-                          channels=tuple((CHANNEL_TITLES.get(c, c), int(n)) for c, n in channels),
-                          open_total=len(open_times),
-                          overdue=sum(1 for t in open_times if t < business_cutoff(now, sla)))
+        return QueueStats(
+            days=day_list,
+            aging=_aging(open_times, now),
+            channels=tuple((CHANNEL_TITLES.get(c, c), int(n)) for c, n in channels),
+            open_total=len(open_times),
+            overdue=sum(1 for t in open_times if t < business_cutoff(now, sla)),
+        )
 
 
 def _per_day(s: Any, column: Any, since: datetime, extra: list[Any]) -> dict[str, int]:
     day = func.date(column)
-    rows = s.execute(select(day, func.count()).where(
-        F.deleted_at.is_(None), column >= since, and_(*extra) if extra else true()).group_by(day))
+    rows = s.execute(
+        select(day, func.count())
+        .where(F.deleted_at.is_(None), column >= since, and_(*extra) if extra else true())
+        .group_by(day)
+    )
     return {str(d): int(n) for d, n in rows}
 
 
-AGING_BUCKETS = ((1, "under 1 day"), (2, "1-2 days"), (5, "2-5 days"), (10, "5-10 days"),
-                 (10_000, "over 10 days"))
+AGING_BUCKETS = (
+    (1, "under 1 day"),
+    (2, "1-2 days"),
+    (5, "2-5 days"),
+    (10, "5-10 days"),
+    (10_000, "over 10 days"),
+)
 
 
 def _aging(times: list[datetime], now: datetime) -> tuple[tuple[str, int], ...]:
@@ -273,14 +364,70 @@ def _aging(times: list[datetime], now: datetime) -> tuple[tuple[str, int], ...]:
 
 def _page_row(r: Any) -> QueueRow:
     """A list row from the tuple PAGE_COLUMNS selects."""
-    (sid, state, form, channel, received, sender, code, ename, requester, assignee, pages,
-     duplicate, reason, version) = r
-    return QueueRow(row_id(sid), state, form, channel, received, sender, code, ename, requester,
-                    assignee, int(pages or 0), bool(duplicate), reason, int(version))
+    (
+        sid,
+        state,
+        form,
+        channel,
+        received,
+        sender,
+        code,
+        ename,
+        requester,
+        assignee,
+        pages,
+        duplicate,
+        reason,
+        version,
+    ) = r
+    return QueueRow(
+        row_id(sid),
+        state,
+        form,
+        channel,
+        received,
+        sender,
+        code,
+        ename,
+        requester,
+        assignee,
+        int(pages or 0),
+        bool(duplicate),
+        reason,
+        int(version),
+    )
 
 
 def _row(r: Any) -> QueueRow:
-    (sid, state, form, channel, received, sender, code, ename, requester, assignee, pages,
-     dup, reason, version) = tuple(r)
-    return QueueRow(str(sid), state, form, channel, received, sender, code, ename, requester,
-                    assignee, int(pages or 0), dup is not None, reason, int(version))
+    (
+        sid,
+        state,
+        form,
+        channel,
+        received,
+        sender,
+        code,
+        ename,
+        requester,
+        assignee,
+        pages,
+        dup,
+        reason,
+        version,
+    ) = tuple(r)
+    return QueueRow(
+        str(sid),
+        state,
+        form,
+        channel,
+        received,
+        sender,
+        code,
+        ename,
+        requester,
+        assignee,
+        int(pages or 0),
+        dup is not None,
+        reason,
+        int(version),
+    )

@@ -27,12 +27,14 @@ from desk_app.services.sealing import merge_keyed
 
 S = QueueState
 TRANSITIONS: dict[QueueState, frozenset[QueueState]] = {
-    S.NEW: frozenset({S.NEEDS_KEYING, S.READY_FOR_REVIEW, S.WAITING_ON_REQUESTER, S.QUARANTINE,
-                      S.CLOSED}),
+    S.NEW: frozenset(
+        {S.NEEDS_KEYING, S.READY_FOR_REVIEW, S.WAITING_ON_REQUESTER, S.QUARANTINE, S.CLOSED}
+    ),
     S.NEEDS_KEYING: frozenset({S.READY_FOR_REVIEW, S.WAITING_ON_REQUESTER, S.QUARANTINE, S.CLOSED}),
     S.READY_FOR_REVIEW: frozenset({S.IN_REVIEW, S.NEEDS_KEYING, S.WAITING_ON_REQUESTER, S.CLOSED}),
-    S.IN_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.WAITING_ON_REQUESTER, S.READY_FOR_REVIEW,
-                            S.NEEDS_KEYING}),
+    S.IN_REVIEW: frozenset(
+        {S.APPROVED, S.REJECTED, S.WAITING_ON_REQUESTER, S.READY_FOR_REVIEW, S.NEEDS_KEYING}
+    ),
     S.WAITING_ON_REQUESTER: frozenset({S.READY_FOR_REVIEW, S.NEEDS_KEYING, S.CLOSED}),
     S.APPROVED: frozenset({S.APPLIED}),
     S.REJECTED: frozenset({S.CLOSED}),
@@ -43,8 +45,9 @@ TRANSITIONS: dict[QueueState, frozenset[QueueState]] = {
 # Decisions are taken by the operator holding the submission, never on someone else's claim.
 HOLDER_ONLY = frozenset({S.APPROVED, S.REJECTED})
 # A claim puts "Ready for review" into "In review"; elsewhere it only makes the claimant the holder.
-CLAIMABLE = frozenset({S.NEW, S.NEEDS_KEYING, S.READY_FOR_REVIEW, S.IN_REVIEW,
-                       S.WAITING_ON_REQUESTER, S.QUARANTINE})
+CLAIMABLE = frozenset(
+    {S.NEW, S.NEEDS_KEYING, S.READY_FOR_REVIEW, S.IN_REVIEW, S.WAITING_ON_REQUESTER, S.QUARANTINE}
+)
 OPEN_STATES = frozenset(CLAIMABLE | {S.APPROVED})
 DONE_STATES = frozenset({S.APPLIED, S.REJECTED, S.CLOSED})
 REASON_REQUIRED = frozenset({S.REJECTED, S.WAITING_ON_REQUESTER, S.QUARANTINE, S.CLOSED})
@@ -60,7 +63,8 @@ def check_transition(current: str, target: str) -> None:
     """Raise :class:`ConflictError` unless ``current`` -> ``target`` is an allowed transition."""
     if QueueState(target) not in TRANSITIONS.get(QueueState(current), frozenset()):
         raise ConflictError(
-            f"a submission in {STATE_TITLES[current]} cannot move to {STATE_TITLES[target]}")
+            f"a submission in {STATE_TITLES[current]} cannot move to {STATE_TITLES[target]}"
+        )
 
 
 def _uuid(value: str | uuid.UUID) -> uuid.UUID:
@@ -91,8 +95,9 @@ class QueueService:
     def me(self) -> str:
         return self.ctx.actor.username
 
-    def transition(self, submission_id: str, target: str, reason: str = "",
-                   expected_version: int | None = None) -> Changes:
+    def transition(
+        self, submission_id: str, target: str, reason: str = "", expected_version: int | None = None
+    ) -> Changes:
         """Move a submission to ``target`` if the state machine allows it.
 
         Raises:
@@ -132,9 +137,14 @@ class QueueService:
             sub.assigned_to, sub.claimed_at = "", None
         if goal in DONE_STATES:
             sub.closed_at = sub.closed_at or now
-        audit.record(uow, "queue.transition", record_type="form_submission", record_id=sub.id,
-                     summary=f"{_label(sub)}: {STATE_TITLES[before]} -> {STATE_TITLES[goal]}",
-                     details={"from": before, "to": goal.value, "reason": reason[:500]})
+        audit.record(
+            uow,
+            "queue.transition",
+            record_type="form_submission",
+            record_id=sub.id,
+            summary=f"{_label(sub)}: {STATE_TITLES[before]} -> {STATE_TITLES[goal]}",
+            details={"from": before, "to": goal.value, "reason": reason[:500]},
+        )
 
     def claim(self, submission_id: str) -> Changes:
         """Make the operator the holder; "Ready for review" becomes "In review".
@@ -145,14 +155,20 @@ class QueueService:
         self.ctx.require(Perm.WORK_QUEUE)
         sid = _uuid(submission_id)
         with self.ctx.uow() as uow:
-            won = cast(CursorResult[Any], uow.session.execute(
-                update(FormSubmission)
-                .where(FormSubmission.id == sid, FormSubmission.deleted_at.is_(None),
-                       FormSubmission.assigned_to.in_(("", self.me)),
-                       FormSubmission.state.in_([s.value for s in CLAIMABLE]))
-                .values(assigned_to=self.me)
-                .execution_options(synchronize_session=False)
-            )).rowcount
+            won = cast(
+                CursorResult[Any],
+                uow.session.execute(
+                    update(FormSubmission)
+                    .where(
+                        FormSubmission.id == sid,
+                        FormSubmission.deleted_at.is_(None),
+                        FormSubmission.assigned_to.in_(("", self.me)),
+                        FormSubmission.state.in_([s.value for s in CLAIMABLE]),
+                    )
+                    .values(assigned_to=self.me)
+                    .execution_options(synchronize_session=False)
+                ),
+            ).rowcount
             sub = get_submission(uow.session, sid)
             uow.session.refresh(sub)
             if not won:
@@ -163,9 +179,14 @@ class QueueService:
             before = sub.state
             if sub.state == S.READY_FOR_REVIEW.value:
                 sub.state = S.IN_REVIEW.value
-            audit.record(uow, "queue.claim", record_type="form_submission", record_id=sub.id,
-                         summary=f"{_label(sub)} claimed by {self.me}",
-                         details={"from": before, "to": sub.state})
+            audit.record(
+                uow,
+                "queue.claim",
+                record_type="form_submission",
+                record_id=sub.id,
+                summary=f"{_label(sub)} claimed by {self.me}",
+                details={"from": before, "to": sub.state},
+            )
             uow.commit()
         return Changes.of("queue", ids=(submission_id,))
 
@@ -175,14 +196,21 @@ class QueueService:
         with self.ctx.uow() as uow:
             sub = get_submission(uow.session, submission_id)
             if sub.assigned_to != self.me and not self.ctx.can(Perm.MANAGE_ACCESS):
-                raise ConflictError(f"held by {sub.assigned_to or 'nobody'}; only they may release it")
+                raise ConflictError(
+                    f"held by {sub.assigned_to or 'nobody'}; only they may release it"
+                )
             holder, before = sub.assigned_to, sub.state
             sub.assigned_to, sub.claimed_at = "", None
             if sub.state == S.IN_REVIEW.value:
                 sub.state = S.READY_FOR_REVIEW.value
-            audit.record(uow, "queue.release", record_type="form_submission", record_id=sub.id,
-                         summary=f"{_label(sub)} released (was held by {holder or 'nobody'})",
-                         details={"holder": holder, "from": before, "to": sub.state})
+            audit.record(
+                uow,
+                "queue.release",
+                record_type="form_submission",
+                record_id=sub.id,
+                summary=f"{_label(sub)} released (was held by {holder or 'nobody'})",
+                details={"holder": holder, "from": before, "to": sub.state},
+            )
             uow.commit()
         return Changes.of("queue", ids=(submission_id,))
 
@@ -194,20 +222,33 @@ class QueueService:
             for sid in ids:
                 sub = get_submission(uow.session, sid)
                 if QueueState(sub.state) in DONE_STATES:
-                    raise ConflictError(f"a {STATE_TITLES[sub.state]} submission cannot be assigned")
+                    raise ConflictError(
+                        f"a {STATE_TITLES[sub.state]} submission cannot be assigned"
+                    )
                 holder = sub.assigned_to
                 sub.assigned_to = username
                 sub.claimed_at = utcnow() if username else None
                 if not username and sub.state == S.IN_REVIEW.value:
                     sub.state = S.READY_FOR_REVIEW.value
-                audit.record(uow, "queue.assign", record_type="form_submission", record_id=sub.id,
-                             summary=f"{_label(sub)} assigned to {username or 'nobody'}",
-                             details={"from": holder, "to": username})
+                audit.record(
+                    uow,
+                    "queue.assign",
+                    record_type="form_submission",
+                    record_id=sub.id,
+                    summary=f"{_label(sub)} assigned to {username or 'nobody'}",
+                    details={"from": holder, "to": username},
+                )
             uow.commit()
         return Changes.of("queue", ids=tuple(ids))
 
-    def save_keyed_values(self, submission_id: str, values: Mapping[str, Any], *,
-                          complete: bool = False, expected_version: int | None = None) -> Changes:
+    def save_keyed_values(
+        self,
+        submission_id: str,
+        values: Mapping[str, Any],
+        *,
+        complete: bool = False,
+        expected_version: int | None = None,
+    ) -> Changes:
         """Store values keyed from a faxed page; ``complete`` moves it on to "Ready for review".
 
         Only field names are audited, never the values (they may carry a PIN or a birth date).
@@ -220,11 +261,18 @@ class QueueService:
             if sub.assigned_to and sub.assigned_to != self.me:
                 raise ConflictError(f"held by {sub.assigned_to}; claim it before keying")
             if QueueState(sub.state) not in (S.NEW, S.NEEDS_KEYING, S.IN_REVIEW):
-                raise ConflictError(f"a {STATE_TITLES[sub.state]} submission is not open for keying")
+                raise ConflictError(
+                    f"a {STATE_TITLES[sub.state]} submission is not open for keying"
+                )
             sub.values = merge_keyed(self.ctx.cipher, sub.values or {}, values)  # PIN sealed
-            audit.record(uow, "queue.key_values", record_type="form_submission", record_id=sub.id,
-                         summary=f"{_label(sub)}: {len(values)} value(s) keyed",
-                         details={"fields": sorted(values)})
+            audit.record(
+                uow,
+                "queue.key_values",
+                record_type="form_submission",
+                record_id=sub.id,
+                summary=f"{_label(sub)}: {len(values)} value(s) keyed",
+                details={"fields": sorted(values)},
+            )
             if complete and sub.state != S.IN_REVIEW.value:
                 if sub.state == S.NEW.value and not sub.form_number:
                     raise ValidationError("form", "choose the form before sending it to review")
@@ -239,9 +287,14 @@ class QueueService:
             sub = get_submission(uow.session, submission_id)
             before = sub.form_number
             sub.form_number = form_number
-            audit.record(uow, "queue.identify", record_type="form_submission", record_id=sub.id,
-                         summary=f"form set to {form_number} (was {before or 'unidentified'})",
-                         details={"from": before, "to": form_number})
+            audit.record(
+                uow,
+                "queue.identify",
+                record_type="form_submission",
+                record_id=sub.id,
+                summary=f"form set to {form_number} (was {before or 'unidentified'})",
+                details={"from": before, "to": form_number},
+            )
             if sub.state == S.NEW.value:
                 self._apply(uow, sub, S.NEEDS_KEYING, "")
             uow.commit()

@@ -84,28 +84,53 @@ def _rows(objects: Sequence[Base]) -> tuple[list[dict[str, Any]], set[str]]:
 
 
 def _entity_records(s: Session, code: str) -> tuple[str, uuid.UUID, dict[str, Sequence[Base]]]:
-    entity = s.execute(select(EducationalEntity).where(EducationalEntity.code == code,
-                                                       EducationalEntity.deleted_at.is_(None))).scalar_one_or_none()
+    entity = s.execute(
+        select(EducationalEntity).where(
+            EducationalEntity.code == code, EducationalEntity.deleted_at.is_(None)
+        )
+    ).scalar_one_or_none()
     if entity is None:
         raise NotFound(f"no entity with code {code}")
-    officers = list(s.execute(select(EntityOfficer).where(EntityOfficer.entity_id == entity.id)).scalars())
+    officers = list(
+        s.execute(select(EntityOfficer).where(EntityOfficer.entity_id == entity.id)).scalars()
+    )
     people = [s.get(Person, o.person_id) for o in officers]
-    accounts = list(s.execute(select(UserAccount).where(UserAccount.entity_id == entity.id)).scalars())
-    return f"{entity.code} {entity.name}", entity.id, {
-        "entity": [entity],
-        "buildings": list(s.execute(select(Building).where(Building.entity_id == entity.id)).scalars()),
-        "officers": list(officers),
-        "people": [p for p in people if p is not None],
-        "user_accounts": accounts,
-        "role_grants": list(s.execute(select(RoleGrant).where(RoleGrant.entity_id == entity.id)).scalars()),
-        "user_manager_designations": list(s.execute(
-            select(UserManagerDesignation).where(UserManagerDesignation.entity_id == entity.id)).scalars()),
-        "form_submissions": list(s.execute(
-            select(FormSubmission).where(FormSubmission.entity_id == entity.id)).scalars()),
-    }
+    accounts = list(
+        s.execute(select(UserAccount).where(UserAccount.entity_id == entity.id)).scalars()
+    )
+    return (
+        f"{entity.code} {entity.name}",
+        entity.id,
+        {
+            "entity": [entity],
+            "buildings": list(
+                s.execute(select(Building).where(Building.entity_id == entity.id)).scalars()
+            ),
+            "officers": list(officers),
+            "people": [p for p in people if p is not None],
+            "user_accounts": accounts,
+            "role_grants": list(
+                s.execute(select(RoleGrant).where(RoleGrant.entity_id == entity.id)).scalars()
+            ),
+            "user_manager_designations": list(
+                s.execute(
+                    select(UserManagerDesignation).where(
+                        UserManagerDesignation.entity_id == entity.id
+                    )
+                ).scalars()
+            ),
+            "form_submissions": list(
+                s.execute(
+                    select(FormSubmission).where(FormSubmission.entity_id == entity.id)
+                ).scalars()
+            ),
+        },
+    )
 
 
-def _educator_records(s: Session, educator_id: str) -> tuple[str, uuid.UUID, dict[str, Sequence[Base]]]:
+def _educator_records(
+    s: Session, educator_id: str
+) -> tuple[str, uuid.UUID, dict[str, Sequence[Base]]]:
     educator = s.get(Educator, uuid.UUID(educator_id))
     if educator is None or educator.deleted_at is not None:
         raise NotFound("that educator no longer exists")
@@ -113,11 +138,18 @@ def _educator_records(s: Session, educator_id: str) -> tuple[str, uuid.UUID, dic
     def of(model: Any) -> list[Base]:
         return list(s.execute(select(model).where(model.educator_id == educator.id)).scalars())
 
-    return f"{educator.first_name} {educator.last_name}", educator.id, {
-        "educator": [educator], "certificates": of(Certificate), "applications": of(CertificateApplication),
-        "assessment_scores": of(AssessmentScore), "transcripts": of(TranscriptRecord),
-        "requirement_evidence": of(RequirementEvidence),
-    }
+    return (
+        f"{educator.first_name} {educator.last_name}",
+        educator.id,
+        {
+            "educator": [educator],
+            "certificates": of(Certificate),
+            "applications": of(CertificateApplication),
+            "assessment_scores": of(AssessmentScore),
+            "transcripts": of(TranscriptRecord),
+            "requirement_evidence": of(RequirementEvidence),
+        },
+    )
 
 
 def export_disclosure(ctx: ServiceContext, request: DisclosureRequest) -> bytes:
@@ -143,14 +175,27 @@ def export_disclosure(ctx: ServiceContext, request: DisclosureRequest) -> bytes:
                 counts[name] = len(rows)
                 archive.writestr(f"{name}.json", json.dumps(rows, indent=2, sort_keys=True))
             manifest = {
-                "subject": title, "requester": request.requester, "purpose": request.purpose,
-                "made_at": utcnow().isoformat(), "made_by": ctx.actor.username, "records": counts,
+                "subject": title,
+                "requester": request.requester,
+                "purpose": request.purpose,
+                "made_at": utcnow().isoformat(),
+                "made_by": ctx.actor.username,
+                "records": counts,
                 "withheld": {c: CLOSED_COLUMNS[c] for c in sorted(withheld)},
             }
             archive.writestr("MANIFEST.json", json.dumps(manifest, indent=2, sort_keys=True))
-        audit.record(uow, "disclosure.export", record_type=request.subject_kind, record_id=subject_id,
-                     summary=f"records of {request.subject_kind} disclosed to {request.requester}",
-                     details={"requester": request.requester, "purpose": request.purpose, "records": counts,
-                              "withheld": sorted(withheld)})
+        audit.record(
+            uow,
+            "disclosure.export",
+            record_type=request.subject_kind,
+            record_id=subject_id,
+            summary=f"records of {request.subject_kind} disclosed to {request.requester}",
+            details={
+                "requester": request.requester,
+                "purpose": request.purpose,
+                "records": counts,
+                "withheld": sorted(withheld),
+            },
+        )
         uow.commit()
     return buffer.getvalue()

@@ -43,8 +43,13 @@ class Applied:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return (*self.accounts_created, *self.grants_added, *self.grants_revoked,
-                *self.designations_added, *self.designations_ended)
+        return (
+            *self.accounts_created,
+            *self.grants_added,
+            *self.grants_revoked,
+            *self.designations_added,
+            *self.designations_ended,
+        )
 
 
 @dataclass
@@ -74,32 +79,58 @@ def _account(job: _Apply, first: str, last: str, email: str, username: str) -> U
     s = job.session
     found = None
     if username:
-        found = s.execute(select(UserAccount).where(UserAccount.username == username,
-                                                    UserAccount.deleted_at.is_(None))).scalar_one_or_none()
+        found = s.execute(
+            select(UserAccount).where(
+                UserAccount.username == username, UserAccount.deleted_at.is_(None)
+            )
+        ).scalar_one_or_none()
     if found is None and email:
-        found = s.execute(select(UserAccount).where(func.lower(UserAccount.email) == email,
-                                                    UserAccount.deleted_at.is_(None))
-                          .order_by(UserAccount.created_at)).scalars().first()
+        found = (
+            s.execute(
+                select(UserAccount)
+                .where(func.lower(UserAccount.email) == email, UserAccount.deleted_at.is_(None))
+                .order_by(UserAccount.created_at)
+            )
+            .scalars()
+            .first()
+        )
     if found is not None:
         return found
     if not (first and last and email):
-        raise KnownError(f"cannot create an account for {first} {last}: name and email are required")
-    account = UserAccount(username=username or _new_username(s, first, last), first_name=first,
-                          last_name=last, email=email, entity_id=job.entity.id)
+        raise KnownError(
+            f"cannot create an account for {first} {last}: name and email are required"
+        )
+    account = UserAccount(
+        username=username or _new_username(s, first, last),
+        first_name=first,
+        last_name=last,
+        email=email,
+        entity_id=job.entity.id,
+    )
     s.add(account)
     s.flush()
     job.out.accounts_created.append(str(account.id))
-    audit.record(job.uow, "access.account_create", record_type="user_account", record_id=account.id,
-                 summary=f"account {account.username} created for {first} {last} ({job.entity.code})",
-                 details={"submission_id": str(job.submission_id)})
+    audit.record(
+        job.uow,
+        "access.account_create",
+        record_type="user_account",
+        record_id=account.id,
+        summary=f"account {account.username} created for {first} {last} ({job.entity.code})",
+        details={"submission_id": str(job.submission_id)},
+    )
     return account
 
 
 def _role(job: _Apply, r: RequestedRole) -> ApplicationRole:
     role = job.session.execute(
-        select(ApplicationRole).join(WebApplication, ApplicationRole.application_id == WebApplication.id)
-        .where(WebApplication.code == r.app, ApplicationRole.code == r.role,
-               ApplicationRole.deleted_at.is_(None))).scalar_one_or_none()
+        select(ApplicationRole)
+        .join(WebApplication, ApplicationRole.application_id == WebApplication.id)
+        .where(
+            WebApplication.code == r.app,
+            ApplicationRole.code == r.role,
+            ApplicationRole.deleted_at.is_(None),
+        )
+    ).scalar_one_or_none()
     if role is None:
         raise KnownError(f"row {r.row}: {r.app} has no role {r.role}")
     return role
@@ -108,30 +139,53 @@ def _role(job: _Apply, r: RequestedRole) -> ApplicationRole:
 def _building(job: _Apply, r: RequestedRole) -> Building | None:
     if not r.building:
         return None
-    b = job.session.execute(select(Building).where(Building.entity_id == job.entity.id,
-                                                   Building.code == r.building,
-                                                   Building.deleted_at.is_(None))).scalar_one_or_none()
+    b = job.session.execute(
+        select(Building).where(
+            Building.entity_id == job.entity.id,
+            Building.code == r.building,
+            Building.deleted_at.is_(None),
+        )
+    ).scalar_one_or_none()
     if b is None:
-        raise KnownError(f"row {r.row}: building {r.building} is not a building of {job.entity.code}")
+        raise KnownError(
+            f"row {r.row}: building {r.building} is not a building of {job.entity.code}"
+        )
     return b
 
 
 def _active_grants(job: _Apply, account: UserAccount, app_id: uuid.UUID) -> list[RoleGrant]:
-    return list(job.session.execute(
-        select(RoleGrant).join(ApplicationRole, RoleGrant.role_id == ApplicationRole.id)
-        .where(RoleGrant.user_account_id == account.id, RoleGrant.entity_id == job.entity.id,
-               ApplicationRole.application_id == app_id, RoleGrant.revoked_at.is_(None),
-               RoleGrant.deleted_at.is_(None))).scalars())
+    return list(
+        job.session.execute(
+            select(RoleGrant)
+            .join(ApplicationRole, RoleGrant.role_id == ApplicationRole.id)
+            .where(
+                RoleGrant.user_account_id == account.id,
+                RoleGrant.entity_id == job.entity.id,
+                ApplicationRole.application_id == app_id,
+                RoleGrant.revoked_at.is_(None),
+                RoleGrant.deleted_at.is_(None),
+            )
+        ).scalars()
+    )
 
 
 def _revoke(job: _Apply, grant: RoleGrant, account: UserAccount, why: str) -> None:
     grant.revoked_at = job.now
     job.out.grants_revoked.append(str(grant.id))
-    where = f" building {grant.building_id and _code_of(job, grant.building_id)}" if grant.building_id else ""
+    where = (
+        f" building {grant.building_id and _code_of(job, grant.building_id)}"
+        if grant.building_id
+        else ""
+    )
     job.out.lines.append(f"{account.username}: {grant.role.code}{where} removed")
-    audit.record(job.uow, "access.revoke", record_type="role_grant", record_id=grant.id,
-                 summary=f"{account.username}: {grant.role.code} at {job.entity.code}{where} revoked ({why})",
-                 details={"submission_id": str(job.submission_id), "role": grant.role.code})
+    audit.record(
+        job.uow,
+        "access.revoke",
+        record_type="role_grant",
+        record_id=grant.id,
+        summary=f"{account.username}: {grant.role.code} at {job.entity.code}{where} revoked ({why})",
+        details={"submission_id": str(job.submission_id), "role": grant.role.code},
+    )
 
 
 def _code_of(job: _Apply, building_id: uuid.UUID) -> str:
@@ -139,22 +193,34 @@ def _code_of(job: _Apply, building_id: uuid.UUID) -> str:
     return b.code if b else "?"
 
 
-def _grant(job: _Apply, account: UserAccount, role: ApplicationRole, building: Building | None) -> None:
+def _grant(
+    job: _Apply, account: UserAccount, role: ApplicationRole, building: Building | None
+) -> None:
     for g in _active_grants(job, account, role.application_id):
         if g.role_id == role.id and g.building_id == (building.id if building else None):
             job.out.lines.append(f"{account.username}: {role.code} already held")
             return
-    g = RoleGrant(user_account_id=account.id, role_id=role.id, entity_id=job.entity.id,
-                  building_id=building.id if building else None, granted_at=job.now,
-                  source_submission_id=job.submission_id)
+    g = RoleGrant(
+        user_account_id=account.id,
+        role_id=role.id,
+        entity_id=job.entity.id,
+        building_id=building.id if building else None,
+        granted_at=job.now,
+        source_submission_id=job.submission_id,
+    )
     job.session.add(g)
     job.session.flush()
     where = f" building {building.code}" if building else ""
     job.out.grants_added.append(str(g.id))
     job.out.lines.append(f"{account.username}: {role.code} ({role.name}){where} added")
-    audit.record(job.uow, "access.grant", record_type="role_grant", record_id=g.id,
-                 summary=f"{account.username}: {role.code} at {job.entity.code}{where} granted",
-                 details={"submission_id": str(job.submission_id), "role": role.code})
+    audit.record(
+        job.uow,
+        "access.grant",
+        record_type="role_grant",
+        record_id=g.id,
+        summary=f"{account.username}: {role.code} at {job.entity.code}{where} granted",
+        details={"submission_id": str(job.submission_id), "role": role.code},
+    )
 
 
 def _apply_role(job: _Apply, requested: RequestedChanges, r: RequestedRole) -> None:
@@ -173,10 +239,15 @@ def _apply_role(job: _Apply, requested: RequestedChanges, r: RequestedRole) -> N
                 _revoke(job, g, account, "modified")
         _grant(job, account, role, building)
     elif r.action == "delete":
-        matching = [g for g in held if g.role_id == role.id
-                    and (building is None or g.building_id == building.id)]
+        matching = [
+            g
+            for g in held
+            if g.role_id == role.id and (building is None or g.building_id == building.id)
+        ]
         if not matching:
-            raise KnownError(f"row {r.row}: {account.username} holds no {r.role} at {job.entity.code}")
+            raise KnownError(
+                f"row {r.row}: {account.username} holds no {r.role} at {job.entity.code}"
+            )
         for g in matching:
             _revoke(job, g, account, "deleted on request")
     else:
@@ -184,9 +255,15 @@ def _apply_role(job: _Apply, requested: RequestedChanges, r: RequestedRole) -> N
 
 
 def _active_designations(job: _Apply) -> list[UserManagerDesignation]:
-    return list(job.session.execute(select(UserManagerDesignation).where(
-        UserManagerDesignation.entity_id == job.entity.id, UserManagerDesignation.end_at.is_(None),
-        UserManagerDesignation.deleted_at.is_(None))).scalars())
+    return list(
+        job.session.execute(
+            select(UserManagerDesignation).where(
+                UserManagerDesignation.entity_id == job.entity.id,
+                UserManagerDesignation.end_at.is_(None),
+                UserManagerDesignation.deleted_at.is_(None),
+            )
+        ).scalars()
+    )
 
 
 def _apply_user_manager(job: _Apply, um: RequestedUserManager) -> None:
@@ -197,34 +274,55 @@ def _apply_user_manager(job: _Apply, um: RequestedUserManager) -> None:
         if mine:
             job.out.lines.append(f"{account.username} is already a user manager")
             return
-        d = UserManagerDesignation(entity_id=job.entity.id, user_account_id=account.id, start_at=job.now,
-                                   source_submission_id=job.submission_id)
+        d = UserManagerDesignation(
+            entity_id=job.entity.id,
+            user_account_id=account.id,
+            start_at=job.now,
+            source_submission_id=job.submission_id,
+        )
         job.session.add(d)
         job.session.flush()
         job.out.designations_added.append(str(d.id))
         job.out.lines.append(f"{account.username} designated user manager of {job.entity.code}")
-        audit.record(job.uow, "access.um_add", record_type="user_manager_designation", record_id=d.id,
-                     summary=f"{account.username} designated user manager of {job.entity.code}",
-                     details={"submission_id": str(job.submission_id)})
+        audit.record(
+            job.uow,
+            "access.um_add",
+            record_type="user_manager_designation",
+            record_id=d.id,
+            summary=f"{account.username} designated user manager of {job.entity.code}",
+            details={"submission_id": str(job.submission_id)},
+        )
     elif um.action == "remove":
         if not mine:
             raise KnownError(f"{account.username} is not a user manager of {job.entity.code}")
         if len(current) - len(mine) < 1:
-            raise KnownError(f"{account.username} is the last user manager of {job.entity.code}",
-                             hint="the entity must name a replacement user manager first")
+            raise KnownError(
+                f"{account.username} is the last user manager of {job.entity.code}",
+                hint="the entity must name a replacement user manager first",
+            )
         for d in mine:
             d.end_at = job.now
             job.out.designations_ended.append(str(d.id))
-            audit.record(job.uow, "access.um_end", record_type="user_manager_designation", record_id=d.id,
-                         summary=f"{account.username} no longer user manager of {job.entity.code}",
-                         details={"submission_id": str(job.submission_id)})
+            audit.record(
+                job.uow,
+                "access.um_end",
+                record_type="user_manager_designation",
+                record_id=d.id,
+                summary=f"{account.username} no longer user manager of {job.entity.code}",
+                details={"submission_id": str(job.submission_id)},
+            )
         job.out.lines.append(f"{account.username} removed as user manager of {job.entity.code}")
     else:
         raise KnownError(f"user manager: say add or remove (not {um.action!r})")
 
 
-def apply_request(uow: UnitOfWork, entity: EducationalEntity, submission_id: uuid.UUID,
-                  requested: RequestedChanges, now: datetime) -> Applied:
+def apply_request(
+    uow: UnitOfWork,
+    entity: EducationalEntity,
+    submission_id: uuid.UUID,
+    requested: RequestedChanges,
+    now: datetime,
+) -> Applied:
     """Create, change or revoke exactly what the form asks, in ``uow``'s transaction.
 
     Raises:

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 
 def _applications(job: VerificationJob) -> dict[str, WebApplication]:
-    rows = job.session.execute(select(WebApplication).where(WebApplication.deleted_at.is_(None))).scalars()
+    rows = job.session.execute(
+        select(WebApplication).where(WebApplication.deleted_at.is_(None))
+    ).scalars()
     return {a.code: a for a in rows}
 
 
@@ -33,9 +35,17 @@ def check_roles(job: VerificationJob) -> CheckResult:
     problems = []
     for r in rows:
         app = apps.get(r.app)
-        role = job.session.execute(select(ApplicationRole).where(
-            ApplicationRole.application_id == app.id, ApplicationRole.code == r.role,
-            ApplicationRole.deleted_at.is_(None))).scalar_one_or_none() if app is not None else None
+        role = (
+            job.session.execute(
+                select(ApplicationRole).where(
+                    ApplicationRole.application_id == app.id,
+                    ApplicationRole.code == r.role,
+                    ApplicationRole.deleted_at.is_(None),
+                )
+            ).scalar_one_or_none()
+            if app is not None
+            else None
+        )
         if app is None or not app.active:
             problems.append(f"row {r.row}: no web application {r.app!r}")
         elif role is None:
@@ -48,11 +58,15 @@ def check_roles(job: VerificationJob) -> CheckResult:
             problems.append(f"row {r.row}: names user row {r.user_row}, which is empty")
         elif r.action == "delete" and not _holds(job, r, role.id):
             who = job.requested.user(r.user_row)
-            problems.append(f"row {r.row}: {who.full_name if who else 'the user'} holds no {r.role} "
-                            "here to delete")
+            problems.append(
+                f"row {r.row}: {who.full_name if who else 'the user'} holds no {r.role} "
+                "here to delete"
+            )
     if problems:
         return check_result("roles_exist", "fail", "; ".join(problems))
-    return check_result("roles_exist", "pass", f"{len(rows)} role row(s), all available to this entity")
+    return check_result(
+        "roles_exist", "pass", f"{len(rows)} role row(s), all available to this entity"
+    )
 
 
 def _holds(job: VerificationJob, r: RequestedRole, role_id: object) -> bool:
@@ -66,29 +80,52 @@ def _holds(job: VerificationJob, r: RequestedRole, role_id: object) -> bool:
     if not terms:
         return False
     found = job.session.execute(
-        select(RoleGrant.id).join(UserAccount, RoleGrant.user_account_id == UserAccount.id)
-        .where(or_(*terms), RoleGrant.role_id == role_id, RoleGrant.entity_id == job.entity.id,
-               RoleGrant.revoked_at.is_(None), RoleGrant.deleted_at.is_(None))).first()
+        select(RoleGrant.id)
+        .join(UserAccount, RoleGrant.user_account_id == UserAccount.id)
+        .where(
+            or_(*terms),
+            RoleGrant.role_id == role_id,
+            RoleGrant.entity_id == job.entity.id,
+            RoleGrant.revoked_at.is_(None),
+            RoleGrant.deleted_at.is_(None),
+        )
+    ).first()
     return found is not None
 
 
 def check_buildings(job: VerificationJob) -> CheckResult:
     """Building-scoped rows name an active building of the entity; others name none."""
     apps = _applications(job)
-    scoped = [r for r in job.requested.roles if r.building or (r.app in apps and apps[r.app].building_scope)]
+    scoped = [
+        r
+        for r in job.requested.roles
+        if r.building or (r.app in apps and apps[r.app].building_scope)
+    ]
     if not scoped:
         return check_result("building_scope", "pass", "no building-scoped application requested")
     codes = set()
     if job.entity is not None:
-        codes = {c for (c,) in job.session.execute(select(Building.code).where(
-            Building.entity_id == job.entity.id, Building.active.is_(True), Building.deleted_at.is_(None)))}
+        codes = {
+            c
+            for (c,) in job.session.execute(
+                select(Building.code).where(
+                    Building.entity_id == job.entity.id,
+                    Building.active.is_(True),
+                    Building.deleted_at.is_(None),
+                )
+            )
+        }
     problems, notes = [], []
     for r in scoped:
         app = apps.get(r.app)
         if r.building and (app is None or not app.building_scope):
-            problems.append(f"row {r.row}: {r.app} has no building-level security; leave building blank")
+            problems.append(
+                f"row {r.row}: {r.app} has no building-level security; leave building blank"
+            )
         elif r.building and r.building not in codes:
-            problems.append(f"row {r.row}: building {r.building} is not an active building of this entity")
+            problems.append(
+                f"row {r.row}: building {r.building} is not an active building of this entity"
+            )
         elif r.building:
             notes.append(f"row {r.row}: building {r.building}")
         else:
@@ -103,7 +140,9 @@ def _people(job: VerificationJob) -> list[tuple[str, str, str, str]]:
     out = [(f"user {u.row}", u.email, u.username, u.full_name) for u in job.requested.users]
     um = job.requested.user_manager
     if um is not None:
-        out.append(("user manager", um.email, um.username, f"{um.first_name} {um.last_name}".strip()))
+        out.append(
+            ("user manager", um.email, um.username, f"{um.first_name} {um.last_name}".strip())
+        )
     return out
 
 
@@ -114,24 +153,37 @@ def check_usernames(job: VerificationJob) -> CheckResult:
         first, _, last = full_name.partition(" ")
         terms = [func.lower(UserAccount.email) == email] if email else []
         if first and last:
-            terms.append((func.lower(UserAccount.first_name) == first.lower())
-                         & (UserAccount.last_name_search == last.lower()))
+            terms.append(
+                (func.lower(UserAccount.first_name) == first.lower())
+                & (UserAccount.last_name_search == last.lower())
+            )
         if not terms:
             continue
-        accounts = job.session.execute(select(UserAccount.username).where(
-            or_(*terms), UserAccount.deleted_at.is_(None))).scalars().all()
+        accounts = (
+            job.session.execute(
+                select(UserAccount.username).where(or_(*terms), UserAccount.deleted_at.is_(None))
+            )
+            .scalars()
+            .all()
+        )
         names = sorted(set(accounts))
         found[label] = names
         if len(names) > 1:
-            flags.append(f"{label} ({full_name or email}) already holds {len(names)} usernames: "
-                         f"{', '.join(names)}")
+            flags.append(
+                f"{label} ({full_name or email}) already holds {len(names)} usernames: "
+                f"{', '.join(names)}"
+            )
         elif names and username and username != names[0]:
             flags.append(f"{label} asks for {username!r} but already holds {names[0]!r}")
     if flags:
         return check_result("one_username", "warn", "; ".join(flags), accounts=found)
     held = sum(1 for v in found.values() if v)
-    return check_result("one_username", "pass", f"{held} of {len(found)} people already hold one username",
-                        accounts=found)
+    return check_result(
+        "one_username",
+        "pass",
+        f"{held} of {len(found)} people already hold one username",
+        accounts=found,
+    )
 
 
 def check_duties(job: VerificationJob) -> CheckResult:
@@ -148,12 +200,20 @@ def check_duties(job: VerificationJob) -> CheckResult:
 
     short = me.split("\\")[-1]
     for label, email, username, full_name in _people(job):
-        mine = (my_email and email == my_email) or (username and username in (me, short)) or \
-            (my_name and full_name and name_score(my_name, full_name) >= NAME_MATCH_PASS)
+        mine = (
+            (my_email and email == my_email)
+            or (username and username in (me, short))
+            or (my_name and full_name and name_score(my_name, full_name) >= NAME_MATCH_PASS)
+        )
         if mine:
-            return check_result("separation_of_duties", "fail",
-                                f"the request grants {me} access ({label}): another operator must decide")
-    return check_result("separation_of_duties", "pass", f"{me} neither submitted it nor gains access by it")
+            return check_result(
+                "separation_of_duties",
+                "fail",
+                f"the request grants {me} access ({label}): another operator must decide",
+            )
+    return check_result(
+        "separation_of_duties", "pass", f"{me} neither submitted it nor gains access by it"
+    )
 
 
 # the Argon2 comparison (about 100 ms, GIL released) overlaps the other checks on a second core
@@ -179,16 +239,23 @@ def start_pin_check(job: VerificationJob) -> Callable[[], CheckResult]:
         return _done(check_result("pin", "fail", "entity unknown: the PIN cannot be checked"))
     if entity.pin_hash is None:
         if policy is PinPolicy.REQUIRED:
-            return _done(check_result("pin", "fail", f"{entity.code} has no PIN on file: issue one first"))
-        return _done(check_result("pin", "pass", f"{entity.code} has no PIN on file (not required)"))
+            return _done(
+                check_result("pin", "fail", f"{entity.code} has no PIN on file: issue one first")
+            )
+        return _done(
+            check_result("pin", "pass", f"{entity.code} has no PIN on file (not required)")
+        )
     if not keyed:
         return _done(check_result("pin", "fail", "the form's PIN box is empty"))
     already = previous_pin_failure(job.session, job.submission_id, entity.pin_issued_at)
-    future = _PIN_POOL.submit(pins.check_pin, job.ctx, str(entity.id), keyed, job.submission_id or None,
-                              count=not already)
+    future = _PIN_POOL.submit(
+        pins.check_pin, job.ctx, str(entity.id), keyed, job.submission_id or None, count=not already
+    )
     stamp = entity.pin_issued_at.isoformat() if entity.pin_issued_at else ""
     code = entity.code
-    return lambda: _pin_result(future.result(), code, {"pin_issued_at": stamp, "counted": not already})
+    return lambda: _pin_result(
+        future.result(), code, {"pin_issued_at": stamp, "counted": not already}
+    )
 
 
 def _done(value: CheckResult) -> Callable[[], CheckResult]:
@@ -202,7 +269,12 @@ def _pin_result(checked: PinCheck, code: str, details: dict[str, object]) -> Che
     if checked.outcome is PinOutcome.MATCH:
         return check_result("pin", "pass", "the PIN matches the entity's PIN", **details)
     if checked.outcome is PinOutcome.LOCKED:
-        return check_result("pin", "fail", f"{code}'s PIN is locked after repeated failures: reissue it",
-                            **details)
-    left = f"; {checked.remaining} attempt(s) left before lock-out" if not checked.locked else "; now locked"
+        return check_result(
+            "pin", "fail", f"{code}'s PIN is locked after repeated failures: reissue it", **details
+        )
+    left = (
+        f"; {checked.remaining} attempt(s) left before lock-out"
+        if not checked.locked
+        else "; now locked"
+    )
     return check_result("pin", "fail", f"the PIN does not match{left}", **details)

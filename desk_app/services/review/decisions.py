@@ -48,13 +48,17 @@ class DecisionResult:
     summary: tuple[str, ...] = ()
 
 
-def move(ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission, goal: QueueState, reason: str) -> None:
+def move(
+    ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission, goal: QueueState, reason: str
+) -> None:
     """The one call that changes a submission's queue state (the queue service's state machine)."""
     from desk_app.services.queue.service import HOLDER_ONLY, QueueService, check_transition
 
     check_transition(sub.state, goal.value)
     if goal in HOLDER_ONLY and sub.assigned_to != ctx.actor.username:
-        raise ConflictError(f"only the operator holding it may decide (held by {sub.assigned_to or 'nobody'})")
+        raise ConflictError(
+            f"only the operator holding it may decide (held by {sub.assigned_to or 'nobody'})"
+        )
     QueueService(ctx)._apply(uow, sub, goal, reason)
 
 
@@ -68,9 +72,16 @@ def _submission(uow: UnitOfWork, submission_id: str) -> FormSubmission:
 def _entity(uow: UnitOfWork, sub: FormSubmission, report: VerificationReport) -> EducationalEntity:
     entity = uow.session.get(EducationalEntity, sub.entity_id) if sub.entity_id else None
     if entity is None and report.entity_code:
-        entity = uow.session.execute(select(EducationalEntity).where(
-            EducationalEntity.code == report.entity_code,
-            EducationalEntity.deleted_at.is_(None))).scalars().first()
+        entity = (
+            uow.session.execute(
+                select(EducationalEntity).where(
+                    EducationalEntity.code == report.entity_code,
+                    EducationalEntity.deleted_at.is_(None),
+                )
+            )
+            .scalars()
+            .first()
+        )
     if entity is None:
         raise KnownError("the submission names no known entity")
     return entity
@@ -86,8 +97,10 @@ def _gate(ctx: ServiceContext, report: VerificationReport, override_reason: str)
         return ()
     if not override_reason.strip():
         names = "; ".join(f"{c.title}: {c.reason}" for c in blocking)
-        raise ConflictError(f"cannot approve: {names}",
-                            hint="reject, wait on the requester, or override with a written reason")
+        raise ConflictError(
+            f"cannot approve: {names}",
+            hint="reject, wait on the requester, or override with a written reason",
+        )
     ctx.require(Perm.OVERRIDE_CHECKS)
     if len(override_reason.strip()) < MIN_OVERRIDE_REASON:
         raise ValidationError("override reason", f"write at least {MIN_OVERRIDE_REASON} characters")
@@ -110,30 +123,58 @@ def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") 
         sub = _submission(uow, submission_id)
         entity = _entity(uow, sub, report)
         if sub.entity_id is None:
-            sub.entity_id = entity.id  # the form's code resolved: link it for the queue and the sync
+            sub.entity_id = (
+                entity.id
+            )  # the form's code resolved: link it for the queue and the sync
         now = utcnow()
-        move(ctx, uow, sub, QueueState.APPROVED, override_reason.strip() or "all blocking checks pass")
+        move(
+            ctx,
+            uow,
+            sub,
+            QueueState.APPROVED,
+            override_reason.strip() or "all blocking checks pass",
+        )
         if overridden:
-            audit.record(uow, "decision.override", record_type="form_submission", record_id=sub.id,
-                         summary=f"{sub.form_number} {entity.code}: approved over failed checks "
-                                 f"({', '.join(overridden)})",
-                         details={"checks": list(overridden), "reason": override_reason.strip()[:1000],
-                                  "run_id": report.run_id})
+            audit.record(
+                uow,
+                "decision.override",
+                record_type="form_submission",
+                record_id=sub.id,
+                summary=f"{sub.form_number} {entity.code}: approved over failed checks "
+                f"({', '.join(overridden)})",
+                details={
+                    "checks": list(overridden),
+                    "reason": override_reason.strip()[:1000],
+                    "run_id": report.run_id,
+                },
+            )
         applied = apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), now)
         captured = _capture(ctx, uow, sub, report)
         move(ctx, uow, sub, QueueState.APPLIED, f"{len(applied.ids)} change(s) applied")
         forget_keyed_pin(sub)
-        audit.record(uow, "decision.approve", record_type="form_submission", record_id=sub.id,
-                     summary=f"{sub.form_number} {entity.code}: approved and applied "
-                             f"({len(applied.grants_added)} granted, {len(applied.grants_revoked)} revoked, "
-                             f"{len(applied.designations_added)} UM added, "
-                             f"{len(applied.designations_ended)} UM ended)",
-                     details={"run_id": report.run_id, "overridden": list(overridden),
-                              "specimens_and_certificates": captured})
+        audit.record(
+            uow,
+            "decision.approve",
+            record_type="form_submission",
+            record_id=sub.id,
+            summary=f"{sub.form_number} {entity.code}: approved and applied "
+            f"({len(applied.grants_added)} granted, {len(applied.grants_revoked)} revoked, "
+            f"{len(applied.designations_added)} UM added, "
+            f"{len(applied.designations_ended)} UM ended)",
+            details={
+                "run_id": report.run_id,
+                "overridden": list(overridden),
+                "specimens_and_certificates": captured,
+            },
+        )
         reply = replies.for_approval(ctx, uow.session, sub, entity, applied)
         uow.commit()
-    return DecisionResult(Changes.of("queue", "access", "entities", ids=(submission_id, *applied.ids)),
-                          QueueState.APPLIED.value, reply, tuple(applied.lines))
+    return DecisionResult(
+        Changes.of("queue", "access", "entities", ids=(submission_id, *applied.ids)),
+        QueueState.APPLIED.value,
+        reply,
+        tuple(applied.lines),
+    )
 
 
 def forget_keyed_pin(sub: FormSubmission) -> None:
@@ -145,12 +186,16 @@ def forget_keyed_pin(sub: FormSubmission) -> None:
         sub.values = values
 
 
-def _capture(ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission, report: VerificationReport) -> int:
+def _capture(
+    ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission, report: VerificationReport
+) -> int:
     pdf = verification.submission_pdf(ctx, uow.session, sub)
     digital = {f.field_name: f for f in read_digital_signatures(pdf)} if pdf else {}
     values = sub.values or {}
-    dates = {slot.signature_field: parse_form_date(str(values.get(slot.date_field) or ""))
-             for slot in SIGNER_SLOTS.values()}
+    dates = {
+        slot.signature_field: parse_form_date(str(values.get(slot.date_field) or ""))
+        for slot in SIGNER_SLOTS.values()
+    }
     return capture_from_verified(uow, sub.id, report.signatures, digital, dates)
 
 
@@ -171,8 +216,12 @@ def reason_text(codes: tuple[str, ...], note: str) -> str:
     return f"{', '.join(codes)}: {note.strip()}" if note.strip() else ", ".join(codes)
 
 
-def reject(ctx: ServiceContext, submission_id: str, reason_codes: tuple[str, ...] | list[str],
-           note: str = "") -> DecisionResult:
+def reject(
+    ctx: ServiceContext,
+    submission_id: str,
+    reason_codes: tuple[str, ...] | list[str],
+    note: str = "",
+) -> DecisionResult:
     """Reject with reason codes; signature mismatch needs a second reviewer's confirmation.
 
     Raises:
@@ -184,22 +233,36 @@ def reject(ctx: ServiceContext, submission_id: str, reason_codes: tuple[str, ...
     codes = _codes(reason_codes, note)
     with ctx.uow() as uow:
         sub = _submission(uow, submission_id)
-        if any(REJECTION_REASONS[c].needs_second_review for c in codes) and \
-                not mismatch_confirmed(uow.session, str(sub.id)):
-            raise ConflictError("a rejection for signature mismatch needs a second reviewer",
-                                hint="ask another operator to compare the signature and attest")
+        if any(REJECTION_REASONS[c].needs_second_review for c in codes) and not mismatch_confirmed(
+            uow.session, str(sub.id)
+        ):
+            raise ConflictError(
+                "a rejection for signature mismatch needs a second reviewer",
+                hint="ask another operator to compare the signature and attest",
+            )
         move(ctx, uow, sub, QueueState.REJECTED, reason_text(codes, note))
         forget_keyed_pin(sub)
-        audit.record(uow, "decision.reject", record_type="form_submission", record_id=sub.id,
-                     summary=f"{sub.form_number} {sub.entity_code}: rejected ({', '.join(codes)})",
-                     details={"codes": list(codes)})
+        audit.record(
+            uow,
+            "decision.reject",
+            record_type="form_submission",
+            record_id=sub.id,
+            summary=f"{sub.form_number} {sub.entity_code}: rejected ({', '.join(codes)})",
+            details={"codes": list(codes)},
+        )
         reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=False)
         uow.commit()
-    return DecisionResult(Changes.of("queue", ids=(submission_id,)), QueueState.REJECTED.value, reply)
+    return DecisionResult(
+        Changes.of("queue", ids=(submission_id,)), QueueState.REJECTED.value, reply
+    )
 
 
-def wait_on_requester(ctx: ServiceContext, submission_id: str, reason_codes: tuple[str, ...] | list[str],
-                      note: str = "") -> DecisionResult:
+def wait_on_requester(
+    ctx: ServiceContext,
+    submission_id: str,
+    reason_codes: tuple[str, ...] | list[str],
+    note: str = "",
+) -> DecisionResult:
     """Send a submission back to the requester for a correction (PIN missing, incomplete...)."""
     ctx.require(Perm.WORK_QUEUE)
     codes = _codes(reason_codes, note)
@@ -208,8 +271,9 @@ def wait_on_requester(ctx: ServiceContext, submission_id: str, reason_codes: tup
         move(ctx, uow, sub, QueueState.WAITING_ON_REQUESTER, reason_text(codes, note))
         reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=True)
         uow.commit()
-    return DecisionResult(Changes.of("queue", ids=(submission_id,)),
-                          QueueState.WAITING_ON_REQUESTER.value, reply)
+    return DecisionResult(
+        Changes.of("queue", ids=(submission_id,)), QueueState.WAITING_ON_REQUESTER.value, reply
+    )
 
 
 def save_replies(ctx: ServiceContext, submission_id: str, reply: ReplyDraft) -> tuple[str, ...]:
@@ -222,8 +286,11 @@ def save_replies(ctx: ServiceContext, submission_id: str, reply: ReplyDraft) -> 
     folder = ctx.paths.data_dir / "replies"
     folder.mkdir(parents=True, exist_ok=True)
     stem = str(submission_id)[:8]
-    files = [(f"{stem}-requester.eml", reply.requester_eml), (f"{stem}-user-managers.eml", reply.user_manager_eml),
-             (f"{stem}-letter.pdf", reply.letter_pdf)]
+    files = [
+        (f"{stem}-requester.eml", reply.requester_eml),
+        (f"{stem}-user-managers.eml", reply.user_manager_eml),
+        (f"{stem}-letter.pdf", reply.letter_pdf),
+    ]
     written = []
     for name, data in files:
         if data:
@@ -232,4 +299,12 @@ def save_replies(ctx: ServiceContext, submission_id: str, reply: ReplyDraft) -> 
     return tuple(written)
 
 
-__all__ = ["Applied", "DecisionResult", "approve", "move", "reject", "save_replies", "wait_on_requester"]
+__all__ = [
+    "Applied",
+    "DecisionResult",
+    "approve",
+    "move",
+    "reject",
+    "save_replies",
+    "wait_on_requester",
+]

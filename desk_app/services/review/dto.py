@@ -88,9 +88,13 @@ def requested_changes(values: Mapping[str, Any]) -> RequestedChanges:
     """
     users = []
     for i in _rows(values, "user"):
-        u = RequestedUser(i, _text(values, f"user_{i}_first_name"), _text(values, f"user_{i}_last_name"),
-                          _text(values, f"user_{i}_email").lower(),
-                          _text(values, f"user_{i}_username").lower())
+        u = RequestedUser(
+            i,
+            _text(values, f"user_{i}_first_name"),
+            _text(values, f"user_{i}_last_name"),
+            _text(values, f"user_{i}_email").lower(),
+            _text(values, f"user_{i}_username").lower(),
+        )
         if u.first_name or u.last_name or u.email or u.username:
             users.append(u)
     roles = []
@@ -100,13 +104,25 @@ def requested_changes(values: Mapping[str, Any]) -> RequestedChanges:
         if not (app or role):
             continue
         user_ref = _text(values, f"role_{i}_user")
-        roles.append(RequestedRole(i, int(user_ref) if user_ref.isdigit() else 1, app.upper(), role.upper(),
-                                   action, _text(values, f"role_{i}_building")))
+        roles.append(
+            RequestedRole(
+                i,
+                int(user_ref) if user_ref.isdigit() else 1,
+                app.upper(),
+                role.upper(),
+                action,
+                _text(values, f"role_{i}_building"),
+            )
+        )
     um = None
     if _text(values, "um_action") or _text(values, "um_last_name"):
-        um = RequestedUserManager(_text(values, "um_action").lower(), _text(values, "um_first_name"),
-                                  _text(values, "um_last_name"), _text(values, "um_email").lower(),
-                                  _text(values, "um_username").lower())
+        um = RequestedUserManager(
+            _text(values, "um_action").lower(),
+            _text(values, "um_first_name"),
+            _text(values, "um_last_name"),
+            _text(values, "um_email").lower(),
+            _text(values, "um_username").lower(),
+        )
     return RequestedChanges(tuple(users), tuple(roles), um)
 
 
@@ -217,15 +233,38 @@ class VerificationReport:
     def as_json(self) -> dict[str, Any]:
         """A JSON-ready dictionary (images left out)."""
         return {
-            "run_id": self.run_id, "submission_id": self.submission_id, "form": self.form_number,
-            "entity_code": self.entity_code, "entity_name": self.entity_name,
-            "run_at": self.run_at.isoformat(), "run_by": self.run_by, "can_approve": self.can_approve,
-            "checks": [{"code": c.code, "title": c.title, "outcome": c.outcome, "blocking": c.blocking,
-                        "reason": c.reason, "details": dict(c.details)} for c in self.checks],
-            "signatures": [{"field": s.field_name, "signer_role": s.signer_role,
-                            "signer_name": s.signer_name, "kind": s.kind, "verdict": s.verdict,
-                            "outcome": s.outcome, "reasons": list(s.reasons),
-                            "certificate": s.certificate_subject} for s in self.signatures],
+            "run_id": self.run_id,
+            "submission_id": self.submission_id,
+            "form": self.form_number,
+            "entity_code": self.entity_code,
+            "entity_name": self.entity_name,
+            "run_at": self.run_at.isoformat(),
+            "run_by": self.run_by,
+            "can_approve": self.can_approve,
+            "checks": [
+                {
+                    "code": c.code,
+                    "title": c.title,
+                    "outcome": c.outcome,
+                    "blocking": c.blocking,
+                    "reason": c.reason,
+                    "details": dict(c.details),
+                }
+                for c in self.checks
+            ],
+            "signatures": [
+                {
+                    "field": s.field_name,
+                    "signer_role": s.signer_role,
+                    "signer_name": s.signer_name,
+                    "kind": s.kind,
+                    "verdict": s.verdict,
+                    "outcome": s.outcome,
+                    "reasons": list(s.reasons),
+                    "certificate": s.certificate_subject,
+                }
+                for s in self.signatures
+            ],
         }
 
 

@@ -44,12 +44,20 @@ class VerificationJob:
         return str(self.submission.id) if self.submission is not None else ""
 
 
-def previous_pin_failure(session: Session, submission_id: str, pin_issued_at: datetime | None) -> bool:
+def previous_pin_failure(
+    session: Session, submission_id: str, pin_issued_at: datetime | None
+) -> bool:
     """True when this submission's PIN already failed against the current PIN (counted once)."""
     if not submission_id:
         return False
-    rows = session.execute(select(VerificationResult.details).where(
-        VerificationResult.submission_id == uuid.UUID(submission_id), VerificationResult.check == "pin",
-        VerificationResult.outcome == "fail")).all()
+    rows = session.execute(
+        select(VerificationResult.details).where(
+            VerificationResult.submission_id == uuid.UUID(submission_id),
+            VerificationResult.check == "pin",
+            VerificationResult.outcome == "fail",
+        )
+    ).all()
     stamp = pin_issued_at.isoformat() if pin_issued_at else ""
-    return any((d or {}).get("pin_issued_at") == stamp and (d or {}).get("counted") for (d,) in rows)
+    return any(
+        (d or {}).get("pin_issued_at") == stamp and (d or {}).get("counted") for (d,) in rows
+    )

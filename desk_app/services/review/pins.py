@@ -45,8 +45,9 @@ from desk_app.services.context import Changes, ServiceContext
 
 PEPPER_KEY = "pin-pepper"
 
-_hasher = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB,
-                         parallelism=ARGON2_PARALLELISM)
+_hasher = PasswordHasher(
+    time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=ARGON2_PARALLELISM
+)
 
 
 class PinOutcome(StrEnum):
@@ -122,19 +123,32 @@ def _entity(session: Session, entity_id: str | uuid.UUID) -> EducationalEntity:
 def _superintendent(session: Session, entity: EducationalEntity, on: date) -> Addressee:
     """The superintendent in office; an entity without one (a nonpublic school) gets the letter
     at its authorized representative."""
-    officers = session.execute(
-        select(EntityOfficer).where(EntityOfficer.entity_id == entity.id, EntityOfficer.deleted_at.is_(None))
-        .order_by(EntityOfficer.start_date.desc())
-    ).scalars().all()
+    officers = (
+        session.execute(
+            select(EntityOfficer)
+            .where(EntityOfficer.entity_id == entity.id, EntityOfficer.deleted_at.is_(None))
+            .order_by(EntityOfficer.start_date.desc())
+        )
+        .scalars()
+        .all()
+    )
     in_office = [o for o in officers if o.in_office(on)]
     for role in (OfficerRole.SUPERINTENDENT, OfficerRole.AUTHORIZED_REPRESENTATIVE):
         current = next((o for o in in_office if o.role == role.value), None)
         if current is not None:
-            default = "Superintendent" if role is OfficerRole.SUPERINTENDENT else "Authorized Representative"
+            default = (
+                "Superintendent"
+                if role is OfficerRole.SUPERINTENDENT
+                else "Authorized Representative"
+            )
             lines = tuple(x for x in (entity.address, entity.city) if x)
-            return Addressee(current.person.full_name, current.person.title or default, entity.name, lines)
-    raise KnownError(f"{entity.code} has no superintendent or authorized representative on file",
-                     hint="record the superintendent on the entity before issuing a PIN")
+            return Addressee(
+                current.person.full_name, current.person.title or default, entity.name, lines
+            )
+    raise KnownError(
+        f"{entity.code} has no superintendent or authorized representative on file",
+        hint="record the superintendent on the entity before issuing a PIN",
+    )
 
 
 def issue_pin(ctx: ServiceContext, entity_id: str, write_letter: Path | None = None) -> IssuedPin:
@@ -164,14 +178,23 @@ def issue_pin(ctx: ServiceContext, entity_id: str, write_letter: Path | None = N
         del pin
         if write_letter is not None:
             _write(write_letter, letter)
-        audit.record(uow, "pin.reissue" if reissue else "pin.issue", record_type="educational_entity",
-                     record_id=entity.id,
-                     summary=f"{entity.code}: security PIN {'reissued' if reissue else 'issued'}; "
-                             f"mailer letter to {to.name}",
-                     details={"superintendent": to.name})
+        audit.record(
+            uow,
+            "pin.reissue" if reissue else "pin.issue",
+            record_type="educational_entity",
+            record_id=entity.id,
+            summary=f"{entity.code}: security PIN {'reissued' if reissue else 'issued'}; "
+            f"mailer letter to {to.name}",
+            details={"superintendent": to.name},
+        )
         uow.commit()
-        return IssuedPin(str(entity.id), entity.code, now, letter,
-                         Changes.of("entities", "pins", ids=(entity.id,)))
+        return IssuedPin(
+            str(entity.id),
+            entity.code,
+            now,
+            letter,
+            Changes.of("entities", "pins", ids=(entity.id,)),
+        )
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -181,8 +204,14 @@ def _write(path: Path, data: bytes) -> None:
         raise KnownError(f"cannot write the letter to {path}: {exc.strerror}") from exc
 
 
-def check_pin(ctx: ServiceContext, entity_id: str, keyed: str,
-              submission_id: str | None = None, *, count: bool = True) -> PinCheck:
+def check_pin(
+    ctx: ServiceContext,
+    entity_id: str,
+    keyed: str,
+    submission_id: str | None = None,
+    *,
+    count: bool = True,
+) -> PinCheck:
     """Check a PIN keyed from a form; counts failures, locks, audits the outcome (never the PIN).
 
     The slow comparison runs outside the database transaction so it never holds a write lock.
@@ -205,12 +234,20 @@ def check_pin(ctx: ServiceContext, entity_id: str, keyed: str,
     elif locked:
         outcome = PinOutcome.LOCKED
     else:
-        outcome = PinOutcome.MATCH if pin_matches(ctx.secrets, stored, keyed) else PinOutcome.MISMATCH
+        outcome = (
+            PinOutcome.MATCH if pin_matches(ctx.secrets, stored, keyed) else PinOutcome.MISMATCH
+        )
     return _record_attempt(ctx, entity_id, stored if count else None, outcome, limit, submission_id)
 
 
-def _record_attempt(ctx: ServiceContext, entity_id: str, checked_hash: str | None, outcome: PinOutcome,
-                    limit: int, submission_id: str | None) -> PinCheck:
+def _record_attempt(
+    ctx: ServiceContext,
+    entity_id: str,
+    checked_hash: str | None,
+    outcome: PinOutcome,
+    limit: int,
+    submission_id: str | None,
+) -> PinCheck:
     with ctx.uow() as uow:
         entity = _entity(uow.session, entity_id)
         # checked_hash differs when the PIN was reissued during the comparison (or not counting)
@@ -218,15 +255,28 @@ def _record_attempt(ctx: ServiceContext, entity_id: str, checked_hash: str | Non
             entity.pin_failures = (entity.pin_failures or 0) + 1
             if entity.pin_failures >= limit and entity.pin_locked_at is None:
                 entity.pin_locked_at = utcnow()
-                audit.record(uow, "pin.lock", record_type="educational_entity", record_id=entity.id,
-                             summary=f"{entity.code}: security PIN locked after {entity.pin_failures} "
-                                     "consecutive failures")
+                audit.record(
+                    uow,
+                    "pin.lock",
+                    record_type="educational_entity",
+                    record_id=entity.id,
+                    summary=f"{entity.code}: security PIN locked after {entity.pin_failures} "
+                    "consecutive failures",
+                )
         elif outcome is PinOutcome.MATCH and entity.pin_hash == checked_hash:
             entity.pin_failures = 0
-        audit.record(uow, "pin.check", record_type="educational_entity", record_id=entity.id,
-                     summary=f"{entity.code}: PIN check {outcome.value}",
-                     details={"outcome": outcome.value, "failures": entity.pin_failures,
-                              "submission_id": submission_id or ""})
+        audit.record(
+            uow,
+            "pin.check",
+            record_type="educational_entity",
+            record_id=entity.id,
+            summary=f"{entity.code}: PIN check {outcome.value}",
+            details={
+                "outcome": outcome.value,
+                "failures": entity.pin_failures,
+                "submission_id": submission_id or "",
+            },
+        )
         uow.commit()
         return PinCheck(outcome, entity.pin_failures, limit, entity.pin_locked_at is not None)
 

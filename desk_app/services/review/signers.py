@@ -32,7 +32,10 @@ from desk_app.services.review.specimens import ExpectedSigner
 if TYPE_CHECKING:
     from desk_app.services.review.job import VerificationJob
 
-ROLE_WORDS = {"superintendent": "superintendent", "authorized_representative": "authorized representative"}
+ROLE_WORDS = {
+    "superintendent": "superintendent",
+    "authorized_representative": "authorized representative",
+}
 
 
 def name_score(a: str, b: str) -> float:
@@ -65,50 +68,91 @@ def _officer(job: VerificationJob, slot: SignerSlot, roles: tuple[str, ...]) -> 
         return SlotVerdict("fail", "entity unknown: no officers to compare with", nobody, 0.0)
     if not name:
         return SlotVerdict("fail", "the form names no signer", nobody, 0.0)
-    officers = job.session.execute(select(EntityOfficer).where(
-        EntityOfficer.entity_id == job.entity.id, EntityOfficer.role.in_(roles),
-        EntityOfficer.deleted_at.is_(None))).scalars().all()
-    scored = sorted(((name_score(name, o.person.full_name), o) for o in officers),
-                    key=lambda pair: (pair[1].in_office(on), pair[0]), reverse=True)
+    officers = (
+        job.session.execute(
+            select(EntityOfficer).where(
+                EntityOfficer.entity_id == job.entity.id,
+                EntityOfficer.role.in_(roles),
+                EntityOfficer.deleted_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    scored = sorted(
+        ((name_score(name, o.person.full_name), o) for o in officers),
+        key=lambda pair: (pair[1].in_office(on), pair[0]),
+        reverse=True,
+    )
     best = next(((s, o) for s, o in scored if o.in_office(on)), None)
     if best is not None and best[0] >= NAME_MATCH_WARN:
         score, o = best
         who = f"{o.person.full_name}, {ROLE_WORDS[o.role]} since {o.start_date:%m/%d/%Y}"
-        expected = ExpectedSigner(slot.signature_field, o.role, o.person.full_name, str(o.person_id), on)
+        expected = ExpectedSigner(
+            slot.signature_field, o.role, o.person.full_name, str(o.person_id), on
+        )
         if score >= NAME_MATCH_PASS:
             return SlotVerdict("pass", f"{name!r} is {who} (name score {score:g})", expected, score)
-        return SlotVerdict("warn", f"{name!r} is probably {who} (name score {score:g}, below "
-                           f"{NAME_MATCH_PASS:g}): confirm the spelling", expected, score)
+        return SlotVerdict(
+            "warn",
+            f"{name!r} is probably {who} (name score {score:g}, below "
+            f"{NAME_MATCH_PASS:g}): confirm the spelling",
+            expected,
+            score,
+        )
     former = next(((s, o) for s, o in scored if s >= NAME_MATCH_PASS and not o.in_office(on)), None)
     if former is not None:
         o = former[1]
         until = f"{o.end_date:%m/%d/%Y}" if o.end_date else "later"
-        return SlotVerdict("fail", f"{o.person.full_name} was {ROLE_WORDS[o.role]} from "
-                           f"{o.start_date:%m/%d/%Y} to {until}, not on {on:%m/%d/%Y}", nobody, former[0])
-    return SlotVerdict("fail", f"{name!r} is not a superintendent or authorized representative of "
-                       f"{job.entity.code} on file for {on:%m/%d/%Y}", nobody, best[0] if best else 0.0)
+        return SlotVerdict(
+            "fail",
+            f"{o.person.full_name} was {ROLE_WORDS[o.role]} from "
+            f"{o.start_date:%m/%d/%Y} to {until}, not on {on:%m/%d/%Y}",
+            nobody,
+            former[0],
+        )
+    return SlotVerdict(
+        "fail",
+        f"{name!r} is not a superintendent or authorized representative of "
+        f"{job.entity.code} on file for {on:%m/%d/%Y}",
+        nobody,
+        best[0] if best else 0.0,
+    )
 
 
 def _agency_contact(job: VerificationJob, slot: SignerSlot) -> SlotVerdict:
     name, on = _slot_name(job, slot), _signed_on(job, slot)
     contact = job.entity.agency_contact if job.entity is not None else ""
-    staff = job.session.execute(select(Staff).where(Staff.username == contact)).scalar_one_or_none() \
-        if contact else None
+    staff = (
+        job.session.execute(select(Staff).where(Staff.username == contact)).scalar_one_or_none()
+        if contact
+        else None
+    )
     expected = ExpectedSigner(slot.signature_field, "agency_contact", name, "", on)
     if staff is None:
         return SlotVerdict("fail", "the organisation has no agency contact on file", expected, 0.0)
     score = name_score(name, staff.display_name) if name else 0.0
     if score >= NAME_MATCH_PASS:
-        return SlotVerdict("pass", f"signed by the agency contact {staff.display_name} "
-                           f"(name score {score:g})", expected, score)
+        return SlotVerdict(
+            "pass",
+            f"signed by the agency contact {staff.display_name} (name score {score:g})",
+            expected,
+            score,
+        )
     outcome = "warn" if score >= NAME_MATCH_WARN else "fail"
-    return SlotVerdict(outcome, f"{name!r} is not the agency contact {staff.display_name} "
-                       f"(name score {score:g})", expected, score)
+    return SlotVerdict(
+        outcome,
+        f"{name!r} is not the agency contact {staff.display_name} (name score {score:g})",
+        expected,
+        score,
+    )
 
 
 def _user(job: VerificationJob, slot: SignerSlot) -> SlotVerdict:
     name = _slot_name(job, slot)
-    expected = ExpectedSigner(slot.signature_field, "user", name, _user_person(job), _signed_on(job, slot))
+    expected = ExpectedSigner(
+        slot.signature_field, "user", name, _user_person(job), _signed_on(job, slot)
+    )
     if not name:
         return SlotVerdict("fail", "the form names no user", expected, 0.0)
     if not str(job.values.get(slot.date_field) or "").strip():
@@ -122,9 +166,17 @@ def _user_person(job: VerificationJob) -> str:
         return ""
     from desk_app.models.access import UserAccount
 
-    person = job.session.execute(select(UserAccount.person_id).where(
-        UserAccount.email == user.email, UserAccount.person_id.is_not(None),
-        UserAccount.deleted_at.is_(None))).scalars().first()
+    person = (
+        job.session.execute(
+            select(UserAccount.person_id).where(
+                UserAccount.email == user.email,
+                UserAccount.person_id.is_not(None),
+                UserAccount.deleted_at.is_(None),
+            )
+        )
+        .scalars()
+        .first()
+    )
     return str(person) if person else ""
 
 
@@ -144,6 +196,10 @@ def check_signer_authority(job: VerificationJob) -> CheckResult:
     if not verdicts:
         return check_result("signer_authority", "pass", "the form needs no signer")
     worst = max(verdicts, key=lambda v: ("pass", "warn", "fail").index(v.outcome))
-    return check_result("signer_authority", worst.outcome, "; ".join(v.reason for v in verdicts),
-                        scores={v.expected.field_name: v.score for v in verdicts},
-                        thresholds={"pass": NAME_MATCH_PASS, "warn": NAME_MATCH_WARN})
+    return check_result(
+        "signer_authority",
+        worst.outcome,
+        "; ".join(v.reason for v in verdicts),
+        scores={v.expected.field_name: v.score for v in verdicts},
+        thresholds={"pass": NAME_MATCH_PASS, "warn": NAME_MATCH_WARN},
+    )

@@ -51,22 +51,36 @@ def registered_certificates(session: Session, person_id: str) -> frozenset[str]:
     if not person_id:
         return frozenset()
     rows = session.execute(
-        select(SignerCertificate.sha256).where(SignerCertificate.person_id == uuid.UUID(person_id),
-                                               SignerCertificate.revoked_at.is_(None),
-                                               SignerCertificate.deleted_at.is_(None)))
+        select(SignerCertificate.sha256).where(
+            SignerCertificate.person_id == uuid.UUID(person_id),
+            SignerCertificate.revoked_at.is_(None),
+            SignerCertificate.deleted_at.is_(None),
+        )
+    )
     return frozenset(r for (r,) in rows)
 
 
-def specimens_for(session: Session, person_id: str, limit: int = SPECIMENS_SHOWN) -> tuple[SpecimenDTO, ...]:
+def specimens_for(
+    session: Session, person_id: str, limit: int = SPECIMENS_SHOWN
+) -> tuple[SpecimenDTO, ...]:
     """The newest dated specimens of a person's signature."""
     if not person_id:
         return ()
     rows = session.execute(
-        select(SignatureSpecimen).where(SignatureSpecimen.person_id == uuid.UUID(person_id),
-                                        SignatureSpecimen.deleted_at.is_(None))
-        .order_by(SignatureSpecimen.signed_on.desc()).limit(limit)).scalars()
-    return tuple(SpecimenDTO(str(s.id), str(s.person_id), s.signed_on, s.image_png,
-                             str(s.source_submission_id or "")) for s in rows)
+        select(SignatureSpecimen)
+        .where(
+            SignatureSpecimen.person_id == uuid.UUID(person_id),
+            SignatureSpecimen.deleted_at.is_(None),
+        )
+        .order_by(SignatureSpecimen.signed_on.desc())
+        .limit(limit)
+    ).scalars()
+    return tuple(
+        SpecimenDTO(
+            str(s.id), str(s.person_id), s.signed_on, s.image_png, str(s.source_submission_id or "")
+        )
+        for s in rows
+    )
 
 
 def attestations_for(session: Session, submission_id: str) -> tuple[AttestationDTO, ...]:
@@ -74,25 +88,46 @@ def attestations_for(session: Session, submission_id: str) -> tuple[AttestationD
     if not submission_id:
         return ()
     rows = session.execute(
-        select(SignatureAttestation).where(SignatureAttestation.submission_id == uuid.UUID(submission_id),
-                                           SignatureAttestation.deleted_at.is_(None))
-        .order_by(SignatureAttestation.attested_at)).scalars()
-    return tuple(AttestationDTO(str(a.id), a.field_name, a.stage, a.verdict, a.reviewer, a.note,
-                                a.attested_at) for a in rows)
+        select(SignatureAttestation)
+        .where(
+            SignatureAttestation.submission_id == uuid.UUID(submission_id),
+            SignatureAttestation.deleted_at.is_(None),
+        )
+        .order_by(SignatureAttestation.attested_at)
+    ).scalars()
+    return tuple(
+        AttestationDTO(
+            str(a.id), a.field_name, a.stage, a.verdict, a.reviewer, a.note, a.attested_at
+        )
+        for a in rows
+    )
 
 
-def _digital_finding(expected: ExpectedSigner, facts: DigitalSignatureFacts,
-                     registered: frozenset[str]) -> SignatureFinding:
+def _digital_finding(
+    expected: ExpectedSigner, facts: DigitalSignatureFacts, registered: frozenset[str]
+) -> SignatureFinding:
     word, reasons = verdict(facts, registered)
-    outcome = {SignatureVerdict.VALID: "pass", SignatureVerdict.IDENTITY_UNKNOWN: "warn"}.get(word, "fail")
+    outcome = {SignatureVerdict.VALID: "pass", SignatureVerdict.IDENTITY_UNKNOWN: "warn"}.get(
+        word, "fail"
+    )
     cert = facts.certificate
-    return SignatureFinding(expected.field_name, expected.role, expected.name, expected.person_id,
-                            "digital", word.value, outcome, reasons,
-                            certificate_subject=cert.subject if cert else "",
-                            certificate_sha256=cert.sha256 if cert else "")
+    return SignatureFinding(
+        expected.field_name,
+        expected.role,
+        expected.name,
+        expected.person_id,
+        "digital",
+        word.value,
+        outcome,
+        reasons,
+        certificate_subject=cert.subject if cert else "",
+        certificate_sha256=cert.sha256 if cert else "",
+    )
 
 
-def _ink_outcome(ink: InkFinding, attestations: tuple[AttestationDTO, ...]) -> tuple[str, tuple[str, ...]]:
+def _ink_outcome(
+    ink: InkFinding, attestations: tuple[AttestationDTO, ...]
+) -> tuple[str, tuple[str, ...]]:
     if not ink.present:
         return "fail", ("the signature box is empty",)
     if not attestations:
@@ -101,33 +136,72 @@ def _ink_outcome(ink: InkFinding, attestations: tuple[AttestationDTO, ...]) -> t
     if last.verdict == AttestationVerdict.MATCHES.value:
         return "pass", (f"{last.reviewer} attests it matches the specimens",)
     if last.verdict == AttestationVerdict.MISMATCH.value:
-        confirmed = " (confirmed by a second reviewer)" if last.stage == AttestationStage.SECOND.value else ""
+        confirmed = (
+            " (confirmed by a second reviewer)"
+            if last.stage == AttestationStage.SECOND.value
+            else ""
+        )
         return "fail", (f"{last.reviewer} finds it does not match the specimens{confirmed}",)
     return "warn", (f"{last.reviewer} is unsure; a second look is needed",)
 
 
-def finding(session: Session, expected: ExpectedSigner, digital: DigitalSignatureFacts | None,
-            ink: InkFinding | None, submission_id: str,
-            missing: str = "no signature found") -> SignatureFinding:
+def finding(
+    session: Session,
+    expected: ExpectedSigner,
+    digital: DigitalSignatureFacts | None,
+    ink: InkFinding | None,
+    submission_id: str,
+    missing: str = "no signature found",
+) -> SignatureFinding:
     """Judge one signature box: a digital signature if there is one, else the ink in the box.
 
     ``missing`` says why there is neither (e.g. no PDF of the document to look at).
     """
     if digital is not None:
-        return _digital_finding(expected, digital, registered_certificates(session, expected.person_id))
-    mine = tuple(a for a in attestations_for(session, submission_id) if a.field_name == expected.field_name)
+        return _digital_finding(
+            expected, digital, registered_certificates(session, expected.person_id)
+        )
+    mine = tuple(
+        a for a in attestations_for(session, submission_id) if a.field_name == expected.field_name
+    )
     specimens = specimens_for(session, expected.person_id)
     if ink is None:
-        return SignatureFinding(expected.field_name, expected.role, expected.name, expected.person_id,
-                                "none", "missing", "fail", (missing,), specimens=specimens)
+        return SignatureFinding(
+            expected.field_name,
+            expected.role,
+            expected.name,
+            expected.person_id,
+            "none",
+            "missing",
+            "fail",
+            (missing,),
+            specimens=specimens,
+        )
     outcome, reasons = _ink_outcome(ink, mine)
-    return SignatureFinding(expected.field_name, expected.role, expected.name, expected.person_id,
-                            "ink", "present" if ink.present else "missing", outcome, reasons,
-                            crop_png=ink.crop_png, specimens=specimens, attestations=mine)
+    return SignatureFinding(
+        expected.field_name,
+        expected.role,
+        expected.name,
+        expected.person_id,
+        "ink",
+        "present" if ink.present else "missing",
+        outcome,
+        reasons,
+        crop_png=ink.crop_png,
+        specimens=specimens,
+        attestations=mine,
+    )
 
 
-def attest_signature(ctx: ServiceContext, submission_id: str, field_name: str, verdict_: str,
-                     note: str = "", person_id: str = "", specimen_ids: tuple[str, ...] = ()) -> Changes:
+def attest_signature(
+    ctx: ServiceContext,
+    submission_id: str,
+    field_name: str,
+    verdict_: str,
+    note: str = "",
+    person_id: str = "",
+    specimen_ids: tuple[str, ...] = (),
+) -> Changes:
     """Record a reviewer's judgement of one signature.
 
     The first attestation of a box is stage "first". When it found a mismatch, the next one must
@@ -144,24 +218,40 @@ def attest_signature(ctx: ServiceContext, submission_id: str, field_name: str, v
     if verdict_ != AttestationVerdict.MATCHES.value and not note.strip():
         raise ValidationError("note", "say what does not match")
     with ctx.uow() as uow:
-        earlier = [a for a in attestations_for(uow.session, submission_id) if a.field_name == field_name]
+        earlier = [
+            a for a in attestations_for(uow.session, submission_id) if a.field_name == field_name
+        ]
         stage = AttestationStage.FIRST
         if earlier and earlier[-1].verdict != AttestationVerdict.MATCHES.value:
             if earlier[-1].reviewer == ctx.actor.username:
                 raise ConflictError("the second review must come from a different operator")
             stage = AttestationStage.SECOND
         row = SignatureAttestation(
-            submission_id=uuid.UUID(submission_id), field_name=field_name,
-            person_id=uuid.UUID(person_id) if person_id else None, stage=stage.value, verdict=verdict_,
-            note=note.strip(), reviewer=ctx.actor.username, attested_at=utcnow(),
-            specimen_ids=",".join(specimen_ids))
+            submission_id=uuid.UUID(submission_id),
+            field_name=field_name,
+            person_id=uuid.UUID(person_id) if person_id else None,
+            stage=stage.value,
+            verdict=verdict_,
+            note=note.strip(),
+            reviewer=ctx.actor.username,
+            attested_at=utcnow(),
+            specimen_ids=",".join(specimen_ids),
+        )
         uow.session.add(row)
         uow.session.flush()
-        audit.record(uow, "signature.attest", record_type="form_submission",
-                     record_id=uuid.UUID(submission_id),
-                     summary=f"{field_name}: {stage.value} review, {verdict_}",
-                     details={"field": field_name, "stage": stage.value, "verdict": verdict_,
-                              "specimens": len(specimen_ids)})
+        audit.record(
+            uow,
+            "signature.attest",
+            record_type="form_submission",
+            record_id=uuid.UUID(submission_id),
+            summary=f"{field_name}: {stage.value} review, {verdict_}",
+            details={
+                "field": field_name,
+                "stage": stage.value,
+                "verdict": verdict_,
+                "specimens": len(specimen_ids),
+            },
+        )
         uow.commit()
     return Changes.of("verification", ids=(submission_id,))
 
@@ -179,9 +269,13 @@ def mismatch_confirmed(session: Session, submission_id: str) -> bool:
     return False
 
 
-def capture_from_verified(uow: UnitOfWork, submission_id: uuid.UUID,
-                          findings: tuple[SignatureFinding, ...], digital: dict[str, DigitalSignatureFacts],
-                          signed_on: dict[str, date | None]) -> int:
+def capture_from_verified(
+    uow: UnitOfWork,
+    submission_id: uuid.UUID,
+    findings: tuple[SignatureFinding, ...],
+    digital: dict[str, DigitalSignatureFacts],
+    signed_on: dict[str, date | None],
+) -> int:
     """Register the certificates and capture the specimens of an approved submission.
 
     Only boxes whose signer is a person on file are used; returns how many rows were added.
@@ -195,15 +289,30 @@ def capture_from_verified(uow: UnitOfWork, submission_id: uuid.UUID,
         if f.kind == "digital" and facts and facts.certificate and f.outcome != "fail":
             cert = facts.certificate
             if cert.sha256 not in registered_certificates(uow.session, f.person_id):
-                uow.session.add(SignerCertificate(
-                    person_id=person, sha256=cert.sha256, subject=cert.subject[:400],
-                    issuer=cert.issuer[:400], serial=cert.serial[:80], not_before=cert.not_before,
-                    not_after=cert.not_after, certificate_der=cert.der, source_submission_id=submission_id))
+                uow.session.add(
+                    SignerCertificate(
+                        person_id=person,
+                        sha256=cert.sha256,
+                        subject=cert.subject[:400],
+                        issuer=cert.issuer[:400],
+                        serial=cert.serial[:80],
+                        not_before=cert.not_before,
+                        not_after=cert.not_after,
+                        certificate_der=cert.der,
+                        source_submission_id=submission_id,
+                    )
+                )
                 added += 1
         elif f.kind == "ink" and f.crop_png and f.outcome == "pass":
-            uow.session.add(SignatureSpecimen(
-                person_id=person, signed_on=signed_on.get(f.field_name) or utcnow().date(),
-                image_png=f.crop_png, source_submission_id=submission_id, field_name=f.field_name))
+            uow.session.add(
+                SignatureSpecimen(
+                    person_id=person,
+                    signed_on=signed_on.get(f.field_name) or utcnow().date(),
+                    image_png=f.crop_png,
+                    source_submission_id=submission_id,
+                    field_name=f.field_name,
+                )
+            )
             added += 1
     return added
 
@@ -220,15 +329,28 @@ def revoke_certificate(ctx: ServiceContext, sha256: str, reason: str) -> Changes
     if not reason.strip():
         raise ValidationError("reason", "say why the certificate is no longer trusted")
     with ctx.uow() as uow:
-        rows = uow.session.execute(select(SignerCertificate).where(
-            SignerCertificate.sha256 == sha256.lower(), SignerCertificate.revoked_at.is_(None),
-            SignerCertificate.deleted_at.is_(None))).scalars().all()
+        rows = (
+            uow.session.execute(
+                select(SignerCertificate).where(
+                    SignerCertificate.sha256 == sha256.lower(),
+                    SignerCertificate.revoked_at.is_(None),
+                    SignerCertificate.deleted_at.is_(None),
+                )
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             raise ValidationError("certificate", "no registered certificate has that fingerprint")
         for row in rows:
             row.revoked_at = utcnow()
-            audit.record(uow, "signature.certificate_revoke", record_type="signer_certificate",
-                         record_id=row.id, summary=f"certificate {row.subject[:80]} no longer recognised",
-                         details={"sha256": row.sha256, "reason": reason.strip()[:500]})
+            audit.record(
+                uow,
+                "signature.certificate_revoke",
+                record_type="signer_certificate",
+                record_id=row.id,
+                summary=f"certificate {row.subject[:80]} no longer recognised",
+                details={"sha256": row.sha256, "reason": reason.strip()[:500]},
+            )
         uow.commit()
         return Changes.of("verification", ids=tuple(r.id for r in rows))

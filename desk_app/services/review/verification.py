@@ -64,7 +64,9 @@ def check_form(job: VerificationJob) -> CheckResult:
     """The submission is one of the catalogue's forms."""
     if job.spec is None:
         return result("form_known", "fail", "not one of the agency's forms: identify it first")
-    return result("form_known", "pass", f"{job.spec.number} {job.spec.title} (edition {job.spec.edition})")
+    return result(
+        "form_known", "pass", f"{job.spec.number} {job.spec.title} (edition {job.spec.edition})"
+    )
 
 
 def check_complete(job: VerificationJob) -> CheckResult:
@@ -75,8 +77,10 @@ def check_complete(job: VerificationJob) -> CheckResult:
     problems = validate(job.spec, {k: str(v or "") for k, v in job.values.items()})
     if not problems:
         return result("form_complete", "pass", "every required field is filled in")
-    listed = "; ".join(f"{job.spec.field(k).label if job.spec.has_field(k) else k}: {v}"
-                       for k, v in list(problems.items())[:8])
+    listed = "; ".join(
+        f"{job.spec.field(k).label if job.spec.has_field(k) else k}: {v}"
+        for k, v in list(problems.items())[:8]
+    )
     more = f" (and {len(problems) - 8} more)" if len(problems) > 8 else ""
     return result("form_complete", "fail", listed + more, fields=sorted(problems))
 
@@ -108,8 +112,12 @@ def check_entity(job: VerificationJob) -> CheckResult:
     named = str(job.values.get(job.spec.entity_name_field if job.spec else "entity_name") or "")
     score = authority.name_score(named, e.name) if named else 0.0
     if named and score < 70:
-        return result("entity_code", "warn", f"{code} is {e.name}, but the form names {named!r}",
-                      name_score=score)
+        return result(
+            "entity_code",
+            "warn",
+            f"{code} is {e.name}, but the form names {named!r}",
+            name_score=score,
+        )
     return result("entity_code", "pass", f"{code} {e.name}", entity_id=str(e.id))
 
 
@@ -124,8 +132,11 @@ def _signature_findings(job: VerificationJob) -> list[SignatureFinding]:
         ink = None
         if digital is None and job.pdf is not None and job.spec.has_field(expected.field_name):
             ink = find_ink(job.pdf, layout, expected.field_name)
-        missing = "no signature found" if job.pdf is not None else \
-            "no PDF of the document to examine (keyed at the counter or not yet normalised)"
+        missing = (
+            "no signature found"
+            if job.pdf is not None
+            else "no PDF of the document to examine (keyed at the counter or not yet normalised)"
+        )
         findings.append(finding(job.session, expected, digital, ink, job.submission_id, missing))
     return findings
 
@@ -168,49 +179,91 @@ CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
 # --- running ----------------------------------------------------------------------------------
 
 
-def _entity_for(session: Session, submission: FormSubmission | None, code: str) -> EducationalEntity | None:
+def _entity_for(
+    session: Session, submission: FormSubmission | None, code: str
+) -> EducationalEntity | None:
     if submission is not None and submission.entity_id is not None:
         entity = session.get(EducationalEntity, submission.entity_id)
         if entity is not None and entity.deleted_at is None:
             return entity
     if not code:
         return None
-    return session.execute(select(EducationalEntity).where(
-        EducationalEntity.code == code, EducationalEntity.deleted_at.is_(None))).scalars().first()
+    return (
+        session.execute(
+            select(EducationalEntity).where(
+                EducationalEntity.code == code, EducationalEntity.deleted_at.is_(None)
+            )
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _operator(session: Session, username: str) -> Staff | None:
     return session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
 
 
-def _run(ctx: ServiceContext, session: Session, spec: FormSpec | None, values: Mapping[str, Any],
-         pdf: bytes | None, submission: FormSubmission | None) -> tuple[VerificationJob, list[CheckResult]]:
-    job = VerificationJob(ctx, session, spec, values, pdf, submission,
-               _entity_for(session, submission, entity_code_of(spec, values)),
-               _operator(session, ctx.actor.username), requested_changes(values), utcnow())
+def _run(
+    ctx: ServiceContext,
+    session: Session,
+    spec: FormSpec | None,
+    values: Mapping[str, Any],
+    pdf: bytes | None,
+    submission: FormSubmission | None,
+) -> tuple[VerificationJob, list[CheckResult]]:
+    job = VerificationJob(
+        ctx,
+        session,
+        spec,
+        values,
+        pdf,
+        submission,
+        _entity_for(session, submission, entity_code_of(spec, values)),
+        _operator(session, ctx.actor.username),
+        requested_changes(values),
+        utcnow(),
+    )
     if spec is None:
-        return job, [check_form(job)] + [result(c.code, "fail", "not checked: the form is not identified")
-                                         for c in CHECKS if c.code != "form_known"]
+        return job, [check_form(job)] + [
+            result(c.code, "fail", "not checked: the form is not identified")
+            for c in CHECKS
+            if c.code != "form_known"
+        ]
     pending_pin = request_checks.start_pin_check(job)  # overlaps the other checks
     done = {c.code: CHECK_FUNCTIONS[c.code](job) for c in CHECKS if c.code != "pin"}
     done["pin"] = pending_pin()
     return job, [done[c.code] for c in CHECKS]
 
 
-def _report(job: VerificationJob, results: list[CheckResult], run_id: uuid.UUID, started: float) -> VerificationReport:
+def _report(
+    job: VerificationJob, results: list[CheckResult], run_id: uuid.UUID, started: float
+) -> VerificationReport:
     e = job.entity
     return VerificationReport(
-        run_id=str(run_id), submission_id=job.submission_id,
+        run_id=str(run_id),
+        submission_id=job.submission_id,
         form_number=job.spec.number if job.spec else "",
-        entity_code=e.code if e else entity_code_of(job.spec, job.values), entity_name=e.name if e else "",
-        checks=tuple(results), signatures=job.signatures, requested=job.requested, run_at=job.now,
-        run_by=job.ctx.actor.username, elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+        entity_code=e.code if e else entity_code_of(job.spec, job.values),
+        entity_name=e.name if e else "",
+        checks=tuple(results),
+        signatures=job.signatures,
+        requested=job.requested,
+        run_at=job.now,
+        run_by=job.ctx.actor.username,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
 
 
-def submission_pdf(ctx: ServiceContext, session: Session, submission: FormSubmission) -> bytes | None:
+def submission_pdf(
+    ctx: ServiceContext, session: Session, submission: FormSubmission
+) -> bytes | None:
     """The bytes of the submission's document (normalised copy first, else the original)."""
-    docs = session.execute(select(SubmissionDocument).where(
-        SubmissionDocument.submission_id == submission.id, SubmissionDocument.deleted_at.is_(None))).scalars()
+    docs = session.execute(
+        select(SubmissionDocument).where(
+            SubmissionDocument.submission_id == submission.id,
+            SubmissionDocument.deleted_at.is_(None),
+        )
+    ).scalars()
     ranked = sorted(docs, key=lambda d: {"normalised": 0, "original": 1}.get(d.role, 2))
     if not ranked or ctx.paths is None or not ranked[0].media_type.endswith("pdf"):
         return None
@@ -232,8 +285,14 @@ def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationRe
             from desk_app.errors import NotFound
 
             raise NotFound("that submission no longer exists")
-        job, results = _run(ctx, s, find_form(sub.form_number) if sub.form_number else None,
-                            open_pin(ctx.cipher, sub.values or {}), submission_pdf(ctx, s, sub), sub)
+        job, results = _run(
+            ctx,
+            s,
+            find_form(sub.form_number) if sub.form_number else None,
+            open_pin(ctx.cipher, sub.values or {}),
+            submission_pdf(ctx, s, sub),
+            sub,
+        )
         run_id = uuid.uuid4()
         report = _report(job, results, run_id, started)
     _save(ctx, report)
@@ -244,15 +303,31 @@ def _save(ctx: ServiceContext, report: VerificationReport) -> None:
     with ctx.uow() as uow:
         sub_id = uuid.UUID(report.submission_id)
         for c in report.checks:
-            uow.session.add(VerificationResult(
-                submission_id=sub_id, run_id=uuid.UUID(report.run_id), check=c.code, outcome=c.outcome,
-                blocking=c.blocking, reason=c.reason[:2000], details=dict(c.details),
-                run_at=report.run_at, run_by=report.run_by))
-        counts = {o: sum(1 for c in report.checks if c.outcome == o) for o in ("pass", "warn", "fail")}
-        audit.record(uow, "verification.run", record_type="form_submission", record_id=sub_id,
-                     summary=f"{report.form_number} {report.entity_code}: {counts['pass']} pass, "
-                             f"{counts['warn']} warn, {counts['fail']} fail",
-                     details={"run_id": report.run_id, **counts})
+            uow.session.add(
+                VerificationResult(
+                    submission_id=sub_id,
+                    run_id=uuid.UUID(report.run_id),
+                    check=c.code,
+                    outcome=c.outcome,
+                    blocking=c.blocking,
+                    reason=c.reason[:2000],
+                    details=dict(c.details),
+                    run_at=report.run_at,
+                    run_by=report.run_by,
+                )
+            )
+        counts = {
+            o: sum(1 for c in report.checks if c.outcome == o) for o in ("pass", "warn", "fail")
+        }
+        audit.record(
+            uow,
+            "verification.run",
+            record_type="form_submission",
+            record_id=sub_id,
+            summary=f"{report.form_number} {report.entity_code}: {counts['pass']} pass, "
+            f"{counts['warn']} warn, {counts['fail']} fail",
+            details={"run_id": report.run_id, **counts},
+        )
         uow.commit()
 
 

@@ -44,9 +44,11 @@ class SyncSummaryDTO:
     pending: int
 
     def text(self) -> str:
-        return (f"pushed {self.pushed}, merged {self.merged}, pulled {self.pulled}, "
-                f"new conflicts {self.conflicts}, documents sent {self.blobs_sent}, "
-                f"still pending {self.pending}")
+        return (
+            f"pushed {self.pushed}, merged {self.merged}, pulled {self.pulled}, "
+            f"new conflicts {self.conflicts}, documents sent {self.blobs_sent}, "
+            f"still pending {self.pending}"
+        )
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,9 @@ class SyncService:
     def engine(self, url: str | None = None, **kwargs: Any) -> SyncEngine:
         full = server_url(self.ctx, url)
         blobs = self.ctx.paths.blobs if self.ctx.paths is not None else None
-        return SyncEngine(self.ctx.store, self.ctx.actor, link_for(full), _key(full), blobs, **kwargs)
+        return SyncEngine(
+            self.ctx.store, self.ctx.actor, link_for(full), _key(full), blobs, **kwargs
+        )
 
     def run(self, url: str | None = None, *, background: bool = False) -> SyncSummaryDTO:
         """Run one full sync (push, anchor, pull). Raises KnownError when it cannot finish.
@@ -99,62 +101,103 @@ class SyncService:
             background: smaller batches, read one at a time, for a sync beside the GUI thread.
         """
         self.ctx.require(Perm.SYNC)
-        sizes: dict[str, Any] = ({"push_batch": 2000, "pull_batch": 2000, "read_ahead": 1, "beside_gui": True}
-                                 if background else {})
+        sizes: dict[str, Any] = (
+            {"push_batch": 2000, "pull_batch": 2000, "read_ahead": 1, "beside_gui": True}
+            if background
+            else {}
+        )
         try:
             engine = self.engine(url, **sizes)
         except KnownError as exc:
             self._record_unreachable(str(exc))
             raise
         s = engine.run()
-        return SyncSummaryDTO(s.run_id, s.pushed, s.merged, s.conflicts, s.pulled, s.blobs_sent,
-                              s.pending)
+        return SyncSummaryDTO(
+            s.run_id, s.pushed, s.merged, s.conflicts, s.pulled, s.blobs_sent, s.pending
+        )
 
     def _record_unreachable(self, message: str) -> None:
         """A run that could not even connect still belongs in the history (and makes us offline)."""
         now = utcnow()
         with self.ctx.store.engine.begin() as conn:
-            conn.execute(insert(SyncRun).values(started_at=now, finished_at=now, status="failed",
-                                                message=message[:2000]))
+            conn.execute(
+                insert(SyncRun).values(
+                    started_at=now, finished_at=now, status="failed", message=message[:2000]
+                )
+            )
 
     def fetch_document(self, sha: str, url: str | None = None) -> Path:
         """The local path of a document original, downloaded from the central database if needed."""
         if self.ctx.paths is None:
             raise KnownError("no blob folder configured")
-        return fetch_blob(link_for(server_url(self.ctx, url)), self.ctx.paths.blobs, sha, self.ctx.cipher)
+        return fetch_blob(
+            link_for(server_url(self.ctx, url)), self.ctx.paths.blobs, sha, self.ctx.cipher
+        )
 
     # --- state --------------------------------------------------------------------------------
     def status(self) -> SyncStatusDTO:
         with self.ctx.store.read() as s:
             pending = s.execute(select(func.count()).select_from(OutboxEntry)).scalar_one()
-            conflicts = s.execute(select(func.count()).select_from(SyncConflict)
-                                  .where(SyncConflict.resolved_at.is_(None))).scalar_one()
-            last = s.scalars(select(SyncRun).where(SyncRun.status != "running")
-                             .order_by(SyncRun.id.desc()).limit(1)).first()
-            last_ok = s.execute(select(func.max(SyncRun.finished_at))
-                                .where(SyncRun.status == "ok")).scalar()
+            conflicts = s.execute(
+                select(func.count())
+                .select_from(SyncConflict)
+                .where(SyncConflict.resolved_at.is_(None))
+            ).scalar_one()
+            last = s.scalars(
+                select(SyncRun)
+                .where(SyncRun.status != "running")
+                .order_by(SyncRun.id.desc())
+                .limit(1)
+            ).first()
+            last_ok = s.execute(
+                select(func.max(SyncRun.finished_at)).where(SyncRun.status == "ok")
+            ).scalar()
             return SyncStatusDTO(
                 configured=bool(self.ctx.settings["sync_url"]),
                 online=None if last is None else last.status == "ok",
-                pending=int(pending), conflicts=int(conflicts), last_sync_at=last_ok,
-                last_status=last.status if last else "", last_message=last.message if last else "")
+                pending=int(pending),
+                conflicts=int(conflicts),
+                last_sync_at=last_ok,
+                last_status=last.status if last else "",
+                last_message=last.message if last else "",
+            )
 
     def history(self, limit: int = 100) -> list[SyncRunDTO]:
         with self.ctx.store.read() as s:
             runs = s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)).all()
-            return [SyncRunDTO(r.id, r.started_at, r.finished_at, r.status, r.pushed, r.pulled,
-                               r.merged, r.conflicts, r.blobs_sent, r.message) for r in runs]
+            return [
+                SyncRunDTO(
+                    r.id,
+                    r.started_at,
+                    r.finished_at,
+                    r.status,
+                    r.pushed,
+                    r.pulled,
+                    r.merged,
+                    r.conflicts,
+                    r.blobs_sent,
+                    r.message,
+                )
+                for r in runs
+            ]
 
     def record_state(self, table_name: str, row_id: str) -> str:
         """``conflict``, ``pending`` or ``synced`` for one record (shown on each record)."""
         hex_id = uuid.UUID(str(row_id)).hex
         with self.ctx.store.read() as s:
-            if s.execute(select(SyncConflict.id).where(
-                    SyncConflict.table_name == table_name, SyncConflict.row_id == hex_id,
-                    SyncConflict.resolved_at.is_(None))).first():
+            if s.execute(
+                select(SyncConflict.id).where(
+                    SyncConflict.table_name == table_name,
+                    SyncConflict.row_id == hex_id,
+                    SyncConflict.resolved_at.is_(None),
+                )
+            ).first():
                 return "conflict"
-            if s.execute(select(OutboxEntry.seq).where(
-                    OutboxEntry.table_name == table_name, OutboxEntry.row_id == hex_id)).first():
+            if s.execute(
+                select(OutboxEntry.seq).where(
+                    OutboxEntry.table_name == table_name, OutboxEntry.row_id == hex_id
+                )
+            ).first():
                 return "pending"
         return "synced"
 
@@ -176,11 +219,29 @@ class SyncService:
     def _conflict_dto(self, c: SyncConflict, mine: dict[str, Any]) -> ConflictDTO:
         fields = []
         for col in data_columns(c.table_name):
-            fields.append(ConflictFieldDTO(col, _shown(col, mine.get(col)), _shown(col, c.theirs.get(col)),
-                                           col in c.mine_columns, col in c.theirs_columns))
-        return ConflictDTO(c.id, c.table_name, c.table_name.replace("_", " ").capitalize(), c.row_id,
-                           c.reason, c.detected_at, c.base_version, c.mine_version, c.theirs_version,
-                           tuple(fields), c.resolved_at, c.resolution)
+            fields.append(
+                ConflictFieldDTO(
+                    col,
+                    _shown(col, mine.get(col)),
+                    _shown(col, c.theirs.get(col)),
+                    col in c.mine_columns,
+                    col in c.theirs_columns,
+                )
+            )
+        return ConflictDTO(
+            c.id,
+            c.table_name,
+            c.table_name.replace("_", " ").capitalize(),
+            c.row_id,
+            c.reason,
+            c.detected_at,
+            c.base_version,
+            c.mine_version,
+            c.theirs_version,
+            tuple(fields),
+            c.resolved_at,
+            c.resolution,
+        )
 
     def resolve(self, conflict_id: int, choice: str, take_mine: tuple[str, ...] = ()) -> Changes:
         """Settle a conflict: keep ``mine``, keep ``theirs``, or ``merge`` (mine for ``take_mine``).
@@ -199,22 +260,32 @@ class SyncService:
                 raise KnownError("only a Security Administrator may settle access conflicts")
             mine = self._mine(c)
             columns = data_columns(c.table_name)
-            keep = set(columns) if choice == "mine" else set(take_mine) if choice == "merge" else set()
+            keep = (
+                set(columns) if choice == "mine" else set(take_mine) if choice == "merge" else set()
+            )
             unknown = keep - set(columns)
             if unknown:
                 raise ValidationError("fields", f"unknown: {', '.join(sorted(unknown))}")
             if not mine and choice != "theirs":
-                raise ValidationError("resolution", "this record exists only on the central "
-                                      "database: fix the local record that clashes, then keep theirs")
+                raise ValidationError(
+                    "resolution",
+                    "this record exists only on the central "
+                    "database: fix the local record that clashes, then keep theirs",
+                )
             if not c.theirs:
                 self._settle_refused(uow, c, mine, choice)
             else:
                 changed = sorted(k for k in keep if mine.get(k) != c.theirs.get(k))
                 self._write(uow, c, mine, changed)
             c.resolved_at, c.resolution, c.resolved_by = utcnow(), choice, self.ctx.actor.username
-            audit.record(uow, "sync.resolve", record_type=c.table_name, record_id=uuid.UUID(c.row_id),
-                         summary=f"sync conflict on {c.table_name.replace('_', ' ')} settled: {choice}",
-                         details={"choice": choice, "theirs_version": c.theirs_version})
+            audit.record(
+                uow,
+                "sync.resolve",
+                record_type=c.table_name,
+                record_id=uuid.UUID(c.row_id),
+                summary=f"sync conflict on {c.table_name.replace('_', ' ')} settled: {choice}",
+                details={"choice": choice, "theirs_version": c.theirs_version},
+            )
             uow.commit()
         return Changes.of("sync", _AREA.get(c.table_name, "records"), ids=(c.row_id,))
 
@@ -226,19 +297,32 @@ class SyncService:
         """
         t = table(c.table_name)
         row_id = uuid.UUID(c.row_id)
-        uow.session.execute(delete(OutboxEntry).where(
-            OutboxEntry.table_name == c.table_name, OutboxEntry.row_id == c.row_id))
+        uow.session.execute(
+            delete(OutboxEntry).where(
+                OutboxEntry.table_name == c.table_name, OutboxEntry.row_id == c.row_id
+            )
+        )
         if choice == "theirs":
             try:
                 uow.session.execute(t.delete().where(t.c.id == row_id))
                 uow.session.flush()
             except DBAPIError as exc:
-                raise KnownError("other local records still refer to this one; fix them first") from exc
+                raise KnownError(
+                    "other local records still refer to this one; fix them first"
+                ) from exc
             return
-        uow.session.execute(insert(OutboxEntry).values(
-            change_id=str(uuid.uuid4()), table_name=c.table_name, row_id=c.row_id, op="insert",
-            base_version=0, new_version=int(mine.get("row_version") or 1),
-            columns=data_columns(c.table_name), captured_at=utcnow()))
+        uow.session.execute(
+            insert(OutboxEntry).values(
+                change_id=str(uuid.uuid4()),
+                table_name=c.table_name,
+                row_id=c.row_id,
+                op="insert",
+                base_version=0,
+                new_version=int(mine.get("row_version") or 1),
+                columns=data_columns(c.table_name),
+                captured_at=utcnow(),
+            )
+        )
 
     def _write(self, uow: Any, c: SyncConflict, mine: dict[str, Any], changed: list[str]) -> None:
         """Write the settled row locally and, if any of mine survives, queue it for the push."""
@@ -247,32 +331,61 @@ class SyncService:
         version = c.theirs_version + (1 if changed else 0)
         row["row_version"] = version
         if changed:
-            row.update(updated_by=self.ctx.actor.username, workstation_id=self.ctx.actor.workstation_id,
-                       updated_at=utcnow().isoformat())
+            row.update(
+                updated_by=self.ctx.actor.username,
+                workstation_id=self.ctx.actor.workstation_id,
+                updated_at=utcnow().isoformat(),
+            )
         values = to_python(c.table_name, row)
         t = table(c.table_name)
         stmt = sqlite_insert(t).values(**values)
         # Core statements are not captured by the outbox: the queued change is written by hand
-        uow.session.execute(stmt.on_conflict_do_update(
-            index_elements=["id"], set_={k: v for k, v in values.items() if k != "id"}))
-        uow.session.execute(delete(OutboxEntry).where(
-            OutboxEntry.table_name == c.table_name, OutboxEntry.row_id == c.row_id))
+        uow.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["id"], set_={k: v for k, v in values.items() if k != "id"}
+            )
+        )
+        uow.session.execute(
+            delete(OutboxEntry).where(
+                OutboxEntry.table_name == c.table_name, OutboxEntry.row_id == c.row_id
+            )
+        )
         if changed:
-            uow.session.execute(insert(OutboxEntry).values(
-                change_id=str(uuid.uuid4()), table_name=c.table_name, row_id=c.row_id,
-                op="delete" if "deleted_at" in changed and row.get("deleted_at") else "update",
-                base_version=c.theirs_version, new_version=version, columns=changed,
-                captured_at=utcnow()))
-        uow.session.execute(update(SyncConflict).where(
-            SyncConflict.table_name == c.table_name, SyncConflict.row_id == c.row_id,
-            SyncConflict.resolved_at.is_(None), SyncConflict.id != c.id,
-        ).values(resolved_at=utcnow(), resolution="superseded"))
+            uow.session.execute(
+                insert(OutboxEntry).values(
+                    change_id=str(uuid.uuid4()),
+                    table_name=c.table_name,
+                    row_id=c.row_id,
+                    op="delete" if "deleted_at" in changed and row.get("deleted_at") else "update",
+                    base_version=c.theirs_version,
+                    new_version=version,
+                    columns=changed,
+                    captured_at=utcnow(),
+                )
+            )
+        uow.session.execute(
+            update(SyncConflict)
+            .where(
+                SyncConflict.table_name == c.table_name,
+                SyncConflict.row_id == c.row_id,
+                SyncConflict.resolved_at.is_(None),
+                SyncConflict.id != c.id,
+            )
+            .values(resolved_at=utcnow(), resolution="superseded")
+        )
 
 
 _ACCESS_TABLES = frozenset({"role_grant", "user_manager_designation"})
-_AREA = {"role_grant": "access", "user_manager_designation": "access", "user_account": "access",
-         "educational_entity": "entities", "building": "entities", "educator": "educators",
-         "certificate": "educators", "form_submission": "queue"}
+_AREA = {
+    "role_grant": "access",
+    "user_manager_designation": "access",
+    "user_account": "access",
+    "educational_entity": "entities",
+    "building": "entities",
+    "educator": "educators",
+    "certificate": "educators",
+    "form_submission": "queue",
+}
 
 
 def _shown(column: str, value: Any) -> str:
@@ -293,9 +406,24 @@ class SyncHistorySource:
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[SyncRunDTO]:
         with self.ctx.store.read() as s:
-            runs = s.scalars(select(SyncRun).order_by(SyncRun.id.desc()).offset(offset).limit(limit))
-            return [SyncRunDTO(r.id, r.started_at, r.finished_at, r.status, r.pushed, r.pulled,
-                               r.merged, r.conflicts, r.blobs_sent, r.message) for r in runs]
+            runs = s.scalars(
+                select(SyncRun).order_by(SyncRun.id.desc()).offset(offset).limit(limit)
+            )
+            return [
+                SyncRunDTO(
+                    r.id,
+                    r.started_at,
+                    r.finished_at,
+                    r.status,
+                    r.pushed,
+                    r.pulled,
+                    r.merged,
+                    r.conflicts,
+                    r.blobs_sent,
+                    r.message,
+                )
+                for r in runs
+            ]
 
 
 class ConflictSource:
@@ -308,4 +436,4 @@ class ConflictSource:
         return self.service.status().conflicts
 
     def fetch(self, query: ListQuery, offset: int, limit: int) -> list[ConflictDTO]:
-        return self.service.conflicts()[offset:offset + limit]
+        return self.service.conflicts()[offset : offset + limit]

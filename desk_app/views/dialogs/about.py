@@ -37,7 +37,9 @@ def about_html(database: str = "", log_folder: str = "") -> str:
 
 
 class AboutDialog(QDialog):
-    def __init__(self, database: str = "", log_folder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, database: str = "", log_folder: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("About Desk App")
         self.setAccessibleName("About Desk App")

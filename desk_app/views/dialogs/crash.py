@@ -32,17 +32,25 @@ log = logging.getLogger(__name__)
 class CrashDialog(QDialog):
     """Says a bug happened, where the log is, and shows the (redacted) traceback on request."""
 
-    def __init__(self, summary: str, details: str, log_file: Path | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, summary: str, details: str, log_file: Path | None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Desk App hit a bug")
         self.setAccessibleName("Desk App hit a bug")
         self.log_file = log_file
-        where = f"<br><br>The details were written to the log file:<br><b>{log_file}</b>" if log_file else ""
+        where = (
+            f"<br><br>The details were written to the log file:<br><b>{log_file}</b>"
+            if log_file
+            else ""
+        )
         self.message = QLabel(
             "<h3>Something went wrong inside Desk App.</h3>"
             f"This is a defect, not something you did: {summary}.{where}<br><br>"
             "Please send the log file to IT support. Check that your last change was saved "
-            "before you carry on.", self)
+            "before you carry on.",
+            self,
+        )
         self.message.setWordWrap(True)
         self.message.setMinimumWidth(440)
         self.message.setAccessibleName("What happened")
@@ -68,7 +76,9 @@ class CrashDialog(QDialog):
 
     def on_details_clicked(self) -> None:
         self.details.setVisible(not self.details.isVisible())
-        self.details_button.setText("Hide &details" if self.details.isVisible() else "Show &details")
+        self.details_button.setText(
+            "Hide &details" if self.details.isVisible() else "Show &details"
+        )
 
     def on_open_clicked(self) -> None:
         if self.log_file is not None:
@@ -91,7 +101,9 @@ class CrashHandler:
         sys.excepthook = self.on_uncaught
         ops.set_failure_handler(self.on_operation_failed)
 
-    def on_uncaught(self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    def on_uncaught(
+        self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
         text = "".join(traceback.format_exception(kind, exc, tb))
         self.report(exc, text)
 
@@ -110,8 +122,13 @@ class CrashHandler:
         self._show(CrashDialog(type(exc).__name__, tb, self.log_file, self.parent))
 
     def _known_box(self, exc: KnownError) -> QMessageBox:
-        box = QMessageBox(QMessageBox.Icon.Warning, "Desk App", exc.message, QMessageBox.StandardButton.Ok,
-                          self.parent)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Desk App",
+            exc.message,
+            QMessageBox.StandardButton.Ok,
+            self.parent,
+        )
         if exc.hint:
             box.setInformativeText(exc.hint[0].upper() + exc.hint[1:] + ".")
         return box
@@ -120,5 +137,7 @@ class CrashHandler:
         if QApplication.instance() is None:
             return
         self.shown.append(dialog)
-        dialog.finished.connect(lambda _r: self.shown.remove(dialog) if dialog in self.shown else None)
+        dialog.finished.connect(
+            lambda _r: self.shown.remove(dialog) if dialog in self.shown else None
+        )
         dialog.open()

@@ -43,7 +43,9 @@ class LockScreen(QWidget):
         self.reason = QLabel("", self)
         self.prompt = QLabel(
             f"Signed in: {operator.display_name} ({operator.role_title}) on {operator.workstation_id}."
-            "<br>To unlock, type your Windows user &name:", self)
+            "<br>To unlock, type your Windows user &name:",
+            self,
+        )
         self.username = QLineEdit(self)
         self.username.setAccessibleName("Windows user name")
         self.username.setMaximumWidth(320)
@@ -56,8 +58,11 @@ class LockScreen(QWidget):
         self.unlock_button.setDefault(True)
         self.quit_button = QPushButton("&Quit Desk App", self)
         self.quit_button.setAccessibleName("Quit Desk App")
-        note = QLabel("<small>This confirms the person at the desk; it is not a password check. "
-                      "Lock Windows (Win+L) when you leave the workstation.</small>", self)
+        note = QLabel(
+            "<small>This confirms the person at the desk; it is not a password check. "
+            "Lock Windows (Win+L) when you leave the workstation.</small>",
+            self,
+        )
         for label in (self.heading, self.reason, self.prompt, self.error, note):
             label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
             label.setWordWrap(True)

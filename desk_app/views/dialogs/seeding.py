@@ -33,9 +33,12 @@ class SeedingDialog(QDialog):
         self.setWindowTitle("Preparing Desk App")
         self.setAccessibleName("Preparing demo data")
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        self.label = QLabel("<b>First start: creating demo data</b><br>"
-                            "This database is new. Desk App fills it with synthetic demo entities, "
-                            "user accounts and educators so you can try it out.", self)
+        self.label = QLabel(
+            "<b>First start: creating demo data</b><br>"
+            "This database is new. Desk App fills it with synthetic demo entities, "
+            "user accounts and educators so you can try it out.",
+            self,
+        )
         self.label.setWordWrap(True)
         self.label.setMinimumWidth(420)
         self.stage = QLabel("Starting…", self)
@@ -60,7 +63,8 @@ class SeedingDialog(QDialog):
     def start(self, ctx: ServiceContext, seed: Callable[..., Any], scale: float = 1.0) -> None:
         """Run ``seed(ctx, scale=scale, progress=...)`` off the GUI thread."""
         ops.op(seed, ctx, scale=scale, progress=self._progress.reported.emit).success(
-            self.on_done).failure(self.on_failed).run("writer", initiator=self)
+            self.on_done
+        ).failure(self.on_failed).run("writer", initiator=self)
 
     def on_progress(self, stage: str, fraction: float) -> None:
         self.stage.setText(stage)

@@ -44,16 +44,20 @@ def make_editor(setting: Setting, value: Any, parent: QWidget) -> tuple[QWidget,
         return box, box.isChecked
     if setting.type is int:
         spin = QSpinBox(parent)
-        spin.setRange(int(setting.minimum if setting.minimum is not None else -1_000_000_000),
-                      int(setting.maximum if setting.maximum is not None else 1_000_000_000))
+        spin.setRange(
+            int(setting.minimum if setting.minimum is not None else -1_000_000_000),
+            int(setting.maximum if setting.maximum is not None else 1_000_000_000),
+        )
         spin.setValue(int(value))
         return spin, spin.value
     if setting.type is float:
         dspin = QDoubleSpinBox(parent)
         dspin.setDecimals(2)
         dspin.setSingleStep(0.05)
-        dspin.setRange(setting.minimum if setting.minimum is not None else -1e9,
-                       setting.maximum if setting.maximum is not None else 1e9)
+        dspin.setRange(
+            setting.minimum if setting.minimum is not None else -1e9,
+            setting.maximum if setting.maximum is not None else 1e9,
+        )
         dspin.setValue(float(value))
         return dspin, dspin.value
     if setting.choices:
@@ -89,7 +93,9 @@ class SettingsDialog(QDialog):
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
         self.error.setAccessibleName("Settings error")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
         buttons.accepted.connect(self.on_ok)
         buttons.rejected.connect(self.reject)
         for button in buttons.buttons():

@@ -84,22 +84,29 @@ class StaffDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        ops.op(staff_service.list_staff, self.ctx).success(self.model.set_rows).failure(self.on_failed).run("instant")
+        ops.op(staff_service.list_staff, self.ctx).success(self.model.set_rows).failure(
+            self.on_failed
+        ).run("instant")
 
     def _selected(self) -> StaffDTO | None:
         index = self.table.currentIndex()
         return index.data(ROW_ROLE) if index.isValid() else None
 
     def _run(self, fn: Callable[..., Changes], *args: Any, **kwargs: Any) -> None:
-        ops.op(fn, self.ctx, *args, **kwargs).success(lambda _c: self.on_done()).failure(self.on_failed).run(
-            "writer", initiator=self)
+        ops.op(fn, self.ctx, *args, **kwargs).success(lambda _c: self.on_done()).failure(
+            self.on_failed
+        ).run("writer", initiator=self)
 
     def on_add(self) -> None:
         if not self.username.text().strip() or not self.display_name.text().strip():
             self.message.setText("Give the Windows user and the name.")
             return
-        self._run(staff_service.add_staff, self.username.text().strip(), self.display_name.text().strip(),
-                  self.role.currentData())
+        self._run(
+            staff_service.add_staff,
+            self.username.text().strip(),
+            self.display_name.text().strip(),
+            self.role.currentData(),
+        )
 
     def on_set_role(self) -> None:
         row = self._selected()
@@ -118,4 +125,6 @@ class StaffDialog(QDialog):
         self.refresh()
 
     def on_failed(self, exc: BaseException) -> None:
-        self.message.setText(str(exc) if isinstance(exc, KnownError) else "The change failed; see the log.")
+        self.message.setText(
+            str(exc) if isinstance(exc, KnownError) else "The change failed; see the log."
+        )

@@ -44,8 +44,12 @@ class Page(SearchListPage):
         self.application.addItem("All applications", "")
         self.status = QComboBox(self)
         self.status.setAccessibleName("Filter by account status")
-        for title, value in (("Any status", ""), ("Active", "active"), ("Disabled", "disabled"),
-                             ("Must re-register", "needs_registration")):
+        for title, value in (
+            ("Any status", ""),
+            ("Active", "active"),
+            ("Disabled", "disabled"),
+            ("Must re-register", "needs_registration"),
+        ):
             self.status.addItem(title, value)
         self.managers_only = QCheckBox("&User managers only", self)
         self.count_label = QLabel("", self)
@@ -58,8 +62,13 @@ class Page(SearchListPage):
         for w in (self.application, self.status, self.managers_only, self.count_label):
             bar.addWidget(w)
 
-        self.table = make_table(self.model, "User accounts", self, stretch_column=COL_NAME,
-                                sorted_by=(COL_USERNAME, Qt.SortOrder.AscendingOrder))
+        self.table = make_table(
+            self.model,
+            "User accounts",
+            self,
+            stretch_column=COL_NAME,
+            sorted_by=(COL_USERNAME, Qt.SortOrder.AscendingOrder),
+        )
         self.detail = QTextBrowser(self)
         self.detail.setAccessibleName("Account grants and designations")
         self.detail.setHtml("<p>Select an account to see its access.</p>")
@@ -78,8 +87,12 @@ class Page(SearchListPage):
         self.status.currentIndexChanged.connect(lambda _i: self.on_query_changed())
         self.managers_only.toggled.connect(lambda _b: self.on_query_changed())
         self.model.count_changed.connect(self.on_count_changed)
-        self.model.load_failed.connect(lambda message: self.detail.setHtml(f"<p>{escape(message)}</p>"))
-        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.on_row_selected(cur))
+        self.model.load_failed.connect(
+            lambda message: self.detail.setHtml(f"<p>{escape(message)}</p>")
+        )
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self.on_row_selected(cur)
+        )
 
     def on_activated(self) -> None:
         if not self._loaded_once:
@@ -118,29 +131,41 @@ class Page(SearchListPage):
 def account_html(d: AccountDetail) -> str:
     """The detail pane's text: grants (active first), designations, and one-username warnings."""
     r = d.row
-    parts = [f"<h3>{escape(r.name)} <small>({escape(r.username)})</small></h3>",
-             f"<p>{escape(r.email)}<br>{escape(r.entity_code)} {escape(r.entity_name)}</p>"]
+    parts = [
+        f"<h3>{escape(r.name)} <small>({escape(r.username)})</small></h3>",
+        f"<p>{escape(r.email)}<br>{escape(r.entity_code)} {escape(r.entity_name)}</p>",
+    ]
     if d.other_usernames_same_email:
         names = ", ".join(escape(n) for n in d.other_usernames_same_email)
-        parts.append(f"<p><b>Warning:</b> same email also used by {names}. One person, one username.</p>")
+        parts.append(
+            f"<p><b>Warning:</b> same email also used by {names}. One person, one username.</p>"
+        )
     parts.append("<h4>Role grants</h4>")
     if not d.grants:
         parts.append("<p>No grants.</p>")
     else:
-        parts.append("<table cellpadding='3'><tr><th align='left'>Application</th><th align='left'>Role</th>"
-                     "<th>Level</th><th align='left'>Scope</th><th align='left'>Since</th></tr>")
+        parts.append(
+            "<table cellpadding='3'><tr><th align='left'>Application</th><th align='left'>Role</th>"
+            "<th>Level</th><th align='left'>Scope</th><th align='left'>Since</th></tr>"
+        )
         for g in d.grants:
-            scope = f"{g.entity_code}" + (f" / building {g.building_code} {g.building_name}" if g.building_code else "")
+            scope = f"{g.entity_code}" + (
+                f" / building {g.building_code} {g.building_name}" if g.building_code else ""
+            )
             state = "" if g.revoked_at is None else f" (revoked {g.revoked_at:%Y-%m-%d})"
-            parts.append(f"<tr><td>{escape(g.application_name)}</td><td>{escape(g.role_name)}{state}</td>"
-                         f"<td align='center'>{g.level}</td><td>{escape(scope)}</td>"
-                         f"<td>{g.granted_at:%Y-%m-%d}</td></tr>")
+            parts.append(
+                f"<tr><td>{escape(g.application_name)}</td><td>{escape(g.role_name)}{state}</td>"
+                f"<td align='center'>{g.level}</td><td>{escape(scope)}</td>"
+                f"<td>{g.granted_at:%Y-%m-%d}</td></tr>"
+            )
         parts.append("</table>")
     parts.append("<h4>User-manager designations</h4>")
     if not d.designations:
         parts.append("<p>None.</p>")
     for des in d.designations:
         until = "current" if des.end_at is None else f"until {des.end_at:%Y-%m-%d}"
-        parts.append(f"<p>{escape(des.entity_code)} {escape(des.entity_name)}: since "
-                     f"{des.start_at:%Y-%m-%d}, {until}</p>")
+        parts.append(
+            f"<p>{escape(des.entity_code)} {escape(des.entity_name)}: since "
+            f"{des.start_at:%Y-%m-%d}, {until}</p>"
+        )
     return "".join(parts)

@@ -18,13 +18,17 @@ from desk_app.views.widgets.tables import make_table
 def report_text(report: ChainReport) -> str:
     """The verification report in one or two sentences (rich text)."""
     if report.ok:
-        return (f"<b style='color:#1b6e20'>Audit chain intact.</b> {report.events_checked:,} events "
-                f"checked on {report.workstations} workstation(s).")
+        return (
+            f"<b style='color:#1b6e20'>Audit chain intact.</b> {report.events_checked:,} events "
+            f"checked on {report.workstations} workstation(s)."
+        )
     b = report.first_break
     assert b is not None
-    return (f"<b style='color:#b00020'>Audit chain BROKEN</b> at event {b.seq} of workstation "
-            f"{escape(b.workstation_id)} (id {escape(b.event_id)}): {escape(b.reason)}. "
-            f"{report.events_checked:,} events checked before the break.")
+    return (
+        f"<b style='color:#b00020'>Audit chain BROKEN</b> at event {b.seq} of workstation "
+        f"{escape(b.workstation_id)} (id {escape(b.event_id)}): {escape(b.reason)}. "
+        f"{report.events_checked:,} events checked before the break."
+    )
 
 
 class Page(BasePage):
@@ -52,21 +56,30 @@ class Page(BasePage):
         self.report.setAccessibleName("Audit chain report")
         self.report.setWordWrap(True)
         self.report.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = make_table(self.model, "Audit events", self, stretch_column=COL_SUMMARY,
-                                sorted_by=(COL_TIME, Qt.SortOrder.DescendingOrder))
+        self.table = make_table(
+            self.model,
+            "Audit events",
+            self,
+            stretch_column=COL_SUMMARY,
+            sorted_by=(COL_TIME, Qt.SortOrder.DescendingOrder),
+        )
         self._build_layout()
         self.search.search_changed.connect(lambda _t: self.refresh())
         self.actor.search_changed.connect(lambda _t: self.refresh())
         self.action.currentIndexChanged.connect(lambda _i: self.refresh())
         self.verify_button.clicked.connect(self.on_verify_clicked)
         self.model.count_changed.connect(
-            lambda n: self.count_label.setText(f"{n:,} {'event' if n == 1 else 'events'}"))
+            lambda n: self.count_label.setText(f"{n:,} {'event' if n == 1 else 'events'}")
+        )
         self.model.load_failed.connect(self.report.setText)
 
     def _build_layout(self) -> None:
         bar = QHBoxLayout()
-        for text, widget, stretch in (("&Search:", self.search, 3), ("&Action:", self.action, 2),
-                                      ("&Operator:", self.actor, 1)):
+        for text, widget, stretch in (
+            ("&Search:", self.search, 3),
+            ("&Action:", self.action, 2),
+            ("&Operator:", self.actor, 1),
+        ):
             label = QLabel(text, self)
             label.setBuddy(widget)
             bar.addWidget(label)
@@ -92,7 +105,9 @@ class Page(BasePage):
 
     def refresh(self) -> None:
         self._loaded_once = True
-        query = ListQuery(self.search.text().strip(), (), self.model.query.sort, self.model.query.descending)
+        query = ListQuery(
+            self.search.text().strip(), (), self.model.query.sort, self.model.query.descending
+        )
         query = query.with_filter("action", self.action.currentData() or "")
         query = query.with_filter("actor", self.actor.text().strip().lower())
         self.model.load_async(query)
@@ -119,7 +134,9 @@ class Page(BasePage):
     def on_verify_clicked(self) -> None:
         self.verify_button.setEnabled(False)
         self.report.setText("Checking the audit chain…")
-        ops.op(self.service.verify).success(self.on_verified).failure(self.on_verify_failed).run("general", initiator=self)
+        ops.op(self.service.verify).success(self.on_verified).failure(self.on_verify_failed).run(
+            "general", initiator=self
+        )
 
     def on_verified(self, report: ChainReport) -> None:
         self.verify_button.setEnabled(True)

@@ -26,8 +26,14 @@ from desk_app.views.widgets.print_support import DocumentPrinting
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 
-CLASSIFICATIONS = (("Any certificate", ""), ("ISS", "ISS"), ("CSS", "CSS"), ("IPC", "IPC"), ("CCPC", "CCPC"),
-                   ("Substitute", "SUB"))
+CLASSIFICATIONS = (
+    ("Any certificate", ""),
+    ("ISS", "ISS"),
+    ("CSS", "CSS"),
+    ("IPC", "IPC"),
+    ("CCPC", "CCPC"),
+    ("Substitute", "SUB"),
+)
 
 
 class Page(SearchListPage):
@@ -43,7 +49,9 @@ class Page(SearchListPage):
         self._generation = 0
         self.last_pdf: bytes | None = None
         self.printing = DocumentPrinting(self)
-        self.search = SearchBox("Last name, 'last, first', username, email or certificate number", self)
+        self.search = SearchBox(
+            "Last name, 'last, first', username, email or certificate number", self
+        )
         self.classification = QComboBox(self)
         self.classification.setAccessibleName("Certificate classification")
         for title, code in CLASSIFICATIONS:
@@ -55,15 +63,23 @@ class Page(SearchListPage):
             self.fingerprint.addItem(title, value)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of educators found")
-        self.table = make_table(self.model, "Educators", self, stretch_column=COL_NAME,
-                                sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder))
-        self.profile = EducatorProfilePane(services.can(Perm.VIEW_CLOSED_DATA),
-                                           services.can(Perm.PRINT_CERTIFICATES), self)
+        self.table = make_table(
+            self.model,
+            "Educators",
+            self,
+            stretch_column=COL_NAME,
+            sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder),
+        )
+        self.profile = EducatorProfilePane(
+            services.can(Perm.VIEW_CLOSED_DATA), services.can(Perm.PRINT_CERTIFICATES), self
+        )
         self._build_layout()
         self.search.search_changed.connect(self.on_search)
         self.classification.currentIndexChanged.connect(lambda _i: self.refresh())
         self.fingerprint.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.model.count_changed.connect(lambda n: self.count_label.setText(f"{n:,} educator{'s' if n != 1 else ''}"))
+        self.model.count_changed.connect(
+            lambda n: self.count_label.setText(f"{n:,} educator{'s' if n != 1 else ''}")
+        )
         self.model.loaded.connect(self.on_loaded)
         self.model.load_failed.connect(self.profile.show_message)
         self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
@@ -108,20 +124,23 @@ class Page(SearchListPage):
         self._generation += 1
         generation = self._generation
         self.profile.show_message(f"Loading {row.display_name}…")
-        ops.op(self.service.detail, row.id).success(lambda p: self.on_profile(p, generation)).failure(
-            lambda exc: self.profile.show_message(str(exc))).run("instant", initiator=self)
+        ops.op(self.service.detail, row.id).success(
+            lambda p: self.on_profile(p, generation)
+        ).failure(lambda exc: self.profile.show_message(str(exc))).run("instant", initiator=self)
 
     def on_profile(self, profile: EducatorProfile, generation: int) -> None:
         if generation == self._generation:
             self.profile.show_profile(profile)
 
     def on_reveal(self, educator_id: str) -> None:
-        ops.op(self.service.reveal_closed_data, educator_id).success(self.profile.show_closed).failure(
-            lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
+        ops.op(self.service.reveal_closed_data, educator_id).success(
+            self.profile.show_closed
+        ).failure(lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
 
     def on_print(self, certificate_id: str) -> None:
-        ops.op(print_certificates, self.context.services, [certificate_id]).success(self.on_certificate_pdf).failure(
-            lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
+        ops.op(print_certificates, self.context.services, [certificate_id]).success(
+            self.on_certificate_pdf
+        ).failure(lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
 
     def on_certificate_pdf(self, pdf: bytes) -> None:
         """Show the print preview (printing at 300 dpi); the preview offers printing and PDF."""

@@ -63,8 +63,13 @@ class Page(SearchListPage):
             self.kind.addItem(rule.title, rule.kind.value)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of entities found")
-        self.table = make_table(self.model, "Entities", self, stretch_column=COL_NAME,
-                                sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder))
+        self.table = make_table(
+            self.model,
+            "Entities",
+            self,
+            stretch_column=COL_NAME,
+            sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder),
+        )
         self.detail = EntityDetailPane(self)
         self._build_layout()
         self.search.search_changed.connect(self.on_search)
@@ -107,7 +112,9 @@ class Page(SearchListPage):
     # --- slots ----------------------------------------------------------------------------------
     def current_query(self, text: str) -> ListQuery:
         q = self.model.query
-        return ListQuery(text, q.filters, q.sort, q.descending).with_filter("kind", self.kind.currentData() or "")
+        return ListQuery(text, q.filters, q.sort, q.descending).with_filter(
+            "kind", self.kind.currentData() or ""
+        )
 
     def on_search(self, text: str) -> None:
         self.count_label.setText("Searching…")
@@ -129,7 +136,10 @@ class Page(SearchListPage):
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
 
     def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row: EntityRow | None = current.data(ROW_ROLE) if current.isValid() else None
@@ -146,8 +156,8 @@ class Page(SearchListPage):
         if row is None:
             return
         ops.op(self.service.detail, row.id).success(
-            lambda d: self.on_detail(d, generation)).failure(
-            lambda exc: self.detail.show_message(str(exc))).run("instant", initiator=self)
+            lambda d: self.on_detail(d, generation)
+        ).failure(lambda exc: self.detail.show_message(str(exc))).run("instant", initiator=self)
 
     def on_detail(self, detail: EntityDetail, generation: int) -> None:
         if generation == self._detail_generation:
@@ -160,7 +170,9 @@ class Page(SearchListPage):
     def _actions_bar(self) -> QHBoxLayout:
         self.pin_button = QPushButton("Issue / reissue &PIN…", self)
         self.pin_button.setAccessibleName("Issue or reissue the entity's security PIN")
-        self.pin_button.setToolTip("Draws a new PIN and saves the mailer letter: the letter is its only copy.")
+        self.pin_button.setToolTip(
+            "Draws a new PIN and saves the mailer letter: the letter is its only copy."
+        )
         self.pin_button.setVisible(self.context.services.can(Perm.MANAGE_PINS))
         self.form_button = QPushButton("&Generate form…", self)
         self.form_button.setAccessibleName("Generate a form prefilled for this entity")
@@ -180,9 +192,16 @@ class Page(SearchListPage):
         d = self.current_detail
         if d is None:
             return
-        issue_pin_interactively(self, self.context.services, d.row.id, d.row.code,
-                                lambda _c: self.action_status.setText(f"New PIN issued for {d.row.code}; letter saved."),
-                                lambda exc: self.action_status.setText(str(exc)))
+        issue_pin_interactively(
+            self,
+            self.context.services,
+            d.row.id,
+            d.row.code,
+            lambda _c: self.action_status.setText(
+                f"New PIN issued for {d.row.code}; letter saved."
+            ),
+            lambda exc: self.action_status.setText(str(exc)),
+        )
 
     def on_generate_form(self) -> None:
         d = self.current_detail
@@ -192,17 +211,24 @@ class Page(SearchListPage):
         if not titles:
             self.action_status.setText("No form of the catalogue is used by this kind of entity.")
             return
-        choice, ok = QInputDialog.getItem(self, "Generate form", f"Form for {d.row.code} {d.row.name}:",
-                                          titles, 0, False)
+        choice, ok = QInputDialog.getItem(
+            self, "Generate form", f"Form for {d.row.code} {d.row.name}:", titles, 0, False
+        )
         if not ok:
             return
         number = choice.split("  ")[0]
-        path, _ = QFileDialog.getSaveFileName(self, "Save the prefilled form",
-                                              f"{number.replace(' ', '-')}-{d.row.code}.pdf", "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            "Save the prefilled form",
+            f"{number.replace(' ', '-')}-{d.row.code}.pdf",
+            "PDF (*.pdf)",
+        )
         if path:
             ops.op(_write_form, self.context.services, number, d.row.code, path).success(
-                lambda _r: self.action_status.setText(f"Saved {number} prefilled for {d.row.code}.")).failure(
-                lambda exc: self.action_status.setText(str(exc))).run("general", initiator=self)
+                lambda _r: self.action_status.setText(f"Saved {number} prefilled for {d.row.code}.")
+            ).failure(lambda exc: self.action_status.setText(str(exc))).run(
+                "general", initiator=self
+            )
 
 
 def _write_form(services: ServiceContext, number: str, code: str, path: str) -> None:

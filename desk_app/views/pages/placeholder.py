@@ -8,14 +8,14 @@ from desk_app.views.pages.base import BasePage, PageContext
 
 LATER_CAPABILITY = {
     "queue": "The work queue of access-request forms that arrive by fax and email: claim a form, "
-             "verify the signer and the security PIN, approve or return it.",
+    "verify the signer and the security PIN, approve or return it.",
     "entities": "Educational entities, their officers, buildings and user managers.",
     "access": "User accounts, their role grants on the agency's web applications and the "
-              "user-manager designations of each entity.",
+    "user-manager designations of each entity.",
     "educators": "Educator profiles, certificates, pending applications, assessment scores and "
-                 "transcripts, and certificate printing.",
+    "transcripts, and certificate printing.",
     "sync": "Synchronisation with the central database shared by all workstations: outbox, "
-            "last push and pull, conflicts.",
+    "last push and pull, conflicts.",
     "audit": "The hash-chained audit log and its verification.",
 }
 
@@ -30,7 +30,9 @@ class PlaceholderPage(BasePage):
         heading = QLabel(f"<h2>{self.title.replace('&&', '&amp;')}</h2>", self)
         body = QLabel(
             f"{LATER_CAPABILITY.get(key, 'This area')}<br><br>"
-            "<i>This area is not part of this build yet.</i>", self)
+            "<i>This area is not part of this build yet.</i>",
+            self,
+        )
         body.setWordWrap(True)
         body.setAccessibleName(f"{self.title.replace('&&', '&')}: not available yet")
         for label in (heading, body):

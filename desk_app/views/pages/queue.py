@@ -55,8 +55,12 @@ from desk_app.views.widgets.tables import make_table
 from desk_app.views.widgets.verification_report import VerificationReportPane
 
 DROPPABLE = (".msg", ".eml", ".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
-AGE_FILTERS = (("Any age", ""), ("Past the SLA", "overdue"), ("Older than 5 days", "5d"),
-               ("Older than 10 days", "10d"))
+AGE_FILTERS = (
+    ("Any age", ""),
+    ("Past the SLA", "overdue"),
+    ("Older than 5 days", "5d"),
+    ("Older than 10 days", "10d"),
+)
 HOLDER_FILTERS = (("Anyone", ""), ("Mine", "me"), ("Unassigned", "none"))
 
 
@@ -100,10 +104,15 @@ class Page(BasePage):
         self.search = SearchBox("Sender, entity or requester", self)
         from desk_app.pdf.catalogue import FORMS
 
-        self.form_filter = _combo(self, "Form", [("All forms", ""), ("Unidentified", "unidentified")]
-                                  + [(f"{n} {f.title[:30]}", n) for n, f in FORMS.items()])
-        self.channel_filter = _combo(self, "Channel", [("All channels", "")]
-                                     + [(t, c) for c, t in CHANNEL_TITLES.items()])
+        self.form_filter = _combo(
+            self,
+            "Form",
+            [("All forms", ""), ("Unidentified", "unidentified")]
+            + [(f"{n} {f.title[:30]}", n) for n, f in FORMS.items()],
+        )
+        self.channel_filter = _combo(
+            self, "Channel", [("All channels", "")] + [(t, c) for c, t in CHANNEL_TITLES.items()]
+        )
         self.entity_filter = QLineEdit(self)
         self.entity_filter.setPlaceholderText("Entity code")
         self.entity_filter.setAccessibleName("Entity code")
@@ -112,8 +121,13 @@ class Page(BasePage):
         self.holder_filter = _combo(self, "Holder", HOLDER_FILTERS)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of submissions listed")
-        self.table = make_table(self.model, "Submissions", self, stretch_column=COL_ENTITY,
-                                sorted_by=(COL_RECEIVED, Qt.SortOrder.AscendingOrder))
+        self.table = make_table(
+            self.model,
+            "Submissions",
+            self,
+            stretch_column=COL_ENTITY,
+            sorted_by=(COL_RECEIVED, Qt.SortOrder.AscendingOrder),
+        )
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.claim_button = QPushButton("&Claim", self)
         self.release_button = QPushButton("Re&lease", self)
@@ -164,12 +178,23 @@ class Page(BasePage):
             filters.addWidget(field, 1 if field is self.form_filter else 0)
         filters.addWidget(self.count_label)
         filters.addWidget(self.intake_button)
-        for combo, letters in ((self.form_filter, 12), (self.channel_filter, 8), (self.age_filter, 8),
-                               (self.holder_filter, 7)):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        for combo, letters in (
+            (self.form_filter, 12),
+            (self.channel_filter, 8),
+            (self.age_filter, 8),
+            (self.holder_filter, 7),
+        ):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             combo.setMinimumContentsLength(letters)
         buttons = QHBoxLayout()
-        for button in (self.claim_button, self.release_button, self.assign_button, self.move_button):
+        for button in (
+            self.claim_button,
+            self.release_button,
+            self.assign_button,
+            self.move_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         status_row = QHBoxLayout()
@@ -218,9 +243,14 @@ class Page(BasePage):
         self.review.decided.connect(lambda _r: self.refresh())
 
     def _shortcuts(self) -> None:
-        for keys, slot in (("C", self.claim_current), ("R", self.release_current),
-                           ("A", self.on_assign_clicked), ("K", self.open_keying),
-                           ("]", lambda: self.step_state(1)), ("[", lambda: self.step_state(-1))):
+        for keys, slot in (
+            ("C", self.claim_current),
+            ("R", self.release_current),
+            ("A", self.on_assign_clicked),
+            ("K", self.open_keying),
+            ("]", lambda: self.step_state(1)),
+            ("[", lambda: self.step_state(-1)),
+        ):
             shortcut = QShortcut(QKeySequence(keys), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
@@ -240,12 +270,17 @@ class Page(BasePage):
             self.refresh()
 
     def current_query(self) -> ListQuery:
-        q = ListQuery(self.search.text().strip(), (), self.model.query.sort, self.model.query.descending)
-        for key, value in (("state", self.state), ("form", self.form_filter.currentData()),
-                           ("channel", self.channel_filter.currentData()),
-                           ("entity", self.entity_filter.text().strip().upper()),
-                           ("age", self.age_filter.currentData()),
-                           ("assignee", self.holder_filter.currentData())):
+        q = ListQuery(
+            self.search.text().strip(), (), self.model.query.sort, self.model.query.descending
+        )
+        for key, value in (
+            ("state", self.state),
+            ("form", self.form_filter.currentData()),
+            ("channel", self.channel_filter.currentData()),
+            ("entity", self.entity_filter.text().strip().upper()),
+            ("age", self.age_filter.currentData()),
+            ("assignee", self.holder_filter.currentData()),
+        ):
             q = q.with_filter(key, value or "")
         return q
 
@@ -253,8 +288,9 @@ class Page(BasePage):
         """Reload the list, the counts per state and (when shown) the dashboard, off the GUI thread."""
         self.count_label.setText("Searching…")
         self.model.load_async(self.current_query())
-        ops.op(self.listing.state_counts).success(self.on_state_counts).failure(
-            self.on_error).run("instant", initiator=self)
+        ops.op(self.listing.state_counts).success(self.on_state_counts).failure(self.on_error).run(
+            "instant", initiator=self
+        )
         if self.tabs.currentWidget() is self.dashboard:
             self.load_dashboard()
 
@@ -300,7 +336,10 @@ class Page(BasePage):
     def select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
 
     def current_row(self) -> QueueRow | None:
         index = self.table.currentIndex()
@@ -308,7 +347,9 @@ class Page(BasePage):
 
     def selected_rows(self) -> list[QueueRow]:
         rows = {i.row() for i in self.table.selectionModel().selectedRows()}
-        return [self.model.row_at(r) for r in sorted(rows)] or [r for r in [self.current_row()] if r]
+        return [self.model.row_at(r) for r in sorted(rows)] or [
+            r for r in [self.current_row()] if r
+        ]
 
     def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row: QueueRow | None = current.data(ROW_ROLE) if current.isValid() else None
@@ -317,8 +358,8 @@ class Page(BasePage):
         self._detail_generation += 1
         generation = self._detail_generation
         ops.op(self._load_detail, row.id).success(
-            lambda result: self.on_detail(result, generation)).failure(self.on_error).run(
-            "instant", initiator=self)
+            lambda result: self.on_detail(result, generation)
+        ).failure(self.on_error).run("instant", initiator=self)
 
     def _load_detail(self, submission_id: str) -> tuple[QueueDetail, bytes]:
         """Pool thread: the detail and the bytes of the document to preview."""
@@ -347,7 +388,8 @@ class Page(BasePage):
     # --- actions ---------------------------------------------------------------------------------
     def _run(self, fn: Any, *args: Any, done: str = "") -> None:
         ops.op(fn, *args).success(lambda _c: self._done(done)).failure(self.on_error).run(
-            "writer", initiator=self)
+            "writer", initiator=self
+        )
 
     def _done(self, message: str) -> None:
         self.status.setText(message)
@@ -367,7 +409,9 @@ class Page(BasePage):
         rows = self.selected_rows()
         if not rows:
             return
-        name, ok = QInputDialog.getText(self, "Assign", f"Assign {len(rows)} submission(s) to (username):")
+        name, ok = QInputDialog.getText(
+            self, "Assign", f"Assign {len(rows)} submission(s) to (username):"
+        )
         if ok:
             self.assign_selected(name.strip())
 
@@ -375,8 +419,12 @@ class Page(BasePage):
         """Bulk assign: every selected submission goes to ``username`` ("" = nobody)."""
         rows = self.selected_rows()
         if rows:
-            self._run(self.service.assign, [r.id for r in rows], username,
-                      done=f"{len(rows)} assigned to {username or 'nobody'}.")
+            self._run(
+                self.service.assign,
+                [r.id for r in rows],
+                username,
+                done=f"{len(rows)} assigned to {username or 'nobody'}.",
+            )
 
     def move_current(self, state: str, reason: str | None = None) -> None:
         row = self.current_row()
@@ -386,8 +434,14 @@ class Page(BasePage):
             reason, ok = QInputDialog.getText(self, "Move", f"Reason for {STATE_TITLES[state]}:")
             if not ok:
                 return
-        self._run(self.service.transition, row.id, state, reason, row.row_version,
-                  done=f"Moved to {STATE_TITLES[state]}.")
+        self._run(
+            self.service.transition,
+            row.id,
+            state,
+            reason,
+            row.row_version,
+            done=f"Moved to {STATE_TITLES[state]}.",
+        )
 
     def on_identify_clicked(self) -> None:
         from desk_app.pdf.catalogue import FORMS
@@ -397,7 +451,9 @@ class Page(BasePage):
             return
         numbers = list(FORMS)
         current = numbers.index(row.form_number) if row.form_number in numbers else 0
-        number, ok = QInputDialog.getItem(self, "Form", "This submission is form:", numbers, current, False)
+        number, ok = QInputDialog.getItem(
+            self, "Form", "This submission is form:", numbers, current, False
+        )
         if ok:
             self.identify_current(number)
 
@@ -405,7 +461,9 @@ class Page(BasePage):
         """Name the form of the current submission (an unidentified one then needs keying)."""
         row = self.current_row()
         if row is not None:
-            self._run(self.service.identify, row.id, form_number, done=f"Form set to {form_number}.")
+            self._run(
+                self.service.identify, row.id, form_number, done=f"Form set to {form_number}."
+            )
 
     def open_keying(self) -> None:
         detail = self.detail
@@ -415,9 +473,14 @@ class Page(BasePage):
             return
         self.tabs.setCurrentWidget(self.keying)
         ops.op(self.listing.document_bytes, doc.id).success(
-            lambda pdf: self.keying.open(detail.row.id, detail.row.form_number, pdf,
-                                         doc.page_count or detail.row.page_count or 1,
-                                         detail.values)).failure(self.on_error).run("instant", initiator=self)
+            lambda pdf: self.keying.open(
+                detail.row.id,
+                detail.row.form_number,
+                pdf,
+                doc.page_count or detail.row.page_count or 1,
+                detail.values,
+            )
+        ).failure(self.on_error).run("instant", initiator=self)
 
     def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
         return self.service.save_keyed_values(submission_id, values, complete=complete)
@@ -432,17 +495,21 @@ class Page(BasePage):
     def load_dashboard(self) -> None:
         sla = self.context.settings["sla_business_days"]
         ops.op(self.listing.stats).success(lambda s: self.dashboard.set_stats(s, sla)).failure(
-            self.on_error).run("general", initiator=self)
+            self.on_error
+        ).run("general", initiator=self)
 
     def run_intake(self, which: str) -> None:
         """Take in from a configured source off the GUI thread; the queue refreshes after."""
         sources: dict[str, Callable[[], Source]] = {
-            "imap": self.intake.imap_source, "fax": self.intake.fax_source,
-            "folder": self.intake.mail_folder_source}
+            "imap": self.intake.imap_source,
+            "fax": self.intake.fax_source,
+            "folder": self.intake.mail_folder_source,
+        }
         source = sources[which]
         self.status.setText("Taking in…")
         ops.op(lambda: self.intake.run_changes([source()])).success(
-            lambda result: self._intake_done(result)).failure(self.on_error).run("writer", initiator=self)
+            lambda result: self._intake_done(result)
+        ).failure(self.on_error).run("writer", initiator=self)
 
     def _intake_done(self, result: Any) -> None:
         report, changes = result
@@ -453,8 +520,8 @@ class Page(BasePage):
     def take_files(self, paths: list[str]) -> None:
         self.status.setText(f"Taking in {len(paths)} file(s)…")
         ops.op(self.intake.ingest_files, paths).success(
-            lambda _c: self._done(f"Took in {len(paths)} file(s).")).failure(self.on_error).run(
-            "writer", initiator=self)
+            lambda _c: self._done(f"Took in {len(paths)} file(s).")
+        ).failure(self.on_error).run("writer", initiator=self)
 
     # --- drag and drop -------------------------------------------------------------------------
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
@@ -478,7 +545,11 @@ class Page(BasePage):
 
     def _dropped_paths(self, event: Any) -> list[str]:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        return [u.toLocalFile() for u in urls if u.isLocalFile() and u.toLocalFile().lower().endswith(DROPPABLE)]
+        return [
+            u.toLocalFile()
+            for u in urls
+            if u.isLocalFile() and u.toLocalFile().lower().endswith(DROPPABLE)
+        ]
 
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         if self._dropped_paths(event):
@@ -499,9 +570,11 @@ def _preview_document(detail: QueueDetail) -> Any:
 
 def _summary(detail: QueueDetail) -> str:
     row = detail.row
-    lines = [f"{row.form_title} · {STATE_TITLES.get(row.state, row.state)} · received "
-             f"{row.received_at.astimezone():%Y-%m-%d %H:%M} by {CHANNEL_TITLES.get(row.channel, row.channel)}"
-             f" from {row.sender or 'unknown sender'}"]
+    lines = [
+        f"{row.form_title} · {STATE_TITLES.get(row.state, row.state)} · received "
+        f"{row.received_at.astimezone():%Y-%m-%d %H:%M} by {CHANNEL_TITLES.get(row.channel, row.channel)}"
+        f" from {row.sender or 'unknown sender'}"
+    ]
     if row.entity_code or row.entity_name:
         lines.append(f"Entity: {row.entity_code} {row.entity_name}".strip())
     lines.append(f"Held by {row.assigned_to}" if row.assigned_to else "Not held by anyone")

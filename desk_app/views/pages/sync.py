@@ -35,13 +35,26 @@ FIELD_COL, MINE_COL, THEIRS_COL = range(3)
 
 
 class SyncHistoryModel(LazyTableModel[SyncRunDTO]):
-    COLUMNS = (Column("Started (UTC)", "", 150), Column("Result", "", 80), Column("Pushed", "", 70),
-               Column("Pulled", "", 70), Column("Merged", "", 70), Column("Conflicts", "", 80),
-               Column("Message", "", 400))
+    COLUMNS = (
+        Column("Started (UTC)", "", 150),
+        Column("Result", "", 80),
+        Column("Pushed", "", 70),
+        Column("Pulled", "", 70),
+        Column("Merged", "", 70),
+        Column("Conflicts", "", 80),
+        Column("Message", "", 400),
+    )
 
     def display(self, row: SyncRunDTO, column: int) -> Any:
-        values = (f"{row.started_at:%Y-%m-%d %H:%M:%S}", row.status, row.pushed, row.pulled,
-                  row.merged, row.conflicts, row.message)
+        values = (
+            f"{row.started_at:%Y-%m-%d %H:%M:%S}",
+            row.status,
+            row.pushed,
+            row.pulled,
+            row.merged,
+            row.conflicts,
+            row.message,
+        )
         return values[column]
 
 
@@ -59,12 +72,18 @@ class ConflictView(QWidget):
         super().__init__(parent)
         self.service = SyncService(context.services)
         self.model = ConflictListModel(ConflictSource(context.services), self)
-        self.table = make_table(self.model, "Sync conflicts", self, stretch_column=COL_REASON,
-                                sorted_by=(COL_DETECTED, Qt.SortOrder.DescendingOrder))
+        self.table = make_table(
+            self.model,
+            "Sync conflicts",
+            self,
+            stretch_column=COL_REASON,
+            sorted_by=(COL_DETECTED, Qt.SortOrder.DescendingOrder),
+        )
         self.fields = QTreeWidget(self)
         self.fields.setAccessibleName("Both versions, field by field")
-        self.fields.setHeaderLabels(["Field (tick: keep mine)", "Mine (this workstation)",
-                                     "Theirs (central database)"])
+        self.fields.setHeaderLabels(
+            ["Field (tick: keep mine)", "Mine (this workstation)", "Theirs (central database)"]
+        )
         self.fields.setRootIsDecorated(False)
         self.fields.setColumnWidth(FIELD_COL, 200)
         self.fields.setColumnWidth(MINE_COL, 260)
@@ -75,7 +94,9 @@ class ConflictView(QWidget):
         self.merge = QPushButton("&Merge ticked fields", self)
         self.current: ConflictDTO | None = None
         self._build()
-        self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.on_selected(cur))
+        self.table.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self.on_selected(cur)
+        )
         self.keep_mine.clicked.connect(lambda: self.resolve("mine"))
         self.keep_theirs.clicked.connect(lambda: self.resolve("theirs"))
         self.merge.clicked.connect(lambda: self.resolve("merge"))
@@ -117,16 +138,22 @@ class ConflictView(QWidget):
         self._enable(conflict is not None)
         if conflict is None:
             return
-        self.message.setText(f"{conflict.table_title} {conflict.row_id[:8]}: {conflict.reason}. "
-                             f"Mine is version {conflict.mine_version}, theirs {conflict.theirs_version}.")
+        self.message.setText(
+            f"{conflict.table_title} {conflict.row_id[:8]}: {conflict.reason}. "
+            f"Mine is version {conflict.mine_version}, theirs {conflict.theirs_version}."
+        )
         for f in conflict.fields:
             if not (f.differs or f.mine_changed or f.theirs_changed):
                 continue
             marks = ("✎ " if f.mine_changed else "") + f.column
             item = QTreeWidgetItem([marks, f.mine, f.theirs + (" ✎" if f.theirs_changed else "")])
             item.setData(FIELD_COL, Qt.ItemDataRole.UserRole, f.column)
-            item.setCheckState(FIELD_COL, Qt.CheckState.Checked if f.mine_changed and not f.theirs_changed
-                               else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                FIELD_COL,
+                Qt.CheckState.Checked
+                if f.mine_changed and not f.theirs_changed
+                else Qt.CheckState.Unchecked,
+            )
             self.fields.addTopLevelItem(item)
 
     def ticked(self) -> tuple[str, ...]:
@@ -142,8 +169,8 @@ class ConflictView(QWidget):
             return
         self._enable(False)
         ops.op(self.service.resolve, self.current.id, choice, self.ticked()).success(
-            lambda _c: self.reload()).failure(lambda exc: self.message.setText(str(exc))).run(
-            "writer", initiator=self)
+            lambda _c: self.reload()
+        ).failure(lambda exc: self.message.setText(str(exc))).run("writer", initiator=self)
 
 
 class Page(BasePage):
@@ -158,8 +185,13 @@ class Page(BasePage):
         self.sync_button = QPushButton("&Sync now", self)
         self.sync_button.setToolTip("Push local changes and pull the central database's now")
         self.history = SyncHistoryModel(SyncHistorySource(context.services), self)
-        self.history_table = make_table(self.history, "Sync history", self, stretch_column=COL_MESSAGE,
-                                        sorted_by=(COL_STARTED, Qt.SortOrder.DescendingOrder))
+        self.history_table = make_table(
+            self.history,
+            "Sync history",
+            self,
+            stretch_column=COL_MESSAGE,
+            sorted_by=(COL_STARTED, Qt.SortOrder.DescendingOrder),
+        )
         self.conflicts = ConflictView(context, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.history_table, "&History")
@@ -189,9 +221,13 @@ class Page(BasePage):
 
     def on_status_changed(self, status: Any) -> None:
         text, tip = status_text(status, self.scheduler.running)
-        self.state.setText(text + (f" · {status.conflicts} conflict(s)" if status.conflicts else ""))
+        self.state.setText(
+            text + (f" · {status.conflicts} conflict(s)" if status.conflicts else "")
+        )
         self.state.setToolTip(tip)
-        self.tabs.setTabText(1, f"&Conflicts ({status.conflicts})" if status.conflicts else "&Conflicts")
+        self.tabs.setTabText(
+            1, f"&Conflicts ({status.conflicts})" if status.conflicts else "&Conflicts"
+        )
 
     def on_sync_finished(self, summary: SyncSummaryDTO) -> None:
         self.sync_button.setEnabled(True)

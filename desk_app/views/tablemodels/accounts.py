@@ -16,7 +16,11 @@ COL_GRANTS = 5
 COL_MANAGER = 6
 COL_LAST_LOGIN = 7
 
-STATUS_TITLES = {"active": "Active", "disabled": "Disabled", "needs_registration": "Must re-register"}
+STATUS_TITLES = {
+    "active": "Active",
+    "disabled": "Disabled",
+    "needs_registration": "Must re-register",
+}
 
 
 class AccountTableModel(LazyTableModel[AccountRow]):

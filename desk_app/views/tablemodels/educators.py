@@ -14,8 +14,13 @@ COL_CLASSIFICATION = 3
 COL_FINGERPRINT = 4
 COL_LAST_LOGIN = 5
 
-FINGERPRINT_TITLES = {"none": "Not started", "pending": "Pending", "cleared": "Cleared",
-                      "flagged": "Needs review", "expired": "Expired"}
+FINGERPRINT_TITLES = {
+    "none": "Not started",
+    "pending": "Pending",
+    "cleared": "Cleared",
+    "flagged": "Needs review",
+    "expired": "Expired",
+}
 
 
 class EducatorTableModel(LazyTableModel[EducatorRow]):
@@ -42,7 +47,9 @@ class EducatorTableModel(LazyTableModel[EducatorRow]):
         if column == COL_LAST_LOGIN:
             if row.last_login_at is None:
                 return "never"
-            return f"{row.last_login_at:%Y-%m-%d}" + (" (re-register)" if row.needs_registration else "")
+            return f"{row.last_login_at:%Y-%m-%d}" + (
+                " (re-register)" if row.needs_registration else ""
+            )
         return None
 
     def tooltip(self, row: EducatorRow, column: int) -> Any:

@@ -16,8 +16,13 @@ COL_PIN = 5
 
 
 # the full kind title is in the detail pane and the tooltip; the column stays narrow
-SHORT_KIND = {"lea": "LEA", "ihe": "Higher education", "public": "Public entity",
-              "nonpublic": "Nonpublic school", "consultant": "Consultant"}
+SHORT_KIND = {
+    "lea": "LEA",
+    "ihe": "Higher education",
+    "public": "Public entity",
+    "nonpublic": "Nonpublic school",
+    "consultant": "Consultant",
+}
 
 
 def pin_status(row: EntityRow) -> str:
@@ -60,5 +65,9 @@ class EntityTableModel(LazyTableModel[EntityRow]):
         if column == COL_NAME:
             return f"{row.name}, {row.city}" if row.city else row.name
         if column == COL_USER_MANAGERS:
-            return "No current user manager" if row.user_managers == 0 else f"{row.user_managers} current user manager(s)"
+            return (
+                "No current user manager"
+                if row.user_managers == 0
+                else f"{row.user_managers} current user manager(s)"
+            )
         return None

@@ -96,8 +96,8 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         self._generation += 1
         generation = self._generation
         ops.op(self._source.fetch, query, 0, PAGE).success(
-            lambda rows: self._show_first_page(query, rows, generation)).failure(
-            lambda exc: self._on_load_failed(exc, generation)).run(pool_name, initiator=self)
+            lambda rows: self._show_first_page(query, rows, generation)
+        ).failure(lambda exc: self._on_load_failed(exc, generation)).run(pool_name, initiator=self)
 
     def _show_first_page(self, query: ListQuery, rows: list[T], generation: int) -> None:
         if generation != self._generation:
@@ -127,7 +127,8 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
             self._set_total(len(self._rows), generation)
             return
         ops.op(self._source.count, self._query).success(
-            lambda n: self._set_total(n, generation)).run("instant", initiator=self)
+            lambda n: self._set_total(n, generation)
+        ).run("instant", initiator=self)
 
     def _set_total(self, total: int, generation: int) -> None:
         if generation == self._generation:
@@ -161,8 +162,8 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         self._fetching = True
         generation, start = self._generation, len(self._rows)
         ops.op(self._source.fetch, self._query, start, PAGE).success(
-            lambda page: self._append_page(page, start, generation)).failure(
-            lambda exc: self._on_more_failed(exc, generation)).run("instant", initiator=self)
+            lambda page: self._append_page(page, start, generation)
+        ).failure(lambda exc: self._on_more_failed(exc, generation)).run("instant", initiator=self)
 
     def _append_page(self, page: list[T], start: int, generation: int) -> None:
         if generation != self._generation or start != len(self._rows):
@@ -194,7 +195,9 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
             return self.decoration(row, index.column())
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             if 0 <= section < len(self.COLUMNS):
                 return self.COLUMNS[section].title
@@ -205,7 +208,9 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
         if not (0 <= column < len(self.COLUMNS)) or not self.COLUMNS[column].sort_key:
             return None
         q = self._query
-        return ListQuery(q.text, q.filters, self.COLUMNS[column].sort_key, order == Qt.SortOrder.DescendingOrder)
+        return ListQuery(
+            q.text, q.filters, self.COLUMNS[column].sort_key, order == Qt.SortOrder.DescendingOrder
+        )
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting is pushed into SQL: reload with the column's sort key (synchronously)."""

@@ -100,8 +100,14 @@ class QueueTableModel(LazyTableModel[QueueRow]):
         if column == COL_ASSIGNEE:
             return row.assigned_to
         if column == COL_FLAGS:
-            return ", ".join(flag for flag, on in (("duplicate", row.duplicate),
-                                                   ("quarantined", bool(row.quarantine_reason))) if on)
+            return ", ".join(
+                flag
+                for flag, on in (
+                    ("duplicate", row.duplicate),
+                    ("quarantined", bool(row.quarantine_reason)),
+                )
+                if on
+            )
         return None
 
     def tooltip(self, row: QueueRow, column: int) -> Any:
@@ -109,14 +115,21 @@ class QueueTableModel(LazyTableModel[QueueRow]):
             return row.quarantine_reason
         if column == COL_AGE:
             state = self.aging_of(row)
-            return {"ok": "Within the SLA", "due": "Past half of the SLA",
-                    "overdue": f"Over the SLA of {self.sla_days:g} business days"}[state]
+            return {
+                "ok": "Within the SLA",
+                "due": "Past half of the SLA",
+                "overdue": f"Over the SLA of {self.sla_days:g} business days",
+            }[state]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role in (Qt.ItemDataRole.BackgroundRole, AGING_ROLE) and index.isValid() \
-                and 0 <= index.row() < self.rowCount():
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role in (Qt.ItemDataRole.BackgroundRole, AGING_ROLE)
+            and index.isValid()
+            and 0 <= index.row() < self.rowCount()
+        ):
             state = self.aging_of(self.row_at(index.row()))
             if role == AGING_ROLE:
                 return state

@@ -41,10 +41,21 @@ class StaffTableModel(QAbstractTableModel):
             return row
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return (row.username, row.display_name, row.role_title, "Yes" if row.active else "No",
-                f"{row.last_seen_at:%Y-%m-%d %H:%M}" if row.last_seen_at else "never")[index.column()]
+        return (
+            row.username,
+            row.display_name,
+            row.role_title,
+            "Yes" if row.active else "No",
+            f"{row.last_seen_at:%Y-%m-%d %H:%M}" if row.last_seen_at else "never",
+        )[index.column()]
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(HEADERS):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(HEADERS)
+        ):
             return HEADERS[section]
         return None

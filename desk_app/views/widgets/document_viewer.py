@@ -49,8 +49,9 @@ ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
 MAX_RENDER_ZOOM = 8.0  # device pixels per point (576 dpi): beyond that the pixmap gets huge
 
 
-def _open_first(backend: Any, pdf: bytes, rotate: int, fit_width: float,
-                dpr: float) -> tuple[DocumentInfo, Any, float]:
+def _open_first(
+    backend: Any, pdf: bytes, rotate: int, fit_width: float, dpr: float
+) -> tuple[DocumentInfo, Any, float]:
     """Pool thread: open the document and render page 1 to fit ``fit_width`` logical pixels."""
     info = backend.document_info(pdf)
     w, h = info.page_sizes[0]
@@ -101,7 +102,9 @@ class DocumentViewer(QWidget):
         tb.addSeparator()
         tb.addAction("\u2212", self.zoom_out).setToolTip("Zoom out (Ctrl+-)")
         self.zoom_box = QComboBox(self)
-        self.zoom_box.addItems(["Fit width", "Fit page"] + [f"{int(z * 100)} %" for z in ZOOM_STEPS])
+        self.zoom_box.addItems(
+            ["Fit width", "Fit page"] + [f"{int(z * 100)} %" for z in ZOOM_STEPS]
+        )
         self.zoom_box.activated.connect(self._on_zoom_chosen)
         tb.addWidget(self.zoom_box)
         tb.addAction("+", self.zoom_in).setToolTip("Zoom in (Ctrl++)")
@@ -123,8 +126,13 @@ class DocumentViewer(QWidget):
         self.printing = DocumentPrinting(self)
         tb.addAction("Preview", self.preview_document)
         tb.addAction("Print…", self.print_document).setToolTip("Print at 300 dpi (Ctrl+P)")
-        tb.addAction("Save as PDF…", lambda: self.pdf and self.printing.save_as_pdf(
-            self.pdf, (self.title or "document") + ".pdf"))
+        tb.addAction(
+            "Save as PDF…",
+            lambda: (
+                self.pdf
+                and self.printing.save_as_pdf(self.pdf, (self.title or "document") + ".pdf")
+            ),
+        )
 
         self.thumbs = ThumbnailStrip(self)
         self.thumbs.currentRowChanged.connect(self._on_thumb)
@@ -204,8 +212,8 @@ class DocumentViewer(QWidget):
         dpr = self.devicePixelRatioF()
         width = self._fit_width()
         ops.op(_open_first, self._backend, pdf, 0, width, dpr).success(
-            lambda result: self._on_first(gen, result, dpr)).failure(
-            lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
+            lambda result: self._on_first(gen, result, dpr)
+        ).failure(lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
 
     def preview_document(self) -> None:
         if self.pdf:
@@ -293,7 +301,8 @@ class DocumentViewer(QWidget):
             self._needle = needle
             gen = self._generation
             ops.op(self._backend.search_text, self.pdf, needle).success(
-                lambda hits: self._on_hits(gen, needle, hits)).run("instant", initiator=self)
+                lambda hits: self._on_hits(gen, needle, hits)
+            ).run("instant", initiator=self)
             return
         if self._hits:
             self._show_hit((self._hit + 1) % len(self._hits))
@@ -348,8 +357,8 @@ class DocumentViewer(QWidget):
         gen = self._generation
         page, zoom, rot = key
         ops.op(self._backend.render_page, self.pdf, page, zoom, rot).success(
-            lambda rp: self._on_rendered(gen, key, rp)).failure(
-            lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
+            lambda rp: self._on_rendered(gen, key, rp)
+        ).failure(lambda exc: self._on_failed(gen, exc)).run("instant", initiator=self)
 
     def _on_rendered(self, gen: int, key: tuple[int, float, int], rendered: Any) -> None:
         if gen != self._generation:
@@ -365,16 +374,29 @@ class DocumentViewer(QWidget):
         page, _zoom, rot = key
         assert self.info is not None
         scale = image.width() / image.devicePixelRatio() / self._page_size(page)[0]
-        hits = [rotated_rect(r, self.info.page_sizes[page], rot, scale)
-                for p, r in self._hits if p == page]
+        hits = [
+            rotated_rect(r, self.info.page_sizes[page], rot, scale)
+            for p, r in self._hits
+            if p == page
+        ]
         current_rect = self._hits[self._hit] if 0 <= self._hit < len(self._hits) else None
-        current = next((i for i, (p, r) in enumerate(h for h in self._hits if h[0] == page)
-                        if current_rect == (p, r)), -1)
+        current = next(
+            (
+                i
+                for i, (p, r) in enumerate(h for h in self._hits if h[0] == page)
+                if current_rect == (p, r)
+            ),
+            -1,
+        )
         self.view.show_image(image, hits, current)
         self.page_label.setText(f" {page + 1} / {self.page_count} ")
         if 0 <= current < len(hits):
-            self.page_area.ensureVisible(int(hits[current].center().x()) + PAD,
-                                      int(hits[current].center().y()) + PAD, 60, 120)
+            self.page_area.ensureVisible(
+                int(hits[current].center().x()) + PAD,
+                int(hits[current].center().y()) + PAD,
+                60,
+                120,
+            )
 
     def _on_first(self, gen: int, result: tuple[DocumentInfo, Any, float], dpr: float) -> None:
         if gen != self._generation:
@@ -397,7 +419,8 @@ class DocumentViewer(QWidget):
         h = self._page_size(page)[1]
         zoom = THUMB_HEIGHT / h * self.devicePixelRatioF()
         ops.op(self._backend.render_page, self.pdf, page, zoom, self.rotation.get(page, 0)).success(
-            lambda rp: self._on_thumb_rendered(gen, page, rp)).run("general", initiator=self)
+            lambda rp: self._on_thumb_rendered(gen, page, rp)
+        ).run("general", initiator=self)
 
     def _on_thumb_rendered(self, gen: int, page: int, rendered: Any) -> None:
         if gen != self._generation or page >= self.thumbs.count():

@@ -82,39 +82,57 @@ class EducatorProfilePane(QWidget):
 
 def profile_html(p: EducatorProfile) -> str:
     r = p.row
-    out = [f"<h3>{escape(r.display_name)}</h3>",
-           f"<p>{escape(r.email)} · username {escape(r.username or 'none')}"
-           + (" · <b>must re-register</b> (no login for 12 months)" if r.needs_registration else "") + "</p>",
-           f"<p>Fingerprint / background check: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
-           + (f" ({p.fingerprint_date:%Y-%m-%d})" if p.fingerprint_date else "") + "</p>",
-           "<h4>Certificates</h4>"]
+    out = [
+        f"<h3>{escape(r.display_name)}</h3>",
+        f"<p>{escape(r.email)} · username {escape(r.username or 'none')}"
+        + (" · <b>must re-register</b> (no login for 12 months)" if r.needs_registration else "")
+        + "</p>",
+        f"<p>Fingerprint / background check: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
+        + (f" ({p.fingerprint_date:%Y-%m-%d})" if p.fingerprint_date else "")
+        + "</p>",
+        "<h4>Certificates</h4>",
+    ]
     if not p.certificates:
         out.append("<p>None.</p>")
     for c in p.certificates:
-        out.append(f"<p><b>{escape(c.classification_name)}</b> ({escape(c.classification)}) {escape(c.subject_area)}<br>"
-                   f"No. {escape(c.number)} · effective {c.effective_date:%Y-%m-%d} · expires "
-                   f"{c.expiration_date:%Y-%m-%d} · {escape(c.status)}</p>")
+        out.append(
+            f"<p><b>{escape(c.classification_name)}</b> ({escape(c.classification)}) {escape(c.subject_area)}<br>"
+            f"No. {escape(c.number)} · effective {c.effective_date:%Y-%m-%d} · expires "
+            f"{c.expiration_date:%Y-%m-%d} · {escape(c.status)}</p>"
+        )
     for u in p.upgrades:
         state = "eligible" if u.eligible else "not yet eligible"
-        out.append(f"<h4>Upgrade {escape(u.classification)} → {escape(u.upgrade_to)}: {state}</h4><ul>")
+        out.append(
+            f"<h4>Upgrade {escape(u.classification)} → {escape(u.upgrade_to)}: {state}</h4><ul>"
+        )
         for req in u.requirements:
             mark = "✔" if req.met else "…"
-            out.append(f"<li>{mark} {escape(req.title)}: {req.completed:g} of {req.required:g} {escape(req.unit)}</li>")
+            out.append(
+                f"<li>{mark} {escape(req.title)}: {req.completed:g} of {req.required:g} {escape(req.unit)}</li>"
+            )
         out.append("</ul>")
     if p.pending_applications:
         out.append("<h4>Pending applications</h4>")
         for a in p.pending_applications:
-            out.append(f"<p>{escape(a.classification)} · {escape(a.status)} since {a.submitted_at:%Y-%m-%d}</p>")
+            out.append(
+                f"<p>{escape(a.classification)} · {escape(a.status)} since {a.submitted_at:%Y-%m-%d}</p>"
+            )
     if p.assessment_scores:
         out.append("<h4>Assessments</h4>")
         for s in p.assessment_scores:
             if s.passing_score <= 0:
                 verdict = "no qualifying score set"
             else:
-                verdict = f"qualifying score {s.passing_score}, {'passed' if s.passed else 'not passed'}"
-            out.append(f"<p>{escape(s.assessment)}: {s.score} ({verdict}) on {s.taken_on:%Y-%m-%d}</p>")
+                verdict = (
+                    f"qualifying score {s.passing_score}, {'passed' if s.passed else 'not passed'}"
+                )
+            out.append(
+                f"<p>{escape(s.assessment)}: {s.score} ({verdict}) on {s.taken_on:%Y-%m-%d}</p>"
+            )
     if p.transcripts:
         out.append("<h4>Transcripts received</h4>")
         for t in p.transcripts:
-            out.append(f"<p>{escape(t.institution)} {escape(t.degree)} · {t.received_on:%Y-%m-%d}</p>")
+            out.append(
+                f"<p>{escape(t.institution)} {escape(t.degree)} · {t.received_on:%Y-%m-%d}</p>"
+            )
     return "".join(out)

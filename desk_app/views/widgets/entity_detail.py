@@ -10,7 +10,10 @@ from html import escape
 from desk_app.qt import QTextBrowser, QWidget
 from desk_app.services.directory.dto import EntityDetail
 
-OFFICER_ROLES = {"superintendent": "Superintendent", "authorized_representative": "Authorized representative"}
+OFFICER_ROLES = {
+    "superintendent": "Superintendent",
+    "authorized_representative": "Authorized representative",
+}
 
 
 def _when(value: date | datetime | None, empty: str = "") -> str:
@@ -19,13 +22,21 @@ def _when(value: date | datetime | None, empty: str = "") -> str:
     return f"{value:%Y-%m-%d}"
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], empty: str, nowrap: frozenset[int] = frozenset()) -> str:
+def _table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    empty: str,
+    nowrap: frozenset[int] = frozenset(),
+) -> str:
     """An HTML table; columns in ``nowrap`` (dates, codes) never break inside a value."""
+
     def cell(i: int, value: str) -> str:
         style = " style='white-space:nowrap'" if i in nowrap else ""
         return f"<td{style}>{escape(value)}</td>"
 
-    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows)
+    body = "".join(
+        "<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in rows
+    )
     if not body:
         return f"<p><i>{escape(empty)}</i></p>"
     head = "".join(f"<th align='left'>{escape(h)}</th>" for h in headers)
@@ -49,19 +60,40 @@ def _pin_text(detail: EntityDetail) -> str:
 def detail_html(detail: EntityDetail) -> str:
     """The pane's HTML; every value is escaped."""
     r = detail.row
-    contact = [("County", r.county), ("City", r.city), ("Address", detail.address), ("Phone", detail.phone),
-               ("Fax", detail.fax), ("Email", detail.email), ("Agency contact", detail.agency_contact),
-               ("Security PIN", _pin_text(detail))]
-    facts = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in contact if v)
-    officers = _items((
-        f"<b>{escape(o.name)}</b>, {escape(OFFICER_ROLES.get(o.role, o.role))}<br>"
-        f"<span style='white-space:nowrap'>{_when(o.start_date)} – {_when(o.end_date, 'in office')}</span>"
-        for o in detail.officers), "No superintendent or authorized representative on file.")
-    managers = _items((
-        f"<b>{escape(m.name)}</b> ({escape(m.username)}), since {_when(m.since)}"
-        for m in detail.user_managers), "No current user manager.")
-    buildings = _table(("Code", "Building", "Grades"), (
-        (b.code, b.name, b.grades) for b in detail.buildings), "No buildings.", frozenset({0, 2}))
+    contact = [
+        ("County", r.county),
+        ("City", r.city),
+        ("Address", detail.address),
+        ("Phone", detail.phone),
+        ("Fax", detail.fax),
+        ("Email", detail.email),
+        ("Agency contact", detail.agency_contact),
+        ("Security PIN", _pin_text(detail)),
+    ]
+    facts = "".join(
+        f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in contact if v
+    )
+    officers = _items(
+        (
+            f"<b>{escape(o.name)}</b>, {escape(OFFICER_ROLES.get(o.role, o.role))}<br>"
+            f"<span style='white-space:nowrap'>{_when(o.start_date)} – {_when(o.end_date, 'in office')}</span>"
+            for o in detail.officers
+        ),
+        "No superintendent or authorized representative on file.",
+    )
+    managers = _items(
+        (
+            f"<b>{escape(m.name)}</b> ({escape(m.username)}), since {_when(m.since)}"
+            for m in detail.user_managers
+        ),
+        "No current user manager.",
+    )
+    buildings = _table(
+        ("Code", "Building", "Grades"),
+        ((b.code, b.name, b.grades) for b in detail.buildings),
+        "No buildings.",
+        frozenset({0, 2}),
+    )
     return (
         f"<h2>{escape(r.name)}</h2><p>{escape(r.kind_title)} · <b>{escape(r.code)}</b>"
         f"{'' if r.active else ' · inactive'}</p>"

@@ -46,10 +46,20 @@ QLineEdit[readOnly="true"] { background: #eef0f3; color: #444; }
 """
 REQUIRED_MARK = ' <span style="color:#b3261e">*</span>'
 TABLE_HEADERS = {
-    "users": (("first_name", "First name"), ("last_name", "Last name"), ("email", "Email"),
-              ("username", "Username")),
-    "roles": (("user", "User"), ("app", "Application"), ("role", "Role"), ("action", "Action"),
-              ("level", "Level"), ("building", "Building")),
+    "users": (
+        ("first_name", "First name"),
+        ("last_name", "Last name"),
+        ("email", "Email"),
+        ("username", "Username"),
+    ),
+    "roles": (
+        ("user", "User"),
+        ("app", "Application"),
+        ("role", "Role"),
+        ("action", "Action"),
+        ("level", "Level"),
+        ("building", "Building"),
+    ),
 }
 
 
@@ -101,8 +111,10 @@ class FieldEditor(QWidget):
         self._touched.clear()
         self._show_all = False
         self._valid = None
-        self.title.setText(f"<b>{spec.number}</b> {spec.title}<br><small>edition {spec.edition}"
-                           f" \u00b7 PIN {spec.pin_policy}</small>")
+        self.title.setText(
+            f"<b>{spec.number}</b> {spec.title}<br><small>edition {spec.edition}"
+            f" \u00b7 PIN {spec.pin_policy}</small>"
+        )
         body = QWidget()
         box = QVBoxLayout(body)
         for section in spec.sections:
@@ -126,8 +138,11 @@ class FieldEditor(QWidget):
     def values(self) -> dict[str, str]:
         """The current values, derived fields recomputed, signatures left out."""
         assert self.spec is not None
-        out = {name: self._read(w) for name, w in self.inputs.items()
-               if self.spec.field(name).kind != "signature"}
+        out = {
+            name: self._read(w)
+            for name, w in self.inputs.items()
+            if self.spec.field(name).kind != "signature"
+        }
         out.update(derived_values(self.spec, out))
         return out
 
@@ -176,8 +191,9 @@ class FieldEditor(QWidget):
         grid.setVerticalSpacing(3)
         by_name = {f.name: f for f in fields}
         prefix = "user" if layout == "users" else "role"
-        columns = [(k, t) for k, t in TABLE_HEADERS[layout]
-                   if any(n.endswith("_" + k) for n in by_name)]
+        columns = [
+            (k, t) for k, t in TABLE_HEADERS[layout] if any(n.endswith("_" + k) for n in by_name)
+        ]
         for c, (_k, text) in enumerate(columns, start=1):
             grid.addWidget(QLabel(f"<small><b>{text}</b></small>"), 0, c)
         rows = sorted({int(n.split("_")[1]) for n in by_name})
@@ -190,8 +206,12 @@ class FieldEditor(QWidget):
                     w.setToolTip(f.label + (" (required)" if f.required else ""))
                     grid.addWidget(w, r, c)
         for c, (k, _t) in enumerate(columns, start=1):
-            grid.setColumnStretch(c, {"email": 3, "role": 3, "app": 2}.get(k, 1 if k in
-                                  ("level", "user", "action", "building") else 2))
+            grid.setColumnStretch(
+                c,
+                {"email": 3, "role": 3, "app": 2}.get(
+                    k, 1 if k in ("level", "user", "action", "building") else 2
+                ),
+            )
         return grid
 
     def _input(self, f: FieldSpec) -> QWidget:
@@ -244,8 +264,11 @@ class FieldEditor(QWidget):
         elif isinstance(w, QLineEdit):
             w.setText(value)
         elif isinstance(w, QLabel) and name:
-            w.setText("signed (digital signature present)" if value else
-                      "not signed digitally: check the paper signature")
+            w.setText(
+                "signed (digital signature present)"
+                if value
+                else "not signed digitally: check the paper signature"
+            )
 
     def _narrow_roles(self, name: str) -> None:
         """Offer only the chosen application's roles in the same row."""
@@ -292,8 +315,11 @@ class FieldEditor(QWidget):
     def _mark_tables(self) -> None:
         assert self.spec is not None
         for label, names in self._table_errors.values():
-            lines = [f"{self.spec.field(n).label}: {self._problems[n]}" for n in names
-                     if n in self._problems and (self._show_all or n in self._touched)]
+            lines = [
+                f"{self.spec.field(n).label}: {self._problems[n]}"
+                for n in names
+                if n in self._problems and (self._show_all or n in self._touched)
+            ]
             label.setText("\n".join(lines))
             label.setVisible(bool(lines))
 
@@ -310,8 +336,11 @@ class FieldEditor(QWidget):
             self._mark(name, self._problems.get(name))
         self._mark_tables()
         count = len(self._problems)
-        self.summary.setText("Ready: every field is acceptable" if not count else
-                             f"{count} field{'s need' if count > 1 else ' needs'} attention")
+        self.summary.setText(
+            "Ready: every field is acceptable"
+            if not count
+            else f"{count} field{'s need' if count > 1 else ' needs'} attention"
+        )
         self.summary.setProperty("role", "summary-ok" if not count else "summary-bad")
         self.summary.style().unpolish(self.summary)
         self.summary.style().polish(self.summary)

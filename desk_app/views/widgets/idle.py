@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from desk_app.qt import QEvent, QObject, QTimer, Signal
 
-ACTIVITY_EVENTS = frozenset({
-    QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.Wheel,
-    QEvent.Type.TouchBegin, QEvent.Type.ShortcutOverride,
-})
+ACTIVITY_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.ShortcutOverride,
+    }
+)
 
 
 class IdleMonitor(QObject):

@@ -123,8 +123,14 @@ class KeyingStation(QWidget):
         self.done_button.setEnabled(on)
 
     # --- loading ---------------------------------------------------------------------------------
-    def open(self, submission_id: str, form_number: str, pdf: bytes, page_count: int,
-             values: dict[str, Any]) -> None:
+    def open(
+        self,
+        submission_id: str,
+        form_number: str,
+        pdf: bytes,
+        page_count: int,
+        values: dict[str, Any],
+    ) -> None:
         """Show a submission's page(s) and the form's fields, pre-filled with ``values``."""
         self._generation += 1
         generation = self._generation
@@ -133,16 +139,17 @@ class KeyingStation(QWidget):
         self.title_label.setText(f"Keying {form_number}…")
         self._set_enabled(False)
         ops.op(_load, pdf, form_number, max(page_count, 1)).success(
-            lambda result: self._on_loaded(result, generation)).failure(
-            lambda exc: self.title_label.setText(str(exc))).run("general", initiator=self)
+            lambda result: self._on_loaded(result, generation)
+        ).failure(lambda exc: self.title_label.setText(str(exc))).run("general", initiator=self)
 
     def _on_loaded(self, result: tuple[KeyingLayout, list[Any]], generation: int) -> None:
         if generation != self._generation:
             return
         self.layout_, rendered = result
         self.pages = [to_qimage(r) for r in rendered]
-        self.title_label.setText(f"{self.layout_.form_number} {self.layout_.title} "
-                                 f"(edition {self.layout_.edition})")
+        self.title_label.setText(
+            f"{self.layout_.form_number} {self.layout_.title} (edition {self.layout_.edition})"
+        )
         self._build_fields()
         self._set_enabled(True)
         if self.layout_.fields:
@@ -206,8 +213,12 @@ class KeyingStation(QWidget):
         assert f.rect is not None
         x0, y0, x1, y1 = f.rect
         m = MARGIN_PT
-        return QRect(int((x0 - m) * RENDER_ZOOM), int((y0 - m) * RENDER_ZOOM),
-                     int((x1 - x0 + 2 * m) * RENDER_ZOOM), int((y1 - y0 + 2 * m) * RENDER_ZOOM))
+        return QRect(
+            int((x0 - m) * RENDER_ZOOM),
+            int((y0 - m) * RENDER_ZOOM),
+            int((x1 - x0 + 2 * m) * RENDER_ZOOM),
+            int((y1 - y0 + 2 * m) * RENDER_ZOOM),
+        )
 
     def _paint_page(self) -> None:
         f = self.current
@@ -220,14 +231,19 @@ class KeyingStation(QWidget):
             painter.setPen(QPen(QColor(255, 120, 0), 6))
             painter.drawRect(self._box(f))
             painter.end()
-        shown = image.scaledToWidth(int(image.width() * PAGE_VIEW_SCALE),
-                                    Qt.TransformationMode.SmoothTransformation)
+        shown = image.scaledToWidth(
+            int(image.width() * PAGE_VIEW_SCALE), Qt.TransformationMode.SmoothTransformation
+        )
         self.page_label.setPixmap(QPixmap.fromImage(shown))
         self.page_label.resize(shown.size())
         if f is not None and f.rect is not None:
             box = self._box(f)
-            self.page_scroll.ensureVisible(int(box.center().x() * PAGE_VIEW_SCALE),
-                                           int(box.center().y() * PAGE_VIEW_SCALE), 60, 120)
+            self.page_scroll.ensureVisible(
+                int(box.center().x() * PAGE_VIEW_SCALE),
+                int(box.center().y() * PAGE_VIEW_SCALE),
+                60,
+                120,
+            )
 
     def _paint_zoom(self) -> None:
         f = self.current
@@ -236,8 +252,13 @@ class KeyingStation(QWidget):
             return
         crop = self.pages[f.page].copy(self._box(f))
         width = max(self.zoom_label.width() - 8, 200)
-        self.zoom_label.setPixmap(QPixmap.fromImage(crop.scaledToWidth(
-            min(width, crop.width() * 2), Qt.TransformationMode.SmoothTransformation)))
+        self.zoom_label.setPixmap(
+            QPixmap.fromImage(
+                crop.scaledToWidth(
+                    min(width, crop.width() * 2), Qt.TransformationMode.SmoothTransformation
+                )
+            )
+        )
 
     # --- values ----------------------------------------------------------------------------------
     def value_of(self, name: str) -> str:
@@ -257,7 +278,9 @@ class KeyingStation(QWidget):
         if self.layout_ is None:
             return
         problem = value_problem(self.layout_.form_number, name, text)
-        self.problem_label.setText(f"{name.replace('_', ' ')}: {problem}" if problem and text else "")
+        self.problem_label.setText(
+            f"{name.replace('_', ' ')}: {problem}" if problem and text else ""
+        )
 
     def on_save(self, complete: bool) -> None:
         if not self.submission_id:
@@ -265,7 +288,8 @@ class KeyingStation(QWidget):
         changed = {k: v for k, v in self.values().items() if v != self._values.get(k, "")}
         self._set_enabled(False)
         ops.op(self._save, self.submission_id, changed, complete).success(self._on_saved).failure(
-            self._on_save_failed).run("writer", initiator=self)
+            self._on_save_failed
+        ).run("writer", initiator=self)
 
     def _on_saved(self, changes: Any) -> None:
         self._values.update(self.values())

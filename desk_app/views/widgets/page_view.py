@@ -37,8 +37,9 @@ class PageView(QWidget):
     def show_image(self, image: QImage, hits: list[QRectF], current: int) -> None:
         self.image, self.hits, self.current_hit = image, hits, current
         dpr = image.devicePixelRatio() or 1.0
-        self.setFixedSize(round(image.width() / dpr) + 2 * PAD,
-                          round(image.height() / dpr) + 2 * PAD)
+        self.setFixedSize(
+            round(image.width() / dpr) + 2 * PAD, round(image.height() / dpr) + 2 * PAD
+        )
         self.update()
 
     def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
@@ -51,7 +52,6 @@ class PageView(QWidget):
             colour = QColor(255, 140, 0, 110) if i == self.current_hit else QColor(255, 230, 0, 90)
             p.fillRect(r, colour)
         p.end()
-
 
 
 class ThumbnailStrip(QListWidget):

@@ -12,14 +12,20 @@ from desk_app.qt import QImage, QRectF
 
 def to_qimage(page: RenderedPage, device_pixel_ratio: float = 1.0) -> QImage:
     """A ``QImage`` owning a copy of ``page``'s pixels, tagged with the device pixel ratio."""
-    fmt = QImage.Format.Format_RGBA8888 if page.format == "RGBA8888" else QImage.Format.Format_RGB888
+    fmt = (
+        QImage.Format.Format_RGBA8888 if page.format == "RGBA8888" else QImage.Format.Format_RGB888
+    )
     image = QImage(page.samples, page.width, page.height, page.stride, fmt).copy()
     image.setDevicePixelRatio(device_pixel_ratio)
     return image
 
 
-def rotated_rect(rect: tuple[float, float, float, float], page_size: tuple[float, float],
-                 rotate: int, scale: float) -> QRectF:
+def rotated_rect(
+    rect: tuple[float, float, float, float],
+    page_size: tuple[float, float],
+    rotate: int,
+    scale: float,
+) -> QRectF:
     """Where a rectangle of the unrotated page (points, top-left origin) shows on the screen.
 
     Args:

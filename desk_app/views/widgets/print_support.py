@@ -72,8 +72,9 @@ def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
         painter.end()
 
 
-def print_to_pdf_file(images: list[QImage], path: Path, title: str = "desk_app",
-                      dpi: int = PRINT_DPI) -> QPrinter:
+def print_to_pdf_file(
+    images: list[QImage], path: Path, title: str = "desk_app", dpi: int = PRINT_DPI
+) -> QPrinter:
     """Print ``images`` through Qt's print path into a PDF file (checks, archives)."""
     printer = make_printer(title, dpi)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -94,14 +95,16 @@ class DocumentPrinting:
         def ready(pages: list[RenderedPage]) -> None:
             then([to_qimage(p) for p in pages])
 
-        ops.op(render_for_print, pdf, PRINT_DPI, self.backend).success(ready).failure(self._on_failed).run(
-            "general", initiator=self.parent)
+        ops.op(render_for_print, pdf, PRINT_DPI, self.backend).success(ready).failure(
+            self._on_failed
+        ).run("general", initiator=self.parent)
 
     def _on_failed(self, exc: BaseException) -> None:
         QMessageBox.warning(self.parent, "Print", f"The document cannot be printed: {exc}")
 
     def print_document(self, pdf: bytes, title: str) -> None:
         """Ask for a printer, then print every page at 300 dpi or better."""
+
         def go(images: list[QImage]) -> None:
             printer = make_printer(title)
             dialog = QPrintDialog(printer, self.parent)
@@ -112,6 +115,7 @@ class DocumentPrinting:
 
     def preview(self, pdf: bytes, title: str) -> None:
         """Show Qt's print preview of the document (print from there)."""
+
         def go(images: list[QImage]) -> None:
             printer = make_printer(title)
             dialog = QPrintPreviewDialog(printer, self.parent)
@@ -123,14 +127,17 @@ class DocumentPrinting:
 
     def save_as_pdf(self, pdf: bytes, suggested_name: str) -> Path | None:
         """Save the document's own PDF bytes where the operator chooses."""
-        name, _filter = QFileDialog.getSaveFileName(self.parent, "Save as PDF", suggested_name,
-                                                    "PDF documents (*.pdf)")
+        name, _filter = QFileDialog.getSaveFileName(
+            self.parent, "Save as PDF", suggested_name, "PDF documents (*.pdf)"
+        )
         if not name:
             return None
         path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
         try:
             path.write_bytes(pdf)
         except OSError as exc:
-            QMessageBox.warning(self.parent, "Save as PDF", f"Could not save {path}: {exc.strerror}")
+            QMessageBox.warning(
+                self.parent, "Save as PDF", f"Could not save {path}: {exc.strerror}"
+            )
             return None
         return path

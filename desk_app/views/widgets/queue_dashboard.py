@@ -30,8 +30,12 @@ class BarChart(QWidget):
         self.setMinimumSize(190, 150)
         self.setAccessibleName(title)
 
-    def set_data(self, labels: list[str], series: list[tuple[str, QColor, list[int]]],
-                 bar_colours: list[QColor] | None = None) -> None:
+    def set_data(
+        self,
+        labels: list[str],
+        series: list[tuple[str, QColor, list[int]]],
+        bar_colours: list[QColor] | None = None,
+    ) -> None:
         self.labels, self.series, self.bar_colours = labels, series, bar_colours
         total = ", ".join(f"{name} {sum(values)}" for name, _c, values in series)
         self.setAccessibleDescription(f"{self.title}: {total}")
@@ -66,11 +70,17 @@ class BarChart(QWidget):
                 fill = self.bar_colours[i] if self.bar_colours and len(self.series) == 1 else colour
                 p.fillRect(rect, fill)
                 if values[i] and bar_w > fm.horizontalAdvance("000"):
-                    p.drawText(QRectF(rect.x(), rect.y() - fm.height(), bar_w, fm.height()),
-                               Qt.AlignmentFlag.AlignCenter, str(values[i]))
+                    p.drawText(
+                        QRectF(rect.x(), rect.y() - fm.height(), bar_w, fm.height()),
+                        Qt.AlignmentFlag.AlignCenter,
+                        str(values[i]),
+                    )
             if i % every == 0:
-                p.drawText(QRectF(6 + i * slot, bottom + 2, slot * every, fm.height()),
-                           Qt.AlignmentFlag.AlignLeft, label)
+                p.drawText(
+                    QRectF(6 + i * slot, bottom + 2, slot * every, fm.height()),
+                    Qt.AlignmentFlag.AlignLeft,
+                    label,
+                )
         p.setPen(NEUTRAL)
         p.drawLine(6, int(bottom), self.width() - 6, int(bottom))
         p.end()
@@ -105,16 +115,25 @@ class QueueDashboard(QWidget):
 
     def set_stats(self, stats: QueueStats, sla_days: int) -> None:
         self.stats = stats
-        self.totals.setText(f"{stats.open_total:,} open, {stats.overdue:,} past the SLA of "
-                            f"{sla_days} business day{'s' if sla_days != 1 else ''}")
+        self.totals.setText(
+            f"{stats.open_total:,} open, {stats.overdue:,} past the SLA of "
+            f"{sla_days} business day{'s' if sla_days != 1 else ''}"
+        )
         days = [d.day.strftime("%m/%d") for d in stats.days]
-        self.per_day.set_data(days, [("Arrivals", ARRIVALS, [d.arrivals for d in stats.days]),
-                                     ("Completions", COMPLETIONS, [d.completions for d in stats.days])])
+        self.per_day.set_data(
+            days,
+            [
+                ("Arrivals", ARRIVALS, [d.arrivals for d in stats.days]),
+                ("Completions", COMPLETIONS, [d.completions for d in stats.days]),
+            ],
+        )
         names = [name for name, _n in stats.aging]
         late = [LATE if _past_sla(name, sla_days) else ARRIVALS for name in names]
         self.aging.set_data(names, [("Open", ARRIVALS, [n for _name, n in stats.aging])], late)
-        self.channels.set_data([c for c, _n in stats.channels],
-                               [("Arrivals", ARRIVALS, [n for _c, n in stats.channels])])
+        self.channels.set_data(
+            [c for c, _n in stats.channels],
+            [("Arrivals", ARRIVALS, [n for _c, n in stats.channels])],
+        )
 
 
 def _past_sla(bucket: str, sla_days: int) -> bool:

@@ -92,16 +92,18 @@ class SyncScheduler(QObject):
         self.running = True
         self._timer.stop()
         self.sync_started.emit()
-        ops.op(self.service.run, background=True).success(self.on_sync_done).failure(self.on_sync_failed).run(
-            "writer", initiator=self)
+        ops.op(self.service.run, background=True).success(self.on_sync_done).failure(
+            self.on_sync_failed
+        ).run("writer", initiator=self)
 
     def on_sync_done(self, summary: SyncSummaryDTO) -> None:
         self.running = False
         self.failures = 0
         self.sync_finished.emit(summary)
         if summary.pulled or summary.merged:
-            ops.bus.changed.emit(Changes.of("entities", "access", "educators", "queue", "audit",
-                                            "sync"), self)
+            ops.bus.changed.emit(
+                Changes.of("entities", "access", "educators", "queue", "audit", "sync"), self
+            )
         self._schedule()
 
     def on_sync_failed(self, exc: BaseException) -> None:
@@ -131,8 +133,11 @@ def status_text(status: SyncStatusDTO, running: bool = False) -> tuple[str, str]
     """The status bar's words and tooltip for ``status``."""
     if not status.configured:
         return "Sync: not configured", "Set the central database in Settings › Sync"
-    state = "syncing…" if running else ("online" if status.online else
-                                        "offline" if status.online is False else "not yet run")
+    state = (
+        "syncing…"
+        if running
+        else ("online" if status.online else "offline" if status.online is False else "not yet run")
+    )
     last = f"{status.last_sync_at:%Y-%m-%d %H:%M} UTC" if status.last_sync_at else "never"
     text = f"Sync: {state} · {status.pending} pending · last {last}"
     tip = status.last_message if status.online is False else "Changes sync in the background"

@@ -8,8 +8,14 @@ from desk_app.qt import QAbstractItemView, QHeaderView, Qt, QTableView, QWidget
 from desk_app.views.tablemodels.lazy import LazyTableModel
 
 
-def make_table(model: LazyTableModel[Any], name: str, parent: QWidget, *, stretch_column: int,
-               sorted_by: tuple[int, Qt.SortOrder]) -> QTableView:
+def make_table(
+    model: LazyTableModel[Any],
+    name: str,
+    parent: QWidget,
+    *,
+    stretch_column: int,
+    sorted_by: tuple[int, Qt.SortOrder],
+) -> QTableView:
     """A list-page table: whole-row selection, SQL sorting, compact rows, no row numbers.
 
     Args:
@@ -24,7 +30,9 @@ def make_table(model: LazyTableModel[Any], name: str, parent: QWidget, *, stretc
     table.setAccessibleName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setSortingEnabled(False)  # no proxy sorting: the indicator below asks the model to re-query
+    table.setSortingEnabled(
+        False
+    )  # no proxy sorting: the indicator below asks the model to re-query
     table.verticalHeader().setVisible(False)
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)

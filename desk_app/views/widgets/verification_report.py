@@ -41,7 +41,11 @@ from desk_app.services.review.dto import SignatureFinding, VerificationReport
 from desk_app.services.review.specimens import attest_signature
 from desk_app.views import ops
 
-MARKS = {"pass": ("\u2714", "#1b7f3a"), "warn": ("\u26a0", "#a66300"), "fail": ("\u2716", "#b3261e")}
+MARKS = {
+    "pass": ("\u2714", "#1b7f3a"),
+    "warn": ("\u26a0", "#a66300"),
+    "fail": ("\u2716", "#b3261e"),
+}
 CROP_HEIGHT = 64
 
 
@@ -51,10 +55,14 @@ def checks_html(report: VerificationReport) -> str:
     for c in report.checks:
         mark, colour = MARKS.get(c.outcome, ("?", "#000"))
         blocks = " <b>(blocks approval)</b>" if c.blocks else ""
-        rows.append(f"<tr><td style='color:{colour}' valign='top'>{mark}</td>"
-                    f"<td valign='top'><b>{escape(c.title)}</b>{blocks}<br>{escape(c.reason)}</td></tr>")
-    head = requested_html(report) + (f"<h3>{escape(report.form_number)} · {escape(report.entity_code)} {escape(report.entity_name)}</h3>"
-            f"<p>Checked by {escape(report.run_by)} at {report.run_at:%Y-%m-%d %H:%M} UTC</p>")
+        rows.append(
+            f"<tr><td style='color:{colour}' valign='top'>{mark}</td>"
+            f"<td valign='top'><b>{escape(c.title)}</b>{blocks}<br>{escape(c.reason)}</td></tr>"
+        )
+    head = requested_html(report) + (
+        f"<h3>{escape(report.form_number)} · {escape(report.entity_code)} {escape(report.entity_name)}</h3>"
+        f"<p>Checked by {escape(report.run_by)} at {report.run_at:%Y-%m-%d %H:%M} UTC</p>"
+    )
     return head + "<table cellpadding='3'>" + "".join(rows) + "</table>"
 
 
@@ -64,7 +72,9 @@ def requested_html(report: VerificationReport) -> str:
     lines = []
     if req.user_manager is not None:
         um = req.user_manager
-        lines.append(f"User manager: {um.action} {um.first_name} {um.last_name} ({um.email or um.username})")
+        lines.append(
+            f"User manager: {um.action} {um.first_name} {um.last_name} ({um.email or um.username})"
+        )
     for r in req.roles:
         user = req.user(r.user_row)
         who = user.full_name if user else f"user row {r.user_row}"
@@ -78,7 +88,9 @@ def requested_html(report: VerificationReport) -> str:
 
 def _pixmap(png: bytes, height: int = CROP_HEIGHT) -> QPixmap:
     image = QImage.fromData(png)
-    return QPixmap.fromImage(image).scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
+    return QPixmap.fromImage(image).scaledToHeight(
+        height, Qt.TransformationMode.SmoothTransformation
+    )
 
 
 class SignatureBox(QGroupBox):
@@ -89,35 +101,48 @@ class SignatureBox(QGroupBox):
         self.finding = found
         layout = QVBoxLayout(self)
         mark, colour = MARKS.get(found.outcome, ("?", "#000"))
-        verdict = QLabel(f"<span style='color:{colour}'>{mark}</span> {escape(found.verdict)} - "
-                         f"{escape('; '.join(found.reasons))}")
+        verdict = QLabel(
+            f"<span style='color:{colour}'>{mark}</span> {escape(found.verdict)} - "
+            f"{escape('; '.join(found.reasons))}"
+        )
         verdict.setWordWrap(True)
         layout.addWidget(verdict)
         if found.kind == "digital" and found.certificate_subject:
-            cert = QLabel(f"Certificate: {escape(found.certificate_subject)} "
-                          f"(SHA-256 {found.certificate_sha256[:16]}...)")
+            cert = QLabel(
+                f"Certificate: {escape(found.certificate_subject)} "
+                f"(SHA-256 {found.certificate_sha256[:16]}...)"
+            )
             cert.setWordWrap(True)
             layout.addWidget(cert)
         row = QHBoxLayout()
         if found.crop_png:
             row.addWidget(self._image(found.crop_png, "on this form"))
         for specimen in found.specimens:
-            row.addWidget(self._image(specimen.image_png, f"specimen {specimen.signed_on:%m/%d/%Y}"))
+            row.addWidget(
+                self._image(specimen.image_png, f"specimen {specimen.signed_on:%m/%d/%Y}")
+            )
         if found.kind == "ink" and not found.specimens:
             row.addWidget(QLabel("No specimens on file for this person yet."))
         row.addStretch(1)
         layout.addLayout(row)
         for a in found.attestations:
-            layout.addWidget(QLabel(f"{a.stage} review by {escape(a.reviewer)}: {a.verdict}"
-                                    f"{' - ' + escape(a.note) if a.note else ''}"))
+            layout.addWidget(
+                QLabel(
+                    f"{a.stage} review by {escape(a.reviewer)}: {a.verdict}"
+                    f"{' - ' + escape(a.note) if a.note else ''}"
+                )
+            )
         if found.kind == "ink":
             self.note = QLineEdit()
             self.note.setPlaceholderText("What you compared (required for mismatch / unsure)")
             layout.addWidget(self.note)
             buttons = QHBoxLayout()
             self.attest_buttons = {}
-            for verdict_, title in (("matches", "Attest: matches"), ("mismatch", "Does not match"),
-                                    ("unsure", "Unsure")):
+            for verdict_, title in (
+                ("matches", "Attest: matches"),
+                ("mismatch", "Does not match"),
+                ("unsure", "Unsure"),
+            ):
                 button = QPushButton(title)
                 button.setObjectName(f"attest-{found.field_name}-{verdict_}")
                 self.attest_buttons[verdict_] = button
@@ -187,7 +212,9 @@ class VerificationReportPane(QWidget):
         self.note.setPlaceholderText("Note to the requester (optional; required for Other)")
         col.addWidget(self.note)
         self.override = QLineEdit()
-        self.override.setPlaceholderText("Override reason (Security Administrators: approve over failed checks)")
+        self.override.setPlaceholderText(
+            "Override reason (Security Administrators: approve over failed checks)"
+        )
         self.override.setVisible(self.services.can(Perm.OVERRIDE_CHECKS))
         col.addWidget(self.override)
         buttons = QHBoxLayout()
@@ -214,8 +241,9 @@ class VerificationReportPane(QWidget):
         self.status.setText("Verifying...")
         for b in (self.approve_button, self.reject_button, self.wait_button):
             b.setEnabled(False)
-        ops.op(verification.verify_submission, self.services, submission_id) \
-            .success(self.on_report).failure(self.on_failed).run("writer", initiator=self)
+        ops.op(verification.verify_submission, self.services, submission_id).success(
+            self.on_report
+        ).failure(self.on_failed).run("writer", initiator=self)
 
     def on_report(self, report: VerificationReport) -> None:
         """Render a report that arrived from the worker."""
@@ -231,8 +259,11 @@ class VerificationReportPane(QWidget):
         col.addStretch(1)
         self.signature_area.setWidget(holder)
         blocking = len(report.blocking_failures)
-        self.status.setText("All blocking checks pass." if not blocking else
-                            f"{blocking} blocking check(s) fail: reject, wait, or override with a reason.")
+        self.status.setText(
+            "All blocking checks pass."
+            if not blocking
+            else f"{blocking} blocking check(s) fail: reject, wait, or override with a reason."
+        )
         self.approve_button.setEnabled(True)
         self.reject_button.setEnabled(True)
         self.wait_button.setEnabled(True)
@@ -248,29 +279,47 @@ class VerificationReportPane(QWidget):
     def on_attest(self, box: SignatureBox, verdict_: str) -> None:
         """Record the reviewer's judgement, then verify again."""
         found = box.finding
-        ops.op(attest_signature, self.services, self.submission_id, found.field_name, verdict_,
-               box.note.text(), found.person_id, tuple(s.id for s in found.specimens)) \
-            .success(lambda _changes: self.show_submission(self.submission_id)) \
-            .failure(self.on_failed).run("writer", initiator=self)
+        ops.op(
+            attest_signature,
+            self.services,
+            self.submission_id,
+            found.field_name,
+            verdict_,
+            box.note.text(),
+            found.person_id,
+            tuple(s.id for s in found.specimens),
+        ).success(lambda _changes: self.show_submission(self.submission_id)).failure(
+            self.on_failed
+        ).run("writer", initiator=self)
 
     def _codes(self) -> list[str]:
-        return [self.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reasons.count())
-                if self.reasons.item(i).checkState() == Qt.CheckState.Checked]
+        return [
+            self.reasons.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.reasons.count())
+            if self.reasons.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     def on_approve_clicked(self) -> None:
         """Approve (with the override reason if one is written)."""
-        ops.op(decisions.approve, self.services, self.submission_id, self.override.text()) \
-            .success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+        ops.op(decisions.approve, self.services, self.submission_id, self.override.text()).success(
+            self.on_decided
+        ).failure(self.on_failed).run("writer", initiator=self)
 
     def on_reject_clicked(self) -> None:
         """Reject with the ticked reason codes."""
-        ops.op(decisions.reject, self.services, self.submission_id, self._codes(), self.note.text()) \
-            .success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+        ops.op(
+            decisions.reject, self.services, self.submission_id, self._codes(), self.note.text()
+        ).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
 
     def on_wait_clicked(self) -> None:
         """Send back to the requester with the ticked reasons."""
-        ops.op(decisions.wait_on_requester, self.services, self.submission_id, self._codes(),
-               self.note.text()).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+        ops.op(
+            decisions.wait_on_requester,
+            self.services,
+            self.submission_id,
+            self._codes(),
+            self.note.text(),
+        ).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
 
     def on_decided(self, result: decisions.DecisionResult) -> None:
         """A decision was recorded: tell the bus, save and open the replies."""
@@ -280,8 +329,9 @@ class VerificationReportPane(QWidget):
         ops.bus.changed.emit(result.changes, self)
         self.decided.emit(result)
         if self.open_replies.isChecked():
-            ops.op(decisions.save_replies, self.services, self.submission_id, result.reply) \
-                .success(self.on_replies_saved).failure(self.on_failed).run("general", initiator=self)
+            ops.op(decisions.save_replies, self.services, self.submission_id, result.reply).success(
+                self.on_replies_saved
+            ).failure(self.on_failed).run("general", initiator=self)
 
     def on_replies_saved(self, paths: tuple[str, ...]) -> None:
         """Open the saved drafts and letter with the system's handlers."""
@@ -290,16 +340,27 @@ class VerificationReportPane(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
-def issue_pin_interactively(parent: QWidget, services: ServiceContext, entity_id: str, entity_code: str,
-                            on_done: Callable[[object], None], on_failed: Callable[[BaseException], None]) -> None:
+def issue_pin_interactively(
+    parent: QWidget,
+    services: ServiceContext,
+    entity_id: str,
+    entity_code: str,
+    on_done: Callable[[object], None],
+    on_failed: Callable[[BaseException], None],
+) -> None:
     """Ask where to save the PIN mailer letter, then issue the PIN on the writer pool.
 
     The letter is written by the service on its worker thread: the PIN never reaches the GUI.
     For the Entities page's "Issue / reissue PIN" action.
     """
-    path, _ = QFileDialog.getSaveFileName(parent, f"Save the PIN mailer letter for {entity_code}",
-                                          f"pin-letter-{entity_code}.pdf", "PDF (*.pdf)")
+    path, _ = QFileDialog.getSaveFileName(
+        parent,
+        f"Save the PIN mailer letter for {entity_code}",
+        f"pin-letter-{entity_code}.pdf",
+        "PDF (*.pdf)",
+    )
     if not path:
         return
-    ops.op(pins.issue_pin_to_file, services, entity_id, path).success(on_done).failure(on_failed) \
-        .run("writer", initiator=parent)
+    ops.op(pins.issue_pin_to_file, services, entity_id, path).success(on_done).failure(
+        on_failed
+    ).run("writer", initiator=parent)

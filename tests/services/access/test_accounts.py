@@ -30,30 +30,68 @@ def access_data(ctx):
         s.flush()
         school = Building(entity_id=lea.id, code="1050", name="Ray Miller Elementary")
         mosis = WebApplication(code="MOSIS", name="MOSIS", building_scope=True, entity_kinds="lea")
-        ecs = WebApplication(code="ECS", name="Educator Certification System", entity_kinds="lea,ihe")
+        ecs = WebApplication(
+            code="ECS", name="Educator Certification System", entity_kinds="lea,ihe"
+        )
         s.add_all([school, mosis, ecs])
         s.flush()
         view = ApplicationRole(application_id=mosis.id, code="MOSIS_VIEW", name="View", level=1)
         entry = ApplicationRole(application_id=ecs.id, code="ECS_ENTRY", name="Data entry", level=2)
         s.add_all([view, entry])
         accounts = [
-            UserAccount(username="jsmith", first_name="Jane", last_name="Smith", email="jsmith@kirksville.k12.mo.us",
-                        entity_id=lea.id, last_login_at=now),
-            UserAccount(username="jsmith2", first_name="Jane", last_name="Smith", email="JSmith@kirksville.k12.mo.us",
-                        entity_id=lea.id),
-            UserAccount(username="bbrown", first_name="Bob", last_name="Brown", email="bbrown@kirksville.k12.mo.us",
-                        entity_id=lea.id, status="needs_registration"),
+            UserAccount(
+                username="jsmith",
+                first_name="Jane",
+                last_name="Smith",
+                email="jsmith@kirksville.k12.mo.us",
+                entity_id=lea.id,
+                last_login_at=now,
+            ),
+            UserAccount(
+                username="jsmith2",
+                first_name="Jane",
+                last_name="Smith",
+                email="JSmith@kirksville.k12.mo.us",
+                entity_id=lea.id,
+            ),
+            UserAccount(
+                username="bbrown",
+                first_name="Bob",
+                last_name="Brown",
+                email="bbrown@kirksville.k12.mo.us",
+                entity_id=lea.id,
+                status="needs_registration",
+            ),
         ]
         s.add_all(accounts)
         s.flush()
-        s.add_all([
-            RoleGrant(user_account_id=accounts[0].id, role_id=view.id, entity_id=lea.id, building_id=school.id,
-                      granted_at=now - timedelta(days=30)),
-            RoleGrant(user_account_id=accounts[0].id, role_id=entry.id, entity_id=lea.id, granted_at=now,
-                      revoked_at=now),
-            RoleGrant(user_account_id=accounts[2].id, role_id=entry.id, entity_id=lea.id, granted_at=now),
-            UserManagerDesignation(entity_id=lea.id, user_account_id=accounts[0].id, start_at=now),
-        ])
+        s.add_all(
+            [
+                RoleGrant(
+                    user_account_id=accounts[0].id,
+                    role_id=view.id,
+                    entity_id=lea.id,
+                    building_id=school.id,
+                    granted_at=now - timedelta(days=30),
+                ),
+                RoleGrant(
+                    user_account_id=accounts[0].id,
+                    role_id=entry.id,
+                    entity_id=lea.id,
+                    granted_at=now,
+                    revoked_at=now,
+                ),
+                RoleGrant(
+                    user_account_id=accounts[2].id,
+                    role_id=entry.id,
+                    entity_id=lea.id,
+                    granted_at=now,
+                ),
+                UserManagerDesignation(
+                    entity_id=lea.id, user_account_id=accounts[0].id, start_at=now
+                ),
+            ]
+        )
         uow.commit()
     return accounts
 
@@ -63,25 +101,42 @@ def test_list_search_and_filters(ctx, access_data) -> None:
     assert svc.count(ListQuery()) == 3
     assert [r.username for r in svc.fetch(ListQuery("jsm"), 0, 10)] == ["jsmith", "jsmith2"]
     assert [r.username for r in svc.fetch(ListQuery("brown"), 0, 10)] == ["bbrown"]
-    assert [r.username for r in svc.fetch(ListQuery().with_filter("application", "MOSIS"), 0, 10)] == ["jsmith"]
-    assert [r.username for r in svc.fetch(ListQuery().with_filter("user_managers", "1"), 0, 10)] == ["jsmith"]
-    assert [r.username for r in svc.fetch(ListQuery().with_filter("status", "needs_registration"), 0, 10)] == ["bbrown"]
+    assert [
+        r.username for r in svc.fetch(ListQuery().with_filter("application", "MOSIS"), 0, 10)
+    ] == ["jsmith"]
+    assert [
+        r.username for r in svc.fetch(ListQuery().with_filter("user_managers", "1"), 0, 10)
+    ] == ["jsmith"]
+    assert [
+        r.username
+        for r in svc.fetch(ListQuery().with_filter("status", "needs_registration"), 0, 10)
+    ] == ["bbrown"]
     first = svc.fetch(ListQuery(), 0, 10)[1]
     assert (first.username, first.active_grants, first.is_user_manager) == ("jsmith", 1, True)
     desc = svc.fetch(ListQuery(sort="username", descending=True), 0, 10)
     assert [r.username for r in desc] == ["jsmith2", "jsmith", "bbrown"]
     assert svc.count(ListQuery().with_filter("entity", "048-078")) == 3
     assert svc.count(ListQuery().with_filter("entity", "048-079")) == 0
-    assert [r.username for r in svc.fetch(ListQuery("jsmith2@kirksville.k12.mo.us"), 0, 10)] == []  # nobody has that address
-    assert [r.username for r in svc.fetch(ListQuery("bbrown@kirksville.k12.mo.us"), 0, 10)] == ["bbrown"]
+    assert [
+        r.username for r in svc.fetch(ListQuery("jsmith2@kirksville.k12.mo.us"), 0, 10)
+    ] == []  # nobody has that address
+    assert [r.username for r in svc.fetch(ListQuery("bbrown@kirksville.k12.mo.us"), 0, 10)] == [
+        "bbrown"
+    ]
     row = svc.fetch(ListQuery("bbrown"), 0, 1)[0]
-    assert row.id == str(access_data[2].id) and row.entity_code == "048-078" and row.name == "Bob Brown"
+    assert (
+        row.id == str(access_data[2].id)
+        and row.entity_code == "048-078"
+        and row.name == "Bob Brown"
+    )
 
 
 def test_detail_shows_grants_designations_and_duplicate_usernames(ctx, access_data) -> None:
     detail = AccessService(ctx).detail(str(access_data[0].id))
     assert [(g.application_code, g.building_code, g.revoked_at is None) for g in detail.grants] == [
-        ("MOSIS", "1050", True), ("ECS", "", False)]
+        ("MOSIS", "1050", True),
+        ("ECS", "", False),
+    ]
     assert len(detail.designations) == 1 and detail.designations[0].end_at is None
     assert detail.other_usernames_same_email == ("jsmith2",)
 

@@ -20,8 +20,15 @@ from desk_app.services.queue.service import TRANSITIONS, QueueService
 
 
 def add(ctx, state: str = "ready_for_review", **fields) -> str:
-    values = dict(form_number="MO 500-2356", channel="fax", received_at=utcnow(), sender="5735550100",
-                  entity_code="048-078", entity_name="Springfield R-XII", requester_name="Ann Smith")
+    values = dict(
+        form_number="MO 500-2356",
+        channel="fax",
+        received_at=utcnow(),
+        sender="5735550100",
+        entity_code="048-078",
+        entity_name="Springfield R-XII",
+        requester_name="Ann Smith",
+    )
     values.update(fields)
     with ctx.uow() as uow:
         sub = FormSubmission(state=state, **values)
@@ -40,8 +47,13 @@ def actions(ctx, sid: str) -> list[str]:
     import uuid
 
     with ctx.store.read() as s:
-        return list(s.execute(select(AuditEvent.action).where(AuditEvent.record_id == uuid.UUID(sid))
-                              .order_by(AuditEvent.seq)).scalars())
+        return list(
+            s.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.record_id == uuid.UUID(sid))
+                .order_by(AuditEvent.seq)
+            ).scalars()
+        )
 
 
 @pytest.mark.parametrize("source", list(QueueState))
@@ -110,7 +122,9 @@ def test_simultaneous_claims_from_two_threads_have_one_winner(make_ctx):
     winners = [u for u, o in outcomes.items() if o == "won"]
     assert len(winners) == 1
     assert state_of(ctxs[0], sid) == ("in_review", winners[0])
-    assert all(o == f"already claimed by {winners[0]}" for u, o in outcomes.items() if u not in winners)
+    assert all(
+        o == f"already claimed by {winners[0]}" for u, o in outcomes.items() if u not in winners
+    )
 
 
 def test_decision_only_by_holder_and_recorded(ctx):
@@ -122,7 +136,11 @@ def test_decision_only_by_holder_and_recorded(ctx):
     service.transition(sid, "closed", reason="access granted")
     with ctx.store.read() as s:
         sub = s.get(FormSubmission, __import__("uuid").UUID(sid))
-        assert (sub.decision, sub.decided_by, sub.closed_at is not None) == ("approved", "alice", True)
+        assert (sub.decision, sub.decided_by, sub.closed_at is not None) == (
+            "approved",
+            "alice",
+            True,
+        )
 
 
 def test_bulk_assign_audits_each_submission(ctx):
@@ -143,7 +161,11 @@ def test_keyed_values_are_saved_and_names_not_values_are_audited(ctx):
     service.save_keyed_values(sid, {"signer_name": "Ann Smith"}, complete=True)
     assert state_of(ctx, sid)[0] == "ready_for_review"
     with ctx.store.read() as s:
-        events = s.execute(select(AuditEvent).where(AuditEvent.action == "queue.key_values")).scalars().all()
+        events = (
+            s.execute(select(AuditEvent).where(AuditEvent.action == "queue.key_values"))
+            .scalars()
+            .all()
+        )
         assert events[0].details == {"fields": ["entity_code", "pin"]}
         assert all("4711" not in (e.summary + str(e.details)) for e in events)
 
@@ -167,9 +189,20 @@ def test_auditor_may_not_work_the_queue(make_ctx):
 
 def test_list_filters_search_sort_and_counts(ctx):
     now = utcnow()
-    add(ctx, received_at=now - timedelta(days=10), channel="email", sender="supt@springfield.k12.mo.us")
-    add(ctx, received_at=now - timedelta(hours=2), form_number="MO 500-2377", entity_code="026-000",
-        entity_name="Cole County Clerk", requester_name="Carl Cole")
+    add(
+        ctx,
+        received_at=now - timedelta(days=10),
+        channel="email",
+        sender="supt@springfield.k12.mo.us",
+    )
+    add(
+        ctx,
+        received_at=now - timedelta(hours=2),
+        form_number="MO 500-2377",
+        entity_code="026-000",
+        entity_name="Cole County Clerk",
+        requester_name="Carl Cole",
+    )
     add(ctx, received_at=now - timedelta(days=1), assigned_to="bob")
     add(ctx, "quarantine", quarantine_reason="encrypted")
     listing = QueueList(ctx)
@@ -198,7 +231,9 @@ def test_list_filters_search_sort_and_counts(ctx):
     assert [r.entity_name for r in listing.fetch(q, 0, 50)][0] == "Cole County Clerk"
     assert listing.count(ListQuery()) == 3
     counts = {c.state: c.count for c in listing.state_counts()}
-    assert counts["ready_for_review"] == 3 and counts["quarantine"] == 1 and counts["closed"] is None
+    assert (
+        counts["ready_for_review"] == 3 and counts["quarantine"] == 1 and counts["closed"] is None
+    )
     assert {c.state: c.count for c in listing.state_counts(include_done=True)}["closed"] == 0
 
 

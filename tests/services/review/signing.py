@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 
-def make_certificate(common_name: str, *, days_valid: int = 365, expired: bool = False,
-                     email: str = "") -> tuple[object, object]:
+def make_certificate(
+    common_name: str, *, days_valid: int = 365, expired: bool = False, email: str = ""
+) -> tuple[object, object]:
     """A self-signed EC certificate (asn1crypto cert, asn1crypto key) made with ``cryptography``."""
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
@@ -24,14 +25,24 @@ def make_certificate(common_name: str, *, days_valid: int = 365, expired: bool =
     now = datetime.now(UTC)
     start = now - timedelta(days=400) if expired else now - timedelta(days=1)
     end = now - timedelta(days=30) if expired else now + timedelta(days=days_valid)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-                           critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
     der = cert.public_bytes(serialization.Encoding.DER)
-    pkcs8 = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())
+    pkcs8 = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return asn1_x509.Certificate.load(der), asn1_keys.PrivateKeyInfo.load(pkcs8)
 
 
@@ -44,11 +55,14 @@ def sign_pdf(pdf: bytes, cert_and_key: tuple[object, object], field: str = "sign
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     cert, key = cert_and_key
-    signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
-                                  cert_registry=SimpleCertificateStore.from_certs([cert]))
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
-                           signers.PdfSignatureMetadata(field_name=field, md_algorithm="sha256"),
-                           signer=signer)
+    signer = signers.SimpleSigner(
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([cert])
+    )
+    out = signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False),
+        signers.PdfSignatureMetadata(field_name=field, md_algorithm="sha256"),
+        signer=signer,
+    )
     return out.getvalue()
 
 
@@ -75,9 +89,13 @@ def set_field(doc, name: str, value: str) -> None:
     raise KeyError(name)
 
 
-def fax_of(pdf: bytes, scribble_on: tuple[int, tuple[float, float, float, float]] | None = None,
-           dpi: int = 150, shift: tuple[float, float] = (0.0, 0.0),
-           page_size: tuple[float, float] | None = None) -> bytes:
+def fax_of(
+    pdf: bytes,
+    scribble_on: tuple[int, tuple[float, float, float, float]] | None = None,
+    dpi: int = 150,
+    shift: tuple[float, float] = (0.0, 0.0),
+    page_size: tuple[float, float] | None = None,
+) -> bytes:
     """A faxed copy: the pages rendered to grey images (optionally with a pen scribble first),
     placed ``shift`` points off and on pages of ``page_size`` (a fax machine's own page)."""
     import pymupdf
@@ -95,6 +113,8 @@ def fax_of(pdf: bytes, scribble_on: tuple[int, tuple[float, float, float, float]
         width, height = page_size or (page.rect.width, page.rect.height)
         new = out.new_page(width=width, height=height)
         sx, sy = width / page.rect.width, height / page.rect.height
-        target = pymupdf.Rect(shift[0] * sx, shift[1] * sy, width + shift[0] * sx, height + shift[1] * sy)
+        target = pymupdf.Rect(
+            shift[0] * sx, shift[1] * sy, width + shift[0] * sx, height + shift[1] * sy
+        )
         new.insert_image(target, stream=pix.tobytes("png"))
     return out.tobytes()

@@ -23,13 +23,26 @@ from desk_app.services.review.specimens import attest_signature, revoke_certific
 from tests.services.review.conftest import LEA_VALUES, letter_pin, submit
 from tests.services.review.signing import fax_of, make_certificate, sign_pdf
 
-ECS = dict(LEA_VALUES, **{
-    "user_1_first_name": "Lee", "user_1_last_name": "Park", "user_1_email": "lpark@bluesprings.k12.mo.us",
-    "user_2_first_name": "Kate", "user_2_last_name": "Miller", "user_2_email": "kmiller@bluesprings.k12.mo.us",
-    "user_2_username": "kmiller",
-    "role_1_user": "1", "role_1_app": "ECS", "role_1_role": "ECS_ENTRY", "role_1_action": "add",
-    "role_2_user": "2", "role_2_app": "ECS", "role_2_role": "ECS_APPROVE", "role_2_action": "modify",
-})
+ECS = dict(
+    LEA_VALUES,
+    **{
+        "user_1_first_name": "Lee",
+        "user_1_last_name": "Park",
+        "user_1_email": "lpark@bluesprings.k12.mo.us",
+        "user_2_first_name": "Kate",
+        "user_2_last_name": "Miller",
+        "user_2_email": "kmiller@bluesprings.k12.mo.us",
+        "user_2_username": "kmiller",
+        "role_1_user": "1",
+        "role_1_app": "ECS",
+        "role_1_role": "ECS_ENTRY",
+        "role_1_action": "add",
+        "role_2_user": "2",
+        "role_2_app": "ECS",
+        "role_2_role": "ECS_APPROVE",
+        "role_2_action": "modify",
+    },
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +52,32 @@ def jane_cert():
 
 def _grants(store) -> set[tuple[str, str, str | None, bool]]:
     with store.read() as s:
-        rows = s.execute(select(UserAccount.username, ApplicationRole.code, RoleGrant.building_id,
-                                RoleGrant.revoked_at)
-                         .join(RoleGrant, RoleGrant.user_account_id == UserAccount.id)
-                         .join(ApplicationRole, RoleGrant.role_id == ApplicationRole.id)).all()
+        rows = s.execute(
+            select(
+                UserAccount.username,
+                ApplicationRole.code,
+                RoleGrant.building_id,
+                RoleGrant.revoked_at,
+            )
+            .join(RoleGrant, RoleGrant.user_account_id == UserAccount.id)
+            .join(ApplicationRole, RoleGrant.role_id == ApplicationRole.id)
+        ).all()
     return {(u, c, str(b) if b else None, r is None) for u, c, b, r in rows}
 
 
 def _give(ctx, world, username: str, role: str) -> None:
     with ctx.uow() as uow:
-        acc = uow.session.execute(select(UserAccount).where(UserAccount.username == username)).scalar_one()
-        uow.session.add(RoleGrant(user_account_id=acc.id, role_id=uuid.UUID(world.roles[role]),
-                                  entity_id=uuid.UUID(world.lea_id), granted_at=datetime.now(UTC)))
+        acc = uow.session.execute(
+            select(UserAccount).where(UserAccount.username == username)
+        ).scalar_one()
+        uow.session.add(
+            RoleGrant(
+                user_account_id=acc.id,
+                role_id=uuid.UUID(world.roles[role]),
+                entity_id=uuid.UUID(world.lea_id),
+                granted_at=datetime.now(UTC),
+            )
+        )
         uow.commit()
 
 
@@ -69,16 +96,24 @@ def test_approve_applies_exactly_the_requested_grants(ctx, world, jane_cert) -> 
     sid = submit(ctx, "DA-103", ECS, pdf)
     result = decisions.approve(ctx, sid)
     assert result.state == "applied" and _state(ctx.store, sid) == "applied"
-    assert _grants(ctx.store) == {("kmiller", "ECS_VIEW", None, False),  # modified: revoked
-                                  ("kmiller", "ECS_APPROVE", None, True),
-                                  ("lpark", "ECS_ENTRY", None, True)}
+    assert _grants(ctx.store) == {
+        ("kmiller", "ECS_VIEW", None, False),  # modified: revoked
+        ("kmiller", "ECS_APPROVE", None, True),
+        ("lpark", "ECS_ENTRY", None, True),
+    }
     with ctx.store.read() as s:
         actions = [a for (a,) in s.execute(select(AuditEvent.action).order_by(AuditEvent.seq))]
         certs = s.execute(select(SignerCertificate.person_id)).scalars().all()
     assert actions.count("access.grant") == 2 and actions.count("access.revoke") == 1
     assert actions.count("access.account_create") == 1
-    assert actions.index("queue.transition") < actions.index("access.grant") < actions.index("decision.approve")
-    assert [str(p) for p in certs] == [world.superintendent_id]  # registered from this verified form
+    assert (
+        actions.index("queue.transition")
+        < actions.index("access.grant")
+        < actions.index("decision.approve")
+    )
+    assert [str(p) for p in certs] == [
+        world.superintendent_id
+    ]  # registered from this verified form
     # the reply is an unsent draft to the requester with the letter attached
     msg = _mail(result.reply.requester_eml)
     assert msg["X-Unsent"] == "1" and msg["To"] == "office@bluesprings.k12.mo.us"
@@ -88,65 +123,105 @@ def test_approve_applies_exactly_the_requested_grants(ctx, world, jane_cert) -> 
 
 
 def test_the_registered_certificate_makes_the_next_form_valid(ctx, world, jane_cert) -> None:
-    decisions.approve(ctx, submit(ctx, "DA-103", ECS, sign_pdf(generate_form("DA-103", ECS), jane_cert)))
+    decisions.approve(
+        ctx, submit(ctx, "DA-103", ECS, sign_pdf(generate_form("DA-103", ECS), jane_cert))
+    )
     again = dict(ECS, role_2_action="add", role_2_role="ECS_VIEW")
     report = verification.verify_submission(
-        ctx, submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), jane_cert)))
+        ctx, submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), jane_cert))
+    )
     assert report.signatures[0].verdict == "valid" and report.check("signatures").outcome == "pass"
     sha = report.signatures[0].certificate_sha256
     revoke_certificate(ctx, sha, "card reported lost")
     again_sid = submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), jane_cert))
-    assert verification.verify_submission(ctx, again_sid).signatures[0].verdict == "identity unknown"
+    assert (
+        verification.verify_submission(ctx, again_sid).signatures[0].verdict == "identity unknown"
+    )
     stranger = make_certificate("Jane Doe")
     report = verification.verify_submission(
-        ctx, submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), stranger)))
+        ctx, submit(ctx, "DA-103", again, sign_pdf(generate_form("DA-103", again), stranger))
+    )
     assert report.signatures[0].verdict == "identity unknown"
 
 
 def _um_form(pin: str, action: str, first: str, last: str, mail: str, username: str = "") -> dict:
-    return dict(LEA_VALUES, pin=pin, um_action=action, um_first_name=first, um_last_name=last,
-                um_email=mail, um_username=username)
+    return dict(
+        LEA_VALUES,
+        pin=pin,
+        um_action=action,
+        um_first_name=first,
+        um_last_name=last,
+        um_email=mail,
+        um_username=username,
+    )
 
 
 def test_last_user_manager_is_never_removed_without_replacement(ctx, world, jane_cert) -> None:
     pin = letter_pin(pins.issue_pin(ctx, world.lea_id).letter_pdf)
     values = _um_form(pin, "remove", "Kate", "Miller", "kmiller@bluesprings.k12.mo.us", "kmiller")
-    sid = submit(ctx, "MO 500-2356", values, sign_pdf(generate_form("MO 500-2356", values), jane_cert))
+    sid = submit(
+        ctx, "MO 500-2356", values, sign_pdf(generate_form("MO 500-2356", values), jane_cert)
+    )
     with pytest.raises(KnownError, match="last user manager"):
         decisions.approve(ctx, sid)
     assert _state(ctx.store, sid) == "in_review"  # nothing committed
     # name a replacement first, then the removal goes through
     add = _um_form(pin, "add", "Lee", "Park", "lpark@bluesprings.k12.mo.us")
-    decisions.approve(ctx, submit(ctx, "MO 500-2356", add,
-                                  sign_pdf(generate_form("MO 500-2356", add), jane_cert)))
+    decisions.approve(
+        ctx, submit(ctx, "MO 500-2356", add, sign_pdf(generate_form("MO 500-2356", add), jane_cert))
+    )
     decisions.approve(ctx, sid)
     with ctx.store.read() as s:
-        active = s.execute(select(UserAccount.username).join(
-            UserManagerDesignation, UserManagerDesignation.user_account_id == UserAccount.id)
-            .where(UserManagerDesignation.end_at.is_(None))).scalars().all()
-        ended = s.execute(select(UserManagerDesignation.deleted_at).where(
-            UserManagerDesignation.end_at.is_not(None))).scalars().all()
+        active = (
+            s.execute(
+                select(UserAccount.username)
+                .join(
+                    UserManagerDesignation, UserManagerDesignation.user_account_id == UserAccount.id
+                )
+                .where(UserManagerDesignation.end_at.is_(None))
+            )
+            .scalars()
+            .all()
+        )
+        ended = (
+            s.execute(
+                select(UserManagerDesignation.deleted_at).where(
+                    UserManagerDesignation.end_at.is_not(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert active == ["lpark"] and ended == [None]  # ended, not deleted
 
 
-def test_blocking_failure_needs_a_written_override_by_a_security_admin(ctx, world, make_ctx,
-                                                                        jane_cert) -> None:
+def test_blocking_failure_needs_a_written_override_by_a_security_admin(
+    ctx, world, make_ctx, jane_cert
+) -> None:
     pins.issue_pin(ctx, world.lea_id)
     values = _um_form("58203917", "add", "Lee", "Park", "lpark@bluesprings.k12.mo.us")
-    sid = submit(ctx, "MO 500-2356", values, sign_pdf(generate_form("MO 500-2356", values), jane_cert))
+    sid = submit(
+        ctx, "MO 500-2356", values, sign_pdf(generate_form("MO 500-2356", values), jane_cert)
+    )
     with pytest.raises(ConflictError, match="Security PIN"):
         decisions.approve(ctx, sid)
     with pytest.raises(ValidationError):
         decisions.approve(ctx, sid, override_reason="ok")
     specialist = make_ctx(role="certification_specialist")
     with pytest.raises(PermissionDenied):
-        decisions.approve(specialist, sid, override_reason="the superintendent confirmed by phone today")
-    result = decisions.approve(ctx, sid, override_reason="the superintendent confirmed by phone today")
+        decisions.approve(
+            specialist, sid, override_reason="the superintendent confirmed by phone today"
+        )
+    result = decisions.approve(
+        ctx, sid, override_reason="the superintendent confirmed by phone today"
+    )
     assert result.state == "applied"
     with ctx.store.read() as s:
         assert s.get(FormSubmission, uuid.UUID(sid)).values["pin"] == ""  # no keyed PIN kept
     with ctx.store.read() as s:
-        override = s.execute(select(AuditEvent).where(AuditEvent.action == "decision.override")).scalar_one()
+        override = s.execute(
+            select(AuditEvent).where(AuditEvent.action == "decision.override")
+        ).scalar_one()
         assert override.details["checks"] == ["pin"]
         # the same wrong PIN verified three times (approve re-verifies) counted as one failure
         assert s.execute(select(AuditEvent.action).where(AuditEvent.action == "pin.check")).all()
@@ -167,9 +242,17 @@ def test_separation_of_duties_cannot_be_overridden(ctx, world, jane_cert) -> Non
     assert report.check("separation_of_duties").outcome == "fail"
     with pytest.raises(ConflictError, match="cannot be overridden"):
         decisions.approve(ctx, sid, override_reason="I really do need this access for work")
-    sent = submit(ctx, "DA-103", ECS, sign_pdf(generate_form("DA-103", ECS), jane_cert),
-                  sender="alice@dese.mo.gov")
-    assert "submitted" in verification.verify_submission(ctx, sent).check("separation_of_duties").reason
+    sent = submit(
+        ctx,
+        "DA-103",
+        ECS,
+        sign_pdf(generate_form("DA-103", ECS), jane_cert),
+        sender="alice@dese.mo.gov",
+    )
+    assert (
+        "submitted"
+        in verification.verify_submission(ctx, sent).check("separation_of_duties").reason
+    )
 
 
 def test_rejection_for_signature_mismatch_needs_a_second_reviewer(ctx, world, make_ctx) -> None:
@@ -180,8 +263,14 @@ def test_rejection_for_signature_mismatch_needs_a_second_reviewer(ctx, world, ma
     report = verification.verify_submission(ctx, sid)
     (box,) = report.signatures
     assert box.kind == "ink" and box.outcome == "warn" and box.crop_png
-    attest_signature(ctx, sid, "signature", "mismatch", "loops differ from 2024 specimen",
-                     person_id=world.superintendent_id)
+    attest_signature(
+        ctx,
+        sid,
+        "signature",
+        "mismatch",
+        "loops differ from 2024 specimen",
+        person_id=world.superintendent_id,
+    )
     with pytest.raises(ConflictError, match="second reviewer"):
         decisions.reject(ctx, sid, ["signature_mismatch"])
     with pytest.raises(ConflictError, match="different operator"):
@@ -230,12 +319,23 @@ def test_only_the_holder_decides(ctx, world, make_ctx) -> None:
 def test_delete_request_revokes_only_what_is_held(ctx, world, jane_cert) -> None:
     _give(ctx, world, "kmiller", "ECS_VIEW")
     _give(ctx, world, "kmiller", "CORE_DATA_VIEW")
-    values = dict(LEA_VALUES, user_1_first_name="Kate", user_1_last_name="Miller",
-                  user_1_email="kmiller@bluesprings.k12.mo.us", user_1_username="kmiller",
-                  role_1_user="1", role_1_app="ECS", role_1_role="ECS_VIEW", role_1_action="delete")
+    values = dict(
+        LEA_VALUES,
+        user_1_first_name="Kate",
+        user_1_last_name="Miller",
+        user_1_email="kmiller@bluesprings.k12.mo.us",
+        user_1_username="kmiller",
+        role_1_user="1",
+        role_1_app="ECS",
+        role_1_role="ECS_VIEW",
+        role_1_action="delete",
+    )
     pdf = sign_pdf(generate_form("MO 500-3209", values), jane_cert)
     nothing = dict(values, role_1_role="ECS_ENTRY")
     report = verification.verify_submission(ctx, submit(ctx, "MO 500-3209", nothing, pdf))
     assert "holds no ECS_ENTRY" in report.check("roles_exist").reason
     decisions.approve(ctx, submit(ctx, "MO 500-3209", values, pdf))
-    assert _grants(ctx.store) == {("kmiller", "ECS_VIEW", None, False), ("kmiller", "CORE_DATA_VIEW", None, True)}
+    assert _grants(ctx.store) == {
+        ("kmiller", "ECS_VIEW", None, False),
+        ("kmiller", "CORE_DATA_VIEW", None, True),
+    }

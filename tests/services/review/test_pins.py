@@ -20,8 +20,23 @@ from desk_app.services.review import pins
 from desk_app.services.review.pins import PinOutcome
 
 
-@pytest.mark.parametrize("pin", ["111111", "121212", "123456", "987654", "12345678", "01021985",
-                                 "20240315", "031524", "048078", "99048078", "12ab56", "12345"])
+@pytest.mark.parametrize(
+    "pin",
+    [
+        "111111",
+        "121212",
+        "123456",
+        "987654",
+        "12345678",
+        "01021985",
+        "20240315",
+        "031524",
+        "048078",
+        "99048078",
+        "12ab56",
+        "12345",
+    ],
+)
 def test_trivial_pins_are_refused(pin: str) -> None:
     assert pin_problem(pin, "048-078") is not None
 
@@ -39,7 +54,11 @@ def test_drawn_pins_are_never_trivial() -> None:
 
 def _letter_pin(letter: bytes) -> str:
     text = fitz.open(stream=letter, filetype="pdf")[0].get_text()
-    line = next(x for x in text.splitlines() if x.replace(" ", "").isdigit() and len(x.replace(" ", "")) >= 6)
+    line = next(
+        x
+        for x in text.splitlines()
+        if x.replace(" ", "").isdigit() and len(x.replace(" ", "")) >= 6
+    )
     return line.replace(" ", "")
 
 
@@ -53,9 +72,14 @@ def test_issue_returns_the_pin_only_in_the_letter(ctx: ServiceContext, world, ca
     assert pin_problem(pin) is None
     with ctx.store.read() as s:
         entity = s.get(EducationalEntity, uuid.UUID(world.lea_id))
-        assert entity.pin_hash and pin not in entity.pin_hash and entity.pin_hash.startswith("$argon2id$")
-        events = s.execute(select(AuditEvent.summary, AuditEvent.details)
-                           .where(AuditEvent.action == "pin.issue")).all()
+        assert (
+            entity.pin_hash
+            and pin not in entity.pin_hash
+            and entity.pin_hash.startswith("$argon2id$")
+        )
+        events = s.execute(
+            select(AuditEvent.summary, AuditEvent.details).where(AuditEvent.action == "pin.issue")
+        ).all()
     assert len(events) == 1
     assert pin not in events[0][0] and pin not in str(events[0][1])
     assert pin not in caplog.text
@@ -78,8 +102,9 @@ def test_pepper_is_part_of_the_hash(ctx: ServiceContext, world) -> None:
     assert pins.check_pin(ctx, world.lea_id, pin).outcome is PinOutcome.MISMATCH
 
 
-def test_lockout_survives_a_restart_and_reissue_unlocks(ctx: ServiceContext, world, app_paths,
-                                                        make_ctx) -> None:
+def test_lockout_survives_a_restart_and_reissue_unlocks(
+    ctx: ServiceContext, world, app_paths, make_ctx
+) -> None:
     ctx.settings["pin_max_failures"] = 3
     pin = _letter_pin(pins.issue_pin(ctx, world.lea_id).letter_pdf)
     wrong = "58203917" if pin != "58203917" else "739158"
@@ -88,15 +113,22 @@ def test_lockout_survives_a_restart_and_reissue_unlocks(ctx: ServiceContext, wor
     ctx.store.dispose()
     # restart: a new store over the same file; the counter comes back from the database
     reopened = open_workstation_store(app_paths.database, backups=app_paths.backups)
-    ctx2 = ServiceContext(store=reopened, actor=ctx.actor, secrets=ctx.secrets, settings=ctx.settings,
-                          paths=app_paths)
+    ctx2 = ServiceContext(
+        store=reopened, actor=ctx.actor, secrets=ctx.secrets, settings=ctx.settings, paths=app_paths
+    )
     third = pins.check_pin(ctx2, world.lea_id, wrong)
     assert third.failures == 3 and third.locked
     # locked: even the right PIN is refused without comparing
     assert pins.check_pin(ctx2, world.lea_id, pin).outcome is PinOutcome.LOCKED
     with reopened.read() as s:
-        actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.action.like("pin.%"))
-                                           .order_by(AuditEvent.seq))]
+        actions = [
+            a
+            for (a,) in s.execute(
+                select(AuditEvent.action)
+                .where(AuditEvent.action.like("pin.%"))
+                .order_by(AuditEvent.seq)
+            )
+        ]
     assert actions == ["pin.issue", "pin.check", "pin.check", "pin.lock", "pin.check", "pin.check"]
     new_pin = _letter_pin(pins.issue_pin(ctx2, world.lea_id).letter_pdf)
     assert pins.check_pin(ctx2, world.lea_id, new_pin).outcome is PinOutcome.MATCH
@@ -114,7 +146,9 @@ def test_auditors_cannot_issue_pins(make_ctx, world) -> None:
         pins.issue_pin(make_ctx(role="auditor"), world.lea_id)
 
 
-def test_without_a_superintendent_the_letter_goes_to_the_authorized_representative(ctx, world) -> None:
+def test_without_a_superintendent_the_letter_goes_to_the_authorized_representative(
+    ctx, world
+) -> None:
     from datetime import date
 
     from desk_app.errors import KnownError
@@ -126,8 +160,14 @@ def test_without_a_superintendent_the_letter_goes_to_the_authorized_representati
         rep = Person(first_name="Maria", last_name="Lopez")
         uow.session.add(rep)
         uow.session.flush()
-        uow.session.add(EntityOfficer(entity_id=uuid.UUID(world.public_id), person_id=rep.id,
-                                      role="authorized_representative", start_date=date(2024, 1, 1)))
+        uow.session.add(
+            EntityOfficer(
+                entity_id=uuid.UUID(world.public_id),
+                person_id=rep.id,
+                role="authorized_representative",
+                start_date=date(2024, 1, 1),
+            )
+        )
         uow.commit()
     letter = pins.issue_pin(ctx, world.public_id).letter_pdf
     assert "Maria Lopez" in fitz.open(stream=letter, filetype="pdf")[0].get_text()

@@ -13,11 +13,20 @@ from desk_app.pdf.generate import generate_form
 from desk_app.services.review import pins, verification
 from tests.services.review.conftest import LEA_VALUES, letter_pin, submit
 
-MOSIS = dict(LEA_VALUES, **{
-    "user_1_first_name": "Lee", "user_1_last_name": "Park", "user_1_email": "lpark@bluesprings.k12.mo.us",
-    "role_1_app": "MOSIS", "role_1_role": "MOSIS_ENTRY", "role_1_action": "add", "role_1_building": "1050",
-    "user_agrees": "Yes", "user_signed_date": "11/02/2026",
-})
+MOSIS = dict(
+    LEA_VALUES,
+    **{
+        "user_1_first_name": "Lee",
+        "user_1_last_name": "Park",
+        "user_1_email": "lpark@bluesprings.k12.mo.us",
+        "role_1_app": "MOSIS",
+        "role_1_role": "MOSIS_ENTRY",
+        "role_1_action": "add",
+        "role_1_building": "1050",
+        "user_agrees": "Yes",
+        "user_signed_date": "11/02/2026",
+    },
+)
 
 
 def _check(ctx, form: str, values: dict, code: str, pdf: bytes | None = None):
@@ -26,16 +35,38 @@ def _check(ctx, form: str, values: dict, code: str, pdf: bytes | None = None):
 
 
 def test_report_is_saved_as_verification_results(ctx, world) -> None:
-    sid = submit(ctx, "DA-103", dict(LEA_VALUES, user_1_first_name="Lee", user_1_last_name="Park",
-                                     user_1_email="lpark@x.org", role_1_app="ECS", role_1_role="ECS_VIEW",
-                                     role_1_action="add"))
+    sid = submit(
+        ctx,
+        "DA-103",
+        dict(
+            LEA_VALUES,
+            user_1_first_name="Lee",
+            user_1_last_name="Park",
+            user_1_email="lpark@x.org",
+            role_1_app="ECS",
+            role_1_role="ECS_VIEW",
+            role_1_action="add",
+        ),
+    )
     report = verification.verify_submission(ctx, sid)
-    assert [c.code for c in report.checks] == ["form_known", "form_complete", "entity_code", "roles_exist", "building_scope",
-                                               "one_username", "separation_of_duties", "pin",
-                                               "signer_authority", "signatures"]
+    assert [c.code for c in report.checks] == [
+        "form_known",
+        "form_complete",
+        "entity_code",
+        "roles_exist",
+        "building_scope",
+        "one_username",
+        "separation_of_duties",
+        "pin",
+        "signer_authority",
+        "signatures",
+    ]
     with ctx.store.read() as s:
-        rows = s.execute(select(VerificationResult.check, VerificationResult.outcome)
-                         .where(VerificationResult.run_id == uuid.UUID(report.run_id))).all()
+        rows = s.execute(
+            select(VerificationResult.check, VerificationResult.outcome).where(
+                VerificationResult.run_id == uuid.UUID(report.run_id)
+            )
+        ).all()
     assert dict(rows) == {c.code: c.outcome for c in report.checks}
     # an unsigned fillable form: the signature box is empty, so the report blocks approval
     assert report.check("signatures").outcome == "fail" and not report.can_approve
@@ -49,21 +80,42 @@ def test_missing_required_fields_are_named(ctx, world) -> None:
 
 
 def test_entity_code_unknown_and_malformed(ctx, world) -> None:
-    assert _check(ctx, "DA-103", dict(LEA_VALUES, entity_code="048-999"), "entity_code").outcome == "fail"
+    assert (
+        _check(ctx, "DA-103", dict(LEA_VALUES, entity_code="048-999"), "entity_code").outcome
+        == "fail"
+    )
     bad = _check(ctx, "DA-103", dict(LEA_VALUES, entity_code="48-78"), "entity_code")
     assert bad.outcome == "fail" and "not a county-district" in bad.reason
     assert _check(ctx, "DA-103", LEA_VALUES, "entity_code").outcome == "pass"
 
 
 def test_roles_must_exist_for_the_kind_of_entity(ctx, world) -> None:
-    values = dict(LEA_VALUES, user_1_first_name="Lee", user_1_last_name="Park", user_1_email="l@x.org",
-                  role_1_app="ECS", role_1_role="ECS_ADMIN", role_1_action="add")
-    keyed = generate_form("DA-103", LEA_VALUES)  # the value was keyed from a fax, not chosen in the PDF
+    values = dict(
+        LEA_VALUES,
+        user_1_first_name="Lee",
+        user_1_last_name="Park",
+        user_1_email="l@x.org",
+        role_1_app="ECS",
+        role_1_role="ECS_ADMIN",
+        role_1_action="add",
+    )
+    keyed = generate_form(
+        "DA-103", LEA_VALUES
+    )  # the value was keyed from a fax, not chosen in the PDF
     assert "has no role" in _check(ctx, "DA-103", values, "roles_exist", keyed).reason
-    consultant = {"org_name": "Regional PD Center", "org_code": "C00042", "contact_name": "Carol Contact",
-                  "contact_date": "11/02/2026", "user_1_first_name": "Ann", "user_1_last_name": "Lowe",
-                  "user_1_email": "alowe@rpdc.org", "role_1_user": "1", "role_1_app": "CORE_DATA",
-                  "role_1_role": "CORE_DATA_VIEW", "role_1_action": "add"}
+    consultant = {
+        "org_name": "Regional PD Center",
+        "org_code": "C00042",
+        "contact_name": "Carol Contact",
+        "contact_date": "11/02/2026",
+        "user_1_first_name": "Ann",
+        "user_1_last_name": "Lowe",
+        "user_1_email": "alowe@rpdc.org",
+        "role_1_user": "1",
+        "role_1_app": "CORE_DATA",
+        "role_1_role": "CORE_DATA_VIEW",
+        "role_1_action": "add",
+    }
     blank = generate_form("DA-101", {"org_name": "Regional PD Center", "org_code": "C00042"})
     check = _check(ctx, "DA-101", consultant, "roles_exist", blank)
     assert check.outcome == "fail" and "not available to a consultant" in check.reason
@@ -80,8 +132,15 @@ def test_building_must_exist_where_the_application_has_building_scope(ctx, world
 def test_several_usernames_for_one_person_are_flagged(ctx, world) -> None:
     with ctx.uow() as uow:
         for name in ("lpark", "lpark2"):
-            uow.session.add(UserAccount(username=name, first_name="Lee", last_name="Park",
-                                        email="lpark@bluesprings.k12.mo.us", entity_id=uuid.UUID(world.lea_id)))
+            uow.session.add(
+                UserAccount(
+                    username=name,
+                    first_name="Lee",
+                    last_name="Park",
+                    email="lpark@bluesprings.k12.mo.us",
+                    entity_id=uuid.UUID(world.lea_id),
+                )
+            )
         uow.commit()
     check = _check(ctx, "DA-102", MOSIS, "one_username")
     assert check.outcome == "warn" and "lpark, lpark2" in check.reason and not check.blocks
@@ -96,26 +155,50 @@ def test_signer_authority_on_the_signing_date(ctx, world) -> None:
     assert rep.outcome == "warn" and "authorized representative" in rep.reason
     former = _check(ctx, "DA-102", dict(MOSIS, signer_name="Harold Finch"), "signer_authority")
     assert former.outcome == "fail" and "06/30/2021" in former.reason
-    back_then = _check(ctx, "DA-102", dict(MOSIS, signer_name="Harold Finch", signed_date="03/01/2021"),
-                       "signer_authority")
+    back_then = _check(
+        ctx,
+        "DA-102",
+        dict(MOSIS, signer_name="Harold Finch", signed_date="03/01/2021"),
+        "signer_authority",
+    )
     assert back_then.outcome == "pass"
     stranger = _check(ctx, "DA-102", dict(MOSIS, signer_name="Pat Nobody"), "signer_authority")
-    assert stranger.outcome == "fail" and "not a superintendent or authorized representative" in stranger.reason
+    assert (
+        stranger.outcome == "fail"
+        and "not a superintendent or authorized representative" in stranger.reason
+    )
 
 
 def test_consultant_form_is_signed_by_the_agency_contact(ctx, world) -> None:
-    base = {"org_name": "Regional PD Center", "org_code": "C00042", "contact_date": "11/02/2026",
-            "user_1_first_name": "Ann", "user_1_last_name": "Lowe", "user_1_email": "alowe@rpdc.org",
-            "role_1_user": "1", "role_1_app": "ECS", "role_1_role": "ECS_VIEW", "role_1_action": "add"}
-    assert _check(ctx, "DA-101", dict(base, contact_name="Carol Contact"), "signer_authority").outcome == "pass"
-    assert _check(ctx, "DA-101", dict(base, contact_name="Jane Doe"), "signer_authority").outcome == "fail"
+    base = {
+        "org_name": "Regional PD Center",
+        "org_code": "C00042",
+        "contact_date": "11/02/2026",
+        "user_1_first_name": "Ann",
+        "user_1_last_name": "Lowe",
+        "user_1_email": "alowe@rpdc.org",
+        "role_1_user": "1",
+        "role_1_app": "ECS",
+        "role_1_role": "ECS_VIEW",
+        "role_1_action": "add",
+    }
+    assert (
+        _check(ctx, "DA-101", dict(base, contact_name="Carol Contact"), "signer_authority").outcome
+        == "pass"
+    )
+    assert (
+        _check(ctx, "DA-101", dict(base, contact_name="Jane Doe"), "signer_authority").outcome
+        == "fail"
+    )
 
 
 def test_mosis_statement_needs_the_user_and_an_officer(ctx, world) -> None:
     report = verification.verify_submission(ctx, submit(ctx, "DA-102", MOSIS))
     assert [s.field_name for s in report.signatures] == ["user_signature", "signature"]
     assert [s.signer_role for s in report.signatures] == ["user", "superintendent"]
-    unnamed = _check(ctx, "DA-102", dict(MOSIS, user_1_first_name="", user_1_last_name=""), "signer_authority")
+    unnamed = _check(
+        ctx, "DA-102", dict(MOSIS, user_1_first_name="", user_1_last_name=""), "signer_authority"
+    )
     assert unnamed.outcome == "fail"
 
 
@@ -133,7 +216,9 @@ def test_pin_required_and_a_failure_counted_once_per_submission(ctx, world) -> N
     with ctx.store.read() as s:
         from desk_app.models.audit import AuditEvent
 
-        logged = " ".join(f"{a} {d}" for a, d in s.execute(select(AuditEvent.summary, AuditEvent.details)))
+        logged = " ".join(
+            f"{a} {d}" for a, d in s.execute(select(AuditEvent.summary, AuditEvent.details))
+        )
         saved = " ".join(str(d) for (d,) in s.execute(select(VerificationResult.details)))
     assert pin not in logged and wrong not in logged and pin not in saved and wrong not in saved
     # a public entity's form "may" carry a PIN: none on file, none needed

@@ -13,11 +13,21 @@ from desk_app.views.widgets.verification_report import VerificationReportPane
 from tests.services.review.conftest import LEA_VALUES, submit
 from tests.services.review.signing import fax_of
 
-ECS = dict(LEA_VALUES, user_1_first_name="Lee", user_1_last_name="Park", user_1_email="lpark@x.org",
-           role_1_user="1", role_1_app="ECS", role_1_role="ECS_VIEW", role_1_action="add")
+ECS = dict(
+    LEA_VALUES,
+    user_1_first_name="Lee",
+    user_1_last_name="Park",
+    user_1_email="lpark@x.org",
+    role_1_user="1",
+    role_1_app="ECS",
+    role_1_role="ECS_VIEW",
+    role_1_action="add",
+)
 
 
-def test_pane_verifies_off_the_gui_thread_and_attests_then_approves(qtbot, ctx, world, monkeypatch) -> None:
+def test_pane_verifies_off_the_gui_thread_and_attests_then_approves(
+    qtbot, ctx, world, monkeypatch
+) -> None:
     layout = generate_form("DA-103")
     fax = fax_of(generate_form("DA-103", ECS), scribble_on=signature_boxes(layout)["signature"])
     sid = submit(ctx, "DA-103", ECS, fax, channel="fax", sender="5735551234")
@@ -40,7 +50,9 @@ def test_pane_verifies_off_the_gui_thread_and_attests_then_approves(qtbot, ctx, 
     assert "Signatures" in pane.checks.toPlainText()
     captions = [w.text() for w in pane.signature_area.widget().findChildren(QLabel)]
     assert "on this form" in captions
-    button = pane.signature_area.widget().findChild(type(pane.approve_button), "attest-signature-matches")
+    button = pane.signature_area.widget().findChild(
+        type(pane.approve_button), "attest-signature-matches"
+    )
     with qtbot.waitSignal(pane.report_loaded, timeout=20000) as again:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert again.args[0].check("signatures").outcome == "pass"
@@ -70,16 +82,22 @@ def test_override_reason_is_offered_only_to_security_administrators(qtbot, make_
     assert not admin.override.isHidden() and specialist.override.isHidden()
 
 
-def test_pin_is_issued_to_a_file_off_the_gui_thread(qtbot, ctx, world, tmp_path, monkeypatch) -> None:
+def test_pin_is_issued_to_a_file_off_the_gui_thread(
+    qtbot, ctx, world, tmp_path, monkeypatch
+) -> None:
     from desk_app.qt import QFileDialog, QWidget
     from desk_app.views.widgets.verification_report import issue_pin_interactively
 
     target = tmp_path / "letter.pdf"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)"))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "PDF (*.pdf)")
+    )
     parent = QWidget()
     qtbot.addWidget(parent)
     done: list[object] = []
-    issue_pin_interactively(parent, ctx, world.lea_id, "048-078", done.append, lambda exc: done.append(exc))
+    issue_pin_interactively(
+        parent, ctx, world.lea_id, "048-078", done.append, lambda exc: done.append(exc)
+    )
     qtbot.waitUntil(lambda: bool(done), timeout=20000)
     assert done[0].touches("pins") and target.read_bytes().startswith(b"%PDF")
     assert ops.wait_for_all(20000)

@@ -15,14 +15,20 @@ from tests.services.review.conftest import LEA_VALUES, letter_pin
 
 def test_pin_from_a_received_form_is_sealed_and_checked(ctx, world, app_paths, tmp_path) -> None:
     pin = letter_pin(pins.issue_pin(ctx, world.lea_id).letter_pdf)
-    values = dict(LEA_VALUES, pin=pin, um_action="add", um_first_name="Lee", um_last_name="Park",
-                  um_email="lpark@bluesprings.k12.mo.us")
+    values = dict(
+        LEA_VALUES,
+        pin=pin,
+        um_action="add",
+        um_first_name="Lee",
+        um_last_name="Park",
+        um_email="lpark@bluesprings.k12.mo.us",
+    )
     dropped = tmp_path / "request.pdf"
     dropped.write_bytes(generate_form("MO 500-2356", values))
     IntakeService(ctx).ingest_files([dropped])
 
     conn = sqlite3.connect(app_paths.database)
-    sub_id, stored = conn.execute("SELECT id, \"values\" FROM form_submission").fetchone()
+    sub_id, stored = conn.execute('SELECT id, "values" FROM form_submission').fetchone()
     conn.close()
     assert pin not in stored and "sealed:v1:" in stored
     submission_id = str(uuid.UUID(sub_id))

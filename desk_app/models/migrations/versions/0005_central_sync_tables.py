@@ -32,7 +32,9 @@ def upgrade() -> None:
     if "sync_change" in existing:
         op.execute("ALTER TABLE sync_change DROP COLUMN IF EXISTS payload")
         op.execute("DROP INDEX IF EXISTS ix_sync_change_row")
-        op.execute("CREATE UNIQUE INDEX IF NOT EXISTS uq_sync_change_row_change ON sync_change (row_id, change_id)")
+        op.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS uq_sync_change_row_change ON sync_change (row_id, change_id)"
+        )
     else:
         op.create_table(
             "sync_change",
@@ -46,10 +48,17 @@ def upgrade() -> None:
             sa.Column("change_ids", postgresql.ARRAY(sa.Uuid()), nullable=False),
             sa.Column("base_version", sa.Integer(), nullable=False),
             sa.Column("workstation", sa.String(length=64), nullable=False),
-            sa.Column("applied_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+            sa.Column(
+                "applied_at",
+                sa.DateTime(timezone=True),
+                server_default=sa.func.now(),
+                nullable=False,
+            ),
             sa.PrimaryKeyConstraint("seq", name="sync_change_pkey"),
         )
-        op.create_index("uq_sync_change_row_change", "sync_change", ["row_id", "change_id"], unique=True)
+        op.create_index(
+            "uq_sync_change_row_change", "sync_change", ["row_id", "change_id"], unique=True
+        )
     op.execute("DROP TABLE IF EXISTS sync_applied")
     if "sync_blob" not in existing:
         op.create_table(
@@ -58,7 +67,12 @@ def upgrade() -> None:
             sa.Column("size", sa.BigInteger(), nullable=False),
             sa.Column("data", sa.LargeBinary(), nullable=False),
             sa.Column("workstation", sa.String(length=64), server_default="", nullable=False),
-            sa.Column("uploaded_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+            sa.Column(
+                "uploaded_at",
+                sa.DateTime(timezone=True),
+                server_default=sa.func.now(),
+                nullable=False,
+            ),
             sa.PrimaryKeyConstraint("sha256", name="sync_blob_pkey"),
         )
     if "sync_audit_anchor" not in existing:
@@ -67,7 +81,12 @@ def upgrade() -> None:
             sa.Column("workstation", sa.String(length=64), nullable=False),
             sa.Column("seq", sa.Integer(), nullable=False),
             sa.Column("hash", sa.String(length=64), nullable=False),
-            sa.Column("anchored_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+            sa.Column(
+                "anchored_at",
+                sa.DateTime(timezone=True),
+                server_default=sa.func.now(),
+                nullable=False,
+            ),
             sa.PrimaryKeyConstraint("workstation", name="sync_audit_anchor_pkey"),
         )
 
