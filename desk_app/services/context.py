@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -18,19 +19,39 @@ if TYPE_CHECKING:
     from desk_app.paths import AppPaths
 
 
+class Area(StrEnum):
+    """What an operation can change: the screens listen for these (a test checks that every
+    area a page listens for is emitted by some operation)."""
+
+    QUEUE = "queue"
+    VERIFICATION = "verification"
+    ENTITIES = "entities"
+    PINS = "pins"
+    ACCESS = "access"
+    EDUCATORS = "educators"
+    STAFF = "staff"
+    AUDIT = "audit"
+    SYNC = "sync"
+    RECORDS = "records"
+
+
 @dataclass(frozen=True)
 class Changes:
     """What a mutating operation changed, by area, so each screen refreshes only what it shows."""
 
-    areas: frozenset[str] = frozenset()
+    areas: frozenset[Area] = frozenset()
     record_ids: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, *areas: str, ids: tuple[object, ...] = ()) -> Changes:
-        return cls(frozenset(areas), frozenset(str(i) for i in ids))
+    def of(cls, *areas: Area, ids: tuple[object, ...] = ()) -> Changes:
+        # Area(...) refuses a name that is not an area, whoever passes it
+        return cls(frozenset(Area(a) for a in areas), frozenset(str(i) for i in ids))
 
-    def touches(self, *areas: str) -> bool:
-        return bool(self.areas.intersection(areas))
+    def touches(self, *areas: Area) -> bool:
+        return bool(self.areas.intersection(Area(a) for a in areas))
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(self.areas | other.areas, self.record_ids | other.record_ids)
 
 
 @dataclass

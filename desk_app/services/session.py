@@ -9,7 +9,7 @@ re-authentication (the workstation lock) for the identity part.
 from __future__ import annotations
 
 from desk_app.models import auditchain as audit
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 
 
 def _matches(entered: str, username: str) -> bool:
@@ -38,7 +38,7 @@ def record_lock(ctx: ServiceContext, reason: str) -> Changes:
             details={"reason": reason},
         )
         uow.commit()
-    return Changes.of("audit")
+    return Changes.of(Area.AUDIT)
 
 
 def confirm_and_unlock(ctx: ServiceContext, entered_username: str) -> bool:

@@ -100,8 +100,8 @@ def _refresh_conflicts(
     for ch in changes:
         if (ch.table, ch.row_id) in held:
             conn.execute(
-                SyncConflict.__table__.update()
-                .where(  # type: ignore[attr-defined]
+                SyncConflict.__table__.update()  # type: ignore[attr-defined]
+                .where(
                     SyncConflict.table_name == ch.table,
                     SyncConflict.row_id == ch.row_id,
                     SyncConflict.resolved_at.is_(None),

@@ -35,7 +35,7 @@ from desk_app.qt import (
 )
 from desk_app.rules.permissions import Perm
 from desk_app.services import session
-from desk_app.services.context import Changes
+from desk_app.services.context import Area, Changes
 from desk_app.views import ops
 from desk_app.views.dialogs.lock import LockScreen
 from desk_app.views.pages import PAGE_ORDER, PAGE_TITLES
@@ -421,7 +421,7 @@ class MainWindow(QMainWindow):
         self.idle.resume()
         self.locked_changed.emit(False)
         ops.bus.changed.emit(
-            Changes.of("audit"), self
+            Changes.of(Area.AUDIT), self
         )  # the lock and unlock events are new audit rows
 
     def _set_actions_enabled(self, enabled: bool) -> None:

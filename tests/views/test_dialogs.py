@@ -9,7 +9,7 @@ import pytest
 
 from desk_app.errors import StoreError
 from desk_app.qt import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, QMessageBox, QSpinBox
-from desk_app.services.context import Changes
+from desk_app.services.context import Area, Changes
 from desk_app.settings import SETTINGS, Settings
 from desk_app.views.dialogs.about import AboutDialog
 from desk_app.views.dialogs.crash import CrashDialog, CrashHandler
@@ -127,7 +127,7 @@ def test_seeding_dialog_reports_progress_from_the_worker(qtbot, ctx, drain) -> N
     def fake_seed(service_ctx, scale, progress):
         calls.append(scale)
         progress("Counties", 0.5)
-        return Changes.of("entities")
+        return Changes.of(Area.ENTITIES)
 
     dialog = SeedingDialog()
     qtbot.addWidget(dialog)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desk_app.services import session
+from desk_app.services.context import Area
 from desk_app.services.listing import ListQuery
 from desk_app.services.records.audit_log import AuditLogService
 
@@ -33,7 +34,7 @@ def test_unlock_refuses_anyone_else_and_records_it_without_the_typed_name(make_c
 
 def test_lock_is_audited_with_its_reason(ctx) -> None:
     changes = session.record_lock(ctx, "idle")
-    assert changes.touches("audit")
+    assert changes.touches(Area.AUDIT)
     row = AuditLogService(ctx).fetch(ListQuery().with_filter("action", "session.lock"), 0, 1)[0]
     assert row.summary.endswith("(idle)") and row.workstation_id == "ws-test"
     assert AuditLogService(ctx).verify().ok

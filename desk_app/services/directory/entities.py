@@ -16,7 +16,7 @@ from desk_app.models.entities import Building, County, EducationalEntity
 from desk_app.models.people import EntityOfficer
 from desk_app.rules.codes import KIND_RULES, EntityKind
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.directory.dto import (
     BuildingDTO,
     EntityDetail,
@@ -147,7 +147,7 @@ class EntityService:
                 details={"fields": changed},
             )
             uow.commit()
-        return Changes.of("entities", ids=(entity_id,))
+        return Changes.of(Area.ENTITIES, ids=(entity_id,))
 
 
 def _get(session: Session, entity_id: str) -> EducationalEntity:

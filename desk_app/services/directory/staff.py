@@ -21,7 +21,7 @@ from desk_app.models.base import utcnow
 from desk_app.models.staff import Staff, StaffRole
 from desk_app.models.store import Actor, Store
 from desk_app.rules.permissions import ROLE_TITLES, Perm
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.directory.dto import OperatorDTO
 
 STAFF_NAMESPACE = uuid.UUID("6f1c7a52-3b7e-4d0a-9c1e-5d2b8f0a4e11")
@@ -122,7 +122,7 @@ def add_staff(
             summary=f"{username} added as {ROLE_TITLES.get(role, role)}",
         )
         uow.commit()
-        return Changes.of("staff", ids=(staff.id,))
+        return Changes.of(Area.STAFF, ids=(staff.id,))
 
 
 @dataclass(frozen=True)
@@ -201,4 +201,4 @@ def update_staff(
             summary=f"{username}: role {before[0]} -> {staff.role}, active {before[1]} -> {staff.active}",
         )
         uow.commit()
-    return Changes.of("staff", ids=(staff.id,))
+    return Changes.of(Area.STAFF, ids=(staff.id,))

@@ -31,7 +31,7 @@ from desk_app.models.intake import ItemStatus, SourceItem
 from desk_app.models.submissions import FormSubmission, SubmissionDocument
 from desk_app.pdf.catalogue import find_form
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.sealing import seal_pin
 
 log = logging.getLogger(__name__)
@@ -158,10 +158,10 @@ def _create(
         )
     what = draft.form_number or "unidentified document"
     audit.record(
-        uow,
+        uow,  # type: ignore[arg-type]
         "intake.receive",
         record_type="form_submission",
-        record_id=sub.id,  # type: ignore[arg-type]
+        record_id=sub.id,
         summary=f"received {what} by {draft.channel} from {draft.sender or 'unknown sender'}"
         f" -> {draft.state}",
         details={
@@ -202,7 +202,7 @@ class IntakeService:
 
     def run_changes(self, sources: Iterable[Source]) -> tuple[IntakeReport, Changes]:
         report = self.run(sources)
-        return report, Changes.of("queue") if report.submissions or report.resumed else Changes()
+        return report, Changes.of(Area.QUEUE) if report.submissions or report.resumed else Changes()
 
     # --- sources from settings -------------------------------------------------------------------
     def imap_source(self) -> ImapMailbox:
@@ -253,7 +253,7 @@ class IntakeService:
         report = self.run([FileList(Path(p) for p in paths)])
         if report.unreachable:
             raise SourceUnreachable("; ".join(report.unreachable))
-        return Changes.of("queue") if report.submissions else Changes()
+        return Changes.of(Area.QUEUE) if report.submissions else Changes()
 
     def set_imap_password(self, password: str) -> None:
         """Keep the mailbox password in the OS keyring (never in settings)."""

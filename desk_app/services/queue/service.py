@@ -21,7 +21,7 @@ from desk_app.models.base import utcnow
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.queue.dto import STATE_TITLES
 from desk_app.services.sealing import merge_keyed
 
@@ -122,7 +122,7 @@ class QueueService:
                 raise ConflictError(f"only the operator holding it may decide (held by {holder})")
             self._apply(uow, sub, goal, reason)
             uow.commit()
-        return Changes.of("queue", ids=(submission_id,))
+        return Changes.of(Area.QUEUE, ids=(submission_id,))
 
     def _apply(self, uow: UnitOfWork, sub: FormSubmission, goal: QueueState, reason: str) -> None:
         before = sub.state
@@ -188,7 +188,7 @@ class QueueService:
                 details={"from": before, "to": sub.state},
             )
             uow.commit()
-        return Changes.of("queue", ids=(submission_id,))
+        return Changes.of(Area.QUEUE, ids=(submission_id,))
 
     def release(self, submission_id: str) -> Changes:
         """Give a submission back: "In review" returns to "Ready for review"."""
@@ -212,7 +212,7 @@ class QueueService:
                 details={"holder": holder, "from": before, "to": sub.state},
             )
             uow.commit()
-        return Changes.of("queue", ids=(submission_id,))
+        return Changes.of(Area.QUEUE, ids=(submission_id,))
 
     def assign(self, submission_ids: Iterable[str], username: str) -> Changes:
         """Assign one or many submissions to ``username`` (bulk assign); audited per submission."""
@@ -239,7 +239,7 @@ class QueueService:
                     details={"from": holder, "to": username},
                 )
             uow.commit()
-        return Changes.of("queue", ids=tuple(ids))
+        return Changes.of(Area.QUEUE, ids=tuple(ids))
 
     def save_keyed_values(
         self,
@@ -278,7 +278,7 @@ class QueueService:
                     raise ValidationError("form", "choose the form before sending it to review")
                 self._apply(uow, sub, S.READY_FOR_REVIEW, "")
             uow.commit()
-        return Changes.of("queue", ids=(submission_id,))
+        return Changes.of(Area.QUEUE, ids=(submission_id,))
 
     def identify(self, submission_id: str, form_number: str) -> Changes:
         """Name the form of an unidentified submission (triage); it then needs keying."""
@@ -298,4 +298,4 @@ class QueueService:
             if sub.state == S.NEW.value:
                 self._apply(uow, sub, S.NEEDS_KEYING, "")
             uow.commit()
-        return Changes.of("queue", ids=(submission_id,))
+        return Changes.of(Area.QUEUE, ids=(submission_id,))

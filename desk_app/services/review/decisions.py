@@ -24,7 +24,7 @@ from desk_app.models.submissions import FormSubmission, QueueState
 from desk_app.pdf.signatures import read_digital_signatures
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS, SIGNER_SLOTS
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.review import replies, verification
 from desk_app.services.review.apply import Applied, apply_request
 from desk_app.services.review.dto import (
@@ -170,7 +170,7 @@ def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") 
         reply = replies.for_approval(ctx, uow.session, sub, entity, applied)
         uow.commit()
     return DecisionResult(
-        Changes.of("queue", "access", "entities", ids=(submission_id, *applied.ids)),
+        Changes.of(Area.QUEUE, Area.ACCESS, Area.ENTITIES, ids=(submission_id, *applied.ids)),
         QueueState.APPLIED.value,
         reply,
         tuple(applied.lines),
@@ -253,7 +253,7 @@ def reject(
         reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=False)
         uow.commit()
     return DecisionResult(
-        Changes.of("queue", ids=(submission_id,)), QueueState.REJECTED.value, reply
+        Changes.of(Area.QUEUE, ids=(submission_id,)), QueueState.REJECTED.value, reply
     )
 
 
@@ -272,7 +272,7 @@ def wait_on_requester(
         reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=True)
         uow.commit()
     return DecisionResult(
-        Changes.of("queue", ids=(submission_id,)), QueueState.WAITING_ON_REQUESTER.value, reply
+        Changes.of(Area.QUEUE, ids=(submission_id,)), QueueState.WAITING_ON_REQUESTER.value, reply
     )
 
 

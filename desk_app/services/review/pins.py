@@ -41,7 +41,7 @@ from desk_app.rules.verification import (
     pin_problem,
 )
 from desk_app.secrets import SecretStore, get_or_create_key
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 
 PEPPER_KEY = "pin-pepper"
 
@@ -193,7 +193,7 @@ def issue_pin(ctx: ServiceContext, entity_id: str, write_letter: Path | None = N
             entity.code,
             now,
             letter,
-            Changes.of("entities", "pins", ids=(entity.id,)),
+            Changes.of(Area.ENTITIES, Area.PINS, ids=(entity.id,)),
         )
 
 

@@ -29,7 +29,7 @@ from desk_app.models.verification import (
 )
 from desk_app.pdf.signatures import DigitalSignatureFacts, InkFinding, SignatureVerdict, verdict
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.review.dto import AttestationDTO, SignatureFinding, SpecimenDTO
 
 SPECIMENS_SHOWN = 6
@@ -253,7 +253,7 @@ def attest_signature(
             },
         )
         uow.commit()
-    return Changes.of("verification", ids=(submission_id,))
+    return Changes.of(Area.VERIFICATION, ids=(submission_id,))
 
 
 def mismatch_confirmed(session: Session, submission_id: str) -> bool:
@@ -353,4 +353,4 @@ def revoke_certificate(ctx: ServiceContext, sha256: str, reason: str) -> Changes
                 details={"sha256": row.sha256, "reason": reason.strip()[:500]},
             )
         uow.commit()
-        return Changes.of("verification", ids=tuple(r.id for r in rows))
+        return Changes.of(Area.VERIFICATION, ids=tuple(r.id for r in rows))

@@ -23,7 +23,7 @@ from desk_app.models.base import utcnow
 from desk_app.models.store import open_url
 from desk_app.models.sync_state import OutboxEntry, SyncConflict, SyncRun
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.listing import ListQuery
 from desk_app.services.sync.dto import (
     ConflictDTO,
@@ -287,7 +287,7 @@ class SyncService:
                 details={"choice": choice, "theirs_version": c.theirs_version},
             )
             uow.commit()
-        return Changes.of("sync", _AREA.get(c.table_name, "records"), ids=(c.row_id,))
+        return Changes.of(Area.SYNC, _AREA.get(c.table_name, Area.RECORDS), ids=(c.row_id,))
 
     def _settle_refused(self, uow: Any, c: SyncConflict, mine: dict[str, Any], choice: str) -> None:
         """A row the central database refused (say, a code another workstation took first).
@@ -377,14 +377,14 @@ class SyncService:
 
 _ACCESS_TABLES = frozenset({"role_grant", "user_manager_designation"})
 _AREA = {
-    "role_grant": "access",
-    "user_manager_designation": "access",
-    "user_account": "access",
-    "educational_entity": "entities",
-    "building": "entities",
-    "educator": "educators",
-    "certificate": "educators",
-    "form_submission": "queue",
+    "role_grant": Area.ACCESS,
+    "user_manager_designation": Area.ACCESS,
+    "user_account": Area.ACCESS,
+    "educational_entity": Area.ENTITIES,
+    "building": Area.ENTITIES,
+    "educator": Area.EDUCATORS,
+    "certificate": Area.EDUCATORS,
+    "form_submission": Area.QUEUE,
 }
 
 

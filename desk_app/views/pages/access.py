@@ -17,6 +17,7 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.access.accounts import AccessService, AccountDetail, ApplicationDTO
+from desk_app.services.context import Area
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage
@@ -27,7 +28,7 @@ from desk_app.views.widgets.tables import make_table
 
 
 class Page(SearchListPage):
-    REFRESH_ON = ("access", "accounts", "grants", "designations")
+    REFRESH_ON = (Area.ACCESS,)
     key = "access"
     title = "Users && access"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desk_app.qt import QLineEdit, Qt, QWidget
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.directory.dto import OperatorDTO
 from desk_app.settings import Settings
 
@@ -49,7 +49,7 @@ class SearchListPage(BasePage):
     Subclasses create ``self.search`` (a SearchBox) and implement :meth:`on_search`.
     """
 
-    REFRESH_ON: tuple[str, ...] = ()
+    REFRESH_ON: tuple[Area, ...] = ()
     search: QLineEdit
 
     def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:

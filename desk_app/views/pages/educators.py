@@ -13,6 +13,7 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.rules.permissions import Perm
+from desk_app.services.context import Area
 from desk_app.services.educators.certificates import print_certificates
 from desk_app.services.educators.dto import EducatorProfile, EducatorRow
 from desk_app.services.educators.profiles import EducatorService
@@ -37,7 +38,7 @@ CLASSIFICATIONS = (
 
 
 class Page(SearchListPage):
-    REFRESH_ON = ("educators", "certificates")
+    REFRESH_ON = (Area.EDUCATORS,)
     key = "educators"
     title = "Educators"
 

@@ -22,7 +22,7 @@ from desk_app.qt import (
 )
 from desk_app.rules.codes import KIND_RULES
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import ServiceContext
+from desk_app.services.context import Area, ServiceContext
 from desk_app.services.directory.dto import EntityDetail, EntityRow
 from desk_app.services.directory.entities import EntityService
 from desk_app.services.directory.forms import generate_for_entity
@@ -40,7 +40,7 @@ DETAIL_DELAY_MS = 120
 
 
 class Page(SearchListPage):
-    REFRESH_ON = ("entities", "access")
+    REFRESH_ON = (Area.ENTITIES, Area.ACCESS)
     key = "entities"
     title = "Entities"
 

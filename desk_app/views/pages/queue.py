@@ -37,7 +37,7 @@ from desk_app.qt import (
     QVBoxLayout,
     QWidget,
 )
-from desk_app.services.context import Changes
+from desk_app.services.context import Area, Changes
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
 from desk_app.services.queue.intake import IntakeService, Source
@@ -266,7 +266,7 @@ class Page(BasePage):
         self.search.selectAll()
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:
-        if self._loaded_once and changes.touches("queue") and initiator is not self:
+        if self._loaded_once and changes.touches(Area.QUEUE) and initiator is not self:
             self.refresh()
 
     def current_query(self) -> ListQuery:

@@ -20,7 +20,7 @@ from desk_app.qt import (
     QVBoxLayout,
     QWidget,
 )
-from desk_app.services.context import Changes
+from desk_app.services.context import Area, Changes
 from desk_app.services.sync.dto import ConflictDTO, SyncRunDTO, SyncSummaryDTO
 from desk_app.services.sync.service import ConflictSource, SyncHistorySource, SyncService
 from desk_app.views import ops
@@ -240,7 +240,7 @@ class Page(BasePage):
         self.history.load_async(self.history.query)
 
     def on_changes(self, changes: Changes, initiator: object | None) -> None:
-        if changes.touches("sync") and initiator is not self.conflicts:
+        if changes.touches(Area.SYNC) and initiator is not self.conflicts:
             self.refresh()
         elif initiator is self.conflicts:
             self.history.load_async(self.history.query)

@@ -13,7 +13,7 @@ import logging
 
 from desk_app.errors import KnownError
 from desk_app.qt import QHBoxLayout, QLabel, QObject, QPushButton, QTimer, QWidget, Signal
-from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.sync.dto import SyncStatusDTO, SyncSummaryDTO
 from desk_app.services.sync.service import SyncService
 from desk_app.views import ops
@@ -102,7 +102,10 @@ class SyncScheduler(QObject):
         self.sync_finished.emit(summary)
         if summary.pulled or summary.merged:
             ops.bus.changed.emit(
-                Changes.of("entities", "access", "educators", "queue", "audit", "sync"), self
+                Changes.of(
+                    Area.ENTITIES, Area.ACCESS, Area.EDUCATORS, Area.QUEUE, Area.AUDIT, Area.SYNC
+                ),
+                self,
             )
         self._schedule()
 

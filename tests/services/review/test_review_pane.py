@@ -7,6 +7,7 @@ import threading
 from desk_app.pdf.generate import generate_form
 from desk_app.pdf.signatures import signature_boxes
 from desk_app.qt import QLabel, Qt
+from desk_app.services.context import Area
 from desk_app.services.review import verification
 from desk_app.views import ops
 from desk_app.views.widgets.verification_report import VerificationReportPane
@@ -99,5 +100,5 @@ def test_pin_is_issued_to_a_file_off_the_gui_thread(
         parent, ctx, world.lea_id, "048-078", done.append, lambda exc: done.append(exc)
     )
     qtbot.waitUntil(lambda: bool(done), timeout=20000)
-    assert done[0].touches("pins") and target.read_bytes().startswith(b"%PDF")
+    assert done[0].touches(Area.PINS) and target.read_bytes().startswith(b"%PDF")
     assert ops.wait_for_all(20000)
