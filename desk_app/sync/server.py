@@ -219,8 +219,14 @@ class ServerLink:
             key = (name, row_id.hex)
             outcome.merged.pop(key, None)
             outcome.conflicts[key] = ServerConflict(
-                name, row_id.hex, 0, {}, [], f"refused by the central database: {reason}"
-                if not reason.startswith("refused by") else reason
+                name,
+                row_id.hex,
+                0,
+                {},
+                [],
+                f"refused by the central database: {reason}"
+                if not reason.startswith("refused by")
+                else reason,
             )
 
     # --- pull ----------------------------------------------------------------------------------
@@ -284,6 +290,15 @@ class ServerLink:
                 {"id": uuid.UUID(row_id)},
             ).first()
         return (int(found[0]), json.loads(found[1])) if found else None
+
+    def operator_role(self) -> str | None:
+        """This login's role in the central staff table (``None``: not an active operator)."""
+        with self.engine.connect() as conn:
+            role = conn.exec_driver_sql(
+                "SELECT role FROM staff WHERE username = session_user AND active "
+                "AND deleted_at IS NULL"
+            ).scalar()
+        return str(role) if role is not None else None
 
     # --- blobs and anchors ------------------------------------------------------------------
     def get_blob(self, sha: str) -> bytes | None:

@@ -97,11 +97,18 @@ def ensure_server_schema(engine: Engine) -> None:
     """
     from desk_app.models.migrations import HEAD_REVISION
 
-    missing = set(server_metadata.tables) - set(inspect(engine).get_table_names())
+    visible = set(inspect(engine).get_table_names())
+    missing = set(server_metadata.tables) - visible
+    if "alembic_version" not in visible:
+        raise KnownError(
+            "this login sees no desk_app schema on the central database",
+            hint="IT prepares it with `desk-app server init` and gives the login the "
+            "desk_operator role (see the IT guide)",
+        )
     if missing:
         raise KnownError(
             f"the central database lacks the sync tables {sorted(missing)}",
-            hint="IT prepares it with `desk-app server init` (see the IT guide)",
+            hint="IT brings it up to date with `desk-app server upgrade` (see the IT guide)",
         )
     with engine.connect() as conn:
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

@@ -184,3 +184,18 @@ def ws_a(make_workstation) -> Workstation:
 @pytest.fixture
 def ws_b(make_workstation) -> Workstation:
     return make_workstation("ws-b", "bob")
+
+
+@pytest.fixture
+def ws_carol(pg: PrivatePostgres, enrol, make_workstation) -> Workstation:
+    """A Certification Specialist's workstation; carol signs in with a client certificate."""
+    enrol("carol", "certification_specialist", cert=True)
+    return make_workstation(
+        "ws-c",
+        "carol",
+        "certification_specialist",
+        cert=CERTS.setdefault("carol", pg.client_cert("carol")),
+    )
+
+
+CERTS: dict[str, tuple[Path, Path]] = {}

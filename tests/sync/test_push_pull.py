@@ -161,11 +161,8 @@ def test_same_change_pushed_twice_applies_once(ws_a, server) -> None:
         assert conn.exec_driver_sql(logged).scalar_one() == len(groups)
 
 
-def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(
-    make_workstation, enrol, ws_b
-) -> None:
-    enrol("carol", "certification_specialist")  # educators are a Certification Specialist's
-    ws_c = make_workstation("ws-c", "carol", "certification_specialist")
+def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(ws_carol, ws_b) -> None:
+    ws_c = ws_carol  # educators are a Certification Specialist's to change
     cipher = ws_c.ctx.cipher
     with ws_c.ctx.uow() as uow:
         educator = Educator(

@@ -218,15 +218,20 @@ CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
     FOR EACH STATEMENT EXECUTE FUNCTION desk_audit_append_only();
 """
 
-FUNCTIONS = ("desk_apply_push(text, text[])", "desk_check_audit_stage()",
-             "desk_store_blob(text, bytea, text)", "desk_anchor(text, integer, text)")
+FUNCTIONS = (
+    "desk_apply_push(text, text[])",
+    "desk_check_audit_stage()",
+    "desk_store_blob(text, bytea, text)",
+    "desk_anchor(text, integer, text)",
+)
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.add_column(
-        "sync_change", sa.Column("operator", sa.String(length=64), server_default="", nullable=False)
+        "sync_change",
+        sa.Column("operator", sa.String(length=64), server_default="", nullable=False),
     )
     op.create_table(
         "sync_table_right",
