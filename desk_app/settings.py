@@ -82,10 +82,10 @@ declare(
     Setting(
         "sync_sslmode",
         str,
-        "prefer",
+        "verify-full",
         "TLS mode",
         "Sync",
-        choices=("disable", "prefer", "require", "verify-full"),
+        choices=("verify-full", "verify-ca", "require"),
     )
 )
 declare(Setting("sync_interval_seconds", int, 300, "Sync every (seconds)", "Sync", 15, 86400))

@@ -11,7 +11,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+import uuid
+
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from desk_app import collector
@@ -19,9 +21,11 @@ from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
 from desk_app.models.audit import AuditEvent
 from desk_app.models.base import utcnow
+from desk_app.models.staff import Staff
 from desk_app.models.store import Actor, Store
 from desk_app.models.sync_state import AnchoredHead, OutboxEntry, SyncConflict, SyncRun
 from desk_app.sync import faults
+from desk_app.sync.payload import to_python
 from desk_app.sync.pull import pull_all
 from desk_app.sync.push import READ_AHEAD, finish, pending, recover, send
 from desk_app.sync.server import ServerLink
@@ -72,8 +76,10 @@ class SyncEngine:
         counts = {"pushed": 0, "merged": 0, "conflicts": 0, "pulled": 0, "blobs_sent": 0}
         try:
             self.check_anchor(run_id)
+            self.require_central_operator()
             head = self._local_head()
             self.push(counts, before_run=run_id)
+            self.adopt_server_roles()
             if head is not None:
                 self.server.anchor(self.actor.workstation_id, *head)
                 self._remember_anchor(*head)
@@ -192,6 +198,51 @@ class SyncEngine:
         counts["merged"] += len(outcome.merged)
         counts["conflicts"] += len(outcome.conflicts)
         counts["blobs_sent"] += outcome.blobs_sent
+
+    # --- roles come from the server ---------------------------------------------------------
+    def require_central_operator(self) -> None:
+        """Refuse to sync as a login the central staff table does not know (or has switched
+        off); a local staff row that says otherwise (a fresh folder's self-made Security
+        Administrator) is switched off here, since roles are the server's."""
+        if self.server.operator_role() is not None:
+            return
+        login = self.server.operator
+        with self.store.engine.begin() as conn:
+            conn.execute(update(Staff).where(Staff.username == login).values(active=False))
+        raise KnownError(
+            f"{login} is not an active operator of the central database",
+            hint="a Security Administrator adds you on the Staff page; until then nothing syncs",
+        )
+
+    # --- roles come from the server (refused staff rows) ---------------------------------------------------------
+    def adopt_server_roles(self) -> int:
+        """Staff rows the central database refused are replaced by its own (or, for an operator
+        it does not know, switched off here): a self-made Security Administrator stays local
+        for one session at most. Returns how many rows were replaced."""
+        with self.store.read() as s:
+            refused = s.scalars(
+                select(SyncConflict).where(
+                    SyncConflict.table_name == "staff", SyncConflict.resolved_at.is_(None)
+                )
+            ).all()
+            keys = [(c.id, c.row_id) for c in refused]
+        for conflict_id, row_id in keys:
+            found = self.server.row("staff", row_id)
+            values = to_python("staff", found[1]) if found else {"active": False}
+            values.pop("id", None)
+            with self.store.engine.begin() as conn:
+                conn.execute(update(Staff).where(Staff.id == uuid.UUID(row_id)).values(**values))
+                conn.execute(
+                    delete(OutboxEntry).where(
+                        OutboxEntry.table_name == "staff", OutboxEntry.row_id == row_id
+                    )
+                )
+                conn.execute(
+                    update(SyncConflict)
+                    .where(SyncConflict.id == conflict_id)
+                    .values(resolved_at=utcnow(), resolution="server")
+                )
+        return len(keys)
 
     # --- audit anchor ----------------------------------------------------------------------
     def _local_head(self) -> tuple[int, str] | None:

@@ -292,7 +292,9 @@ def _record_conflict(session: Session, group: Group, conflict: ServerConflict) -
 
 
 def _audit_conflicts(session: Session, actor: Actor, conflicts: list[ServerConflict]) -> None:
-    for c in conflicts:
+    # a refused audit event is not itself audited: its record would continue a chain the server
+    # refuses, be refused in turn, and so on without end
+    for c in (c for c in conflicts if c.table != "audit_event"):
         audit.record_in(
             session,
             actor,

@@ -22,6 +22,7 @@ from desk_app.errors import KnownError
 from desk_app.models.base import synced_tables
 from desk_app.sync import faults
 from desk_app.sync.payload import copy_columns
+from desk_app.sync.authority import quoted
 from desk_app.sync.policy import conflict_reason
 from desk_app.sync.server_schema import PUSH_LOCK, ensure_server_schema
 from desk_app.sync.types import Group, PushOutcome, ServerChange, ServerConflict
@@ -41,7 +42,13 @@ class ServerLink:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         ensure_server_schema(engine)
-        self._upserts: dict[str, str] = {}
+        with engine.connect() as conn:
+            owner, operator = conn.exec_driver_sql(
+                "SELECT pg_get_userbyid(proowner), session_user FROM pg_proc "
+                "WHERE proname = 'desk_apply_push'"
+            ).one()
+        self.owner = str(owner)  # the schema's owner, as whom the apply function runs
+        self.operator = str(operator)  # who this link signs in as: what updated_by becomes
 
     # --- push ----------------------------------------------------------------------------------
     def applied_ids(self, groups: list[tuple[str, str]]) -> set[str]:
@@ -73,7 +80,12 @@ class ServerLink:
     def push_batch(
         self, groups: list[Group], workstation: str, blobs: dict[str, bytes] | None = None
     ) -> PushOutcome:
-        """Apply one batch in one server transaction and say what happened to each row."""
+        """Apply one batch in one server transaction and say what happened to each row.
+
+        The rows are staged in this session's temporary tables; the server function
+        ``desk_apply_push`` decides and applies them (see :mod:`.authority`) and returns the rows
+        it refused, each with its reason.
+        """
         outcome = PushOutcome()
         by_table = self._by_table(groups)
         raw = self.engine.raw_connection()
@@ -93,9 +105,7 @@ class ServerLink:
                 outcome.blobs_sent = self._store_blobs(cur, blobs or {}, workstation)
                 for name in by_table:
                     self._resolve_mismatches(cur, name, outcome)
-                self._apply(cur, list(by_table), outcome)
-                for name in by_table:
-                    self._log(cur, name, workstation)
+                self._apply(cur, list(by_table), workstation, outcome)
                 faults.point("server.before_commit")
             raw.commit()
             # what is neither skipped, merged nor refused was applied as sent
@@ -105,6 +115,12 @@ class ServerLink:
                 - set(outcome.merged)
                 - set(outcome.conflicts)
             )
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raw.rollback()
+            raise KnownError(
+                "the central database refused this operator's push",
+                hint=(exc.diag.message_primary or str(exc)).strip(),
+            ) from exc
         except BaseException:
             raw.rollback()
             raise
@@ -134,6 +150,8 @@ class ServerLink:
         cur.execute(
             f'CREATE TEMP TABLE "{STAGE}{name}" (LIKE "{name}", {STAGE_EXTRA}) ON COMMIT DROP'
         )
+        # the apply function runs as the schema's owner, which must read and trim the stage
+        cur.execute(f'GRANT SELECT, DELETE ON "{STAGE}{name}" TO {quoted(self.owner)}')
         columns = ", ".join(f'"{c}"' for c in copy_columns(name))
         lines = [
             f"{g.line}\t{g.base}\t{g.op}\t{g.columns}\t{{{','.join(g.change_ids)}}}\n"
@@ -145,11 +163,7 @@ class ServerLink:
 
     def _store_blobs(self, cur: Any, blobs: dict[str, bytes], workstation: str) -> int:
         for sha, data in blobs.items():
-            cur.execute(
-                "INSERT INTO sync_blob (sha256, size, data, workstation) VALUES (%s, %s, %s, %s)"
-                " ON CONFLICT (sha256) DO NOTHING",
-                (sha, len(data), data, workstation),
-            )
+            cur.execute("SELECT desk_store_blob(%s, %s, %s)", (sha, data, workstation))
         return len(blobs)
 
     def _resolve_mismatches(self, cur: Any, name: str, outcome: PushOutcome) -> None:
@@ -175,6 +189,7 @@ class ServerLink:
                 merged = dict(theirs)
                 merged.update({c: mine.get(c) for c in cols})
                 merged["row_version"] = max(version, mine["row_version"]) + 1
+                merged["updated_by"] = self.operator  # as the apply function stamps it
                 columns = ", ".join(f'"{c}"' for c in copy_columns(name))
                 cur.execute(
                     f'UPDATE "{STAGE}{name}" SET ({columns}) = (SELECT {columns} FROM '
@@ -196,58 +211,23 @@ class ServerLink:
         )
         return {r[0] for r in cur.fetchall()}
 
-    def _upsert_sql(self, name: str, one_row: bool = False) -> str:
-        key = f"{name}:{one_row}"
-        if key not in self._upserts:
-            names = copy_columns(name)
-            columns = ", ".join(f'"{c}"' for c in names)
-            sets = ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in names if c != "id")
-            where = " WHERE id = %s" if one_row else ""
-            self._upserts[key] = (
-                f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM "{STAGE}{name}"'
-                f"{where} ON CONFLICT (id) DO UPDATE SET {sets}"
+    def _apply(self, cur: Any, tables: list[str], workstation: str, outcome: PushOutcome) -> None:
+        """The server function applies the stage; each refused row becomes a conflict with the
+        server's reason (a merged row it refused is no longer merged)."""
+        cur.execute("SELECT * FROM desk_apply_push(%s, %s)", (workstation, tables))
+        for name, row_id, reason in cur.fetchall():
+            key = (name, row_id.hex)
+            outcome.merged.pop(key, None)
+            outcome.conflicts[key] = ServerConflict(
+                name,
+                row_id.hex,
+                0,
+                {},
+                [],
+                f"refused by the central database: {reason}"
+                if not reason.startswith("refused by")
+                else reason,
             )
-        return self._upserts[key]
-
-    def _apply(self, cur: Any, tables: list[str], outcome: PushOutcome) -> None:
-        cur.execute("SAVEPOINT apply_batch")
-        try:
-            for name in tables:
-                cur.execute(self._upsert_sql(name))
-            cur.execute("RELEASE SAVEPOINT apply_batch")
-        except psycopg.errors.IntegrityError:
-            # e.g. two workstations created the same code offline: find the rows the central
-            # database refuses, turn them into conflicts, and apply the rest
-            cur.execute("ROLLBACK TO SAVEPOINT apply_batch")
-            self._apply_row_by_row(cur, tables, outcome)
-
-    def _apply_row_by_row(self, cur: Any, tables: list[str], outcome: PushOutcome) -> None:
-        for name in tables:
-            cur.execute(f'SELECT id FROM "{STAGE}{name}"')
-            for (row_id,) in cur.fetchall():
-                cur.execute("SAVEPOINT apply_row")
-                try:
-                    cur.execute(self._upsert_sql(name, one_row=True), (row_id,))
-                    cur.execute("RELEASE SAVEPOINT apply_row")
-                except psycopg.errors.IntegrityError as exc:
-                    cur.execute("ROLLBACK TO SAVEPOINT apply_row")
-                    cur.execute(f'DELETE FROM "{STAGE}{name}" WHERE id = %s', (row_id,))
-                    detail = (
-                        exc.diag.message_detail or exc.diag.message_primary or str(exc)
-                    ).strip()
-                    outcome.conflicts[(name, row_id.hex)] = ServerConflict(
-                        name, row_id.hex, 0, {}, [], f"refused by the central database: {detail}"
-                    )
-
-    def _log(self, cur: Any, name: str, workstation: str) -> None:
-        """The applied rows enter the change log (seq assigned under the push lock, so in commit
-        order), with their change ids."""
-        cur.execute(
-            f"INSERT INTO sync_change (table_name, row_id, row_version, op, columns, change_id, "
-            f"change_ids, base_version, workstation) SELECT %s, id, row_version, sync_op, "
-            f'sync_columns, sync_change_ids[1], sync_change_ids, sync_base, %s FROM "{STAGE}{name}"',
-            (name, workstation),
-        )
 
     # --- pull ----------------------------------------------------------------------------------
     def pull(self, after_seq: int, limit: int) -> tuple[list[ServerChange], int]:
@@ -311,6 +291,15 @@ class ServerLink:
             ).first()
         return (int(found[0]), json.loads(found[1])) if found else None
 
+    def operator_role(self) -> str | None:
+        """This login's role in the central staff table (``None``: not an active operator)."""
+        with self.engine.connect() as conn:
+            role = conn.exec_driver_sql(
+                "SELECT role FROM staff WHERE username = session_user AND active "
+                "AND deleted_at IS NULL"
+            ).scalar()
+        return str(role) if role is not None else None
+
     # --- blobs and anchors ------------------------------------------------------------------
     def get_blob(self, sha: str) -> bytes | None:
         with self.engine.connect() as conn:
@@ -331,10 +320,7 @@ class ServerLink:
         """Record ``workstation``'s audit-chain head; an anchor never moves backwards."""
         with self.engine.begin() as conn:
             conn.exec_driver_sql(
-                "INSERT INTO sync_audit_anchor (workstation, seq, hash) VALUES (%(w)s, %(s)s, %(h)s) "
-                "ON CONFLICT (workstation) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, "
-                "anchored_at = now() WHERE sync_audit_anchor.seq <= EXCLUDED.seq",
-                {"w": workstation, "s": seq, "h": digest},
+                "SELECT desk_anchor(%(w)s, %(s)s, %(h)s)", {"w": workstation, "s": seq, "h": digest}
             )
 
     def dispose(self) -> None:

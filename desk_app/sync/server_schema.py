@@ -8,6 +8,8 @@
   (idempotency: a re-sent group is recognised by them and applies once).
 - ``sync_blob``: document originals by SHA-256, uploaded before the rows that name them.
 - ``sync_audit_anchor``: the newest audit-chain head each workstation has anchored.
+- ``sync_table_right`` (revision 0006_auth): which central staff role may change which synced
+  table, read by the server function ``desk_apply_push`` (see :mod:`.authority`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ sync_change = Table(
     Column("change_ids", ARRAY(Uuid), nullable=False),  # all of the group's change ids
     Column("base_version", Integer, nullable=False),  # the version the workstation changed
     Column("workstation", String(64), nullable=False),
+    # the database role that pushed it (session_user, stamped by desk_apply_push)
+    Column("operator", String(64), nullable=False, server_default=""),
     Column("applied_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
     # a row's entries (uuids are unique across tables; a row has few entries), and a group by its
     # row and first change id: one index for both, each insert into a random-keyed index costing
@@ -77,12 +81,39 @@ sync_audit_anchor = Table(
 )
 
 
+sync_table_right = Table(
+    "sync_table_right",
+    server_metadata,
+    Column("table_name", String(64), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)
+
+
 def ensure_server_schema(engine: Engine) -> None:
-    """Refuse a central database without the sync tables (revision 0005 of the migrations,
-    which ``open_url`` runs, creates them as described here)."""
-    missing = set(server_metadata.tables) - set(inspect(engine).get_table_names())
+    """Refuse a central database that is not at this version's schema.
+
+    Workstations never run DDL centrally: the deployment role brings the schema up to date with
+    ``desk-app server init`` / ``server upgrade`` (:mod:`.authority`).
+    """
+    from desk_app.models.migrations import HEAD_REVISION
+
+    visible = set(inspect(engine).get_table_names())
+    missing = set(server_metadata.tables) - visible
+    if "alembic_version" not in visible:
+        raise KnownError(
+            "this login sees no desk_app schema on the central database",
+            hint="IT prepares it with `desk-app server init` and gives the login the "
+            "desk_operator role (see the IT guide)",
+        )
     if missing:
         raise KnownError(
             f"the central database lacks the sync tables {sorted(missing)}",
-            hint="connect once with migrations on (desk-app sync does) to bring it up to date",
+            hint="IT brings it up to date with `desk-app server upgrade` (see the IT guide)",
+        )
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    if version != HEAD_REVISION:
+        raise KnownError(
+            f"the central database is at schema {version}, this desk_app needs {HEAD_REVISION}",
+            hint="IT brings it up to date with `desk-app server upgrade` (see the IT guide)",
         )

@@ -35,12 +35,12 @@ def _differences(engine: Any) -> list[Any]:
     return [d for d in diff if table_of(d) in ours]
 
 
-def test_migrations_build_the_sync_tables_as_the_server_describes_them(server) -> None:
-    assert _differences(server.engine) == []
-    with server.engine.begin() as conn:  # the comparison does see a difference in these tables
+def test_migrations_build_the_sync_tables_as_the_server_describes_them(owner) -> None:
+    assert _differences(owner.engine) == []
+    with owner.engine.begin() as conn:  # the comparison does see a difference in these tables
         conn.exec_driver_sql("DROP INDEX uq_sync_change_row_change")
         conn.exec_driver_sql("ALTER TABLE sync_blob ADD COLUMN note TEXT")
-    found = _differences(server.engine)
+    found = _differences(owner.engine)
     assert {d[0] for d in found if isinstance(d, tuple)} >= {"add_index", "remove_column"}, found
 
 

@@ -35,14 +35,14 @@ def test_settings_dialog_saves(qtbot, app_paths) -> None:
     qtbot.addWidget(dialog)
     dialog.editors["lock_after_minutes"].setValue(5)
     dialog.editors["imap_host"].setText("mail.example.org")
-    dialog.editors["sync_sslmode"].setCurrentText("verify-full")
+    dialog.editors["sync_sslmode"].setCurrentText("verify-ca")
     with qtbot.waitSignal(dialog.settings_saved) as saved:
         dialog.on_ok()
     assert sorted(saved.args[0]) == ["imap_host", "lock_after_minutes", "sync_sslmode"]
     stored = json.loads(app_paths.settings_file.read_text())
     assert stored["lock_after_minutes"] == 5 and stored["imap_host"] == "mail.example.org"
     assert Settings(app_paths.settings_file)["lock_after_minutes"] == 5
-    assert Settings(app_paths.settings_file)["sync_sslmode"] == "verify-full"
+    assert Settings(app_paths.settings_file)["sync_sslmode"] == "verify-ca"
 
 
 def test_settings_dialog_shows_a_refused_value_and_stays_open(qtbot, app_paths) -> None:

@@ -59,19 +59,42 @@ def server_url(ctx: ServiceContext, url: str | None = None) -> str:
         parsed = parsed.set(password=password)
     if "sslmode" not in parsed.query:
         parsed = parsed.update_query_dict({"sslmode": ctx.settings["sync_sslmode"]})
+    mode = str(parsed.query.get("sslmode", ""))
+    if mode not in TLS_MODES:
+        raise KnownError(
+            f"the central database is reached only over TLS (TLS mode {mode!r} is refused)",
+            hint="set Settings > Sync > TLS mode to verify-full (the IT guide says why)",
+        )
     return parsed.render_as_string(hide_password=False)
 
 
+# the TLS modes a workstation may use: verify-full by default; never one that can fall back to
+# plain text (disable, allow, prefer)
+TLS_MODES = ("verify-full", "verify-ca", "require")
+
+
+def _connect_problem(exc: BaseException) -> KnownError:
+    """A driver's connection error as one clear sentence for the operator."""
+    first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if "no encryption" in first:
+        return KnownError("the central database refused a connection without TLS", hint=first)
+    if "certificate" in first or "SSL" in first:
+        return KnownError("the central database's TLS certificate could not be checked", hint=first)
+    if "authentication failed" in first or "password" in first:
+        return KnownError("the central database did not accept this operator's sign-in", hint=first)
+    return KnownError("cannot reach the central database", hint=first)
+
+
 def link_for(url: str) -> ServerLink:
-    """The process-wide link to ``url`` (migrating the central schema on first use)."""
+    """The process-wide link to ``url`` (its schema checked, never changed, on first use)."""
     with _links_lock:
         if url not in _links:
             try:
-                store = open_url(url)
+                # never migrate: the central schema is the deployment role's (server upgrade)
+                store = open_url(url, migrate=False)
                 _links[url] = ServerLink(store.engine)
             except (OperationalError, DBAPIError) as exc:
-                first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-                raise KnownError("cannot reach the central database", hint=first) from exc
+                raise _connect_problem(exc) from exc
         return _links[url]
 
 
