@@ -168,7 +168,7 @@ def _open(folder: Path) -> Any:
 def _ingest(
     env: BenchEnv, name: str, write: Callable[[Path], int]
 ) -> tuple[float, int, list[Path]]:
-    from desk_app.pdf import sandbox
+    from desk_app.sandbox import api as sandbox
     from desk_app.services.queue.intake import IntakeService
 
     drop = env.scratch(f"{name}-drop")

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 from desk_app.pdf import render as trusted
-from desk_app.pdf import sandbox as untrusted
+from desk_app.sandbox import api as untrusted
 from desk_app.pdf.render import DocumentInfo
 from desk_app.qt import (
     QComboBox,

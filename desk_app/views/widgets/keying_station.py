@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_app.pdf.render import render_page
+from desk_app.sandbox.api import render_page  # a received fax: rendered in a child
 from desk_app.qt import (
     QCheckBox,
     QColor,
