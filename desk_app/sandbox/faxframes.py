@@ -68,7 +68,7 @@ def check_frames(data: bytes, max_pages: int) -> int:
                         "bomb",
                     )
             return int(count)
-    except (UnidentifiedImageError, OSError, ValueError, EOFError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError, EOFError, TypeError) as exc:
         raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
 
 
@@ -107,16 +107,18 @@ def scan_frame(frame: Any) -> FrameScan:
 
     stretches = _stretches(frame)
     marks, _ = decode(CORNER, stretches[0])
-    if marks:  # an upright page: the data barcode sits in its strip
-        _, data = decode(DATA_STRIP, stretches[0])
-        if not data:
-            _, data = decode((0.0, 0.0, 1.0, 1.0), stretches[0])
-        return FrameScan(tuple(marks), tuple(data))
+    data: list[barcodes.DataMark] = []
+    if marks:  # an upright page: its data barcode sits in its strip
+        for stretch in stretches:
+            _, data = decode(DATA_STRIP, stretch)
+            if data:
+                return FrameScan(tuple(marks), tuple(data))
     for stretch in stretches:  # sideways, upside down, tags swapped, or not our form at all
-        marks, data = decode((0.0, 0.0, 1.0, 1.0), stretch)
-        if marks or data:
-            return FrameScan(tuple(marks), tuple(data))
-    return FrameScan()
+        found, data = decode((0.0, 0.0, 1.0, 1.0), stretch)
+        marks = marks or found
+        if marks and data:
+            break
+    return FrameScan(tuple(marks), tuple(data))
 
 
 def scan_frames(data: bytes) -> list[FrameScan]:

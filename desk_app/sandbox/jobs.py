@@ -178,10 +178,10 @@ def image(data: bytes) -> ImageDocument:
     from desk_app.sandbox.faxframes import check_frames, scan_frames
 
     check_frames(data, Context.max_pages)  # headers only: names a bomb before anything decodes
-    pdf = convert_image_to_pdf(data)
     try:
+        pdf = convert_image_to_pdf(data)
         scans = tuple(scan_frames(data))
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, TypeError) as exc:  # a cut or damaged frame
         raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
     return ImageDocument(pdf, scans)
 
