@@ -169,8 +169,8 @@ def cmd_fill(args: argparse.Namespace) -> int:
 def cmd_read(args: argparse.Namespace) -> int:
     from desk_app.commands.common import print_json
     from desk_app.pdf import read
-    from desk_app.sandbox import api as sandbox
     from desk_app.pdf.errors import PdfRejected
+    from desk_app.sandbox import api as sandbox
 
     try:
         data = args.file.read_bytes()

@@ -66,6 +66,11 @@ def image_to_pdf(data: Received | bytes, limits: Limits | None = None) -> bytes:
     return cast(bytes, _call("image_to_pdf", data, limits))
 
 
+def tiff_text_tags(data: Received | bytes) -> list[str]:
+    """The text tags of a received TIFF's first frame that may name the sending fax."""
+    return cast("list[str]", _call("tiff_tags", data))
+
+
 def page_marks(data: Received | bytes) -> list[tuple[PageMark, ...]]:
     """The page QRs found on each page of a received PDF."""
     return cast("list[tuple[PageMark, ...]]", _call("page_marks", data))

@@ -130,3 +130,22 @@ def scan_frames(data: bytes) -> list[FrameScan]:
         for frame in ImageSequence.Iterator(image):  # one object, seeked: use each frame here
             out.append(scan_frame(frame))
     return out
+
+
+FAX_TEXT_TAGS = (
+    270,
+    315,
+    271,
+    272,
+    285,
+    305,
+)  # description, artist, make, model, page name, software
+
+
+def text_tags(data: bytes) -> list[str]:
+    """The text tags of the first frame that fax servers use to name the sender."""
+    from PIL import Image
+
+    with warnings.catch_warnings(record=True), Image.open(io.BytesIO(data)) as image:
+        tags = getattr(image, "tag_v2", {})
+        return [str(tags.get(tag))[:200] for tag in FAX_TEXT_TAGS if tags.get(tag)]

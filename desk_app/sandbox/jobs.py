@@ -186,6 +186,12 @@ def image(data: bytes) -> ImageDocument:
     return ImageDocument(pdf, scans)
 
 
+def tiff_tags(data: bytes) -> list[str]:
+    from desk_app.sandbox.faxframes import text_tags
+
+    return text_tags(data)
+
+
 def page_marks(data: bytes) -> list[tuple[Any, ...]]:
     """The page QRs of each page (top-right corner first, then the whole page)."""
     doc = _checked(data)
@@ -265,6 +271,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "image_to_pdf": image_to_pdf,
     "image": image,
     "page_marks": page_marks,
+    "tiff_tags": tiff_tags,
     "part_pdf": part_pdf,
     "mail": mail,
     "signatures": signatures,

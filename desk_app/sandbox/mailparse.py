@@ -10,9 +10,12 @@ Attachment names are made safe before anything uses them (:func:`safe_name`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import email.policy
 import email.utils
+import quopri
 import re
 import unicodedata
 from datetime import UTC, datetime
@@ -104,31 +107,49 @@ def _read_eml(data: bytes, out: _Collector, depth: int, within: str) -> Head:
     )
 
 
-def _walk(msg: Message, out: _Collector, depth: int, within: str) -> None:
-    for part in msg.walk():
-        out.parts += 1
-        if out.parts > out.limits.max_parts:
+def _walk(part: Message, out: _Collector, depth: int, within: str) -> None:
+    """Every leaf part of ``part``; attached mails go to :func:`_nested`, not walked into."""
+    out.parts += 1
+    if out.parts > out.limits.max_parts:
+        if out.parts == out.limits.max_parts + 1:
             out.notes.append(f"more than {out.limits.max_parts} MIME parts: the rest not read")
-            return
-        if part.get_content_type() == "message/rfc822":
-            inner = part.get_payload()
-            name = safe_name(part.get_filename() or "attached-mail.eml")
-            first = inner[0] if isinstance(inner, list) and inner else None
-            blob = first.as_bytes() if isinstance(first, Message) else b""
-            _nested(name, blob, out, depth, within)
-            continue
-        if part.is_multipart():
-            continue
-        raw_name = part.get_filename()
-        if not raw_name and part.get_content_disposition() != "attachment":
-            continue  # body text / alternatives, not a document
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            name = safe_name(raw_name or "attachment")
-            if name.lower().endswith((".eml", ".msg")) or is_msg(payload):
-                _nested(name, payload, out, depth, within)
-            else:
-                out.add(name, part.get_content_type(), payload, within)
+        return
+    if part.get_content_type() == "message/rfc822":
+        name = safe_name(part.get_filename() or "attached-mail.eml")
+        _nested(name, _attached_mail(part), out, depth, within)
+        return
+    if part.is_multipart():
+        for sub in part.get_payload():
+            if isinstance(sub, Message):
+                _walk(sub, out, depth, within)
+        return
+    raw_name = part.get_filename()
+    if not raw_name and part.get_content_disposition() != "attachment":
+        return  # body text / alternatives, not a document
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        name = safe_name(raw_name or "attachment")
+        if name.lower().endswith((".eml", ".msg")) or is_msg(payload):
+            _nested(name, payload, out, depth, within)
+        else:
+            out.add(name, part.get_content_type(), payload, within)
+
+
+def _attached_mail(part: Message) -> bytes:
+    """The bytes of a message/rfc822 part (some mailers base64-encode it, against the RFC)."""
+    inner = part.get_payload()
+    first = inner[0] if isinstance(inner, list) and inner else None
+    if not isinstance(first, Message):
+        return b""
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if encoding == "base64":
+        try:
+            return base64.b64decode("".join(first.as_string().split()), validate=False)
+        except (ValueError, binascii.Error):
+            return b""
+    if encoding == "quoted-printable":
+        return quopri.decodestring(first.as_bytes())
+    return first.as_bytes()
 
 
 def _nested(name: str, data: bytes, out: _Collector, depth: int, within: str) -> None:

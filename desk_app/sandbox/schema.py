@@ -56,6 +56,7 @@ RESULTS: dict[str, Any] = {
     "image_to_pdf": bytes,
     "image": ImageDocument,
     "page_marks": list[tuple[PageMark, ...]],
+    "tiff_tags": list[str],
     "part_pdf": bytes,
     "mail": ParsedMail,
     "signatures": list[DigitalSignatureFacts],

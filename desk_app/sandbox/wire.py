@@ -211,7 +211,9 @@ def conforms(value: Any, hint: Any) -> bool:
             return False
         if len(args) == 2 and args[1] is Ellipsis:
             return all(conforms(v, args[0]) for v in value)
-        return len(args) == len(value) and all(conforms(v, a) for v, a in zip(value, args))
+        return len(args) == len(value) and all(
+            conforms(v, a) for v, a in zip(value, args, strict=True)
+        )
     if origin is list:
         return isinstance(value, list) and all(conforms(v, args[0]) for v in value)
     if origin is dict:

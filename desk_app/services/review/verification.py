@@ -25,10 +25,10 @@ from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
 from desk_app.pdf.catalogue import FormSpec, find_form
 from desk_app.pdf.signatures import SignatureReadError
-from desk_app.sandbox.api import find_ink, read_digital_signatures
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import CHECKS
+from desk_app.sandbox.api import find_ink, read_digital_signatures
 from desk_app.services.context import ServiceContext
 from desk_app.services.review import checks as request_checks
 from desk_app.services.review import signers as authority
