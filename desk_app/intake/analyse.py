@@ -38,6 +38,7 @@ class Normalised:
     has_fields: bool
     scans: tuple[frames.FrameScan, ...] = ()  # barcodes of each image frame (images only)
     page_count: int = 0  # known for PDFs (0: not yet counted)
+    reading: FormReading | None = None  # a fillable PDF is read while it is checked
 
 
 def sniff(data: bytes | Received) -> str:
@@ -77,8 +78,10 @@ def normalise(data: bytes | Received, kind: str) -> Normalised:
         return Normalised(image.pdf, False, image.scans, len(image.scans))
     if kind != "pdf":
         raise PdfRejected("the file is not a PDF or an image", "unsupported")
-    checked = sandbox.check_pdf(item)
-    return Normalised(item.bytes_for_sandbox(), checked.has_fields, page_count=checked.page_count)
+    checked = sandbox.check_pdf(item, read=True)
+    return Normalised(
+        item.bytes_for_sandbox(), checked.has_fields, (), checked.page_count, checked.reading
+    )
 
 
 @dataclass(frozen=True)
@@ -139,4 +142,6 @@ def read(doc: Normalised, part: Part, part_bytes: bytes) -> FormReading:
     (see :func:`desk_app.pdf.read.read_form`)."""
     if doc.scans:
         return frames.reading(list(doc.scans[part.first_page : part.first_page + part.page_count]))
+    if doc.reading is not None and part_bytes is doc.pdf:
+        return doc.reading
     return sandbox.read_form(part_bytes)

@@ -46,9 +46,12 @@ def inspect_pdf(data: Received | bytes, limits: Limits | None = None) -> PdfRepo
     return cast(PdfReport, _call("inspect", data, limits))
 
 
-def check_pdf(data: Received | bytes, limits: Limits | None = None) -> CheckedPdf:
-    """Open a received PDF and refuse active content and bombs; its fields and page count."""
-    return cast(CheckedPdf, _call("check_pdf", data, limits))
+def check_pdf(
+    data: Received | bytes, limits: Limits | None = None, read: bool = False
+) -> CheckedPdf:
+    """Open a received PDF and refuse active content and bombs; its fields and page count (and,
+    when ``read``, a fillable form's reading, saving a second job)."""
+    return cast(CheckedPdf, _call("check_pdf", data, limits, read=read))
 
 
 def read_form(data: Received | bytes, limits: Limits | None = None) -> FormReading:

@@ -133,9 +133,13 @@ def inspect_job(data: bytes) -> Any:
         doc.close()
 
 
-def check_pdf(data: bytes) -> CheckedPdf:
+def check_pdf(data: bytes, read: bool = False) -> CheckedPdf:
+    """Open and check a PDF; a fillable form is read in the same job when ``read`` (a filled
+    form is always one form: no split follows)."""
     doc = _checked(data)
-    return CheckedPdf(bool(doc.is_form_pdf), int(doc.page_count))
+    fillable = bool(doc.is_form_pdf)
+    reading = read_document(doc) if read and fillable else None
+    return CheckedPdf(fillable, int(doc.page_count), reading)
 
 
 def read(data: bytes) -> Any:

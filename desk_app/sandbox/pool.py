@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from typing import Any
 
@@ -52,6 +53,57 @@ def _command(settings: str) -> list[str]:
     return [sys.executable, "-I", "-c", _BOOT, PACKAGE_ROOT, settings]
 
 
+class _Armed:
+    """One armed deadline; :meth:`cancel` disarms it."""
+
+    __slots__ = ("worker", "deadline", "cancelled")
+
+    def __init__(self, worker: Worker, deadline: float) -> None:
+        self.worker, self.deadline, self.cancelled = worker, deadline, False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _Watchdog:
+    """One thread for every deadline of every child (a timer thread per job costs ms when the
+    machine is busy): it wakes at the earliest deadline and kills that child."""
+
+    def __init__(self) -> None:
+        self._armed: list[_Armed] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, worker: Worker, seconds: float) -> _Armed:
+        armed = _Armed(worker, time.monotonic() + seconds)
+        with self._cond:
+            earliest = min((a.deadline for a in self._armed if not a.cancelled), default=None)
+            self._armed.append(armed)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="sandbox-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif earliest is None or armed.deadline < earliest:
+                self._cond.notify()
+        return armed
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                self._armed = [a for a in self._armed if not a.cancelled]
+                now = time.monotonic()
+                for armed in [a for a in self._armed if a.deadline <= now]:
+                    armed.cancelled = True
+                    armed.worker.expire()
+                pending = [a.deadline for a in self._armed if not a.cancelled]
+                # wake at the earliest deadline; look again now and then for new ones
+                self._cond.wait(min(min(pending, default=now + 1.0) - now, 1.0))
+
+
+_WATCHDOG = _Watchdog()
+
+
 class Worker:
     """One child process."""
 
@@ -80,20 +132,18 @@ class Worker:
         self.recent: deque[str] = deque(maxlen=4)  # documents it holds open (viewer affinity)
         self._expired = False
 
-    def _watch(self, seconds: float) -> threading.Timer:
+    def _watch(self, seconds: float) -> _Armed:
         self._expired = False
+        return _WATCHDOG.arm(self, seconds)
 
-        def expire() -> None:
-            self._expired = True
-            try:  # only the signal here: the reading thread sees EOF and cleans up
-                self.proc.kill()
-            except OSError:
-                pass
-
-        timer = threading.Timer(seconds, expire)
-        timer.daemon = True
-        timer.start()
-        return timer
+    def expire(self) -> None:
+        """Watchdog thread: the deadline passed; only the signal here, the reading thread sees
+        EOF and cleans up."""
+        self._expired = True
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
 
     def _receive(self, cap: int, seconds: float) -> Any:
         timer = self._watch(seconds)

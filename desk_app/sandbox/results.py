@@ -11,6 +11,7 @@ from datetime import datetime
 
 from desk_app.errors import KnownError
 from desk_app.pdf import barcodes
+from desk_app.pdf.read import FormReading
 
 
 class MailUnreadable(KnownError):
@@ -39,6 +40,7 @@ class CheckedPdf:
 
     has_fields: bool
     page_count: int
+    reading: FormReading | None = None  # read at once when it is a fillable form (one job)
 
 
 @dataclass(frozen=True)
