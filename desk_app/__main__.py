@@ -3,9 +3,14 @@
 import multiprocessing
 import sys
 
-from desk_app.cli import main
-
 if __name__ == "__main__":
-    # the PDF sandbox starts child processes; a frozen (PyInstaller) build needs this first
+    if sys.argv[1:2] == ["--sandbox-child"]:  # a frozen build starts its sandbox children so
+        from desk_app.sandbox.child import main as sandbox_child
+
+        sandbox_child()
+        sys.exit(0)
+    from desk_app.cli import main
+
+    # the seeder starts child processes too; a frozen (PyInstaller) build needs this first
     multiprocessing.freeze_support()
     sys.exit(main())

@@ -38,11 +38,6 @@ def register(sub: Any) -> None:
 
     read = fsub.add_parser("read", help="identify a returned form and print its values as JSON")
     read.add_argument("file", type=Path, help="PDF, or a TIFF / PNG / JPEG scan or fax")
-    read.add_argument(
-        "--in-process",
-        action="store_true",
-        help="read in this process (only for files you made yourself)",
-    )
     read.set_defaults(func=cmd_read)
 
 
@@ -168,8 +163,8 @@ def cmd_fill(args: argparse.Namespace) -> int:
 
 def cmd_read(args: argparse.Namespace) -> int:
     from desk_app.commands.common import print_json
-    from desk_app.pdf import read, sandbox
     from desk_app.pdf.errors import PdfRejected
+    from desk_app.sandbox import api as sandbox
 
     try:
         data = args.file.read_bytes()
@@ -179,7 +174,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     try:
         if not data.lstrip()[:5].startswith(b"%PDF"):
             data = sandbox.image_to_pdf(data)
-        reading = read.read_form(data) if args.in_process else sandbox.read_form(data)
+        reading = sandbox.read_form(data)  # a file from outside: read in a sandbox child
     except PdfRejected as exc:
         print(f"desk-app: cannot read {args.file}: {exc.reason}", file=sys.stderr)
         return EXIT_REJECTED

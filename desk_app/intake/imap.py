@@ -24,7 +24,9 @@ if TYPE_CHECKING:  # for the annotations; at run time imapclient is imported whe
 log = logging.getLogger(__name__)
 
 DONE_KEYWORD = "DeskAppTaken"
-FETCH_BATCH = 50
+FETCH_BATCH = 50  # sizes asked for this many mails at a time
+FETCH_BYTES = 16 * 1024 * 1024  # bodies fetched in chunks of at most this much (or one mail)
+MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # a bigger mail is left on the server, named in the log
 SECURITY_MODES = ("tls", "starttls", "none")
 
 
@@ -54,6 +56,7 @@ class ImapMailbox:
         self._ssl_context = ssl_context
         self._client: IMAPClient | None = None
         self._uidvalidity = 0
+        self.oversized: list[int] = []  # UIDs left on the server for their size
         self.description = f"IMAP {settings.user}@{settings.host}:{settings.port}/{settings.folder}"
 
     # --- connection ----------------------------------------------------------------------------
@@ -102,12 +105,41 @@ class ImapMailbox:
         # moved mails leave the folder; flagged ones (and copies without MOVE) carry the keyword
         uids = sorted(client.search(["NOT", "KEYWORD", DONE_KEYWORD]))
         for start in range(0, len(uids), FETCH_BATCH):
-            batch = uids[start : start + FETCH_BATCH]
-            fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
-            for uid in batch:
-                item = fetched.get(uid)
-                if item and b"BODY[]" in item:
-                    yield self._arrival(uid, item)
+            sizes = client.fetch(uids[start : start + FETCH_BATCH], ["RFC822.SIZE"])
+            for chunk in self._chunks(uids[start : start + FETCH_BATCH], sizes):
+                fetched = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE"])
+                for uid in chunk:
+                    item = fetched.get(uid)
+                    if item and b"BODY[]" in item:
+                        yield self._arrival(uid, item)
+
+    def _chunks(
+        self, uids: list[int], sizes: dict[int, dict[bytes, object]]
+    ) -> Iterator[list[int]]:
+        """Runs of mails whose bodies together stay under :data:`FETCH_BYTES`; a mail over
+        :data:`MAX_MESSAGE_BYTES` is left on the server (and logged), never downloaded."""
+        chunk: list[int] = []
+        total = 0
+        for uid in uids:
+            size = sizes.get(uid, {}).get(b"RFC822.SIZE", 0)
+            size = size if isinstance(size, int) else 0
+            if size > MAX_MESSAGE_BYTES:
+                log.warning(
+                    "mail %s in %s is %.1f MB, over the %.1f MB limit: left on the server",
+                    uid,
+                    self.description,
+                    size / 2**20,
+                    MAX_MESSAGE_BYTES / 2**20,
+                )
+                self.oversized.append(uid)
+                continue
+            if chunk and total + size > FETCH_BYTES:
+                yield chunk
+                chunk, total = [], 0
+            chunk.append(uid)
+            total += size
+        if chunk:
+            yield chunk
 
     def _arrival(self, uid: int, item: dict[bytes, object]) -> Arrival:
         s = self.settings

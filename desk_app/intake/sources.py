@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -96,36 +95,22 @@ def fax_number(text: str, pattern: str) -> str:
 
 
 def tiff_fax_number(data: bytes, pattern: str) -> str:
-    """The sender's fax number from a TIFF's tags (ImageDescription, Artist, Make, Model, ...)."""
+    """The sender's fax number from a TIFF's text tags (description, artist, make, model, page
+    name), read by a sandbox child; "" when there is none or the file cannot be read."""
     if data[:4] not in (b"II*\x00", b"MM\x00*"):
         return ""
-    from io import BytesIO
-
-    from PIL import Image
+    from desk_app.pdf.errors import PdfRejected
+    from desk_app.sandbox import api
 
     try:
-        with warnings.catch_warnings():
-            # a damaged tag makes Pillow warn; the pipeline judges the image itself later
-            warnings.simplefilter("ignore")
-            image = Image.open(BytesIO(data))
-        with image:
-            tags = getattr(image, "tag_v2", {})
-            for tag in (
-                270,
-                315,
-                271,
-                272,
-                285,
-                305,
-            ):  # description, artist, make, model, page name
-                value = tags.get(tag)
-                found = fax_number(str(value), pattern) if value else ""
-                if found:
-                    return found
-    except (
-        Exception
-    ) as exc:  # Pillow raises many kinds on a damaged TIFF; the pipeline quarantines it
-        log.info("no fax number from TIFF tags: %s", type(exc).__name__)
+        texts = api.tiff_text_tags(data)
+    except PdfRejected as exc:  # the pipeline judges (and quarantines) the image itself later
+        log.info("no fax number from TIFF tags: %s", exc.reason)
+        return ""
+    for value in texts:
+        found = fax_number(value, pattern) if value else ""
+        if found:
+            return found
     return ""
 
 

@@ -23,6 +23,10 @@ WIDGET_LISTBOX: int = pymupdf.PDF_WIDGET_TYPE_LISTBOX  # type: ignore[attr-defin
 WIDGET_SIGNATURE: int = pymupdf.PDF_WIDGET_TYPE_SIGNATURE  # type: ignore[attr-defined]
 ANNOT_WIDGET: int = pymupdf.PDF_ANNOT_WIDGET  # type: ignore[attr-defined]
 
+# MuPDF prints its errors on stdout, which would corrupt a CLI's JSON: keep them for the log
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
 P = ParamSpec("P")
 T = TypeVar("T")
 

@@ -486,6 +486,6 @@ def _import_quietly(names: list[str]) -> None:
 
 def _warm_pdf_sandbox() -> None:
     """Pool thread: start the process-wide PDF sandbox child."""
-    from desk_app.pdf.sandbox import default_sandbox
+    from desk_app.sandbox.api import default_sandbox
 
     default_sandbox().warm_up()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 from desk_app.app import open_app
 from desk_app.cli import main
@@ -62,3 +66,37 @@ def test_verify_a_queued_submission_saves_its_results(tmp_path, capsys) -> None:
     with app.store.read() as s:
         assert s.execute(select(func.count()).select_from(VerificationResult)).scalar_one() == 10
     app.close()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    return subprocess.run(
+        [sys.executable, "-m", "desk_app", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_verify_of_a_damaged_file_keeps_mupdf_off_stdout_and_stderr(tmp_path) -> None:
+    """A damaged PDF makes MuPDF repair it with messages; they go to the log, never to the
+    JSON on stdout (``desk-app verify F | jq``) nor to stderr."""
+    data = tmp_path / "data"
+    app = open_app(data)
+    build_world(app.store)
+    app.close()
+    form = generate_form("DA-103", dict(LEA_VALUES))
+    repaired = tmp_path / "repaired.pdf"
+    repaired.write_bytes(re.sub(rb"startxref\s+\d+", b"startxref\n99", form))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(
+        re.sub(rb"startxref\s+\d+", b"startxref\n99", form).replace(b" obj", b" obj junk(", 5)
+    )
+    done = _cli("--data-dir", str(data), "verify", str(repaired))
+    assert json.loads(done.stdout)["form"] == "DA-103"
+    assert "error" not in done.stderr.lower() and "repair" not in done.stderr.lower()
+    failed = _cli("--data-dir", str(data), "verify", str(broken))
+    assert failed.returncode != 0 and failed.stdout == ""
+    assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
+    assert "syntax error" not in failed.stderr and "Traceback" not in failed.stderr

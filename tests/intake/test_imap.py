@@ -133,3 +133,32 @@ def test_untrusted_certificate_is_an_unreachable_source(imap_server, mailbox, ru
     )
     report = run_intake(ImapMailbox(settings, imap_server.password))  # system CAs only
     assert report.unreachable and "cannot reach the mail server" in report.unreachable[0]
+
+
+def test_bodies_come_in_bounded_chunks_and_an_oversized_mail_stays_on_the_server(
+    imap_server, mailbox, ctx, run_intake, monkeypatch
+):
+    from desk_app.intake import imap
+
+    monkeypatch.setattr(imap, "FETCH_BYTES", 1)  # every mail over the chunk size alone
+    monkeypatch.setattr(imap, "MAX_MESSAGE_BYTES", 1_000_000)
+    forms = [
+        eml_with([(f"r{i}.pdf", "application/pdf", filled_form(token=f"c{i}"))]) for i in range(5)
+    ]
+    huge = eml_with([("big.pdf", "application/pdf", b"%PDF-1.7\n" + b"0" * 1_500_000)])
+    _append(imap_server, mailbox, *forms, huge)
+    box = _mailbox(imap_server, mailbox, f"{mailbox}-done")
+    fetched: list[int] = []
+    real_chunks = box._chunks
+
+    def counting(uids, sizes):
+        for chunk in real_chunks(uids, sizes):
+            fetched.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(box, "_chunks", counting)
+    report = run_intake(box)
+    assert report.taken == 5 and report.submissions == 5
+    assert fetched == [1, 1, 1, 1, 1]  # one body per fetch, never all five at once
+    assert len(box.oversized) == 1
+    assert len(_uids(imap_server, mailbox)) == 1  # the big one is still there, untouched

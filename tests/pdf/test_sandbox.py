@@ -1,8 +1,9 @@
-"""The sandbox child: reads and renders untrusted input, enforces time and size limits."""
+"""The sandbox children: jobs answered over the JSON + bytes channel, within their limits."""
 
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 
 import pymupdf
@@ -10,58 +11,109 @@ import pytest
 from PIL import Image, ImageDraw
 
 from desk_app.pdf.errors import PdfRejected
-from desk_app.pdf.sandbox import Limits, Sandbox
+from desk_app.received import Received
+from desk_app.sandbox.confine import Limits, child_environment
+from desk_app.sandbox.pool import Sandbox
 
 
 @pytest.fixture(scope="module")
 def box() -> Iterator[Sandbox]:
-    sandbox = Sandbox(Limits(timeout_s=60))
+    sandbox = Sandbox(Limits(timeout_s=60), size=1)
     yield sandbox
     sandbox.close()
 
 
-def test_reads_a_form_in_the_child(box: Sandbox, blank_forms: dict[str, bytes]) -> None:
-    reading = box.call("read", blank_forms["DA-103"])
-    assert reading.form_number == "DA-103"
-
-
-def test_rejections_travel_back_with_their_reason(box: Sandbox) -> None:
+def _script_pdf() -> bytes:
     doc = pymupdf.open()
     doc.new_page()
     xref = doc.get_new_xref()
     doc.update_object(xref, "<< /S /JavaScript /JS (app.alert(1)) >>")
     doc.xref_set_key(doc.pdf_catalog(), "OpenAction", f"{xref} 0 R")
+    return doc.tobytes()
+
+
+def test_reads_a_form_in_the_child(box: Sandbox, blank_forms: dict[str, bytes]) -> None:
+    reading = box.call("read", data=Received(blank_forms["DA-103"]))
+    assert reading.form_number == "DA-103"
+
+
+def test_the_child_is_confined_and_reports_what_applied(box: Sandbox) -> None:
+    hello = box.warm_up()
+    assert {"RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE"} <= set(hello["applied"])
+    assert hello["network"] in ("unshared", "available")
+    assert os.getpid() != hello["pid"]
+
+
+def test_the_child_environment_holds_no_secrets_or_data_paths(monkeypatch) -> None:
+    monkeypatch.setenv("DESK_APP_DATA", "/srv/desk-data")
+    monkeypatch.setenv("PGPASSWORD", "secret")
+    env = child_environment("/opt/desk")
+    assert "DESK_APP_DATA" not in env and "PGPASSWORD" not in env
+    assert env["HOME"] != os.environ.get("HOME") and env["PYTHONPATH"] == "/opt/desk"
+
+
+def test_rejections_travel_back_with_their_reason(box: Sandbox) -> None:
     with pytest.raises(PdfRejected) as info:
-        box.call("read", doc.tobytes())
+        box.call("read", data=_script_pdf())
     assert info.value.code == "javascript"
-    report = box.call("inspect", doc.tobytes())
+    report = box.call("inspect", data=_script_pdf())
     assert report.javascript and report.refusal is not None
 
 
-def test_time_limit_kills_a_stuck_child_and_the_next_call_works(
-    box: Sandbox, blank_forms: dict[str, bytes]
+@pytest.mark.parametrize(
+    ("job", "params", "code"),
+    [
+        ("probe", {"seconds": 30}, "timeout"),
+        ("crash", {}, "crashed"),
+        ("babble", {"size": 200 * 1024 * 1024}, "oversized_reply"),
+        ("garble", {}, "bad_reply"),
+        ("hog", {"megabytes": 4000}, "memory"),
+    ],
+)
+def test_a_misbehaving_child_is_refused_and_the_next_job_works(
+    box: Sandbox, blank_forms: dict[str, bytes], job: str, params: dict, code: str
 ) -> None:
     with pytest.raises(PdfRejected) as info:
-        box.call("probe", b"", 30, limits=Limits(timeout_s=0.5))
-    assert info.value.code == "timeout"
+        box.call(job, limits=Limits(timeout_s=3, max_output=1024 * 1024), **params)
+    assert info.value.code == code, info.value.reason
+    assert box.call("read", data=blank_forms["MO 500-2356"]).form_number == "MO 500-2356"
+
+
+def test_cpu_limit_kills_a_spinning_child(box: Sandbox) -> None:
+    with pytest.raises(PdfRejected) as info:
+        box.call("burn", seconds=30, limits=Limits(timeout_s=45, cpu_s=1))
+    assert info.value.code == "cpu", info.value.reason
+
+
+def test_time_limit_covers_the_whole_reply(box: Sandbox) -> None:
+    with pytest.raises(PdfRejected) as info:
+        box.call("probe", seconds=30, limits=Limits(timeout_s=0.5))
     assert "longer than 0.5 s" in info.value.reason
-    assert box.call("read", blank_forms["MO 500-2356"]).form_number == "MO 500-2356"
 
 
-def test_size_and_page_limits_in_the_parent_and_child(box: Sandbox) -> None:
+def test_a_reply_of_the_wrong_type_is_refused(box: Sandbox, monkeypatch) -> None:
+    from desk_app.sandbox import schema
+
+    monkeypatch.setitem(schema.RESULTS, "probe", int)  # "awake" is a str: the wrong shape
+    with pytest.raises(PdfRejected) as info:
+        box.call("probe", seconds=0)
+    assert info.value.code == "bad_reply"
+
+
+def test_size_and_page_limits(box: Sandbox) -> None:
     with pytest.raises(PdfRejected) as big:
-        box.call("read", b"%PDF" + b"0" * 5000, limits=Limits(max_bytes=1000))
+        box.call("read", data=b"%PDF" + b"0" * 5000, limits=Limits(max_bytes=1000))
     assert big.value.code == "too_big"
     doc = pymupdf.open()
     for _ in range(5):
         doc.new_page()
     with pytest.raises(PdfRejected) as pages:
-        box.call("render", doc.tobytes(), None, 1.0, limits=Limits(max_pages=3))
+        box.call("render", data=doc.tobytes(), pages=None, zoom=1.0, limits=Limits(max_pages=3))
     assert pages.value.code == "too_many_pages"
 
 
 def test_renders_pages_in_the_child(box: Sandbox, blank_forms: dict[str, bytes]) -> None:
-    pages = box.call("render", blank_forms["MO 500-2377"], [1], 1.0)
+    pages = box.call("render", data=blank_forms["MO 500-2377"], pages=[1], zoom=1.0)
     assert [(p.page, p.width, p.height) for p in pages] == [(1, 612, 792)]
     assert len(pages[0].samples) == pages[0].stride * pages[0].height
 
@@ -85,7 +137,7 @@ def _fax_tiff(pages: int) -> bytes:
 
 
 def test_multi_page_g4_fax_tiff_becomes_a_pdf(box: Sandbox) -> None:
-    pdf = box.call("image_to_pdf", _fax_tiff(3))
+    pdf = box.call("image_to_pdf", data=_fax_tiff(3))
     doc = pymupdf.open(stream=pdf)
     assert doc.page_count == 3
     # 1728 dots at 204 dpi = 8.47 in; 1078 lines at 98 dpi = 11 in: proportions kept
@@ -97,20 +149,33 @@ def test_png_and_jpeg_become_pdfs_and_garbage_is_refused(box: Sandbox) -> None:
     for fmt in ("PNG", "JPEG"):
         buf = io.BytesIO()
         Image.new("RGB", (850, 1100), "white").save(buf, format=fmt, dpi=(100, 100))
-        doc = pymupdf.open(stream=box.call("image_to_pdf", buf.getvalue()))
+        doc = pymupdf.open(stream=box.call("image_to_pdf", data=buf.getvalue()))
         assert doc.page_count == 1 and doc[0].rect.width == pytest.approx(612, rel=1e-3)
     with pytest.raises(PdfRejected) as info:
-        box.call("image_to_pdf", b"not an image at all")
-    assert info.value.code == "unsupported"
+        box.call("image_to_pdf", data=b"not an image at all")
+    assert info.value.code == "malformed"
 
 
 def test_viewer_calls_answered_by_the_child(box: Sandbox, blank_forms: dict[str, bytes]) -> None:
     pdf = blank_forms["DA-102"]
-    info = box.call("info", pdf)
+    info = box.call("info", data=pdf)
     assert info.page_count == 2
-    [page] = box.call("render", pdf, [0], 1.0, 90)
+    [page] = box.call("render", data=pdf, pages=[0], zoom=1.0, rotate=90)
     assert (page.width, page.height, page.rotate) == (792, 612, 90)
-    hits = box.call("search", pdf, "Assurance")
+    hits = box.call("search", data=pdf, needle="Assurance")
     assert hits and hits[0][0] in (0, 1)
     with pytest.raises(PdfRejected, match="no page 5"):
-        box.call("render", pdf, [4], 1.0)
+        box.call("render", data=pdf, pages=[4], zoom=1.0)
+
+
+def test_signature_jobs_answer_with_their_own_types(
+    box: Sandbox, blank_forms: dict[str, bytes]
+) -> None:
+    from desk_app.pdf.fill import flatten
+
+    layout = blank_forms["MO 500-2356"]
+    assert box.call("signatures", data=layout) == []
+    finding = box.call("ink", data=flatten(layout), layout=layout, field_name="signature")
+    assert finding.field_name == "signature" and not finding.present
+    with pytest.raises(KeyError):
+        box.call("ink", data=layout, layout=layout, field_name="no_such_box")

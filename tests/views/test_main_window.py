@@ -226,10 +226,7 @@ def test_ctrl_comma_opens_settings_and_f5_refreshes(main_window, qtbot, demo, ct
 
 
 def test_pdf_sandbox_is_warmed_after_first_paint(main_window, qtbot) -> None:
-    from desk_app.pdf.sandbox import default_sandbox
+    from desk_app.sandbox.api import default_sandbox
 
     main_window._warm_sandbox()
-    qtbot.waitUntil(
-        lambda: default_sandbox()._proc is not None and default_sandbox()._proc.is_alive(),
-        timeout=10000,
-    )
+    qtbot.waitUntil(lambda: bool(default_sandbox().pids()), timeout=10000)

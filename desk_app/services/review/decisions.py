@@ -21,9 +21,9 @@ from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
-from desk_app.pdf.signatures import read_digital_signatures
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS, SIGNER_SLOTS
+from desk_app.sandbox.api import read_digital_signatures
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.review import replies, verification
 from desk_app.services.review.apply import Applied, apply_request

@@ -24,14 +24,11 @@ from desk_app.models.entities import EducationalEntity
 from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
 from desk_app.pdf.catalogue import FormSpec, find_form
-from desk_app.pdf.signatures import (
-    SignatureReadError,
-    find_ink,
-    read_digital_signatures,
-)
+from desk_app.pdf.signatures import SignatureReadError
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import CHECKS
+from desk_app.sandbox.api import find_ink, read_digital_signatures
 from desk_app.services.context import ServiceContext
 from desk_app.services.review import checks as request_checks
 from desk_app.services.review import signers as authority
@@ -335,7 +332,7 @@ def verify_document(ctx: ServiceContext, pdf: bytes) -> VerificationReport:
     """Run the checks on a PDF file without a queue entry (``desk-app verify FILE``); nothing is saved
     except the PIN attempt, which is audited like any other."""
     ctx.require(Perm.WORK_QUEUE)
-    from desk_app.pdf.read import read_form
+    from desk_app.sandbox.api import read_form
 
     started = time.perf_counter()
     try:

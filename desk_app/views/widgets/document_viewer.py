@@ -18,7 +18,6 @@ from collections import OrderedDict
 from typing import Any
 
 from desk_app.pdf import render as trusted
-from desk_app.pdf import sandbox as untrusted
 from desk_app.pdf.render import DocumentInfo
 from desk_app.qt import (
     QComboBox,
@@ -39,6 +38,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
+from desk_app.sandbox import api as untrusted
 from desk_app.views import ops
 from desk_app.views.widgets.page_view import DESK, PAD, THUMB_HEIGHT, PageView, ThumbnailStrip
 from desk_app.views.widgets.pdf_images import rotated_rect, to_qimage

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_app.pdf.render import render_page
 from desk_app.qt import (
     QCheckBox,
     QColor,
@@ -38,6 +37,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
+from desk_app.sandbox.api import render_page  # a received fax: rendered in a child
 from desk_app.services.queue.keying import KeyField, KeyingLayout, keying_layout, value_problem
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import to_qimage

@@ -1,0 +1,287 @@
+"""Child side: the jobs a sandbox child runs, one function per job, on hostile bytes.
+
+Only the child imports this module (and, through it, the parsers: MuPDF, Pillow, zxing-cpp,
+pyHanko, ``email``, extract-msg). Each job takes plain parameters and returns a value of the
+type :data:`desk_app.sandbox.schema.RESULTS` names for it. Whole functions of the PDF package
+are called as they are (``read_digital_signatures``, ``find_ink``, ``read_document``), so their
+internals stay where they are written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import pymupdf
+
+from desk_app.pdf import barcodes
+from desk_app.pdf.errors import PdfRejected
+from desk_app.pdf.mupdf import pages
+from desk_app.pdf.read import field_names_for, read_document
+from desk_app.pdf.render import DocumentInfo, RenderedPage
+from desk_app.pdf.safety import check, inspect, open_checked
+from desk_app.sandbox.results import CheckedPdf, ImageDocument, MailLimits
+
+MAX_PAGE_PIXELS = 40_000_000
+MAX_TOTAL_PIXELS = 400_000_000
+MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decoded stream; a filled form's are a few kB
+MAX_DECODED_BYTES = 256 * 1024 * 1024
+SPLIT_ZOOM = 2.0
+
+
+class Context:
+    """The limits of the job being run (set by the child's loop)."""
+
+    max_bytes = 25 * 1024 * 1024
+    max_pages = 60
+
+
+_docs: OrderedDict[bytes, pymupdf.Document] = OrderedDict()
+
+
+def _checked(data: bytes) -> pymupdf.Document:
+    """The opened and checked document for ``data`` (a few kept open for the viewer)."""
+    key = hashlib.sha256(data).digest()
+    doc = _docs.get(key)
+    if doc is not None:
+        _docs.move_to_end(key)
+        if doc.page_count > Context.max_pages:
+            raise PdfRejected(
+                f"the PDF has {doc.page_count} pages, over the limit", "too_many_pages"
+            )
+        return doc
+    doc = open_checked(data, Context.max_bytes, Context.max_pages)
+    try:
+        check(doc)
+        _refuse_bombs(doc)
+    except PdfRejected:
+        doc.close()
+        raise
+    _docs[key] = doc
+    while len(_docs) > 4:
+        _docs.popitem(last=False)[1].close()
+    return doc
+
+
+def _refuse_bombs(doc: pymupdf.Document) -> None:
+    """Refuse streams that inflate past sane sizes and images too large to decode."""
+    total = 0
+    for xref in range(1, doc.xref_length()):
+        try:
+            if not doc.xref_is_stream(xref):
+                continue
+            kind, filters = doc.xref_get_key(xref, "Filter")
+            raw = doc.xref_stream_raw(xref) if "Flate" in filters else None
+        except (RuntimeError, ValueError):
+            continue
+        if raw:
+            size = _inflated_size(raw, MAX_STREAM_BYTES + 1)
+            total += size
+            if size > MAX_STREAM_BYTES or total > MAX_DECODED_BYTES:
+                raise PdfRejected(
+                    f"object {xref} inflates to more than {MAX_STREAM_BYTES // 2**20} MB from "
+                    f"{len(raw)} bytes (decompression bomb)",
+                    "bomb",
+                )
+    pixels = 0
+    for page in pages(doc):
+        for info in page.get_images(full=True):
+            width, height = int(info[2]), int(info[3])
+            pixels += width * height
+            if width * height > MAX_PAGE_PIXELS or pixels > MAX_TOTAL_PIXELS:
+                raise PdfRejected(
+                    f"page {page.number + 1} holds a {width} x {height} image: too large to "
+                    "decode safely (decompression bomb)",
+                    "bomb",
+                )
+
+
+def _inflated_size(raw: bytes, cap: int) -> int:
+    """How many bytes ``raw`` inflates to, counting no further than ``cap``."""
+    inflater = zlib.decompressobj()
+    size, pending = 0, raw
+    try:
+        while pending and size < cap:
+            size += len(inflater.decompress(pending, 1 << 20))
+            pending = inflater.unconsumed_tail
+    except zlib.error:
+        return size  # a damaged stream: MuPDF will stop where it breaks too
+    return size
+
+
+def _rendered(doc: pymupdf.Document, number: int, zoom: float, rotate: int) -> RenderedPage:
+    if not 0 <= number < doc.page_count:
+        raise PdfRejected(f"the document has no page {number + 1}", "unsupported")
+    matrix = pymupdf.Matrix(zoom, zoom).prerotate(rotate % 360)
+    pix = doc.load_page(number).get_pixmap(matrix=matrix)
+    return RenderedPage(
+        pix.width, pix.height, pix.stride, pix.samples, "RGB888", number, zoom, rotate % 360
+    )
+
+
+# --- the jobs --------------------------------------------------------------------------------------
+def inspect_job(data: bytes) -> Any:
+    doc = open_checked(data, Context.max_bytes, Context.max_pages)
+    try:
+        return inspect(doc)
+    finally:
+        doc.close()
+
+
+def check_pdf(data: bytes, read: bool = False) -> CheckedPdf:
+    """Open and check a PDF; a fillable form is read in the same job when ``read`` (a filled
+    form is always one form: no split follows)."""
+    doc = _checked(data)
+    fillable = bool(doc.is_form_pdf)
+    reading = read_document(doc) if read and fillable else None
+    return CheckedPdf(fillable, int(doc.page_count), reading)
+
+
+def read(data: bytes) -> Any:
+    return read_document(_checked(data))
+
+
+def render(data: bytes, pages: list[int] | None, zoom: float, rotate: int = 0) -> list[Any]:
+    doc = _checked(data)
+    wanted = range(doc.page_count) if pages is None else pages
+    return [_rendered(doc, n, zoom, rotate) for n in wanted]
+
+
+def info(data: bytes) -> DocumentInfo:
+    doc = _checked(data)
+    sizes = tuple((p.rect.width, p.rect.height) for p in pages(doc))
+    return DocumentInfo(doc.page_count, sizes, str((doc.metadata or {}).get("title", "") or ""))
+
+
+def search(data: bytes, needle: str) -> list[Any]:
+    doc = _checked(data)
+    return [(p.number, (r.x0, r.y0, r.x1, r.y1)) for p in pages(doc) for r in p.search_for(needle)]
+
+
+def text(data: bytes, page: int) -> str:
+    doc = _checked(data)
+    return str(doc.load_page(page).get_text()) if 0 <= page < doc.page_count else ""
+
+
+def image_to_pdf(data: bytes) -> bytes:
+    from desk_app.pdf.images import convert_image_to_pdf
+    from desk_app.sandbox.faxframes import check_frames
+
+    check_frames(data, Context.max_pages)
+    return convert_image_to_pdf(data)
+
+
+def image(data: bytes) -> ImageDocument:
+    """A received image as PDF, with each frame's barcodes (the whole intake of a fax)."""
+    from desk_app.pdf.images import convert_image_to_pdf
+    from desk_app.sandbox.faxframes import check_frames, scan_frames
+
+    check_frames(data, Context.max_pages)  # headers only: names a bomb before anything decodes
+    try:
+        pdf = convert_image_to_pdf(data)
+        scans = tuple(scan_frames(data))
+    except (OSError, ValueError, EOFError, TypeError) as exc:  # a cut or damaged frame
+        raise PdfRejected(f"the image cannot be read ({type(exc).__name__})", "malformed") from exc
+    return ImageDocument(pdf, scans)
+
+
+def tiff_tags(data: bytes) -> list[str]:
+    from desk_app.sandbox.faxframes import text_tags
+
+    return text_tags(data)
+
+
+def page_marks(data: bytes) -> list[tuple[Any, ...]]:
+    """The page QRs of each page (top-right corner first, then the whole page)."""
+    doc = _checked(data)
+    out = []
+    for number in range(doc.page_count):
+        r = _rendered(doc, number, SPLIT_ZOOM, 0)
+        grey = barcodes.image_from_samples(r.samples, r.width, r.height, r.stride, 3)
+        h, w = grey.shape[:2]
+        found: list[Any] = []
+        for region in (grey[: int(h * 0.2), int(w * 0.7) :], grey):
+            found, _data = barcodes.split_marks(barcodes.decode_image(region), field_names_for)
+            if found:
+                break
+        out.append(tuple(found))
+    return out
+
+
+def part_pdf(data: bytes, first: int, count: int) -> bytes:
+    src = _checked(data)
+    out = pymupdf.open()
+    try:
+        out.insert_pdf(src, from_page=first, to_page=first + count - 1)
+        return bytes(out.tobytes(garbage=1, deflate=True))
+    finally:
+        out.close()
+
+
+def mail(data: bytes, mail_limits: MailLimits) -> Any:
+    from desk_app.sandbox.mailparse import parse_mail
+
+    return parse_mail(data, mail_limits)
+
+
+def signatures(data: bytes) -> list[Any]:
+    from desk_app.pdf.signatures import read_digital_signatures
+
+    return list(read_digital_signatures(data))
+
+
+def ink(data: bytes, layout: bytes, field_name: str) -> Any:
+    from desk_app.pdf.signatures import find_ink
+
+    return find_ink(data, layout, field_name)
+
+
+# --- misbehaviour on request, for the health check and the tests --------------------------------
+def probe(seconds: float) -> str:
+    time.sleep(seconds)
+    return "awake"
+
+
+def crash() -> str:
+    os.abort()
+
+
+def burn(seconds: float) -> str:
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return "burnt"
+
+
+def hog(megabytes: int) -> str:
+    block = bytearray(megabytes * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])
+    return f"held {len(block)}"
+
+
+JOBS: dict[str, Callable[..., Any]] = {
+    "inspect": inspect_job,
+    "check_pdf": check_pdf,
+    "read": read,
+    "render": render,
+    "info": info,
+    "search": search,
+    "text": text,
+    "image_to_pdf": image_to_pdf,
+    "image": image,
+    "page_marks": page_marks,
+    "tiff_tags": tiff_tags,
+    "part_pdf": part_pdf,
+    "mail": mail,
+    "signatures": signatures,
+    "ink": ink,
+    "probe": probe,
+    "crash": crash,
+    "burn": burn,
+    "hog": hog,
+}
