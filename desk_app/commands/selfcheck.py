@@ -87,14 +87,20 @@ def check_sandbox_read(run: Run) -> str:
     run.printed = flatten(add_data_barcode(fill_form(generate_form("MO 500-2356"), CHECK_VALUES)))
     page = sandbox.render_pages(run.printed, zoom=FAX_ZOOM, pages=[0])[0]
     mode = "RGBA" if page.format == "RGBA8888" else "RGB"
-    image = Image.frombuffer(mode, (page.width, page.height), page.samples, "raw", mode, page.stride, 1)
+    image = Image.frombuffer(
+        mode, (page.width, page.height), page.samples, "raw", mode, page.stride, 1
+    )
     scan = io.BytesIO()
     image.convert("L").save(scan, "PNG")
     reading = sandbox.read_form(sandbox.image_to_pdf(scan.getvalue()))
-    wrong = {k: reading.values.get(k) for k, v in CHECK_VALUES.items() if reading.values.get(k) != v}
+    wrong = {
+        k: reading.values.get(k) for k, v in CHECK_VALUES.items() if reading.values.get(k) != v
+    }
     if reading.form_number != "MO 500-2356" or wrong:
         raise RuntimeError(f"read back {reading.form_number or 'no form'}, differing: {wrong}")
-    return f"{reading.form_number} read back from a {page.width}x{page.height} scan ({reading.source})"
+    return (
+        f"{reading.form_number} read back from a {page.width}x{page.height} scan ({reading.source})"
+    )
 
 
 def check_verify(run: Run) -> str:
@@ -156,8 +162,9 @@ CHECKS: list[tuple[str, Callable[[Run], str], bool]] = [
 ]
 
 
-def run_checks(folder: Path, out: Any = sys.stdout) -> list[str]:
+def run_checks(folder: Path, out: Any = None) -> list[str]:
     """Run every check with ``folder`` as the scratch space; the names of those that failed."""
+    out = out or sys.stdout
     run = Run(folder)
     try:
         for name, check, needs_database in CHECKS:
