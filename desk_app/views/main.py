@@ -34,8 +34,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Fusion on every platform: one look to document and screenshot, and (Qt 6.5+) it follows the
+# Windows light/dark setting through the platform theme's palette, which nothing here overrides
+STYLE = "Fusion"
+
+
 def make_qapp() -> QApplication:
-    """The QApplication (created once), with fractional high-DPI scaling passed through unrounded."""
+    """The QApplication (created once), with fractional high-DPI scaling passed through unrounded.
+
+    Qt 6 makes the process per-monitor DPI aware (v2) on Windows by itself; PassThrough keeps
+    125 % and 150 % exact instead of rounding them to 100 % or 200 %.
+    """
     existing = QApplication.instance()
     if existing is not None:
         return existing  # type: ignore[return-value]
@@ -43,6 +52,7 @@ def make_qapp() -> QApplication:
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
     app = QApplication(sys.argv[:1])
+    app.setStyle(STYLE)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Desk App")
     app.setOrganizationName(ORG_NAME)
