@@ -69,7 +69,9 @@ def open_app(
     refusal = refusal_of(paths)
     if refusal:
         # before anything is created there: a network or cloud-synced folder is refused untouched
-        raise StoreError(refusal, hint="choose a folder on this computer's own disk with --data-dir")
+        raise StoreError(
+            refusal, hint="choose a folder on this computer's own disk with --data-dir"
+        )
     try:
         paths.ensure()
     except OSError as exc:
