@@ -145,13 +145,14 @@ def take_in_files(window: MainWindow, services: ServiceContext, files: list[str]
 
 
 def attach_instance(guard: SingleInstance, window: MainWindow, services: ServiceContext) -> None:
-    """A later start's files come to this window, which comes forward to show them."""
+    """A later start's files come to this window, which comes forward to show them (files
+    handed over while the database was still opening come now)."""
 
     def handed_over(files: list[str]) -> None:
         bring_forward(window)
         take_in_files(window, services, files)
 
-    guard.received.connect(handed_over)
+    guard.deliver_to(handed_over)
 
 
 def claim_instance(data_dir: str | None, files: list[str]) -> SingleInstance | None:

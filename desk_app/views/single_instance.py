@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,8 @@ class SingleInstance(QObject):
         self.name = name
         self.server: QLocalServer | None = None
         self._open: dict[Any, bytearray] = {}  # connections being read, with what came so far
+        self._deliver: Callable[[list[str]], None] | None = None
+        self.waiting: list[str] = []  # handed over before there was a window to take them
 
     def hand_over(self, files: list[str]) -> bool:
         """Send ``files`` to the running instance; False when there is none."""
@@ -90,6 +93,13 @@ class SingleInstance(QObject):
         server.newConnection.connect(self._on_connection)
         self.server = server
         return True
+
+    def deliver_to(self, take_in: Callable[[list[str]], None]) -> None:
+        """From now on hand-overs go to ``take_in``; those that came earlier go first, now."""
+        self._deliver = take_in
+        waiting, self.waiting = self.waiting, []
+        if waiting:
+            take_in(waiting)
 
     def close(self) -> None:
         # a socket torn down with the server still signals: cut it loose first
@@ -145,6 +155,10 @@ class SingleInstance(QObject):
             log.warning("an unreadable hand-over message was dropped")
             return
         self.received.emit(files)
+        if self._deliver is None:
+            self.waiting.extend(files)  # the database is still opening: the window takes them later
+        else:
+            self._deliver(files)
 
 
 def bring_forward(window: Any) -> None:

@@ -40,6 +40,24 @@ def test_a_second_instance_hands_over_its_files(qtbot, tmp_path: Path) -> None:
     assert not SingleInstance(name).hand_over([])  # closed: the next start runs itself
 
 
+def test_files_handed_over_before_the_window_exists_wait_for_it(qtbot, tmp_path: Path) -> None:
+    name = server_name(tmp_path, "alice")
+    first = SingleInstance(name)
+    assert first.listen()
+    try:
+        with qtbot.waitSignal(first.received, timeout=5000):
+            assert SingleInstance(name).hand_over(["/in/early.pdf"])
+        assert first.waiting == ["/in/early.pdf"]  # the database is still opening
+        taken: list[list[str]] = []
+        first.deliver_to(taken.append)
+        assert taken == [["/in/early.pdf"]] and first.waiting == []
+        with qtbot.waitSignal(first.received, timeout=5000):
+            assert SingleInstance(name).hand_over(["/in/later.eml"])
+        assert taken == [["/in/early.pdf"], ["/in/later.eml"]]
+    finally:
+        first.close()
+
+
 def test_a_crashed_instances_socket_is_taken_over(qtbot, tmp_path: Path) -> None:
     """On Unix a crashed instance leaves its socket file behind (a named pipe dies with it)."""
     name = server_name(tmp_path, "alice")
