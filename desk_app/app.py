@@ -12,7 +12,7 @@ from pathlib import Path
 from desk_app import log as app_log
 from desk_app.errors import StoreError
 from desk_app.models.store import Store, open_sqlite
-from desk_app.paths import AppPaths, resolve
+from desk_app.paths import AppPaths, refusal_of, resolve
 from desk_app.secrets import SecretStore, open_secrets
 from desk_app.services.context import ServiceContext
 from desk_app.services.directory.dto import OperatorDTO
@@ -66,6 +66,12 @@ def open_app(
         PermissionDenied: the OS user is not an operator of this database.
     """
     paths = resolve(data_dir)
+    refusal = refusal_of(paths)
+    if refusal:
+        # before anything is created there: a network or cloud-synced folder is refused untouched
+        raise StoreError(
+            refusal, hint="choose a folder on this computer's own disk with --data-dir"
+        )
     try:
         paths.ensure()
     except OSError as exc:

@@ -28,6 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", metavar="DIR", help="use DIR for the database, logs and settings"
     )
     parser.add_argument("--verbose", action="store_true", help="also log to standard error")
+    parser.add_argument(
+        "--take-in",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="GUI: take FILE in (.msg, .eml, .pdf, .tif); a running window gets it instead",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     import desk_app.commands as commands
 

@@ -70,6 +70,7 @@ from PySide6.QtGui import (
     QTextDocument,
     QValidator,
 )
+from PySide6.QtNetwork import QLocalServer, QLocalSocket  # one instance per user and data folder
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (
     QAbstractButton,

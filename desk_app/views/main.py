@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from desk_app import APP_NAME, APP_TITLE, ORG_NAME
@@ -23,16 +24,27 @@ from desk_app.views import ops
 from desk_app.views.dialogs.crash import CrashHandler
 from desk_app.views.main_window import MainWindow
 from desk_app.views.pages.base import PageContext
+from desk_app.views.single_instance import SingleInstance, bring_forward, server_name
 from desk_app.views.widgets.icons import app_icon
 
 if TYPE_CHECKING:
+    from desk_app.services.context import ServiceContext
     from desk_app.views.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
 
+# Fusion on every platform: one look to document and screenshot, and (Qt 6.5+) it follows the
+# Windows light/dark setting through the platform theme's palette, which nothing here overrides
+STYLE = "Fusion"
+
+
 def make_qapp() -> QApplication:
-    """The QApplication (created once), with fractional high-DPI scaling passed through unrounded."""
+    """The QApplication (created once), with fractional high-DPI scaling passed through unrounded.
+
+    Qt 6 makes the process per-monitor DPI aware (v2) on Windows by itself; PassThrough keeps
+    125 % and 150 % exact instead of rounding them to 100 % or 200 %.
+    """
     existing = QApplication.instance()
     if existing is not None:
         return existing  # type: ignore[return-value]
@@ -40,6 +52,7 @@ def make_qapp() -> QApplication:
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
     app = QApplication(sys.argv[:1])
+    app.setStyle(STYLE)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("Desk App")
     app.setOrganizationName(ORG_NAME)
@@ -115,9 +128,51 @@ def start_watchdog_if_asked() -> Watchdog | None:
     return watchdog
 
 
+def take_in_files(window: MainWindow, services: ServiceContext, files: list[str]) -> None:
+    """Take ``files`` in (opened from Explorer or handed over) off the GUI thread, on the queue."""
+    if not files:
+        return
+    from desk_app.services.queue.intake import IntakeService
+
+    window.show_page("queue")
+    window.status.showMessage(f"Taking in {len(files)} file(s)…")
+    intake = IntakeService(services)
+    ops.op(intake.ingest_files, files).success(
+        lambda _c: window.status.showMessage(f"Took in {len(files)} file(s).", 10_000)
+    ).failure(
+        lambda exc: window.status.showMessage(f"Could not take the files in: {exc}", 30_000)
+    ).run("writer", initiator=window)
+
+
+def attach_instance(guard: SingleInstance, window: MainWindow, services: ServiceContext) -> None:
+    """A later start's files come to this window, which comes forward to show them (files
+    handed over while the database was still opening come now)."""
+
+    def handed_over(files: list[str]) -> None:
+        bring_forward(window)
+        take_in_files(window, services, files)
+
+    guard.deliver_to(handed_over)
+
+
+def claim_instance(data_dir: str | None, files: list[str]) -> SingleInstance | None:
+    """This process's guard of the data folder, or None when a running instance took ``files``."""
+    guard = SingleInstance(server_name(resolve(data_dir).data_dir))
+    if guard.hand_over(files):
+        return None
+    if not guard.listen() and guard.hand_over(files):
+        return None  # another start won the race an instant ago
+    return guard
+
+
 def run_gui(args: argparse.Namespace) -> int:
     """Start the GUI for ``args.data_dir``; returns the process exit code."""
     app = make_qapp()
+    files = [str(Path(f).resolve()) for f in getattr(args, "take_in", None) or []]
+    guard = claim_instance(getattr(args, "data_dir", None), files)
+    if guard is None:
+        print("desk-app: handed over to the window already open on this data folder")
+        return 0
     try:
         data_dir = getattr(args, "data_dir", None)
         # cast: the protocol declares backend_name as a plain attribute; a read-only property serves
@@ -134,9 +189,12 @@ def run_gui(args: argparse.Namespace) -> int:
         seed_if_new(ctx)
         window = build_window(ctx)
         crash.parent = window
+        attach_instance(guard, window, ctx.services)
         window.show()
+        take_in_files(window, ctx.services, files)
         code = app.exec()
     finally:
+        guard.close()
         if watchdog is not None:
             watchdog.stop()
         ops.wait_for_all(10_000)
