@@ -35,7 +35,7 @@ from desk_app.qt import (
 )
 from desk_app.rules.permissions import Perm
 from desk_app.services import session
-from desk_app.services.context import Area, Changes
+from desk_app.services.context import Changes
 from desk_app.views import ops
 from desk_app.views.dialogs.lock import LockScreen
 from desk_app.views.pages import PAGE_ORDER, PAGE_TITLES
@@ -407,12 +407,13 @@ class MainWindow(QMainWindow):
         self.locked_changed.emit(True)
 
     def on_unlock_requested(self, username: str) -> None:
-        ops.op(session.confirm_and_unlock, self.context.services, username).success(
+        ops.op(session.unlock, self.context.services, username).success(
             self.on_unlock_checked
         ).failure(lambda _exc: self.lock_screen.refuse()).run("writer", initiator=self)
 
-    def on_unlock_checked(self, ok: bool) -> None:
-        if not ok:
+    def on_unlock_checked(self, outcome: session.UnlockOutcome) -> None:
+        # the lock and unlock events are new audit rows: the bus hears of them from the outcome
+        if not outcome.ok:
             self.lock_screen.refuse()
             return
         self.locked = False
@@ -420,9 +421,6 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.workspace)
         self.idle.resume()
         self.locked_changed.emit(False)
-        ops.bus.changed.emit(
-            Changes.of(Area.AUDIT), self
-        )  # the lock and unlock events are new audit rows
 
     def _set_actions_enabled(self, enabled: bool) -> None:
         for action in self.actions():

@@ -86,6 +86,7 @@ class Page(BasePage):
         self.detail: QueueDetail | None = None
         self._loaded_once = False
         self._detail_generation = 0
+        self._current_leaving = False  # the current row is being removed from the list
         self._build_widgets()
         self._build_layout()
         self._connect()
@@ -231,6 +232,8 @@ class Page(BasePage):
         self.entity_filter.editingFinished.connect(self.refresh)
         self.model.count_changed.connect(self.on_count)
         self.model.loaded.connect(self.on_loaded)
+        self.model.rowsAboutToBeRemoved.connect(self.on_rows_leaving)
+        self.model.rowsRemoved.connect(self.on_rows_left)
         self.model.load_failed.connect(self.on_error)
         self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
         self.claim_button.clicked.connect(self.claim_current)
@@ -351,7 +354,25 @@ class Page(BasePage):
             r for r in [self.current_row()] if r
         ]
 
+    def on_rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
+        current = self.table.currentIndex()
+        self._current_leaving = current.isValid() and first <= current.row() <= last
+
+    def on_rows_left(self, *_args: Any) -> None:
+        """The current submission left this list (decided, moved, claimed away): Qt would make
+        its neighbour current; the selection never jumps to another item unasked, so nothing
+        is current now and the pane keeps showing the submission that left."""
+        if self._current_leaving:
+            self._current_leaving = False
+            selection = self.table.selectionModel()
+            selection.blockSignals(True)
+            selection.clear()
+            selection.blockSignals(False)
+            self.table.viewport().update()
+
     def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._current_leaving:
+            return  # Qt moving the current row off a removed one, not the operator
         row: QueueRow | None = current.data(ROW_ROLE) if current.isValid() else None
         if row is None:
             return
@@ -512,10 +533,10 @@ class Page(BasePage):
         ).failure(self.on_error).run("writer", initiator=self)
 
     def _intake_done(self, result: Any) -> None:
-        report, changes = result
+        report, changes = result  # the bus hears of ``changes`` from the operation itself
         self.status.setText(report.summary().splitlines()[0])
         if changes.areas:
-            ops.bus.changed.emit(changes, None)
+            self.refresh()
 
     def take_files(self, paths: list[str]) -> None:
         self.status.setText(f"Taking in {len(paths)} file(s)…")

@@ -322,11 +322,11 @@ class VerificationReportPane(QWidget):
         ).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
 
     def on_decided(self, result: decisions.DecisionResult) -> None:
-        """A decision was recorded: tell the bus, save and open the replies."""
+        """A decision was recorded (the bus hears of it from ``result.changes``): save and open
+        the replies."""
         self.status.setText(f"Decision recorded: {result.state.replace('_', ' ')}.")
         for b in (self.approve_button, self.reject_button, self.wait_button):
             b.setEnabled(False)
-        ops.bus.changed.emit(result.changes, self)
         self.decided.emit(result)
         if self.open_replies.isChecked():
             ops.op(decisions.save_replies, self.services, self.submission_id, result.reply).success(
