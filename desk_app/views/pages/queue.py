@@ -33,6 +33,7 @@ from desk_app.qt import (
     QSplitter,
     Qt,
     QTabWidget,
+    QTimer,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -87,6 +88,7 @@ class Page(BasePage):
         self._loaded_once = False
         self._detail_generation = 0
         self._current_leaving = False  # the current row is being removed from the list
+        self._advance_from: int | None = None  # "Approve and next": the decided row's place
         self._build_widgets()
         self._build_layout()
         self._connect()
@@ -122,6 +124,9 @@ class Page(BasePage):
         self.holder_filter = _combo(self, "Holder", HOLDER_FILTERS)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of submissions listed")
+        # before the table connects: the view makes a neighbour current on its own handler
+        self.model.rowsAboutToBeRemoved.connect(self.on_rows_leaving)
+        self.model.rowsRemoved.connect(self.on_rows_left)
         self.table = make_table(
             self.model,
             "Submissions",
@@ -232,8 +237,7 @@ class Page(BasePage):
         self.entity_filter.editingFinished.connect(self.refresh)
         self.model.count_changed.connect(self.on_count)
         self.model.loaded.connect(self.on_loaded)
-        self.model.rowsAboutToBeRemoved.connect(self.on_rows_leaving)
-        self.model.rowsRemoved.connect(self.on_rows_left)
+        self.model.rows_updated.connect(self.on_rows_updated)
         self.model.load_failed.connect(self.on_error)
         self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
         self.claim_button.clicked.connect(self.claim_current)
@@ -243,7 +247,7 @@ class Page(BasePage):
         self.identify_button.clicked.connect(self.on_identify_clicked)
         self.keying.saved.connect(lambda _c: self.refresh())
         self.tabs.currentChanged.connect(self.on_tab)
-        self.review.decided.connect(lambda _r: self.refresh())
+        self.review.decided.connect(self.on_decided)
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -363,19 +367,55 @@ class Page(BasePage):
         its neighbour current; the selection never jumps to another item unasked, so nothing
         is current now and the pane keeps showing the submission that left."""
         if self._current_leaving:
-            self._current_leaving = False
-            selection = self.table.selectionModel()
-            selection.blockSignals(True)
-            selection.clear()
-            selection.blockSignals(False)
-            self.table.viewport().update()
+            # after the view's own handling of the removal, which makes a neighbour current
+            QTimer.singleShot(0, self._after_current_left)
+
+    def _after_current_left(self) -> None:
+        self._current_leaving = False
+        if self._advance_from is not None and self.model.rowCount():
+            # the operator asked for the next one: the row now in the decided one's place
+            row, self._advance_from = self._advance_from, None
+            row = min(row, self.model.rowCount() - 1)
+            self.select_row(row)  # may already be current (the view's pick): load it anyway
+            self._load_current(self.model.row_at(row))
+            return
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        selection.clear()
+        selection.blockSignals(False)
+        self.table.viewport().update()
+
+    def on_decided(self, _result: Any) -> None:
+        """A decision was recorded; with "Approve and next" the next row of this list opens."""
+        current = self.table.currentIndex()
+        self._advance_from = (
+            current.row() if self.review.next_wanted and current.isValid() else None
+        )
+        self.refresh()
+
+    def on_rows_updated(self) -> None:
+        """The list was updated in place: a decided row that stayed moves on when asked, and
+        the current submission's pane follows its new state and holder."""
+        if self._current_leaving:
+            return  # the decided row left: _after_current_left moves on or clears
+        if self._advance_from is not None:
+            row, self._advance_from = self._advance_from, None
+            if row + 1 < self.model.rowCount():
+                self.select_row(row + 1)
+                return
+        current = self.current_row()
+        if current is not None and self.detail is not None and current.id == self.detail.row.id:
+            if current != self.detail.row:
+                self._load_current(current)
 
     def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._current_leaving:
             return  # Qt moving the current row off a removed one, not the operator
         row: QueueRow | None = current.data(ROW_ROLE) if current.isValid() else None
-        if row is None:
-            return
+        if row is not None:
+            self._load_current(row)
+
+    def _load_current(self, row: QueueRow) -> None:
         self._detail_generation += 1
         generation = self._detail_generation
         ops.op(self._load_detail, row.id).success(
@@ -391,14 +431,18 @@ class Page(BasePage):
     def on_detail(self, result: tuple[QueueDetail, bytes], generation: int) -> None:
         if generation != self._detail_generation:
             return
+        same = self.detail is not None and self.detail.row.id == result[0].row.id
         self.detail, pdf = result
         self.summary.setText(_summary(self.detail))
         self._fill_move_menu(self.detail)
-        if pdf:  # received from outside: parsed and rendered in the sandbox child only
+        self.review.set_row(self.detail.row)
+        if same:
+            pass  # the same submission with a new state or holder: the document is unchanged
+        elif pdf:  # received from outside: parsed and rendered in the sandbox child only
             self.viewer.set_document(pdf, untrusted_source=True)
         else:
             self.viewer.clear()
-        if self.tabs.currentWidget() is self.review:
+        if self.tabs.currentWidget() is self.review and not (same and self.review.report):
             self.review.show_submission(self.detail.row.id)
 
     def _fill_move_menu(self, detail: QueueDetail) -> None:
