@@ -74,6 +74,7 @@ def test_typing_a_bad_value_names_the_problem(qtbot, ctx, faxed, drain):
     station.focus_field("signed_date")
     qtbot.keyClicks(editor, "2026-11-20")
     assert "MM/DD/YYYY" in station.problem_label.text()
+    assert "#b00020" in station.problem_label.styleSheet()
     editor.clear()
     qtbot.keyClicks(editor, "11/20/2026")
     assert station.problem_label.text() == ""
@@ -85,6 +86,7 @@ def test_keyed_values_are_saved_and_sent_to_review(qtbot, ctx, faxed, drain):
     qtbot.keyClicks(station.editors["entity_code"], "048-078")
     qtbot.mouseClick(station.done_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: station.problem_label.text() == "Saved.", timeout=5000)
+    assert "#b00020" not in station.problem_label.styleSheet()  # a confirmation, not an error
     with ctx.store.read() as s:
         sub = s.get(FormSubmission, uuid.UUID(station.submission_id))
         assert sub.state == "ready_for_review"

@@ -53,6 +53,9 @@ def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[
     return layout, [render_page(pdf, i, RENDER_ZOOM) for i in range(pages)]
 
 
+PROBLEM_STYLE = "color: #b00020"
+
+
 class KeyingStation(QWidget):
     """See the module docstring."""
 
@@ -91,9 +94,9 @@ class KeyingStation(QWidget):
         form_scroll.setWidgetResizable(True)
         self.problem_label = QLabel("", self)
         self.problem_label.setAccessibleName("Problem with the current value")
-        self.problem_label.setStyleSheet("color: #b00020")
-        self.save_button = QPushButton("&Save", self)
-        self.done_button = QPushButton("Save and send to &review", self)
+        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.save_button = QPushButton("S&ave", self)
+        self.done_button = QPushButton("Sav&e and send to review", self)
         self.save_button.clicked.connect(lambda: self.on_save(False))
         self.done_button.clicked.connect(lambda: self.on_save(True))
         right = QWidget(self)
@@ -274,13 +277,19 @@ class KeyingStation(QWidget):
     def values(self) -> dict[str, str]:
         return {name: self.value_of(name) for name in self.editors}
 
+    def show_note(self, text: str, problem: bool = True) -> None:
+        """A problem in the error colour; a confirmation ("Saved.") in the ordinary one."""
+        self.problem_label.setStyleSheet(PROBLEM_STYLE if problem else "")
+        self.problem_label.setAccessibleName(
+            "Problem with the current value" if problem else "Keying status"
+        )
+        self.problem_label.setText(text)
+
     def on_edited(self, name: str, text: str) -> None:
         if self.layout_ is None:
             return
         problem = value_problem(self.layout_.form_number, name, text)
-        self.problem_label.setText(
-            f"{name.replace('_', ' ')}: {problem}" if problem and text else ""
-        )
+        self.show_note(f"{name.replace('_', ' ')}: {problem}" if problem and text else "")
 
     def on_save(self, complete: bool) -> None:
         if not self.submission_id:
@@ -294,9 +303,9 @@ class KeyingStation(QWidget):
     def _on_saved(self, changes: Any) -> None:
         self._values.update(self.values())
         self._set_enabled(True)
-        self.problem_label.setText("Saved.")
+        self.show_note("Saved.", problem=False)
         self.saved.emit(changes)
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self._set_enabled(True)
-        self.problem_label.setText(str(exc))
+        self.show_note(str(exc))
