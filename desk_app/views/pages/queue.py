@@ -39,6 +39,7 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.context import Area, Changes
+from desk_app.services.directory.forms import entity_prefill
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
 from desk_app.services.queue.intake import IntakeService, Source
@@ -160,6 +161,7 @@ class Page(BasePage):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.viewer = DocumentViewer(self)
         self.keying = KeyingStation(self._save_keyed, self)
+        self.keying.prefill = self._entity_prefill
         self.dashboard = QueueDashboard(self)
         self.review = VerificationReportPane(self.context.services, self)
         self.tabs = QTabWidget(self)
@@ -436,6 +438,12 @@ class Page(BasePage):
         self.summary.setText(_summary(self.detail))
         self._fill_move_menu(self.detail)
         self.review.set_row(self.detail.row)
+        if not same and self.keying.submission_id:
+            # no fields of the last submission stay beside this one
+            if self.tabs.currentWidget() is self.keying and self.detail.row.form_number:
+                self.open_keying()
+            else:
+                self.keying.clear()
         if same:
             pass  # the same submission with a new state or holder: the document is unchanged
         elif pdf:  # received from outside: parsed and rendered in the sandbox child only
@@ -543,9 +551,13 @@ class Page(BasePage):
                 detail.row.form_number,
                 pdf,
                 doc.page_count or detail.row.page_count or 1,
-                detail.values,
+                _known_values(detail),
             )
         ).failure(self.on_error).run("instant", initiator=self)
+
+    def _entity_prefill(self, form_number: str, code: str) -> dict[str, str]:
+        """Pool thread: what the entity record fills in on ``form_number`` (name, signer)."""
+        return dict(entity_prefill(self.context.services, form_number, code).values)
 
     def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
         return self.service.save_keyed_values(submission_id, values, complete=complete)
@@ -631,6 +643,15 @@ def _preview_document(detail: QueueDetail) -> Any:
     """The PDF to show: this form's part of a normalised fax, else the received PDF itself."""
     docs = sorted(detail.documents, key=lambda d: d.role != "normalised")
     return next((d for d in docs if d.media_type == "application/pdf"), None)
+
+
+def _known_values(detail: QueueDetail) -> dict[str, Any]:
+    """The values to key from: those read or keyed so far, and the entity the row already names
+    (from the page's marks or the list fields), which then prefills from the entity record."""
+    values = dict(detail.values)
+    if detail.row.entity_code and not values.get("entity_code"):
+        values["entity_code"] = detail.row.entity_code
+    return values
 
 
 def _summary(detail: QueueDetail) -> str:

@@ -36,7 +36,9 @@ def test_keyed_entity_and_signer_reach_the_row(ctx) -> None:
     assert row.entity_code == "048-078"
     assert row.entity_name != "typed name"  # the entity on file names itself
     assert row.requester_name == "Ann Smith"
-    by_entity = listing.fetch(ListQuery().with_filter("state", "all").with_filter("entity", "048-078"), 0, 10)
+    by_entity = listing.fetch(
+        ListQuery().with_filter("state", "all").with_filter("entity", "048-078"), 0, 10
+    )
     assert sid in [r.id for r in by_entity]
     by_requester = listing.fetch(ListQuery("Ann Smith").with_filter("state", "all"), 0, 10)
     assert sid in [r.id for r in by_requester]
