@@ -110,6 +110,8 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QStyle,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
     QTextEdit,

@@ -176,6 +176,9 @@ class MainWindow(QMainWindow):
             menu_view, "&Refresh", QKeySequence.StandardKey.Refresh, self.on_refresh
         )
         menu_help = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = self._action(
+            menu_help, "&Keyboard shortcuts", "F1", self.on_shortcuts
+        )
         self.about_action = self._action(menu_help, "&About Desk App", "", self.on_about)
 
     def _action(
@@ -376,6 +379,11 @@ class MainWindow(QMainWindow):
         from desk_app.views.dialogs.staff import StaffDialog
 
         StaffDialog(self.context.services, self).open()
+
+    def on_shortcuts(self) -> None:
+        from desk_app.views.dialogs.shortcuts import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
 
     def on_about(self) -> None:
         from desk_app.views.dialogs.about import AboutDialog

@@ -263,6 +263,11 @@ class Page(BasePage):
             shortcut = QShortcut(QKeySequence(keys), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
+        # the three panes, wherever the focus is on this page (listed in views/shortcuts.py)
+        for keys, target in (("Alt+1", self.states), ("Alt+2", self.table), ("Alt+3", self.tabs)):
+            pane = QShortcut(QKeySequence(keys), self)
+            pane.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            pane.activated.connect(lambda t=target: t.setFocus(Qt.FocusReason.ShortcutFocusReason))
 
     # --- page API ------------------------------------------------------------------------------
     def on_activated(self) -> None:

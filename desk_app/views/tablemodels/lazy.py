@@ -16,7 +16,7 @@ query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +28,7 @@ from desk_app.views.ops import Pool
 T = TypeVar("T")
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE = 200
+TO_END_LIMIT = 50_000  # Ctrl+End loads at most this many rows more (an audit log has 640,000)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -258,6 +259,33 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
             self.endInsertRows()
         self._exhausted = len(page) < PAGE
         self.more_loaded.emit()
+
+    def load_to_end(self, then: Callable[[], None]) -> None:
+        """Fetch every row not loaded yet (up to :data:`TO_END_LIMIT`) off the GUI thread, then
+        call ``then``: Ctrl+End goes to the real last row, not the last one loaded."""
+        if self._exhausted:
+            then()
+            return
+        self._fetching = True
+        generation, start = self._generation, len(self._rows)
+        ops.op(self._source.fetch, self._query, start, TO_END_LIMIT).success(
+            lambda page: self._appended_to_end(page, start, generation, then)
+        ).failure(lambda exc: self._on_more_failed(exc, generation)).run(
+            Pool.INSTANT, initiator=self
+        )
+
+    def _appended_to_end(
+        self, page: list[T], start: int, generation: int, then: Callable[[], None]
+    ) -> None:
+        if generation != self._generation or start != len(self._rows):
+            return
+        self._fetching = False
+        if page:
+            self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)
+            self._rows.extend(page)
+            self.endInsertRows()
+        self._exhausted = len(page) < TO_END_LIMIT
+        then()
 
     def _on_more_failed(self, exc: BaseException, generation: int) -> None:
         if generation == self._generation:
