@@ -18,6 +18,7 @@ from desk_app.qt import (
     QFrame,
     QHBoxLayout,
     QKeySequence,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -29,6 +30,7 @@ from desk_app.qt import (
     Qt,
     QtGui,
     QTimer,
+    QVBoxLayout,
     QWidget,
     Signal,
     forget_imported_sources,
@@ -64,6 +66,12 @@ def page_class(key: str) -> type[BasePage] | None:
     if importlib.util.find_spec(name) is None:
         return None
     return importlib.import_module(name).Page  # type: ignore[no-any-return]
+
+
+DEMO_BANNER = (
+    "<b>Demo data.</b> Every person, entity and submission here was generated for trying Desk "
+    "App out; none is a real record, and nothing done here reaches the agency's systems."
+)
 
 
 class MainWindow(QMainWindow):
@@ -138,10 +146,21 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.setAccessibleName("Current area")
         self.workspace = QWidget(self)
-        row = QHBoxLayout(self.workspace)
-        row.setContentsMargins(6, 6, 6, 0)
+        column = QVBoxLayout(self.workspace)
+        column.setContentsMargins(6, 6, 6, 0)
+        self.demo_banner = QLabel(DEMO_BANNER, self.workspace)
+        self.demo_banner.setObjectName("demo-banner")
+        self.demo_banner.setAccessibleName("Demo data")
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setStyleSheet(
+            "QLabel { background: #fff4c2; border: 1px solid #c9a227; padding: 4px 8px; }"
+        )
+        self.demo_banner.setVisible(False)  # shown once the database says it holds demo data
+        column.addWidget(self.demo_banner)
+        row = QHBoxLayout()
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
+        column.addLayout(row, 1)
 
     def _connect(self) -> None:
         self.idle.idle.connect(lambda: self.lock("idle"))
@@ -305,6 +324,14 @@ class MainWindow(QMainWindow):
     # --- sync status (the sync area's widget, when this build has it) ------------------------
     def _warm_sandbox(self) -> None:
         ops.op(_warm_pdf_sandbox).run("general", initiator=self)
+
+    def check_demo_data(self) -> None:
+        """Show the "Demo data" banner when the seeder filled this database (off the GUI thread)."""
+        from desk_app.services.records.demo import holds_demo_data
+
+        ops.op(holds_demo_data, self.context.services).success(self.demo_banner.setVisible).run(
+            "instant", initiator=self
+        )
 
     def _start_sync_status(self) -> None:
         name = "desk_app.views.widgets.sync_status"
@@ -475,6 +502,7 @@ class MainWindow(QMainWindow):
             # sync status can wait a moment: its import (psycopg) would compete for the GIL
             # with the first page's own loading
             QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_sync_status)
+            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self.check_demo_data)
             # the PDF sandbox child takes a second or two to start: start it before the first
             # received document is opened, once the first page has settled
             QTimer.singleShot(SANDBOX_WARM_DELAY_MS, self._warm_sandbox)

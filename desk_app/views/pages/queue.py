@@ -48,7 +48,12 @@ from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.lazy import ROW_ROLE
-from desk_app.views.tablemodels.queue import COL_ENTITY, COL_RECEIVED, QueueTableModel
+from desk_app.views.tablemodels.queue import (
+    AGING_COLOURS,
+    COL_ENTITY,
+    COL_RECEIVED,
+    QueueTableModel,
+)
 from desk_app.views.widgets.document_viewer import DocumentViewer
 from desk_app.views.widgets.keying_station import KeyingStation
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
@@ -171,6 +176,9 @@ class Page(BasePage):
         self.tabs.addTab(self.dashboard, "Dash&board")
         self.status = QLabel("", self)
         self.status.setAccessibleName("Queue status")
+        self.sla_legend = QLabel(sla_legend_html(self.context.settings["sla_business_days"]), self)
+        self.sla_legend.setObjectName("sla-legend")
+        self.sla_legend.setAccessibleName("Row colours")
 
     def _build_layout(self) -> None:
         # two rows of filters and buttons keep the page inside a 1280-pixel window at 150%
@@ -205,6 +213,7 @@ class Page(BasePage):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.sla_legend)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.identify_button)
@@ -648,6 +657,16 @@ def _preview_document(detail: QueueDetail) -> Any:
     """The PDF to show: this form's part of a normalised fax, else the received PDF itself."""
     docs = sorted(detail.documents, key=lambda d: d.role != "normalised")
     return next((d for d in docs if d.media_type == "application/pdf"), None)
+
+
+def sla_legend_html(sla_days: float) -> str:
+    """What the row colours mean, against the SLA in business days."""
+    swatch = "<span style='background:{};'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
+    due, overdue = (AGING_COLOURS[k].name() for k in ("due", "overdue"))
+    return (
+        f"{swatch.format(due)} past half the SLA &nbsp; "
+        f"{swatch.format(overdue)} past the SLA ({sla_days:g} business days)"
+    )
 
 
 def _known_values(detail: QueueDetail) -> dict[str, Any]:
