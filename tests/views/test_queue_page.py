@@ -244,5 +244,6 @@ def test_the_state_list_shows_whole_titles_with_their_counts(main_window, qtbot,
 def test_the_row_colours_have_a_legend(main_window, qtbot) -> None:
     page = _queue(main_window, qtbot)
     legend = page.sla_legend.text()
-    assert "past the SLA" in legend and "past half the SLA" in legend
+    assert "overdue" in legend and "due" in legend
+    assert "past the SLA" in page.sla_legend.toolTip()
     assert page.sla_legend.isVisibleTo(main_window)

@@ -179,6 +179,10 @@ class Page(BasePage):
         self.sla_legend = QLabel(sla_legend_html(self.context.settings["sla_business_days"]), self)
         self.sla_legend.setObjectName("sla-legend")
         self.sla_legend.setAccessibleName("Row colours")
+        self.sla_legend.setToolTip(
+            f"Row colours: due = past half the SLA, overdue = past the SLA of "
+            f"{self.context.settings['sla_business_days']:g} business days"
+        )
 
     def _build_layout(self) -> None:
         # two rows of filters and buttons keep the page inside a 1280-pixel window at 150%
@@ -192,8 +196,8 @@ class Page(BasePage):
         filters = QHBoxLayout()
         for field in (self.form_filter, self.channel_filter, self.entity_filter):
             filters.addWidget(field, 1 if field is self.form_filter else 0)
-        filters.addWidget(self.count_label)
         filters.addWidget(self.intake_button)
+        search_row.addWidget(self.count_label)
         for combo, letters in (
             (self.form_filter, 12),
             (self.channel_filter, 8),
@@ -213,8 +217,8 @@ class Page(BasePage):
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(self.sla_legend)
         status_row = QHBoxLayout()
+        status_row.addWidget(self.sla_legend)
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.identify_button)
         status_row.addWidget(self.key_button)
@@ -664,8 +668,10 @@ def sla_legend_html(sla_days: float) -> str:
     swatch = "<span style='background:{};'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
     due, overdue = (AGING_COLOURS[k].name() for k in ("due", "overdue"))
     return (
-        f"{swatch.format(due)} past half the SLA &nbsp; "
-        f"{swatch.format(overdue)} past the SLA ({sla_days:g} business days)"
+        f"<span title='past half the SLA of {sla_days:g} business days'>"
+        f"{swatch.format(due)} due</span> &nbsp; "
+        f"<span title='past the SLA of {sla_days:g} business days'>"
+        f"{swatch.format(overdue)} overdue</span>"
     )
 
 

@@ -257,11 +257,15 @@ class VerificationReportPane(QWidget):
         self.why_not.setWordWrap(True)
         self.open_replies = QCheckBox("Open the reply drafts afterwards")
         self.open_replies.setChecked(True)
-        for b in self._decision_buttons():
+        # two rows of two: the pane must fit beside the queue's table at 1280 px and 150%
+        second = QHBoxLayout()
+        for n, b in enumerate(self._decision_buttons()):
             b.setEnabled(False)
-            buttons.addWidget(b)
+            (buttons if n < 2 else second).addWidget(b)
         buttons.addStretch(1)
+        second.addStretch(1)
         col.addLayout(buttons)
+        col.addLayout(second)
         col.addWidget(self.why_not)
         col.addWidget(self.open_replies)  # its own row: the pane must fit beside the queue list
         self.approve_button.clicked.connect(lambda: self.on_approve_clicked(False))
