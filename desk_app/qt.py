@@ -111,6 +111,8 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QStyle,
     QTableView,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QTextBrowser,
     QTextEdit,

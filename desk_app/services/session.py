@@ -8,6 +8,8 @@ re-authentication (the workstation lock) for the identity part.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from desk_app.models import auditchain as audit
 from desk_app.services.context import Area, Changes, ServiceContext
 
@@ -72,3 +74,16 @@ def confirm_and_unlock(ctx: ServiceContext, entered_username: str) -> bool:
             )
         uow.commit()
     return ok
+
+
+@dataclass(frozen=True)
+class UnlockOutcome:
+    """The unlock check's answer and what it changed (both outcomes add an audit row)."""
+
+    ok: bool
+    changes: Changes
+
+
+def unlock(ctx: ServiceContext, entered_username: str) -> UnlockOutcome:
+    """:func:`confirm_and_unlock`, with the :class:`Changes` the change bus needs."""
+    return UnlockOutcome(confirm_and_unlock(ctx, entered_username), Changes.of(Area.AUDIT))

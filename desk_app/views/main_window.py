@@ -18,6 +18,7 @@ from desk_app.qt import (
     QFrame,
     QHBoxLayout,
     QKeySequence,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -29,13 +30,14 @@ from desk_app.qt import (
     Qt,
     QtGui,
     QTimer,
+    QVBoxLayout,
     QWidget,
     Signal,
     forget_imported_sources,
 )
 from desk_app.rules.permissions import Perm
 from desk_app.services import session
-from desk_app.services.context import Area, Changes
+from desk_app.services.context import Changes
 from desk_app.views import ops
 from desk_app.views.dialogs.lock import LockScreen
 from desk_app.views.pages import PAGE_ORDER, PAGE_TITLES
@@ -64,6 +66,12 @@ def page_class(key: str) -> type[BasePage] | None:
     if importlib.util.find_spec(name) is None:
         return None
     return importlib.import_module(name).Page  # type: ignore[no-any-return]
+
+
+DEMO_BANNER = (
+    "<b>Demo data.</b> Every person, entity and submission here was generated for trying Desk "
+    "App out; none is a real record, and nothing done here reaches the agency's systems."
+)
 
 
 class MainWindow(QMainWindow):
@@ -138,10 +146,21 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget(self)
         self.stack.setAccessibleName("Current area")
         self.workspace = QWidget(self)
-        row = QHBoxLayout(self.workspace)
-        row.setContentsMargins(6, 6, 6, 0)
+        column = QVBoxLayout(self.workspace)
+        column.setContentsMargins(6, 6, 6, 0)
+        self.demo_banner = QLabel(DEMO_BANNER, self.workspace)
+        self.demo_banner.setObjectName("demo-banner")
+        self.demo_banner.setAccessibleName("Demo data")
+        self.demo_banner.setWordWrap(True)
+        self.demo_banner.setStyleSheet(
+            "QLabel { background: #fff4c2; border: 1px solid #c9a227; padding: 4px 8px; }"
+        )
+        self.demo_banner.setVisible(False)  # shown once the database says it holds demo data
+        column.addWidget(self.demo_banner)
+        row = QHBoxLayout()
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
+        column.addLayout(row, 1)
 
     def _connect(self) -> None:
         self.idle.idle.connect(lambda: self.lock("idle"))
@@ -176,6 +195,9 @@ class MainWindow(QMainWindow):
             menu_view, "&Refresh", QKeySequence.StandardKey.Refresh, self.on_refresh
         )
         menu_help = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = self._action(
+            menu_help, "&Keyboard shortcuts", "F1", self.on_shortcuts
+        )
         self.about_action = self._action(menu_help, "&About Desk App", "", self.on_about)
 
     def _action(
@@ -303,6 +325,14 @@ class MainWindow(QMainWindow):
     def _warm_sandbox(self) -> None:
         ops.op(_warm_pdf_sandbox).run("general", initiator=self)
 
+    def check_demo_data(self) -> None:
+        """Show the "Demo data" banner when the seeder filled this database (off the GUI thread)."""
+        from desk_app.services.records.demo import holds_demo_data
+
+        ops.op(holds_demo_data, self.context.services).success(self.demo_banner.setVisible).run(
+            "instant", initiator=self
+        )
+
     def _start_sync_status(self) -> None:
         name = "desk_app.views.widgets.sync_status"
         if importlib.util.find_spec(name) is None:
@@ -377,6 +407,11 @@ class MainWindow(QMainWindow):
 
         StaffDialog(self.context.services, self).open()
 
+    def on_shortcuts(self) -> None:
+        from desk_app.views.dialogs.shortcuts import ShortcutsDialog
+
+        ShortcutsDialog(self).open()
+
     def on_about(self) -> None:
         from desk_app.views.dialogs.about import AboutDialog
 
@@ -407,12 +442,13 @@ class MainWindow(QMainWindow):
         self.locked_changed.emit(True)
 
     def on_unlock_requested(self, username: str) -> None:
-        ops.op(session.confirm_and_unlock, self.context.services, username).success(
+        ops.op(session.unlock, self.context.services, username).success(
             self.on_unlock_checked
         ).failure(lambda _exc: self.lock_screen.refuse()).run("writer", initiator=self)
 
-    def on_unlock_checked(self, ok: bool) -> None:
-        if not ok:
+    def on_unlock_checked(self, outcome: session.UnlockOutcome) -> None:
+        # the lock and unlock events are new audit rows: the bus hears of them from the outcome
+        if not outcome.ok:
             self.lock_screen.refuse()
             return
         self.locked = False
@@ -420,9 +456,6 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.workspace)
         self.idle.resume()
         self.locked_changed.emit(False)
-        ops.bus.changed.emit(
-            Changes.of(Area.AUDIT), self
-        )  # the lock and unlock events are new audit rows
 
     def _set_actions_enabled(self, enabled: bool) -> None:
         for action in self.actions():
@@ -469,6 +502,7 @@ class MainWindow(QMainWindow):
             # sync status can wait a moment: its import (psycopg) would compete for the GIL
             # with the first page's own loading
             QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_sync_status)
+            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self.check_demo_data)
             # the PDF sandbox child takes a second or two to start: start it before the first
             # received document is opened, once the first page has settled
             QTimer.singleShot(SANDBOX_WARM_DELAY_MS, self._warm_sandbox)

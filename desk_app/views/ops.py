@@ -6,9 +6,10 @@ Usage (the Anki pattern)::
         pool="writer", initiator=self)
 
 The callable runs on a pool thread (it opens its own unit of work there); ``success`` and
-``failure`` callbacks run on the GUI thread. When the result is a :class:`Changes`, the change bus
-fires once after the success callback, so every page refreshes only what changed and can skip the
-refresh it initiated itself.
+``failure`` callbacks run on the GUI thread. When the result is (or carries, see
+:func:`changes_in`) a :class:`Changes`, the change bus fires once after the success callback, so
+every page refreshes only what changed and can skip the refresh it initiated itself. Nothing else
+emits the bus.
 
 Pools (the Picard pattern): ``general`` for parsing and rendering, ``writer`` (one thread) for
 database writes and sync so they never race, ``instant`` (one thread) for feedback that must not
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any
 
 from desk_app.errors import KnownError
@@ -28,19 +30,53 @@ from desk_app.services.context import Changes
 
 log = logging.getLogger(__name__)
 
-_pools: dict[str, QThreadPool] = {}
+
+class Pool(StrEnum):
+    """The three pools. A name that is not one of them is refused: a mistyped ``"writter"`` once
+    quietly made a fourth pool, and its writes raced the real writer's."""
+
+    GENERAL = "general"
+    WRITER = "writer"
+    INSTANT = "instant"
 
 
-def pool(name: str) -> QThreadPool:
-    """Return the named pool, creating it on first use."""
-    if name not in _pools:
+_pools: dict[Pool, QThreadPool] = {}
+
+
+def pool(name: Pool | str) -> QThreadPool:
+    """Return the named pool, creating it on first use.
+
+    Raises:
+        ValueError: ``name`` is not one of :class:`Pool`.
+    """
+    try:
+        key = Pool(name)
+    except ValueError:
+        raise ValueError(
+            f"no thread pool named {name!r} (one of {', '.join(p.value for p in Pool)})"
+        ) from None
+    if key not in _pools:
         p = QThreadPool()
-        p.setObjectName(f"pool-{name}")
+        p.setObjectName(f"pool-{key.value}")
         p.setMaxThreadCount(
-            max(2, QThreadPool.globalInstance().maxThreadCount()) if name == "general" else 1
+            max(2, QThreadPool.globalInstance().maxThreadCount()) if key is Pool.GENERAL else 1
         )
-        _pools[name] = p
-    return _pools[name]
+        _pools[key] = p
+    return _pools[key]
+
+
+def changes_in(result: Any) -> Changes | None:
+    """The :class:`Changes` an operation's result carries: the result itself, its ``changes``
+    attribute (a decision's result), or the first Changes of a tuple (intake's report and
+    changes). The bus fires for these only, so no view emits it by hand."""
+    if isinstance(result, Changes):
+        return result
+    carried = getattr(result, "changes", None)
+    if isinstance(carried, Changes):
+        return carried
+    if isinstance(result, tuple):
+        return next((item for item in result if isinstance(item, Changes)), None)
+    return None
 
 
 def wait_for_all(timeout_ms: int = 30000) -> bool:
@@ -123,14 +159,17 @@ class Operation:
         self._on_failure = callback
         return self
 
-    def run(self, pool_name: str = "general", initiator: object | None = None) -> Operation:
+    def run(
+        self, pool_name: Pool | str = Pool.GENERAL, initiator: object | None = None
+    ) -> Operation:
         """Start on ``pool_name``. When ``initiator`` is a QObject that is destroyed before the
         result arrives, the callbacks are skipped (they would touch deleted widgets)."""
+        target = pool(pool_name)  # an unknown pool name fails here, before anything runs
         self._initiator = initiator
         if isinstance(initiator, QObject):
             initiator.destroyed.connect(self._on_initiator_destroyed)
         _running.add(self)
-        pool(pool_name).start(_Job(lambda: self._fn(*self._args, **self._kwargs), self._relay))
+        target.start(_Job(lambda: self._fn(*self._args, **self._kwargs), self._relay))
         return self
 
     def _on_initiator_destroyed(self) -> None:
@@ -148,8 +187,9 @@ class Operation:
         self._settle()
         if self._on_success is not None and not self._orphaned:
             self._on_success(result)
-        if isinstance(result, Changes) and result.areas:
-            bus.changed.emit(result, self._initiator)
+        changes = changes_in(result)
+        if changes is not None and changes.areas:
+            bus.changed.emit(changes, self._initiator)
 
     def _fail(self, exc: BaseException, tb: str) -> None:
         self._settle()

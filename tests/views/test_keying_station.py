@@ -74,6 +74,7 @@ def test_typing_a_bad_value_names_the_problem(qtbot, ctx, faxed, drain):
     station.focus_field("signed_date")
     qtbot.keyClicks(editor, "2026-11-20")
     assert "MM/DD/YYYY" in station.problem_label.text()
+    assert "#b00020" in station.problem_label.styleSheet()
     editor.clear()
     qtbot.keyClicks(editor, "11/20/2026")
     assert station.problem_label.text() == ""
@@ -85,6 +86,7 @@ def test_keyed_values_are_saved_and_sent_to_review(qtbot, ctx, faxed, drain):
     qtbot.keyClicks(station.editors["entity_code"], "048-078")
     qtbot.mouseClick(station.done_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: station.problem_label.text() == "Saved.", timeout=5000)
+    assert "#b00020" not in station.problem_label.styleSheet()  # a confirmation, not an error
     with ctx.store.read() as s:
         sub = s.get(FormSubmission, uuid.UUID(station.submission_id))
         assert sub.state == "ready_for_review"
@@ -92,3 +94,28 @@ def test_keyed_values_are_saved_and_sent_to_review(qtbot, ctx, faxed, drain):
             sub.values["entity_code"] == "048-078"
             and sub.values["entity_name"] == "Springfield R-XII"
         )
+
+
+def test_the_entity_record_fills_in_what_it_knows(qtbot, ctx, faxed, drain):
+    from desk_app.services.directory.forms import entity_prefill
+    from tests.views.conftest import add_demo_rows
+
+    add_demo_rows(ctx)
+    station = _station(qtbot, ctx, faxed)
+    station.prefill = lambda number, code: dict(entity_prefill(ctx, number, code).values)
+    editor = station.editors["entity_code"]
+    station.focus_field("entity_code")
+    qtbot.keyClicks(editor, "048-078")
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: station.value_of("entity_name") != "", timeout=5000)
+    assert station.value_of("entity_name") == "Kansas City Public Schools"
+    assert "entity record" in station.problem_label.text()
+    assert "#b00020" not in station.problem_label.styleSheet()
+
+
+def test_clearing_leaves_no_fields_of_the_last_submission(qtbot, ctx, faxed, drain):
+    station = _station(qtbot, ctx, faxed)
+    qtbot.keyClicks(station.editors["entity_code"], "048-078")
+    station.clear()
+    assert station.editors == {} and station.submission_id == ""
+    assert not station.save_button.isEnabled()

@@ -230,3 +230,17 @@ def test_pdf_sandbox_is_warmed_after_first_paint(main_window, qtbot) -> None:
 
     main_window._warm_sandbox()
     qtbot.waitUntil(lambda: bool(default_sandbox().pids()), timeout=10000)
+
+
+def test_a_demo_database_says_so_in_a_banner(main_window, qtbot, ctx) -> None:
+    from desk_app.models import auditchain as audit
+
+    main_window.check_demo_data()
+    qtbot.wait(200)
+    assert not main_window.demo_banner.isVisibleTo(main_window)  # a real database: no banner
+    with ctx.uow() as uow:
+        audit.record(uow, "seed.demo_data", summary="demo data written at scale 0.001")
+        uow.commit()
+    main_window.check_demo_data()
+    qtbot.waitUntil(lambda: main_window.demo_banner.isVisibleTo(main_window), timeout=3000)
+    assert "Demo data" in main_window.demo_banner.text()

@@ -239,3 +239,11 @@ def test_the_state_list_shows_whole_titles_with_their_counts(main_window, qtbot,
     # wide enough for the longest title: nothing is cut off and no horizontal scroll bar appears
     assert page.states.viewport().width() >= page.states.sizeHintForColumn(0)
     assert not page.states.horizontalScrollBar().isVisible()
+
+
+def test_the_row_colours_have_a_legend(main_window, qtbot) -> None:
+    page = _queue(main_window, qtbot)
+    legend = page.sla_legend.text()
+    assert "overdue" in legend and "due" in legend
+    assert "past the SLA" in page.sla_legend.toolTip()
+    assert page.sla_legend.isVisibleTo(main_window)

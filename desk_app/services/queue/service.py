@@ -23,6 +23,7 @@ from desk_app.models.submissions import FormSubmission, QueueState
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.queue.dto import STATE_TITLES
+from desk_app.services.queue.list_fields import update_list_fields
 from desk_app.services.sealing import merge_keyed
 
 S = QueueState
@@ -265,6 +266,7 @@ class QueueService:
                     f"a {STATE_TITLES[sub.state]} submission is not open for keying"
                 )
             sub.values = merge_keyed(self.ctx.cipher, sub.values or {}, values)  # PIN sealed
+            update_list_fields(uow.session, sub, values)  # entity and requester reach the row
             audit.record(
                 uow,
                 "queue.key_values",

@@ -47,7 +47,7 @@ class Page(BasePage):
         self.action.addItem("All actions", "")
         self.actor = SearchBox("user name", self)
         self.actor.setAccessibleName("Operator filter")
-        self.verify_button = QPushButton("&Verify chain", self)
+        self.verify_button = QPushButton("Ver&ify chain", self)
         self.verify_button.setAccessibleName("Verify audit chain")
         self.verify_button.setToolTip("Check every event's hash link; names the first broken event")
         self.count_label = QLabel("", self)

@@ -33,11 +33,13 @@ from desk_app.qt import (
     QSplitter,
     Qt,
     QTabWidget,
+    QTimer,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from desk_app.services.context import Area, Changes
+from desk_app.services.directory.forms import entity_prefill
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
 from desk_app.services.queue.intake import IntakeService, Source
@@ -46,7 +48,12 @@ from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.lazy import ROW_ROLE
-from desk_app.views.tablemodels.queue import COL_ENTITY, COL_RECEIVED, QueueTableModel
+from desk_app.views.tablemodels.queue import (
+    AGING_COLOURS,
+    COL_ENTITY,
+    COL_RECEIVED,
+    QueueTableModel,
+)
 from desk_app.views.widgets.document_viewer import DocumentViewer
 from desk_app.views.widgets.keying_station import KeyingStation
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
@@ -86,6 +93,8 @@ class Page(BasePage):
         self.detail: QueueDetail | None = None
         self._loaded_once = False
         self._detail_generation = 0
+        self._current_leaving = False  # the current row is being removed from the list
+        self._advance_from: int | None = None  # "Approve and next": the decided row's place
         self._build_widgets()
         self._build_layout()
         self._connect()
@@ -121,6 +130,9 @@ class Page(BasePage):
         self.holder_filter = _combo(self, "Holder", HOLDER_FILTERS)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of submissions listed")
+        # before the table connects: the view makes a neighbour current on its own handler
+        self.model.rowsAboutToBeRemoved.connect(self.on_rows_leaving)
+        self.model.rowsRemoved.connect(self.on_rows_left)
         self.table = make_table(
             self.model,
             "Submissions",
@@ -138,7 +150,7 @@ class Page(BasePage):
         self.move_menu = QMenu(self.move_button)
         self.move_button.setMenu(self.move_menu)
         self.key_button = QPushButton("&Key values", self)
-        self.identify_button = QPushButton("&Form…", self)
+        self.identify_button = QPushButton("F&orm…", self)
         self.identify_button.setToolTip("Name the form of an unidentified submission")
         self.intake_button = QToolButton(self)
         self.intake_button.setText("&Take in")
@@ -154,15 +166,23 @@ class Page(BasePage):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.viewer = DocumentViewer(self)
         self.keying = KeyingStation(self._save_keyed, self)
+        self.keying.prefill = self._entity_prefill
         self.dashboard = QueueDashboard(self)
         self.review = VerificationReportPane(self.context.services, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.viewer, "&Document")
-        self.tabs.addTab(self.review, "Re&view")
-        self.tabs.addTab(self.keying, "Keying")
+        self.tabs.addTab(self.review, "&Review")
+        self.tabs.addTab(self.keying, "Ke&ying")
         self.tabs.addTab(self.dashboard, "Dash&board")
         self.status = QLabel("", self)
         self.status.setAccessibleName("Queue status")
+        self.sla_legend = QLabel(sla_legend_html(self.context.settings["sla_business_days"]), self)
+        self.sla_legend.setObjectName("sla-legend")
+        self.sla_legend.setAccessibleName("Row colours")
+        self.sla_legend.setToolTip(
+            f"Row colours: due = past half the SLA, overdue = past the SLA of "
+            f"{self.context.settings['sla_business_days']:g} business days"
+        )
 
     def _build_layout(self) -> None:
         # two rows of filters and buttons keep the page inside a 1280-pixel window at 150%
@@ -176,8 +196,8 @@ class Page(BasePage):
         filters = QHBoxLayout()
         for field in (self.form_filter, self.channel_filter, self.entity_filter):
             filters.addWidget(field, 1 if field is self.form_filter else 0)
-        filters.addWidget(self.count_label)
         filters.addWidget(self.intake_button)
+        search_row.addWidget(self.count_label)
         for combo, letters in (
             (self.form_filter, 12),
             (self.channel_filter, 8),
@@ -198,6 +218,7 @@ class Page(BasePage):
             buttons.addWidget(button)
         buttons.addStretch(1)
         status_row = QHBoxLayout()
+        status_row.addWidget(self.sla_legend)
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.identify_button)
         status_row.addWidget(self.key_button)
@@ -231,6 +252,7 @@ class Page(BasePage):
         self.entity_filter.editingFinished.connect(self.refresh)
         self.model.count_changed.connect(self.on_count)
         self.model.loaded.connect(self.on_loaded)
+        self.model.rows_updated.connect(self.on_rows_updated)
         self.model.load_failed.connect(self.on_error)
         self.table.selectionModel().currentRowChanged.connect(self.on_current_changed)
         self.claim_button.clicked.connect(self.claim_current)
@@ -240,7 +262,7 @@ class Page(BasePage):
         self.identify_button.clicked.connect(self.on_identify_clicked)
         self.keying.saved.connect(lambda _c: self.refresh())
         self.tabs.currentChanged.connect(self.on_tab)
-        self.review.decided.connect(lambda _r: self.refresh())
+        self.review.decided.connect(self.on_decided)
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -254,6 +276,11 @@ class Page(BasePage):
             shortcut = QShortcut(QKeySequence(keys), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
+        # the three panes, wherever the focus is on this page (listed in views/shortcuts.py)
+        for keys, target in (("Alt+1", self.states), ("Alt+2", self.table), ("Alt+3", self.tabs)):
+            pane = QShortcut(QKeySequence(keys), self)
+            pane.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            pane.activated.connect(lambda t=target: t.setFocus(Qt.FocusReason.ShortcutFocusReason))
 
     # --- page API ------------------------------------------------------------------------------
     def on_activated(self) -> None:
@@ -351,10 +378,64 @@ class Page(BasePage):
             r for r in [self.current_row()] if r
         ]
 
-    def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        row: QueueRow | None = current.data(ROW_ROLE) if current.isValid() else None
-        if row is None:
+    def on_rows_leaving(self, _parent: QModelIndex, first: int, last: int) -> None:
+        current = self.table.currentIndex()
+        self._current_leaving = current.isValid() and first <= current.row() <= last
+
+    def on_rows_left(self, *_args: Any) -> None:
+        """The current submission left this list (decided, moved, claimed away): Qt would make
+        its neighbour current; the selection never jumps to another item unasked, so nothing
+        is current now and the pane keeps showing the submission that left."""
+        if self._current_leaving:
+            # after the view's own handling of the removal, which makes a neighbour current
+            QTimer.singleShot(0, self._after_current_left)
+
+    def _after_current_left(self) -> None:
+        self._current_leaving = False
+        if self._advance_from is not None and self.model.rowCount():
+            # the operator asked for the next one: the row now in the decided one's place
+            row, self._advance_from = self._advance_from, None
+            row = min(row, self.model.rowCount() - 1)
+            self.select_row(row)  # may already be current (the view's pick): load it anyway
+            self._load_current(self.model.row_at(row))
             return
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)
+        selection.clear()
+        selection.blockSignals(False)
+        self.table.viewport().update()
+
+    def on_decided(self, _result: Any) -> None:
+        """A decision was recorded; with "Approve and next" the next row of this list opens."""
+        current = self.table.currentIndex()
+        self._advance_from = (
+            current.row() if self.review.next_wanted and current.isValid() else None
+        )
+        self.refresh()
+
+    def on_rows_updated(self) -> None:
+        """The list was updated in place: a decided row that stayed moves on when asked, and
+        the current submission's pane follows its new state and holder."""
+        if self._current_leaving:
+            return  # the decided row left: _after_current_left moves on or clears
+        if self._advance_from is not None:
+            row, self._advance_from = self._advance_from, None
+            if row + 1 < self.model.rowCount():
+                self.select_row(row + 1)
+                return
+        current = self.current_row()
+        if current is not None and self.detail is not None and current.id == self.detail.row.id:
+            if current != self.detail.row:
+                self._load_current(current)
+
+    def on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._current_leaving:
+            return  # Qt moving the current row off a removed one, not the operator
+        row: QueueRow | None = current.data(ROW_ROLE) if current.isValid() else None
+        if row is not None:
+            self._load_current(row)
+
+    def _load_current(self, row: QueueRow) -> None:
         self._detail_generation += 1
         generation = self._detail_generation
         ops.op(self._load_detail, row.id).success(
@@ -370,14 +451,24 @@ class Page(BasePage):
     def on_detail(self, result: tuple[QueueDetail, bytes], generation: int) -> None:
         if generation != self._detail_generation:
             return
+        same = self.detail is not None and self.detail.row.id == result[0].row.id
         self.detail, pdf = result
         self.summary.setText(_summary(self.detail))
         self._fill_move_menu(self.detail)
-        if pdf:  # received from outside: parsed and rendered in the sandbox child only
+        self.review.set_row(self.detail.row)
+        if not same and self.keying.submission_id:
+            # no fields of the last submission stay beside this one
+            if self.tabs.currentWidget() is self.keying and self.detail.row.form_number:
+                self.open_keying()
+            else:
+                self.keying.clear()
+        if same:
+            pass  # the same submission with a new state or holder: the document is unchanged
+        elif pdf:  # received from outside: parsed and rendered in the sandbox child only
             self.viewer.set_document(pdf, untrusted_source=True)
         else:
             self.viewer.clear()
-        if self.tabs.currentWidget() is self.review:
+        if self.tabs.currentWidget() is self.review and not (same and self.review.report):
             self.review.show_submission(self.detail.row.id)
 
     def _fill_move_menu(self, detail: QueueDetail) -> None:
@@ -478,9 +569,13 @@ class Page(BasePage):
                 detail.row.form_number,
                 pdf,
                 doc.page_count or detail.row.page_count or 1,
-                detail.values,
+                _known_values(detail),
             )
         ).failure(self.on_error).run("instant", initiator=self)
+
+    def _entity_prefill(self, form_number: str, code: str) -> dict[str, str]:
+        """Pool thread: what the entity record fills in on ``form_number`` (name, signer)."""
+        return dict(entity_prefill(self.context.services, form_number, code).values)
 
     def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
         return self.service.save_keyed_values(submission_id, values, complete=complete)
@@ -512,10 +607,10 @@ class Page(BasePage):
         ).failure(self.on_error).run("writer", initiator=self)
 
     def _intake_done(self, result: Any) -> None:
-        report, changes = result
+        report, changes = result  # the bus hears of ``changes`` from the operation itself
         self.status.setText(report.summary().splitlines()[0])
         if changes.areas:
-            ops.bus.changed.emit(changes, None)
+            self.refresh()
 
     def take_files(self, paths: list[str]) -> None:
         self.status.setText(f"Taking in {len(paths)} file(s)…")
@@ -566,6 +661,27 @@ def _preview_document(detail: QueueDetail) -> Any:
     """The PDF to show: this form's part of a normalised fax, else the received PDF itself."""
     docs = sorted(detail.documents, key=lambda d: d.role != "normalised")
     return next((d for d in docs if d.media_type == "application/pdf"), None)
+
+
+def sla_legend_html(sla_days: float) -> str:
+    """What the row colours mean, against the SLA in business days."""
+    swatch = "<span style='background:{};'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
+    due, overdue = (AGING_COLOURS[k].name() for k in ("due", "overdue"))
+    return (
+        f"<span title='past half the SLA of {sla_days:g} business days'>"
+        f"{swatch.format(due)} due</span> &nbsp; "
+        f"<span title='past the SLA of {sla_days:g} business days'>"
+        f"{swatch.format(overdue)} overdue</span>"
+    )
+
+
+def _known_values(detail: QueueDetail) -> dict[str, Any]:
+    """The values to key from: those read or keyed so far, and the entity the row already names
+    (from the page's marks or the list fields), which then prefills from the entity record."""
+    values = dict(detail.values)
+    if detail.row.entity_code and not values.get("entity_code"):
+        values["entity_code"] = detail.row.entity_code
+    return values
 
 
 def _summary(detail: QueueDetail) -> str:

@@ -89,7 +89,7 @@ class ConflictView(QWidget):
         self.fields.setColumnWidth(MINE_COL, 260)
         self.message = QLabel("Choose a conflict to compare the two versions.", self)
         self.message.setWordWrap(True)
-        self.keep_mine = QPushButton("Keep &mine", self)
+        self.keep_mine = QPushButton("Keep m&ine", self)
         self.keep_theirs = QPushButton("Keep &theirs", self)
         self.merge = QPushButton("&Merge ticked fields", self)
         self.current: ConflictDTO | None = None
@@ -194,7 +194,7 @@ class Page(BasePage):
         )
         self.conflicts = ConflictView(context, self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.history_table, "&History")
+        self.tabs.addTab(self.history_table, "Histor&y")
         self.tabs.addTab(self.conflicts, "&Conflicts")
         bar = QHBoxLayout()
         bar.addWidget(self.state, 1)

@@ -13,6 +13,7 @@ Signals:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from desk_app.qt import (
@@ -53,6 +54,9 @@ def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[
     return layout, [render_page(pdf, i, RENDER_ZOOM) for i in range(pages)]
 
 
+PROBLEM_STYLE = "color: #b00020"
+
+
 class KeyingStation(QWidget):
     """See the module docstring."""
 
@@ -70,6 +74,10 @@ class KeyingStation(QWidget):
         self.editors: dict[str, QWidget] = {}
         self.current: KeyField | None = None
         self._generation = 0
+        # (form number, entity code) -> the values the entity record knows (a service call run
+        # on the instant pool); set by the page, None = no prefilling
+        self.prefill: Callable[[str, str], dict[str, str]] | None = None
+        self._prefilled_for = ""
         self._build()
 
     def _build(self) -> None:
@@ -91,9 +99,9 @@ class KeyingStation(QWidget):
         form_scroll.setWidgetResizable(True)
         self.problem_label = QLabel("", self)
         self.problem_label.setAccessibleName("Problem with the current value")
-        self.problem_label.setStyleSheet("color: #b00020")
-        self.save_button = QPushButton("&Save", self)
-        self.done_button = QPushButton("Save and send to &review", self)
+        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.save_button = QPushButton("S&ave", self)
+        self.done_button = QPushButton("Sav&e and send to review", self)
         self.save_button.clicked.connect(lambda: self.on_save(False))
         self.done_button.clicked.connect(lambda: self.on_save(True))
         right = QWidget(self)
@@ -135,6 +143,7 @@ class KeyingStation(QWidget):
         self._generation += 1
         generation = self._generation
         self.submission_id = submission_id
+        self._prefilled_for = ""
         self._values = {k: str(v) for k, v in values.items() if not k.startswith("_")}
         self.title_label.setText(f"Keying {form_number}…")
         self._set_enabled(False)
@@ -152,8 +161,62 @@ class KeyingStation(QWidget):
         )
         self._build_fields()
         self._set_enabled(True)
-        if self.layout_.fields:
-            self.focus_field(self.layout_.fields[0].name)
+        code = self.value_of("entity_code")
+        if code and self.prefill is not None:
+            self._prefilled_for = code.upper()
+            self.ask_prefill(code, generation)
+        else:
+            self.focus_first_empty()
+
+    def clear(self) -> None:
+        """Show nothing: another submission was chosen (no fields of the last one stay beside it)."""
+        self._generation += 1
+        self.submission_id = ""
+        self.layout_, self.pages, self.current, self._values = None, [], None, {}
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+        self.page_label.clear()
+        self.zoom_label.setText("Move to a field to see its box enlarged here.")
+        self.title_label.setText("Press K (or Key values) to key the chosen submission.")
+        self.show_note("", problem=False)
+        self._set_enabled(False)
+
+    def focus_first_empty(self) -> None:
+        """Put the cursor in the first required field nobody has filled yet."""
+        if self.layout_ is None or not self.layout_.fields:
+            return
+        empty = [f for f in self.layout_.fields if f.required and not self.value_of(f.name)]
+        self.focus_field((empty or self.layout_.fields)[0].name)
+
+    # --- prefilling from the entity record ---------------------------------------------------
+    def ask_prefill(self, code: str, generation: int | None = None) -> None:
+        """Fill the empty fields the entity record ``code`` knows (name, signer, title)."""
+        if self.prefill is None or self.layout_ is None or not code.strip():
+            return
+        generation = self._generation if generation is None else generation
+        ops.op(self.prefill, self.layout_.form_number, code.strip().upper()).success(
+            lambda values: self._fill_empty(values, generation)
+        ).failure(lambda exc: self._prefill_failed(exc, generation)).run("instant", initiator=self)
+
+    def _fill_empty(self, values: dict[str, str], generation: int) -> None:
+        if generation != self._generation:
+            return
+        filled = []
+        for name, value in values.items():
+            editor = self.editors.get(name)
+            if isinstance(editor, QLineEdit) and not editor.text().strip() and value:
+                editor.setText(value)
+                editor.setToolTip("Filled in from the entity record: check it against the page")
+                filled.append(name.replace("_", " "))
+        self.focus_first_empty()  # (moving the cursor clears the note: say it after)
+        if filled:
+            self.show_note(f"From the entity record: {', '.join(filled)}.", problem=False)
+
+    def _prefill_failed(self, exc: BaseException, generation: int) -> None:
+        if generation == self._generation:
+            self.focus_first_empty()
+            self.show_note(str(exc))
 
     def _build_fields(self) -> None:
         while self.form.rowCount():
@@ -183,7 +246,14 @@ class KeyingStation(QWidget):
         if f.kind == "pin":
             edit.setEchoMode(QLineEdit.EchoMode.Password)
         edit.textEdited.connect(lambda text, name=f.name: self.on_edited(name, text))
+        if f.name == "entity_code":
+            edit.editingFinished.connect(lambda e=edit: self._code_keyed(e.text()))
         return edit
+
+    def _code_keyed(self, code: str) -> None:
+        if code.strip() and code.strip().upper() != self._prefilled_for:
+            self._prefilled_for = code.strip().upper()
+            self.ask_prefill(code)
 
     # --- the current field -------------------------------------------------------------------------
     def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
@@ -274,13 +344,19 @@ class KeyingStation(QWidget):
     def values(self) -> dict[str, str]:
         return {name: self.value_of(name) for name in self.editors}
 
+    def show_note(self, text: str, problem: bool = True) -> None:
+        """A problem in the error colour; a confirmation ("Saved.") in the ordinary one."""
+        self.problem_label.setStyleSheet(PROBLEM_STYLE if problem else "")
+        self.problem_label.setAccessibleName(
+            "Problem with the current value" if problem else "Keying status"
+        )
+        self.problem_label.setText(text)
+
     def on_edited(self, name: str, text: str) -> None:
         if self.layout_ is None:
             return
         problem = value_problem(self.layout_.form_number, name, text)
-        self.problem_label.setText(
-            f"{name.replace('_', ' ')}: {problem}" if problem and text else ""
-        )
+        self.show_note(f"{name.replace('_', ' ')}: {problem}" if problem and text else "")
 
     def on_save(self, complete: bool) -> None:
         if not self.submission_id:
@@ -294,9 +370,9 @@ class KeyingStation(QWidget):
     def _on_saved(self, changes: Any) -> None:
         self._values.update(self.values())
         self._set_enabled(True)
-        self.problem_label.setText("Saved.")
+        self.show_note("Saved.", problem=False)
         self.saved.emit(changes)
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self._set_enabled(True)
-        self.problem_label.setText(str(exc))
+        self.show_note(str(exc))

@@ -27,7 +27,7 @@ class BarChart(QWidget):
         self.labels: list[str] = []
         self.series: list[tuple[str, QColor, list[int]]] = []
         self.bar_colours: list[QColor] | None = None
-        self.setMinimumSize(190, 150)
+        self.setMinimumSize(150, 130)  # two side by side fit beside the queue at 1280 px
         self.setAccessibleName(title)
 
     def set_data(

@@ -13,8 +13,9 @@ import logging
 
 from desk_app.errors import KnownError
 from desk_app.qt import QHBoxLayout, QLabel, QObject, QPushButton, QTimer, QWidget, Signal
-from desk_app.services.context import Area, Changes, ServiceContext
-from desk_app.services.sync.dto import SyncStatusDTO, SyncSummaryDTO
+from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.sync.dto import SyncStatusDTO
+from desk_app.services.sync.outcome import SyncOutcome, run_sync
 from desk_app.services.sync.service import SyncService
 from desk_app.views import ops
 
@@ -92,21 +93,15 @@ class SyncScheduler(QObject):
         self.running = True
         self._timer.stop()
         self.sync_started.emit()
-        ops.op(self.service.run, background=True).success(self.on_sync_done).failure(
+        ops.op(run_sync, self.service, background=True).success(self.on_sync_done).failure(
             self.on_sync_failed
         ).run("writer", initiator=self)
 
-    def on_sync_done(self, summary: SyncSummaryDTO) -> None:
+    def on_sync_done(self, outcome: SyncOutcome) -> None:
+        # what the run changed reaches the bus from the operation (SyncOutcome.changes)
         self.running = False
         self.failures = 0
-        self.sync_finished.emit(summary)
-        if summary.pulled or summary.merged:
-            ops.bus.changed.emit(
-                Changes.of(
-                    Area.ENTITIES, Area.ACCESS, Area.EDUCATORS, Area.QUEUE, Area.AUDIT, Area.SYNC
-                ),
-                self,
-            )
+        self.sync_finished.emit(outcome.summary)
         self._schedule()
 
     def on_sync_failed(self, exc: BaseException) -> None:

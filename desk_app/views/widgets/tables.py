@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_app.qt import QAbstractItemView, QHeaderView, Qt, QTableView, QWidget
+from desk_app.qt import (
+    QAbstractItemView,
+    QHeaderView,
+    QItemSelectionModel,
+    QKeySequence,
+    QShortcut,
+    Qt,
+    QTableView,
+    QWidget,
+)
 from desk_app.views.tablemodels.lazy import LazyTableModel
 
 
@@ -47,4 +56,51 @@ def make_table(
     header.setSortIndicator(*sorted_by)  # before connecting: it must not trigger a query
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     header.sortIndicatorChanged.connect(lambda col, order: model.sort_async(col, order))
+    _keyboard(table, model)
     return table
+
+
+# the table's own keys, listed in the shortcut map (desk_app.views.shortcuts)
+TO_LAST_ROW = "Ctrl+End"
+SORT_BY_COLUMN = "Ctrl+Shift+S"
+
+
+def _keyboard(table: QTableView, model: LazyTableModel[Any]) -> None:
+    """Ctrl+End goes to the real last row (loading the rest first); Ctrl+Shift+S sorts by the
+    current column, again for the other order (the header is out of the keyboard's reach)."""
+    to_end = QShortcut(QKeySequence(TO_LAST_ROW), table)
+    to_end.setContext(Qt.ShortcutContext.WidgetShortcut)
+    to_end.activated.connect(lambda: model.load_to_end(lambda: _select_last(table, model)))
+    sort = QShortcut(QKeySequence(SORT_BY_COLUMN), table)
+    sort.setContext(Qt.ShortcutContext.WidgetShortcut)
+    sort.activated.connect(lambda: _sort_current_column(table, model))
+
+
+def _select_last(table: QTableView, model: LazyTableModel[Any]) -> None:
+    last = model.rowCount() - 1
+    if last < 0:
+        return
+    column = max(table.currentIndex().column(), 0)
+    index = model.index(last, column)
+    table.selectionModel().setCurrentIndex(
+        index,
+        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    table.scrollTo(index)
+
+
+def _sort_current_column(table: QTableView, model: LazyTableModel[Any]) -> None:
+    header = table.horizontalHeader()
+    column = max(table.currentIndex().column(), 0)
+    if not model.COLUMNS[column].sort_key:
+        column = next((i for i, c in enumerate(model.COLUMNS) if c.sort_key), -1)
+        if column < 0:
+            return
+    same = header.sortIndicatorSection() == column
+    ascending = Qt.SortOrder.AscendingOrder
+    order = (
+        Qt.SortOrder.DescendingOrder
+        if same and header.sortIndicatorOrder() == ascending
+        else ascending
+    )
+    header.setSortIndicator(column, order)  # the header's signal re-queries the model

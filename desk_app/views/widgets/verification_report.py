@@ -23,6 +23,7 @@ from desk_app.qt import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPixmap,
     QPushButton,
     QScrollArea,
@@ -36,7 +37,8 @@ from desk_app.qt import (
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS
 from desk_app.services.context import ServiceContext
-from desk_app.services.review import decisions, pins, verification
+from desk_app.services.queue.dto import QueueRow
+from desk_app.services.review import decisions, pins, readiness, verification
 from desk_app.services.review.dto import SignatureFinding, VerificationReport
 from desk_app.services.review.specimens import attest_signature
 from desk_app.views import ops
@@ -134,7 +136,11 @@ class SignatureBox(QGroupBox):
             )
         if found.kind == "ink":
             self.note = QLineEdit()
-            self.note.setPlaceholderText("What you compared (required for mismatch / unsure)")
+            self.note.setPlaceholderText(
+                "What you compared (required for mismatch / unsure)"
+                if found.specimens
+                else "No specimen on file: what did you compare it with? (required)"
+            )
             layout.addWidget(self.note)
             buttons = QHBoxLayout()
             self.attest_buttons = {}
@@ -149,6 +155,26 @@ class SignatureBox(QGroupBox):
                 buttons.addWidget(button)
             buttons.addStretch(1)
             layout.addLayout(buttons)
+            self.note.textChanged.connect(self._update_attest)
+            self._update_attest()
+
+    def _update_attest(self) -> None:
+        """ "Matches" with no specimen on file needs the note saying what it was compared with."""
+        button = self.attest_buttons["matches"]
+        honest = bool(self.finding.specimens) or bool(self.note.text().strip())
+        button.setEnabled(honest)
+        button.setToolTip(
+            ""
+            if honest
+            else "No specimen on file: write what you compared the signature with first"
+        )
+
+    def attestation_note(self) -> str:
+        """The note recorded with the attestation: with no specimen on file it says so."""
+        note = self.note.text().strip()
+        if self.finding.kind == "ink" and not self.finding.specimens and note:
+            return f"no specimen: compared with {note}"
+        return note
 
     @staticmethod
     def _image(png: bytes, caption: str) -> QWidget:
@@ -180,6 +206,9 @@ class VerificationReportPane(QWidget):
         self.services = services
         self.submission_id = ""
         self.report: VerificationReport | None = None
+        self.row: QueueRow | None = None  # the queue row shown (state and holder)
+        self.ready: dict[str, readiness.Readiness] = {}
+        self.next_wanted = False  # "Approve and next": the queue moves on after this decision
         self._build()
 
     def _build(self) -> None:
@@ -218,29 +247,72 @@ class VerificationReportPane(QWidget):
         self.override.setVisible(self.services.can(Perm.OVERRIDE_CHECKS))
         col.addWidget(self.override)
         buttons = QHBoxLayout()
-        self.approve_button = QPushButton("Approve and apply")
-        self.reject_button = QPushButton("Reject")
-        self.wait_button = QPushButton("Wait on requester")
+        self.approve_button = QPushButton("A&pprove and apply…")
+        self.approve_next_button = QPushButton("Approve and &next…")
+        self.approve_next_button.setToolTip("Approve, then open the next submission of this list")
+        self.reject_button = QPushButton("Re&ject")
+        self.wait_button = QPushButton("&Wait on requester")
+        self.why_not = QLabel("")
+        self.why_not.setObjectName("decision-why-not")
+        self.why_not.setWordWrap(True)
         self.open_replies = QCheckBox("Open the reply drafts afterwards")
         self.open_replies.setChecked(True)
-        for b in (self.approve_button, self.reject_button, self.wait_button):
+        # two rows of two: the pane must fit beside the queue's table at 1280 px and 150%
+        second = QHBoxLayout()
+        for n, b in enumerate(self._decision_buttons()):
             b.setEnabled(False)
-            buttons.addWidget(b)
+            (buttons if n < 2 else second).addWidget(b)
         buttons.addStretch(1)
+        second.addStretch(1)
         col.addLayout(buttons)
+        col.addLayout(second)
+        col.addWidget(self.why_not)
         col.addWidget(self.open_replies)  # its own row: the pane must fit beside the queue list
-        self.approve_button.clicked.connect(self.on_approve_clicked)
+        self.approve_button.clicked.connect(lambda: self.on_approve_clicked(False))
+        self.approve_next_button.clicked.connect(lambda: self.on_approve_clicked(True))
         self.reject_button.clicked.connect(self.on_reject_clicked)
         self.wait_button.clicked.connect(self.on_wait_clicked)
         return box
+
+    def _decision_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.approve_button, self.approve_next_button, self.reject_button, self.wait_button)
+
+    def set_row(self, row: QueueRow) -> None:
+        """The queue row of the submission shown (its state and holder decide what is possible)."""
+        if row.id != self.submission_id:
+            self.report = None
+        self.row = row
+        self.ready = readiness.readiness(self.services, row)
+        self.update_decisions()
+
+    def update_decisions(self) -> None:
+        """Enable only the decisions that can succeed now; say why the others cannot."""
+        reported = self.report is not None and self.row is not None
+        buttons = {
+            "approve": (self.approve_button, self.approve_next_button),
+            "reject": (self.reject_button,),
+            "wait": (self.wait_button,),
+        }
+        why = []
+        for name, group in buttons.items():
+            r = self.ready.get(name)
+            ok = reported and r is not None and r.allowed
+            for b in group:
+                b.setEnabled(ok)
+                b.setToolTip(r.reason if r else "")
+            if r is not None and r.reason:
+                why.append(f"{group[0].text().replace('&', '').rstrip('…')}: {r.reason}.")
+        if not reported:
+            why.insert(0, "Decisions open once the report is shown.")
+        self.why_not.setText(" ".join(why))
 
     # --- loading ------------------------------------------------------------------------------
     def show_submission(self, submission_id: str) -> None:
         """Verify ``submission_id`` off the GUI thread and show the report when it arrives."""
         self.submission_id = submission_id
+        self.report = None
         self.status.setText("Verifying...")
-        for b in (self.approve_button, self.reject_button, self.wait_button):
-            b.setEnabled(False)
+        self.update_decisions()
         ops.op(verification.verify_submission, self.services, submission_id).success(
             self.on_report
         ).failure(self.on_failed).run("writer", initiator=self)
@@ -264,15 +336,14 @@ class VerificationReportPane(QWidget):
             if not blocking
             else f"{blocking} blocking check(s) fail: reject, wait, or override with a reason."
         )
-        self.approve_button.setEnabled(True)
-        self.reject_button.setEnabled(True)
-        self.wait_button.setEnabled(True)
+        self.update_decisions()
         self.report_loaded.emit(report)
 
     def on_failed(self, exc: BaseException) -> None:
         """Show why a call failed."""
         message = str(exc) if isinstance(exc, KnownError) else "unexpected error (see the log)"
         self.status.setText(message)
+        self.update_decisions()
         self.failed.emit(message)
 
     # --- actions ------------------------------------------------------------------------------
@@ -285,7 +356,7 @@ class VerificationReportPane(QWidget):
             self.submission_id,
             found.field_name,
             verdict_,
-            box.note.text(),
+            box.attestation_note(),
             found.person_id,
             tuple(s.id for s in found.specimens),
         ).success(lambda _changes: self.show_submission(self.submission_id)).failure(
@@ -299,17 +370,49 @@ class VerificationReportPane(QWidget):
             if self.reasons.item(i).checkState() == Qt.CheckState.Checked
         ]
 
-    def on_approve_clicked(self) -> None:
-        """Approve (with the override reason if one is written)."""
-        ops.op(decisions.approve, self.services, self.submission_id, self.override.text()).success(
+    def confirm_approval(self) -> bool:
+        """Show what approving will change and ask once."""
+        report = self.report
+        changes = requested_html(report) if report is not None else ""
+        claim = self.ready.get("approve")
+        extra = "<p>It is claimed for you first.</p>" if claim and claim.claims_first else ""
+        answer = QMessageBox.question(
+            self,
+            "Approve and apply",
+            (changes or "<p>The form asks for no change of access.</p>")
+            + extra
+            + "<p>Apply these changes now?</p>",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Yes,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def on_approve_clicked(self, and_next: bool = False) -> None:
+        """Approve (with the override reason if one is written) after one confirmation."""
+        if not self.confirm_approval():
+            return
+        self.next_wanted = and_next
+        r = self.ready.get("approve")
+        fn = readiness.claim_then_approve if r and r.claims_first else decisions.approve
+        self._decide()
+        ops.op(fn, self.services, self.submission_id, self.override.text()).success(
             self.on_decided
         ).failure(self.on_failed).run("writer", initiator=self)
 
+    def _decide(self) -> None:
+        for b in self._decision_buttons():
+            b.setEnabled(False)  # one decision at a time; a failure shows the report again
+        self.status.setText("Recording the decision…")
+
     def on_reject_clicked(self) -> None:
         """Reject with the ticked reason codes."""
-        ops.op(
-            decisions.reject, self.services, self.submission_id, self._codes(), self.note.text()
-        ).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+        self.next_wanted = False
+        r = self.ready.get("reject")
+        fn = readiness.claim_then_reject if r and r.claims_first else decisions.reject
+        self._decide()
+        ops.op(fn, self.services, self.submission_id, self._codes(), self.note.text()).success(
+            self.on_decided
+        ).failure(self.on_failed).run("writer", initiator=self)
 
     def on_wait_clicked(self) -> None:
         """Send back to the requester with the ticked reasons."""
@@ -320,13 +423,15 @@ class VerificationReportPane(QWidget):
             self._codes(),
             self.note.text(),
         ).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+        self.next_wanted = False
+        self._decide()
 
     def on_decided(self, result: decisions.DecisionResult) -> None:
-        """A decision was recorded: tell the bus, save and open the replies."""
+        """A decision was recorded (the bus hears of it from ``result.changes``): save and open
+        the replies."""
         self.status.setText(f"Decision recorded: {result.state.replace('_', ' ')}.")
-        for b in (self.approve_button, self.reject_button, self.wait_button):
+        for b in self._decision_buttons():
             b.setEnabled(False)
-        ops.bus.changed.emit(result.changes, self)
         self.decided.emit(result)
         if self.open_replies.isChecked():
             ops.op(decisions.save_replies, self.services, self.submission_id, result.reply).success(

@@ -1,0 +1,135 @@
+"""The review flow: decisions enabled only when they can succeed (and why not), claiming on
+Approve, one confirmation, no jump to another item unasked, "Approve and next" in the same list,
+and honest attestation of a wet-ink signature."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from desk_app.qt import QMessageBox
+from desk_app.services.queue.dto import QueueRow
+from desk_app.services.queue.service import QueueService
+from desk_app.services.review.dto import SignatureFinding
+from desk_app.services.review.readiness import readiness
+from desk_app.views.widgets.verification_report import SignatureBox
+from tests.views.test_queue_page import _queue, add
+
+
+def _row(state: str, holder: str = "") -> QueueRow:
+    return QueueRow(
+        "s1", state, "MO 500-2356", "fax", datetime.now(UTC), "", "", "", "", holder, 1,
+        False, "", 1,
+    )  # fmt: skip
+
+
+def test_what_each_decision_needs_is_said(make_ctx) -> None:
+    me = make_ctx(username="alice")
+    ready = readiness(me, _row("ready_for_review"))
+    assert ready["approve"].allowed and ready["approve"].claims_first
+    theirs = readiness(me, _row("in_review", "bob"))
+    assert not theirs["approve"].allowed and "held by bob" in theirs["approve"].reason
+    assert not theirs["reject"].allowed
+    mine = readiness(me, _row("in_review", "alice"))
+    assert mine["approve"].allowed and not mine["approve"].claims_first
+    done = readiness(me, _row("applied"))
+    assert not any(r.allowed for r in done.values())
+    assert "cannot be decided" in done["approve"].reason
+    auditor = readiness(make_ctx(role="auditor"), _row("in_review", "auditor"))
+    assert not auditor["approve"].allowed and "role" in auditor["approve"].reason
+
+
+def _review(page, qtbot) -> None:
+    page.tabs.setCurrentWidget(page.review)
+    qtbot.waitUntil(lambda: page.review.report is not None, timeout=15000)
+
+
+def _show_state(page, qtbot, state: str) -> None:
+    rows = [page.states.item(i).data(256) for i in range(page.states.count())]
+    page.states.setCurrentRow(rows.index(state))
+    qtbot.waitUntil(lambda: page.model.query.filter("state") == state, timeout=5000)
+    qtbot.waitUntil(
+        lambda: page.detail is not None and page.detail.row.state == state, timeout=5000
+    )
+
+
+def test_another_operators_hold_disables_the_decisions_with_the_reason(ctx, main_window, qtbot):
+    add(ctx, state="in_review", assigned_to="bob")
+    page = _queue(main_window, qtbot)
+    _show_state(page, qtbot, "in_review")
+    _review(page, qtbot)
+    pane = page.review
+    assert not pane.approve_button.isEnabled() and not pane.reject_button.isEnabled()
+    assert "held by bob" in pane.why_not.text()
+    assert "held by bob" in pane.approve_button.toolTip()
+
+
+def test_a_ready_item_says_approve_claims_it(ctx, main_window, qtbot):
+    add(ctx)
+    page = _queue(main_window, qtbot)
+    qtbot.waitUntil(lambda: page.detail is not None, timeout=5000)
+    _review(page, qtbot)
+    assert page.review.approve_button.isEnabled()
+    assert "claims it for you first" in page.review.why_not.text()
+
+
+def test_approving_asks_once_and_cancel_changes_nothing(ctx, main_window, qtbot, monkeypatch):
+    add(ctx)
+    page = _queue(main_window, qtbot)
+    qtbot.waitUntil(lambda: page.detail is not None, timeout=5000)
+    _review(page, qtbot)
+    asked: list[str] = []
+
+    def cancel(_parent, title, text, *_a):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", cancel)
+    page.review.approve_button.click()
+    assert len(asked) == 1 and "claimed for you first" in asked[0]
+    assert page.review.approve_button.isEnabled()  # nothing was sent
+
+
+def test_the_selection_does_not_jump_when_the_current_item_leaves(ctx, main_window, qtbot):
+    ids = [add(ctx, sender=f"55501{n}") for n in range(3)]
+    page = _queue(main_window, qtbot)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    page.select_row(1)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.id == ids[1], timeout=5000)
+    QueueService(ctx).claim(ids[1])  # it moves to In review: it leaves this list
+    with qtbot.waitSignal(page.model.rows_updated, timeout=5000):
+        page.refresh()
+    assert page.model.rowCount() == 2
+    qtbot.waitUntil(lambda: not page.table.currentIndex().isValid(), timeout=3000)
+    qtbot.wait(50)
+    assert page.detail.row.id == ids[1]  # the pane still shows the one the operator chose
+
+
+def test_approve_and_next_opens_the_next_row_of_the_same_list(ctx, main_window, qtbot):
+    ids = [add(ctx, sender=f"55502{n}") for n in range(3)]
+    page = _queue(main_window, qtbot)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
+    page.select_row(0)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.id == ids[0], timeout=5000)
+    page.review.next_wanted = True  # what "Approve and next" sets before its decision
+    QueueService(ctx).claim(ids[0])
+    page.on_decided(None)
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.id == ids[1], timeout=5000)
+    assert page.model.query.filter("state") == "ready_for_review"
+    assert page.table.currentIndex().row() == 0
+
+
+def _ink(specimens=()) -> SignatureFinding:
+    return SignatureFinding(
+        "superintendent_signature", "superintendent_or_representative", "Pat Doe", "p1", "ink",
+        "present", "warn", ("compare by eye",), specimens=specimens,
+    )  # fmt: skip
+
+
+def test_attesting_without_a_specimen_needs_what_it_was_compared_with(qtbot) -> None:
+    box = SignatureBox(_ink())
+    qtbot.addWidget(box)
+    matches = box.attest_buttons["matches"]
+    assert not matches.isEnabled() and "No specimen on file" in matches.toolTip()
+    box.note.setText("the 2024 letterhead signature")
+    assert matches.isEnabled()
+    assert box.attestation_note() == "no specimen: compared with the 2024 letterhead signature"
