@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pymupdf
 import pytest
 
 from desk_app.services.directory.staff import OperatorDTO
+from desk_app.services.educators import signing
 from desk_app.services.listing import ListQuery
 from desk_app.services.records.audit_log import AuditLogService
 from desk_app.settings import Settings
@@ -49,7 +52,8 @@ def _select_educator_with_certificate(page: Page, qtbot) -> None:
     qtbot.waitUntil(lambda: page.profile.profile is not None, timeout=5000)
 
 
-def test_specialist_sees_closed_data_and_prints(qtbot, seeded, make_ctx) -> None:
+def test_specialist_sees_closed_data_and_prints(qtbot, seeded, make_ctx, secrets) -> None:
+    signing.enrol_new_key(secrets)
     ctx = make_ctx(role="certification_specialist", username="carol")
     page = _page(ctx, qtbot)
     _select_educator_with_certificate(page, qtbot)
@@ -57,7 +61,9 @@ def test_specialist_sees_closed_data_and_prints(qtbot, seeded, make_ctx) -> None
     assert page.profile.reveal.isVisible() and page.profile.reveal.isEnabled()
     page.profile.reveal.click()
     qtbot.waitUntil(lambda: "view recorded" in page.profile.closed.text(), timeout=5000)
-    assert "***-**-" in page.profile.closed.text()
+    # the role may see closed data: the whole SSN and the date of birth, not the masked SSN
+    assert re.search(r"SSN \d{3}-\d{2}-\d{4} · born \d{2}/\d{2}/\d{4}", page.profile.closed.text())
+    assert "valid through" in page.profile.text.toPlainText()
     page.profile.print_button.click()
     qtbot.waitUntil(lambda: page.last_pdf is not None, timeout=5000)
     doc = pymupdf.open(stream=page.last_pdf, filetype="pdf")
@@ -66,7 +72,10 @@ def test_specialist_sees_closed_data_and_prints(qtbot, seeded, make_ctx) -> None
     events = AuditLogService(make_ctx(role="auditor")).fetch(
         ListQuery().with_filter("record_type", "educator"), 0, 50
     )
-    assert any(e.action == "educator.view_closed" and e.actor == "carol" for e in events)
+    assert any(
+        e.action == "educator.view_closed" and e.actor == "carol" and "full" in e.summary
+        for e in events
+    )
 
 
 def test_security_admin_has_no_reveal_or_print(qtbot, seeded) -> None:

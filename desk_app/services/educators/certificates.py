@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -81,9 +82,7 @@ def facts_of(cert: Certificate, educator: Educator) -> CertificateFacts:
     )
 
 
-def _content(
-    cert: Certificate, educator: Educator, key: signing.Ed25519PrivateKey
-) -> CertificateContent:
+def _content(cert: Certificate, educator: Educator, key: Ed25519PrivateKey) -> CertificateContent:
     cls = cert.classification
     return CertificateContent(
         holder_name=holder_name(educator),

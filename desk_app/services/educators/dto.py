@@ -36,6 +36,7 @@ class CertificateDTO:
     effective_date: date
     expiration_date: date
     status: str
+    valid_through: str = ""  # said exactly as the printed certificate says it
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from desk_app.models.educators import (
     RequirementEvidence,
     TranscriptRecord,
 )
+from desk_app.pdf.certificates import valid_through_text
 from desk_app.rules import certification as rules
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
@@ -231,6 +232,7 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
                 c.effective_date,
                 c.expiration_date,
                 c.status,
+                valid_through_text(c.expiration_date, k.validity_years),
             )
             for c, k in certs
         ),
