@@ -11,7 +11,18 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from desk_app.errors import ValidationError
@@ -59,6 +70,13 @@ class Educator(SyncMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     fingerprint_status: Mapped[str] = mapped_column(String(24), default="none")
     fingerprint_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # 0006_edu: the background check beside the fingerprints, and the documents both came from
+    fingerprint_document: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    background_status: Mapped[str] = mapped_column(
+        String(24), default="none", server_default="none"
+    )
+    background_date: Mapped[date | None] = mapped_column(Date, default=None)
+    background_document: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     certificates: Mapped[list[Certificate]] = relationship(back_populates="educator")
 
@@ -137,6 +155,7 @@ class AssessmentScore(SyncMixin, Base):
     score: Mapped[int] = mapped_column(Integer)
     passing_score: Mapped[int] = mapped_column(Integer)
     taken_on: Mapped[date] = mapped_column(Date)
+    document_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class TranscriptRecord(SyncMixin, Base):
@@ -146,6 +165,7 @@ class TranscriptRecord(SyncMixin, Base):
     institution: Mapped[str] = mapped_column(String(200))
     degree: Mapped[str] = mapped_column(String(120), default="")
     received_on: Mapped[date] = mapped_column(Date)
+    document_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class RequirementEvidence(SyncMixin, Base):
@@ -163,3 +183,12 @@ class RequirementEvidence(SyncMixin, Base):
     source: Mapped[str] = mapped_column(String(120), default="")
     verified_by: Mapped[str] = mapped_column(String(64), default="")
     evidence_date: Mapped[date] = mapped_column(Date)
+    # 0006_edu: experience as entered from its document (``source`` holds the setting)
+    employer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    fte: Mapped[float | None] = mapped_column(
+        Numeric(4, 2).with_variant(Numeric(4, 2, asdecimal=False), "sqlite"), default=None
+    )
+    contracted: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    start_date: Mapped[date | None] = mapped_column(Date, default=None)
+    end_date: Mapped[date | None] = mapped_column(Date, default=None)
+    document_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")

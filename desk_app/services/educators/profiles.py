@@ -199,7 +199,15 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
         .order_by(TranscriptRecord.received_on.desc())
     ).scalars()
     evidence = [
-        rules.Evidence(r.requirement, float(r.quantity), r.unit, r.evidence_date, r.source)
+        rules.Evidence(
+            r.requirement,
+            float(r.quantity),
+            r.unit,
+            r.evidence_date,
+            r.source,
+            None if r.fte is None else float(r.fte),
+            r.contracted,
+        )
         for r in s.execute(
             select(RequirementEvidence).where(
                 RequirementEvidence.educator_id == e.id, RequirementEvidence.deleted_at.is_(None)
