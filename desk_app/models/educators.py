@@ -118,6 +118,8 @@ class Certificate(SyncMixin, Base):
         Index("ix_certificate_number", "number"),
         # the Educators page's classification filter
         Index("ix_certificate_class_holder", "classification_id", "status", "educator_id"),
+        # 0006_edu: the watch lists (expiring soon, running out) read certificates by date
+        Index("ix_certificate_status_expiry", "status", "expiration_date"),
     )
 
     educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)

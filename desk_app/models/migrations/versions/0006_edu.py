@@ -40,6 +40,10 @@ def upgrade() -> None:
     for table in ("assessment_score", "transcript_record"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("document_ref", DOCUMENT, server_default="", nullable=False))
+    with op.batch_alter_table("certificate") as batch:
+        batch.create_index(
+            "ix_certificate_status_expiry", ["status", "expiration_date"], unique=False
+        )
     with op.batch_alter_table("requirement_evidence") as batch:
         batch.add_column(sa.Column("employer", DOCUMENT, server_default="", nullable=False))
         batch.add_column(
@@ -61,6 +65,8 @@ def downgrade() -> None:
     with op.batch_alter_table("requirement_evidence") as batch:
         for name in ("document_ref", "end_date", "start_date", "contracted", "fte", "employer"):
             batch.drop_column(name)
+    with op.batch_alter_table("certificate") as batch:
+        batch.drop_index("ix_certificate_status_expiry")
     for table in ("transcript_record", "assessment_score"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("document_ref")
