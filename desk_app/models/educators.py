@@ -144,9 +144,20 @@ class CertificateApplication(SyncMixin, Base):
 
     educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
     classification_code: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # received (the seed's older "pending" means the same), waiting (on the educator), ready, decided
+    status: Mapped[str] = mapped_column(String(16), default="received")
     submitted_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # 0006_edu: the queue discipline (claim, decide) and what the decision issued
+    kind: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    claimed_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    decision_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    decided_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    certificate_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("certificate.id"), default=None
+    )
 
 
 class AssessmentScore(SyncMixin, Base):

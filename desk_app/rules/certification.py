@@ -40,6 +40,21 @@ MIN_EXPERIENCE_FTE = 0.5
 PRACTICUM_PROFILE_HOURS = 30
 SEMESTER_HOUR_IN_CONTACT_HOURS = 15.0
 
+# Applications and what each kind needs on file before it can be approved (an upgrade is weighed
+# against the held certificate's requirements instead).
+APPLICATION_KINDS = ("substitute", "initial", "upgrade", "renewal")
+APPLICATION_CHECKS: dict[str, tuple[str, ...]] = {
+    "substitute": ("fingerprint", "background", "transcript"),
+    "initial": ("fingerprint", "background", "transcript", "assessment"),
+    "renewal": ("fingerprint",),
+}
+CHECK_TITLES = {
+    "fingerprint": "Fingerprint result cleared",
+    "background": "Background check cleared",
+    "transcript": "Official transcript received",
+    "assessment": "Qualifying score on the required assessment",
+}
+
 
 @dataclass(frozen=True)
 class Requirement:

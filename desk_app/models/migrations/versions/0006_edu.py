@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import desk_app.models.base
+
 revision = "0006_edu"
 down_revision = "0005"
 branch_labels = None
@@ -40,6 +42,22 @@ def upgrade() -> None:
     for table in ("assessment_score", "transcript_record"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("document_ref", DOCUMENT, server_default="", nullable=False))
+    with op.batch_alter_table("certificate_application") as batch:
+        for name, size in (("kind", 24), ("claimed_by", 64), ("decision", 16), ("decided_by", 64)):
+            batch.add_column(
+                sa.Column(name, sa.String(length=size), server_default="", nullable=False)
+            )
+        batch.add_column(
+            sa.Column("decision_note", sa.String(length=500), server_default="", nullable=False)
+        )
+        batch.add_column(sa.Column("claimed_at", desk_app.models.base.UTCDateTime(), nullable=True))
+        batch.add_column(sa.Column("certificate_id", sa.Uuid(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_certificate_application_certificate_id_certificate"),
+            "certificate",
+            ["certificate_id"],
+            ["id"],
+        )
     with op.batch_alter_table("certificate") as batch:
         batch.create_index(
             "ix_certificate_status_expiry", ["status", "expiration_date"], unique=False
@@ -64,6 +82,20 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("requirement_evidence") as batch:
         for name in ("document_ref", "end_date", "start_date", "contracted", "fte", "employer"):
+            batch.drop_column(name)
+    with op.batch_alter_table("certificate_application") as batch:
+        batch.drop_constraint(
+            op.f("fk_certificate_application_certificate_id_certificate"), type_="foreignkey"
+        )
+        for name in (
+            "certificate_id",
+            "claimed_at",
+            "decision_note",
+            "decided_by",
+            "decision",
+            "claimed_by",
+            "kind",
+        ):
             batch.drop_column(name)
     with op.batch_alter_table("certificate") as batch:
         batch.drop_index("ix_certificate_status_expiry")
