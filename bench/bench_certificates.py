@@ -62,6 +62,65 @@ def _scan(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
+def _running_out_figures(env: BenchEnv) -> list[Figure]:
+    """The running-out list over the big demo database (scale 10: 1,000,000 educators), computed
+    on a worker thread with progress, then its first page opened."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from desk_app.app import open_app
+    from desk_app.models.educators import Educator, RequirementEvidence
+    from desk_app.models.store import Actor
+    from desk_app.secrets import MemorySecrets
+    from desk_app.services.educators import watch
+
+    app = open_app(env.demo_data_dir(env.big_scale), secrets=MemorySecrets(), username="bench")
+    ctx = replace(app.services, actor=Actor("bench", "bench-ws", "certification_specialist"))
+    with ctx.store.read() as s:
+        educators = s.execute(select(func.count()).select_from(Educator)).scalar_one()
+    ticks: list[int] = []
+    box: list[Any] = []
+    t0 = time.perf_counter()
+    worker = threading.Thread(
+        target=lambda: box.append(
+            watch.compute_running_out(ctx, 180, progress=lambda d, t: ticks.append(d))
+        )
+    )
+    worker.start()
+    worker.join()
+    computed = time.perf_counter() - t0
+    result = box[0]
+    opened = median_of(lambda: watch.running_out_page(ctx, 180, 0, 100), repeat=9)
+    t0 = time.perf_counter()
+    with ctx.store.read() as s:
+        for _row in s.execute(select(RequirementEvidence.__table__)).yield_per(20000):
+            pass
+    scan = time.perf_counter() - t0
+    app.close()
+    return [
+        Figure(
+            f"running-out list over {educators:,} educators "
+            f"({result.candidates:,} candidates, {len(ticks)} progress ticks)",
+            computed,
+            "s",
+            "every evidence row read",
+            scan,
+            "<= 30 s",
+            computed <= 30,
+        ),
+        Figure(
+            f"running-out list opened ({len(result.rows):,} rows, first 100)",
+            opened,
+            "ms",
+            "",
+            None,
+            "<= 100 ms",
+            opened <= 100,
+        ),
+    ]
+
+
 def run(env: BenchEnv) -> list[Figure]:
     import numpy as np
     from PIL import Image

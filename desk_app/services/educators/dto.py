@@ -105,6 +105,8 @@ class EducatorProfile:
     row_version: int
     updated_at: datetime
     updated_by: str
+    background_status: str = "none"
+    background_date: date | None = None
 
 
 @dataclass(frozen=True)

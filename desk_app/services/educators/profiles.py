@@ -247,6 +247,8 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
         row_version=e.row_version,
         updated_at=e.updated_at,
         updated_by=e.updated_by,
+        background_status=e.background_status,
+        background_date=e.background_date,
     )
 
 

@@ -89,8 +89,11 @@ def profile_html(p: EducatorProfile) -> str:
         f"<p>{escape(r.email)} · username {escape(r.username or 'none')}"
         + (" · <b>must re-register</b> (no login for 12 months)" if r.needs_registration else "")
         + "</p>",
-        f"<p>Fingerprint / background check: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
+        f"<p>Fingerprints: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
         + (f" ({p.fingerprint_date:%Y-%m-%d})" if p.fingerprint_date else "")
+        + "</p>",
+        f"<p>Background check: {escape(p.background_status)}"
+        + (f" ({p.background_date:%Y-%m-%d})" if p.background_date else "")
         + "</p>",
         "<h4>Certificates</h4>",
     ]
