@@ -153,3 +153,39 @@ def test_public_export_has_no_closed_data_and_is_audited(folder: Path, tmp_path,
         )
         assert event.details["rows"] == len(rows)
     app.store.dispose()
+
+
+def test_applications_queue_from_the_command_line(folder: Path, tmp_path, capsys) -> None:
+    base = ["--data-dir", str(folder), "educators"]
+    assert main([*base, "find", "a", "--json", "--limit", "1"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    apps = [*base, "applications"]
+    assert main([*apps, "submit", row["id"], "renewal", "IPC"]) == 0
+    app_id = capsys.readouterr().out.split()[-1]
+    assert main([*apps, "list", "--state", "received", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert app_id in {r["id"] for r in listed["rows"]}
+    assert main([*apps, "decide", app_id, "--reject", "--note", "no"]) != 0
+    assert "claim it first" in capsys.readouterr().err
+    assert main([*apps, "claim", app_id]) == 0
+    assert main([*apps, "tracker", app_id, "--json"]) == 0
+    out = capsys.readouterr().out
+    [check] = json.loads(out[out.index("[") :])
+    assert check["code"] == "fingerprint"
+    eml = tmp_path / "reply.eml"
+    assert (
+        main(
+            [
+                *apps,
+                "decide",
+                app_id,
+                "--reject",
+                "--note",
+                "fingerprints expired",
+                "--eml",
+                str(eml),
+            ]
+        )
+        == 0
+    )
+    assert "rejected" in capsys.readouterr().out and eml.read_bytes().startswith(b"To: ")
