@@ -11,7 +11,18 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from desk_app.errors import ValidationError
@@ -59,6 +70,13 @@ class Educator(SyncMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     fingerprint_status: Mapped[str] = mapped_column(String(24), default="none")
     fingerprint_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # 0006_edu: the background check beside the fingerprints, and the documents both came from
+    fingerprint_document: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    background_status: Mapped[str] = mapped_column(
+        String(24), default="none", server_default="none"
+    )
+    background_date: Mapped[date | None] = mapped_column(Date, default=None)
+    background_document: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     certificates: Mapped[list[Certificate]] = relationship(back_populates="educator")
 
@@ -100,6 +118,8 @@ class Certificate(SyncMixin, Base):
         Index("ix_certificate_number", "number"),
         # the Educators page's classification filter
         Index("ix_certificate_class_holder", "classification_id", "status", "educator_id"),
+        # 0006_edu: the watch lists (expiring soon, running out) read certificates by date
+        Index("ix_certificate_status_expiry", "status", "expiration_date"),
     )
 
     educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
@@ -124,9 +144,20 @@ class CertificateApplication(SyncMixin, Base):
 
     educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
     classification_code: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # received (the seed's older "pending" means the same), waiting (on the educator), ready, decided
+    status: Mapped[str] = mapped_column(String(16), default="received")
     submitted_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    # 0006_edu: the queue discipline (claim, decide) and what the decision issued
+    kind: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    claimed_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    decision_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    decided_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    certificate_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("certificate.id"), default=None
+    )
 
 
 class AssessmentScore(SyncMixin, Base):
@@ -137,6 +168,7 @@ class AssessmentScore(SyncMixin, Base):
     score: Mapped[int] = mapped_column(Integer)
     passing_score: Mapped[int] = mapped_column(Integer)
     taken_on: Mapped[date] = mapped_column(Date)
+    document_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class TranscriptRecord(SyncMixin, Base):
@@ -146,6 +178,7 @@ class TranscriptRecord(SyncMixin, Base):
     institution: Mapped[str] = mapped_column(String(200))
     degree: Mapped[str] = mapped_column(String(120), default="")
     received_on: Mapped[date] = mapped_column(Date)
+    document_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class RequirementEvidence(SyncMixin, Base):
@@ -163,3 +196,12 @@ class RequirementEvidence(SyncMixin, Base):
     source: Mapped[str] = mapped_column(String(120), default="")
     verified_by: Mapped[str] = mapped_column(String(64), default="")
     evidence_date: Mapped[date] = mapped_column(Date)
+    # 0006_edu: experience as entered from its document (``source`` holds the setting)
+    employer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    fte: Mapped[float | None] = mapped_column(
+        Numeric(4, 2).with_variant(Numeric(4, 2, asdecimal=False), "sqlite"), default=None
+    )
+    contracted: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    start_date: Mapped[date | None] = mapped_column(Date, default=None)
+    end_date: Mapped[date | None] = mapped_column(Date, default=None)
+    document_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -34,6 +34,26 @@ APPROVED_EXPERIENCE_SETTINGS: tuple[str, ...] = (MISSOURI_PUBLIC_SCHOOL, *ACCRED
 
 # An account not used for this many months must be registered again.
 REREGISTRATION_AFTER_MONTHS = 12
+# Experience counts only at half-time or more (FTE), under contract.
+MIN_EXPERIENCE_FTE = 0.5
+# A student's practicum of more than this many clock hours needs an educator profile.
+PRACTICUM_PROFILE_HOURS = 30
+SEMESTER_HOUR_IN_CONTACT_HOURS = 15.0
+
+# Applications and what each kind needs on file before it can be approved (an upgrade is weighed
+# against the held certificate's requirements instead).
+APPLICATION_KINDS = ("substitute", "initial", "upgrade", "renewal")
+APPLICATION_CHECKS: dict[str, tuple[str, ...]] = {
+    "substitute": ("fingerprint", "background", "transcript"),
+    "initial": ("fingerprint", "background", "transcript", "assessment"),
+    "renewal": ("fingerprint",),
+}
+CHECK_TITLES = {
+    "fingerprint": "Fingerprint result cleared",
+    "background": "Background check cleared",
+    "transcript": "Official transcript received",
+    "assessment": "Qualifying score on the required assessment",
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +109,7 @@ def _development(hours: int) -> Requirement:
         f"{hours} contact hours of professional development",
         hours,
         "contact_hours",
-        {"contact_hours": 1.0, "semester_hours": 15.0},
+        {"contact_hours": 1.0, "semester_hours": SEMESTER_HOUR_IN_CONTACT_HOURS},
         note="college credit counts: 1 semester hour = 15 contact hours",
     )
 
@@ -176,6 +196,8 @@ class Evidence:
     unit: str
     evidence_date: date
     source: str = ""
+    fte: float | None = None  # experience: the share of full time, when the document says
+    contracted: bool | None = None  # experience: under contract, when the document says
 
 
 @dataclass(frozen=True)
@@ -283,7 +305,25 @@ def _refusal(req: Requirement, item: Evidence, as_of: date, held_since: date | N
         return f"dated {item.evidence_date.isoformat()}, before the certificate was held"
     if req.settings and item.source not in req.settings:
         return f"experience at {item.source or 'an unnamed school'} is not approved experience"
+    if req.settings and item.fte is not None and item.fte < MIN_EXPERIENCE_FTE:
+        return f"experience at {item.fte:g} FTE is less than half-time"
+    if req.settings and item.contracted is False:
+        return "experience without a contract does not count"
     return ""
+
+
+def practicum_needs_profile(clock_hours: float) -> bool:
+    """A student's practicum of more than 30 clock hours needs an educator profile."""
+    return clock_hours > PRACTICUM_PROFILE_HOURS
+
+
+def contact_hours(amount: float, unit: str) -> float:
+    """Professional development in contact hours (1 semester hour = 15 contact hours)."""
+    if unit == "semester_hours":
+        return amount * SEMESTER_HOUR_IN_CONTACT_HOURS
+    if unit == "contact_hours":
+        return amount
+    raise ValueError(f"{unit} is not a unit of professional development")
 
 
 def add_months(day: date, months: int) -> date:

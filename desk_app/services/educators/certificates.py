@@ -1,27 +1,33 @@
-"""Printing educator certificates: permission, content from the record, audit, printed stamp."""
+"""Certificates: issuing (superseding the one it replaces), revoking, printing with the agency's
+signature. Every change and every print is audited in the same transaction."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import secrets
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from desk_app.errors import KnownError, NotFound
+from desk_app.errors import KnownError, NotFound, ValidationError
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
-from desk_app.models.educators import Certificate, Educator
+from desk_app.models.educators import Certificate, CertificateClassification, Educator
+from desk_app.models.store import UnitOfWork
 from desk_app.pdf.certificates import CertificateContent, certificate_pdf
+from desk_app.rules import certification as rules
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
+from desk_app.services.educators import signing
+from desk_app.services.educators.signing import CertificateFacts
 
 
-def certificate_check(key: bytes, number: str, classification: str, expires_iso: str) -> str:
-    """A short keyed digest printed in the certificate's QR (proves it came from our records)."""
-    message = f"{number}|{classification}|{expires_iso}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()[:12]
+def holder_name(educator: Educator) -> str:
+    middle = f" {educator.middle_name}" if educator.middle_name else ""
+    return f"{educator.first_name}{middle} {educator.last_name}"
 
 
 def print_certificates(ctx: ServiceContext, certificate_ids: Sequence[str]) -> bytes:
@@ -29,23 +35,20 @@ def print_certificates(ctx: ServiceContext, certificate_ids: Sequence[str]) -> b
 
     Raises:
         PermissionDenied: the operator may not print certificates.
+        NotEnrolled: this workstation holds no certificate-signing key.
         NotFound: a certificate does not exist (or was deleted).
         KnownError: a certificate is not active (revoked, expired or superseded).
     """
     ctx.require(Perm.PRINT_CERTIFICATES)
-    key = ctx.cipher.lookup_key
+    key = signing.signing_key(ctx.secrets)
     contents: list[CertificateContent] = []
     with ctx.uow() as uow:
-        ids = [uuid.UUID(str(i)) for i in certificate_ids]
-        rows = (
-            uow.session.execute(
-                select(Certificate, Educator)
-                .join(Educator, Certificate.educator_id == Educator.id)
-                .where(Certificate.id.in_(ids), Certificate.deleted_at.is_(None))
-            )
-            .unique()
-            .all()
-        )
+        ids = [_uuid(i) for i in certificate_ids]
+        rows = uow.session.execute(
+            select(Certificate, Educator)
+            .join(Educator, Certificate.educator_id == Educator.id)
+            .where(Certificate.id.in_(ids), Certificate.deleted_at.is_(None))
+        ).all()
         found = {cert.id: (cert, educator) for cert, educator in rows}
         for cid in ids:
             if cid not in found:
@@ -69,11 +72,20 @@ def print_certificates(ctx: ServiceContext, certificate_ids: Sequence[str]) -> b
     return pdf
 
 
-def _content(cert: Certificate, educator: Educator, key: bytes) -> CertificateContent:
+def facts_of(cert: Certificate, educator: Educator) -> CertificateFacts:
+    return CertificateFacts(
+        cert.number,
+        cert.classification.code,
+        cert.effective_date,
+        cert.expiration_date,
+        holder_name(educator),
+    )
+
+
+def _content(cert: Certificate, educator: Educator, key: Ed25519PrivateKey) -> CertificateContent:
     cls = cert.classification
-    middle = f" {educator.middle_name}" if educator.middle_name else ""
     return CertificateContent(
-        holder_name=f"{educator.first_name}{middle} {educator.last_name}",
+        holder_name=holder_name(educator),
         classification_code=cls.code,
         classification_name=cls.name,
         subject_area=cert.subject_area,
@@ -81,31 +93,144 @@ def _content(cert: Certificate, educator: Educator, key: bytes) -> CertificateCo
         effective=cert.effective_date,
         expires=cert.expiration_date,
         validity_years=cls.validity_years,
-        check=certificate_check(key, cert.number, cls.code, cert.expiration_date.isoformat()),
+        qr_text=signing.sign_facts(key, facts_of(cert, educator)),
     )
 
 
-def check_printed_qr(ctx: ServiceContext, qr_text: str) -> bool:
-    """True when a certificate QR (``DAC1|...``) was made with this agency's key and matches a record."""
-    parts = qr_text.split("|")
-    if len(parts) != 5 or parts[0] != "DAC1":
-        return False
-    _, number, classification, expires, check = parts
-    expected = certificate_check(ctx.cipher.lookup_key, number, classification, expires)
-    if not hmac.compare_digest(expected, check):
-        return False
-    with ctx.store.read() as s:
-        cert = (
-            s.execute(
-                select(Certificate).where(
-                    Certificate.number == number, Certificate.deleted_at.is_(None)
-                )
+def _uuid(value: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(f"{value} is not a record id") from None
+
+
+def _new_number(session: Session, effective: date) -> str:
+    """A certificate number in the agency's form (two-digit year + 8 digits), unused here.
+
+    Random rather than a counter: workstations issue offline, and a counter would collide at sync.
+    """
+    while True:
+        number = f"{effective.year % 100:02d}{secrets.randbelow(10**8):08d}"
+        taken = session.execute(select(Certificate.id).where(Certificate.number == number)).first()
+        if taken is None:
+            return number
+
+
+def issue_in(
+    session: Session,
+    educator: Educator,
+    klass: CertificateClassification,
+    effective: date,
+    subject_area: str = "",
+) -> tuple[Certificate, list[Certificate]]:
+    """Inside an open unit of work: the new certificate, and the active ones of the same track it
+    supersedes (their status set). The caller audits and commits."""
+    years = klass.validity_years
+    cert = Certificate(
+        educator_id=educator.id,
+        classification_id=klass.id,
+        number=_new_number(session, effective),
+        subject_area=subject_area,
+        effective_date=effective,
+        expiration_date=rules.add_months(effective, 12 * years),
+        status="active",
+    )
+    old = (
+        session.execute(
+            select(Certificate)
+            .join(CertificateClassification)
+            .where(
+                Certificate.educator_id == educator.id,
+                Certificate.status == "active",
+                Certificate.deleted_at.is_(None),
+                CertificateClassification.track == klass.track,
             )
-            .scalars()
-            .first()
         )
-        return bool(
-            cert
-            and cert.classification.code == classification
-            and cert.expiration_date.isoformat() == expires
+        .scalars()
+        .all()
+    )
+    for previous in old:
+        previous.status = "superseded"
+    session.add(cert)
+    session.flush()
+    return cert, list(old)
+
+
+def issue_certificate(
+    ctx: ServiceContext,
+    educator_id: str,
+    classification_code: str,
+    effective: date,
+    subject_area: str = "",
+) -> tuple[str, Changes]:
+    """Issue a certificate; the active one of the same track is superseded in the same transaction.
+
+    Returns:
+        The new certificate's number and what changed.
+    """
+    ctx.require(Perm.EDIT_EDUCATORS)
+    with ctx.uow() as uow:
+        s = uow.session
+        educator = s.get(Educator, _uuid(educator_id))
+        if educator is None or educator.deleted_at is not None:
+            raise NotFound("that educator no longer exists")
+        klass = s.execute(
+            select(CertificateClassification).where(
+                CertificateClassification.code == classification_code.upper(),
+                CertificateClassification.deleted_at.is_(None),
+            )
+        ).scalar_one_or_none()
+        if klass is None:
+            raise ValidationError(
+                "classification", f"{classification_code} is not a classification"
+            )
+        cert, old = issue_in(s, educator, klass, effective, subject_area)
+        record_issue(uow, cert, klass, old)
+        uow.commit()
+        ids = (cert.id, *(o.id for o in old), educator.id)
+        return cert.number, Changes.of(Area.EDUCATORS, ids=ids)
+
+
+def record_issue(
+    uow: UnitOfWork, cert: Certificate, klass: CertificateClassification, old: list[Certificate]
+) -> None:
+    """The audit events of an issue: the new certificate and each one it superseded."""
+    audit.record(
+        uow,
+        "certificate.issue",
+        record_type="certificate",
+        record_id=cert.id,
+        summary=f"issued certificate {cert.number} ({klass.code}), effective "
+        f"{cert.effective_date.isoformat()} through {cert.expiration_date.isoformat()}",
+    )
+    for previous in old:
+        audit.record(
+            uow,
+            "certificate.supersede",
+            record_type="certificate",
+            record_id=previous.id,
+            summary=f"certificate {previous.number} superseded by {cert.number}",
         )
+
+
+def revoke_certificate(ctx: ServiceContext, certificate_id: str, reason: str) -> Changes:
+    """Revoke an active certificate (a reason is required); a printed copy then verifies as revoked."""
+    ctx.require(Perm.EDIT_EDUCATORS)
+    if not reason.strip():
+        raise ValidationError("reason", "is required to revoke a certificate")
+    with ctx.uow() as uow:
+        cert = uow.session.get(Certificate, _uuid(certificate_id))
+        if cert is None or cert.deleted_at is not None:
+            raise NotFound("that certificate no longer exists")
+        if cert.status != "active":
+            raise KnownError(f"certificate {cert.number} is {cert.status}, not active")
+        cert.status = "revoked"
+        audit.record(
+            uow,
+            "certificate.revoke",
+            record_type="certificate",
+            record_id=cert.id,
+            summary=f"revoked certificate {cert.number}: {reason.strip()}",
+        )
+        uow.commit()
+        return Changes.of(Area.EDUCATORS, ids=(cert.id, cert.educator_id))

@@ -36,6 +36,7 @@ class CertificateDTO:
     effective_date: date
     expiration_date: date
     status: str
+    valid_through: str = ""  # said exactly as the printed certificate says it
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ class EducatorProfile:
     row_version: int
     updated_at: datetime
     updated_by: str
+    background_status: str = "none"
+    background_date: date | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from desk_app.models.educators import (
     RequirementEvidence,
     TranscriptRecord,
 )
+from desk_app.pdf.certificates import valid_through_text
 from desk_app.rules import certification as rules
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
@@ -182,7 +183,7 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
         select(CertificateApplication)
         .where(
             CertificateApplication.educator_id == e.id,
-            CertificateApplication.status == "pending",
+            CertificateApplication.status.in_(("pending", "received", "waiting", "ready")),
             CertificateApplication.deleted_at.is_(None),
         )
         .order_by(CertificateApplication.submitted_at)
@@ -197,14 +198,7 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
         .where(TranscriptRecord.educator_id == e.id, TranscriptRecord.deleted_at.is_(None))
         .order_by(TranscriptRecord.received_on.desc())
     ).scalars()
-    evidence = [
-        rules.Evidence(r.requirement, float(r.quantity), r.unit, r.evidence_date, r.source)
-        for r in s.execute(
-            select(RequirementEvidence).where(
-                RequirementEvidence.educator_id == e.id, RequirementEvidence.deleted_at.is_(None)
-            )
-        ).scalars()
-    ]
+    evidence = evidence_of(s, e.id)
     active = [c for c, _k in certs if c.status == "active"]
     row = EducatorRow(
         str(e.id),
@@ -231,6 +225,7 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
                 c.effective_date,
                 c.expiration_date,
                 c.status,
+                valid_through_text(c.expiration_date, k.validity_years),
             )
             for c, k in certs
         ),
@@ -252,7 +247,30 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
         row_version=e.row_version,
         updated_at=e.updated_at,
         updated_by=e.updated_by,
+        background_status=e.background_status,
+        background_date=e.background_date,
     )
+
+
+def evidence_of(s: Session, educator_id: uuid.UUID) -> list[rules.Evidence]:
+    """The educator's evidence items as the rules read them."""
+    return [
+        rules.Evidence(
+            r.requirement,
+            float(r.quantity),
+            r.unit,
+            r.evidence_date,
+            r.source,
+            None if r.fte is None else float(r.fte),
+            r.contracted,
+        )
+        for r in s.execute(
+            select(RequirementEvidence).where(
+                RequirementEvidence.educator_id == educator_id,
+                RequirementEvidence.deleted_at.is_(None),
+            )
+        ).scalars()
+    ]
 
 
 def _upgrade(

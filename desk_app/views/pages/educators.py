@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from desk_app.qt import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QModelIndex,
+    QPushButton,
     QSplitter,
     Qt,
     QVBoxLayout,
@@ -16,10 +18,12 @@ from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area
 from desk_app.services.educators.certificates import print_certificates
 from desk_app.services.educators.dto import EducatorProfile, EducatorRow
+from desk_app.services.educators.editing import NewProfile, ProfileResult, create_profile
 from desk_app.services.educators.profiles import EducatorService
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage
+from desk_app.views.pages.educator_forms import NewProfileDialog, WatchPanel
 from desk_app.views.tablemodels.educators import COL_NAME, FINGERPRINT_TITLES, EducatorTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.educator_profile import EducatorProfilePane
@@ -74,7 +78,12 @@ class Page(SearchListPage):
         self.profile = EducatorProfilePane(
             services.can(Perm.VIEW_CLOSED_DATA), services.can(Perm.PRINT_CERTIFICATES), self
         )
+        self.new_profile = QPushButton("&New profile…", self)
+        self.new_profile.setAccessibleName("Create an educator profile (or find the existing one)")
+        self.new_profile.setVisible(services.can(Perm.EDIT_EDUCATORS))
+        self.watch = WatchPanel(services, self)
         self._build_layout()
+        self.new_profile.clicked.connect(self.on_new_profile)
         self.search.search_changed.connect(self.on_search)
         self.classification.currentIndexChanged.connect(lambda _i: self.refresh())
         self.fingerprint.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -96,6 +105,7 @@ class Page(SearchListPage):
         bar.addWidget(self.classification, 1)
         bar.addWidget(self.fingerprint, 1)
         bar.addWidget(self.count_label)
+        bar.addWidget(self.new_profile)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.profile)
@@ -104,6 +114,7 @@ class Page(SearchListPage):
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.watch)
         layout.addWidget(splitter, 1)
 
     def on_search(self, text: str) -> None:
@@ -113,6 +124,35 @@ class Page(SearchListPage):
         query = query.with_filter("fingerprint", self.fingerprint.currentData() or "")
         self.count_label.setText("Searching…")
         self.model.load_async(query)
+
+    def refresh(self) -> None:
+        super().refresh()
+        self.watch.refresh()
+
+    def on_new_profile(self) -> None:
+        dialog = NewProfileDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.entered is not None:
+            self.create_or_find(dialog.entered)
+
+    def create_or_find(self, entered: NewProfile) -> None:
+        ops.op(create_profile, self.context.services, entered).success(self.on_created).failure(
+            lambda exc: self.profile.show_message(str(exc))
+        ).run("writer", initiator=self)
+
+    def on_created(self, result: ProfileResult) -> None:
+        """Open the profile made, or the one the person already had (never a second)."""
+        note = result.warning or "Profile created."
+        self._generation += 1
+        generation = self._generation
+
+        def shown(profile: EducatorProfile) -> None:
+            self.on_profile(profile, generation)
+            self.profile.closed.setText(note)
+
+        ops.op(self.service.detail, result.educator_id).success(shown).failure(
+            lambda exc: self.profile.show_message(str(exc))
+        ).run("instant", initiator=self)
+        super().refresh()
 
     def on_loaded(self) -> None:
         if self.model.rowCount() == 0:
@@ -134,7 +174,8 @@ class Page(SearchListPage):
             self.profile.show_profile(profile)
 
     def on_reveal(self, educator_id: str) -> None:
-        ops.op(self.service.reveal_closed_data, educator_id).success(
+        # the role that may see closed data sees it whole (SSN and date of birth), audited
+        ops.op(self.service.reveal_closed_data, educator_id, unmasked=True).success(
             self.profile.show_closed
         ).failure(lambda exc: self.profile.closed.setText(str(exc))).run("writer", initiator=self)
 

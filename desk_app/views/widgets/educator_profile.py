@@ -65,7 +65,9 @@ class EducatorProfilePane(QWidget):
         if self.profile is None or data.educator_id != self.profile.row.id:
             return
         born = f"{data.date_of_birth:%m/%d/%Y}" if data.date_of_birth else "—"
-        self.closed.setText(f"SSN {data.ssn or data.ssn_masked} · born {born}  (view recorded)")
+        digits = "".join(ch for ch in data.ssn or "" if ch.isdigit())
+        ssn = f"{digits[:3]}-{digits[3:5]}-{digits[5:]}" if len(digits) == 9 else data.ssn_masked
+        self.closed.setText(f"SSN {ssn} · born {born}  (view recorded)")
 
     def on_reveal_clicked(self) -> None:
         if self.profile is not None:
@@ -87,8 +89,11 @@ def profile_html(p: EducatorProfile) -> str:
         f"<p>{escape(r.email)} · username {escape(r.username or 'none')}"
         + (" · <b>must re-register</b> (no login for 12 months)" if r.needs_registration else "")
         + "</p>",
-        f"<p>Fingerprint / background check: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
+        f"<p>Fingerprints: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
         + (f" ({p.fingerprint_date:%Y-%m-%d})" if p.fingerprint_date else "")
+        + "</p>",
+        f"<p>Background check: {escape(p.background_status)}"
+        + (f" ({p.background_date:%Y-%m-%d})" if p.background_date else "")
         + "</p>",
         "<h4>Certificates</h4>",
     ]
@@ -97,8 +102,8 @@ def profile_html(p: EducatorProfile) -> str:
     for c in p.certificates:
         out.append(
             f"<p><b>{escape(c.classification_name)}</b> ({escape(c.classification)}) {escape(c.subject_area)}<br>"
-            f"No. {escape(c.number)} · effective {c.effective_date:%Y-%m-%d} · expires "
-            f"{c.expiration_date:%Y-%m-%d} · {escape(c.status)}</p>"
+            f"No. {escape(c.number)} · effective {c.effective_date:%Y-%m-%d} · valid through "
+            f"{escape(c.valid_through or f'{c.expiration_date:%Y-%m-%d}')} · {escape(c.status)}</p>"
         )
     for u in p.upgrades:
         state = "eligible" if u.eligible else "not yet eligible"

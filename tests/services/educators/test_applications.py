@@ -1,0 +1,144 @@
+"""Applications as a queue: claim, move, the requirement tracker from the rules, decide (issue and
+supersede in one transaction, .eml drafted), the claim discipline, audit."""
+
+from __future__ import annotations
+
+import email
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from desk_app.errors import KnownError, ValidationError
+from desk_app.models.educators import Certificate, CertificateClassification
+from desk_app.rules.certification import MISSOURI_PUBLIC_SCHOOL, classification_rows
+from desk_app.services.educators import applications as apps
+from desk_app.services.educators.certificates import issue_certificate
+from desk_app.services.educators.editing import NewProfile, create_profile, record_checks
+from desk_app.services.educators.evidence import EvidenceEntry, add_evidence
+from desk_app.services.listing import ListQuery
+from desk_app.services.records.audit_log import AuditLogService
+
+
+@pytest.fixture
+def world(make_ctx):
+    ctx = make_ctx(role="certification_specialist", username="carol")
+    with ctx.uow() as uow:
+        for row in classification_rows():
+            uow.session.add(CertificateClassification(**row))
+        uow.commit()
+    key = create_profile(
+        ctx, NewProfile("123-45-6789", date(1985, 4, 12), "Maria", "Delgado", "md@example.org")
+    ).educator_id
+    return ctx, key
+
+
+def _make_eligible(ctx, key) -> None:
+    for entry in (
+        EvidenceEntry(
+            "experience",
+            "contract",
+            employer="Columbia 93",
+            setting=MISSOURI_PUBLIC_SCHOOL,
+            fte=1.0,
+            contracted=True,
+            start=date(2021, 8, 1),
+            end=date(2025, 7, 31),
+        ),
+        EvidenceEntry("mentoring", "log", on=date(2023, 6, 1), quantity=2),
+        EvidenceEntry(
+            "professional_development",
+            "log",
+            on=date(2024, 6, 1),
+            quantity=40,
+            unit="contact_hours",
+        ),
+        EvidenceEntry("evaluation", "PBSSE", on=date(2024, 5, 30)),
+    ):
+        add_evidence(ctx, key, entry)
+
+
+def test_upgrade_is_claimed_tracked_and_approved_in_one_transaction(world, make_ctx) -> None:
+    ctx, key = world
+    issue_certificate(ctx, key, "ISS", date(2021, 7, 1))
+    app_id = apps.submit(ctx, key, "upgrade", "CSS")
+    count, rows = apps.queue(ctx, "received")
+    assert count == 1 and rows[0].kind == "upgrade" and rows[0].state == "received"
+    with pytest.raises(KnownError, match="claim it first"):
+        apps.decide(ctx, app_id, approve=True)
+    apps.claim(ctx, app_id)
+    with pytest.raises(KnownError, match="carol is working"):
+        apps.claim(make_ctx(role="certification_specialist", username="dave"), app_id)
+    tracker = {r.code: r for r in apps.tracker(ctx, app_id)}
+    assert set(tracker) == {"experience", "mentoring", "professional_development", "evaluation"}
+    assert not any(r.met for r in tracker.values())
+    with pytest.raises(KnownError, match="not every requirement is met"):
+        apps.decide(ctx, app_id, approve=True)
+    with pytest.raises(ValidationError):
+        apps.move(ctx, app_id, "waiting")
+    apps.move(ctx, app_id, "waiting", "send the 2024 evaluation")
+    assert apps.queue(ctx, "waiting")[0] == 1
+    _make_eligible(ctx, key)
+    apps.move(ctx, app_id, "ready")
+    assert all(r.met for r in apps.tracker(ctx, app_id))
+    decision = apps.decide(ctx, app_id, approve=True, effective=date(2025, 8, 1))
+    assert decision.approved and decision.certificate_number.startswith("25")
+    with ctx.store.read() as s:
+        by_code = {
+            c.classification.code: (c.status, c.expiration_date)
+            for c in s.execute(select(Certificate)).scalars()
+        }
+    assert by_code["ISS"][0] == "superseded" and by_code["CSS"] == ("active", date(2124, 8, 1))
+    message = email.message_from_bytes(decision.eml)
+    assert message["To"] == "md@example.org" and decision.certificate_number in message["Subject"]
+    assert apps.queue(ctx)[0] == 0
+    with pytest.raises(KnownError, match="decided"):
+        apps.claim(ctx, app_id)
+    actions = [
+        e.action for e in AuditLogService(make_ctx(role="auditor")).fetch(ListQuery(), 0, 200)
+    ]
+    for action in (
+        "application.receive",
+        "application.claim",
+        "application.move",
+        "application.decide",
+        "certificate.issue",
+        "certificate.supersede",
+    ):
+        assert action in actions
+
+
+def test_substitute_needs_its_checks_and_rejection_needs_a_reason(world) -> None:
+    ctx, key = world
+    app_id = apps.submit(ctx, key, "substitute", "SUB")
+    apps.claim(ctx, app_id)
+    missing = {r.code for r in apps.tracker(ctx, app_id) if not r.met}
+    assert missing == {"fingerprint", "background", "transcript"}
+    record_checks(
+        ctx, key, kind="fingerprint", result="cleared", on=date(2025, 1, 2), document_ref="FBI"
+    )
+    record_checks(
+        ctx, key, kind="background", result="cleared", on=date(2025, 1, 2), document_ref="MSHP"
+    )
+    add_evidence(
+        ctx, key, EvidenceEntry("transcript", "transcript", on=date(2025, 1, 3), title="MU")
+    )
+    assert all(r.met for r in apps.tracker(ctx, app_id))
+    with pytest.raises(ValidationError, match="reason"):
+        apps.decide(ctx, app_id, approve=False)
+    decision = apps.decide(ctx, app_id, approve=False, note="60 college hours not shown")
+    assert not decision.approved and not decision.certificate_number
+    body = email.message_from_bytes(decision.eml).get_payload(decode=True).decode()
+    assert "60 college hours not shown" in body
+
+
+def test_release_lets_another_operator_claim(world, make_ctx) -> None:
+    ctx, key = world
+    app_id = apps.submit(ctx, key, "initial", "IPC")
+    apps.claim(ctx, app_id)
+    dave = make_ctx(role="certification_specialist", username="dave")
+    with pytest.raises(KnownError, match="carol holds it"):
+        apps.release(dave, app_id)
+    apps.release(ctx, app_id)
+    apps.claim(dave, app_id)
+    assert apps.queue(ctx)[1][0].claimed_by == "dave"
