@@ -4,9 +4,10 @@ the counties they sit in, and the buildings of an LEA."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from desk_app.errors import ValidationError
@@ -18,6 +19,13 @@ from desk_app.rules.codes import (
     code_problem,
     email_problem,
 )
+
+
+class EntityStatus(StrEnum):
+    """Whether an entity is open; a closed entity keeps its history and its dates."""
+
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class County(SyncMixin, Base):
@@ -55,6 +63,12 @@ class EducationalEntity(SyncMixin, Base):
     fax: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # open / closed with the dates (``active`` follows the status, for the existing readers)
+    status: Mapped[str] = mapped_column(String(16), default=EntityStatus.OPEN.value)
+    opened_on: Mapped[date | None] = mapped_column(Date, default=None)
+    closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # the day a Security Administrator last confirmed the user managers after an officer change
+    designations_reviewed_on: Mapped[date | None] = mapped_column(Date, default=None)
     # the agency contact (staff username) for consultant organisations
     agency_contact: Mapped[str] = mapped_column(String(64), default="")
     # security PIN: Argon2id hash with a pepper kept in the keyring (never the PIN itself)
@@ -72,11 +86,21 @@ class EducationalEntity(SyncMixin, Base):
             kind = EntityKind(value).value
         except ValueError:
             raise ValidationError("kind", f"unknown entity kind {value!r}") from None
-        if self.code is not None:  # code given before kind: check it now
+        if self.code is not None and not self.__dict__.get("_recoding"):  # code before kind
             problem = code_problem(kind, self.code)
             if problem:
                 raise ValidationError("code", problem)
         return kind
+
+    def recode(self, kind: str, code: str) -> None:
+        """Change kind and code together (each alone would be checked against the other's old
+        value): the pair is checked once, against the new kind."""
+        self.__dict__["_recoding"] = True
+        try:
+            self.kind = kind
+        finally:
+            self.__dict__.pop("_recoding", None)
+        self.code = code
 
     @validates("code")
     def _check_code(self, key: str, value: str) -> str:
@@ -99,6 +123,15 @@ class EducationalEntity(SyncMixin, Base):
         if value and email_problem(value):
             raise ValidationError("email", "not a valid email address")
         return value
+
+    @validates("status")
+    def _check_status(self, key: str, value: str) -> str:
+        try:
+            status = EntityStatus(value).value
+        except ValueError:
+            raise ValidationError("status", f"unknown status {value!r}") from None
+        self.active = status == EntityStatus.OPEN.value
+        return status
 
 
 class Building(SyncMixin, Base):
