@@ -89,6 +89,16 @@ declare(
     )
 )
 declare(Setting("sync_interval_seconds", int, 300, "Sync every (seconds)", "Sync", 15, 86400))
+declare(
+    Setting(
+        "dormant_action",
+        str,
+        "flag",
+        "Accounts not used for 12 months",
+        "Access",
+        choices=("flag", "disable"),
+    )
+)
 declare(Setting("ui_font_scale", float, 1.0, "Font scale", "Appearance", 0.75, 2.5))
 
 UPGRADES: dict[int, Callable[[dict[str, Any]], None]] = {}
