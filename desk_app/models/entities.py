@@ -64,7 +64,10 @@ class EducationalEntity(SyncMixin, Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # open / closed with the dates (``active`` follows the status, for the existing readers)
-    status: Mapped[str] = mapped_column(String(16), default=EntityStatus.OPEN.value)
+    # (a server default too: bulk writers such as the demo seeder leave the column out)
+    status: Mapped[str] = mapped_column(
+        String(16), default=EntityStatus.OPEN.value, server_default=EntityStatus.OPEN.value
+    )
     opened_on: Mapped[date | None] = mapped_column(Date, default=None)
     closed_on: Mapped[date | None] = mapped_column(Date, default=None)
     # the day a Security Administrator last confirmed the user managers after an officer change

@@ -47,7 +47,7 @@ RULE_TITLES = {
     "no_user_manager": "No user manager",
     "user_manager_dormant": "User manager dormant",
     "user_manager_removed": "User manager removed",
-    "officer_changed": "Officer changed, user managers not reviewed",
+    "officer_changed": "Officer changed since review",
 }
 
 

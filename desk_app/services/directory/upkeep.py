@@ -80,8 +80,8 @@ class DirectoryUpkeep:
         self.ctx = ctx
 
     # --- entities -------------------------------------------------------------------------------
-    def create_entity(self, kind: str, code: str, name: str, **fields: Any) -> str:
-        """A new entity (opened today unless ``opened_on`` is given); returns its id."""
+    def create_entity(self, kind: str, code: str, name: str, **fields: Any) -> Changes:
+        """A new entity (opened today unless ``opened_on`` is given); its id is the change's."""
         self.ctx.require(Perm.EDIT_ENTITIES)
         with self.ctx.uow() as uow:
             s = uow.session
@@ -105,7 +105,7 @@ class DirectoryUpkeep:
                 summary=f"{entity.code} {entity.name}: created ({entity.kind})",
             )
             uow.commit()
-            return str(entity.id)
+            return Changes.of(Area.ENTITIES, ids=(entity.id,))
 
     def edit_entity(self, entity_id: str, expected_version: int, **fields: Any) -> Changes:
         """Change any of :data:`ENTITY_FIELDS`; refuses a row someone else changed meanwhile."""
@@ -154,7 +154,7 @@ class DirectoryUpkeep:
         return self.edit_entity(entity_id, expected_version, status="closed", closed_on=on)
 
     # --- buildings ------------------------------------------------------------------------------
-    def add_building(self, entity_id: str, code: str, name: str, grades: str = "") -> str:
+    def add_building(self, entity_id: str, code: str, name: str, grades: str = "") -> Changes:
         self.ctx.require(Perm.EDIT_ENTITIES)
         with self.ctx.uow() as uow:
             entity = _live(uow.session, EducationalEntity, entity_id, "entity")
@@ -176,7 +176,7 @@ class DirectoryUpkeep:
                 summary=f"{entity.code} building {code} {name}: added",
             )
             uow.commit()
-            return str(building.id)
+            return Changes.of(Area.ENTITIES, ids=(building.id,))
 
     def edit_building(self, building_id: str, **fields: Any) -> Changes:
         self.ctx.require(Perm.EDIT_ENTITIES)
@@ -211,11 +211,11 @@ class DirectoryUpkeep:
         last_name: str = "",
         title: str = "",
         email: str = "",
-    ) -> str:
+    ) -> Changes:
         """Appoint a person (on file, or new) as an officer from ``start_date``.
 
         A superintendent or agency contact ends the current holder the day before; authorized
-        representatives may be several at once. Returns the appointment's id.
+        representatives may be several at once. The change carries the appointment's id.
         """
         self.ctx.require(Perm.EDIT_ENTITIES)
         with self.ctx.uow() as uow:
@@ -245,7 +245,7 @@ class DirectoryUpkeep:
                 details={"ended": ended},
             )
             uow.commit()
-            return str(officer.id)
+            return Changes.of(Area.ENTITIES, ids=(officer.id,))
 
     def _end_previous(self, s: Session, entity_id: uuid.UUID, role: str, start: date) -> list[str]:
         if role not in SINGLE_HOLDER:
@@ -308,7 +308,7 @@ class DirectoryUpkeep:
         return Changes.of(Area.ENTITIES, Area.ACCESS, ids=(entity_id,))
 
     # --- specimens ------------------------------------------------------------------------------
-    def add_specimen(self, person_id: str, image_png: bytes, signed_on: date) -> str:
+    def add_specimen(self, person_id: str, image_png: bytes, signed_on: date) -> Changes:
         """File a signature specimen for an officer (e.g. from a signature card sent on paper)."""
         self.ctx.require(Perm.EDIT_ENTITIES)
         if not image_png.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -330,7 +330,7 @@ class DirectoryUpkeep:
                 summary=f"specimen of {person.full_name} signed {signed_on.isoformat()} filed",
             )
             uow.commit()
-            return str(specimen.id)
+            return Changes.of(Area.ENTITIES, ids=(specimen.id,))
 
     def retire_specimen(self, specimen_id: str, reason: str) -> Changes:
         self.ctx.require(Perm.EDIT_ENTITIES)

@@ -15,6 +15,12 @@ from desk_app.models.verification import SignatureSpecimen
 from desk_app.services.directory.entities import EntityService
 from desk_app.services.directory.upkeep import DirectoryUpkeep
 
+
+def _id(changes) -> str:
+    (only,) = changes.record_ids
+    return only
+
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 40
 
 
@@ -32,8 +38,10 @@ def _actions(ctx) -> list[str]:
 
 
 def test_create_edit_close_entity_is_audited(ctx, upkeep) -> None:
-    eid = upkeep.create_entity(
-        "lea", "010-093", "Columbia Public Schools", county="010", opened_on=date(1990, 7, 1)
+    eid = _id(
+        upkeep.create_entity(
+            "lea", "010-093", "Columbia Public Schools", county="010", opened_on=date(1990, 7, 1)
+        )
     )
     detail = EntityService(ctx).detail(eid)
     assert detail.row.county == "Boone" and detail.row.active
@@ -50,7 +58,7 @@ def test_create_edit_close_entity_is_audited(ctx, upkeep) -> None:
 
 
 def test_stale_version_and_bad_dates_refused(ctx, upkeep) -> None:
-    eid = upkeep.create_entity("lea", "010-093", "Columbia", opened_on=date(2020, 7, 1))
+    eid = _id(upkeep.create_entity("lea", "010-093", "Columbia", opened_on=date(2020, 7, 1)))
     with pytest.raises(ConflictError):
         upkeep.edit_entity(eid, 99, name="X")
     version = EntityService(ctx).detail(eid).row_version
@@ -63,7 +71,7 @@ def test_stale_version_and_bad_dates_refused(ctx, upkeep) -> None:
 
 
 def test_kind_and_code_change_together(ctx, upkeep) -> None:
-    eid = upkeep.create_entity("nonpublic", "N04567", "St. Mary Academy")
+    eid = _id(upkeep.create_entity("nonpublic", "N04567", "St. Mary Academy"))
     version = EntityService(ctx).detail(eid).row_version
     upkeep.edit_entity(eid, version, kind="public", code="P04567")
     row = EntityService(ctx).detail(eid).row
@@ -71,23 +79,25 @@ def test_kind_and_code_change_together(ctx, upkeep) -> None:
 
 
 def test_buildings(ctx, upkeep) -> None:
-    eid = upkeep.create_entity("lea", "010-093", "Columbia")
-    bid = upkeep.add_building(eid, "1050", "Rock Bridge High", "9-12")
+    eid = _id(upkeep.create_entity("lea", "010-093", "Columbia"))
+    bid = _id(upkeep.add_building(eid, "1050", "Rock Bridge High", "9-12"))
     with pytest.raises(ConflictError):
         upkeep.add_building(eid, "1050", "Twice")
     upkeep.edit_building(bid, name="Rock Bridge High School", active=False)
     with ctx.store.read() as s:
         b = s.execute(select(Building)).scalar_one()
         assert b.name == "Rock Bridge High School" and not b.active
-    ihe = upkeep.create_entity("ihe", "002516", "Boone Valley College")
+    ihe = _id(upkeep.create_entity("ihe", "002516", "Boone Valley College"))
     with pytest.raises(ValidationError, match="only a local"):
         upkeep.add_building(ihe, "0001", "Hall")
 
 
 def test_new_superintendent_ends_the_previous_one(ctx, upkeep) -> None:
-    eid = upkeep.create_entity("lea", "010-093", "Columbia")
-    first = upkeep.appoint_officer(
-        eid, "superintendent", date(2019, 7, 1), first_name="Ann", last_name="Lee"
+    eid = _id(upkeep.create_entity("lea", "010-093", "Columbia"))
+    first = _id(
+        upkeep.appoint_officer(
+            eid, "superintendent", date(2019, 7, 1), first_name="Ann", last_name="Lee"
+        )
     )
     upkeep.appoint_officer(
         eid, "superintendent", date(2025, 7, 1), first_name="Raj", last_name="Patel"
@@ -114,9 +124,11 @@ def test_new_superintendent_ends_the_previous_one(ctx, upkeep) -> None:
 
 
 def test_officer_dates_corrected_and_agency_contact(ctx, upkeep) -> None:
-    eid = upkeep.create_entity("consultant", "C00012", "Regional PD Center")
-    oid = upkeep.appoint_officer(
-        eid, "agency_contact", date(2024, 1, 1), first_name="Dee", last_name="Staff"
+    eid = _id(upkeep.create_entity("consultant", "C00012", "Regional PD Center"))
+    oid = _id(
+        upkeep.appoint_officer(
+            eid, "agency_contact", date(2024, 1, 1), first_name="Dee", last_name="Staff"
+        )
     )
     upkeep.set_officer_dates(oid, date(2023, 9, 1), date(2026, 1, 31))
     officer = EntityService(ctx).detail(eid).officers[0]
@@ -130,12 +142,12 @@ def test_officer_dates_corrected_and_agency_contact(ctx, upkeep) -> None:
 
 
 def test_specimens_filed_and_retired(ctx, upkeep) -> None:
-    eid = upkeep.create_entity("lea", "010-093", "Columbia")
+    eid = _id(upkeep.create_entity("lea", "010-093", "Columbia"))
     upkeep.appoint_officer(eid, "superintendent", date(2024, 7, 1), first_name="A", last_name="B")
     person_id = EntityService(ctx).detail(eid).officers[0].person_id
     with pytest.raises(ValidationError):
         upkeep.add_specimen(person_id, b"GIF89a", date(2024, 7, 2))
-    sid = upkeep.add_specimen(person_id, PNG, date(2024, 7, 2))
+    sid = _id(upkeep.add_specimen(person_id, PNG, date(2024, 7, 2)))
     with pytest.raises(ValidationError):
         upkeep.retire_specimen(sid, " ")
     upkeep.retire_specimen(sid, "scanned upside down")

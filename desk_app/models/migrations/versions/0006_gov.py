@@ -29,8 +29,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("designations_reviewed_on", sa.Date(), nullable=True))
     op.execute("UPDATE educational_entity SET status = 'closed' WHERE NOT active")
-    with op.batch_alter_table("educational_entity", schema=None) as batch_op:
-        batch_op.alter_column("status", server_default=None)
     with op.batch_alter_table("role_grant", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ends_on", sa.Date(), nullable=True))
 
