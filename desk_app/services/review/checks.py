@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 
 from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount, WebApplication
 from desk_app.models.entities import Building
-from desk_app.rules.verification import NAME_MATCH_PASS, PinPolicy, pin_policy
+from desk_app.rules.verification import NAME_MATCH_PASS, PinPolicy, normalise_pin, pin_policy
 from desk_app.services.review.dto import ACTIONS, CheckResult, RequestedRole, check_result
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ def start_pin_check(job: VerificationJob) -> Callable[[], CheckResult]:
 
     assert job.spec is not None
     policy = pin_policy(job.spec.pin_policy)
-    keyed = str(job.values.get("pin") or "").strip()
+    keyed = normalise_pin(str(job.values.get("pin") or ""))
     entity = job.entity
     if policy is PinPolicy.NONE:
         return _done(check_result("pin", "pass", "this form carries no PIN"))

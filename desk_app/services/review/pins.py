@@ -38,6 +38,7 @@ from desk_app.rules.verification import (
     ARGON2_PARALLELISM,
     ARGON2_TIME_COST,
     PIN_DIGITS,
+    normalise_pin,
     pin_problem,
 )
 from desk_app.secrets import SecretStore, get_or_create_key
@@ -86,8 +87,10 @@ class IssuedPin:
 
 
 def _peppered(secrets: SecretStore, pin: str) -> str:
+    """The PIN as people type it (spaces, dashes, letter case) is normalised first, so the hash
+    of the drawn PIN and of the keyed one meet; UTF-8 so a stray character fails, not crashes."""
     pepper = get_or_create_key(secrets, PEPPER_KEY)
-    return hmac.new(pepper, pin.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(pepper, normalise_pin(pin).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def hash_pin(secrets: SecretStore, pin: str) -> str:
@@ -223,7 +226,7 @@ def check_pin(
     """
     ctx.require(Perm.WORK_QUEUE)
     limit = int(ctx.settings["pin_max_failures"])
-    keyed = "".join(ch for ch in (keyed or "") if not ch.isspace())
+    keyed = normalise_pin(keyed)
     with ctx.store.read() as s:
         entity = _entity(s, entity_id)
         stored, locked = entity.pin_hash, entity.pin_locked_at is not None

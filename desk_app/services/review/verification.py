@@ -31,7 +31,7 @@ from desk_app.pdf.signatures import (
 )
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
-from desk_app.rules.verification import CHECKS
+from desk_app.rules.verification import CHECKS, signer_slots, signing_date_problem
 from desk_app.services.context import ServiceContext
 from desk_app.services.review import checks as request_checks
 from desk_app.services.review import signers as authority
@@ -39,6 +39,7 @@ from desk_app.services.review.dto import (
     CheckResult,
     SignatureFinding,
     VerificationReport,
+    parse_form_date,
     requested_changes,
 )
 from desk_app.services.review.dto import (
@@ -141,6 +142,26 @@ def _signature_findings(job: VerificationJob) -> list[SignatureFinding]:
     return findings
 
 
+# whose signature a box holds, as the reply letter says it (not the field's name)
+SIGNER_WORDS = {
+    "superintendent": "superintendent's",
+    "authorized_representative": "authorized representative's",
+    "officer": "superintendent's",
+    "agency_contact": "agency contact's",
+    "user": "user's",
+}
+
+
+def _in_words(f: SignatureFinding) -> str:
+    """``superintendent's signature missing (the signature box is empty)``."""
+    who = SIGNER_WORDS.get(f.signer_role, f"{f.signer_role.replace('_', ' ')}'s")
+    frozen = next((r for r in f.reasons if r.startswith("modified after signing")), "")
+    if frozen:
+        return f"{who} signature {frozen}"
+    reason = f.reasons[0] if f.reasons else ""
+    return f"{who} signature {f.verdict}" + (f" ({reason})" if reason else "")
+
+
 def check_signatures(job: VerificationJob) -> CheckResult:
     """Every signature box: digital verdict or ink; the worst box decides."""
     if job.spec is None:
@@ -153,7 +174,7 @@ def check_signatures(job: VerificationJob) -> CheckResult:
     if not findings:
         return result("signatures", "pass", "the form has no signature box")
     worst = max(findings, key=lambda f: ("pass", "warn", "fail").index(f.outcome))
-    text = "; ".join(f"{f.field_name}: {f.verdict} ({f.reasons[0]})" for f in findings)
+    text = "; ".join(_in_words(f) for f in findings)
     outcome = worst.outcome
     edition = job.submission.edition if job.submission is not None else ""
     if edition and edition != job.spec.edition and any(f.kind == "ink" for f in findings):
@@ -161,6 +182,36 @@ def check_signatures(job: VerificationJob) -> CheckResult:
         text += f"; edition {edition} read against the layout of edition {job.spec.edition}: check the crop"
         outcome = "warn" if outcome == "pass" else outcome
     return result("signatures", outcome, text, boxes={f.field_name: f.verdict for f in findings})
+
+
+# who signs in each slot, as a reason names them
+SLOT_WORDS = {"officer": "the signer", "agency_contact": "the agency contact", "user": "the user"}
+
+
+def check_signing_date(job: VerificationJob) -> CheckResult:
+    """Each signer's date lies between the edition's date and the receipt date (with grace)."""
+    assert job.spec is not None
+    received = job.submission.received_at if job.submission is not None else job.now
+    grace = int(job.ctx.settings["signing_date_grace_days"])
+    problems, seen = [], []
+    for slot in signer_slots(job.spec.signer_roles):
+        text = str(job.values.get(slot.date_field) or "").strip()
+        signed_on = parse_form_date(text)
+        if signed_on is None:
+            continue  # a missing or unreadable date is the completeness check's business
+        seen.append(f"{signed_on:%m/%d/%Y}")
+        problem = signing_date_problem(signed_on, job.spec.edition, received.date(), grace)
+        if problem:
+            problems.append(f"{SLOT_WORDS.get(slot.role, 'the signer')}'s signature {problem}")
+    if problems:
+        return result("signing_date", "fail", "; ".join(problems))
+    if not seen:
+        return result("signing_date", "pass", "no signing date to check")
+    return result(
+        "signing_date",
+        "pass",
+        f"signed {', '.join(seen)}: within edition {job.spec.edition} and the receipt date",
+    )
 
 
 CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
@@ -172,6 +223,7 @@ CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
     "one_username": request_checks.check_usernames,
     "separation_of_duties": request_checks.check_duties,
     "signer_authority": authority.check_signer_authority,
+    "signing_date": check_signing_date,
     "signatures": check_signatures,
 }
 

@@ -122,8 +122,16 @@ def test_approval_of_a_form_changed_after_signing_is_refused(ctx, world, signed,
     assert not report.can_approve
     reasons = " ".join(r for c in report.checks for r in ([c.reason] if c.reason else []))
     assert (
-        "modified after signing: User 1 email (was kmiller@bluesprings.k12.mo.us, now mallory@evil.example)"
-        in reasons
-    )
+        "superintendent's signature modified after signing: User 1 email "
+        "(was kmiller@bluesprings.k12.mo.us, now mallory@evil.example)"
+    ) in reasons
     with pytest.raises(ConflictError):
         decisions.approve(ctx, sid)
+
+
+def test_a_missing_signature_names_who_must_sign(ctx, world) -> None:
+    sid = submit(ctx, "MO 500-3209", VALUES, generate_form("MO 500-3209", VALUES))
+    check = verification.verify_submission(ctx, sid).check("signatures")
+    assert check.outcome == "fail"
+    assert "superintendent's signature missing (the signature box is empty)" in check.reason
+    assert "signature:" not in check.reason
