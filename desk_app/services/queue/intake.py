@@ -29,7 +29,7 @@ from desk_app.intake.sources import FileList, SourceUnreachable, fax_folder, mai
 from desk_app.intake.sources import Source as Source  # re-exported: the views name sources by it
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
-from desk_app.models.entities import EducationalEntity
+from desk_app.models.entities import EducationalEntity, entities_by_code
 from desk_app.models.intake import ItemStatus, SourceItem
 from desk_app.models.submissions import FormSubmission, SubmissionDocument
 from desk_app.pdf.catalogue import find_form
@@ -46,15 +46,7 @@ FOLDER_SETTLE_SECONDS = 5.0  # leave files younger than this: the fax server may
 def _link_entity(s: Session, draft: SubmissionDraft) -> EducationalEntity | None:
     if not draft.entity_code:
         return None
-    found = (
-        s.execute(
-            select(EducationalEntity).where(
-                EducationalEntity.code == draft.entity_code, EducationalEntity.deleted_at.is_(None)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    found = entities_by_code(s, draft.entity_code)
     spec = find_form(draft.form_number) if draft.form_number else None
     if spec is not None and len(found) > 1:
         found = [e for e in found if e.kind in spec.entity_kinds] or found

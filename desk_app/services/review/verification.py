@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
-from desk_app.models.entities import EducationalEntity
+from desk_app.models.entities import EducationalEntity, entity_by_code
 from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
 from desk_app.pdf.catalogue import FormSpec, find_form
@@ -33,6 +34,7 @@ from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import CHECKS, signer_slots, signing_date_problem
 from desk_app.services.context import ServiceContext
+from desk_app.services.queue.service import get_submission
 from desk_app.services.review import checks as request_checks
 from desk_app.services.review import signers as authority
 from desk_app.services.review.dto import (
@@ -238,17 +240,7 @@ def _entity_for(
         entity = session.get(EducationalEntity, submission.entity_id)
         if entity is not None and entity.deleted_at is None:
             return entity
-    if not code:
-        return None
-    return (
-        session.execute(
-            select(EducationalEntity).where(
-                EducationalEntity.code == code, EducationalEntity.deleted_at.is_(None)
-            )
-        )
-        .scalars()
-        .first()
-    )
+    return entity_by_code(session, code)
 
 
 def _operator(session: Session, username: str) -> Staff | None:
@@ -303,13 +295,12 @@ def _report(
         run_at=job.now,
         run_by=job.ctx.actor.username,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        digital=tuple(job.digital.values()),
     )
 
 
-def submission_pdf(
-    ctx: ServiceContext, session: Session, submission: FormSubmission
-) -> bytes | None:
-    """The bytes of the submission's document (normalised copy first, else the original)."""
+def examined_document(session: Session, submission: FormSubmission) -> SubmissionDocument | None:
+    """The document the checks examine: the normalised copy first, else the original (PDF)."""
     docs = session.execute(
         select(SubmissionDocument).where(
             SubmissionDocument.submission_id == submission.id,
@@ -317,10 +308,19 @@ def submission_pdf(
         )
     ).scalars()
     ranked = sorted(docs, key=lambda d: {"normalised": 0, "original": 1}.get(d.role, 2))
-    if not ranked or ctx.paths is None or not ranked[0].media_type.endswith("pdf"):
+    if not ranked or not ranked[0].media_type.endswith("pdf"):
         return None
+    return ranked[0]
 
-    return ctx.blobs().get(ranked[0].sha256)
+
+def submission_pdf(
+    ctx: ServiceContext, session: Session, submission: FormSubmission
+) -> bytes | None:
+    """The bytes of the submission's document (normalised copy first, else the original)."""
+    doc = examined_document(session, submission)
+    if doc is None or ctx.paths is None:
+        return None
+    return ctx.blobs().get(doc.sha256)
 
 
 def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationReport:
@@ -332,11 +332,7 @@ def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationRe
     ctx.require(Perm.WORK_QUEUE)
     started = time.perf_counter()
     with ctx.store.read() as s:
-        sub = s.get(FormSubmission, uuid.UUID(str(submission_id)))
-        if sub is None or sub.deleted_at is not None:
-            from desk_app.errors import NotFound
-
-            raise NotFound("that submission no longer exists")
+        sub = get_submission(s, submission_id)
         job, results = _run(
             ctx,
             s,
@@ -346,7 +342,12 @@ def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationRe
             sub,
         )
         run_id = uuid.uuid4()
-        report = _report(job, results, run_id, started)
+        doc = examined_document(s, sub) if job.pdf is not None else None
+        report = replace(
+            _report(job, results, run_id, started),
+            submission_version=sub.row_version,
+            document_sha256=doc.sha256 if doc is not None else "",
+        )
     _save(ctx, report)
     return report
 
