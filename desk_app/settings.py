@@ -56,6 +56,17 @@ declare(
     )
 )
 declare(Setting("pin_max_failures", int, 5, "PIN attempts before lock-out", "Security", 1, 20))
+declare(
+    Setting(
+        "signing_date_grace_days",
+        int,
+        2,
+        "Days a signing date may lie outside the form's edition and receipt dates",
+        "Security",
+        0,
+        60,
+    )
+)
 declare(Setting("fax_folder", str, "", "Fax / scan drop folder", "Intake"))
 declare(
     Setting(

@@ -39,6 +39,8 @@ class ParsedMail:
     subject: str
     sent_at: datetime | None
     attachments: tuple[Attachment, ...] = field(default=())
+    # the sender's Message-ID: the same mail saved twice or taken through two doors keeps it
+    message_id: str = ""
 
 
 def is_msg(data: bytes) -> bool:
@@ -78,6 +80,7 @@ def _parse_eml(data: bytes) -> ParsedMail:
         subject=str(msg.get("Subject", ""))[:300],
         sent_at=_date(str(msg.get("Date", ""))),
         attachments=tuple(attachments),
+        message_id=_message_id(str(msg.get("Message-ID", "") or "")),
     )
 
 
@@ -112,9 +115,15 @@ def _parse_msg(data: bytes) -> ParsedMail:
             subject=(msg.subject or "")[:300],
             sent_at=sent.astimezone(UTC) if sent and sent.tzinfo else None,
             attachments=tuple(attachments),
+            message_id=_message_id(str(getattr(msg, "messageId", "") or "")),
         )
     finally:
         msg.close()
+
+
+def _message_id(value: str) -> str:
+    """A Message-ID as compared: angle brackets and folding white space dropped."""
+    return "".join(value.split()).strip("<>")[:300]
 
 
 def _address(value: str) -> str:

@@ -7,8 +7,8 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from desk_app.errors import ValidationError
 from desk_app.models.base import Base, SyncMixin
@@ -157,3 +157,27 @@ class Building(SyncMixin, Base):
         if problem:
             raise ValidationError("building code", problem)
         return value
+
+
+def entities_by_code(session: Session, code: str) -> list[EducationalEntity]:
+    """The live entities with ``code`` (upper-cased, trimmed), oldest first.
+
+    A code is unique per kind, so an LEA and a consultant organisation could in principle share
+    one; callers that know the kinds they serve pick among them. The one place that says what
+    "the entity with this code" means (not deleted), instead of a copy in every service.
+    """
+    wanted = (code or "").strip().upper()
+    if not wanted:
+        return []
+    stmt = (
+        select(EducationalEntity)
+        .where(EducationalEntity.code == wanted, EducationalEntity.deleted_at.is_(None))
+        .order_by(EducationalEntity.created_at)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def entity_by_code(session: Session, code: str) -> EducationalEntity | None:
+    """The live entity with ``code``, or ``None`` (see :func:`entities_by_code`)."""
+    found = entities_by_code(session, code)
+    return found[0] if found else None

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+# 0006_gov is chained after 0006_verify here (merged from wt-verify); the lead chains the rest
 HEAD_REVISION = "0006_gov"
-KNOWN_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006_gov"})
+KNOWN_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006_verify", "0006_gov"})
 
 HERE = Path(__file__).parent
 

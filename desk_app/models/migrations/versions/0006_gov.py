@@ -1,7 +1,7 @@
 """Directory upkeep and governance: entity status and dates, grant end dates
 
 Revision ID: 0006_gov
-Revises: 0005
+Revises: 0006_verify
 Create Date: written by hand
 
 Entities get an open / closed status with opening and closing dates, and the day their user
@@ -18,7 +18,7 @@ from alembic import op
 import desk_app.models.base
 
 revision = "0006_gov"
-down_revision = "0005"
+down_revision = "0006_verify"  # chained after the merge of wt-verify (was "0005")
 branch_labels = None
 depends_on = None
 
