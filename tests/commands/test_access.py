@@ -48,3 +48,39 @@ def test_dormant_list_and_apply(tmp_path: Path, capsys) -> None:
     assert "1 account(s) flagged" in capsys.readouterr().out
     assert main(["--data-dir", str(data), "access", "dormant", "--apply", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["accounts"] == 0
+
+
+def test_review_start_and_status(tmp_path: Path, capsys) -> None:
+    from desk_app.models.access import ApplicationRole, RoleGrant, WebApplication
+
+    data = _data(tmp_path)
+    app = open_app(data)
+    with app.services.uow() as uow:
+        s = uow.session
+        lea = s.query(EducationalEntity).one()
+        account = s.query(UserAccount).one()
+        application = WebApplication(code="MOSIS", name="MOSIS")
+        s.add(application)
+        s.flush()
+        role = ApplicationRole(application_id=application.id, code="V", name="View", level=1)
+        s.add(role)
+        s.flush()
+        s.add(
+            RoleGrant(
+                user_account_id=account.id, role_id=role.id, entity_id=lea.id, granted_at=utcnow()
+            )
+        )
+        uow.commit()
+    app.close()
+    due = (utcnow() + timedelta(days=20)).date().isoformat()
+    args = ["--data-dir", str(data), "access", "review"]
+    assert main([*args, "start", "--name", "Test review", "--due", due, "--json"]) == 0
+    started = json.loads(capsys.readouterr().out)
+    assert started["items"] == 1 and started["lines"] == 1
+    assert main([*args, "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["counts"]["sent"] == 1 and status["items"][0]["entity_code"] == "010-093"
+    assert main([*args, "start", "--name", "Bad", "--due", "soon"]) == 2
+    assert "not YYYY-MM-DD" in capsys.readouterr().err
+    assert main([*args, "remind"]) == 0
+    assert "1 reminder(s) drafted" in capsys.readouterr().out
