@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.errors import ConflictError, KnownError, NotFound, ValidationError
 from desk_app.models import auditchain as audit
-from desk_app.models.access import RoleGrant
+from desk_app.models.access import RoleGrant, UserManagerDesignation
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.people import EntityOfficer, OfficerRole, Person
@@ -318,9 +318,11 @@ class ReviewReturns:
                 ).scalars()
             )
             revoke = campaign.default_action == DefaultAction.REVOKE.value
+            managers = _user_manager_grants(uow.session) if revoke else set()
             removed: list[str] = []
             for item in items:
-                ids = _revoke(uow, [ln["grant_id"] for ln in item.lines], now) if revoke else []
+                wanted = [ln["grant_id"] for ln in item.lines if ln["grant_id"] not in managers]
+                ids = _revoke(uow, wanted, now) if revoke else []
                 item.outcome, item.removed = ItemOutcome.DEFAULTED.value, len(ids)
                 removed += ids
             campaign.closed_at = now
@@ -330,11 +332,32 @@ class ReviewReturns:
                 record_type="access_review_campaign",
                 record_id=campaign.id,
                 summary=f"{campaign.name}: default '{campaign.default_action}' for "
-                f"{len(items)} unanswered entities; {len(removed)} grants removed",
+                f"{len(items)} unanswered entities; {len(removed)} grants removed"
+                + (f" (user managers' access kept: {len(managers)})" if managers else ""),
                 details={"grants": removed},
             )
             uow.commit()
         return Changes.of(Area.ACCESS, ids=(campaign.id, *removed))
+
+
+def _user_manager_grants(s: Session) -> set[str]:
+    """Grants held by current user managers at their entity: a default revoke keeps them, so
+    silence never leaves an LEA without a user manager holding access (the commit-time
+    invariant would refuse the whole default otherwise)."""
+    rows = s.execute(
+        select(RoleGrant.id)
+        .join(
+            UserManagerDesignation,
+            (UserManagerDesignation.user_account_id == RoleGrant.user_account_id)
+            & (UserManagerDesignation.entity_id == RoleGrant.entity_id),
+        )
+        .where(
+            UserManagerDesignation.end_at.is_(None),
+            UserManagerDesignation.deleted_at.is_(None),
+            RoleGrant.revoked_at.is_(None),
+        )
+    )
+    return {str(g) for (g,) in rows}
 
 
 def _campaign(s: Session, campaign_id: str) -> AccessReviewCampaign:

@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from desk_app.errors import ConflictError, PermissionDenied, ValidationError
-from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount, WebApplication
+from desk_app.models.access import (
+    ApplicationRole,
+    RoleGrant,
+    UserAccount,
+    UserManagerDesignation,
+    WebApplication,
+)
 from desk_app.models.audit import AuditEvent
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
@@ -207,6 +213,16 @@ def test_round_trip_through_a_fax(ctx, directory, tmp_path) -> None:
 
 
 def test_reminders_and_the_default_at_the_due_date(ctx, directory) -> None:
+    with ctx.uow() as uow:  # u0 of the LEA is its user manager: silence keeps its access
+        account = uow.session.execute(
+            select(UserAccount).where(UserAccount.username == "048-078-u0")
+        ).scalar_one()
+        uow.session.add(
+            UserManagerDesignation(
+                entity_id=account.entity_id, user_account_id=account.id, start_at=utcnow()
+            )
+        )
+        uow.commit()
     CampaignService(ctx).start(_scope(default_action="revoke"))
     returns = ReviewReturns(ctx)
     count, folder = returns.draft_reminders()
@@ -215,7 +231,7 @@ def test_reminders_and_the_default_at_the_due_date(ctx, directory) -> None:
     with pytest.raises(ValidationError):
         returns.apply_defaults(today=DUE)
     returns.apply_defaults(today=DUE + timedelta(days=1))
-    assert _active(ctx, "048-078") == 0 and _active(ctx, "N04567") == 0
+    assert _active(ctx, "048-078") == 1 and _active(ctx, "N04567") == 0
     status = returns.status()
     assert status.closed and status.counts()["defaulted"] == 3
     with pytest.raises(ConflictError):
