@@ -156,7 +156,7 @@ class GrantAdmin:
             .order_by(RoleGrant.ends_on)
         )
         with self.ctx.store.read() as s:
-            return [ExpiringGrant(str(g), u, r, e, d) for g, u, r, e, d in s.execute(stmt)]
+            return [ExpiringGrant(str(g), u, r, e, d) for g, u, r, e, d in s.execute(stmt) if d]
 
     def expire(self, today: date | None = None) -> Changes:
         """Revoke every grant past its last day, one audit event each."""
