@@ -39,6 +39,9 @@ def test_findings_filter_draft_and_review(qtbot, ctx, world) -> None:  # noqa: F
     page.reviewed_button.click()
     qtbot.waitUntil(lambda: page.report is not None and len(page.report.findings) == 5)
     assert page.model.rowCount() == 0
+    page.rule.setCurrentIndex(0)
+    page.export_to(Path(ctx.paths.data_dir) / "findings.csv")
+    qtbot.waitUntil(lambda: "5 findings exported" in page.status.text())
     ops.wait_for_all()
 
 

@@ -6,6 +6,7 @@ a finding's one-click remedy drafts the 2356 prefilled for the entity in an unse
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from desk_app.qt import (
@@ -13,6 +14,7 @@ from desk_app.qt import (
     QAbstractTableModel,
     QComboBox,
     QDesktopServices,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,6 +37,7 @@ from desk_app.services.directory.compliance import (
     Finding,
 )
 from desk_app.services.directory.upkeep import DirectoryUpkeep
+from desk_app.services.exports import export_rows
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 
@@ -104,6 +107,8 @@ class Page(BasePage):
         self.reviewed_button = QPushButton("User managers &reviewed", self)
         self.reviewed_button.setAccessibleName("Record that the user managers were reviewed")
         self.refresh_button = QPushButton("Re&fresh", self)
+        self.export_button = QPushButton("E&xport…", self)
+        self.export_button.setAccessibleName("Export the findings shown to CSV or XLSX")
         self.status = QLabel("", self)
         self.status.setAccessibleName("Result of the last compliance action")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -118,6 +123,7 @@ class Page(BasePage):
         self.draft_button.clicked.connect(self.on_draft)
         self.reviewed_button.clicked.connect(self.on_reviewed)
         self.refresh_button.clicked.connect(self.refresh)
+        self.export_button.clicked.connect(self.on_export)
         self.status.linkActivated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
 
     def _make_table(self) -> QTableView:
@@ -144,6 +150,7 @@ class Page(BasePage):
         bar.addWidget(self.rule)
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.refresh_button)
+        bar.addWidget(self.export_button)
         actions = QHBoxLayout()
         actions.addWidget(self.draft_button)
         actions.addWidget(self.reviewed_button)
@@ -220,4 +227,27 @@ class Page(BasePage):
             return
         ops.op(DirectoryUpkeep(self.context.services).confirm_user_managers, f.entity_id).success(
             lambda _c: self._after(f"User managers of {f.entity_code} marked reviewed.")
+        ).failure(lambda exc: self.status.setText(str(exc))).run("general", initiator=self)
+
+    # --- export -----------------------------------------------------------------------------------
+    def on_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the findings", "compliance.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
+        rule = self.rule.currentData() or ""
+        ops.op(
+            export_rows,
+            self.context.services,
+            self.model.rows,
+            "Compliance findings",
+            path,
+            fmt,
+            {"rule": rule} if rule else {},
+        ).success(
+            lambda e: self.status.setText(f"{e.rows:,} findings exported to {e.path}")
         ).failure(lambda exc: self.status.setText(str(exc))).run("general", initiator=self)
