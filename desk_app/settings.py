@@ -56,6 +56,17 @@ declare(
     )
 )
 declare(Setting("pin_max_failures", int, 5, "PIN attempts before lock-out", "Security", 1, 20))
+declare(
+    Setting(
+        "signing_date_grace_days",
+        int,
+        2,
+        "Days a signing date may lie outside the form's edition and receipt dates",
+        "Security",
+        0,
+        60,
+    )
+)
 declare(Setting("fax_folder", str, "", "Fax / scan drop folder", "Intake"))
 declare(
     Setting(
@@ -89,6 +100,16 @@ declare(
     )
 )
 declare(Setting("sync_interval_seconds", int, 300, "Sync every (seconds)", "Sync", 15, 86400))
+declare(
+    Setting(
+        "dormant_action",
+        str,
+        "flag",
+        "Accounts not used for 12 months",
+        "Access",
+        choices=("flag", "disable"),
+    )
+)
 declare(Setting("ui_font_scale", float, 1.0, "Font scale", "Appearance", 0.75, 2.5))
 
 UPGRADES: dict[int, Callable[[dict[str, Any]], None]] = {}

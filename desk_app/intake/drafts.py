@@ -57,6 +57,7 @@ class SubmissionDraft:
     entity_name: str = ""
     requester_name: str = ""
     sha256: str = ""  # identifies this form's bytes: duplicates by hash
+    message_id: str = ""  # the mail's Message-ID: the same mail is taken in once
     business_key: str = ""
     quarantine_reason: str = ""
     identified_by: str = ""  # qr / fields / text / ""

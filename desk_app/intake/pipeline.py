@@ -257,7 +257,10 @@ class Pipeline:
         except MailUnreadable as exc:
             return [self._quarantine(entry, str(exc), envelope)]
         base = self._base(
-            entry, sender=entry.sender or mail.sender, subject=entry.subject or mail.subject
+            entry,
+            sender=entry.sender or mail.sender,
+            subject=entry.subject or mail.subject,
+            message_id=mail.message_id,
         )
         if not mail.attachments:
             return [

@@ -7,10 +7,10 @@ has building-level security (MOSIS), one building of that entity.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from desk_app.errors import ValidationError
@@ -122,6 +122,8 @@ class RoleGrant(SyncMixin, Base):
     granted_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     source_submission_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("form_submission.id"))
+    # optional last day of the grant (temporary access); warned about before, revoked after
+    ends_on: Mapped[date | None] = mapped_column(Date, default=None)
 
     role: Mapped[ApplicationRole] = relationship(lazy="joined")
     user_account: Mapped[UserAccount] = relationship()

@@ -4,10 +4,11 @@ the counties they sit in, and the buildings of an LEA."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 
 from desk_app.errors import ValidationError
 from desk_app.models.base import Base, SyncMixin
@@ -18,6 +19,13 @@ from desk_app.rules.codes import (
     code_problem,
     email_problem,
 )
+
+
+class EntityStatus(StrEnum):
+    """Whether an entity is open; a closed entity keeps its history and its dates."""
+
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class County(SyncMixin, Base):
@@ -55,6 +63,15 @@ class EducationalEntity(SyncMixin, Base):
     fax: Mapped[str] = mapped_column(String(32), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # open / closed with the dates (``active`` follows the status, for the existing readers)
+    # (a server default too: bulk writers such as the demo seeder leave the column out)
+    status: Mapped[str] = mapped_column(
+        String(16), default=EntityStatus.OPEN.value, server_default=EntityStatus.OPEN.value
+    )
+    opened_on: Mapped[date | None] = mapped_column(Date, default=None)
+    closed_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # the day a Security Administrator last confirmed the user managers after an officer change
+    designations_reviewed_on: Mapped[date | None] = mapped_column(Date, default=None)
     # the agency contact (staff username) for consultant organisations
     agency_contact: Mapped[str] = mapped_column(String(64), default="")
     # security PIN: Argon2id hash with a pepper kept in the keyring (never the PIN itself)
@@ -72,11 +89,21 @@ class EducationalEntity(SyncMixin, Base):
             kind = EntityKind(value).value
         except ValueError:
             raise ValidationError("kind", f"unknown entity kind {value!r}") from None
-        if self.code is not None:  # code given before kind: check it now
+        if self.code is not None and not self.__dict__.get("_recoding"):  # code before kind
             problem = code_problem(kind, self.code)
             if problem:
                 raise ValidationError("code", problem)
         return kind
+
+    def recode(self, kind: str, code: str) -> None:
+        """Change kind and code together (each alone would be checked against the other's old
+        value): the pair is checked once, against the new kind."""
+        self.__dict__["_recoding"] = True
+        try:
+            self.kind = kind
+        finally:
+            self.__dict__.pop("_recoding", None)
+        self.code = code
 
     @validates("code")
     def _check_code(self, key: str, value: str) -> str:
@@ -100,6 +127,15 @@ class EducationalEntity(SyncMixin, Base):
             raise ValidationError("email", "not a valid email address")
         return value
 
+    @validates("status")
+    def _check_status(self, key: str, value: str) -> str:
+        try:
+            status = EntityStatus(value).value
+        except ValueError:
+            raise ValidationError("status", f"unknown status {value!r}") from None
+        self.active = status == EntityStatus.OPEN.value
+        return status
+
 
 class Building(SyncMixin, Base):
     """A school building inside an LEA; its 4-digit code is unique within the LEA."""
@@ -121,3 +157,27 @@ class Building(SyncMixin, Base):
         if problem:
             raise ValidationError("building code", problem)
         return value
+
+
+def entities_by_code(session: Session, code: str) -> list[EducationalEntity]:
+    """The live entities with ``code`` (upper-cased, trimmed), oldest first.
+
+    A code is unique per kind, so an LEA and a consultant organisation could in principle share
+    one; callers that know the kinds they serve pick among them. The one place that says what
+    "the entity with this code" means (not deleted), instead of a copy in every service.
+    """
+    wanted = (code or "").strip().upper()
+    if not wanted:
+        return []
+    stmt = (
+        select(EducationalEntity)
+        .where(EducationalEntity.code == wanted, EducationalEntity.deleted_at.is_(None))
+        .order_by(EducationalEntity.created_at)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def entity_by_code(session: Session, code: str) -> EducationalEntity | None:
+    """The live entity with ``code``, or ``None`` (see :func:`entities_by_code`)."""
+    found = entities_by_code(session, code)
+    return found[0] if found else None

@@ -32,6 +32,8 @@ class SourceItem(Base):
     source_kind: Mapped[str] = mapped_column(String(16))
     source_key: Mapped[str] = mapped_column(String(400))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # a mail's Message-ID once read: the same mail through another door is recognised by it
+    message_id: Mapped[str] = mapped_column(String(300), default="", index=True)
     filename: Mapped[str] = mapped_column(String(260), default="")
     channel: Mapped[str] = mapped_column(String(16))
     sender: Mapped[str] = mapped_column(String(200), default="")

@@ -22,6 +22,8 @@ from desk_app.rules.codes import email_problem
 class OfficerRole(StrEnum):
     SUPERINTENDENT = "superintendent"
     AUTHORIZED_REPRESENTATIVE = "authorized_representative"
+    # reviewer for an agency-managed entity (public, nonpublic, consultant): agency staff
+    AGENCY_CONTACT = "agency_contact"
 
 
 class Person(SyncMixin, Base):

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from desk_app.errors import StoreError
+from desk_app.models import invariants
 from desk_app.models.base import Base, SyncMixin, utcnow
 from desk_app.models.migrations import HEAD_REVISION, KNOWN_REVISIONS
 from desk_app.models.readpath import ReaderPool
@@ -144,6 +145,8 @@ class Store:
             ReaderPool(engine) if engine.dialect.name == "sqlite" and path is not None else None
         )
         event.listen(self.session_factory, "before_flush", _stamp_rows)
+        # the rules that hold after every commit, whatever path made the change
+        invariants.install(self.session_factory)
         # what the layers above hang on every session (the workstation's sync outbox capture,
         # installed by the composition root: the store knows nothing of sync)
         for hook in session_hooks:

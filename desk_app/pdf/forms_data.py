@@ -1,4 +1,4 @@
-"""The seven forms of the catalogue, built from the helpers in :mod:`desk_app.pdf.spec`.
+"""The forms of the catalogue (seven request forms and the access-review attestation), built from the helpers in :mod:`desk_app.pdf.spec`.
 
 Each entry states who uses the form, who must sign it, its PIN policy and edition. A new edition
 is a new ``edition`` string: the page QR carries it, so a returned form is read against the
@@ -310,6 +310,35 @@ def _mosis_statement() -> FormSpec:
     )
 
 
+AGENCY_CONTACT = "agency_contact"
+REVIEW_NUMBER = "DA-201"
+
+
+def _access_review() -> FormSpec:
+    """The attestation of an access review: one line per grant with keep / remove boxes is
+    printed per entity by :mod:`desk_app.pdf.attestation`; the catalogue entry carries what every
+    copy shares (entity, signer), so a returned copy is identified and its signer checked."""
+    kinds = ("lea", "ihe", "public", "nonpublic", "consultant")
+    return FormSpec(
+        REVIEW_NUMBER,
+        "access_review",
+        "Access Review Attestation",
+        EDITION,
+        "none",  # it can only remove access, like the delete request
+        (SUPT, AUTH_REP, AGENCY_CONTACT),
+        kinds,
+        entity_fields(kinds) + signer_fields(1),
+        purpose="Confirm which of your users still need their access: mark Remove for any "
+        "access no longer needed, sign, and return by fax or email.",
+        sections=(
+            SectionSpec("entity", "Educational entity", 1),
+            _signature_section(
+                1, "I certify that the access not marked for removal is still needed."
+            ),
+        ),
+    )
+
+
 def build_forms() -> tuple[FormSpec, ...]:
     """Build every form of the catalogue (called once, at import of the catalogue)."""
     return (
@@ -346,4 +375,5 @@ def build_forms() -> tuple[FormSpec, ...]:
             "and school staff.",
             apps=("ECS",),
         ),
+        _access_review(),
     )

@@ -119,7 +119,8 @@ def pin_mailer(to: Addressee, entity_code: str, pin: str, issued_on: date) -> by
     letter.text(
         f"This letter gives the security PIN of {to.organisation} ({entity_code}). Enter it in the "
         "PIN box of the agency's access request forms that require it; it shows the agency that "
-        "your office stands behind the request. Any earlier PIN of your agency no longer works."
+        "your office stands behind the request. Any earlier PIN of your agency no longer works. "
+        "The PIN is digits only; spaces and dashes between the groups do not matter."
     )
     letter.boxed("Security PIN", " ".join(pin[i : i + 4] for i in range(0, len(pin), 4)))
     letter.text(

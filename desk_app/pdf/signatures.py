@@ -75,6 +75,10 @@ class DigitalSignatureFacts:
     signed_at: datetime | None  # the signer's clock (unverified without a timestamp)
     certificate: CertificateFacts | None
     error: str = ""
+    # field values changed after this signature where it forbids it, in the reviewer's words
+    # ("Email (was a@x, now b@y)"), and fields filled after it where it allows it
+    modified_fields: tuple[str, ...] = ()
+    filled_fields: tuple[str, ...] = ()
 
 
 # pyHanko's ModificationLevel names (lower case) that Acrobat also accepts after signing
@@ -156,6 +160,7 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
             )
             continue
         level = status.modification_level or ModificationLevel.OTHER
+        modified, filled = _field_changes(pdf, sig)
         facts.append(
             DigitalSignatureFacts(
                 field_name=name,
@@ -166,9 +171,26 @@ def read_digital_signatures(pdf: bytes) -> list[DigitalSignatureFacts]:
                 whole_file=status.coverage is not None and status.coverage.name == "ENTIRE_FILE",
                 signed_at=status.signer_reported_dt,
                 certificate=cert,
+                modified_fields=modified,
+                filled_fields=filled,
             )
         )
     return facts
+
+
+def _field_changes(pdf: bytes, sig: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(forbidden, permitted) field changes after ``sig``: signed means frozen."""
+    from desk_app.pdf.signed_fields import changes_after_signing
+
+    try:
+        changes = changes_after_signing(pdf, sig)
+    except Exception as exc:  # pyHanko raises many error types for a damaged revision
+        log.info("fields at the signed revision cannot be read: %s", type(exc).__name__)
+        return (f"the form's fields as signed cannot be read ({type(exc).__name__})",), ()
+    return (
+        tuple(c.sentence for c in changes if not c.permitted),
+        tuple(c.label for c in changes if c.permitted),
+    )
 
 
 def verdict(
@@ -195,12 +217,18 @@ def verdict(
             f"(valid {cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d})",
         )
     level = facts.modification_level.lower()
+    fields = ("modified after signing: " + "; ".join(facts.modified_fields),)
     if level not in ALLOWED_AFTER_SIGNING or not facts.docmdp_ok:
         return SignatureVerdict.MODIFIED, (
             f"the document was changed after signing beyond filling in fields ({facts.modification_level})",
+            *(fields if facts.modified_fields else ()),
         )
+    if facts.modified_fields:
+        return SignatureVerdict.MODIFIED, fields
     reasons = []
-    if level == "form_filling":
+    if facts.filled_fields:
+        reasons.append(f"filled in after signing (permitted): {', '.join(facts.filled_fields)}")
+    elif level == "form_filling":
         reasons.append("form fields were filled in after signing (permitted)")
     if cert.sha256 not in registered_sha256:
         who = cert.common_name or cert.subject

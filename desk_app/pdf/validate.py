@@ -8,6 +8,7 @@ from datetime import datetime
 
 from desk_app.pdf.applications import WEB_APPLICATIONS
 from desk_app.pdf.spec import FieldSpec, FormSpec
+from desk_app.rules.verification import normalise_pin
 
 _PROBLEMS = {
     "email": "not a valid email address",
@@ -21,7 +22,7 @@ def field_problem(f: FieldSpec, value: str) -> str | None:
 
     An empty value is a problem only for a required field.
     """
-    value = value.strip()
+    value = normalise_pin(value) if f.kind == "pin" else value.strip()
     if not value:
         return "required" if f.required and f.kind != "signature" else None
     if f.max_length and len(value) > f.max_length:

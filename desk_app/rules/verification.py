@@ -81,6 +81,13 @@ CHECKS: tuple[CheckSpec, ...] = (
         "date, or (consultant form) the agency contact.",
     ),
     CheckSpec(
+        "signing_date",
+        "Signing date makes sense",
+        True,
+        "Every signing date lies between the date the form's edition came out and the date the "
+        "form was received (give or take the configured grace).",
+    ),
+    CheckSpec(
         "signatures",
         "Signatures",
         True,
@@ -113,6 +120,21 @@ def pin_policy(value: str) -> PinPolicy:
 PIN_DIGITS = 8  # at least 6 (the agency's minimum); 8 makes a guess 100x less likely
 PIN_MIN_DIGITS = 6
 PIN_PATTERN = re.compile(r"^\d{6,12}$")
+
+# what people type between the groups of a PIN: the letter prints it in groups of four
+# ("9736 8916"), and some write it with dashes; none of them is part of the PIN
+_PIN_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+
+
+def normalise_pin(keyed: str) -> str:
+    """The PIN as compared and hashed: spaces and dashes dropped, letters upper-cased.
+
+    The mailer letter prints the PIN in groups of four and says that spaces, dashes and the
+    case of letters do not matter; a PIN is drawn from digits only, so the case rule only
+    matters for a PIN keyed with a letter O or I by mistake, which still fails to match.
+    """
+    return _PIN_SEPARATORS.sub("", keyed or "").upper()
+
 
 # Argon2id cost: tuned on a 2-core workstation so one check takes about 105 ms (50-500 ms target):
 # slow enough that keying every PIN is hopeless, fast enough that a reviewer does not wait.
@@ -155,7 +177,8 @@ def pin_problem(pin: str, entity_code: str = "") -> str | None:
     an ascending or descending run of four or more (1234, 9876), anything shaped like a date,
     and PINs that contain the entity code's digits or are contained in them.
     """
-    if not PIN_PATTERN.fullmatch(pin or ""):
+    pin = normalise_pin(pin)
+    if not PIN_PATTERN.fullmatch(pin):
         return f"a PIN is {PIN_MIN_DIGITS} to 12 digits"
     if len(set(pin)) <= 2:
         return "too few different digits"
@@ -228,6 +251,35 @@ def signer_slots(signer_roles: tuple[str, ...]) -> tuple[SignerSlot, ...]:
         if slot is not None and slot not in out:
             out.append(slot)
     return tuple(out)
+
+
+def edition_date(edition: str) -> date | None:
+    """The first day an edition can have been filled in: ``2026-1`` is January 2026 (``YYYY-M``),
+    a bare ``2026`` is 1 January; ``None`` when the edition string says no date."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", (edition or "").strip())
+    if m is None:
+        return None
+    month = int(m.group(2) or 1)
+    return date(int(m.group(1)), month, 1) if 1 <= month <= 12 else date(int(m.group(1)), 1, 1)
+
+
+def signing_date_problem(
+    signed_on: date, edition: str, received_on: date, grace_days: int
+) -> str | None:
+    """Why a signing date makes no sense, or ``None``: before the form's edition existed, or
+    after the form was received (each side with ``grace_days`` of slack)."""
+    from datetime import timedelta
+
+    grace = timedelta(days=max(grace_days, 0))
+    first = edition_date(edition)
+    if first is not None and signed_on < first - grace:
+        return (
+            f"dated {signed_on:%m/%d/%Y}, before edition {edition} of the form existed "
+            f"({first:%m/%d/%Y})"
+        )
+    if signed_on > received_on + grace:
+        return f"dated {signed_on:%m/%d/%Y}, after the form was received on {received_on:%m/%d/%Y}"
+    return None
 
 
 # --- decisions ---------------------------------------------------------------------------------

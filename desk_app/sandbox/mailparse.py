@@ -103,7 +103,7 @@ def _read_eml(data: bytes, out: _Collector, depth: int, within: str) -> Head:
         _address(str(msg.get("From", ""))),
         str(msg.get("Subject", ""))[:300],
         _date(str(msg.get("Date", ""))),
-        str(msg.get("Message-ID", "")).strip()[:300],
+        _message_id(str(msg.get("Message-ID", "") or "")),
     )
 
 
@@ -200,7 +200,7 @@ def _read_msg(data: bytes, out: _Collector, depth: int, within: str) -> Head:
             _address(msg.sender or ""),
             (msg.subject or "")[:300],
             sent.astimezone(UTC) if sent and sent.tzinfo else None,
-            str(getattr(msg, "messageId", "") or "").strip()[:300],
+            _message_id(str(getattr(msg, "messageId", "") or "")),
         )
     finally:
         msg.close()
@@ -232,3 +232,9 @@ def _date(value: str) -> datetime | None:
     except (TypeError, ValueError):
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _message_id(value: str) -> str:
+    """A Message-ID as compared: angle brackets and folding white space dropped (the same mail
+    saved twice or taken in through two doors keeps it)."""
+    return "".join(value.split()).strip("<>")[:300]

@@ -64,7 +64,7 @@ def test_verify_a_queued_submission_saves_its_results(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["submission_id"] == sid
     app = open_app(data)
     with app.store.read() as s:
-        assert s.execute(select(func.count()).select_from(VerificationResult)).scalar_one() == 10
+        assert s.execute(select(func.count()).select_from(VerificationResult)).scalar_one() == 11
     app.close()
 
 

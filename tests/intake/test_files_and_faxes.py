@@ -166,14 +166,15 @@ def test_png_and_jpeg_scans_are_normalised_to_pdf(tmp_path, ctx, run_intake):
     )
 
 
-def test_the_same_fax_twice_is_flagged_not_dropped(tmp_path, ctx, run_intake):
+def test_the_same_fax_twice_is_linked_not_queued_again(tmp_path, ctx, run_intake):
+    # one file, one set of submissions whatever the door (issue 13: linked, not queued again;
+    # the dedupe itself is tested in tests/services/queue/test_intake_dedupe.py)
     data = fax_tiff(printed_form())
     for name in ("a.tif", "b.tif"):
         (tmp_path / name).write_bytes(data)
     run_intake(FileList([tmp_path / "a.tif", tmp_path / "b.tif"]))
-    first, second = submissions(ctx)
-    assert first.duplicate_of_id is None and second.duplicate_of_id == first.id
-    assert second.values["_duplicate_reason"] == "the same document was received before"
+    (first,) = submissions(ctx)
+    assert first.duplicate_of_id is None
 
 
 def test_the_same_request_by_mail_and_by_fax_is_flagged_by_business_key(tmp_path, ctx, run_intake):

@@ -39,6 +39,7 @@ class OfficerDTO:
     email: str
     start_date: date
     end_date: date | None
+    officer_id: str = ""  # the appointment (its dates are corrected by this id)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class BuildingDTO:
     code: str
     name: str
     grades: str
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,7 @@ class EntityDetail:
     row_version: int
     updated_at: datetime
     updated_by: str
+    county_code: str = ""
+    status: str = "open"
+    opened_on: date | None = None
+    closed_on: date | None = None

@@ -250,10 +250,13 @@ def _detail(s: Session, e: EducationalEntity) -> EntityDetail:
                 o.person.email,
                 o.start_date,
                 o.end_date,
+                str(o.id),
             )
             for o in officers
         ),
-        buildings=tuple(BuildingDTO(str(b.id), b.code, b.name, b.grades) for b in buildings),
+        buildings=tuple(
+            BuildingDTO(str(b.id), b.code, b.name, b.grades, b.active) for b in buildings
+        ),
         user_managers=tuple(
             UserManagerDTO(
                 str(d.id),
@@ -267,4 +270,8 @@ def _detail(s: Session, e: EducationalEntity) -> EntityDetail:
         row_version=e.row_version,
         updated_at=e.updated_at,
         updated_by=e.updated_by,
+        county_code=e.county.code if e.county else "",
+        status=e.status,
+        opened_on=e.opened_on,
+        closed_on=e.closed_on,
     )

@@ -3,7 +3,10 @@
 :func:`enqueue` is the pipeline's last step: in ONE transaction it links each draft to its entity
 by code, flags duplicates (same bytes; or same entity, form and requested changes within
 ``duplicate_window_days``), creates the submissions and their documents with an audit event each,
-and closes the ledger row. Duplicates are flagged and shown, never dropped.
+and closes the ledger row. Duplicates are flagged and shown, never dropped. One message, one set
+of submissions whatever the door: an item whose bytes (or, for a mail, whose Message-ID) were
+taken in before queues nothing new; its ledger row is linked to the earlier submissions and the
+arrival is audited.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from desk_app.intake.sources import FileList, SourceUnreachable, fax_folder, mai
 from desk_app.intake.sources import Source as Source  # re-exported: the views name sources by it
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
-from desk_app.models.entities import EducationalEntity
+from desk_app.models.entities import EducationalEntity, entities_by_code
 from desk_app.models.intake import ItemStatus, SourceItem
 from desk_app.models.submissions import FormSubmission, SubmissionDocument
 from desk_app.pdf.catalogue import find_form
@@ -43,15 +46,7 @@ FOLDER_SETTLE_SECONDS = 5.0  # leave files younger than this: the fax server may
 def _link_entity(s: Session, draft: SubmissionDraft) -> EducationalEntity | None:
     if not draft.entity_code:
         return None
-    found = (
-        s.execute(
-            select(EducationalEntity).where(
-                EducationalEntity.code == draft.entity_code, EducationalEntity.deleted_at.is_(None)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    found = entities_by_code(s, draft.entity_code)
     spec = find_form(draft.form_number) if draft.form_number else None
     if spec is not None and len(found) > 1:
         found = [e for e in found if e.kind in spec.entity_kinds] or found
@@ -88,6 +83,75 @@ def _duplicate_of(
     return None, ""
 
 
+def _taken_before(s: Session, item: SourceItem) -> tuple[list[FormSubmission], str]:
+    """The submissions an earlier arrival of the same message or file made, and why it is the
+    same: the same bytes (any door, any workstation: the documents sync) or, for a mail, the
+    same Message-ID (saved again, or taken from the mailbox and then from a folder)."""
+    live = FormSubmission.deleted_at.is_(None)
+    by_bytes = (
+        s.execute(
+            select(FormSubmission)
+            .join(SubmissionDocument, SubmissionDocument.submission_id == FormSubmission.id)
+            .where(live, SubmissionDocument.sha256 == item.sha256)
+            .order_by(FormSubmission.received_at)
+        )
+        .scalars()
+        .unique()
+        .all()
+    )
+    if by_bytes:
+        return list(by_bytes), "the same file (same content) was taken in before"
+    if not item.message_id:
+        return [], ""
+    earlier = (
+        s.execute(
+            select(SourceItem.sha256).where(
+                SourceItem.message_id == item.message_id,
+                SourceItem.id != item.id,
+                SourceItem.status == ItemStatus.DONE.value,
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not earlier:
+        return [], ""
+    subs = (
+        s.execute(
+            select(FormSubmission)
+            .join(SubmissionDocument, SubmissionDocument.submission_id == FormSubmission.id)
+            .where(live, SubmissionDocument.sha256.in_(earlier))
+            .order_by(FormSubmission.received_at)
+        )
+        .scalars()
+        .unique()
+        .all()
+    )
+    return list(subs), f"the same mail (Message-ID {item.message_id}) was taken in before"
+
+
+def _link_if_taken_before(uow: object, item: SourceItem) -> bool:
+    """Close the ledger row of an item already taken in, linked to what it made; no new
+    submission is queued. Audited, so the second arrival is not silently dropped."""
+    s: Session = uow.session  # type: ignore[attr-defined]
+    subs, why = _taken_before(s, item)
+    if not subs:
+        return False
+    ids = [str(sub.id) for sub in subs]
+    item.status, item.done_at, item.submissions = ItemStatus.DONE.value, utcnow(), 0
+    item.note = f"{why}: linked to submission(s) {', '.join(ids)}; not queued again"[:2000]
+    audit.record(
+        uow,  # type: ignore[arg-type]
+        "intake.already_taken",
+        record_type="form_submission",
+        record_id=subs[0].id,
+        summary=f"{item.filename or 'an item'} from {item.sender or 'unknown sender'}: {why}; "
+        "linked, not queued again",
+        details={"sha256": item.sha256, "message_id": item.message_id, "linked": ids},
+    )
+    return True
+
+
 def enqueue(
     ctx: ServiceContext, item_id: int, drafts: list[SubmissionDraft], hook: Hook = no_hook
 ) -> int:
@@ -101,6 +165,11 @@ def enqueue(
         s = uow.session
         item = s.get(SourceItem, item_id)
         if item is None or item.status == ItemStatus.DONE.value:
+            return 0
+        item.message_id = next((d.message_id for d in drafts if d.message_id), "")[:300]
+        if _link_if_taken_before(uow, item):
+            hook("enqueue")
+            uow.commit()
             return 0
         for draft in drafts:
             _create(uow, draft, window, hook, ctx.cipher)

@@ -115,15 +115,32 @@ class QueueService:
             raise ValidationError("reason", f"say why the submission goes to {STATE_TITLES[goal]}")
         with self.ctx.uow() as uow:
             sub = get_submission(uow.session, submission_id)
-            if expected_version is not None and sub.row_version != expected_version:
-                raise ConflictError("this submission was changed by someone else; reopen it")
-            check_transition(sub.state, goal)
-            if goal in HOLDER_ONLY and sub.assigned_to != self.me:
-                holder = sub.assigned_to or "nobody"
-                raise ConflictError(f"only the operator holding it may decide (held by {holder})")
-            self._apply(uow, sub, goal, reason)
+            self.move(uow, sub, goal, reason, expected_version)
             uow.commit()
         return Changes.of(Area.QUEUE, ids=(submission_id,))
+
+    def move(
+        self,
+        uow: UnitOfWork,
+        sub: FormSubmission,
+        goal: QueueState,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> None:
+        """The one transition every caller uses, inside the caller's unit of work: the state
+        machine, the holder rule for decisions, the optimistic version check, the audit event.
+
+        Raises:
+            ConflictError: the transition is not allowed, the row changed since
+                ``expected_version``, or a decision by someone not holding the submission.
+        """
+        if expected_version is not None and sub.row_version != expected_version:
+            raise ConflictError("this submission was changed by someone else; reopen it")
+        check_transition(sub.state, goal)
+        if goal in HOLDER_ONLY and sub.assigned_to != self.me:
+            holder = sub.assigned_to or "nobody"
+            raise ConflictError(f"only the operator holding it may decide (held by {holder})")
+        self._apply(uow, sub, goal, reason)
 
     def _apply(self, uow: UnitOfWork, sub: FormSubmission, goal: QueueState, reason: str) -> None:
         before = sub.state

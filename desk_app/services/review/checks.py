@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 
 from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount, WebApplication
 from desk_app.models.entities import Building
-from desk_app.rules.verification import NAME_MATCH_PASS, PinPolicy, pin_policy
+from desk_app.rules.verification import NAME_MATCH_PASS, PinPolicy, normalise_pin, pin_policy
 from desk_app.services.review.dto import ACTIONS, CheckResult, RequestedRole, check_result
 
 if TYPE_CHECKING:
@@ -223,15 +223,16 @@ _PIN_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pin-check")
 def start_pin_check(job: VerificationJob) -> Callable[[], CheckResult]:
     """Start the PIN check; returns a function that waits for and returns its result.
 
-    The comparison runs on a pool thread with its own database sessions (``pins.check_pin``
-    opens them there), so the job's session never leaves the thread that made it.
+    The comparison runs on a pool thread with its own read session (``pins.compare_pin``), so the
+    job's session never leaves the thread that made it; the failure counter and the audit event
+    are written by the caller when it takes the result, never by the pool.
     """
     from desk_app.services.review import pins
     from desk_app.services.review.job import previous_pin_failure
 
     assert job.spec is not None
     policy = pin_policy(job.spec.pin_policy)
-    keyed = str(job.values.get("pin") or "").strip()
+    keyed = normalise_pin(str(job.values.get("pin") or ""))
     entity = job.entity
     if policy is PinPolicy.NONE:
         return _done(check_result("pin", "pass", "this form carries no PIN"))
@@ -248,14 +249,19 @@ def start_pin_check(job: VerificationJob) -> Callable[[], CheckResult]:
     if not keyed:
         return _done(check_result("pin", "fail", "the form's PIN box is empty"))
     already = previous_pin_failure(job.session, job.submission_id, entity.pin_issued_at)
-    future = _PIN_POOL.submit(
-        pins.check_pin, job.ctx, str(entity.id), keyed, job.submission_id or None, count=not already
-    )
+    # only the comparison runs on the pool; the attempt is counted and audited by the thread
+    # that waits for it (the verification's own, which does every write of the run)
+    ctx, entity_id, sid = job.ctx, str(entity.id), job.submission_id or None
+    future = _PIN_POOL.submit(pins.compare_pin, ctx, entity_id, keyed)
     stamp = entity.pin_issued_at.isoformat() if entity.pin_issued_at else ""
     code = entity.code
-    return lambda: _pin_result(
-        future.result(), code, {"pin_issued_at": stamp, "counted": not already}
-    )
+
+    def finish() -> CheckResult:
+        outcome, stored = future.result()
+        checked = pins.record_attempt(ctx, entity_id, outcome, None if already else stored, sid)
+        return _pin_result(checked, code, {"pin_issued_at": stamp, "counted": not already})
+
+    return finish
 
 
 def _done(value: CheckResult) -> Callable[[], CheckResult]:

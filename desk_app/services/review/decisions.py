@@ -1,6 +1,9 @@
 """Decisions on a reviewed submission: approve (and apply), reject with reasons, wait on requester.
 
-Approving re-runs the verification first, so a decision is never taken on a stale report. Every
+Approving applies a report only while it is current: the one the operator was shown, if its
+submission row version and document hash are unchanged, else a verification run just now; the
+signatures it read are reused, never parsed again, and the reply letter is built after the commit.
+A failed decision keeps or releases the operator's claim as they chose, and says which. Every
 blocking check must pass, or a Security Administrator overrides with a written reason (audited).
 Separation of duties is never overridable. The approval, the changes it applies, the registered
 certificates and specimens, the audit events and the states Approved -> Applied commit in one
@@ -10,21 +13,24 @@ Each decision comes back with its reply drafts (.eml for Outlook and a printable
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from desk_app.errors import ConflictError, KnownError, NotFound, ValidationError
+from desk_app.errors import ConflictError, KnownError, ValidationError
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
-from desk_app.models.entities import EducationalEntity
+from desk_app.models.entities import EducationalEntity, entity_by_code
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS, SIGNER_SLOTS
 from desk_app.sandbox.api import read_digital_signatures
 from desk_app.services.context import Area, Changes, ServiceContext
+from desk_app.services.queue.service import QueueService, get_submission
 from desk_app.services.review import replies, verification
 from desk_app.services.review.apply import Applied, apply_request
 from desk_app.services.review.dto import (
@@ -35,6 +41,7 @@ from desk_app.services.review.dto import (
 )
 from desk_app.services.review.specimens import capture_from_verified, mismatch_confirmed
 
+T = TypeVar("T")
 MIN_OVERRIDE_REASON = 15  # characters: a written reason, not "ok"
 
 
@@ -51,37 +58,18 @@ class DecisionResult:
 def move(
     ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission, goal: QueueState, reason: str
 ) -> None:
-    """The one call that changes a submission's queue state (the queue service's state machine)."""
-    from desk_app.services.queue.service import HOLDER_ONLY, QueueService, check_transition
-
-    check_transition(sub.state, goal.value)
-    if goal in HOLDER_ONLY and sub.assigned_to != ctx.actor.username:
-        raise ConflictError(
-            f"only the operator holding it may decide (held by {sub.assigned_to or 'nobody'})"
-        )
-    QueueService(ctx)._apply(uow, sub, goal, reason)
+    """A decision's change of queue state: the queue's one public transition, in ``uow``."""
+    QueueService(ctx).move(uow, sub, goal, reason)
 
 
 def _submission(uow: UnitOfWork, submission_id: str) -> FormSubmission:
-    sub = uow.session.get(FormSubmission, uuid.UUID(str(submission_id)))
-    if sub is None or sub.deleted_at is not None:
-        raise NotFound("that submission no longer exists")
-    return sub
+    return get_submission(uow.session, submission_id)
 
 
 def _entity(uow: UnitOfWork, sub: FormSubmission, report: VerificationReport) -> EducationalEntity:
     entity = uow.session.get(EducationalEntity, sub.entity_id) if sub.entity_id else None
     if entity is None and report.entity_code:
-        entity = (
-            uow.session.execute(
-                select(EducationalEntity).where(
-                    EducationalEntity.code == report.entity_code,
-                    EducationalEntity.deleted_at.is_(None),
-                )
-            )
-            .scalars()
-            .first()
-        )
+        entity = entity_by_code(uow.session, report.entity_code)
     if entity is None:
         raise KnownError("the submission names no known entity")
     return entity
@@ -107,26 +95,89 @@ def _gate(ctx: ServiceContext, report: VerificationReport, override_reason: str)
     return tuple(c.code for c in blocking)
 
 
-def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") -> DecisionResult:
+class OnFailure(StrEnum):
+    """What happens to the operator's claim when a decision fails (the operator chooses)."""
+
+    KEEP = "keep"  # stay the holder, to correct something and decide again
+    RELEASE = "release"  # give it back to the queue for someone else
+
+
+def _deciding(
+    ctx: ServiceContext, submission_id: str, on_failure: OnFailure, decide: Callable[[], T]
+) -> T:
+    """Run ``decide``; on a refusal, keep or release the claim as chosen and say which."""
+    try:
+        return decide()
+    except KnownError as exc:
+        if OnFailure(on_failure) is OnFailure.RELEASE:
+            try:
+                QueueService(ctx).release(submission_id)
+                note = "the claim was released to the queue"
+            except KnownError as why:
+                note = f"the claim could not be released ({why.message})"
+        else:
+            note = "you still hold the submission"
+        exc.hint = f"{exc.hint}; {note}" if exc.hint else note
+        raise
+
+
+def _still_current(session: Session, sub: FormSubmission, report: VerificationReport) -> None:
+    """Apply only what the report judged: the same row version and the same document."""
+    if report.submission_version and sub.row_version != report.submission_version:
+        raise ConflictError(
+            "the submission changed after it was verified", hint="verify it again, then decide"
+        )
+    doc = verification.examined_document(session, sub)
+    if (doc.sha256 if doc is not None else "") != report.document_sha256:
+        raise ConflictError(
+            "the submission's document changed after it was verified",
+            hint="verify it again, then decide",
+        )
+
+
+def approve(
+    ctx: ServiceContext,
+    submission_id: str,
+    override_reason: str = "",
+    *,
+    shown: VerificationReport | None = None,
+    on_failure: OnFailure = OnFailure.KEEP,
+) -> DecisionResult:
     """Approve a submission held by the operator and apply what it asks, in one transaction.
+
+    ``shown`` is the report the operator looked at; it is applied only while it is current (row
+    version and document hash), else the submission is verified now. Its signatures are not read
+    again. The reply letter is built after the commit.
 
     Raises:
         ConflictError: a blocking check fails (without override), separation of duties fails,
-            the operator does not hold the submission, or its state does not allow approval.
+            the operator does not hold the submission, its state does not allow approval, or it
+            changed since it was verified.
         PermissionDenied: an override by someone who is not a Security Administrator.
-        KnownError: the request cannot be applied as written (e.g. the last user manager).
+        KnownError: the request cannot be applied as written (e.g. the last user manager);
+            :class:`~desk_app.models.invariants.InvariantViolation` when a rule that must
+            always hold would break.
     """
     ctx.require(Perm.MANAGE_ACCESS)
-    report = verification.verify_submission(ctx, submission_id)
+    return _deciding(
+        ctx, submission_id, on_failure, lambda: _approve(ctx, submission_id, override_reason, shown)
+    )
+
+
+def _approve(
+    ctx: ServiceContext,
+    submission_id: str,
+    override_reason: str,
+    shown: VerificationReport | None,
+) -> DecisionResult:
+    report = shown if shown is not None else verification.verify_submission(ctx, submission_id)
     overridden = _gate(ctx, report, override_reason)
     with ctx.uow() as uow:
         sub = _submission(uow, submission_id)
+        _still_current(uow.session, sub, report)
         entity = _entity(uow, sub, report)
         if sub.entity_id is None:
-            sub.entity_id = (
-                entity.id
-            )  # the form's code resolved: link it for the queue and the sync
-        now = utcnow()
+            sub.entity_id = entity.id  # the form's code resolved: link it for queue and sync
         move(
             ctx,
             uow,
@@ -135,21 +186,9 @@ def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") 
             override_reason.strip() or "all blocking checks pass",
         )
         if overridden:
-            audit.record(
-                uow,
-                "decision.override",
-                record_type="form_submission",
-                record_id=sub.id,
-                summary=f"{sub.form_number} {entity.code}: approved over failed checks "
-                f"({', '.join(overridden)})",
-                details={
-                    "checks": list(overridden),
-                    "reason": override_reason.strip()[:1000],
-                    "run_id": report.run_id,
-                },
-            )
-        applied = apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), now)
-        captured = _capture(ctx, uow, sub, report)
+            _record_override(uow, sub, entity, report, overridden, override_reason)
+        applied = apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), utcnow())
+        captured = _capture(uow, sub, report)
         move(ctx, uow, sub, QueueState.APPLIED, f"{len(applied.ids)} change(s) applied")
         forget_keyed_pin(sub)
         audit.record(
@@ -167,13 +206,37 @@ def approve(ctx: ServiceContext, submission_id: str, override_reason: str = "") 
                 "specimens_and_certificates": captured,
             },
         )
-        reply = replies.for_approval(ctx, uow.session, sub, entity, applied)
         uow.commit()
+        # the letter and the mails are drafted after the commit: no write lock held meanwhile
+        reply = replies.for_approval(ctx, uow.session, sub, entity, applied)
     return DecisionResult(
         Changes.of(Area.QUEUE, Area.ACCESS, Area.ENTITIES, ids=(submission_id, *applied.ids)),
         QueueState.APPLIED.value,
         reply,
         tuple(applied.lines),
+    )
+
+
+def _record_override(
+    uow: UnitOfWork,
+    sub: FormSubmission,
+    entity: EducationalEntity,
+    report: VerificationReport,
+    overridden: tuple[str, ...],
+    override_reason: str,
+) -> None:
+    audit.record(
+        uow,
+        "decision.override",
+        record_type="form_submission",
+        record_id=sub.id,
+        summary=f"{sub.form_number} {entity.code}: approved over failed checks "
+        f"({', '.join(overridden)})",
+        details={
+            "checks": list(overridden),
+            "reason": override_reason.strip()[:1000],
+            "run_id": report.run_id,
+        },
     )
 
 
@@ -186,11 +249,9 @@ def forget_keyed_pin(sub: FormSubmission) -> None:
         sub.values = values
 
 
-def _capture(
-    ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission, report: VerificationReport
-) -> int:
-    pdf = verification.submission_pdf(ctx, uow.session, sub)
-    digital = {f.field_name: f for f in read_digital_signatures(pdf)} if pdf else {}
+def _capture(uow: UnitOfWork, sub: FormSubmission, report: VerificationReport) -> int:
+    """Register what the approved form's signatures proved (read once, by the verification)."""
+    digital = {f.field_name: f for f in report.digital}
     values = sub.values or {}
     dates = {
         slot.signature_field: parse_form_date(str(values.get(slot.date_field) or ""))
@@ -221,6 +282,8 @@ def reject(
     submission_id: str,
     reason_codes: tuple[str, ...] | list[str],
     note: str = "",
+    *,
+    on_failure: OnFailure = OnFailure.KEEP,
 ) -> DecisionResult:
     """Reject with reason codes; signature mismatch needs a second reviewer's confirmation.
 
@@ -230,6 +293,14 @@ def reject(
         ValidationError: no reason, an unknown reason, or "other" without a note.
     """
     ctx.require(Perm.MANAGE_ACCESS)
+    return _deciding(
+        ctx, submission_id, on_failure, lambda: _reject(ctx, submission_id, reason_codes, note)
+    )
+
+
+def _reject(
+    ctx: ServiceContext, submission_id: str, reason_codes: tuple[str, ...] | list[str], note: str
+) -> DecisionResult:
     codes = _codes(reason_codes, note)
     with ctx.uow() as uow:
         sub = _submission(uow, submission_id)
@@ -250,8 +321,8 @@ def reject(
             summary=f"{sub.form_number} {sub.entity_code}: rejected ({', '.join(codes)})",
             details={"codes": list(codes)},
         )
-        reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=False)
         uow.commit()
+        reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=False)
     return DecisionResult(
         Changes.of(Area.QUEUE, ids=(submission_id,)), QueueState.REJECTED.value, reply
     )
@@ -262,15 +333,25 @@ def wait_on_requester(
     submission_id: str,
     reason_codes: tuple[str, ...] | list[str],
     note: str = "",
+    *,
+    on_failure: OnFailure = OnFailure.KEEP,
 ) -> DecisionResult:
     """Send a submission back to the requester for a correction (PIN missing, incomplete...)."""
     ctx.require(Perm.WORK_QUEUE)
+    return _deciding(
+        ctx, submission_id, on_failure, lambda: _wait(ctx, submission_id, reason_codes, note)
+    )
+
+
+def _wait(
+    ctx: ServiceContext, submission_id: str, reason_codes: tuple[str, ...] | list[str], note: str
+) -> DecisionResult:
     codes = _codes(reason_codes, note)
     with ctx.uow() as uow:
         sub = _submission(uow, submission_id)
         move(ctx, uow, sub, QueueState.WAITING_ON_REQUESTER, reason_text(codes, note))
-        reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=True)
         uow.commit()
+        reply = replies.for_refusal(ctx, uow.session, sub, codes, note, waiting=True)
     return DecisionResult(
         Changes.of(Area.QUEUE, ids=(submission_id,)), QueueState.WAITING_ON_REQUESTER.value, reply
     )
@@ -302,6 +383,7 @@ def save_replies(ctx: ServiceContext, submission_id: str, reply: ReplyDraft) -> 
 __all__ = [
     "Applied",
     "DecisionResult",
+    "OnFailure",
     "approve",
     "move",
     "reject",

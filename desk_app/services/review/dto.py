@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from desk_app.pdf.signatures import DigitalSignatureFacts
 from desk_app.rules.verification import CHECK_BY_CODE
 
 ACTIONS = ("add", "modify", "delete")
@@ -218,6 +219,11 @@ class VerificationReport:
     run_at: datetime
     run_by: str
     elapsed_ms: float = 0.0
+    # what the report was made from, so a decision applies it only while it is still current
+    submission_version: int = 0
+    document_sha256: str = ""
+    # the digital signatures as read, so a decision never parses the document a second time
+    digital: tuple[DigitalSignatureFacts, ...] = ()
 
     @property
     def blocking_failures(self) -> tuple[CheckResult, ...]:

@@ -38,6 +38,7 @@ from desk_app.rules.verification import (
     ARGON2_PARALLELISM,
     ARGON2_TIME_COST,
     PIN_DIGITS,
+    normalise_pin,
     pin_problem,
 )
 from desk_app.secrets import SecretStore, get_or_create_key
@@ -86,8 +87,10 @@ class IssuedPin:
 
 
 def _peppered(secrets: SecretStore, pin: str) -> str:
+    """The PIN as people type it (spaces, dashes, letter case) is normalised first, so the hash
+    of the drawn PIN and of the keyed one meet; UTF-8 so a stray character fails, not crashes."""
     pepper = get_or_create_key(secrets, PEPPER_KEY)
-    return hmac.new(pepper, pin.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.new(pepper, normalise_pin(pin).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def hash_pin(secrets: SecretStore, pin: str) -> str:
@@ -221,9 +224,15 @@ def check_pin(
         count: False when this submission's failure was already counted against the current PIN
             (verifying the same form again is not a new attempt); the attempt is still audited.
     """
+    outcome, stored = compare_pin(ctx, entity_id, keyed)
+    return record_attempt(ctx, entity_id, outcome, stored if count else None, submission_id)
+
+
+def compare_pin(ctx: ServiceContext, entity_id: str, keyed: str) -> tuple[PinOutcome, str | None]:
+    """The slow comparison only (reads, never writes: safe on a worker thread); returns the
+    outcome and the hash compared, for :func:`record_attempt` on the writing thread."""
     ctx.require(Perm.WORK_QUEUE)
-    limit = int(ctx.settings["pin_max_failures"])
-    keyed = "".join(ch for ch in (keyed or "") if not ch.isspace())
+    keyed = normalise_pin(keyed)
     with ctx.store.read() as s:
         entity = _entity(s, entity_id)
         stored, locked = entity.pin_hash, entity.pin_locked_at is not None
@@ -237,17 +246,20 @@ def check_pin(
         outcome = (
             PinOutcome.MATCH if pin_matches(ctx.secrets, stored, keyed) else PinOutcome.MISMATCH
         )
-    return _record_attempt(ctx, entity_id, stored if count else None, outcome, limit, submission_id)
+    return outcome, stored
 
 
-def _record_attempt(
+def record_attempt(
     ctx: ServiceContext,
     entity_id: str,
-    checked_hash: str | None,
     outcome: PinOutcome,
-    limit: int,
+    checked_hash: str | None,
     submission_id: str | None,
 ) -> PinCheck:
+    """Count and audit one PIN attempt (the write, on the caller's thread: the writer).
+
+    ``checked_hash`` is the hash compared, or None when this attempt is not counted."""
+    limit = int(ctx.settings["pin_max_failures"])
     with ctx.uow() as uow:
         entity = _entity(uow.session, entity_id)
         # checked_hash differs when the PIN was reissued during the comparison (or not counting)

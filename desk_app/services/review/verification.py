@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -20,22 +21,24 @@ from sqlalchemy.orm import Session
 from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
-from desk_app.models.entities import EducationalEntity
+from desk_app.models.entities import EducationalEntity, entity_by_code
 from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
 from desk_app.pdf.catalogue import FormSpec, find_form
 from desk_app.pdf.signatures import SignatureReadError
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
-from desk_app.rules.verification import CHECKS
+from desk_app.rules.verification import CHECKS, signer_slots, signing_date_problem
 from desk_app.sandbox.api import find_ink, read_digital_signatures
 from desk_app.services.context import ServiceContext
+from desk_app.services.queue.service import get_submission
 from desk_app.services.review import checks as request_checks
 from desk_app.services.review import signers as authority
 from desk_app.services.review.dto import (
     CheckResult,
     SignatureFinding,
     VerificationReport,
+    parse_form_date,
     requested_changes,
 )
 from desk_app.services.review.dto import (
@@ -138,6 +141,26 @@ def _signature_findings(job: VerificationJob) -> list[SignatureFinding]:
     return findings
 
 
+# whose signature a box holds, as the reply letter says it (not the field's name)
+SIGNER_WORDS = {
+    "superintendent": "superintendent's",
+    "authorized_representative": "authorized representative's",
+    "officer": "superintendent's",
+    "agency_contact": "agency contact's",
+    "user": "user's",
+}
+
+
+def _in_words(f: SignatureFinding) -> str:
+    """``superintendent's signature missing (the signature box is empty)``."""
+    who = SIGNER_WORDS.get(f.signer_role, f"{f.signer_role.replace('_', ' ')}'s")
+    frozen = next((r for r in f.reasons if r.startswith("modified after signing")), "")
+    if frozen:
+        return f"{who} signature {frozen}"
+    reason = f.reasons[0] if f.reasons else ""
+    return f"{who} signature {f.verdict}" + (f" ({reason})" if reason else "")
+
+
 def check_signatures(job: VerificationJob) -> CheckResult:
     """Every signature box: digital verdict or ink; the worst box decides."""
     if job.spec is None:
@@ -150,7 +173,7 @@ def check_signatures(job: VerificationJob) -> CheckResult:
     if not findings:
         return result("signatures", "pass", "the form has no signature box")
     worst = max(findings, key=lambda f: ("pass", "warn", "fail").index(f.outcome))
-    text = "; ".join(f"{f.field_name}: {f.verdict} ({f.reasons[0]})" for f in findings)
+    text = "; ".join(_in_words(f) for f in findings)
     outcome = worst.outcome
     edition = job.submission.edition if job.submission is not None else ""
     if edition and edition != job.spec.edition and any(f.kind == "ink" for f in findings):
@@ -158,6 +181,36 @@ def check_signatures(job: VerificationJob) -> CheckResult:
         text += f"; edition {edition} read against the layout of edition {job.spec.edition}: check the crop"
         outcome = "warn" if outcome == "pass" else outcome
     return result("signatures", outcome, text, boxes={f.field_name: f.verdict for f in findings})
+
+
+# who signs in each slot, as a reason names them
+SLOT_WORDS = {"officer": "the signer", "agency_contact": "the agency contact", "user": "the user"}
+
+
+def check_signing_date(job: VerificationJob) -> CheckResult:
+    """Each signer's date lies between the edition's date and the receipt date (with grace)."""
+    assert job.spec is not None
+    received = job.submission.received_at if job.submission is not None else job.now
+    grace = int(job.ctx.settings["signing_date_grace_days"])
+    problems, seen = [], []
+    for slot in signer_slots(job.spec.signer_roles):
+        text = str(job.values.get(slot.date_field) or "").strip()
+        signed_on = parse_form_date(text)
+        if signed_on is None:
+            continue  # a missing or unreadable date is the completeness check's business
+        seen.append(f"{signed_on:%m/%d/%Y}")
+        problem = signing_date_problem(signed_on, job.spec.edition, received.date(), grace)
+        if problem:
+            problems.append(f"{SLOT_WORDS.get(slot.role, 'the signer')}'s signature {problem}")
+    if problems:
+        return result("signing_date", "fail", "; ".join(problems))
+    if not seen:
+        return result("signing_date", "pass", "no signing date to check")
+    return result(
+        "signing_date",
+        "pass",
+        f"signed {', '.join(seen)}: within edition {job.spec.edition} and the receipt date",
+    )
 
 
 CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
@@ -169,6 +222,7 @@ CHECK_FUNCTIONS: dict[str, Callable[[VerificationJob], CheckResult]] = {
     "one_username": request_checks.check_usernames,
     "separation_of_duties": request_checks.check_duties,
     "signer_authority": authority.check_signer_authority,
+    "signing_date": check_signing_date,
     "signatures": check_signatures,
 }
 
@@ -183,17 +237,7 @@ def _entity_for(
         entity = session.get(EducationalEntity, submission.entity_id)
         if entity is not None and entity.deleted_at is None:
             return entity
-    if not code:
-        return None
-    return (
-        session.execute(
-            select(EducationalEntity).where(
-                EducationalEntity.code == code, EducationalEntity.deleted_at.is_(None)
-            )
-        )
-        .scalars()
-        .first()
-    )
+    return entity_by_code(session, code)
 
 
 def _operator(session: Session, username: str) -> Staff | None:
@@ -248,13 +292,12 @@ def _report(
         run_at=job.now,
         run_by=job.ctx.actor.username,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        digital=tuple(job.digital.values()),
     )
 
 
-def submission_pdf(
-    ctx: ServiceContext, session: Session, submission: FormSubmission
-) -> bytes | None:
-    """The bytes of the submission's document (normalised copy first, else the original)."""
+def examined_document(session: Session, submission: FormSubmission) -> SubmissionDocument | None:
+    """The document the checks examine: the normalised copy first, else the original (PDF)."""
     docs = session.execute(
         select(SubmissionDocument).where(
             SubmissionDocument.submission_id == submission.id,
@@ -262,10 +305,19 @@ def submission_pdf(
         )
     ).scalars()
     ranked = sorted(docs, key=lambda d: {"normalised": 0, "original": 1}.get(d.role, 2))
-    if not ranked or ctx.paths is None or not ranked[0].media_type.endswith("pdf"):
+    if not ranked or not ranked[0].media_type.endswith("pdf"):
         return None
+    return ranked[0]
 
-    return ctx.blobs().get(ranked[0].sha256)
+
+def submission_pdf(
+    ctx: ServiceContext, session: Session, submission: FormSubmission
+) -> bytes | None:
+    """The bytes of the submission's document (normalised copy first, else the original)."""
+    doc = examined_document(session, submission)
+    if doc is None or ctx.paths is None:
+        return None
+    return ctx.blobs().get(doc.sha256)
 
 
 def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationReport:
@@ -277,11 +329,7 @@ def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationRe
     ctx.require(Perm.WORK_QUEUE)
     started = time.perf_counter()
     with ctx.store.read() as s:
-        sub = s.get(FormSubmission, uuid.UUID(str(submission_id)))
-        if sub is None or sub.deleted_at is not None:
-            from desk_app.errors import NotFound
-
-            raise NotFound("that submission no longer exists")
+        sub = get_submission(s, submission_id)
         job, results = _run(
             ctx,
             s,
@@ -291,7 +339,12 @@ def verify_submission(ctx: ServiceContext, submission_id: str) -> VerificationRe
             sub,
         )
         run_id = uuid.uuid4()
-        report = _report(job, results, run_id, started)
+        doc = examined_document(s, sub) if job.pdf is not None else None
+        report = replace(
+            _report(job, results, run_id, started),
+            submission_version=sub.row_version,
+            document_sha256=doc.sha256 if doc is not None else "",
+        )
     _save(ctx, report)
     return report
 

@@ -5,11 +5,22 @@ The main window shows them in :data:`PAGE_ORDER`; an area whose module does not 
 placeholder page that says so.
 """
 
-PAGE_ORDER = ("queue", "entities", "access", "educators", "sync", "audit")
+PAGE_ORDER = (
+    "queue",
+    "entities",
+    "access",
+    "compliance",
+    "campaigns",
+    "educators",
+    "sync",
+    "audit",
+)
 PAGE_TITLES = {
     "queue": "Work queue",
     "entities": "Entities",
     "access": "Users && access",
+    "compliance": "Compliance",
+    "campaigns": "Access reviews",
     "educators": "Educators",
     "sync": "Sync",
     "audit": "Audit",

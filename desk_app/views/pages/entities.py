@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from desk_app.pdf.catalogue import FORMS
@@ -22,12 +23,15 @@ from desk_app.qt import (
 )
 from desk_app.rules.codes import KIND_RULES
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Area, ServiceContext
+from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.directory.dto import EntityDetail, EntityRow
 from desk_app.services.directory.entities import EntityService
 from desk_app.services.directory.forms import generate_for_entity
+from desk_app.services.directory.upkeep import DirectoryUpkeep
+from desk_app.services.exports import export_list
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
+from desk_app.views.dialogs.directory import BuildingDialog, EntityDialog, OfficerDialog
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
@@ -90,6 +94,10 @@ class Page(SearchListPage):
         bar.addWidget(kind_label)
         bar.addWidget(self.kind, 1)
         bar.addWidget(self.count_label)
+        self.export_button = QPushButton("E&xport…", self)
+        self.export_button.setAccessibleName("Export the entities found to CSV or XLSX")
+        self.export_button.clicked.connect(self.on_export)
+        bar.addWidget(self.export_button)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
         right = QWidget(self)
@@ -165,6 +173,9 @@ class Page(SearchListPage):
             self.detail.show_detail(detail)
             self.pin_button.setEnabled(self.context.services.can(Perm.MANAGE_PINS))
             self.form_button.setEnabled(True)
+            for button in (self.edit_button, self.officer_button):
+                button.setEnabled(True)
+            self.building_button.setEnabled(detail.row.kind == "lea")
 
     # --- actions on the shown entity -------------------------------------------------------------
     def _actions_bar(self) -> QHBoxLayout:
@@ -180,13 +191,131 @@ class Page(SearchListPage):
             button.setEnabled(False)
         self.action_status = QLabel("", self)
         self.action_status.setAccessibleName("Result of the last entity action")
+        self.action_status.setWordWrap(True)
         self.pin_button.clicked.connect(self.on_issue_pin)
         self.form_button.clicked.connect(self.on_generate_form)
+        self._upkeep_buttons()
         bar = QHBoxLayout()
+        for button in (self.new_button, self.edit_button, self.building_button):
+            bar.addWidget(button)
+        bar.addWidget(self.officer_button)
         bar.addWidget(self.pin_button)
         bar.addWidget(self.form_button)
-        bar.addWidget(self.action_status, 1)
-        return bar
+        outer = QVBoxLayout()
+        outer.addLayout(bar)
+        outer.addWidget(self.action_status)
+        wrapper = QHBoxLayout()
+        wrapper.addLayout(outer)
+        return wrapper
+
+    # --- directory upkeep (Security Administrator) -----------------------------------------------
+    def _upkeep_buttons(self) -> None:
+        self.upkeep = DirectoryUpkeep(self.context.services)
+        self.new_button = QPushButton("&New…", self)
+        self.new_button.setAccessibleName("Add a new educational entity")
+        self.edit_button = QPushButton("&Edit…", self)
+        self.edit_button.setAccessibleName("Edit the shown entity")
+        self.building_button = QPushButton("Add &building…", self)
+        self.building_button.setAccessibleName("Add a building to the shown entity")
+        self.officer_button = QPushButton("Appoint &officer…", self)
+        self.officer_button.setAccessibleName("Appoint a superintendent or other officer")
+        may = self.context.services.can(Perm.EDIT_ENTITIES)
+        for button in (
+            self.new_button,
+            self.edit_button,
+            self.building_button,
+            self.officer_button,
+        ):
+            button.setVisible(may)
+            button.setEnabled(button is self.new_button)
+        self.new_button.clicked.connect(lambda: self.open_entity_dialog(None))
+        self.edit_button.clicked.connect(lambda: self.open_entity_dialog(self.current_detail))
+        self.building_button.clicked.connect(self.open_building_dialog)
+        self.officer_button.clicked.connect(self.open_officer_dialog)
+
+    def _run_upkeep(
+        self, fn: Callable[..., Changes], *args: object, done: str, **kwargs: object
+    ) -> None:
+        ops.op(fn, *args, **kwargs).success(lambda _c: self._after_upkeep(done)).failure(
+            lambda exc: self.action_status.setText(str(exc))
+        ).run("general", initiator=self)
+
+    def _after_upkeep(self, message: str) -> None:
+        self.action_status.setText(message)
+        self.refresh()
+        if self.current_detail is not None:
+            self._pending_detail = self.current_detail.row
+            self.load_detail()
+
+    def open_entity_dialog(self, detail: EntityDetail | None) -> EntityDialog:
+        dialog = EntityDialog(detail, self)
+        dialog.accepted.connect(lambda: self._submit_entity(dialog, detail))
+        dialog.open()
+        return dialog
+
+    def _submit_entity(self, dialog: EntityDialog, detail: EntityDetail | None) -> None:
+        values = dialog.values()
+        if detail is None:
+            kind, code, name = values.pop("kind"), values.pop("code"), values.pop("name")
+            self._run_upkeep(
+                self.upkeep.create_entity, kind, code, name, done=f"{code} added.", **values
+            )
+        else:
+            self._run_upkeep(
+                self.upkeep.edit_entity,
+                detail.row.id,
+                detail.row_version,
+                done=f"{values['code']} saved.",
+                **values,
+            )
+
+    def open_building_dialog(self) -> BuildingDialog | None:
+        d = self.current_detail
+        if d is None:
+            return None
+        dialog = BuildingDialog(d.row.name, self)
+        dialog.accepted.connect(
+            lambda: self._run_upkeep(
+                self.upkeep.add_building, d.row.id, done="Building added.", **dialog.values()
+            )
+        )
+        dialog.open()
+        return dialog
+
+    def open_officer_dialog(self) -> OfficerDialog | None:
+        d = self.current_detail
+        if d is None:
+            return None
+        dialog = OfficerDialog(d.row.name, self)
+
+        def submit() -> None:
+            values = dialog.values()
+            role, start = values.pop("role"), values.pop("start_date")
+            self._run_upkeep(
+                self.upkeep.appoint_officer,
+                d.row.id,
+                role,
+                start,
+                done="Officer appointed.",
+                **values,
+            )
+
+        dialog.accepted.connect(submit)
+        dialog.open()
+        return dialog
+
+    def on_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the entities", "entities.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> None:
+        query = self.current_query(self.search.text().strip())
+        ops.op(_export, self.context.services, query, path).success(
+            self.action_status.setText
+        ).failure(lambda exc: self.action_status.setText(str(exc))).run("general", initiator=self)
 
     def on_issue_pin(self) -> None:
         d = self.current_detail
@@ -229,6 +358,13 @@ class Page(SearchListPage):
             ).failure(lambda exc: self.action_status.setText(str(exc))).run(
                 "general", initiator=self
             )
+
+
+def _export(services: ServiceContext, query: ListQuery, path: Path) -> str:
+    """Pool thread: the entities the search finds, to CSV or XLSX."""
+    fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
+    done = export_list(services, EntityService(services), query, "Entities", path, fmt)
+    return f"{done.rows:,} entities exported to {done.path}"
 
 
 def _write_form(services: ServiceContext, number: str, code: str, path: str) -> None:

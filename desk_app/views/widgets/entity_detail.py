@@ -13,6 +13,7 @@ from desk_app.services.directory.dto import EntityDetail
 OFFICER_ROLES = {
     "superintendent": "Superintendent",
     "authorized_representative": "Authorized representative",
+    "agency_contact": "Agency contact",
 }
 
 
@@ -69,6 +70,8 @@ def detail_html(detail: EntityDetail) -> str:
         ("Email", detail.email),
         ("Agency contact", detail.agency_contact),
         ("Security PIN", _pin_text(detail)),
+        ("Opened", _when(detail.opened_on)),
+        ("Closed", _when(detail.closed_on)),
     ]
     facts = "".join(
         f"<tr><td><b>{escape(k)}</b></td><td>{escape(v)}</td></tr>" for k, v in contact if v

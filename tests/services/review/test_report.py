@@ -59,6 +59,7 @@ def test_report_is_saved_as_verification_results(ctx, world) -> None:
         "separation_of_duties",
         "pin",
         "signer_authority",
+        "signing_date",
         "signatures",
     ]
     with ctx.store.read() as s:

@@ -1,0 +1,302 @@
+"""The access-review attestation: one entity's users and their access, one line per grant with
+Keep / Remove boxes, signed by the superintendent, authorized representative or agency contact.
+
+Every page carries the page QR of form DA-201 with the item's token, so the copy that comes back
+by fax is identified by the normal intake and matched to its campaign. Where each Remove box is
+printed is returned with the PDF; :func:`read_remove_marks` measures the ink inside those boxes on
+the returned pages (a fax is 200 x 100 dpi, 1-bit: a pen cross fills a quarter of a box, an empty
+box almost nothing).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import segno
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import LETTER
+from reportlab.pdfgen.canvas import Canvas
+
+from desk_app.pdf import barcodes
+from desk_app.pdf.forms_data import EDITION, REVIEW_NUMBER
+from desk_app.pdf.render import render_page
+
+PAGE_W, PAGE_H = LETTER
+MARGIN = 42.0
+QR_SIZE = 62.0
+ROW_H = 16.0
+BOX = 10.0
+ROWS_PER_PAGE = 30
+ROWS_WITH_SIGNATURE = 22
+INK = Color(0.11, 0.16, 0.27)
+MUTED = Color(0.38, 0.42, 0.5)
+COLUMNS = (("No.", 26), ("User", 120), ("Username", 92), ("Access", 140), ("Scope", 64))
+KEEP_X = MARGIN + sum(w for _t, w in COLUMNS) + 8
+REMOVE_X = KEEP_X + 42
+# ink share inside a Remove box (its border trimmed) above which the box counts as marked
+MARK_THRESHOLD = 0.08
+READ_ZOOM = 150 / 72
+SEARCH_PT = 10.0  # how far from where it was printed a box is looked for
+
+
+@dataclass(frozen=True)
+class AttestationLine:
+    user: str
+    username: str
+    access: str  # application and role, e.g. "MOSIS - Data entry (2)"
+    scope: str  # entity code, or the building code
+
+
+@dataclass(frozen=True)
+class Attestation:
+    entity_name: str
+    entity_code: str
+    campaign: str
+    due_on: date
+    reviewer_name: str
+    reviewer_title: str
+    token: str
+    lines: tuple[AttestationLine, ...]
+
+
+@dataclass(frozen=True)
+class RemoveBox:
+    """Where line ``line`` (1-based) has its Remove box: page (0-based), points from top-left."""
+
+    line: int
+    page: int
+    box: tuple[float, float, float, float]
+
+
+def _pagination(count: int) -> list[range]:
+    """Line ranges per page; the last page keeps room for the signature block."""
+    pages: list[range] = []
+    start = 0
+    while count - start > ROWS_WITH_SIGNATURE:
+        take = min(ROWS_PER_PAGE, count - start)
+        if count - start - take == 0:
+            take = count - start - 1  # leave a line for the page that carries the signature
+        pages.append(range(start, start + take))
+        start += take
+    pages.append(range(start, count))
+    return pages
+
+
+def attestation_pdf(doc: Attestation) -> tuple[bytes, tuple[RemoveBox, ...]]:
+    """The attestation PDF and where its Remove boxes are."""
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=LETTER, pageCompression=1)
+    c.setTitle(f"{REVIEW_NUMBER} Access Review Attestation - {doc.entity_code}")
+    c.setCreator("desk_app")
+    pages = _pagination(len(doc.lines))
+    boxes: list[RemoveBox] = []
+    for number, lines in enumerate(pages):
+        y = _header(c, doc, number + 1, len(pages))
+        for i in lines:
+            y -= ROW_H
+            boxes.append(_row(c, doc.lines[i], i + 1, number, y))
+        if number == len(pages) - 1:
+            _signature(c, doc, y - 26)
+        c.setFont("Helvetica", 7)
+        c.setFillColor(MUTED)
+        c.drawString(MARGIN, 20, f"{REVIEW_NUMBER} ({EDITION}) · {doc.campaign} · {doc.token}")
+        c.drawRightString(PAGE_W - MARGIN, 20, f"page {number + 1} of {len(pages)}")
+        c.showPage()
+    c.save()
+    return buf.getvalue(), tuple(boxes)
+
+
+def _page_qr(text: str) -> np.ndarray:
+    """The page QR with a fixed mask pattern: every item's token is new, so the cached symbols
+    of :func:`barcodes.qr_matrix` never repeat here, and choosing the best of the eight masks is
+    two thirds of an attestation's cost. Any mask gives a valid symbol; mask 2 (vertical
+    stripes) reads well on a fax."""
+    qr = segno.make_qr(text, error="m", boost_error=False, mask=2)
+    return np.asarray(qr.matrix, dtype=bool)
+
+
+def _header(c: Canvas, doc: Attestation, number: int, count: int) -> float:
+    top = PAGE_H - MARGIN
+    c.setFillColor(INK)
+    c.setFont("Helvetica-Bold", 15)
+    c.drawString(MARGIN, top - 15, "Access Review Attestation")
+    c.setFont("Helvetica", 8.5)
+    c.setFillColor(MUTED)
+    c.drawString(
+        MARGIN, top - 29, f"Form {REVIEW_NUMBER} · Edition {EDITION} · Page {number} of {count}"
+    )
+    mark = barcodes.PageMark(REVIEW_NUMBER, EDITION, number, count, doc.token)
+    matrix = _page_qr(barcodes.encode_page_mark(mark))
+    module = QR_SIZE / matrix.shape[0]
+    barcodes.draw_matrix_reportlab(
+        c, matrix, PAGE_W - MARGIN - QR_SIZE, top - QR_SIZE, module, module
+    )
+    c.setFillColor(INK)
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(MARGIN, top - 46, f"{doc.entity_name}  ({doc.entity_code})")
+    c.setFont("Helvetica", 8.5)
+    c.drawString(
+        MARGIN,
+        top - 58,
+        f"{doc.campaign} · return by {doc.due_on:%m/%d/%Y} · mark Remove for access no "
+        "longer needed; unmarked lines are kept",
+    )
+    y = top - QR_SIZE - 16
+    c.setFont("Helvetica-Bold", 8)
+    x = MARGIN
+    for title, width in COLUMNS:
+        c.drawString(x, y, title)
+        x += width
+    c.drawString(KEEP_X - 4, y, "Keep")
+    c.drawString(REMOVE_X - 8, y, "Remove")
+    c.line(MARGIN, y - 4, PAGE_W - MARGIN, y - 4)
+    return float(y - 4)
+
+
+def _row(c: Canvas, line: AttestationLine, number: int, page: int, y: float) -> RemoveBox:
+    c.setFont("Helvetica", 8)
+    c.setFillColor(INK)
+    x = MARGIN
+    for value, (_t, width) in zip(
+        (str(number), line.user, line.username, line.access, line.scope), COLUMNS, strict=True
+    ):
+        c.drawString(x, y + 5, _fit(value, width - 4))
+        x += width
+    c.setLineWidth(0.8)
+    for left in (KEEP_X, REMOVE_X):
+        c.rect(left, y + 3, BOX, BOX, stroke=1, fill=0)
+    c.setStrokeColor(Color(0.8, 0.82, 0.86))
+    c.line(MARGIN, y, PAGE_W - MARGIN, y)
+    c.setStrokeColor(INK)
+    top = PAGE_H - (y + 3 + BOX)
+    return RemoveBox(number, page, (REMOVE_X, top, REMOVE_X + BOX, top + BOX))
+
+
+def _fit(text: str, width: float) -> str:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    while text and stringWidth(text, "Helvetica", 8) > width:
+        text = text[:-2] + "…" if len(text) > 2 else ""
+    return text
+
+
+def _signature(c: Canvas, doc: Attestation, y: float) -> None:
+    c.setFont("Helvetica", 8.2)
+    c.setFillColor(INK)
+    c.drawString(
+        MARGIN, y, "I certify that the access not marked for removal is still needed for the work"
+    )
+    c.drawString(MARGIN, y - 11, f"of the people named, for {doc.entity_name}.")
+    y -= 40
+    for x, label, value in (
+        (MARGIN, "Name of signer", doc.reviewer_name),
+        (MARGIN + 180, "Title", doc.reviewer_title),
+        (MARGIN + 360, "Date signed (MM/DD/YYYY)", ""),
+    ):
+        c.setFont("Helvetica", 9)
+        c.drawString(x, y + 3, value)
+        c.line(x, y, x + 165, y)
+        c.setFont("Helvetica", 7)
+        c.drawString(x, y - 9, label)
+    c.line(MARGIN, y - 34, MARGIN + 300, y - 34)
+    c.drawString(MARGIN, y - 43, "Signature")
+
+
+def read_remove_marks(pdf: bytes, boxes: Sequence[RemoveBox]) -> frozenset[int]:
+    """The lines whose Remove box carries ink on the returned pages of ``pdf``.
+
+    The pages are read at 150 dpi whatever their source. A fax comes back shifted and slightly
+    skewed: each printed square is looked for within a few points of where it was printed, the
+    shifts of a page's boxes are fitted to one straight line down the page (so a marked box,
+    whose cross confuses the search, is placed by its neighbours), and the ink inside each box,
+    its border trimmed, is measured.
+    """
+    marked: set[int] = set()
+    for page in sorted({b.page for b in boxes}):
+        dark = _gray(pdf, page) < 128
+        mine = [b for b in boxes if b.page == page]
+        located = _located(dark, mine)
+        for box, (left, top, w, h) in zip(mine, located, strict=True):
+            trim_x, trim_y = max(1, w // 4), max(1, h // 4)
+            inside = dark[
+                top + trim_y : top + h - trim_y + 1, left + trim_x : left + w - trim_x + 1
+            ]
+            if inside.size and float(inside.mean()) > MARK_THRESHOLD:
+                marked.add(box.line)
+    return frozenset(marked)
+
+
+def _located(dark: np.ndarray, boxes: list[RemoveBox]) -> list[tuple[int, int, int, int]]:
+    """Pixel rectangles of ``boxes`` on the page image (see :func:`read_remove_marks`)."""
+    height, width = dark.shape
+    sx, sy = width / PAGE_W, height / PAGE_H
+    along_x = np.pad(np.cumsum(dark, axis=1, dtype=np.int32), ((0, 0), (1, 0)))
+    along_y = np.pad(np.cumsum(dark, axis=0, dtype=np.int32), ((1, 0), (0, 0)))
+    rx, ry = int(SEARCH_PT * sx), int(SEARCH_PT * sy)
+    dy, dx = np.mgrid[-ry : ry + 1, -rx : rx + 1]
+    grids = []
+    for box in boxes:
+        x0, y0 = int(box.box[0] * sx), int(box.box[1] * sy)
+        w = max(2, int((box.box[2] - box.box[0]) * sx))
+        h = max(2, int((box.box[3] - box.box[1]) * sy))
+        left = np.clip(x0 + dx, 0, width - w - 1)
+        top = np.clip(y0 + dy, 0, height - h - 1)
+        score = (
+            along_x[top, left + w]
+            - along_x[top, left]
+            + along_x[top + h, left + w]
+            - along_x[top + h, left]
+            + along_y[top + h, left]
+            - along_y[top, left]
+            + along_y[top + h, left + w]
+            - along_y[top, left + w]
+        )
+        grids.append((score, x0, y0, w, h))
+    # the rows repeat, so a shift by one row matches almost as well as the true one: of the
+    # shifts that match the whole column nearly best, the smallest is the page's
+    total = sum(g[0] for g in grids)
+    near_best = np.argwhere(total >= 0.9 * total.max())
+    gy, gx = min(near_best, key=lambda a: (abs(int(dy[tuple(a)])), abs(int(dx[tuple(a)]))))
+    found = []
+    for score, x0, y0, w, h in grids:
+        window = np.full(score.shape, -1, dtype=score.dtype)
+        ys, xs = slice(max(0, gy - 4), gy + 5), slice(max(0, gx - 4), gx + 5)
+        window[ys, xs] = score[ys, xs]
+        at = np.unravel_index(int(np.argmax(window)), score.shape)
+        found.append((int(dx[at]), int(dy[at]), x0, y0, w, h))
+    return _fitted(found)
+
+
+def _fitted(found: list[tuple[int, int, int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """The found shifts replaced by a straight-line fit down the page, outliers dropped."""
+    if len(found) < 3:
+        return [(x0 + ddx, y0 + ddy, w, h) for ddx, ddy, x0, y0, w, h in found]
+    ys = np.array([f[3] for f in found], dtype=float)
+    out = []
+    fits = []
+    for column in (0, 1):
+        shifts = np.array([f[column] for f in found], dtype=float)
+        keep = np.ones(len(found), dtype=bool)
+        for _round in range(3):
+            slope, offset = np.polyfit(ys[keep], shifts[keep], 1)
+            residual = np.abs(shifts - (slope * ys + offset))
+            keep = residual <= max(2.0, float(np.median(residual[keep])) * 3)
+            if keep.sum() < 3:
+                break
+        fits.append((slope, offset))
+    for (_dx, _dy, x0, y0, w, h), y in zip(found, ys, strict=True):
+        (ax, bx), (ay, by) = fits
+        out.append((x0 + round(ax * y + bx), y0 + round(ay * y + by), w, h))
+    return out
+
+
+def _gray(pdf: bytes, page: int) -> np.ndarray:
+    rendered = render_page(pdf, page, READ_ZOOM)
+    rgb = np.frombuffer(rendered.samples, dtype=np.uint8).reshape(rendered.height, rendered.stride)[
+        :, : rendered.width * 3
+    ]
+    return np.asarray(rgb.reshape(rendered.height, rendered.width, 3).min(axis=2))

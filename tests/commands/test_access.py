@@ -1,0 +1,86 @@
+"""``desk-app access compliance --json`` and ``access dormant [--apply]`` on a real data folder."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from desk_app.app import open_app
+from desk_app.cli import main
+from desk_app.models.access import UserAccount
+from desk_app.models.base import utcnow
+from desk_app.models.entities import EducationalEntity
+
+
+def _data(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    app = open_app(data)
+    with app.services.uow() as uow:
+        uow.session.add(EducationalEntity(kind="lea", code="010-093", name="Columbia"))
+        uow.session.add(
+            UserAccount(
+                username="sleepy",
+                first_name="S",
+                last_name="Leepy",
+                email="s@example.org",
+                last_login_at=utcnow() - timedelta(days=500),
+            )
+        )
+        uow.commit()
+    app.close()
+    return data
+
+
+def test_compliance_json(tmp_path: Path, capsys) -> None:
+    data = _data(tmp_path)
+    assert main(["--data-dir", str(data), "access", "compliance", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["entities_checked"] == 1 and out["by_rule"]["no_user_manager"] == 1
+    assert out["findings"][0]["entity_code"] == "010-093"
+
+
+def test_dormant_list_and_apply(tmp_path: Path, capsys) -> None:
+    data = _data(tmp_path)
+    assert main(["--data-dir", str(data), "access", "dormant", "--json"]) == 0
+    assert [a["username"] for a in json.loads(capsys.readouterr().out)["accounts"]] == ["sleepy"]
+    assert main(["--data-dir", str(data), "access", "dormant", "--apply"]) == 0
+    assert "1 account(s) flagged" in capsys.readouterr().out
+    assert main(["--data-dir", str(data), "access", "dormant", "--apply", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accounts"] == 0
+
+
+def test_review_start_and_status(tmp_path: Path, capsys) -> None:
+    from desk_app.models.access import ApplicationRole, RoleGrant, WebApplication
+
+    data = _data(tmp_path)
+    app = open_app(data)
+    with app.services.uow() as uow:
+        s = uow.session
+        lea = s.query(EducationalEntity).one()
+        account = s.query(UserAccount).one()
+        application = WebApplication(code="MOSIS", name="MOSIS")
+        s.add(application)
+        s.flush()
+        role = ApplicationRole(application_id=application.id, code="V", name="View", level=1)
+        s.add(role)
+        s.flush()
+        s.add(
+            RoleGrant(
+                user_account_id=account.id, role_id=role.id, entity_id=lea.id, granted_at=utcnow()
+            )
+        )
+        uow.commit()
+    app.close()
+    due = (utcnow() + timedelta(days=20)).date().isoformat()
+    args = ["--data-dir", str(data), "access", "review"]
+    assert main([*args, "start", "--name", "Test review", "--due", due, "--json"]) == 0
+    started = json.loads(capsys.readouterr().out)
+    assert started["items"] == 1 and started["lines"] == 1
+    assert main([*args, "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["counts"]["sent"] == 1 and status["items"][0]["entity_code"] == "010-093"
+    assert main([*args, "start", "--name", "Bad", "--due", "soon"]) == 2
+    assert "not YYYY-MM-DD" in capsys.readouterr().err
+    assert main([*args, "remind"]) == 0
+    assert "1 reminder(s) drafted" in capsys.readouterr().out

@@ -1,0 +1,71 @@
+"""Directory upkeep from the Entities page: new entity, edit, building, officer, as an operator
+would fill the dialogs."""
+
+from __future__ import annotations
+
+from desk_app.views import ops
+
+
+def _page(main_window, qtbot, code: str = "010-093"):
+    main_window.show_page("entities")
+    page = main_window.pages["entities"]
+    qtbot.waitUntil(lambda: page.count_label.text().endswith("entities"), timeout=5000)
+    qtbot.keyClicks(page.search, code)
+    qtbot.waitUntil(lambda: page.count_label.text() == "1 entity", timeout=5000)
+    page.select_row(0)
+    qtbot.waitUntil(lambda: page.current_detail is not None, timeout=5000)
+    return page
+
+
+def test_edit_entity_and_add_building_and_officer(main_window, qtbot, demo) -> None:
+    page = _page(main_window, qtbot)
+    assert page.edit_button.isEnabled() and page.building_button.isEnabled()
+    dialog = page.open_entity_dialog(page.current_detail)
+    assert dialog.county.text() == "010"
+    dialog.city.setText("Columbia, MO")
+    dialog.opened.setText("1890-07-01")
+    dialog._accept()
+    qtbot.waitUntil(lambda: page.action_status.text() == "010-093 saved.", timeout=5000)
+    qtbot.waitUntil(lambda: page.current_detail.opened_on is not None, timeout=5000)
+    assert page.current_detail.row.city == "Columbia, MO"
+
+    building = page.open_building_dialog()
+    building.code.setText("2010")
+    building.name.setText("Hickman High")
+    building._accept()
+    qtbot.waitUntil(lambda: len(page.current_detail.buildings) == 3, timeout=5000)
+
+    officer = page.open_officer_dialog()
+    officer.first.setText("Lee")
+    officer.last.setText("Novak")
+    officer.start.setText("2026-07-01")
+    officer._accept()
+    qtbot.waitUntil(
+        lambda: any(o.name == "Lee Novak" for o in page.current_detail.officers), timeout=5000
+    )
+    ended = {o.name: o.end_date for o in page.current_detail.officers}
+    assert str(ended["Dana Whitfield"]) == "2026-06-30"
+    assert "Agency contact" not in page.detail.toPlainText()
+    ops.wait_for_all()
+
+
+def test_bad_values_are_explained(main_window, qtbot, demo) -> None:
+    page = _page(main_window, qtbot)
+    dialog = page.open_entity_dialog(None)
+    dialog.opened.setText("yesterday")
+    dialog._accept()
+    assert "YYYY-MM-DD" in dialog.problem.text() and dialog.isVisible()
+    dialog.opened.setText("")
+    dialog.name.setText("Hallsville R-IV")
+    dialog.code.setText("10-27")
+    dialog._accept()
+    qtbot.waitUntil(lambda: "code" in page.action_status.text(), timeout=5000)
+    ops.wait_for_all()
+
+
+def test_export_the_entities_found(main_window, qtbot, demo, tmp_path) -> None:
+    page = _page(main_window, qtbot, "010")
+    page.export_to(tmp_path / "found.csv")
+    qtbot.waitUntil(lambda: "1 entities exported" in page.action_status.text(), timeout=5000)
+    assert "Columbia Public Schools" in (tmp_path / "found.csv").read_text(encoding="utf-8-sig")
+    ops.wait_for_all()
