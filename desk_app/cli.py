@@ -12,13 +12,21 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from desk_app import __version__
 from desk_app.errors import KnownError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one clear line (and exit 2), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"desk-app: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="desk-app",
         description="Web systems security workbench: access requests, PINs, user managers, "
         "educator certification. With no command, starts the GUI.",

@@ -135,3 +135,39 @@ def test_a_missing_signature_names_who_must_sign(ctx, world) -> None:
     assert check.outcome == "fail"
     assert "superintendent's signature missing (the signature box is empty)" in check.reason
     assert "signature:" not in check.reason
+
+
+def test_a_fieldmdp_lock_forbids_filling_the_locked_field(jane, tmp_path) -> None:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    cert, key = jane
+    writer = IncrementalPdfFileWriter(
+        io.BytesIO(generate_form("MO 500-3209", VALUES)), strict=False
+    )
+    spec = fields.SigFieldSpec(
+        "locking_signature",
+        box=(20, 20, 120, 60),
+        field_mdp_spec=fields.FieldMDPSpec(
+            fields.FieldMDPAction.INCLUDE, fields=["user_1_username"]
+        ),
+    )
+    fields.append_signature_field(writer, spec)
+    out = signers.sign_pdf(
+        writer,
+        signers.PdfSignatureMetadata(field_name="locking_signature", md_algorithm="sha256"),
+        signer=signers.SimpleSigner(
+            signing_cert=cert,
+            signing_key=key,
+            cert_registry=SimpleCertificateStore.from_certs([cert]),
+        ),
+    ).getvalue()
+    (facts,) = read_digital_signatures(
+        incremental_edit(out, tmp_path, lambda doc: set_field(doc, "user_1_username", "kate"))
+    )
+    assert facts.modified_fields == ("User 1 username (if known) (was empty, now kate)",)
+    (other,) = read_digital_signatures(
+        incremental_edit(out, tmp_path, lambda doc: set_field(doc, "user_1_first_name", "Kathy"))
+    )
+    assert "User 1 first name (was Kate, now Kathy)" in other.modified_fields  # had a value
