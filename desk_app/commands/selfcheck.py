@@ -80,9 +80,9 @@ def check_sandbox_read(run: Run) -> str:
     """A printed form, rendered by the sandbox child, arrives as a fax image and is read back."""
     from PIL import Image
 
-    from desk_app.pdf import sandbox
     from desk_app.pdf.fill import add_data_barcode, fill_form, flatten
     from desk_app.pdf.generate import generate_form
+    from desk_app.sandbox import api as sandbox
 
     run.printed = flatten(add_data_barcode(fill_form(generate_form("MO 500-2356"), CHECK_VALUES)))
     page = sandbox.render_pages(run.printed, zoom=FAX_ZOOM, pages=[0])[0]

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 HEAD_REVISION = "0006_verify"
-KNOWN_REVISIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006_auth", "0006_edu", "0006_gov", "0006_verify"})
+KNOWN_REVISIONS = frozenset(
+    {"0001", "0002", "0003", "0004", "0005", "0006_auth", "0006_edu", "0006_gov", "0006_verify"}
+)
 
 HERE = Path(__file__).parent
 

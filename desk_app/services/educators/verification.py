@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from desk_app.models.base import utcnow
 from desk_app.models.educators import Certificate, Educator
-from desk_app.pdf import barcodes, sandbox
+from desk_app.pdf import barcodes
+from desk_app.sandbox import api as sandbox
 from desk_app.services.context import ServiceContext
 from desk_app.services.educators import signing
 from desk_app.services.educators.certificates import facts_of

@@ -28,7 +28,6 @@ from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS, SIGNER_SLOTS
-from desk_app.sandbox.api import read_digital_signatures
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.queue.service import QueueService, get_submission
 from desk_app.services.review import replies, verification
