@@ -108,16 +108,29 @@ def _deciding(
     try:
         return decide()
     except KnownError as exc:
-        if OnFailure(on_failure) is OnFailure.RELEASE:
-            try:
-                QueueService(ctx).release(submission_id)
-                note = "the claim was released to the queue"
-            except KnownError as why:
-                note = f"the claim could not be released ({why.message})"
-        else:
-            note = "you still hold the submission"
-        exc.hint = f"{exc.hint}; {note}" if exc.hint else note
+        note = _claim_after_failure(ctx, submission_id, OnFailure(on_failure))
+        if note:
+            exc.hint = f"{exc.hint}; {note}" if exc.hint else note
         raise
+
+
+def _claim_after_failure(ctx: ServiceContext, submission_id: str, choice: OnFailure) -> str:
+    """Keep or release the operator's own claim; never someone else's ("" when there is no
+    submission to speak of: the original error says why)."""
+    try:
+        with ctx.store.read() as s:
+            holder = get_submission(s, submission_id).assigned_to
+    except KnownError:
+        return ""
+    if holder != ctx.actor.username:
+        return f"the claim is not yours (held by {holder or 'nobody'}) and was left as it is"
+    if choice is OnFailure.KEEP:
+        return "you still hold the submission"
+    try:
+        QueueService(ctx).release(submission_id)
+    except KnownError as why:
+        return f"the claim could not be released ({why.message})"
+    return "the claim was released to the queue"
 
 
 def _still_current(session: Session, sub: FormSubmission, report: VerificationReport) -> None:

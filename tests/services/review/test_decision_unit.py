@@ -116,3 +116,10 @@ def test_the_pin_attempt_is_written_by_the_verifying_thread(ctx, world, monkeypa
 def test_a_bad_submission_id_is_one_clear_error(ctx, world) -> None:
     with pytest.raises(KnownError, match="no submission 'not-a-uuid'"):
         verification.verify_submission(ctx, "not-a-uuid")
+
+
+def test_a_failed_decision_never_releases_someone_elses_claim(ctx, world) -> None:
+    sid = submit(ctx, "MO 500-2356", UM_ADD, holder="bob")
+    with pytest.raises(ConflictError, match="held by bob.*left as it is"):
+        decisions.approve(ctx, sid, on_failure=OnFailure.RELEASE)
+    assert _row(ctx.store, sid).assigned_to == "bob"
