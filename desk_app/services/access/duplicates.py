@@ -22,7 +22,7 @@ from desk_app.models.entities import EducationalEntity
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
 
-BLOCK_LIMIT = 60  # a larger block (a very common name) is compared by e-mail blocks only
+BLOCK_LIMIT = 40  # a larger block (a very common name) is compared by e-mail blocks only
 NAME_SCORE = 88.0
 
 
@@ -51,7 +51,7 @@ class LikelyDuplicate:
 def _keys(row: tuple[str, ...]) -> list[str]:
     _id, _u, first, last, email, _code, _status, person = row
     mailbox = email.lower().split("@")[0]
-    keys = [f"e:{email.lower()}", f"n:{last.lower()}:{first[:1].lower()}"]
+    keys = [f"e:{email.lower()}", f"n:{last.lower()}:{first.lower()}"]
     if len(mailbox) >= 5:
         keys.append(f"m:{mailbox}")
     if person:
