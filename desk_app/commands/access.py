@@ -25,6 +25,11 @@ def register(sub: Any) -> None:
     )
     dormant.add_argument("--json", action="store_true", help="print JSON")
     dormant.set_defaults(func=cmd_dormant)
+    dups = asub.add_parser(
+        "duplicates", help="likely duplicate accounts (one person, one username)"
+    )
+    dups.add_argument("--json", action="store_true", help="print JSON")
+    dups.set_defaults(func=cmd_duplicates)
     register_reviews(asub)
 
 
@@ -185,4 +190,24 @@ def cmd_dormant(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print(text)
+    return 0
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.access.duplicates import find_duplicates
+
+    app = open_for_cli(args)
+    try:
+        found = find_duplicates(app.services)
+    finally:
+        app.close()
+    if args.json:
+        print_json([asdict(d) for d in found])
+        return 0
+    for d in found:
+        print(
+            f"{d.score:5.1f}  {d.first.username:<20} {d.second.username:<20} {', '.join(d.reasons)}"
+        )
+    print(f"{len(found)} likely duplicate pair(s)")
     return 0

@@ -84,3 +84,19 @@ def test_review_start_and_status(tmp_path: Path, capsys) -> None:
     assert "not YYYY-MM-DD" in capsys.readouterr().err
     assert main([*args, "remind"]) == 0
     assert "1 reminder(s) drafted" in capsys.readouterr().out
+
+
+def test_duplicates_json(tmp_path: Path, capsys) -> None:
+    data = _data(tmp_path)
+    app = open_app(data)
+    with app.services.uow() as uow:
+        uow.session.add(
+            UserAccount(
+                username="sleepy2", first_name="S", last_name="Leepy", email="S@example.org"
+            )
+        )
+        uow.commit()
+    app.close()
+    assert main(["--data-dir", str(data), "access", "duplicates", "--json"]) == 0
+    [pair] = json.loads(capsys.readouterr().out)
+    assert {pair["first"]["username"], pair["second"]["username"]} == {"sleepy", "sleepy2"}
