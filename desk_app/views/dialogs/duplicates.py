@@ -64,6 +64,10 @@ class DuplicatesDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        for column, width in enumerate((60, 300, 300)):
+            self.table.setColumnWidth(column, width)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.left, self.right = QTextBrowser(self), QTextBrowser(self)
         self.cancel_button = QPushButton("&Cancel search", self)
         self.merge_button = QPushButton("&Merge right into left…", self)
