@@ -3,6 +3,7 @@
 - Compliance: :meth:`ComplianceService.report` over scale 10 (1,576 entities, 200,000 accounts),
   beside raw ``sqlite3`` replaying the same statements (the service's own cost is the ratio).
   Target: the view opens in <= 100 ms.
+- Duplicates: likely duplicate accounts over the 200,000 accounts of scale 10. Target <= 10 s.
 - Campaign: an access review of every entity kind at scale 1 (about 1,600 entities; attestation
   PDFs and drafts written). Target: <= 60 s, with progress (counted here) and cancel.
 """
@@ -76,5 +77,27 @@ def _campaign(env: BenchEnv) -> Figure:
     )
 
 
+def _duplicates(env: BenchEnv) -> Figure:
+    from desk_app.app import open_app
+    from desk_app.secrets import MemorySecrets
+    from desk_app.services.access.duplicates import find_duplicates
+
+    app = open_app(env.demo_data_dir(env.big_scale), secrets=MemorySecrets(), username="bench")
+    ticks: list[int] = []
+    try:
+        started = time.perf_counter()
+        found = find_duplicates(app.services, progress=lambda d, _t: ticks.append(d))
+        seconds = time.perf_counter() - started
+    finally:
+        app.close()
+    return Figure(
+        f"likely duplicate accounts: {len(found):,} pairs (scale {env.big_scale:g})",
+        seconds,
+        "s",
+        target="<= 10 s off the GUI thread, with progress",
+        ok=seconds <= 10 and bool(ticks),
+    )
+
+
 def run(env: BenchEnv) -> list[Figure]:
-    return [_compliance(env), _campaign(env)]
+    return [_compliance(env), _duplicates(env), _campaign(env)]

@@ -25,6 +25,15 @@ def register(sub: Any) -> None:
     )
     dormant.add_argument("--json", action="store_true", help="print JSON")
     dormant.set_defaults(func=cmd_dormant)
+    expiring = asub.add_parser("expiring", help="grants whose last day is within 30 days")
+    expiring.add_argument("--apply", action="store_true", help="revoke those past their last day")
+    expiring.add_argument("--json", action="store_true", help="print JSON")
+    expiring.set_defaults(func=cmd_expiring)
+    dups = asub.add_parser(
+        "duplicates", help="likely duplicate accounts (one person, one username)"
+    )
+    dups.add_argument("--json", action="store_true", help="print JSON")
+    dups.set_defaults(func=cmd_duplicates)
     register_reviews(asub)
 
 
@@ -185,4 +194,46 @@ def cmd_dormant(args: argparse.Namespace) -> int:
         print_json(result)
     else:
         print(text)
+    return 0
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.access.duplicates import find_duplicates
+
+    app = open_for_cli(args)
+    try:
+        found = find_duplicates(app.services)
+    finally:
+        app.close()
+    if args.json:
+        print_json([asdict(d) for d in found])
+        return 0
+    for d in found:
+        print(
+            f"{d.score:5.1f}  {d.first.username:<20} {d.second.username:<20} {', '.join(d.reasons)}"
+        )
+    print(f"{len(found)} likely duplicate pair(s)")
+    return 0
+
+
+def cmd_expiring(args: argparse.Namespace) -> int:
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.access.grants import GrantAdmin
+
+    app = open_for_cli(args)
+    try:
+        admin = GrantAdmin(app.services)
+        expired = len(admin.expire().record_ids) if args.apply else 0
+        soon = admin.expiring()
+    finally:
+        app.close()
+    if args.json:
+        print_json({"expired": expired, "expiring": [asdict(g) for g in soon]})
+        return 0
+    for g in soon:
+        print(f"{g.ends_on}  {g.username:<20} {g.role_code:<16} {g.entity_code}")
+    print(
+        f"{len(soon)} grant(s) end within 30 days" + (f"; {expired} revoked" if args.apply else "")
+    )
     return 0

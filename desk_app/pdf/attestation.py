@@ -139,13 +139,11 @@ def _header(c: Canvas, doc: Attestation, number: int, count: int) -> float:
     c.setFont("Helvetica-Bold", 10)
     c.drawString(MARGIN, top - 46, f"{doc.entity_name}  ({doc.entity_code})")
     c.setFont("Helvetica", 8.5)
+    c.drawString(MARGIN, top - 58, f"{doc.campaign} · return by {doc.due_on:%m/%d/%Y}")
     c.drawString(
-        MARGIN,
-        top - 58,
-        f"{doc.campaign} · return by {doc.due_on:%m/%d/%Y} · mark Remove for access no "
-        "longer needed; unmarked lines are kept",
+        MARGIN, top - 69, "Mark Remove for access no longer needed; unmarked lines are kept."
     )
-    y = top - QR_SIZE - 16
+    y = top - QR_SIZE - 22
     c.setFont("Helvetica-Bold", 8)
     x = MARGIN
     for title, width in COLUMNS:

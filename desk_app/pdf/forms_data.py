@@ -327,7 +327,7 @@ def _access_review() -> FormSpec:
         "none",  # it can only remove access, like the delete request
         (SUPT, AUTH_REP, AGENCY_CONTACT),
         kinds,
-        entity_fields(kinds) + signer_fields(1),
+        entity_fields(kinds) + (requester_field(),) + signer_fields(1),
         purpose="Confirm which of your users still need their access: mark Remove for any "
         "access no longer needed, sign, and return by fax or email.",
         sections=(

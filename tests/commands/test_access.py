@@ -84,3 +84,49 @@ def test_review_start_and_status(tmp_path: Path, capsys) -> None:
     assert "not YYYY-MM-DD" in capsys.readouterr().err
     assert main([*args, "remind"]) == 0
     assert "1 reminder(s) drafted" in capsys.readouterr().out
+
+
+def test_duplicates_json(tmp_path: Path, capsys) -> None:
+    data = _data(tmp_path)
+    app = open_app(data)
+    with app.services.uow() as uow:
+        uow.session.add(
+            UserAccount(
+                username="sleepy2", first_name="S", last_name="Leepy", email="S@example.org"
+            )
+        )
+        uow.commit()
+    app.close()
+    assert main(["--data-dir", str(data), "access", "duplicates", "--json"]) == 0
+    [pair] = json.loads(capsys.readouterr().out)
+    assert {pair["first"]["username"], pair["second"]["username"]} == {"sleepy", "sleepy2"}
+
+
+def test_expiring_grants(tmp_path: Path, capsys) -> None:
+    from desk_app.models.access import ApplicationRole, RoleGrant, WebApplication
+
+    data = _data(tmp_path)
+    app = open_app(data)
+    with app.services.uow() as uow:
+        s = uow.session
+        lea, account = s.query(EducationalEntity).one(), s.query(UserAccount).one()
+        application = WebApplication(code="ECS", name="ECS")
+        s.add(application)
+        s.flush()
+        role = ApplicationRole(application_id=application.id, code="ECS_V", name="View", level=1)
+        s.add(role)
+        s.flush()
+        s.add(
+            RoleGrant(
+                user_account_id=account.id,
+                role_id=role.id,
+                entity_id=lea.id,
+                granted_at=utcnow(),
+                ends_on=(utcnow() + timedelta(days=5)).date(),
+            )
+        )
+        uow.commit()
+    app.close()
+    assert main(["--data-dir", str(data), "access", "expiring", "--apply", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["expired"] == 0 and out["expiring"][0]["role_code"] == "ECS_V"

@@ -42,3 +42,22 @@ def test_duplicate_usernames_are_flagged(qtbot, ctx, access_data) -> None:  # no
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: "One person, one username" in page.detail.toPlainText())
     ops.wait_for_all()
+
+
+def test_duplicates_side_by_side_merge_and_undo(qtbot, ctx, access_data) -> None:  # noqa: F811
+    page = _page(ctx, qtbot)
+    page.on_activated()
+    dialog = page.open_duplicates()
+    qtbot.waitUntil(lambda: "likely duplicate pair" in dialog.status.text(), timeout=10000)
+    pair = dialog.pairs[0]
+    assert {pair.first.username, pair.second.username} == {"jsmith", "jsmith2"}
+    dialog.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Smith" in dialog.left.toPlainText(), timeout=5000)
+    qtbot.waitUntil(lambda: "Smith" in dialog.right.toPlainText(), timeout=5000)
+    dialog.merge(pair, "one person, two usernames")
+    qtbot.waitUntil(lambda: dialog.undo_button.isEnabled(), timeout=10000)
+    assert "Merged" in dialog.status.text()
+    dialog.undo_button.click()
+    qtbot.waitUntil(lambda: "undone" in dialog.status.text(), timeout=10000)
+    dialog.close()
+    ops.wait_for_all()

@@ -136,7 +136,16 @@ def test_screenshot_renders_dialogs(demo_dir, tmp_path, qtbot, drain) -> None:
 def test_screenshot_list_names_pages_and_dialogs(capsys) -> None:
     assert main(["screenshot", "--list"]) == 0
     listed = capsys.readouterr().out.split()
-    assert listed[:6] == ["queue", "entities", "access", "educators", "sync", "audit"]
+    assert listed[:8] == [
+        "queue",
+        "entities",
+        "access",
+        "compliance",
+        "campaigns",
+        "educators",
+        "sync",
+        "audit",
+    ]
     assert {"settings", "about", "lock"} <= set(listed)
 
 

@@ -10,6 +10,7 @@ from desk_app.qt import (
     QHBoxLayout,
     QLabel,
     QModelIndex,
+    QPushButton,
     QSplitter,
     Qt,
     QTextBrowser,
@@ -20,6 +21,7 @@ from desk_app.services.access.accounts import AccessService, AccountDetail, Appl
 from desk_app.services.context import Area
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
+from desk_app.views.dialogs.duplicates import DuplicatesDialog
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.accounts import COL_NAME, COL_USERNAME, AccountTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
@@ -55,12 +57,21 @@ class Page(SearchListPage):
         self.managers_only = QCheckBox("&User managers only", self)
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of matching accounts")
+        self.duplicates_button = QPushButton("Likely &duplicates…", self)
+        self.duplicates_button.setAccessibleName("Find likely duplicate accounts")
+        self.duplicates_button.clicked.connect(self.open_duplicates)
         label = QLabel("&Search:", self)
         label.setBuddy(self.search)
         bar = QHBoxLayout()
         bar.addWidget(label)
         bar.addWidget(self.search, 3)
-        for w in (self.application, self.status, self.managers_only, self.count_label):
+        for w in (
+            self.application,
+            self.status,
+            self.managers_only,
+            self.count_label,
+            self.duplicates_button,
+        ):
             bar.addWidget(w)
 
         self.table = make_table(
@@ -94,6 +105,13 @@ class Page(SearchListPage):
         self.table.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self.on_row_selected(cur)
         )
+
+    def open_duplicates(self) -> DuplicatesDialog:
+        dialog = DuplicatesDialog(self.context.services, account_html, self)
+        dialog.finished.connect(lambda _r: self.refresh())  # a merge changes the list
+        dialog.open()
+        dialog.search()
+        return dialog
 
     def on_activated(self) -> None:
         if not self._loaded_once:
