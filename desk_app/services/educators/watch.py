@@ -186,7 +186,7 @@ def compute_running_out(
         certs = iter(
             s.execute(
                 select(
-                    C.educator_id,
+                    type_coerce(C.educator_id, String),
                     C.number,
                     K.code,
                     C.effective_date,
@@ -202,7 +202,7 @@ def compute_running_out(
         evidence = iter(
             s.execute(
                 select(
-                    R.educator_id,
+                    type_coerce(R.educator_id, String),
                     R.requirement,
                     R.quantity,
                     R.unit,
@@ -211,12 +211,9 @@ def compute_running_out(
                     R.fte,
                     R.contracted,
                 )
-                .where(
-                    R.deleted_at.is_(None),
-                    R.educator_id.in_(
-                        select(C.educator_id).select_from(joined).where(candidate_where)
-                    ),
-                )
+                # every item, in the educator index's order (no sort); the merge skips the
+                # educators that are not candidates
+                .where(R.deleted_at.is_(None))
                 .order_by(R.educator_id)
             ).yield_per(CHUNK)
         )
@@ -241,7 +238,7 @@ def _weigh(
     pending = next(evidence, None)
     out: list[WatchRow] = []
     items: list[rules.Evidence] = []
-    current: uuid.UUID | None = None
+    current: str | None = None
     for done, (educator, number, code, effective, expires, last, first) in enumerate(certs, 1):
         if educator != current:
             current, items = educator, []
@@ -251,10 +248,19 @@ def _weigh(
                 _, req, qty, unit, on, source, fte, contracted = pending
                 items.append(rules.Evidence(req, float(qty), unit, on, source, fte, contracted))
                 pending = next(evidence, None)
-        result = rules.evaluate_upgrade(in_force[code], items, today, held_since=effective)
-        if not result.eligible:
-            missing = tuple(p.code for p in result.requirements if not p.met)
-            out.append(WatchRow(str(educator), _name(last, first), number, code, expires, missing))
+        rule = in_force[code]
+        if items:
+            result = rules.evaluate_upgrade(rule, items, today, held_since=effective)
+            missing = (
+                () if result.eligible else tuple(p.code for p in result.requirements if not p.met)
+            )
+        else:  # nothing on file: every requirement is missing (the rules would say the same)
+            missing = tuple(r.code for r in rule.requirements)
+        if missing:
+            row = WatchRow(
+                str(uuid.UUID(educator)), _name(last, first), number, code, expires, missing
+            )
+            out.append(row)
         if done % CHUNK == 0:
             if cancelled is not None and cancelled():
                 raise Cancelled("the running-out list was stopped")
