@@ -40,7 +40,7 @@ from desk_app.services import session
 from desk_app.services.context import Changes
 from desk_app.views import ops
 from desk_app.views.dialogs.lock import LockScreen
-from desk_app.views.pages import PAGE_ORDER, PAGE_TITLES
+from desk_app.views.pages import PAGE_ORDER, PAGE_PERMS, PAGE_TITLES
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.pages.placeholder import PlaceholderPage
 from desk_app.views.status import StatusBar
@@ -140,6 +140,13 @@ class MainWindow(QMainWindow):
         for key in PAGE_ORDER:
             item = QListWidgetItem(icon(f"nav-{key}"), PAGE_TITLES[key].replace("&&", "&"))
             item.setData(Qt.ItemDataRole.UserRole, key)
+            refusal = self.page_refusal(key)
+            if refusal:  # shown, so the role's limits are visible, but not usable
+                item.setFlags(
+                    item.flags() & ~(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                )
+                item.setToolTip(refusal)
+                item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, refusal)
             self.nav.addItem(item)
         self.nav.setSpacing(3)
         self.nav.setFixedWidth(self.nav.sizeHintForColumn(0) + 24)
@@ -162,6 +169,18 @@ class MainWindow(QMainWindow):
         row.addWidget(self.stack, 1)
         column.addLayout(row, 1)
 
+    def page_refusal(self, key: str) -> str:
+        """Why the operator's role may not use page ``key`` ("" when it may)."""
+        perm = PAGE_PERMS.get(key)
+        if perm is None or self.context.services.can(perm):
+            return ""
+        role = self.context.operator.role_title or "operator without a role"
+        article = "An" if role[:1].upper() in "AEIOU" else "A"
+        return f"{article} {role} may not use {PAGE_TITLES[key].replace('&&', '&')}"
+
+    def allowed_pages(self) -> list[str]:
+        return [k for k in PAGE_ORDER if not self.page_refusal(k)]
+
     def _connect(self) -> None:
         self.idle.idle.connect(lambda: self.lock("idle"))
         self.lock_screen.unlock_requested.connect(self.on_unlock_requested)
@@ -170,11 +189,13 @@ class MainWindow(QMainWindow):
         ops.bus.changed.connect(self.on_changes)
 
     def _build_actions(self) -> None:
+        self._refused: dict[QAction, str] = {}  # actions the role may not use, and why
         menu_file = self.menuBar().addMenu("&File")
         self.settings_action = self._action(menu_file, "&Settings…", "Ctrl+,", self.on_settings)
         self.lock_action = self._action(menu_file, "&Lock", "Ctrl+L", lambda: self.lock("operator"))
         self.staff_action = self._action(menu_file, "&Operators…", "", self.on_staff)
-        self.staff_action.setEnabled(self.context.services.can(Perm.MANAGE_STAFF))
+        if not self.context.services.can(Perm.MANAGE_STAFF):
+            self._refused[self.staff_action] = "Only a Security Administrator manages operators"
         menu_file.addSeparator()
         self.quit_action = self._action(menu_file, "&Quit", "Ctrl+Q", self.close)
         menu_view = self.menuBar().addMenu("&View")
@@ -187,6 +208,8 @@ class MainWindow(QMainWindow):
                 lambda _c=False, k=key: self.show_page(k),
             )
             self.page_actions.append(action)
+            if self.page_refusal(key):
+                self._refused[action] = self.page_refusal(key)
         menu_view.addSeparator()
         self.find_action = self._action(
             menu_view, "&Find", QKeySequence.StandardKey.Find, self.on_find
@@ -199,6 +222,7 @@ class MainWindow(QMainWindow):
             menu_help, "&Keyboard shortcuts", "F1", self.on_shortcuts
         )
         self.about_action = self._action(menu_help, "&About Desk App", "", self.on_about)
+        self._set_actions_enabled(True)
 
     def _action(
         self,
@@ -253,6 +277,9 @@ class MainWindow(QMainWindow):
     def show_page(self, key: str) -> None:
         if key not in PAGE_ORDER or self.locked:
             return
+        if self.page_refusal(key):
+            self.status.showMessage(self.page_refusal(key), 5000)
+            return
         row = PAGE_ORDER.index(key)
         if self.nav.currentRow() == row:
             if not self._showing(key):
@@ -264,6 +291,8 @@ class MainWindow(QMainWindow):
         if not (0 <= row < len(PAGE_ORDER)):
             return
         key = PAGE_ORDER[row]
+        if self.page_refusal(key):
+            return
         if key not in self.pages and not self._page_module_loaded(key):
             self._load_page_module(row)
             return
@@ -460,11 +489,16 @@ class MainWindow(QMainWindow):
     def _set_actions_enabled(self, enabled: bool) -> None:
         for action in self.actions():
             if action is not self.quit_action:
-                action.setEnabled(enabled)
+                refusal = self._refused.get(action, "")
+                action.setEnabled(enabled and not refusal)
+                if refusal:
+                    action.setToolTip(refusal)
+                    action.setStatusTip(refusal)
 
     # --- window state -----------------------------------------------------------------------
     def _restore_state(self) -> None:
-        key = PAGE_ORDER[0]
+        allowed = self.allowed_pages() or list(PAGE_ORDER)
+        key = allowed[0]
         if self._state is not None:
             geometry = self._state.value("geometry")
             if geometry is not None:
@@ -473,7 +507,7 @@ class MainWindow(QMainWindow):
             if state is not None:
                 self.restoreState(state)
             remembered = str(self._state.value("page", key))
-            key = remembered if remembered in PAGE_ORDER else key
+            key = remembered if remembered in allowed else key
         self.nav.blockSignals(True)  # the page itself is built after the first paint
         self.nav.setCurrentRow(PAGE_ORDER.index(key))
         self.nav.blockSignals(False)

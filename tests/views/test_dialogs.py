@@ -162,3 +162,15 @@ def test_a_bug_in_a_slot_reaches_the_crash_dialog(qtbot, app_paths) -> None:
         ops.set_failure_handler(ops._default_failure)
         for dialog in list(handler.shown):
             dialog.close()
+
+
+def test_the_fax_pattern_is_explained_with_an_example(qtbot, app_paths) -> None:
+    from desk_app.qt import QPushButton
+
+    dialog = SettingsDialog(Settings(app_paths.settings_file))
+    qtbot.addWidget(dialog)
+    assert "gives 5735550100" in dialog.fax_example.text()
+    dialog.editors["fax_number_pattern"].setText("(?P<fax>[")
+    assert dialog.fax_example.text().startswith("Not a valid pattern")
+    browse = [b for b in dialog.findChildren(QPushButton) if b.text() == "Browse…"]
+    assert len(browse) == 2  # the fax folder and the mail folder

@@ -133,3 +133,21 @@ def test_attesting_without_a_specimen_needs_what_it_was_compared_with(qtbot) -> 
     box.note.setText("the 2024 letterhead signature")
     assert matches.isEnabled()
     assert box.attestation_note() == "no specimen: compared with the 2024 letterhead signature"
+
+
+def test_releasing_another_operators_hold_asks_first(ctx, main_window, qtbot, monkeypatch):
+    sid = add(ctx, state="in_review", assigned_to="bob")
+    page = _queue(main_window, qtbot)
+    _show_state(page, qtbot, "in_review")
+    asked: list[str] = []
+
+    def cancel(_parent, _title, text, *_a):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", cancel)
+    page.release_current()
+    assert asked and "bob holds this submission" in asked[0]
+    from desk_app.services.queue.listing import QueueList
+
+    assert QueueList(ctx).detail(sid).row.assigned_to == "bob"  # nothing was released

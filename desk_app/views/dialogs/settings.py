@@ -15,9 +15,12 @@ from desk_app.qt import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -70,6 +73,45 @@ def make_editor(setting: Setting, value: Any, parent: QWidget) -> tuple[QWidget,
     return line, lambda: line.text().strip()
 
 
+LOCAL_FOLDERS = ("fax_folder", "mail_folder")  # folders on this machine: a Browse button
+SAMPLE_FAX_NAME = "fax_5735550100_20261204-0915.tif"  # how the agency's fax server names files
+
+
+def fax_pattern_example(pattern: str) -> str:
+    """What ``pattern`` finds in a sample fax file name, in words (or why it cannot)."""
+    import re
+
+    try:
+        found = re.search(pattern, SAMPLE_FAX_NAME)
+    except re.error as exc:
+        return f"Not a valid pattern: {exc}"
+    if found is None:
+        return f"Finds no fax number in {SAMPLE_FAX_NAME!r}."
+    number = found.groupdict().get("fax") or found.group(0)
+    return (
+        f"The sender's fax number is read from the file name. Example: {SAMPLE_FAX_NAME!r} "
+        f"gives {number}. Write it as a regular expression; (?P<fax>...) marks the number."
+    )
+
+
+def _with_browse(line: QLineEdit, title: str, parent: QWidget) -> QWidget:
+    row = QWidget(parent)
+    lay = QHBoxLayout(row)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(line, 1)
+    browse = QPushButton("Browse…", row)
+    browse.setAccessibleName(f"Browse for the {title.lower()}")
+
+    def choose() -> None:
+        folder = QFileDialog.getExistingDirectory(row, title, line.text())
+        if folder:
+            line.setText(folder)
+
+    browse.clicked.connect(choose)
+    lay.addWidget(browse)
+    return row
+
+
 class SettingsDialog(QDialog):
     """Edit the operator's settings; OK validates every value, then saves the file atomically.
 
@@ -118,7 +160,18 @@ class SettingsDialog(QDialog):
                 editor, reader = make_editor(setting, self.settings[setting.name], page)
                 editor.setObjectName(f"setting-{setting.name}")
                 editor.setAccessibleName(setting.title)
-                form.addRow(with_mnemonic(setting.title, taken), editor)
+                shown: QWidget = editor
+                if setting.name in LOCAL_FOLDERS and isinstance(editor, QLineEdit):
+                    shown = _with_browse(editor, setting.title, page)
+                form.addRow(with_mnemonic(setting.title, taken), shown)
+                if setting.name == "fax_number_pattern" and isinstance(editor, QLineEdit):
+                    self.fax_example = QLabel(fax_pattern_example(editor.text()), page)
+                    self.fax_example.setWordWrap(True)
+                    self.fax_example.setObjectName("fax-pattern-example")
+                    editor.textChanged.connect(
+                        lambda text: self.fax_example.setText(fax_pattern_example(text))
+                    )
+                    form.addRow("", self.fax_example)
                 self.editors[setting.name] = editor
                 self._readers[setting.name] = reader
             self.tabs.addTab(page, with_mnemonic(section, taken_tabs))

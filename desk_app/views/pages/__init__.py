@@ -5,6 +5,8 @@ The main window shows them in :data:`PAGE_ORDER`; an area whose module does not 
 placeholder page that says so.
 """
 
+from desk_app.rules.permissions import Perm
+
 PAGE_ORDER = (
     "queue",
     "entities",
@@ -24,4 +26,15 @@ PAGE_TITLES = {
     "educators": "Educators",
     "sync": "Sync",
     "audit": "Audit",
+}
+# what a role needs to use each page: a page its role lacks is shown disabled, with the reason
+PAGE_PERMS = {
+    "queue": Perm.WORK_QUEUE,
+    "entities": Perm.VIEW_ENTITIES,
+    "access": Perm.VIEW_ACCESS,
+    "compliance": Perm.VIEW_ACCESS,
+    "campaigns": Perm.VIEW_ACCESS,
+    "educators": Perm.VIEW_EDUCATORS,
+    "sync": Perm.SYNC,
+    "audit": Perm.VIEW_AUDIT,
 }

@@ -27,6 +27,7 @@ from desk_app.qt import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QMessageBox,
     QModelIndex,
     QPushButton,
     QShortcut,
@@ -156,9 +157,9 @@ class Page(BasePage):
         self.intake_button.setText("&Take in")
         self.intake_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.intake_button)
-        menu.addAction("Check the mailbox", lambda: self.run_intake("imap"))
-        menu.addAction("Read the fax folder", lambda: self.run_intake("fax"))
-        menu.addAction("Read the mail folder", lambda: self.run_intake("folder"))
+        menu.addAction("Check the &mailbox", lambda: self.run_intake("imap"))
+        menu.addAction("Read the &fax folder", lambda: self.run_intake("fax"))
+        menu.addAction("Read the mail f&older", lambda: self.run_intake("folder"))
         self.intake_button.setMenu(menu)
         self.summary = QLabel("Choose a submission.", self)
         self.summary.setWordWrap(True)
@@ -493,8 +494,24 @@ class Page(BasePage):
 
     def release_current(self) -> None:
         row = self.current_row()
-        if row is not None:
-            self._run(self.service.release, row.id, done="Released.")
+        if row is None:
+            return
+        me = self.context.services.actor.username
+        if row.assigned_to and row.assigned_to != me and not self.confirm_release(row):
+            return
+        self._run(self.service.release, row.id, done="Released.")
+
+    def confirm_release(self, row: QueueRow) -> bool:
+        """Releasing another operator's hold takes their work away: ask first."""
+        answer = QMessageBox.question(
+            self,
+            "Release",
+            f"{row.assigned_to} holds this submission. Release it anyway? They will be "
+            "unable to decide on it until someone claims it again.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def on_assign_clicked(self) -> None:
         rows = self.selected_rows()

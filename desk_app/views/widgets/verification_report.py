@@ -313,9 +313,16 @@ class VerificationReportPane(QWidget):
         self.report = None
         self.status.setText("Verifying...")
         self.update_decisions()
-        ops.op(verification.verify_submission, self.services, submission_id).success(
-            self.on_report
+        ops.op(_verify_with_row, self.services, submission_id).success(
+            lambda result: self._on_verified(*result)
         ).failure(self.on_failed).run("writer", initiator=self)
+
+    def _on_verified(self, report: VerificationReport, row: QueueRow) -> None:
+        if report.submission_id != self.submission_id:
+            return  # another submission was chosen meanwhile
+        self.row = row  # state and holder as of this verification: what is possible now
+        self.ready = readiness.readiness(self.services, row)
+        self.on_report(report)
 
     def on_report(self, report: VerificationReport) -> None:
         """Render a report that arrived from the worker."""
@@ -443,6 +450,16 @@ class VerificationReportPane(QWidget):
         # the .eml drafts open in Outlook as unsent messages; the letter opens for printing
         for path in paths:
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def _verify_with_row(
+    services: ServiceContext, submission_id: str
+) -> tuple[VerificationReport, QueueRow]:
+    """Pool thread: the verification report and the queue row it was made for."""
+    from desk_app.services.queue.listing import QueueList
+
+    report = verification.verify_submission(services, submission_id)
+    return report, QueueList(services).detail(submission_id).row
 
 
 def issue_pin_interactively(

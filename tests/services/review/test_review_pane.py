@@ -6,7 +6,7 @@ import threading
 
 from desk_app.pdf.generate import generate_form
 from desk_app.pdf.signatures import signature_boxes
-from desk_app.qt import QLabel, Qt
+from desk_app.qt import QLabel, QMessageBox, Qt
 from desk_app.services.context import Area
 from desk_app.services.review import verification
 from desk_app.views import ops
@@ -54,9 +54,15 @@ def test_pane_verifies_off_the_gui_thread_and_attests_then_approves(
     button = pane.signature_area.widget().findChild(
         type(pane.approve_button), "attest-signature-matches"
     )
+    if not button.isEnabled():  # no specimen on file: "matches" needs what it was compared with
+        box = button.parentWidget()
+        box.note.setText("the signature on the 2025 designation letter")
+        assert button.isEnabled()
     with qtbot.waitSignal(pane.report_loaded, timeout=20000) as again:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert again.args[0].check("signatures").outcome == "pass"
+    # "Approve and apply" shows what will change and asks once: answer Yes
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(pane.decided, timeout=20000) as decided:
         qtbot.mouseClick(pane.approve_button, Qt.MouseButton.LeftButton)
     assert decided.args[0].state == "applied"
