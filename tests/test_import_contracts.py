@@ -4,13 +4,14 @@ layers, and no module takes part in an import cycle."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import grimp
 import pytest
-from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "pyproject.toml"
@@ -72,15 +73,23 @@ def _package_module(module: str) -> str:
     return module if module.count(".") < 1 else ".".join(module.split(".")[:2])
 
 
-def test_contracts_hold(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.chdir(ROOT)
-    monkeypatch.syspath_prepend(str(ROOT))
-    code = lint_imports(config_filename=str(CONFIG), no_cache=True, no_logo=True)
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert "0 broken" in out
+def _lint(config: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # in a child process: import-linter runs logging.config.dictConfig, which would switch off
+    # every logger this test process already has (and with them the log checks of later tests)
+    code = (
+        "import sys; from importlinter.cli import lint_imports; "
+        f"sys.exit(lint_imports(config_filename={str(config)!r}, no_cache=True, no_logo=True))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(cwd), str(ROOT)])}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_contracts_hold() -> None:
+    result = _lint(CONFIG, ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
 
 
 def test_every_top_level_module_has_a_layer(graph: grimp.ImportGraph) -> None:
@@ -113,9 +122,7 @@ def test_cycle_finder_sees_a_cycle_in_functions(
     assert found == [["cyclic_pkg.a", "cyclic_pkg.b"]]
 
 
-def test_layers_contract_sees_an_upward_import(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_layers_contract_sees_an_upward_import(tmp_path: Path) -> None:
     pkg = tmp_path / "layered_pkg"
     (pkg / "low").mkdir(parents=True)
     (pkg / "high").mkdir()
@@ -128,7 +135,6 @@ def test_layers_contract_sees_an_upward_import(
         '[[tool.importlinter.contracts]]\nname = "l"\ntype = "layers"\n'
         'layers = ["layered_pkg.high", "layered_pkg.low"]\n'
     )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert lint_imports(config_filename=str(config), no_cache=True, no_logo=True) == 1
-    assert "BROKEN" in capsys.readouterr().out
+    result = _lint(config, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "BROKEN" in result.stdout

@@ -18,7 +18,7 @@ from alembic import op
 import desk_app.models.base
 
 revision = "0006_gov"
-down_revision = "0006_edu"  # chained after the merge of wt-verify (was "0005")
+down_revision = "0006_verify"  # chained after the merge of wt-verify (was "0005")
 branch_labels = None
 depends_on = None
 

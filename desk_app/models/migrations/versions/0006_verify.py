@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_verify"
-down_revision = "0006_gov"
+down_revision = "0006_edu"
 branch_labels = None
 depends_on = None
 
