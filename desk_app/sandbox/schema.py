@@ -51,6 +51,7 @@ RESULTS: dict[str, Any] = {
     "read": FormReading,
     "render": list[RenderedPage],
     "info": DocumentInfo,
+    "first_page": tuple[DocumentInfo, RenderedPage, float],
     "search": list[Hit],
     "text": str,
     "image_to_pdf": bytes,
