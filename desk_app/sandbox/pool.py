@@ -191,6 +191,12 @@ class Worker:
                 self.kill()
                 raise _Broken("the reader process did not start properly", "bad_reply")
             self.hello = reply["hello"]
+            log.info(
+                "sandbox child %s started: limits %s, network %s",
+                self.hello.get("pid"),
+                ", ".join(map(str, self.hello.get("applied", []))) or "none",
+                self.hello.get("network"),
+            )
         return self.hello
 
     def run(self, request: bytes, limits: Limits) -> dict[str, Any]:

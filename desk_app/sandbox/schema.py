@@ -41,7 +41,7 @@ for _cls in (
     ParsedMail,
     MailLimits,
 ):
-    wire.register(_cls)
+    wire.register_tree(_cls)
 
 Hit = tuple[int, tuple[float, float, float, float]]
 

@@ -41,6 +41,24 @@ def register(cls: type[T]) -> type[T]:
     return cls
 
 
+def register_tree(cls: type) -> None:
+    """Register ``cls`` and every dataclass its fields' types name, all the way down (so a
+    field added to a result type, with a dataclass of its own, travels without more wiring)."""
+    if _registry.get(cls.__name__) is cls:
+        return
+    register(cls)
+    try:
+        hints = _hints_of(cls)
+    except (NameError, TypeError):  # a hint only importable under TYPE_CHECKING
+        return
+    pending = list(hints.values())
+    while pending:
+        hint = pending.pop()
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            register_tree(hint)
+        pending.extend(typing.get_args(hint))
+
+
 def _hints_of(cls: type) -> dict[str, Any]:
     if cls not in _hints:
         _hints[cls] = typing.get_type_hints(cls)
