@@ -258,6 +258,7 @@ class Sandbox:
         self.recycle_after = recycle_after
         self._idle: list[Worker] = []
         self._busy = 0
+        self._working: set[Worker] = set()  # children running a job now
         self._cond = threading.Condition()
         self._closed = False
         self.confinement: dict[str, Any] = {}
@@ -267,6 +268,7 @@ class Sandbox:
 
     def _acquire(self, key: str) -> Worker:
         with self._cond:
+            self._closed = False  # a call after close() starts the pool again
             while not self._idle and self._busy >= self.size:
                 self._cond.wait()
             self._busy += 1
@@ -325,6 +327,8 @@ class Sandbox:
             )
         request = wire.encode({"job": job, "params": params, "limits": limits.as_wire()})
         worker = self._acquire(key)
+        with self._cond:
+            self._working.add(worker)
         try:
             reply = worker.run(request, limits)
         except _Broken as broken:
@@ -336,6 +340,9 @@ class Sandbox:
             self._release(None)
             worker.kill()
             raise
+        finally:
+            with self._cond:
+                self._working.discard(worker)
         if worker.hello:
             self.confinement = worker.hello
         healthy = reply["status"] in ("ok", "rejected", "known")
@@ -382,10 +389,10 @@ class Sandbox:
     def pids(self) -> list[int]:
         """The process ids of the children now running (for the benchmark's memory figure)."""
         with self._cond:
-            return [w.proc.pid for w in self._idle if w.alive()]
+            return [w.proc.pid for w in [*self._idle, *self._working] if w.alive()]
 
     def close(self) -> None:
-        """Stop every child."""
+        """Stop every child (those busy stop when their job ends; a later call starts anew)."""
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
