@@ -1,5 +1,6 @@
 """PDF engine: the form catalogue, generation (reportlab), rendering, filling and reading
-(PyMuPDF), barcodes (segno / zxing-cpp) and a sandbox for untrusted documents.
+(PyMuPDF), barcodes (segno / zxing-cpp). Received documents are never opened with these
+functions in the app's process: :mod:`desk_app.sandbox` runs them in a child.
 
 Imports neither Qt nor the database. PyMuPDF is not thread-safe: every call into it in this
 package runs on one owner thread per process (:func:`desk_app.pdf.mupdf.on_owner`); the public
@@ -20,9 +21,7 @@ Public API (the modules other areas rely on):
   ``search_text(pdf, needle)``, ``forget(pdf)``.
 * ``barcodes``: ``PageMark``, ``DataMark``, ``encode_page_mark``, ``parse_page_mark``,
   ``encode_data``, ``parse_data``, ``decode_image``, ``image_from_samples``, ``split_marks``.
-* ``sandbox`` (child process, for anything from outside): ``read_form``, ``inspect_pdf``,
-  ``render_pages``, ``image_to_pdf``, ``document_info``, ``render_page``, ``search_text``,
-  ``Limits``, ``Sandbox``, ``default_sandbox()``.
+* for anything from outside, the same calls answered by a child: ``desk_app.sandbox.api``.
 * ``safety``: ``open_checked(data, max_bytes, max_pages)``, ``inspect(doc)``, ``check(doc)``,
   ``PdfReport``; ``errors.PdfRejected(reason, code)``.
 """

@@ -2,7 +2,7 @@
 
 Each image frame becomes one page sized from the image's own resolution, so a standard-mode fax
 (204 x 98 dpi) keeps its proportions. Run it in the sandbox for anything that arrived from
-outside (:func:`desk_app.pdf.sandbox.image_to_pdf`).
+outside (:func:`desk_app.sandbox.api.image_to_pdf`).
 """
 
 from __future__ import annotations

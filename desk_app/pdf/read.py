@@ -166,7 +166,7 @@ def _read(data: bytes) -> FormReading:
 
 
 def read_form(data: bytes) -> FormReading:
-    """Identify and read a PDF in this process (use :mod:`desk_app.pdf.sandbox` for untrusted input).
+    """Identify and read a PDF in this process (use :mod:`desk_app.sandbox.api` for received input).
 
     Raises:
         PdfRejected: malformed, encrypted, too big, or carrying JavaScript / launch actions /

@@ -112,6 +112,17 @@ def document_info(data: Received | bytes) -> DocumentInfo:
     return cast(DocumentInfo, _call("info", data))
 
 
+def open_first(
+    data: Received | bytes, rotate: int, fit_width: float, dpr: float, max_zoom: float
+) -> tuple[DocumentInfo, RenderedPage, float]:
+    """The viewer's first paint of a received document in one job: its info, page 1 rendered
+    to fit ``fit_width`` logical pixels, and that scale."""
+    return cast(
+        "tuple[DocumentInfo, RenderedPage, float]",
+        _call("first_page", data, rotate=rotate, fit_width=fit_width, dpr=dpr, max_zoom=max_zoom),
+    )
+
+
 def render_page(data: Received | bytes, page: int, zoom: float, rotate: int = 0) -> RenderedPage:
     """Like :func:`desk_app.pdf.render.render_page`, for a received document."""
     pages = cast(

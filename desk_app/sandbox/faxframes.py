@@ -108,11 +108,12 @@ def scan_frame(frame: Any) -> FrameScan:
     stretches = _stretches(frame)
     marks, _ = decode(CORNER, stretches[0])
     data: list[barcodes.DataMark] = []
-    if marks:  # an upright page: its data barcode sits in its strip
+    if marks:  # an upright page: its data barcode, if it has one, sits in its strip
         for stretch in stretches:
             _, data = decode(DATA_STRIP, stretch)
             if data:
-                return FrameScan(tuple(marks), tuple(data))
+                break
+        return FrameScan(tuple(marks), tuple(data))
     for stretch in stretches:  # sideways, upside down, tags swapped, or not our form at all
         found, data = decode((0.0, 0.0, 1.0, 1.0), stretch)
         marks = marks or found

@@ -158,6 +158,17 @@ def info(data: bytes) -> DocumentInfo:
     return DocumentInfo(doc.page_count, sizes, str((doc.metadata or {}).get("title", "") or ""))
 
 
+def first_page(
+    data: bytes, rotate: int, fit_width: float, dpr: float, max_zoom: float
+) -> tuple[DocumentInfo, RenderedPage, float]:
+    """The viewer's first paint in one job: page sizes, and page 1 rendered to fit the width."""
+    about = info(data)
+    w, h = about.page_sizes[0]
+    scale = max(fit_width, 100.0) / (h if rotate % 180 else w)
+    zoom = min(scale * dpr, max_zoom)
+    return about, _rendered(_checked(data), 0, zoom, rotate), scale
+
+
 def search(data: bytes, needle: str) -> list[Any]:
     doc = _checked(data)
     return [(p.number, (r.x0, r.y0, r.x1, r.y1)) for p in pages(doc) for r in p.search_for(needle)]
@@ -270,6 +281,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "read": read,
     "render": render,
     "info": info,
+    "first_page": first_page,
     "search": search,
     "text": text,
     "image_to_pdf": image_to_pdf,

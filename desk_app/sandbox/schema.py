@@ -41,7 +41,7 @@ for _cls in (
     ParsedMail,
     MailLimits,
 ):
-    wire.register(_cls)
+    wire.register_tree(_cls)
 
 Hit = tuple[int, tuple[float, float, float, float]]
 
@@ -51,6 +51,7 @@ RESULTS: dict[str, Any] = {
     "read": FormReading,
     "render": list[RenderedPage],
     "info": DocumentInfo,
+    "first_page": tuple[DocumentInfo, RenderedPage, float],
     "search": list[Hit],
     "text": str,
     "image_to_pdf": bytes,

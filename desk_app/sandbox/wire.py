@@ -41,6 +41,24 @@ def register(cls: type[T]) -> type[T]:
     return cls
 
 
+def register_tree(cls: type) -> None:
+    """Register ``cls`` and every dataclass its fields' types name, all the way down (so a
+    field added to a result type, with a dataclass of its own, travels without more wiring)."""
+    if _registry.get(cls.__name__) is cls:
+        return
+    register(cls)
+    try:
+        hints = _hints_of(cls)
+    except (NameError, TypeError):  # a hint only importable under TYPE_CHECKING
+        return
+    pending = list(hints.values())
+    while pending:
+        hint = pending.pop()
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            register_tree(hint)
+        pending.extend(typing.get_args(hint))
+
+
 def _hints_of(cls: type) -> dict[str, Any]:
     if cls not in _hints:
         _hints[cls] = typing.get_type_hints(cls)
@@ -249,20 +267,33 @@ class Oversized(WireError):
 
 def write_message(fd: int, message: bytes) -> None:
     """Write one framed message to file descriptor ``fd``."""
-    view = memoryview(_FRAME.pack(len(message)) + message)
-    while view:
-        view = view[os.write(fd, view) :]
+    for part in (_FRAME.pack(len(message)), message):  # no copy of a page's pixels to frame it
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def _read_exact(fd: int, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
+    first = os.read(fd, size) if size else b""
+    if len(first) == size:
+        return first
+    if not first:
+        raise EOFError("the other side closed the channel")
+    buffer = bytearray(size)  # read the rest in place: a page image is megabytes
+    view, done = memoryview(buffer), len(first)
+    view[:done] = first
+    while done < size:
+        got = os.readv(fd, [view[done:]]) if hasattr(os, "readv") else _read_into(fd, view[done:])
+        if not got:
             raise EOFError("the other side closed the channel")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+        done += got
+    return bytes(buffer)
+
+
+def _read_into(fd: int, view: memoryview) -> int:  # pragma: no cover - Windows has no readv
+    chunk = os.read(fd, min(len(view), 1 << 20))
+    view[: len(chunk)] = chunk
+    return len(chunk)
 
 
 def read_message(fd: int, max_size: int) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import struct
+from dataclasses import dataclass
 
 import pytest
 
@@ -53,3 +54,20 @@ def test_a_pickle_is_not_a_message() -> None:
         wire.decode(pickle.dumps(_reading()))
     with pytest.raises(wire.WireError):
         wire.encode(object())
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    was: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    changes: tuple[FieldChange, ...]
+
+
+def test_a_dataclass_nested_in_a_result_type_is_registered_with_it() -> None:
+    wire.register_tree(Finding)
+    value = Finding((FieldChange("email", "a@x"),))
+    assert wire.decode(wire.encode(value)) == value

@@ -34,7 +34,7 @@ PRINT_DPI = 300
 def render_for_print(pdf: bytes, dpi: int = PRINT_DPI, backend: Any = render) -> list[RenderedPage]:
     """Pool thread: every page of ``pdf`` rendered at ``dpi``.
 
-    ``backend`` is :mod:`desk_app.pdf.render`, or :mod:`desk_app.pdf.sandbox` for a document
+    ``backend`` is :mod:`desk_app.pdf.render`, or :mod:`desk_app.sandbox.api` for a document
     from outside.
     """
     if backend is render:  # in-process only for our own documents; outside ones print as they are
