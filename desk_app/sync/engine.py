@@ -7,11 +7,10 @@ rollback), written in its own transactions so a failed run is still in the histo
 from __future__ import annotations
 
 import logging
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-
-import uuid
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError

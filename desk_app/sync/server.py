@@ -21,8 +21,8 @@ from sqlalchemy import Engine
 from desk_app.errors import KnownError
 from desk_app.models.base import synced_tables
 from desk_app.sync import faults
-from desk_app.sync.payload import copy_columns
 from desk_app.sync.authority import quoted
+from desk_app.sync.payload import copy_columns
 from desk_app.sync.policy import conflict_reason
 from desk_app.sync.server_schema import PUSH_LOCK, ensure_server_schema
 from desk_app.sync.types import Group, PushOutcome, ServerChange, ServerConflict

@@ -14,13 +14,12 @@ from desk_app.models.store import Actor, Store, make_engine, open_url
 from desk_app.paths import AppPaths, resolve
 from desk_app.secrets import MemorySecrets
 from desk_app.services.context import ServiceContext
-from desk_app.settings import Settings
 from desk_app.services.directory.staff import staff_id
+from desk_app.settings import Settings
 from desk_app.sync.authority import Operator, deploy, register_operator
 from desk_app.sync.devserver import PostgresMissing, PrivatePostgres
 from desk_app.sync.engine import SyncEngine, SyncSummary
 from desk_app.sync.server import ServerLink
-
 
 # the operators every test's central database knows (Security Administrators, SCRAM over TLS)
 OPERATORS = {"alice": "alice-pw", "bob": "bob-pw"}
