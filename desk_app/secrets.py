@@ -21,6 +21,22 @@ log = logging.getLogger(__name__)
 
 SERVICE = "desk_app"
 
+# every secret desk_app reads, by its name under SERVICE (the IT guide lists them)
+CREDENTIALS = {
+    "sync-password": "the operator's SCRAM password for the central database (if not GSSAPI)",
+    "data-key": "the agency data key (SSN / date of birth ciphertexts): the same everywhere",
+    "lookup-key": "the agency key for look-up hashes of closed data: the same everywhere",
+    "pin-pepper": "the agency PIN pepper: the same everywhere",
+    "audit-anchor-key": "this workstation's key for its audit-head anchor (made on first start)",
+}
+
+
+def windows_target(name: str) -> str:
+    """The Credential Manager target name under which keyring's Windows backend finds ``name``
+    whatever else is stored for desk_app: ``name@desk_app`` (its "compound" name; the bare
+    service name ``desk_app`` holds at most one credential, so IT should never use it)."""
+    return f"{name}@{SERVICE}"
+
 
 class SecretStore(Protocol):
     """Where passwords and keys live; never in settings or the database."""
