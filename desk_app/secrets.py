@@ -191,6 +191,19 @@ KEY_FILE_FORMAT = "desk_app-keys-1"
 _SCRYPT = {"n": 2**15, "r": 8, "p": 1}
 
 
+def key_check_value(value: str) -> str:
+    """A check value of a key: shows two keys are equal without revealing either."""
+    import hashlib
+    import hmac
+
+    return hmac.new(value.encode(), b"desk_app key check", hashlib.sha256).hexdigest()[:32]
+
+
+def key_checks(store: SecretStore) -> dict[str, str]:
+    """The check values of the agency keys ``store`` holds."""
+    return {n: key_check_value(v) for n in AGENCY_KEYS if (v := store.get(n))}
+
+
 class KeyFileError(ValueError):
     """A key file that cannot be opened: wrong passphrase, damaged, or not a key file."""
 

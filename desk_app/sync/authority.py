@@ -74,6 +74,7 @@ GROUP_ROLES = {
     "auditor": "desk_auditor",
 }
 FUNCTIONS = (
+    "desk_key_check(text, text)",
     "desk_apply_push(text, text[])",
     "desk_store_blob(text, bytea, text)",
     "desk_anchor(text, integer, text)",

@@ -219,6 +219,29 @@ END
 $fn$
 """
 
+# The agency keys' check values: the first Security Administrator to sync with keys sets them;
+# every workstation compares its own before working (a check value reveals nothing of the key).
+KEY_CHECK = r"""
+CREATE OR REPLACE FUNCTION desk_key_check(p_name text, p_value text)
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $fn$
+DECLARE
+    v text;
+BEGIN
+    SELECT k.check_value INTO v FROM public.sync_key_check k WHERE k.name = p_name;
+    IF v IS NULL AND EXISTS (SELECT 1 FROM public.staff s WHERE s.username = session_user
+                             AND s.role = 'security_admin' AND s.active
+                             AND s.deleted_at IS NULL) THEN
+        INSERT INTO public.sync_key_check (name, check_value, set_by)
+        VALUES (p_name, p_value, session_user);
+        v := p_value;
+    END IF;
+    RETURN v;
+END
+$fn$
+"""
+
 APPEND_ONLY = r"""
 CREATE OR REPLACE FUNCTION desk_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $fn$
@@ -236,6 +259,7 @@ CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
 """
 
 FUNCTIONS = (
+    "desk_key_check(text, text)",
     "desk_apply_push(text, text[])",
     "desk_check_audit_stage()",
     "desk_store_blob(text, bytea, text)",
@@ -257,7 +281,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("table_name", "role", name="sync_table_right_pkey"),
     )
     cursor = op.get_bind().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    for sql in (CHECK_AUDIT_STAGE, APPLY_PUSH, STORE_BLOB, ANCHOR, APPEND_ONLY):
+    op.create_table(
+        "sync_key_check",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("check_value", sa.String(length=64), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column(
+            "set_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("name", name="sync_key_check_pkey"),
+    )
+    for sql in (CHECK_AUDIT_STAGE, APPLY_PUSH, STORE_BLOB, ANCHOR, KEY_CHECK, APPEND_ONLY):
         cursor.execute(sql)  # no parameters: the text goes as written (its % are format()'s)
     for signature in FUNCTIONS:  # nobody runs them until server init grants them
         op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
@@ -271,5 +305,6 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS desk_audit_append_only()")
     for signature in FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
+    op.drop_table("sync_key_check")
     op.drop_table("sync_table_right")
     op.drop_column("sync_change", "operator")
