@@ -107,11 +107,11 @@ def _engine(store: Any, actor: Any, link: Any, batch: int = 10_000) -> Any:
     return SyncEngine(store, actor, link, "central", None, push_batch=batch, pull_batch=batch)
 
 
-def _push_figures(work: Path, link: Any) -> list[Figure]:
+def _push_figures(work: Path, link: Any, owner: Any) -> list[Figure]:
     rows = _people(PUSH_ROWS, "ws-push")
     store, actor = _workstation(work, "ws-push")
     _bulk_local(store, rows, with_outbox=True)
-    copy_s = _copy_reference(link, rows)
+    copy_s = _copy_reference(owner, rows)
     t0 = time.perf_counter()
     _engine(store, actor, link).push()
     push_s = time.perf_counter() - t0
@@ -146,14 +146,14 @@ def _server_bulk(link: Any, rows: list[dict[str, Any]]) -> None:
         raw.close()
 
 
-def _incremental_figure(work: Path, link: Any) -> Figure:
+def _incremental_figure(work: Path, link: Any, owner: Any) -> Figure:
     from desk_app.models import auditchain as audit
     from desk_app.models.people import Person
 
     rows = _people(BIG_ROWS, "ws-big")
     store, actor = _workstation(work, "ws-big")
     _bulk_local(store, rows, with_outbox=False)
-    _server_bulk(link, rows)
+    _server_bulk(owner, rows)
     engine = _engine(store, actor, link)
     engine.run()  # catches up with the log (the push test's rows) and anchors
     ids = [r["id"] for r in rows[:: BIG_ROWS // 10]][:10]
@@ -225,20 +225,30 @@ def _gui_stall_figure(work: Path, url: str) -> Figure:
 
 
 def run(env: BenchEnv) -> list[Figure]:
-    from desk_app.models.store import open_url
+    from desk_app.models.store import make_engine, open_url
+    from desk_app.sync.authority import Operator, deploy
     from desk_app.sync.devserver import PrivatePostgres
     from desk_app.sync.server import ServerLink
 
     pg = PrivatePostgres().start()
     try:
-        url = pg.url(pg.create_database())
-        central = open_url(url)
+        # deployed as an agency's would be: the schema the deployment role's, the benchmark's
+        # operator a Security Administrator signing in with her own login over TLS; the COPY
+        # reference and the server-side bulk rows go in as the deployment role
+        pg.add_login("bench", password="bench-pw")
+        name = pg.create_database()
+        deployer = make_engine(pg.url(name))
+        deploy(deployer, [Operator("bench", uuid.uuid4())])
+        owner = ServerLink(deployer)
+        url = pg.url(name, "bench")
+        central = open_url(url, migrate=False)
         link = ServerLink(central.engine)
         work = env.scratch("sync")
-        figures = _push_figures(work, link)
-        figures.append(_incremental_figure(work, link))
+        figures = _push_figures(work, link, owner)
+        figures.append(_incremental_figure(work, link, owner))
         figures.append(_gui_stall_figure(work, url))
         link.dispose()
+        owner.dispose()
         return figures
     finally:
         pg.stop()

@@ -5,15 +5,17 @@ Both the GUI and the CLI start here. Nothing below this module knows how it was 
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from desk_app import log as app_log
 from desk_app.errors import StoreError
+from desk_app.models.auditchain import HeadAnchor, anchor_heads
 from desk_app.models.store import Store, open_sqlite
 from desk_app.paths import AppPaths, refusal_of, resolve
-from desk_app.secrets import SecretStore, open_secrets
+from desk_app.secrets import SecretStore, get_or_create_key, open_secrets
 from desk_app.services.context import ServiceContext
 from desk_app.services.directory.dto import OperatorDTO
 from desk_app.services.directory.staff import (
@@ -52,6 +54,21 @@ class AppContext:
         self.store.dispose()
 
 
+AUDIT_ANCHOR_KEY = "audit-anchor-key"
+
+
+def head_anchor(data_dir: Path, secrets: SecretStore, create: bool = True) -> HeadAnchor:
+    """The audit head anchored in ``audit-anchor.json`` under a key from the secret store."""
+
+    def key() -> bytes | None:
+        if create:
+            return get_or_create_key(secrets, AUDIT_ANCHOR_KEY)
+        found = secrets.get(AUDIT_ANCHOR_KEY)
+        return base64.urlsafe_b64decode(found) if found else None
+
+    return HeadAnchor(data_dir / "audit-anchor.json", key)
+
+
 def open_app(
     data_dir: str | Path | None = None,
     *,
@@ -81,6 +98,7 @@ def open_app(
     created = not paths.database.exists() or paths.database.stat().st_size == 0
     store = open_workstation_store(paths.database, backups=paths.backups)
     secrets = secrets or open_secrets(paths.data_dir / "secrets.json")
+    anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
     operator = identify_operator(
         store, username or os_username(), workstation_name(settings["workstation_name"])
     )

@@ -21,6 +21,22 @@ log = logging.getLogger(__name__)
 
 SERVICE = "desk_app"
 
+# every secret desk_app reads, by its name under SERVICE (the IT guide lists them)
+CREDENTIALS = {
+    "sync-password": "the operator's SCRAM password for the central database (if not GSSAPI)",
+    "data-key": "the agency data key (SSN / date of birth ciphertexts): the same everywhere",
+    "lookup-key": "the agency key for look-up hashes of closed data: the same everywhere",
+    "pin-pepper": "the agency PIN pepper: the same everywhere",
+    "audit-anchor-key": "this workstation's key for its audit-head anchor (made on first start)",
+}
+
+
+def windows_target(name: str) -> str:
+    """The Credential Manager target name under which keyring's Windows backend finds ``name``
+    whatever else is stored for desk_app: ``name@desk_app`` (its "compound" name; the bare
+    service name ``desk_app`` holds at most one credential, so IT should never use it)."""
+    return f"{name}@{SERVICE}"
+
 
 class SecretStore(Protocol):
     """Where passwords and keys live; never in settings or the database."""
@@ -167,3 +183,97 @@ class DeferredSecrets:
 
     def delete(self, name: str) -> None:
         self._opened().delete(name)
+
+
+# --- moving the agency keys between workstations -----------------------------------------------
+AGENCY_KEYS = ("data-key", "lookup-key", "pin-pepper")
+KEY_FILE_FORMAT = "desk_app-keys-1"
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}
+
+
+def key_check_value(value: str) -> str:
+    """A check value of a key: shows two keys are equal without revealing either."""
+    import hashlib
+    import hmac
+
+    return hmac.new(value.encode(), b"desk_app key check", hashlib.sha256).hexdigest()[:32]
+
+
+def key_checks(store: SecretStore) -> dict[str, str]:
+    """The check values of the agency keys ``store`` holds."""
+    return {n: key_check_value(v) for n in AGENCY_KEYS if (v := store.get(n))}
+
+
+class KeyFileError(ValueError):
+    """A key file that cannot be opened: wrong passphrase, damaged, or not a key file."""
+
+
+def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def export_keys(store: SecretStore, passphrase: str) -> bytes:
+    """The agency keys this workstation holds, sealed under ``passphrase`` (scrypt, AES-GCM)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if len(passphrase) < 12:
+        raise KeyFileError("the passphrase must have at least 12 characters")
+    keys = {name: value for name in AGENCY_KEYS if (value := store.get(name))}
+    if not keys:
+        raise KeyFileError("this workstation holds no agency keys to export")
+    salt, nonce = _random.token_bytes(16), _random.token_bytes(12)
+    sealed = AESGCM(_derive(passphrase, salt, **_SCRYPT)).encrypt(
+        nonce, json.dumps(keys).encode(), KEY_FILE_FORMAT.encode()
+    )
+    b64 = base64.b64encode
+    return json.dumps(
+        {
+            "format": KEY_FILE_FORMAT,
+            "kdf": {"name": "scrypt", "salt": b64(salt).decode(), **_SCRYPT},
+            "nonce": b64(nonce).decode(),
+            "ciphertext": b64(sealed).decode(),
+        },
+        indent=1,
+    ).encode()
+
+
+def import_keys(
+    store: SecretStore, data: bytes, passphrase: str, replace: bool = False
+) -> list[str]:
+    """Store the keys of a file made by :func:`export_keys`; returns their names.
+
+    Raises:
+        KeyFileError: wrong passphrase or damaged file, or (without ``replace``) a different key
+            of the same name is already here (it may already seal closed data).
+    """
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        sealed = json.loads(data)
+        if sealed.get("format") != KEY_FILE_FORMAT:
+            raise KeyFileError("not a desk_app key file")
+        kdf = sealed["kdf"]
+        key = _derive(
+            passphrase, base64.b64decode(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+        )
+        plain = AESGCM(key).decrypt(
+            base64.b64decode(sealed["nonce"]),
+            base64.b64decode(sealed["ciphertext"]),
+            KEY_FILE_FORMAT.encode(),
+        )
+    except InvalidTag:
+        raise KeyFileError("wrong passphrase, or the key file was changed") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        if isinstance(exc, KeyFileError):
+            raise
+        raise KeyFileError("not a desk_app key file") from None
+    keys: dict[str, str] = json.loads(plain)
+    clash = [n for n, v in keys.items() if (have := store.get(n)) and have != v]
+    if clash and not replace:
+        raise KeyFileError(f"this workstation already holds other keys: {', '.join(clash)}")
+    for name, value in keys.items():
+        store.set(name, value)
+    return sorted(keys)

@@ -21,31 +21,49 @@ def register(sub: Any) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from desk_app.commands.common import open_for_cli, print_json
-    from desk_app.services.records.audit_log import AuditLogService
+    """Check the chain and the anchored heads, changing nothing: no operator sign-in (which
+    would append a ``session.start`` event to the log being checked), no key created."""
+    from desk_app.app import head_anchor, open_workstation_store
+    from desk_app.commands.common import print_json
+    from desk_app.errors import KnownError
+    from desk_app.models.auditchain import verify_chain
+    from desk_app.paths import resolve
+    from desk_app.secrets import open_secrets
 
-    app = open_for_cli(args)
-    report = AuditLogService(app.services).verify()
+    paths = resolve(args.data_dir)
+    if not paths.database.is_file():
+        raise KnownError(f"no database in {paths.data_dir}")
+    store = open_workstation_store(paths.database, migrate=False)
+    try:
+        anchor = head_anchor(paths.data_dir, open_secrets(paths.data_dir / "secrets.json"), False)
+        with store.read() as s:
+            report = verify_chain(s)
+            lost = anchor.problem(s) if report.ok else None
+    finally:
+        store.dispose()
+    ok = report.ok and lost is None
     if args.json:
         print_json(
             {
-                "ok": report.ok,
+                "ok": ok,
                 "events_checked": report.events_checked,
                 "workstations": report.workstations,
                 "first_break": report.first_break.__dict__ if report.first_break else None,
+                "anchor_problem": lost,
             }
         )
-    elif report.ok:
-        print(
-            f"audit chain intact: {report.events_checked} events on {report.workstations} workstation(s)"
-        )
-    else:
+    elif report.first_break is not None:
         b = report.first_break
-        assert b is not None
         print(
             f"audit chain BROKEN at event {b.seq} of workstation {b.workstation_id} (id {b.event_id}): {b.reason}"
         )
-    return 0 if report.ok else 1
+    elif lost is not None:
+        print(f"audit log BROKEN: {lost}")
+    else:
+        print(
+            f"audit chain intact: {report.events_checked} events on {report.workstations} workstation(s)"
+        )
+    return 0 if ok else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:

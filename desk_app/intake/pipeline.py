@@ -188,7 +188,7 @@ class Pipeline:
     def drafts(self, entry: LedgerEntry) -> list[SubmissionDraft]:
         """The drafts of a stored item; a defect quarantines the item instead of losing it."""
         try:
-            return self.analyse(entry)
+            return [_without_nul(d) for d in self.analyse(entry)]
         except Exception as exc:  # a defect must not lose the item or stop the run
             log.exception("intake could not process %s", entry.filename)
             return [
@@ -405,4 +405,22 @@ def _form_draft(
         identified_by=identified_by,
         values_from=reading.source if has_values else "",
         documents=tuple(docs),
+    )
+
+
+def _without_nul(draft: SubmissionDraft) -> SubmissionDraft:
+    """A draft whose texts hold a NUL character is quarantined with the reason, the NULs
+    dropped (PostgreSQL stores no NUL, and the model refuses one: such a mail must neither
+    fail intake nor block every later sync). Added by the auth helper (issue 11 item 8)."""
+    texts = {"subject": draft.subject, "sender": draft.sender, **draft.values}
+    found = sorted(k for k, v in texts.items() if "\x00" in v)
+    if not found:
+        return draft
+    return replace(
+        draft,
+        subject=draft.subject.replace("\x00", ""),
+        sender=draft.sender.replace("\x00", ""),
+        values={k: v.replace("\x00", "") for k, v in draft.values.items()},
+        state=QueueState.QUARANTINE.value,
+        quarantine_reason=f"the mail's {', '.join(found)} contains a NUL character",
     )

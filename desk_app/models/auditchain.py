@@ -7,13 +7,17 @@ identifiers. Viewing closed data is itself an event (``educator.view_closed``).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from desk_app.models.audit import AuditEvent
@@ -214,3 +218,87 @@ def _event_problem(ev: AuditEvent, expected_seq: int, prev: str) -> str | None:
 
 def event_count(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+
+# --- the head anchored beyond the table --------------------------------------------------------
+class HeadAnchor:
+    """Each workstation's newest audit event (seq and hash) kept outside the database, in a
+    small file whose entries carry an HMAC under a key from the secret store (never in the data
+    folder). Deleting or truncating the newest events keeps the rest of the chain intact, so only
+    a head held elsewhere shows it, offline. Written after each commit that added events; a crash
+    between the commit and the write leaves the anchor a few events behind, never ahead.
+    """
+
+    def __init__(self, path: Path, key: Callable[[], bytes | None]) -> None:
+        self.path = path
+        self._key = key  # resolved on first use: opening the OS keyring is slow
+        self._written: dict[str, int] = {}
+
+    def _mac(self, key: bytes, workstation: str, seq: int, digest: str) -> str:
+        return hmac.new(key, f"{workstation}\n{seq}\n{digest}".encode(), "sha256").hexdigest()
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        if not self.path.exists():
+            return {}
+        data: dict[str, dict[str, Any]] = json.loads(self.path.read_text(encoding="utf-8"))
+        return data
+
+    def write(self, workstation: str, seq: int, digest: str) -> None:
+        if self._written.get(workstation, 0) >= seq:
+            return
+        key = self._key()
+        if key is None:
+            return
+        data = self.read()
+        if int(data.get(workstation, {}).get("seq", 0)) > seq:
+            return  # never moves backwards
+        data[workstation] = {
+            "seq": seq,
+            "hash": digest,
+            "mac": self._mac(key, workstation, seq, digest),
+        }
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
+        self._written[workstation] = seq
+
+    def problem(self, session: Session) -> str | None:
+        """Why the table does not reach the anchored heads (``None``: it does). Reads only."""
+        anchored = self.read()
+        if not anchored:
+            return None
+        key = self._key()
+        if key is None:
+            return "the audit anchor's key is missing from the secret store"
+        for workstation, head in sorted(anchored.items()):
+            seq, digest = int(head["seq"]), str(head["hash"])
+            if not hmac.compare_digest(str(head["mac"]), self._mac(key, workstation, seq, digest)):
+                return f"the audit anchor of workstation {workstation} was edited"
+            found = session.execute(
+                select(AuditEvent.hash).where(
+                    AuditEvent.workstation_id == workstation, AuditEvent.seq == seq
+                )
+            ).scalar()
+            if found is None:
+                return (
+                    f"event {seq} of workstation {workstation} is anchored but missing: "
+                    "the newest events were deleted or the log truncated"
+                )
+            if found != digest:
+                return f"event {seq} of workstation {workstation} differs from its anchor"
+        return None
+
+
+def anchor_heads(session_factory: Any, anchor: HeadAnchor) -> None:
+    """Keep ``anchor`` at the head after every commit that recorded an audit event."""
+
+    def after_commit(session: Session) -> None:
+        head = session.info.pop("audit_head", None)
+        if head:
+            anchor.write(*head)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop("audit_head", None)  # those events never happened
+
+    event.listen(session_factory, "after_commit", after_commit)
+    event.listen(session_factory, "after_rollback", after_rollback)

@@ -14,9 +14,21 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, Integer, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    Uuid,
+    event,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from desk_app.errors import ValidationError
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -113,6 +125,39 @@ class SyncMixin:
     def soft_delete(self) -> None:
         """Mark the row as a tombstone; it stays in the table and syncs as a deletion."""
         self.deleted_at = utcnow()
+
+
+NUL = "\x00"
+
+
+def nul_in(value: Any) -> bool:
+    """True if ``value`` (text, or JSON data: keys and values at any depth) holds a NUL."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(nul_in(k) or nul_in(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(nul_in(v) for v in value)
+    return False
+
+
+def _refuse_nul(_mapper: Any, _connection: Any, target: Any) -> None:
+    """before_insert / before_update: PostgreSQL's text and jsonb cannot hold a NUL character
+    (nor JSON's ``\\u0000``), so a row holding one would fail every later push of its batch.
+    Refused here, at the model boundary, with the column named. Local-only tables (the intake
+    ledger keeps a mail's headers as received) are left alone."""
+    if not getattr(type(target), "__synced__", False):
+        return
+    state = target.__dict__
+    for column in target.__table__.columns:
+        if nul_in(state.get(column.key)):
+            raise ValidationError(
+                column.key.replace("_", " "), "contains a NUL character, which is refused"
+            )
+
+
+event.listen(Base, "before_insert", _refuse_nul, propagate=True)
+event.listen(Base, "before_update", _refuse_nul, propagate=True)
 
 
 def synced_tables() -> list[str]:

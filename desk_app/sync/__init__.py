@@ -2,11 +2,15 @@
 
 Design (the decisions, in one place):
 
-- **Schema.** The central database runs the same Alembic migrations as the workstations
-  (``desk_app.models.store.open_url("postgresql+psycopg://...")``); their revision 0005 adds, on
-  PostgreSQL only, the server-only tables described in :mod:`.server_schema`: the change log
-  ``sync_change`` with a BIGSERIAL ``seq``, document originals ``sync_blob`` and
-  ``sync_audit_anchor``.
+- **Schema and authority.** The central database runs the same Alembic migrations as the
+  workstations, but only as its deployment role (``desk-app server init`` / ``server upgrade``,
+  :mod:`.authority`); a workstation checks the revision and never migrates. Revisions 0005 and
+  0006_auth add, on PostgreSQL only, the server-only tables of :mod:`.server_schema` (change log
+  ``sync_change`` with a BIGSERIAL ``seq``, ``sync_blob``, ``sync_audit_anchor``,
+  ``sync_table_right``, ``sync_key_check``) and the SECURITY DEFINER functions that are a
+  workstation's only writes. Each operator signs in as their own role over TLS (verify-full),
+  holds SELECT and EXECUTE only, and what they may change is decided by the server from the
+  central staff table.
 - **Outbox** (:mod:`.outbox`). An ``after_flush`` listener on every SQLite store's session factory
   writes one ``sync_outbox`` entry per inserted / updated / soft-deleted synced row, in the same
   transaction: a uuid change id, table, row id, the row's version before (``base_version``) and
@@ -20,8 +24,11 @@ Design (the decisions, in one place):
   past what was read is sent whole later (a pass that finds nothing whole re-reads whole rows).
   Each batch is one server transaction: COPY the typed rows, with each row's base version,
   changed columns and change ids, into a temporary stage per table; drop groups already applied;
-  compare each row's server version with the base; upsert the rest into the tables and log them
-  in ``sync_change`` (which rows changed to which version, their columns and change ids; not the
+  compare each row's server version with the base; then ``desk_apply_push`` (run as the schema's
+  owner) refuses, set-based, the staged rows the operator's central role may not change (and
+  audit events that do not continue their workstation's central chain), returns them with the
+  reason (they become refusals in the conflicts list), stamps ``updated_by`` from
+  ``session_user``, upserts the rest into the tables and logs them in ``sync_change`` (which rows changed to which version, their columns and change ids; not the
   rows). A row changed on the server since the base merges field by field when the two sides
   changed different plain columns; otherwise it becomes a local conflict (:mod:`.policy`:
   grants, designations, verification and signature rows, PINs and certificate status never
@@ -46,8 +53,10 @@ Design (the decisions, in one place):
   :mod:`desk_app.intake.blobstore`). A push uploads the originals the server lacks in the same
   transaction as, and before, the ``submission_document`` rows that name them; a workstation
   downloads a blob on demand (:func:`desk_app.sync.blobs.fetch_blob`).
-- **Audit anchor.** After pushing, the workstation's audit-chain head (seq, hash) is anchored on
-  the server (never moving backwards). Before each sync the local event at the anchored seq must
+- **Audit anchor.** Central audit events are append-only (a trigger). After pushing, the
+  workstation's audit-chain head (seq, hash) is anchored on the server (never moving backwards,
+  only onto an event the server holds); locally the head is also anchored in a file under an
+  HMAC key from the secret store (:class:`desk_app.models.auditchain.HeadAnchor`). Before each sync the local event at the anchored seq must
   exist with the same hash; otherwise the run stops with :class:`.engine.RollbackDetected`, an
   audit event and a ``rollback`` entry in the sync history.
 - **Closed data.** SSN / date-of-birth ciphertexts travel as ``\\x``-hex text and are stored as-is;

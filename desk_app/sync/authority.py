@@ -47,14 +47,19 @@ _ADMIN_TABLES = {
 _CERT_TABLES = {
     "certificate_classification",
     "educator",
-    "person",
     "certificate",
     "certificate_application",
     "requirement_evidence",
     "transcript_record",
     "assessment_score",
 }
-_QUEUE_TABLES = {"form_submission", "submission_document", "verification_result", "audit_event"}
+_QUEUE_TABLES = {
+    "person",
+    "form_submission",
+    "submission_document",
+    "verification_result",
+    "audit_event",
+}
 
 TABLE_ROLES: dict[str, frozenset[str]] = {
     **{t: frozenset({SECURITY_ADMIN}) for t in _ADMIN_TABLES},
@@ -69,6 +74,7 @@ GROUP_ROLES = {
     "auditor": "desk_auditor",
 }
 FUNCTIONS = (
+    "desk_key_check(text, text)",
     "desk_apply_push(text, text[])",
     "desk_store_blob(text, bytea, text)",
     "desk_anchor(text, integer, text)",

@@ -23,6 +23,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 BIN_DIRS = [Path("/usr/lib/postgresql/15/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"))]
@@ -138,13 +139,13 @@ class TestCA:
         return cert_file, key_file
 
 
-def _sha256():  # type: ignore[no-untyped-def]
+def _sha256() -> Any:
     from cryptography.hazmat.primitives import hashes
 
     return hashes.SHA256()
 
 
-def _pem(cert) -> bytes:  # type: ignore[no-untyped-def]
+def _pem(cert: Any) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
     return bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -260,11 +261,11 @@ class PrivatePostgres:
         ) as conn:
             for _ in range(50):
                 try:
-                    conn.execute(sql)  # type: ignore[arg-type]
+                    conn.execute(sql)
                     return
                 except psycopg.errors.ObjectInUse:  # template busy for a moment after use
                     time.sleep(0.1)
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def create_database(self, template: str | None = None) -> str:
         """Create an empty (or ``template``-copied) database owned by the deployment role."""

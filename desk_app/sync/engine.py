@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
@@ -68,6 +68,9 @@ class SyncEngine:
     # a sync beside the GUI collects the young garbage generations once per batch (the collector
     # is paused for the whole transfer, and the GUI thread's garbage must not pile up meanwhile)
     beside_gui: bool = False
+    # check values of the agency keys this workstation holds (name -> value): compared with the
+    # central ones before anything moves, so closed data is never sealed with a stray key
+    key_checks: dict[str, str] = field(default_factory=dict)
 
     def run(self) -> SyncSummary:
         """One full sync. Raises KnownError (server unreachable, rollback detected...)."""
@@ -76,6 +79,7 @@ class SyncEngine:
         try:
             self.check_anchor(run_id)
             self.require_central_operator()
+            self.require_agency_keys()
             head = self._local_head()
             self.push(counts, before_run=run_id)
             self.adopt_server_roles()
@@ -212,6 +216,16 @@ class SyncEngine:
             f"{login} is not an active operator of the central database",
             hint="a Security Administrator adds you on the Staff page; until then nothing syncs",
         )
+
+    def require_agency_keys(self) -> None:
+        """Refuse to work with keys other than the agency's (their check values kept centrally)."""
+        for name, value in sorted(self.key_checks.items()):
+            central = self.server.key_check(name, value)
+            if central is not None and central != value:
+                raise KnownError(
+                    f"this workstation's {name} is not the agency's: nothing was synced",
+                    hint="import the agency keys (desk-app keys import) before working",
+                )
 
     # --- roles come from the server (refused staff rows) ---------------------------------------------------------
     def adopt_server_roles(self) -> int:

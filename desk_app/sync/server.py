@@ -291,6 +291,15 @@ class ServerLink:
             ).first()
         return (int(found[0]), json.loads(found[1])) if found else None
 
+    def key_check(self, name: str, check_value: str) -> str | None:
+        """The agency's check value for key ``name`` (set from ``check_value`` when none is kept
+        yet and this login is a Security Administrator); ``None`` when none is kept."""
+        with self.engine.begin() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT desk_key_check(%(n)s, %(v)s)", {"n": name, "v": check_value}
+            ).scalar()
+        return str(found) if found is not None else None
+
     def operator_role(self) -> str | None:
         """This login's role in the central staff table (``None``: not an active operator)."""
         with self.engine.connect() as conn:

@@ -10,6 +10,7 @@
 - ``sync_audit_anchor``: the newest audit-chain head each workstation has anchored.
 - ``sync_table_right`` (revision 0006_auth): which central staff role may change which synced
   table, read by the server function ``desk_apply_push`` (see :mod:`.authority`).
+- ``sync_key_check`` (revision 0006_auth): the agency keys' check values (``desk_key_check``).
 """
 
 from __future__ import annotations
@@ -86,6 +87,16 @@ sync_table_right = Table(
     server_metadata,
     Column("table_name", String(64), primary_key=True),
     Column("role", String(32), primary_key=True),
+)
+
+
+sync_key_check = Table(
+    "sync_key_check",
+    server_metadata,
+    Column("name", String(32), primary_key=True),
+    Column("check_value", String(64), nullable=False),
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
 )
 
 

@@ -91,6 +91,8 @@ def test_audit_page_needs_permission(make_ctx) -> None:
 
 def test_cli_audit_verify_exit_codes(tmp_path: Path, capsys) -> None:
     data = tmp_path / "d"
+    assert main(["--data-dir", str(data), "audit", "verify"]) != 0  # no database: nothing made
+    assert main(["--data-dir", str(data), "audit", "list"]) == 0  # an operator's first session
     assert main(["--data-dir", str(data), "audit", "verify"]) == 0
     assert "intact" in capsys.readouterr().out
     _tamper(data / "desk_app.sqlite3", "UPDATE audit_event SET summary='x' WHERE seq=1")

@@ -190,3 +190,19 @@ def test_a_workstation_never_migrates_the_central_database(pg) -> None:
     finally:
         engine.dispose()
         pg.drop_database(name)
+
+
+def test_a_workstation_with_keys_other_than_the_agencys_refuses_to_sync(
+    pg, central_db, ws_a, ws_b
+) -> None:
+    from dataclasses import replace
+
+    from desk_app.secrets import MemorySecrets
+
+    ws_a.ctx.secrets.set("data-key", "the-agency-key")
+    SyncService(ws_a.ctx).run(pg.url(central_db, "alice"))  # the administrator enrols it
+    stray = replace(ws_b.ctx, secrets=MemorySecrets({"data-key": "minted-by-accident"}))
+    with pytest.raises(KnownError, match="data-key is not the agency's"):
+        SyncService(stray).run(pg.url(central_db, "bob"))
+    good = replace(ws_b.ctx, secrets=MemorySecrets({"data-key": "the-agency-key"}))
+    assert SyncService(good).run(pg.url(central_db, "bob")).pulled > 0

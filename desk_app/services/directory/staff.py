@@ -6,9 +6,9 @@ able to register the others). After that, an OS user without an active staff rec
 
 from __future__ import annotations
 
-import getpass
 import os
 import socket
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,10 +34,55 @@ def staff_id(username: str) -> uuid.UUID:
 
 
 def os_username() -> str:
-    """The signed-in OS user, lower-cased, with the Windows domain when there is one."""
-    user = getpass.getuser()
-    domain = os.environ.get("USERDOMAIN", "")
-    return (f"{domain}\\{user}" if domain else user).lower()
+    """The signed-in OS user, lower-cased, with the Windows domain when there is one.
+
+    Read from the operating system, never from the environment: ``getpass.getuser()`` believes
+    ``USERNAME`` / ``LOGNAME``, so ``set USERNAME=someone`` would act as someone. On Windows
+    the process token's account (``DOMAIN\\user``); on POSIX the password entry of the real uid.
+    """
+    if sys.platform == "win32":
+        return _windows_token_account().lower()
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name.lower()
+
+
+def _windows_token_account() -> str:  # pragma: no cover - Windows only
+    """``DOMAIN\\user`` of the account in this process's access token (TokenUser's SID)."""
+    import ctypes
+    from ctypes import wintypes
+
+    advapi32 = ctypes.WinDLL("advapi32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    token = wintypes.HANDLE()
+    token_query, token_user = 0x0008, 1
+    if not advapi32.OpenProcessToken(
+        kernel32.GetCurrentProcess(), token_query, ctypes.byref(token)
+    ):
+        raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+    try:
+        size = wintypes.DWORD()
+        advapi32.GetTokenInformation(token, token_user, None, 0, ctypes.byref(size))
+        buffer = ctypes.create_string_buffer(size.value)
+        if not advapi32.GetTokenInformation(token, token_user, buffer, size, ctypes.byref(size)):
+            raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+        sid = ctypes.cast(buffer, ctypes.POINTER(ctypes.c_void_p))[0]  # TOKEN_USER.User.Sid
+        name, domain = ctypes.create_unicode_buffer(256), ctypes.create_unicode_buffer(256)
+        name_len, domain_len = wintypes.DWORD(256), wintypes.DWORD(256)
+        use = wintypes.DWORD()
+        if not advapi32.LookupAccountSidW(
+            None,
+            sid,
+            name,
+            ctypes.byref(name_len),
+            domain,
+            ctypes.byref(domain_len),
+            ctypes.byref(use),
+        ):
+            raise ctypes.WinError(ctypes.get_last_error())  # type: ignore[attr-defined]
+    finally:
+        kernel32.CloseHandle(token)
+    return f"{domain.value}\\{name.value}" if domain.value else name.value
 
 
 def workstation_name(configured: str = "") -> str:

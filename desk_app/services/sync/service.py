@@ -23,6 +23,7 @@ from desk_app.models.base import utcnow
 from desk_app.models.store import open_url
 from desk_app.models.sync_state import OutboxEntry, SyncConflict, SyncRun
 from desk_app.rules.permissions import Perm
+from desk_app.secrets import key_checks
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.listing import ListQuery
 from desk_app.services.sync.dto import (
@@ -113,7 +114,13 @@ class SyncService:
         full = server_url(self.ctx, url)
         blobs = self.ctx.paths.blobs if self.ctx.paths is not None else None
         return SyncEngine(
-            self.ctx.store, self.ctx.actor, link_for(full), _key(full), blobs, **kwargs
+            self.ctx.store,
+            self.ctx.actor,
+            link_for(full),
+            _key(full),
+            blobs,
+            key_checks=key_checks(self.ctx.secrets),
+            **kwargs,
         )
 
     def run(self, url: str | None = None, *, background: bool = False) -> SyncSummaryDTO:

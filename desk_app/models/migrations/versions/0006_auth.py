@@ -43,6 +43,7 @@ DECLARE
     sel text;
     sets text;
     n bigint;
+    total bigint;
     r record;
     v_detail text;
     v_msg text;
@@ -80,10 +81,6 @@ BEGIN
                 format('a %s may not change %s', replace(v_role, '_', ' '), replace(t, '_', ' ')));
             CONTINUE;
         END IF;
-        RETURN QUERY EXECUTE format(
-            'DELETE FROM pg_temp.%I s USING public.%I c WHERE c.id = s.id '
-            'AND c.row_version >= s.row_version '
-            'RETURNING %L::text, s.id, ''the central row is at version '' || c.row_version', st, t, t);
         IF t = 'audit_event' THEN
             RETURN QUERY SELECT * FROM desk_check_audit_stage();
         END IF;
@@ -92,14 +89,18 @@ BEGIN
                           ELSE quote_ident(a.attname) END, ', ' ORDER BY a.attnum),
                string_agg(CASE WHEN a.attname = 'id' THEN NULL
                           ELSE format('%1$I = EXCLUDED.%1$I', a.attname) END, ', ')
+               -- a row never goes back to (or stays at) a version the server holds
+               || format(' WHERE public.%I.row_version < EXCLUDED.row_version', t)
           INTO cols, sel, sets
           FROM pg_attribute a
          WHERE a.attrelid = ('public.' || quote_ident(t))::regclass AND a.attnum > 0
            AND NOT a.attisdropped;
+        EXECUTE format('SELECT count(*) FROM pg_temp.%I', st) INTO total;
         BEGIN
             EXECUTE format('INSERT INTO public.%I (%s) SELECT %s FROM pg_temp.%I '
                            'ON CONFLICT (id) DO UPDATE SET %s', t, cols, sel, st, sets)
                 USING v_user;
+            GET DIAGNOSTICS n = ROW_COUNT;
         EXCEPTION WHEN integrity_constraint_violation OR check_violation THEN
             -- e.g. a unique code two workstations took offline: refuse those rows only
             FOR r IN EXECUTE format('SELECT id FROM pg_temp.%I', st) LOOP
@@ -108,6 +109,14 @@ BEGIN
                                    'WHERE id = $2 ON CONFLICT (id) DO UPDATE SET %s',
                                    t, cols, sel, st, sets)
                         USING v_user, r.id;
+                    GET DIAGNOSTICS n = ROW_COUNT;
+                    IF n = 0 THEN
+                        EXECUTE format('DELETE FROM pg_temp.%I WHERE id = $1', st) USING r.id;
+                        table_name := t;
+                        row_id := r.id;
+                        reason := 'the central row is at the same or a newer version';
+                        RETURN NEXT;
+                    END IF;
                 EXCEPTION WHEN integrity_constraint_violation OR check_violation THEN
                     GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL, v_msg = MESSAGE_TEXT;
                     EXECUTE format('DELETE FROM pg_temp.%I WHERE id = $1', st) USING r.id;
@@ -118,7 +127,15 @@ BEGIN
                     RETURN NEXT;
                 END;
             END LOOP;
+            EXECUTE format('SELECT count(*) FROM pg_temp.%I', st) INTO total;
+            n := total;
         END;
+        IF n <> total THEN
+            -- the workstation resolves every row whose central version moved (under the push
+            -- lock, so nothing moves meanwhile): only a doctored push sends an older row
+            RAISE EXCEPTION 'desk_app: % of % % rows sent are not newer than the central rows',
+                total - n, total, t USING ERRCODE = 'insufficient_privilege';
+        END IF;
         EXECUTE format(
             'INSERT INTO public.sync_change (table_name, row_id, row_version, op, columns, '
             'change_id, change_ids, base_version, workstation, operator) '
@@ -202,6 +219,29 @@ END
 $fn$
 """
 
+# The agency keys' check values: the first Security Administrator to sync with keys sets them;
+# every workstation compares its own before working (a check value reveals nothing of the key).
+KEY_CHECK = r"""
+CREATE OR REPLACE FUNCTION desk_key_check(p_name text, p_value text)
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $fn$
+DECLARE
+    v text;
+BEGIN
+    SELECT k.check_value INTO v FROM public.sync_key_check k WHERE k.name = p_name;
+    IF v IS NULL AND EXISTS (SELECT 1 FROM public.staff s WHERE s.username = session_user
+                             AND s.role = 'security_admin' AND s.active
+                             AND s.deleted_at IS NULL) THEN
+        INSERT INTO public.sync_key_check (name, check_value, set_by)
+        VALUES (p_name, p_value, session_user);
+        v := p_value;
+    END IF;
+    RETURN v;
+END
+$fn$
+"""
+
 APPEND_ONLY = r"""
 CREATE OR REPLACE FUNCTION desk_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $fn$
@@ -219,6 +259,7 @@ CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
 """
 
 FUNCTIONS = (
+    "desk_key_check(text, text)",
     "desk_apply_push(text, text[])",
     "desk_check_audit_stage()",
     "desk_store_blob(text, bytea, text)",
@@ -240,7 +281,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("table_name", "role", name="sync_table_right_pkey"),
     )
     cursor = op.get_bind().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    for sql in (CHECK_AUDIT_STAGE, APPLY_PUSH, STORE_BLOB, ANCHOR, APPEND_ONLY):
+    op.create_table(
+        "sync_key_check",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("check_value", sa.String(length=64), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column(
+            "set_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("name", name="sync_key_check_pkey"),
+    )
+    for sql in (CHECK_AUDIT_STAGE, APPLY_PUSH, STORE_BLOB, ANCHOR, KEY_CHECK, APPEND_ONLY):
         cursor.execute(sql)  # no parameters: the text goes as written (its % are format()'s)
     for signature in FUNCTIONS:  # nobody runs them until server init grants them
         op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
@@ -254,5 +305,6 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS desk_audit_append_only()")
     for signature in FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS {signature}")
+    op.drop_table("sync_key_check")
     op.drop_table("sync_table_right")
     op.drop_column("sync_change", "operator")
