@@ -43,6 +43,8 @@ _ADMIN_TABLES = {
     "signature_specimen",
     "signer_certificate",
     "staff",
+    "access_review_campaign",
+    "access_review_item",
 }
 _CERT_TABLES = {
     "certificate_classification",

@@ -114,7 +114,7 @@ class Page(BasePage):
         self.cancel_button = QPushButton("&Cancel", self)
         self.cancel_button.setVisible(False)
         self.remind_button = QPushButton("Draft &reminders", self)
-        self.returns_button = QPushButton("Apply &returned attestations…", self)
+        self.returns_button = QPushButton("Apply returned a&ttestations…", self)
         self.default_button = QPushButton("Apply the &default", self)
         self.result = QLabel("", self)
         self.result.setAccessibleName("Result of the last campaign action")

@@ -106,7 +106,7 @@ class Page(BasePage):
         )
         self.reviewed_button = QPushButton("User managers &reviewed", self)
         self.reviewed_button.setAccessibleName("Record that the user managers were reviewed")
-        self.refresh_button = QPushButton("Re&fresh", self)
+        self.refresh_button = QPushButton("Re&load", self)
         self.export_button = QPushButton("E&xport…", self)
         self.export_button.setAccessibleName("Export the findings shown to CSV or XLSX")
         self.status = QLabel("", self)
