@@ -213,7 +213,7 @@ def test_files_dropped_anywhere_on_the_main_window_are_taken_in(main_window, qtb
     )
     assert main_window.acceptDrops()
     # Qt delivers a drop only during a real drag; the window's filter is what sees it then
-    assert page.eventFilter(main_window, event) is True
+    assert page.drop_filter.eventFilter(main_window, event) is True
     qtbot.waitUntil(lambda: page.status.text() == "Took in 1 file(s).", timeout=10000)
 
 

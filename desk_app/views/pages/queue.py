@@ -17,7 +17,6 @@ from typing import Any
 from desk_app.qt import (
     QAbstractItemView,
     QComboBox,
-    QEvent,
     QHBoxLayout,
     QInputDialog,
     QItemSelectionModel,
@@ -48,14 +47,15 @@ from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.queue_text import known_values, preview_document, sla_legend_html, summary
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
-    AGING_COLOURS,
     COL_ENTITY,
     COL_RECEIVED,
     QueueTableModel,
 )
 from desk_app.views.widgets.document_viewer import DocumentViewer
+from desk_app.views.widgets.file_drop import FileDropFilter, dropped_paths
 from desk_app.views.widgets.keying_station import KeyingStation
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
 from desk_app.views.widgets.search import SearchBox
@@ -446,7 +446,7 @@ class Page(BasePage):
     def _load_detail(self, submission_id: str) -> tuple[QueueDetail, bytes]:
         """Pool thread: the detail and the bytes of the document to preview."""
         detail = self.listing.detail(submission_id)
-        doc = _preview_document(detail)
+        doc = preview_document(detail)
         return detail, self.listing.document_bytes(doc.id) if doc else b""
 
     def on_detail(self, result: tuple[QueueDetail, bytes], generation: int) -> None:
@@ -454,7 +454,7 @@ class Page(BasePage):
             return
         same = self.detail is not None and self.detail.row.id == result[0].row.id
         self.detail, pdf = result
-        self.summary.setText(_summary(self.detail))
+        self.summary.setText(summary(self.detail))
         self._fill_move_menu(self.detail)
         self.review.set_row(self.detail.row)
         if not same and self.keying.submission_id:
@@ -575,7 +575,7 @@ class Page(BasePage):
 
     def open_keying(self) -> None:
         detail = self.detail
-        doc = _preview_document(detail) if detail else None
+        doc = preview_document(detail) if detail else None
         if detail is None or doc is None or not detail.row.form_number:
             self.status.setText("Identify the form first: keying needs a known form.")
             return
@@ -586,7 +586,7 @@ class Page(BasePage):
                 detail.row.form_number,
                 pdf,
                 doc.page_count or detail.row.page_count or 1,
-                _known_values(detail),
+                known_values(detail),
             )
         ).failure(self.on_error).run("instant", initiator=self)
 
@@ -643,76 +643,15 @@ class Page(BasePage):
             # files dropped anywhere on the main window are taken in, not only on this page
             window.setProperty("queue_drop_target", True)
             window.setAcceptDrops(True)
-            window.installEventFilter(self)
-
-    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 - Qt override
-        if watched is self.window() and watched is not self:
-            if event.type() == QEvent.Type.DragEnter and self._dropped_paths(event):
-                event.acceptProposedAction()
-                return True
-            if event.type() == QEvent.Type.Drop and self._dropped_paths(event):
-                self.dropEvent(event)
-                return True
-        return super().eventFilter(watched, event)
-
-    def _dropped_paths(self, event: Any) -> list[str]:
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        return [
-            u.toLocalFile()
-            for u in urls
-            if u.isLocalFile() and u.toLocalFile().lower().endswith(DROPPABLE)
-        ]
+            self.drop_filter = FileDropFilter(self.take_files, DROPPABLE, self)
+            window.installEventFilter(self.drop_filter)
 
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        if self._dropped_paths(event):
+        if dropped_paths(event, DROPPABLE):
             event.acceptProposedAction()
 
     def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        paths = self._dropped_paths(event)
+        paths = dropped_paths(event, DROPPABLE)
         if paths:
             event.acceptProposedAction()
             self.take_files(paths)
-
-
-def _preview_document(detail: QueueDetail) -> Any:
-    """The PDF to show: this form's part of a normalised fax, else the received PDF itself."""
-    docs = sorted(detail.documents, key=lambda d: d.role != "normalised")
-    return next((d for d in docs if d.media_type == "application/pdf"), None)
-
-
-def sla_legend_html(sla_days: float) -> str:
-    """What the row colours mean, against the SLA in business days."""
-    swatch = "<span style='background:{};'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
-    due, overdue = (AGING_COLOURS[k].name() for k in ("due", "overdue"))
-    return (
-        f"<span title='past half the SLA of {sla_days:g} business days'>"
-        f"{swatch.format(due)} due</span> &nbsp; "
-        f"<span title='past the SLA of {sla_days:g} business days'>"
-        f"{swatch.format(overdue)} overdue</span>"
-    )
-
-
-def _known_values(detail: QueueDetail) -> dict[str, Any]:
-    """The values to key from: those read or keyed so far, and the entity the row already names
-    (from the page's marks or the list fields), which then prefills from the entity record."""
-    values = dict(detail.values)
-    if detail.row.entity_code and not values.get("entity_code"):
-        values["entity_code"] = detail.row.entity_code
-    return values
-
-
-def _summary(detail: QueueDetail) -> str:
-    row = detail.row
-    lines = [
-        f"{row.form_title} · {STATE_TITLES.get(row.state, row.state)} · received "
-        f"{row.received_at.astimezone():%Y-%m-%d %H:%M} by {CHANNEL_TITLES.get(row.channel, row.channel)}"
-        f" from {row.sender or 'unknown sender'}"
-    ]
-    if row.entity_code or row.entity_name:
-        lines.append(f"Entity: {row.entity_code} {row.entity_name}".strip())
-    lines.append(f"Held by {row.assigned_to}" if row.assigned_to else "Not held by anyone")
-    if row.quarantine_reason:
-        lines.append(f"Quarantined: {row.quarantine_reason}")
-    if detail.duplicate_of:
-        lines.append(f"Possible duplicate: {detail.duplicate_reason}")
-    return "\n".join(lines)
