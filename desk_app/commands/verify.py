@@ -56,22 +56,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_pin_issue(args: argparse.Namespace) -> int:
     """Issue the PIN and write the letter; the PIN is printed nowhere else."""
-    from sqlalchemy import select
 
     from desk_app.commands.common import open_for_cli
     from desk_app.errors import NotFound
-    from desk_app.models.entities import EducationalEntity
+    from desk_app.models.entities import entity_by_code
     from desk_app.services.review import pins
 
     app = open_for_cli(args)
     try:
         with app.store.read() as s:
-            entity_id = s.execute(
-                select(EducationalEntity.id).where(
-                    EducationalEntity.code == args.code.upper(),
-                    EducationalEntity.deleted_at.is_(None),
-                )
-            ).scalar_one_or_none()
+            entity = entity_by_code(s, args.code)
+            entity_id = entity.id if entity is not None else None
         if entity_id is None:
             raise NotFound(f"no entity with code {args.code}")
         issued = pins.issue_pin(app.services, str(entity_id))

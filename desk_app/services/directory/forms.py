@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk_app.errors import NotFound, ValidationError
-from desk_app.models.entities import EducationalEntity
+from desk_app.models.entities import EducationalEntity, entities_by_code
 from desk_app.models.people import EntityOfficer, OfficerRole
 from desk_app.models.staff import Staff
 from desk_app.pdf.catalogue import FormSpec, get_form
@@ -39,16 +39,7 @@ class EntityPrefill:
 
 
 def _entity(s: Session, spec: FormSpec, code: str) -> EducationalEntity:
-    rows = (
-        s.execute(
-            select(EducationalEntity).where(
-                EducationalEntity.code == code.strip().upper(),
-                EducationalEntity.deleted_at.is_(None),
-            )
-        )
-        .scalars()
-        .all()
-    )
+    rows = entities_by_code(s, code)
     if not rows:
         raise NotFound(f"no educational entity has the code {code!r}")
     fitting = [e for e in rows if e.kind in spec.entity_kinds]

@@ -33,7 +33,7 @@ from desk_app.models.educators import (
     RequirementEvidence,
     TranscriptRecord,
 )
-from desk_app.models.entities import Building, EducationalEntity
+from desk_app.models.entities import Building, entity_by_code
 from desk_app.models.people import EntityOfficer, Person
 from desk_app.models.submissions import FormSubmission
 from desk_app.rules.permissions import Perm
@@ -84,11 +84,7 @@ def _rows(objects: Sequence[Base]) -> tuple[list[dict[str, Any]], set[str]]:
 
 
 def _entity_records(s: Session, code: str) -> tuple[str, uuid.UUID, dict[str, Sequence[Base]]]:
-    entity = s.execute(
-        select(EducationalEntity).where(
-            EducationalEntity.code == code, EducationalEntity.deleted_at.is_(None)
-        )
-    ).scalar_one_or_none()
+    entity = entity_by_code(s, code)
     if entity is None:
         raise NotFound(f"no entity with code {code}")
     officers = list(
