@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from desk_app.qt import Qt
 from desk_app.services.directory.staff import OperatorDTO
 from desk_app.services.queue.intake import IntakeService
 from desk_app.settings import Settings
@@ -56,8 +57,10 @@ def test_start_dashboard_and_a_returned_fax(qtbot, ctx, directory, tmp_path) -> 
 def test_cancel_keeps_nothing(qtbot, ctx, directory) -> None:  # noqa: F811
     page = _page(ctx, qtbot)
     page.on_activated()
-    # Cancel pressed as soon as the first attestation is written (of three)
-    page.progress.step.connect(lambda *_a: page.cancel_button.click())
+    # Cancel as soon as the first attestation is written (of three): set on the writing thread
+    # itself (a direct connection), as the Cancel button sets it, so the run cannot finish all
+    # three before a queued click would reach the GUI thread
+    page.progress.step.connect(lambda *_a: page._cancel.set(), Qt.ConnectionType.DirectConnection)
     dialog = page.on_start()
     page.start(dialog)
     assert page.cancel_button.isVisible()
