@@ -61,6 +61,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.VIEW_EDUCATORS,
             Perm.VIEW_AUDIT,
             Perm.DISCLOSURE_EXPORT,
+            # an Auditor syncs too: its own audit events up, what its role may read down (the
+            # central database withholds the closed columns: desk_app.sync.closed)
+            Perm.SYNC,
             Perm.SETTINGS,
         }
     ),

@@ -7,12 +7,15 @@ staged row. Database roles only open the door:
 
 - the **deployment role** (the one whose URL ``server init`` is given) owns the schema and runs
   the migrations; nobody works as it;
-- ``desk_operator`` holds what every operator's login needs: SELECT on the tables and EXECUTE on
-  the three functions (apply a push, store a document original, anchor the audit head), and no
-  table write of any kind; ``desk_security_admin`` and ``desk_cert_specialist`` are members of
-  it, ``desk_auditor`` reads only (no EXECUTE);
+- ``desk_operator`` holds what every operator's login needs: SELECT on the tables (closed
+  columns left out, see :mod:`.closed`) and EXECUTE on the functions (enrol a workstation, apply a
+  push, read rows, store a document original, anchor the audit head, check the keys), and no
+  table write of any kind; ``desk_security_admin``, ``desk_cert_specialist`` and
+  ``desk_auditor`` are members of it (the Auditor pushes only the audit events of its own
+  workstation: the server function refuses everything else it sends);
 - each operator logs in as their own role (GSSAPI, a client certificate with CN = role, or
-  SCRAM), named exactly like their central staff username.
+  SCRAM), named exactly like their central staff username, and syncs from workstations enrolled
+  to that login (``sync_workstation``).
 """
 
 from __future__ import annotations
@@ -20,13 +23,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from desk_app.errors import KnownError
 from desk_app.models.base import synced_tables
+from desk_app.sync.closed import closed_by_table, closed_rows, unreadable_by_writers
 
 SECURITY_ADMIN = "security_admin"
 CERT_SPECIALIST = "certification_specialist"
+AUDITOR = "auditor"
 
 # which central staff role may change each synced table; the Auditor changes nothing
 _ADMIN_TABLES = {
@@ -67,15 +72,19 @@ TABLE_ROLES: dict[str, frozenset[str]] = {
     **{t: frozenset({SECURITY_ADMIN}) for t in _ADMIN_TABLES},
     **{t: frozenset({CERT_SPECIALIST}) for t in _CERT_TABLES},
     **{t: frozenset({SECURITY_ADMIN, CERT_SPECIALIST}) for t in _QUEUE_TABLES},
+    # every operator's actions are traced: each pushes its own workstation's audit chain
+    "audit_event": frozenset({SECURITY_ADMIN, CERT_SPECIALIST, AUDITOR}),
 }
 
 OPERATOR_GROUP = "desk_operator"
 GROUP_ROLES = {
     SECURITY_ADMIN: "desk_security_admin",
     CERT_SPECIALIST: "desk_cert_specialist",
-    "auditor": "desk_auditor",
+    AUDITOR: "desk_auditor",
 }
 FUNCTIONS = (
+    "desk_enrol_workstation(text)",
+    "desk_read_rows(text, uuid[])",
     "desk_key_check(text, text)",
     "desk_apply_push(text, text[])",
     "desk_store_blob(text, bytea, text)",
@@ -99,17 +108,21 @@ def install_rights(conn: Connection) -> None:
     missing = set(synced_tables()) - set(TABLE_ROLES)
     if missing:
         raise KnownError(f"no central rights declared for the tables {sorted(missing)}")
+    blind = unreadable_by_writers(TABLE_ROLES)
+    if blind:
+        raise KnownError(f"closed columns changed by roles that may not read them: {blind}")
     _ensure_role(conn, OPERATOR_GROUP)
     for group in GROUP_ROLES.values():
         _ensure_role(conn, group)
-    for role in (GROUP_ROLES[SECURITY_ADMIN], GROUP_ROLES[CERT_SPECIALIST]):
-        conn.exec_driver_sql(f"GRANT {OPERATOR_GROUP} TO {role}")
-    readers = f"{OPERATOR_GROUP}, {GROUP_ROLES['auditor']}"
+        conn.exec_driver_sql(f"GRANT {OPERATOR_GROUP} TO {group}")
+    readers = f"{OPERATOR_GROUP}, {', '.join(GROUP_ROLES.values())}"
     conn.exec_driver_sql("REVOKE ALL ON SCHEMA public FROM PUBLIC")
     conn.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {readers}")
+    # (revoking a table's rights revokes its column rights too: a re-run starts clean)
     conn.exec_driver_sql(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC, {readers}")
     conn.exec_driver_sql(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC, {readers}")
     conn.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {readers}")
+    _withhold_closed_columns(conn, readers)
     for signature in FUNCTIONS:
         conn.exec_driver_sql(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
         conn.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {signature} TO {OPERATOR_GROUP}")
@@ -118,6 +131,25 @@ def install_rights(conn: Connection) -> None:
         text("INSERT INTO sync_table_right (table_name, role) VALUES (:t, :r)"),
         [{"t": t, "r": r} for t, roles in sorted(TABLE_ROLES.items()) for r in sorted(roles)],
     )
+    conn.exec_driver_sql("DELETE FROM sync_closed_column")
+    conn.execute(
+        text(
+            "INSERT INTO sync_closed_column (table_name, column_name, kind, readers) "
+            "VALUES (:t, :c, :k, :r)"
+        ),
+        closed_rows(),
+    )
+
+
+def _withhold_closed_columns(conn: Connection, readers: str) -> None:
+    """Tables with closed columns: SELECT on every other column only. Nobody reads a closed
+    column directly, whatever their role: ``desk_read_rows`` decides by the central staff table,
+    which a Security Administrator changes at once, where a login's group role would lag."""
+    for name, closed in sorted(closed_by_table().items()):
+        columns = [c["name"] for c in inspect(conn).get_columns(name) if c["name"] not in closed]
+        conn.exec_driver_sql(f'REVOKE SELECT ON "{name}" FROM {readers}')
+        listed = ", ".join(f'"{c}"' for c in columns)
+        conn.exec_driver_sql(f'GRANT SELECT ({listed}) ON "{name}" TO {readers}')
 
 
 @dataclass(frozen=True)

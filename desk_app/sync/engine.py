@@ -121,12 +121,19 @@ class SyncEngine:
         When the previous run did not end well (a crash, a kill, an error), batches it sent may
         have committed on the server without their outbox entries being removed here: those are
         found and dropped first (:func:`recover`). After a clean run there is nothing to find.
+
+        Raises:
+            KnownError: the workstation is enrolled to another operator (or this login is not an
+                active one), or the server refused the push as a whole.
         """
         counts = (
             counts
             if counts is not None
             else {"pushed": 0, "merged": 0, "conflicts": 0, "blobs_sent": 0}
         )
+        # the server takes the workstation only from an enrolment of this login (never from the
+        # rows): the first push enrols it, and a name another operator holds stops here
+        self.server.enrol(self.actor.workstation_id)
         with collector.paused():
             if not self._previous_run_clean(before_run):
                 recover(self.store, self.server, self.push_batch)

@@ -4,6 +4,9 @@ Each batch is applied and the checkpoint advanced in the same SQLite transaction
 interruption anywhere re-fetches at most the batch that was in flight. A row with pending local
 changes or an open conflict is left alone (its push will meet the server's version); for an open
 conflict the server's newer row replaces the conflict's "theirs" side.
+
+A row arrives without the closed columns the operator's central role may not read
+(:mod:`.closed`): an existing local row keeps its own values there, a new one gets placeholders.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from desk_app.models.base import synced_tables, utcnow
 from desk_app.models.store import Store
 from desk_app.models.sync_state import SyncCheckpoint, SyncConflict
 from desk_app.sync import faults
-from desk_app.sync.payload import table, to_python
+from desk_app.sync.closed import placeholder
+from desk_app.sync.payload import copy_columns, table, to_python
 from desk_app.sync.server import ServerLink
 from desk_app.sync.types import ServerChange
 
@@ -81,17 +85,32 @@ def _local_versions(conn: Connection, name: str, ids: list[str]) -> dict[str, in
 
 
 @cache
-def _upsert_statement(name: str) -> Any:
+def _upsert_statement(name: str, withheld: frozenset[str] = frozenset()) -> Any:
+    """Insert or update by id; an update leaves the ``withheld`` columns as they are here."""
     t = table(name)
     stmt = sqlite_insert(t)
     return stmt.on_conflict_do_update(
         index_elements=["id"],
-        set_={c.name: stmt.excluded[c.name] for c in t.columns if c.name != "id"},
+        set_={
+            c.name: stmt.excluded[c.name]
+            for c in t.columns
+            if c.name != "id" and c.name not in withheld
+        },
     )
 
 
 def _upsert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
-    conn.execute(_upsert_statement(name), rows)
+    """Upsert ``rows``; rows the server sent without some columns (withheld from this role)
+    get placeholders there for an insert and keep the local values on an update."""
+    everything = set(copy_columns(name))
+    by_withheld: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_withheld.setdefault(frozenset(everything - row.keys()), []).append(row)
+    for withheld, members in by_withheld.items():
+        for row in members:
+            for column in withheld:
+                row[column] = placeholder(name, column, row["id"])
+        conn.execute(_upsert_statement(name, withheld), members)
 
 
 def _refresh_conflicts(

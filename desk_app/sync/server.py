@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from desk_app.errors import KnownError
 from desk_app.models.base import synced_tables
@@ -36,6 +37,12 @@ STAGE_EXTRA = "sync_base integer, sync_op varchar(8), sync_columns text[], sync_
 STAGE_COLUMNS = "sync_base, sync_op, sync_columns, sync_change_ids"
 
 
+def _server_message(exc: psycopg.Error) -> str:
+    """The server function's own sentence, without the ``desk_app:`` prefix."""
+    text = (exc.diag.message_primary or str(exc)).strip()
+    return text.removeprefix("desk_app:").strip()
+
+
 class ServerLink:
     """A connection to the central database (the engine of ``open_url`` with the sync extras)."""
 
@@ -49,6 +56,27 @@ class ServerLink:
             ).one()
         self.owner = str(owner)  # the schema's owner, as whom the apply function runs
         self.operator = str(operator)  # who this link signs in as: what updated_by becomes
+        self._stage_columns: dict[str, str] = {}  # table -> its stage's column definitions
+        self._enrolled: set[str] = set()
+
+    # --- workstation enrolment ----------------------------------------------------------------
+    def enrol(self, workstation: str) -> None:
+        """Enrol ``workstation`` for this login (the first time) or confirm it is this login's.
+
+        Raises:
+            KnownError: the name is enrolled to another operator, or this login is not an
+                active operator (the server's reason, in one line).
+        """
+        if workstation in self._enrolled:
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("SELECT desk_enrol_workstation(%(w)s)", {"w": workstation})
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+                raise
+            raise KnownError(_server_message(exc.orig), hint=exc.orig.diag.message_hint) from exc
+        self._enrolled.add(workstation)
 
     # --- push ----------------------------------------------------------------------------------
     def applied_ids(self, groups: list[tuple[str, str]]) -> set[str]:
@@ -118,8 +146,8 @@ class ServerLink:
         except psycopg.errors.InsufficientPrivilege as exc:
             raw.rollback()
             raise KnownError(
-                "the central database refused this operator's push",
-                hint=(exc.diag.message_primary or str(exc)).strip(),
+                f"the central database refused this push: {_server_message(exc)}",
+                hint=exc.diag.message_hint,
             ) from exc
         except BaseException:
             raw.rollback()
@@ -147,8 +175,10 @@ class ServerLink:
         The rows arrive as COPY text lines written by the workstation's SQLite; ids, table and
         column names are plain identifiers and uuids, so the rest of each line needs no escaping.
         """
+        # (not LIKE the table: that needs SELECT on every column, closed ones included)
         cur.execute(
-            f'CREATE TEMP TABLE "{STAGE}{name}" (LIKE "{name}", {STAGE_EXTRA}) ON COMMIT DROP'
+            f'CREATE TEMP TABLE "{STAGE}{name}" ({self._columns_of(cur, name)}, {STAGE_EXTRA}) '
+            f"ON COMMIT DROP"
         )
         # the apply function runs as the schema's owner, which must read and trim the stage
         cur.execute(f'GRANT SELECT, DELETE ON "{STAGE}{name}" TO {quoted(self.owner)}')
@@ -161,6 +191,18 @@ class ServerLink:
             for begin in range(0, len(lines), 2000):
                 copy.write("".join(lines[begin : begin + 2000]).encode())
 
+    def _columns_of(self, cur: Any, name: str) -> str:
+        """The central table's columns and types (from the catalog, which every login reads)."""
+        if name not in self._stage_columns:
+            cur.execute(
+                "SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), "
+                "', ' ORDER BY attnum) FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped",
+                (f'public."{name}"',),
+            )
+            self._stage_columns[name] = cur.fetchone()[0]
+        return self._stage_columns[name]
+
     def _store_blobs(self, cur: Any, blobs: dict[str, bytes], workstation: str) -> int:
         for sha, data in blobs.items():
             cur.execute("SELECT desk_store_blob(%s, %s, %s)", (sha, data, workstation))
@@ -171,18 +213,27 @@ class ServerLink:
         crash; its row has moved past the base, so it is always among these), merged field by
         field, or refused."""
         cur.execute(
-            f"SELECT s.id, s.sync_base, s.sync_columns, to_jsonb(s), t.row_version, to_jsonb(t), "
+            f"SELECT s.id, s.sync_base, s.sync_columns, to_jsonb(s), t.row_version, "
             f"(SELECT c.change_ids::text[] FROM sync_change c WHERE c.row_id = s.id "
             f"AND c.change_id = s.sync_change_ids[1]) "
             f'FROM "{STAGE}{name}" s JOIN "{name}" t ON t.id = s.id WHERE t.row_version <> s.sync_base'
         )
-        for row_id, base, cols, mine, version, theirs, applied in cur.fetchall():
+        found = cur.fetchall()
+        # the central rows as this operator may read them (no role changes a table whose
+        # closed columns it may not read: see desk_app.sync.closed)
+        unsettled = [r[0] for r in found if r[5] is None]
+        central: dict[uuid.UUID, dict[str, Any]] = {}
+        if unsettled:
+            cur.execute("SELECT id, body FROM desk_read_rows(%s, %s)", (name, unsettled))
+            central = dict(cur.fetchall())
+        for row_id, base, cols, mine, version, applied in found:
             key = (name, row_id.hex)
             if applied is not None:
                 cur.execute(f'DELETE FROM "{STAGE}{name}" WHERE id = %s', (row_id,))
                 outcome.already.add(key)
                 outcome.already_ids.update(applied)
                 continue
+            theirs = central[row_id]
             theirs_cols = self._columns_since(cur, name, row_id, base)
             reason = conflict_reason(name, base, set(cols), theirs_cols)
             if reason is None:
@@ -235,7 +286,8 @@ class ServerLink:
         row; and the last seq read (``after_seq`` when there is nothing newer).
 
         The log holds no copy of the rows: each entry comes with the row as the central table
-        holds it. An entry whose row has moved on to a newer version is left out, since the
+        holds it, less the closed columns this login's central role may not read
+        (``desk_read_rows``; the workstation keeps its own values there, see :mod:`.pull`). An entry whose row has moved on to a newer version is left out, since the
         newer version's own, later entry brings it (so a child never arrives before a parent it
         was changed to point at).
         """
@@ -253,9 +305,8 @@ class ServerLink:
             rows: dict[tuple[str, uuid.UUID], tuple[int, str]] = {}
             for name in self._by_name(ids):
                 for row_id, version, body in conn.exec_driver_sql(
-                    f'SELECT id, row_version, to_jsonb(t)::text FROM "{name}" t '
-                    f"WHERE id = ANY(%(ids)s)",
-                    {"ids": ids[name]},
+                    "SELECT id, row_version, body::text FROM desk_read_rows(%(t)s, %(ids)s)",
+                    {"t": name, "ids": ids[name]},
                 ):
                     rows[(name, row_id)] = (int(version), body)
         changes = []
@@ -283,11 +334,11 @@ class ServerLink:
             )
 
     def row(self, name: str, row_id: str) -> tuple[int, dict[str, Any]] | None:
-        """The server's current version and portable row, or ``None``."""
+        """The server's current version and portable row as this login may read it, or ``None``."""
         with self.engine.connect() as conn:
             found = conn.exec_driver_sql(
-                f'SELECT row_version, to_jsonb(t)::text FROM "{name}" t WHERE id = %(id)s',
-                {"id": uuid.UUID(row_id)},
+                "SELECT row_version, body::text FROM desk_read_rows(%(t)s, ARRAY[%(id)s::uuid])",
+                {"t": name, "id": uuid.UUID(row_id)},
             ).first()
         return (int(found[0]), json.loads(found[1])) if found else None
 

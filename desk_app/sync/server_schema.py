@@ -11,6 +11,10 @@
 - ``sync_table_right`` (revision 0006_auth): which central staff role may change which synced
   table, read by the server function ``desk_apply_push`` (see :mod:`.authority`).
 - ``sync_key_check`` (revision 0006_auth): the agency keys' check values (``desk_key_check``).
+- ``sync_workstation`` (revision 0007_central): the operator each workstation name is enrolled
+  to; the write functions accept only a workstation enrolled to the signed-in login.
+- ``sync_closed_column`` (revision 0007_central): closed columns and the central roles that may
+  read them (:mod:`.closed`), read by ``desk_read_rows``.
 """
 
 from __future__ import annotations
@@ -97,6 +101,25 @@ sync_key_check = Table(
     Column("check_value", String(64), nullable=False),
     Column("set_by", String(64), nullable=False),
     Column("set_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+
+sync_workstation = Table(
+    "sync_workstation",
+    server_metadata,
+    Column("workstation_id", String(64), primary_key=True),
+    Column("operator", String(64), nullable=False),
+    Column("enrolled_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+
+sync_closed_column = Table(
+    "sync_closed_column",
+    server_metadata,
+    Column("table_name", String(64), primary_key=True),
+    Column("column_name", String(64), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("readers", ARRAY(Text), nullable=False),
 )
 
 

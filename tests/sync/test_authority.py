@@ -18,6 +18,7 @@ from desk_app.models.sync_state import SyncConflict
 from desk_app.services.directory.staff import identify_operator, staff_id
 from desk_app.services.sync.service import SyncService, link_for
 from desk_app.sync.engine import RollbackDetected
+from desk_app.sync.push import select_batch
 from tests.sync.helpers import add_entity, add_grant, edit, get
 
 WRITES = [
@@ -124,10 +125,14 @@ def test_a_self_made_security_administrator_stays_local(pg, make_workstation, ow
         ws_m.sync()
     assert owner.row("staff", staff_id("mallory").hex) is None
     assert get(ws_m, Staff, staff_id("mallory")).active is False  # switched off here too
-    # and even pushed past that check, the server function refuses every row she sends
-    outcome = ws_m.engine().push()
-    assert outcome["pushed"] == 0 and outcome["conflicts"] >= 1
-    assert all("not an active operator" in r for _, r in _refusals(ws_m))
+    # pushed past that check, the server enrols no workstation for her
+    with pytest.raises(KnownError, match="mallory is not an active operator"):
+        ws_m.engine().push()
+    # and handed straight to the apply function, her rows are refused as a whole
+    with ws_m.store.engine.connect() as conn:
+        groups = select_batch(conn, 100)
+    with pytest.raises(KnownError, match="workstation ws-m is not enrolled"):
+        ws_m.server.push_batch(groups, "ws-m")
     assert owner.row("staff", staff_id("mallory").hex) is None
 
 
