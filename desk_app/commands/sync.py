@@ -1,4 +1,8 @@
-"""``desk-app sync [--url URL]``: one headless sync; prints a summary, non-zero exit on failure."""
+"""``desk-app sync [--url URL]``: one headless sync; prints a summary, non-zero exit on failure.
+
+Rows the central database refused (or that clash with its own) do not fail the run: each open
+one is listed with its reason, as on the Sync page, and the exit code stays 0.
+"""
 
 from __future__ import annotations
 
@@ -27,12 +31,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
         service = SyncService(app.services)
         summary = service.run(args.url)
         status = service.status()
+        waiting = service.conflicts()
     finally:
         app.close()
+    refusals = [
+        {"table": c.table, "row_id": c.row_id, "reason": c.reason, "detected_at": c.detected_at}
+        for c in waiting
+    ]
     if args.json:
-        print_json(dict(summary.__dict__, open_conflicts=status.conflicts))
+        print_json(dict(summary.__dict__, open_conflicts=status.conflicts, refusals=refusals))
     else:
         print(f"sync ok: {summary.text()}; open conflicts {status.conflicts}")
+        for c in waiting:
+            print(f"  {c.table_title} {c.row_id[:8]}: {c.reason}")
     if status.conflicts:
         print(
             f"{status.conflicts} conflict(s) wait for a decision on the Sync page", file=sys.stderr

@@ -132,7 +132,7 @@ class ServerLink:
                 faults.point("server.staged")
                 outcome.blobs_sent = self._store_blobs(cur, blobs or {}, workstation)
                 for name in by_table:
-                    self._resolve_mismatches(cur, name, outcome)
+                    self._resolve_mismatches(cur, name, workstation, outcome)
                 self._apply(cur, list(by_table), workstation, outcome)
                 faults.point("server.before_commit")
             raw.commit()
@@ -208,7 +208,9 @@ class ServerLink:
             cur.execute("SELECT desk_store_blob(%s, %s, %s)", (sha, data, workstation))
         return len(blobs)
 
-    def _resolve_mismatches(self, cur: Any, name: str, outcome: PushOutcome) -> None:
+    def _resolve_mismatches(
+        self, cur: Any, name: str, workstation: str, outcome: PushOutcome
+    ) -> None:
         """Rows whose server version is not their base: already applied (a batch re-sent after a
         crash; its row has moved past the base, so it is always among these), merged field by
         field, or refused."""
@@ -240,7 +242,9 @@ class ServerLink:
                 merged = dict(theirs)
                 merged.update({c: mine.get(c) for c in cols})
                 merged["row_version"] = max(version, mine["row_version"]) + 1
-                merged["updated_by"] = self.operator  # as the apply function stamps it
+                # as the apply function stamps them
+                merged["updated_by"] = self.operator
+                merged["workstation_id"] = workstation
                 columns = ", ".join(f'"{c}"' for c in copy_columns(name))
                 cur.execute(
                     f'UPDATE "{STAGE}{name}" SET ({columns}) = (SELECT {columns} FROM '

@@ -160,3 +160,25 @@ def add_grant(ws: Any, entity_id: uuid.UUID) -> uuid.UUID:
         uow.session.add(grant)
         uow.commit()
         return grant.id
+
+
+SSN_CIPHER = b"\x01ssn-ciphertext"
+DOB_CIPHER = b"\x02dob-ciphertext"
+
+
+def add_educator(ws: Any) -> uuid.UUID:
+    """An educator's profile with (stand-in) closed data: SSN and DOB ciphertexts, look-up hash."""
+    from desk_app.models.educators import Educator
+
+    with ws.ctx.uow() as uow:
+        educator = Educator(
+            identity_hash="a" * 64,
+            ssn_cipher=SSN_CIPHER,
+            dob_cipher=DOB_CIPHER,
+            first_name="Ruth",
+            last_name="Baker",
+            email="ruth.baker@example.org",
+        )
+        uow.session.add(educator)
+        uow.commit()
+        return educator.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 from desk_app.cli import main
@@ -27,3 +28,30 @@ def test_sync_command_fails_loudly_when_the_server_is_down(tmp_path, capsys) -> 
     code = main(["--data-dir", str(tmp_path / "ws"), "sync", "--url", url])
     err = capsys.readouterr().err
     assert code != 0 and "cannot reach the central database" in err
+
+
+def test_refused_rows_are_listed_and_the_rest_is_synced(
+    tmp_path, make_workstation, server_url, owner, capsys
+) -> None:
+    from tests.sync.helpers import add_educator, add_entity
+
+    ws = make_workstation("ws-cli")  # alice, a Security Administrator: no educator records
+    ws.ctx.settings["workstation_name"] = "ws-cli"
+    ws.ctx.settings.save()
+    add_entity(ws, "048-078", "Cedar Valley R-II")
+    add_educator(ws)
+    folder = str(tmp_path / "ws-cli")
+    code = main(["--data-dir", folder, "sync", "--url", server_url])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "open conflicts 1" in out
+    assert "  Educator " in out and "a security admin may not change educator" in out
+    with owner.engine.connect() as conn:  # the rest went in
+        assert conn.exec_driver_sql("SELECT name FROM educational_entity").scalar() == (
+            "Cedar Valley R-II"
+        )
+    code = main(["--data-dir", folder, "sync", "--url", server_url, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["open_conflicts"] == 1
+    [refusal] = report["refusals"]
+    assert refusal["table"] == "educator" and "may not change educator" in refusal["reason"]

@@ -12,7 +12,18 @@ from typing import Any
 
 HEAD_REVISION = "0007_central"
 KNOWN_REVISIONS = frozenset(
-    {"0001", "0002", "0003", "0004", "0005", "0006_auth", "0006_edu", "0006_verify", "0006_gov", "0007_central"}
+    {
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006_auth",
+        "0006_edu",
+        "0006_verify",
+        "0006_gov",
+        "0007_central",
+    }
 )
 
 HERE = Path(__file__).parent
