@@ -7,7 +7,8 @@ Design (the decisions, in one place):
   :mod:`.authority`); a workstation checks the revision and never migrates. Revisions 0005 and
   0006_auth add, on PostgreSQL only, the server-only tables of :mod:`.server_schema` (change log
   ``sync_change`` with a BIGSERIAL ``seq``, ``sync_blob``, ``sync_audit_anchor``,
-  ``sync_table_right``, ``sync_key_check``) and the SECURITY DEFINER functions that are a
+  ``sync_table_right``, ``sync_key_check``; 0007_central: ``sync_workstation``,
+  ``sync_closed_column``) and the SECURITY DEFINER functions that are a
   workstation's only writes. Each operator signs in as their own role over TLS (verify-full),
   holds SELECT and EXECUTE only, and what they may change is decided by the server from the
   central staff table.
@@ -28,7 +29,7 @@ Design (the decisions, in one place):
   owner) refuses, set-based, the staged rows the operator's central role may not change (and
   audit events that do not continue their workstation's central chain), returns them with the
   reason (they become refusals in the conflicts list), stamps ``updated_by`` from
-  ``session_user``, upserts the rest into the tables and logs them in ``sync_change`` (which rows changed to which version, their columns and change ids; not the
+  ``session_user`` and ``workstation_id`` from the enrolled workstation, upserts the rest into the tables and logs them in ``sync_change`` (which rows changed to which version, their columns and change ids; not the
   rows). A row changed on the server since the base merges field by field when the two sides
   changed different plain columns; otherwise it becomes a local conflict (:mod:`.policy`:
   grants, designations, verification and signature rows, PINs and certificate status never
@@ -60,6 +61,14 @@ Design (the decisions, in one place):
   exist with the same hash; otherwise the run stops with :class:`.engine.RollbackDetected`, an
   audit event and a ``rollback`` entry in the sync history.
 - **Closed data.** SSN / date-of-birth ciphertexts travel as ``\\x``-hex text and are stored as-is;
-  every workstation of one agency shares the data key.
+  every workstation of one agency shares the data key. Reading them follows the roles
+  (:mod:`.closed`, revision 0007_central): no operator login has a column privilege on a closed
+  column, and every row a workstation reads (pull, a conflict's other side, a refused staff row)
+  comes from ``desk_read_rows``, which leaves out what the caller's central role may not read.
+  A pulled row without a column keeps the local value (a new one gets a placeholder).
+- **Workstations.** The server takes the workstation from ``sync_workstation``, never from the
+  rows: a sync first enrols its workstation name for the signed-in login (a name another
+  operator holds is refused), and the write functions check the name they are given against it
+  and stamp ``workstation_id`` from it.
 - **Crash testing.** :mod:`.faults` names the points where an interruption matters.
 """

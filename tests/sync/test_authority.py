@@ -35,6 +35,11 @@ WRITES = [
     "CREATE TABLE mine (x int)",
     "ALTER TABLE staff ADD COLUMN x int",
     "INSERT INTO sync_table_right VALUES ('role_grant', 'auditor')",
+    "INSERT INTO sync_workstation (workstation_id, operator) VALUES ('ws-b', 'alice')",
+    "UPDATE sync_workstation SET operator = 'alice'",
+    "UPDATE sync_closed_column SET readers = '{auditor}'",
+    "INSERT INTO sync_key_check (name, check_value, set_by) VALUES ('data-key', 'x', 'alice')",
+    "UPDATE staff SET role = 'security_admin'",
 ]
 
 
@@ -47,6 +52,18 @@ def test_an_operator_login_may_not_write_any_table_directly(pg, central_db, stat
                 conn.exec_driver_sql(statement)
     finally:
         engine.dispose()
+
+
+def test_no_role_writes_directly_neither_specialist_nor_auditor(
+    ws_carol, enrol, make_workstation
+) -> None:
+    enrol("dave", "auditor")
+    ws_d = make_workstation("ws-d", "dave", "auditor")
+    for ws in (ws_carol, ws_d):
+        for statement in WRITES:
+            with pytest.raises(DBAPIError, match="permission denied|must be owner"):
+                with ws.server.engine.begin() as conn:
+                    conn.exec_driver_sql(statement)
 
 
 def test_central_audit_history_is_append_only_even_for_the_schema_owner(ws_a, owner) -> None:

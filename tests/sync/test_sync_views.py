@@ -10,6 +10,7 @@ from desk_app.views import ops
 from desk_app.views.pages.base import PageContext
 from desk_app.views.pages.sync import Page
 from desk_app.views.widgets.sync_status import SyncScheduler, SyncStatusWidget
+from tests.sync.conftest import CERTS
 from tests.sync.helpers import add_entity, edit, get
 
 
@@ -115,3 +116,36 @@ def test_one_scheduler_per_session_until_it_is_stopped(qtbot, ws_a) -> None:
     second.stop()
     first.deleteLater()
     second.deleteLater()
+
+
+def test_a_refused_row_is_listed_on_the_sync_page_and_the_rest_synced(
+    qtbot, ws_a, ws_carol, pg, central_db, owner
+) -> None:
+    from tests.sync.helpers import add_educator, add_grant
+
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync()
+    ws_carol.sync()
+    add_grant(ws_carol, eid)  # a Certification Specialist may not grant access
+    educator = add_educator(ws_carol)  # but keeps educator records
+    ws_carol.ctx.settings["sync_url"] = pg.url(central_db, "carol", cert=CERTS["carol"])
+    page = Page(_page_context(ws_carol))
+    qtbot.addWidget(page)
+    page.on_activated()
+    with qtbot.waitSignal(page.scheduler.sync_finished, timeout=30000):
+        page.sync_button.click()
+    view = page.conflicts
+    # the application, its role, the account and the grant: each refused, with the reason
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4)
+    shown = {
+        view.model.display(view.model.row_at(i), 0): view.model.display(view.model.row_at(i), 1)
+        for i in range(4)
+    }
+    assert "a certification specialist may not change role grant" in shown["Role grant"]
+    qtbot.waitUntil(lambda: page.history.rowCount() >= 1)
+    assert page.history.display(page.history.row_at(0), 1) == "ok"  # not blocked
+    assert owner.row("educator", educator.hex) is not None  # the rest went in
+    with owner.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM role_grant").scalar() == 0
+    page.scheduler.stop()
+    ops.wait_for_all()
