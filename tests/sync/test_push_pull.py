@@ -152,6 +152,7 @@ def test_same_change_pushed_twice_applies_once(ws_a, server) -> None:
     add_entity(ws_a, "048-078", "Cedar Valley R-II")
     with ws_a.store.engine.connect() as conn:
         groups = select_batch(conn, 100)
+    server.enrol(ws_a.name)  # what a sync does first
     first = server.push_batch(groups, ws_a.name)
     second = server.push_batch(groups, ws_a.name)
     assert len(first.applied) == len(groups) and not first.already
@@ -161,8 +162,14 @@ def test_same_change_pushed_twice_applies_once(ws_a, server) -> None:
         assert conn.exec_driver_sql(logged).scalar_one() == len(groups)
 
 
-def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(ws_carol, ws_b) -> None:
+def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(
+    ws_carol, ws_b, make_workstation
+) -> None:
+    from tests.sync.conftest import CERTS
+
     ws_c = ws_carol  # educators are a Certification Specialist's to change
+    # carol's second workstation (a Security Administrator's pull has no SSN: test_closed_reads)
+    ws_c2 = make_workstation("ws-c2", "carol", "certification_specialist", cert=CERTS["carol"])
     cipher = ws_c.ctx.cipher
     with ws_c.ctx.uow() as uow:
         educator = Educator(
@@ -175,10 +182,11 @@ def test_ciphertexts_sync_as_is_and_decrypt_with_the_shared_key(ws_carol, ws_b) 
         )
         uow.session.add(educator)
         uow.commit()
-    ws_c.sync(), ws_b.sync()
-    copy = get(ws_b, Educator, educator.id)
+    ws_c.sync(), ws_c2.sync(), ws_b.sync()
+    copy = get(ws_c2, Educator, educator.id)
     assert copy.ssn_cipher == educator.ssn_cipher
-    assert ws_b.ctx.cipher.decrypt(copy.ssn_cipher) == "123456789"
+    assert ws_c2.ctx.cipher.decrypt(copy.ssn_cipher) == "123456789"
+    assert get(ws_b, Educator, educator.id).ssn_cipher == b""  # withheld from bob
 
 
 def test_documents_upload_before_their_rows_and_download_on_demand(ws_a, ws_b, server) -> None:

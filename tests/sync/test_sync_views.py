@@ -67,14 +67,14 @@ def _first_entity(ws):
 
 
 def test_conflicts_view_shows_both_versions_and_merges_ticked_fields(
-    qtbot, ws_a, ws_b, server_url
+    qtbot, ws_a, ws_b, pg, central_db
 ) -> None:
     eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
     ws_a.sync(), ws_b.sync()
     edit(ws_a, EducationalEntity, eid, city="Ozark")
     edit(ws_b, EducationalEntity, eid, city="Nixa", phone="417-555-0100")
     ws_a.sync(), ws_b.sync()
-    ws_b.ctx.settings["sync_url"] = server_url
+    ws_b.ctx.settings["sync_url"] = pg.url(central_db, "bob")  # ws-b is enrolled to bob
     page = Page(_page_context(ws_b))
     qtbot.addWidget(page)
     page.on_activated()
