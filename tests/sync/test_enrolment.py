@@ -118,3 +118,37 @@ def test_audit_events_of_another_workstation_are_refused_the_rest_goes_on(
         )
     edit(ws_a, EducationalEntity, eid, name="Cedar Valley R-II School District")
     assert ws_a.sync().pushed >= 1  # and later syncs go on as well
+
+
+def test_an_upgrade_enrols_each_workstation_to_whoever_last_pushed_from_it(pg) -> None:
+    from desk_app.models.migrations import run_upgrade
+    from desk_app.models.store import make_engine
+
+    name = pg.create_database()
+    engine = make_engine(pg.url(name))
+    try:
+        run_upgrade(engine, "0006_gov")
+        with engine.begin() as conn:
+            for seq, workstation, operator in (
+                (1, "server", "desk_deploy"),  # server init's own entries: no workstation
+                (2, "pc-114", "alice"),
+                (3, "pc-114", "bob"),  # alice's PC went to bob
+                (4, "pc-200", "carol"),
+                (5, "pc-300", ""),  # pushed before logins were recorded: nobody's yet
+            ):
+                conn.exec_driver_sql(
+                    "INSERT INTO sync_change (seq, table_name, row_id, row_version, op, columns, "
+                    "change_id, change_ids, base_version, workstation, operator) VALUES "
+                    "(%(s)s, 'county', gen_random_uuid(), 1, 'insert', '{}', gen_random_uuid(), "
+                    "'{}', 0, %(w)s, %(o)s)",
+                    {"s": seq, "w": workstation, "o": operator},
+                )
+        run_upgrade(engine)
+        with engine.connect() as conn:
+            enrolled = conn.exec_driver_sql(
+                "SELECT workstation_id, operator FROM sync_workstation ORDER BY 1"
+            ).all()
+        assert [tuple(r) for r in enrolled] == [("pc-114", "bob"), ("pc-200", "carol")]
+    finally:
+        engine.dispose()
+        pg.drop_database(name)
