@@ -85,6 +85,7 @@ GROUP_ROLES = {
 FUNCTIONS = (
     "desk_enrol_workstation(text)",
     "desk_read_rows(text, uuid[])",
+    "desk_read_blob(text)",
     "desk_key_check(text, text)",
     "desk_apply_push(text, text[])",
     "desk_store_blob(text, bytea, text)",

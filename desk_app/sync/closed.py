@@ -34,6 +34,8 @@ CLOSED_COLUMNS: dict[tuple[str, str], tuple[str, Perm]] = {
     ("educational_entity", "pin_failures"): ("column", Perm.WORK_QUEUE),
     ("educational_entity", "pin_locked_at"): ("column", Perm.WORK_QUEUE),
     ("form_submission", "values"): ("sealed", Perm.WORK_QUEUE),
+    # document originals as received (a form's PIN in its own box), read by desk_read_blob
+    ("sync_blob", "data"): ("column", Perm.WORK_QUEUE),
 }
 
 WITHHELD = "withheld:"  # a placeholder's prefix where the column must hold unique text

@@ -366,10 +366,18 @@ class ServerLink:
 
     # --- blobs and anchors ------------------------------------------------------------------
     def get_blob(self, sha: str) -> bytes | None:
-        with self.engine.connect() as conn:
-            data = conn.exec_driver_sql(
-                "SELECT data FROM sync_blob WHERE sha256 = %(s)s", {"s": sha}
-            ).scalar()
+        """A document original, sealed as it was uploaded (``None``: not held centrally).
+
+        Raises:
+            KnownError: this login's central role may not open document originals.
+        """
+        try:
+            with self.engine.connect() as conn:
+                data = conn.exec_driver_sql("SELECT desk_read_blob(%(s)s)", {"s": sha}).scalar()
+        except DBAPIError as exc:
+            if not isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+                raise
+            raise KnownError(_server_message(exc.orig)) from exc
         return bytes(data) if data is not None else None
 
     def anchored_head(self, workstation: str) -> tuple[int, str] | None:

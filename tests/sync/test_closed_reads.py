@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
 from desk_app.models.educators import Educator
@@ -69,6 +70,7 @@ READS = [
     "SELECT identity_hash FROM educator",
     "SELECT to_jsonb(e) FROM educator e",
     'SELECT "values" FROM form_submission',
+    "SELECT data FROM sync_blob",
 ]
 
 
@@ -171,3 +173,41 @@ def test_no_role_may_change_a_table_whose_closed_columns_it_may_not_read() -> No
         for (t, c) in sorted(CLOSED_COLUMNS)
         if t == "educator"
     ]
+
+
+def test_document_originals_open_only_for_roles_that_read_pins(ws_a, ws_carol, ws_d, owner) -> None:
+    sha = "ab" * 32
+    with owner.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO sync_blob (sha256, size, data, workstation) "
+            "VALUES (%(s)s, 3, '\\x010203', 'ws-a')",
+            {"s": sha},
+        )
+    assert ws_a.server.get_blob(sha) == b"\x01\x02\x03"
+    assert ws_carol.server.get_blob(sha) == b"\x01\x02\x03"
+    with pytest.raises(KnownError, match="an auditor may not open document originals"):
+        ws_d.server.get_blob(sha)
+    with ws_d.server.engine.connect() as conn:  # what it may know: that the server holds it
+        assert conn.exec_driver_sql("SELECT size FROM sync_blob").scalar() == 3
+
+
+def test_an_auditor_changing_anything_but_its_own_audit_events_is_refused(
+    ws_a, ws_d, owner
+) -> None:
+    eid = add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    ws_a.sync()
+    ws_d.sync()
+    edit(ws_d, EducationalEntity, eid, city="Ozark")  # also writes an audit event
+    summary = ws_d.sync()
+    assert summary.conflicts == 1 and summary.pending == 0
+    with ws_d.store.read() as s:
+        [refusal] = s.scalars(select(SyncConflict).where(SyncConflict.resolved_at.is_(None)))
+    assert "an auditor may not change educational entity" in refusal.reason
+    with owner.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT city FROM educational_entity").scalar() == ""
+        assert (
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM audit_event WHERE workstation_id = 'ws-d'"
+            ).scalar()
+            >= 1
+        )

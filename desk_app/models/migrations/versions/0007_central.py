@@ -16,7 +16,8 @@ On PostgreSQL only (a workstation's SQLite file is untouched):
 - ``sync_closed_column``: the closed columns and the central roles that may read them (written
   by ``server init`` / ``upgrade`` from :mod:`desk_app.sync.closed`). No operator login may
   SELECT them directly (column privileges); ``desk_read_rows`` returns rows with what the
-  caller's central role may not read left out.
+  caller's central role may not read left out, and ``desk_read_blob`` a document original only
+  to the roles that may read a form's PIN.
 """
 
 from __future__ import annotations
@@ -137,6 +138,32 @@ END
 $fn$
 """
 
+# A document original (a form as received, PIN and all) for the roles that may read a form's PIN.
+READ_BLOB = r"""
+CREATE OR REPLACE FUNCTION desk_read_blob(p_sha text)
+RETURNS bytea LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $fn$
+DECLARE
+    v_role text;
+BEGIN
+    IF session_user <> current_user THEN
+        SELECT s.role INTO v_role FROM public.staff s
+         WHERE s.username = session_user AND s.active AND s.deleted_at IS NULL;
+        IF v_role IS NULL OR NOT EXISTS (
+                SELECT 1 FROM public.sync_closed_column k WHERE k.table_name = 'sync_blob'
+                AND k.column_name = 'data' AND v_role = ANY (k.readers)) THEN
+            RAISE EXCEPTION 'desk_app: % may not open document originals (they hold PINs)',
+                coalesce(CASE WHEN v_role ~ '^[aeiou]' THEN 'an ' ELSE 'a ' END
+                         || replace(v_role, '_', ' '), session_user)
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    RETURN (SELECT b.data FROM public.sync_blob b WHERE b.sha256 = p_sha);
+END
+$fn$
+"""
+
 # As revision 0006_auth's, with the workstation checked (desk_workstation_of) and stamped from
 # the checked name, and an audit event of another workstation refused.
 APPLY_PUSH = r"""
@@ -192,7 +219,9 @@ BEGIN
                           WHERE r.table_name = t AND r.role = v_role) THEN
             RETURN QUERY EXECUTE format(
                 'DELETE FROM pg_temp.%I RETURNING %L::text, id, %L::text', st, t,
-                format('a %s may not change %s', replace(v_role, '_', ' '), replace(t, '_', ' ')));
+                format('%s %s may not change %s',
+                       CASE WHEN v_role ~ '^[aeiou]' THEN 'an' ELSE 'a' END,
+                       replace(v_role, '_', ' '), replace(t, '_', ' ')));
             CONTINUE;
         END IF;
         IF t = 'audit_event' THEN
@@ -319,6 +348,7 @@ NEW_FUNCTIONS = (
     "desk_enrol_workstation(text)",
     "desk_without_sealed(jsonb)",
     "desk_read_rows(text, uuid[])",
+    "desk_read_blob(text)",
 )
 
 
@@ -347,7 +377,8 @@ def upgrade() -> None:
     )
     op.execute(TAKE_OVER)
     cursor = op.get_bind().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    for sql in (WORKSTATION_OF, ENROL, WITHOUT_SEALED, READ_ROWS, APPLY_PUSH, STORE_BLOB, ANCHOR):
+    functions = (WORKSTATION_OF, ENROL, WITHOUT_SEALED, READ_ROWS, READ_BLOB)
+    for sql in (*functions, APPLY_PUSH, STORE_BLOB, ANCHOR):
         cursor.execute(sql)  # no parameters: the text goes as written (its % are format()'s)
     for signature in NEW_FUNCTIONS:  # nobody runs them until server init grants them
         op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
