@@ -201,8 +201,8 @@ def test_an_auditor_changing_anything_but_its_own_audit_events_is_refused(
     summary = ws_d.sync()
     assert summary.conflicts == 1 and summary.pending == 0
     with ws_d.store.read() as s:
-        [refusal] = s.scalars(select(SyncConflict).where(SyncConflict.resolved_at.is_(None)))
-    assert "an auditor may not change educational entity" in refusal.reason
+        [reason] = s.scalars(select(SyncConflict.reason).where(SyncConflict.resolved_at.is_(None)))
+    assert "an auditor may not change educational entity" in reason
     with owner.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT city FROM educational_entity").scalar() == ""
         assert (
