@@ -79,6 +79,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
                     "quarantined": report.quarantined,
                     "unreachable": report.unreachable,
                     "not_acknowledged": report.ack_failures,
+                    "settling": report.settling,
                 }
             )
         else:

@@ -70,6 +70,8 @@ class IntakeReport:
     quarantined: int = 0
     unreachable: list[str] = field(default_factory=list)
     ack_failures: list[str] = field(default_factory=list)
+    settling: list[str] = field(default_factory=list)  # files left because they were too new
+    settle_seconds: float = 0.0
 
     def summary(self) -> str:
         parts = [
@@ -82,6 +84,12 @@ class IntakeReport:
         if self.already:
             parts.append(f"{self.already} already taken")
         text = ", ".join(parts)
+        if self.settling:
+            text += (
+                f"\n{len(self.settling)} file(s) left for now: changed less than "
+                f"{self.settle_seconds:g} s ago, so the fax server may still be writing them; "
+                "they are taken at the next run (--settle 0 takes them at once)"
+            )
         for line in self.unreachable:
             text += f"\nunreachable: {line}"
         for line in self.ack_failures:
@@ -142,6 +150,12 @@ class Pipeline:
                     future.cancel()
                 raise
             finally:
+                waiting = list(getattr(source, "settling", ()))
+                if waiting:
+                    report.settling.extend(waiting)
+                    report.settle_seconds = max(
+                        report.settle_seconds, float(getattr(source, "min_age", 0.0))
+                    )
                 source.close()
             while pending:
                 self._finish(*pending.popleft(), report)
