@@ -26,7 +26,7 @@ from desk_app.services.sync.service import ConflictSource, SyncHistorySource, Sy
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.lazy import ROW_ROLE, Column, LazyTableModel
-from desk_app.views.widgets.sync_status import scheduler_for, status_text
+from desk_app.views.widgets.sync_status import scheduler_for, status_text, waiting_text
 from desk_app.views.widgets.tables import make_table
 
 COL_STARTED, COL_STATUS, COL_PUSHED, COL_PULLED, COL_MERGED, COL_CONFLICTS, COL_MESSAGE = range(7)
@@ -182,6 +182,10 @@ class Page(BasePage):
         self.scheduler = scheduler_for(context.services)
         self.state = QLabel("", self)
         self.state.setAccessibleName("Sync state")
+        self.waiting = QLabel("", self)
+        self.waiting.setObjectName("sync-waiting")
+        self.waiting.setAccessibleName("Changes waiting to be pushed")
+        self.waiting.setStyleSheet("QLabel { font-weight: bold; }")
         self.sync_button = QPushButton("&Sync now", self)
         self.sync_button.setToolTip("Push local changes and pull the central database's now")
         self.history = SyncHistoryModel(SyncHistorySource(context.services), self)
@@ -197,6 +201,7 @@ class Page(BasePage):
         self.tabs.addTab(self.history_table, "Histor&y")
         self.tabs.addTab(self.conflicts, "&Conflicts")
         bar = QHBoxLayout()
+        bar.addWidget(self.waiting)
         bar.addWidget(self.state, 1)
         bar.addWidget(self.sync_button)
         layout = QVBoxLayout(self)
@@ -220,7 +225,12 @@ class Page(BasePage):
         self.tabs.setCurrentWidget(self.conflicts)
 
     def on_status_changed(self, status: Any) -> None:
+        self.waiting.setText(waiting_text(status.pending).capitalize() + " to be pushed ·")
+        self.waiting.setToolTip(
+            "Changes made on this computer, kept in its outbox until the next sync pushes them"
+        )
         text, tip = status_text(status, self.scheduler.running)
+        text = text.replace(f" · {waiting_text(status.pending)}", "")  # shown beside it, in bold
         self.state.setText(
             text + (f" · {status.conflicts} conflict(s)" if status.conflicts else "")
         )

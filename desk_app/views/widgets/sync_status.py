@@ -127,23 +127,36 @@ class SyncScheduler(QObject):
             self.refresh_status()
 
 
+def waiting_text(pending: int) -> str:
+    """The changes in the outbox not yet pushed, in words ("no changes waiting", "3 changes
+    waiting")."""
+    if pending <= 0:
+        return "no changes waiting"
+    return f"{pending:,} change{'s' if pending != 1 else ''} waiting"
+
+
 def status_text(status: SyncStatusDTO, running: bool = False) -> tuple[str, str]:
     """The status bar's words and tooltip for ``status``."""
+    waiting = waiting_text(status.pending)
     if not status.configured:
-        return "Sync: not configured", "Set the central database in Settings › Sync"
+        return (
+            f"Sync: not configured · {waiting}",
+            "Changes wait on this computer until a central database is set in Settings › Sync",
+        )
     state = (
         "syncing…"
         if running
         else ("online" if status.online else "offline" if status.online is False else "not yet run")
     )
     last = f"{status.last_sync_at:%Y-%m-%d %H:%M} UTC" if status.last_sync_at else "never"
-    text = f"Sync: {state} · {status.pending} pending · last {last}"
+    text = f"Sync: {state} · {waiting} · last {last}"
     tip = status.last_message if status.online is False else "Changes sync in the background"
     return text, tip
 
 
 class SyncStatusWidget(QWidget):
-    """Online / offline, pending changes, last sync, conflicts (a button that opens them).
+    """Online / offline, changes waiting to be pushed, last sync, conflicts (a button that opens
+    them); refreshed whenever the change bus reports a change.
 
     Signals:
         conflicts_requested(): the operator asked to see the conflicts.
