@@ -410,7 +410,7 @@ class MainWindow(QMainWindow):
     def on_settings(self) -> None:
         from desk_app.views.dialogs.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.context.settings, self)
+        dialog = SettingsDialog(self.context.settings, self, services=self.context.services)
         dialog.settings_saved.connect(self.on_settings_saved)
         dialog.open()
 

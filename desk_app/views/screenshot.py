@@ -73,7 +73,9 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
     if name == "settings":
         from desk_app.views.dialogs.settings import SettingsDialog
 
-        return SettingsDialog(ctx.settings)
+        dialog = SettingsDialog(ctx.settings, services=ctx.services)
+        dialog.tabs.setCurrentIndex(dialog.tabs.indexOf(dialog._forms["Intake"][0]))
+        return dialog
     if name == "about":
         from desk_app.views.dialogs.about import AboutDialog
 

@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from desk_app.errors import KnownError
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
-from desk_app.services.sync.service import _connect_problem, server_url
+from desk_app.services.sync.service import PASSWORD_SECRET, _connect_problem, server_url
 
 CONNECT_TIMEOUT_S = 8
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -53,8 +53,19 @@ def central_url_problem(url: str) -> str:
     return ""
 
 
-def check_central(ctx: ServiceContext, url: str | None = None) -> ConnectionCheck:
+def set_sync_password(ctx: ServiceContext, password: str) -> None:
+    """Keep the operator's central-database password in the OS keyring (never in settings)."""
+    ctx.require(Perm.SYNC)
+    ctx.secrets.set(PASSWORD_SECRET, password)
+
+
+def check_central(
+    ctx: ServiceContext, url: str | None = None, password: str | None = None
+) -> ConnectionCheck:
     """Connect to the central database at ``url`` (default: the ``sync_url`` setting) once.
+
+    Args:
+        password: a password being entered, tried instead of the stored one.
 
     Never raises for a known cause: an unreachable server, a refused TLS certificate or login, or
     a malformed address come back as ``ok=False`` with the reason.
@@ -65,6 +76,8 @@ def check_central(ctx: ServiceContext, url: str | None = None) -> ConnectionChec
         return ConnectionCheck(False, f"Not tested: {problem}.")
     try:
         full = server_url(ctx, url)
+        if password:
+            full = make_url(full).set(password=password).render_as_string(hide_password=False)
     except KnownError as exc:
         return ConnectionCheck(False, f"Not tested: {exc}.")
     engine = create_engine(
