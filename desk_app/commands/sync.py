@@ -1,4 +1,5 @@
-"""``desk-app sync [--url URL]``: one headless sync; prints a summary, non-zero exit on failure."""
+"""``desk-app sync [--url URL] [--check]``: one headless sync (or only a connection test);
+prints a summary, non-zero exit on failure."""
 
 from __future__ import annotations
 
@@ -15,7 +16,15 @@ def register(sub: Any) -> None:
         "the password comes from the keyring entry 'sync-password'",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only test the connection (Settings > Sync > Test connection); exit 3 if it fails",
+    )
     parser.set_defaults(func=cmd_sync)
+
+
+CHECK_FAILED_EXIT = 3
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -23,6 +32,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from desk_app.services.sync.service import SyncService
 
     app = open_for_cli(args)
+    if args.check:
+        from desk_app.services.sync.probe import check_central
+
+        try:
+            check = check_central(app.services, args.url)
+        finally:
+            app.close()
+        if args.json:
+            print_json({"ok": check.ok, "message": check.message})
+        else:
+            print(check.message)
+        return 0 if check.ok else CHECK_FAILED_EXIT
     try:
         service = SyncService(app.services)
         summary = service.run(args.url)

@@ -91,7 +91,12 @@ def test_imap_run_with_password_in_keyring(tmp_path, capsys, imap_server, mailbo
     client.append(mailbox, eml_with([("form.pdf", "application/pdf", filled_form())]))
     client.logout()
     try:
+        code = main(["--data-dir", str(paths.data_dir), "intake", "imap", "--check"])
+        checked = capsys.readouterr().out
+        assert code == 0 and f"the folder {mailbox!r} holds 1 mail(s)." in checked
         code = main(["--data-dir", str(paths.data_dir), "intake", "imap"])
     finally:
         keyring.delete_password(SERVICE, IMAP_PASSWORD)
     assert code == 0 and "1 submission(s) queued" in capsys.readouterr().out
+    code = main(["--data-dir", str(paths.data_dir), "intake", "imap", "--check", "--json"])
+    assert code == 3 and "no IMAP password" in json.loads(capsys.readouterr().out)["message"]
