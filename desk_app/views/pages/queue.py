@@ -47,6 +47,7 @@ from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.queue_document import no_document
 from desk_app.views.pages.queue_text import known_values, preview_document, sla_legend_html, summary
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
@@ -468,7 +469,7 @@ class Page(BasePage):
         elif pdf:  # received from outside: parsed and rendered in the sandbox child only
             self.viewer.set_document(pdf, untrusted_source=True)
         else:
-            self.viewer.clear()
+            no_document(self, self.detail)
         if self.tabs.currentWidget() is self.review and not (same and self.review.report):
             self.review.show_submission(self.detail.row.id)
 
