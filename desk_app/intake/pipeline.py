@@ -52,6 +52,8 @@ STEPS = (
 )
 LOOKAHEAD = 2
 Hook = Callable[[str], None]
+Progress = Callable[[int, int, str], None]  # done, total (0: unknown), what is being taken
+Cancelled = Callable[[], bool]
 Enqueue = Callable[[int, list[SubmissionDraft], Hook], int]
 
 
@@ -72,6 +74,7 @@ class IntakeReport:
     ack_failures: list[str] = field(default_factory=list)
     settling: list[str] = field(default_factory=list)  # files left because they were too new
     settle_seconds: float = 0.0
+    stopped: bool = False  # the operator cancelled: the rest stays at the source
 
     def summary(self) -> str:
         parts = [
@@ -84,6 +87,8 @@ class IntakeReport:
         if self.already:
             parts.append(f"{self.already} already taken")
         text = ", ".join(parts)
+        if self.stopped:
+            text += "; stopped by the operator (the rest stays at the source for the next run)"
         if self.settling:
             text += (
                 f"\n{len(self.settling)} file(s) left for now: changed less than "
@@ -112,13 +117,27 @@ class Pipeline:
         self.enqueue = enqueue
         self.hook = hook
 
-    def run(self, sources: Iterable[Source]) -> IntakeReport:
-        """Resume interrupted items, then take everything each source offers."""
+    def run(
+        self,
+        sources: Iterable[Source],
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> IntakeReport:
+        """Resume interrupted items, then take everything each source offers.
+
+        Args:
+            progress: told after each item taken (the total is not known ahead).
+            cancelled: checked before each new item; once true, nothing more is taken (what
+                was taken is finished and queued; the rest stays at the source).
+        """
         report = IntakeReport()
         self.blobs.sweep_temporaries()
         self.resume(report)
         for source in sources:
-            self.drain(source, report)
+            if cancelled is not None and cancelled():
+                report.stopped = True
+                break
+            self.drain(source, report, progress, cancelled)
         return report
 
     def resume(self, report: IntakeReport) -> None:
@@ -126,7 +145,13 @@ class Pipeline:
             self.process(entry, report)
             report.resumed += 1
 
-    def drain(self, source: Source, report: IntakeReport) -> None:
+    def drain(
+        self,
+        source: Source,
+        report: IntakeReport,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> None:
         """Take everything ``source`` offers.
 
         While one item is being read (mostly in the sandbox child, on the other core), the next
@@ -137,7 +162,12 @@ class Pipeline:
         with ThreadPoolExecutor(1, thread_name_prefix="intake-read") as readers:
             try:
                 for arrival in source.arrivals():
+                    if cancelled is not None and cancelled():
+                        report.stopped = True  # a safe point: nothing of this one is taken
+                        break
                     entry = self.take(source, arrival, report)
+                    if progress is not None:
+                        progress(report.taken, 0, f"Took {arrival.filename or 'a mail'}")
                     if entry is not None:
                         pending.append((entry, readers.submit(self.drafts, entry)))
                     while len(pending) > LOOKAHEAD:

@@ -58,6 +58,7 @@ from desk_app.views.tablemodels.queue import (
 from desk_app.views.widgets.document_viewer import DocumentViewer
 from desk_app.views.widgets.file_drop import FileDropFilter, dropped_paths
 from desk_app.views.widgets.keying_station import KeyingStation
+from desk_app.views.widgets.progress import ProgressStrip
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
@@ -222,6 +223,8 @@ class Page(BasePage):
         status_row = QHBoxLayout()
         status_row.addWidget(self.sla_legend)
         status_row.addWidget(self.status, 1)
+        self.intake_progress = ProgressStrip("taking in", self, cancel_text="Stop taking in")
+        status_row.addWidget(self.intake_progress)
         status_row.addWidget(self.identify_button)
         status_row.addWidget(self.key_button)
         middle = QWidget(self)
@@ -620,13 +623,19 @@ class Page(BasePage):
         }
         source = sources[which]
         self.status.setText("Taking in…")
-        ops.op(lambda: self.intake.run_changes([source()])).success(
-            lambda result: self._intake_done(result)
-        ).failure(self.on_error).run("writer", initiator=self)
+        self.intake_progress.track(
+            ops.op(lambda **step: self.intake.run_changes([source()], **step))
+        ).success(lambda result: self._intake_done(result)).failure(self.on_error).run(
+            "writer", initiator=self
+        )
 
     def _intake_done(self, result: Any) -> None:
         report, changes = result  # the bus hears of ``changes`` from the operation itself
-        self.status.setText(report.summary().splitlines()[0])
+        first = report.summary().splitlines()[0]
+        waiting = len(report.settling)
+        self.status.setText(
+            first + (f"; {waiting} file(s) too new, taken at the next run" if waiting else "")
+        )
         if changes.areas:
             self.refresh()
 
