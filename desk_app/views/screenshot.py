@@ -73,9 +73,9 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
     if name == "settings":
         from desk_app.views.dialogs.settings import SettingsDialog
 
-        dialog = SettingsDialog(ctx.settings, services=ctx.services)
-        dialog.tabs.setCurrentIndex(dialog.tabs.indexOf(dialog._forms["Intake"][0]))
-        return dialog
+        settings = SettingsDialog(ctx.settings, services=ctx.services)
+        settings.tabs.setCurrentIndex(settings.tabs.indexOf(settings._forms["Intake"][0]))
+        return settings
     if name == "about":
         from desk_app.views.dialogs.about import AboutDialog
 

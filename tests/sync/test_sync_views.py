@@ -123,3 +123,42 @@ def test_one_scheduler_per_session_until_it_is_stopped(qtbot, ws_a) -> None:
     second.stop()
     first.deleteLater()
     second.deleteLater()
+
+
+def test_a_running_sync_shows_progress_and_stops_between_batches(ws_a) -> None:
+    import pytest
+
+    from desk_app.services.sync.service import SyncService, SyncStopped
+
+    for n in range(30):
+        add_entity(ws_a, f"1{n:02d}-100", f"Stop Test District {n}")
+    service = SyncService(ws_a.ctx)
+    before = service.status().pending
+    steps: list[tuple[int, int, str]] = []
+    ws_a.push_batch = 5  # several batches, so there is a "between"
+    engine = ws_a.engine()
+    engine.progress = lambda d, t, w: steps.append((d, t, w))
+    engine.stopped = lambda: bool(steps)  # the operator pressed Stop at the first step
+    with pytest.raises(SyncStopped) as stopped:
+        engine.run()
+    assert str(stopped.value).startswith(f"sync stopped by the operator after {steps[0][0]:,} of ")
+    assert steps[0][1] == before and steps[0][2].startswith("Pushed ")
+    after = service.status()
+    assert 0 < before - after.pending < before  # some went, the rest waits
+    assert service.history()[0].status == "stopped" and after.online is True
+    assert ws_a.sync().pending == 0  # the next sync takes the rest
+
+
+def test_the_sync_page_shows_a_running_sync_with_stop(qtbot, ws_a, server_url) -> None:
+    ws_a.ctx.settings["sync_url"] = server_url
+    page = Page(_page_context(ws_a))
+    qtbot.addWidget(page)
+    page.show()
+    stopped: list[bool] = []
+    page.scheduler.sync_started.connect(lambda: stopped.append(page.progress.isVisible()))
+    with qtbot.waitSignal(page.scheduler.sync_finished, timeout=30000):
+        page.sync_button.click()
+    assert stopped == [True]  # shown with its Stop button while the sync ran
+    assert not page.progress.isVisible() and page.sync_button.isEnabled()
+    page.scheduler.stop()
+    ops.wait_for_all()

@@ -26,6 +26,7 @@ from desk_app.services.sync.service import ConflictSource, SyncHistorySource, Sy
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.lazy import ROW_ROLE, Column, LazyTableModel
+from desk_app.views.widgets.progress import ProgressStrip
 from desk_app.views.widgets.sync_status import scheduler_for, status_text, waiting_text
 from desk_app.views.widgets.tables import make_table
 
@@ -196,6 +197,7 @@ class Page(BasePage):
             stretch_column=COL_MESSAGE,
             sorted_by=(COL_STARTED, Qt.SortOrder.DescendingOrder),
         )
+        self.progress = ProgressStrip("the sync", self, cancel_text="S&top sync")
         self.conflicts = ConflictView(context, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.history_table, "Histor&y")
@@ -206,10 +208,13 @@ class Page(BasePage):
         bar.addWidget(self.sync_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.progress)
         layout.addWidget(self.tabs, 1)
         self.sync_button.clicked.connect(self.scheduler.sync_now)
         self.scheduler.status_changed.connect(self.on_status_changed)
-        self.scheduler.sync_started.connect(lambda: self.sync_button.setEnabled(False))
+        self.scheduler.sync_started.connect(self.on_sync_started)
+        self.scheduler.sync_progress.connect(self.progress.on_step)
+        self.scheduler.sync_settled.connect(self.progress.on_settled)
         self.scheduler.sync_finished.connect(self.on_sync_finished)
         self.scheduler.sync_failed.connect(self.on_sync_failed)
 
@@ -220,6 +225,10 @@ class Page(BasePage):
         self.history.load_async(self.history.query)
         self.conflicts.reload()
         self.scheduler.refresh_status()
+
+    def on_sync_started(self) -> None:
+        self.sync_button.setEnabled(False)
+        self.progress.begin(self.scheduler.stop_sync)
 
     def show_conflicts(self) -> None:
         self.tabs.setCurrentWidget(self.conflicts)

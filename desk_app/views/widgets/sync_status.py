@@ -16,7 +16,7 @@ from desk_app.qt import QHBoxLayout, QLabel, QObject, QPushButton, QTimer, QWidg
 from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.sync.dto import SyncStatusDTO
 from desk_app.services.sync.outcome import SyncOutcome, run_sync
-from desk_app.services.sync.service import SyncService
+from desk_app.services.sync.service import SyncService, SyncStopped
 from desk_app.views import ops
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,16 @@ class SyncScheduler(QObject):
         sync_started(): a run began.
         sync_finished(SyncSummaryDTO): a run finished.
         sync_failed(str): a run failed; the message says why (a retry is scheduled).
+        sync_progress(int, int, str): changes pushed so far, of how many, and what is happening.
+        sync_settled(): a run ended, whichever way (before sync_finished / sync_failed).
     """
 
     status_changed = Signal(object)
     sync_started = Signal()
     sync_finished = Signal(object)
     sync_failed = Signal(str)
+    sync_progress = Signal(int, int, str)
+    sync_settled = Signal()
 
     def __init__(self, services: ServiceContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +50,7 @@ class SyncScheduler(QObject):
         self.failures = 0
         self.running = False
         self._again = False
+        self.operation: ops.Operation | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.on_timer)
@@ -93,9 +98,23 @@ class SyncScheduler(QObject):
         self.running = True
         self._timer.stop()
         self.sync_started.emit()
-        ops.op(run_sync, self.service, background=True).success(self.on_sync_done).failure(
-            self.on_sync_failed
-        ).run("writer", initiator=self)
+        self.operation = (
+            ops.op(run_sync, self.service, background=True)
+            .with_progress(self.sync_progress.emit)
+            .settled(self._on_settled)
+            .success(self.on_sync_done)
+            .failure(self.on_sync_failed)
+            .run("writer", initiator=self)
+        )
+
+    def stop_sync(self) -> None:
+        """Ask the running sync to stop after the batch it is sending (what went stays pushed)."""
+        if self.operation is not None:
+            self.operation.cancel()
+
+    def _on_settled(self) -> None:
+        self.operation = None
+        self.sync_settled.emit()
 
     def on_sync_done(self, outcome: SyncOutcome) -> None:
         # what the run changed reaches the bus from the operation (SyncOutcome.changes)
@@ -106,6 +125,10 @@ class SyncScheduler(QObject):
 
     def on_sync_failed(self, exc: BaseException) -> None:
         self.running = False
+        if isinstance(exc, SyncStopped):  # the operator's choice, not a server problem
+            self.sync_failed.emit(str(exc))
+            self._schedule()
+            return
         self.failures += 1
         message = str(exc) if isinstance(exc, KnownError) else f"sync failed: {type(exc).__name__}"
         self.sync_failed.emit(message)
