@@ -40,6 +40,7 @@ from desk_app.services.exports import export_rows
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.widgets.open_draft import open_draft
+from desk_app.views.widgets.progress import ProgressStrip
 
 HEADERS = ("Code", "Entity", "Finding", "Detail")
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -156,6 +157,8 @@ class Page(BasePage):
         actions.addWidget(self.draft_button)
         actions.addWidget(self.reviewed_button)
         actions.addWidget(self.status, 1)
+        self.export_progress = ProgressStrip("the export", self, cancel_text="Stop export")
+        actions.addWidget(self.export_progress)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
@@ -248,14 +251,20 @@ class Page(BasePage):
     def export_to(self, path: Path) -> None:
         fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
         rule = self.rule.currentData() or ""
-        ops.op(
-            export_rows,
-            self.context.services,
-            self.model.rows,
-            "Compliance findings",
-            path,
-            fmt,
-            {"rule": rule} if rule else {},
+        rows = list(self.model.rows)
+        self.export_progress.track(
+            ops.op(
+                lambda **step: export_rows(
+                    self.context.services,
+                    rows,
+                    "Compliance findings",
+                    path,
+                    fmt,
+                    {"rule": rule} if rule else {},
+                    total=len(rows),
+                    **step,
+                )
+            )
         ).success(
             lambda e: self.status.setText(f"{e.rows:,} findings exported to {e.path}")
         ).failure(lambda exc: self.status.setText(str(exc))).run("general", initiator=self)
