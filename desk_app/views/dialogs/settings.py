@@ -83,7 +83,8 @@ SAMPLE_FAX_NAME = "fax_5735550100_20261204-0915.tif"  # how the agency's fax ser
 
 
 def fax_pattern_example(pattern: str) -> str:
-    """What ``pattern`` finds in a sample fax file name, in words (or why it cannot)."""
+    """What ``pattern`` finds in a sample fax file name, in words (or why it cannot), on short
+    lines (a wrapped label in a form was cut off at 150 %)."""
     import re
 
     try:
@@ -91,12 +92,17 @@ def fax_pattern_example(pattern: str) -> str:
     except re.error as exc:
         return f"Not a valid pattern: {exc}"
     if found is None:
-        return f"Finds no fax number in {SAMPLE_FAX_NAME!r}."
+        return f"Finds no fax number in {SAMPLE_FAX_NAME}:\nthe sender's number stays blank."
     number = found.groupdict().get("fax") or found.group(0)
-    return (
-        f"The sender's fax number is read from the file name. Example: {SAMPLE_FAX_NAME!r} "
-        f"gives {number}. Write it as a regular expression; (?P<fax>...) marks the number."
-    )
+    lines = [
+        f"Example: {SAMPLE_FAX_NAME} gives {number}.",
+        "The sender's fax number is read from the file name with this regular expression:",
+    ]
+    if "\\d{10}" in pattern:
+        lines.append("\\d{10} means ten digits in a row; (?P<fax>...) marks the number.")
+    else:
+        lines.append("(?P<fax>...) marks the part that is the number.")
+    return "\n".join(lines)
 
 
 def _with_browse(line: QLineEdit, title: str, parent: QWidget) -> QWidget:
@@ -180,7 +186,7 @@ class SettingsDialog(QDialog):
                 form.addRow(with_mnemonic(setting.title, taken), shown)
                 if setting.name == "fax_number_pattern" and isinstance(editor, QLineEdit):
                     self.fax_example = QLabel(fax_pattern_example(editor.text()), page)
-                    self.fax_example.setWordWrap(True)
+                    self.fax_example.setWordWrap(False)  # short lines, never cut off
                     self.fax_example.setObjectName("fax-pattern-example")
                     editor.textChanged.connect(
                         lambda text: self.fax_example.setText(fax_pattern_example(text))
