@@ -81,3 +81,17 @@ def test_the_queue_page_shows_intake_progress_and_hides_it_after(
     qtbot.waitUntil(lambda: page.status.text().startswith("1 item(s) taken"), timeout=30_000)
     assert page.status.text().endswith("; 1 file(s) too new, taken at the next run")
     assert not page.intake_progress.isVisible()
+
+
+def test_dropped_files_stop_between_files(ctx, tmp_path) -> None:
+    files = []
+    for n in range(3):
+        path = tmp_path / f"form-{n}.pdf"
+        path.write_bytes(printed_form(token=f"drop-{n}"))
+        files.append(path)
+    steps: list[tuple[int, int, str]] = []
+    IntakeService(ctx).ingest_files(
+        files, progress=lambda *s: steps.append(s), cancelled=lambda: len(steps) >= 2
+    )
+    assert [s[2] for s in steps] == ["Took form-0.pdf", "Took form-1.pdf"]
+    assert all(p.exists() for p in files)  # dropped files are never moved

@@ -328,9 +328,15 @@ class IntakeService:
             )
         return mail_folder(Path(path), settle)
 
-    def ingest_files(self, paths: Iterable[str | Path]) -> Changes:
-        """Files dropped on the window (.msg, .eml, .pdf, .tif...): taken where they are."""
-        report = self.run([FileList(Path(p) for p in paths)])
+    def ingest_files(
+        self,
+        paths: Iterable[str | Path],
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> Changes:
+        """Files dropped on the window (.msg, .eml, .pdf, .tif...): taken where they are (with
+        ``cancelled``, the files not yet taken when it turns true are left alone)."""
+        report = self.run([FileList(Path(p) for p in paths)], progress, cancelled)
         if report.unreachable:
             raise SourceUnreachable("; ".join(report.unreachable))
         return Changes.of(Area.QUEUE) if report.submissions else Changes()

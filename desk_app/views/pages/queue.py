@@ -641,8 +641,13 @@ class Page(BasePage):
 
     def take_files(self, paths: list[str]) -> None:
         self.status.setText(f"Taking in {len(paths)} file(s)…")
-        ops.op(self.intake.ingest_files, paths).success(
-            lambda _c: self._done(f"Took in {len(paths)} file(s).")
+        taking = self.intake_progress.track(ops.op(self.intake.ingest_files, paths))
+        taking.success(
+            lambda _c: self._done(
+                "Stopped: the files not yet taken were left where they are."
+                if taking.cancel_requested
+                else f"Took in {len(paths)} file(s)."
+            )
         ).failure(self.on_error).run("writer", initiator=self)
 
     # --- drag and drop -------------------------------------------------------------------------
