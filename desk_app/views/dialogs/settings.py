@@ -27,6 +27,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
+from desk_app.rules.permissions import ROLE_TITLES, Perm
 from desk_app.settings import SETTINGS, Setting, Settings
 from desk_app.views import ops
 from desk_app.views.dialogs.connection_test import ConnectionTest
@@ -230,6 +231,12 @@ class SettingsDialog(QDialog):
         )
         self.imap_test = self._tester("Intake", "mail server", self._mailbox_probe)
         self.central_test = self._tester("Sync", "central database", self._central_probe)
+        role = ROLE_TITLES.get(services.actor.role, "operator without a role")
+        article = "An" if role[:1].upper() in "AEIOU" else "A"
+        for tester, perm in ((self.imap_test, Perm.SETTINGS), (self.central_test, Perm.SYNC)):
+            if not services.can(perm):  # shown, so the role's limits are visible, but not usable
+                tester.button.setEnabled(False)
+                tester.result.setText(f"{article} {role} may not test this connection.")
 
     def _mailbox_probe(self) -> Callable[[], Any]:
         from desk_app.services.queue.connection import check_mailbox
