@@ -109,3 +109,14 @@ def test_init_demo_fills_the_database_with_demo_data(tmp_path, capsys) -> None:
         assert holds_demo_data(app.services)
     finally:
         app.close()
+
+
+def test_any_command_on_a_new_folder_says_it_started_a_database(tmp_path, capsys) -> None:
+    folder = tmp_path / "data"
+    assert main(["--data-dir", str(folder), "queue", "list", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == []  # --json output stays parseable: the notice is on stderr
+    assert f"started a new, empty database at {resolve(folder).database}" in captured.err
+    assert f"{os_username()} is its first Security Administrator" in captured.err
+    assert main(["--data-dir", str(folder), "queue", "list", "--json"]) == 0
+    assert "started a new" not in capsys.readouterr().err  # only the first time
