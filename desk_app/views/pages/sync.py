@@ -197,7 +197,7 @@ class Page(BasePage):
             stretch_column=COL_MESSAGE,
             sorted_by=(COL_STARTED, Qt.SortOrder.DescendingOrder),
         )
-        self.progress = ProgressStrip("the sync", self, cancel_text="S&top sync")
+        self.progress = ProgressStrip("the sync", self, cancel_text="St&op sync")
         self.conflicts = ConflictView(context, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.history_table, "Histor&y")
