@@ -102,7 +102,7 @@ def test_screenshot_command_writes_a_non_blank_png(demo_dir, tmp_path, qtbot, dr
 
 
 def test_screenshot_renders_dialogs(demo_dir, tmp_path, qtbot, drain) -> None:
-    for name in ("settings", "about", "lock"):
+    for name in ("settings", "about", "lock", "first-run"):
         out = tmp_path / f"{name}.png"
         assert main(["--data-dir", str(demo_dir), "screenshot", name, "--out", str(out)]) == 0
         assert _distinct_colours(out) > 5, name
@@ -121,7 +121,7 @@ def test_screenshot_list_names_pages_and_dialogs(capsys) -> None:
         "sync",
         "audit",
     ]
-    assert {"settings", "about", "lock"} <= set(listed)
+    assert {"settings", "about", "lock", "first-run"} <= set(listed)
 
 
 def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:
