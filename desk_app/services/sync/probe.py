@@ -18,7 +18,7 @@ from sqlalchemy.pool import NullPool
 from desk_app.errors import KnownError
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
-from desk_app.services.sync.service import PASSWORD_SECRET, _connect_problem, server_url
+from desk_app.services.sync.service import PASSWORD_SECRET, connect_problem, server_url
 
 CONNECT_TIMEOUT_S = 8
 POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -91,7 +91,7 @@ def check_central(
                 "SELECT to_regprocedure('desk_apply_push(text, text[])') IS NOT NULL"
             ).scalar()
     except (OperationalError, DBAPIError) as exc:
-        return ConnectionCheck(False, f"Failed: {_connect_problem(exc)}.")
+        return ConnectionCheck(False, f"Failed: {connect_problem(exc)}.")
     finally:
         engine.dispose()
     where = make_url(full)

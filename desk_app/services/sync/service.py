@@ -76,7 +76,7 @@ def server_url(ctx: ServiceContext, url: str | None = None) -> str:
 TLS_MODES = ("verify-full", "verify-ca", "require")
 
 
-def _connect_problem(exc: BaseException) -> KnownError:
+def connect_problem(exc: BaseException) -> KnownError:
     """A driver's connection error as one clear sentence for the operator."""
     first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     if "no encryption" in first:
@@ -97,7 +97,7 @@ def link_for(url: str) -> ServerLink:
                 store = open_url(url, migrate=False)
                 _links[url] = ServerLink(store.engine)
             except (OperationalError, DBAPIError) as exc:
-                raise _connect_problem(exc) from exc
+                raise connect_problem(exc) from exc
         return _links[url]
 
 
