@@ -10,14 +10,17 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from desk_app import log as app_log
-from desk_app.errors import StoreError
+from desk_app.errors import ConflictError, StoreError, ValidationError
 from desk_app.models.auditchain import HeadAnchor, anchor_heads
 from desk_app.models.store import Store, open_sqlite
 from desk_app.paths import AppPaths, refusal_of, resolve
 from desk_app.secrets import SecretStore, get_or_create_key, open_secrets
 from desk_app.services.context import ServiceContext
 from desk_app.services.directory.dto import OperatorDTO
+from desk_app.services.directory.first_start import record_first_start
 from desk_app.services.directory.staff import (
     actor_for,
     identify_operator,
@@ -107,3 +110,55 @@ def open_app(
     )
     logger.info("opened %s as %s (%s)", paths.database.name, operator.username, operator.role)
     return AppContext(paths, settings, secrets, store, operator, services, created)
+
+
+def is_new_installation(data_dir: str | Path | None = None) -> bool:
+    """True when ``data_dir`` has no database yet: the next start is a first start."""
+    database = resolve(data_dir).database
+    return not database.exists() or database.stat().st_size == 0
+
+
+def initialise(
+    data_dir: str | Path | None = None,
+    *,
+    demo: bool,
+    central_url: str = "",
+    secrets: SecretStore | None = None,
+    username: str | None = None,
+    console_log: bool = False,
+) -> AppContext:
+    """Create a new database at ``data_dir`` on purpose (``desk-app init``, the first-run dialog).
+
+    The signed-in account becomes the first Security Administrator (local only, see
+    :mod:`desk_app.services.directory.first_start`) and the choice is audited. Demo data is
+    written by the caller afterwards (the GUI seeds in a child process behind a progress dialog).
+    A password in ``central_url`` goes to the secret store, never into the settings file.
+
+    Raises:
+        ConflictError: the folder already has a database.
+        ValidationError: ``central_url`` is not a PostgreSQL address.
+    """
+    # here, not at the top: the sync area pulls in the PostgreSQL driver, which an ordinary start
+    # loads only after the window is up
+    from desk_app.services.sync.probe import central_url_problem
+    from desk_app.services.sync.service import PASSWORD_SECRET
+
+    if not is_new_installation(data_dir):
+        raise ConflictError(
+            f"{resolve(data_dir).database} already exists; init only starts a new database",
+            hint="choose another folder with --data-dir",
+        )
+    url = central_url.strip()
+    problem = central_url_problem(url) if url else ""
+    if problem:
+        raise ValidationError("central database", problem)
+    ctx = open_app(data_dir, secrets=secrets, username=username, console_log=console_log)
+    if url:
+        parsed = make_url(url)
+        if parsed.password:
+            ctx.secrets.set(PASSWORD_SECRET, str(parsed.password))
+            url = parsed._replace(password=None).render_as_string(hide_password=False)
+        ctx.settings["sync_url"] = url
+        ctx.settings.save()
+    record_first_start(ctx.services, demo=demo, central=url)
+    return ctx

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs desk_app on its embedded default database (seeded with demo data on first start).
+# Runs desk_app on its embedded default database (a first start asks: demo data or an empty
+# database; without a screen, where the dialog cannot be shown, the folder gets demo data).
 # Extra arguments go to desk-app, e.g.  scripts/run-app.sh --data-dir /tmp/demo
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,5 +8,8 @@ bash scripts/setup.sh app
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
   echo "run-app: no screen found; using Qt's offscreen platform (use 'desk-app screenshot' to look)" >&2
   export QT_QPA_PLATFORM=offscreen
+  # nobody can answer the first-run dialog here: a new folder starts with demo data (a folder
+  # that already has a database is refused by init untouched, and the GUI opens it)
+  .venv/bin/desk-app "$@" init --demo --json >/dev/null 2>&1 || true
 fi
 exec .venv/bin/desk-app "$@"

@@ -11,7 +11,17 @@ from desk_app.app import AppContext, open_app
 
 
 def open_for_cli(args: argparse.Namespace) -> AppContext:
-    return open_app(args.data_dir, console_log=getattr(args, "verbose", False))
+    """The installation for a command; a database this created is said out loud on stderr (the
+    first operator became its Security Administrator: never silently, see ``desk-app init``)."""
+    app = open_app(args.data_dir, console_log=getattr(args, "verbose", False))
+    if app.created:
+        print(
+            f"desk-app: started a new, empty database at {app.paths.database}; "
+            f"{app.operator.username} is its first Security Administrator (local to this "
+            "computer until the first sync; desk-app init explains)",
+            file=sys.stderr,
+        )
+    return app
 
 
 def print_json(value: Any) -> None:

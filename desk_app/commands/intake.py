@@ -22,6 +22,11 @@ def register(sub: Any) -> None:
     imap = isub.add_parser(
         "imap", help="the IMAP mailbox configured in Settings (password in the keyring)"
     )
+    imap.add_argument(
+        "--check",
+        action="store_true",
+        help="only sign in and open the folder (Settings > Intake > Test connection)",
+    )
     imap.set_defaults(func=cmd_intake, source="imap")
     folder = isub.add_parser("folder", help="a folder of saved mails (.msg, .eml)")
     folder.add_argument("path", nargs="?", default="", help="default: the mail folder in Settings")
@@ -63,6 +68,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
 
     app = open_for_cli(args)
     try:
+        if getattr(args, "check", False):
+            return _check_mailbox(app.services, args)
         service = IntakeService(app.services)
         try:
             report = service.run([_source(service, args)])
@@ -79,6 +86,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
                     "quarantined": report.quarantined,
                     "unreachable": report.unreachable,
                     "not_acknowledged": report.ack_failures,
+                    "settling": report.settling,
                 }
             )
         else:
@@ -86,3 +94,24 @@ def cmd_intake(args: argparse.Namespace) -> int:
         return UNREACHABLE_EXIT if report.unreachable else 0
     finally:
         app.close()
+
+
+def _check_mailbox(services: Any, args: argparse.Namespace) -> int:
+    """``intake imap --check``: the settings' mailbox, signed in to and counted, nothing taken."""
+    from desk_app.commands.common import print_json
+    from desk_app.services.queue.connection import check_mailbox
+
+    st = services.settings
+    check = check_mailbox(
+        services,
+        st["imap_host"],
+        st["imap_port"],
+        st["imap_security"],
+        st["imap_user"],
+        st["imap_folder"],
+    )
+    if args.json:
+        print_json({"ok": check.ok, "message": check.message})
+    else:
+        print(check.message)
+    return 0 if check.ok else UNREACHABLE_EXIT

@@ -1,7 +1,8 @@
-"""``desk-app sync [--url URL]``: one headless sync; prints a summary, non-zero exit on failure.
+"""``desk-app sync [--url URL] [--check]``: one headless sync (or only a connection test).
 
-Rows the central database refused (or that clash with its own) do not fail the run: each open
-one is listed with its reason, as on the Sync page, and the exit code stays 0.
+Prints a summary; non-zero exit when the sync cannot finish. Rows the central database refused
+(or that clash with its own) do not fail the run: each open one is listed with its reason, as on
+the Sync page, and the exit code stays 0.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ def register(sub: Any) -> None:
         "the password comes from the keyring entry 'sync-password'",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only test the connection (Settings > Sync > Test connection); exit 3 if it fails",
+    )
     parser.set_defaults(func=cmd_sync)
+
+
+CHECK_FAILED_EXIT = 3
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -27,6 +36,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from desk_app.services.sync.service import SyncService
 
     app = open_for_cli(args)
+    if args.check:
+        from desk_app.services.sync.probe import check_central
+
+        try:
+            check = check_central(app.services, args.url)
+        finally:
+            app.close()
+        if args.json:
+            print_json({"ok": check.ok, "message": check.message})
+        else:
+            print(check.message)
+        return 0 if check.ok else CHECK_FAILED_EXIT
     try:
         service = SyncService(app.services)
         summary = service.run(args.url)

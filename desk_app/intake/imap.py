@@ -99,6 +99,18 @@ class ImapMailbox:
         self._uidvalidity = int(info.get(b"UIDVALIDITY", 0))
         return client
 
+    def probe(self) -> int:
+        """Sign in, open the folder and close again: how many mails the folder holds.
+
+        Raises:
+            SourceUnreachable: the server, the login or the folder failed (the reason says which).
+        """
+        try:
+            client = self._select()
+            return int(client.folder_status(self.settings.folder, ["MESSAGES"])[b"MESSAGES"])
+        finally:
+            self.close()
+
     # --- Source API ------------------------------------------------------------------------------
     def arrivals(self) -> Iterator[Arrival]:
         client = self._select()

@@ -52,6 +52,8 @@ STEPS = (
 )
 LOOKAHEAD = 2
 Hook = Callable[[str], None]
+Progress = Callable[[int, int, str], None]  # done, total (0: unknown), what is being taken
+Cancelled = Callable[[], bool]
 Enqueue = Callable[[int, list[SubmissionDraft], Hook], int]
 
 
@@ -70,6 +72,9 @@ class IntakeReport:
     quarantined: int = 0
     unreachable: list[str] = field(default_factory=list)
     ack_failures: list[str] = field(default_factory=list)
+    settling: list[str] = field(default_factory=list)  # files left because they were too new
+    settle_seconds: float = 0.0
+    stopped: bool = False  # the operator cancelled: the rest stays at the source
 
     def summary(self) -> str:
         parts = [
@@ -82,6 +87,14 @@ class IntakeReport:
         if self.already:
             parts.append(f"{self.already} already taken")
         text = ", ".join(parts)
+        if self.stopped:
+            text += "; stopped by the operator (the rest stays at the source for the next run)"
+        if self.settling:
+            text += (
+                f"\n{len(self.settling)} file(s) left for now: changed less than "
+                f"{self.settle_seconds:g} s ago, so the fax server may still be writing them; "
+                "they are taken at the next run (--settle 0 takes them at once)"
+            )
         for line in self.unreachable:
             text += f"\nunreachable: {line}"
         for line in self.ack_failures:
@@ -104,13 +117,27 @@ class Pipeline:
         self.enqueue = enqueue
         self.hook = hook
 
-    def run(self, sources: Iterable[Source]) -> IntakeReport:
-        """Resume interrupted items, then take everything each source offers."""
+    def run(
+        self,
+        sources: Iterable[Source],
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> IntakeReport:
+        """Resume interrupted items, then take everything each source offers.
+
+        Args:
+            progress: told after each item taken (the total is not known ahead).
+            cancelled: checked before each new item; once true, nothing more is taken (what
+                was taken is finished and queued; the rest stays at the source).
+        """
         report = IntakeReport()
         self.blobs.sweep_temporaries()
         self.resume(report)
         for source in sources:
-            self.drain(source, report)
+            if cancelled is not None and cancelled():
+                report.stopped = True
+                break
+            self.drain(source, report, progress, cancelled)
         return report
 
     def resume(self, report: IntakeReport) -> None:
@@ -118,7 +145,13 @@ class Pipeline:
             self.process(entry, report)
             report.resumed += 1
 
-    def drain(self, source: Source, report: IntakeReport) -> None:
+    def drain(
+        self,
+        source: Source,
+        report: IntakeReport,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> None:
         """Take everything ``source`` offers.
 
         While one item is being read (mostly in the sandbox child, on the other core), the next
@@ -129,7 +162,12 @@ class Pipeline:
         with ThreadPoolExecutor(1, thread_name_prefix="intake-read") as readers:
             try:
                 for arrival in source.arrivals():
+                    if cancelled is not None and cancelled():
+                        report.stopped = True  # a safe point: nothing of this one is taken
+                        break
                     entry = self.take(source, arrival, report)
+                    if progress is not None:
+                        progress(report.taken, 0, f"Took {arrival.filename or 'a mail'}")
                     if entry is not None:
                         pending.append((entry, readers.submit(self.drafts, entry)))
                     while len(pending) > LOOKAHEAD:
@@ -142,6 +180,12 @@ class Pipeline:
                     future.cancel()
                 raise
             finally:
+                waiting = list(getattr(source, "settling", ()))
+                if waiting:
+                    report.settling.extend(waiting)
+                    report.settle_seconds = max(
+                        report.settle_seconds, float(getattr(source, "min_age", 0.0))
+                    )
                 source.close()
             while pending:
                 self._finish(*pending.popleft(), report)

@@ -114,7 +114,10 @@ def tiff_fax_number(data: bytes, pattern: str) -> str:
     return ""
 
 
-def _candidates(folder: Path, suffixes: frozenset[str], min_age: float) -> list[Path]:
+def _candidates(
+    folder: Path, suffixes: frozenset[str], min_age: float, settling: list[str] | None = None
+) -> list[Path]:
+    """The files to take now; the names of those left to settle go into ``settling``."""
     now = time.time()
     out = []
     for path in sorted(folder.iterdir()):
@@ -127,6 +130,8 @@ def _candidates(folder: Path, suffixes: frozenset[str], min_age: float) -> list[
             log.info("left %s in %s: not a kind of file this folder takes", path.name, folder)
             continue
         if min_age and now - path.stat().st_mtime < min_age:
+            if settling is not None:
+                settling.append(path.name)
             continue  # give the fax server time to finish writing it
         out.append(path)
     return out
@@ -156,12 +161,14 @@ class DropFolder:
         self.min_age = min_age_seconds
         self.description = f"{kind.replace('_', ' ')} {folder}"
         self._paths: dict[str, Path] = {}
+        self.settling: list[str] = []  # files left at the last look: too new to be complete
 
     def arrivals(self) -> Iterator[Arrival]:
         if not self.folder.is_dir():
             raise SourceUnreachable(f"the folder {self.folder} does not exist or is not reachable")
         try:
-            paths = _candidates(self.folder, self.suffixes, self.min_age)
+            self.settling = []
+            paths = _candidates(self.folder, self.suffixes, self.min_age, self.settling)
         except OSError as exc:
             raise SourceUnreachable(
                 f"the folder {self.folder} cannot be read: {exc.strerror}"

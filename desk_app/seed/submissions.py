@@ -1,7 +1,9 @@
 """Form submissions in every queue state, with plausible senders, channels, entities and values.
 
-No documents are written: a submission document points into the blob store, and the demo
-database carries no files. The values are what keying or field extraction would have produced.
+No documents are written here: drawing 2,000 forms would add a minute to every first start, so
+a submission gets its document (its form filled with these values) when it is first opened
+(:mod:`desk_app.services.queue.demo_documents`). The values are what keying or field extraction
+would have produced.
 """
 
 from __future__ import annotations

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from desk_app.errors import ValidationError
+from desk_app.errors import KnownError, ValidationError
 from desk_app.models import auditchain as audit
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
@@ -63,12 +63,38 @@ def _pages(source: Any, query: ListQuery) -> Iterator[Any]:
         offset += PAGE
 
 
+class ExportStopped(KnownError):
+    """The operator stopped an export; the partial file was removed."""
+
+
+STEP_ROWS = 500  # progress is told, and a stop honoured, every this many rows
+Step = Callable[[int, int, str], None]
+
+
 def export_list(
-    ctx: ServiceContext, source: Any, query: ListQuery, title: str, path: Path, fmt: str
+    ctx: ServiceContext,
+    source: Any,
+    query: ListQuery,
+    title: str,
+    path: Path,
+    fmt: str,
+    progress: Step | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Exported:
-    """Export every row ``source`` (a list source: ``fetch(query, offset, limit)``) gives for
-    ``query``."""
-    return export_rows(ctx, _pages(source, query), title, path, fmt, dict(query.filters))
+    """Export every row ``source`` (a list source: ``count(query)`` and ``fetch(query, offset,
+    limit)``) gives for ``query``."""
+    total = int(source.count(query)) if progress is not None else 0
+    return export_rows(
+        ctx,
+        _pages(source, query),
+        title,
+        path,
+        fmt,
+        dict(query.filters),
+        progress=progress,
+        cancelled=cancelled,
+        total=total,
+    )
 
 
 def export_rows(
@@ -78,8 +104,21 @@ def export_rows(
     path: Path,
     fmt: str,
     filters: dict[str, str] | None = None,
+    *,
+    progress: Step | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    total: int = 0,
 ) -> Exported:
-    """Export dataclass rows (DTOs) to ``path`` as ``fmt`` ("csv" or "xlsx")."""
+    """Export dataclass rows (DTOs) to ``path`` as ``fmt`` ("csv" or "xlsx").
+
+    Args:
+        progress: told every :data:`STEP_ROWS` rows (done, ``total``, what).
+        cancelled: asked at the same points; once true the export stops, its partial file is
+            removed and :class:`ExportStopped` says so (nothing is audited: nothing left).
+
+    Raises:
+        ExportStopped: the operator stopped it.
+    """
     if fmt not in FORMATS:
         raise ValidationError("format", f"is one of {', '.join(FORMATS)}")
     iterator = iter(rows)
@@ -90,10 +129,19 @@ def export_rows(
     columns = tuple(n for n in names if n not in withheld)
 
     def values() -> Iterator[list[Any]]:
-        for row in (first, *iterator) if first is not None else ():
+        for done, row in enumerate((first, *iterator) if first is not None else (), start=1):
             yield [_cell(getattr(row, n)) for n in columns]
+            if done % STEP_ROWS == 0:
+                if progress is not None:
+                    progress(done, total, f"{done:,} of {total:,} rows written")
+                if cancelled is not None and cancelled():
+                    raise ExportStopped(f"export stopped by the operator after {done:,} rows")
 
-    count = (_write_csv if fmt == "csv" else _write_xlsx)(path, title, columns, values())
+    try:
+        count = (_write_csv if fmt == "csv" else _write_xlsx)(path, title, columns, values())
+    except ExportStopped:
+        path.unlink(missing_ok=True)  # half a list must not pass for the whole one
+        raise
     with ctx.uow() as uow:
         audit.record(
             uow,
@@ -125,8 +173,12 @@ def _write_xlsx(path: Path, title: str, columns: Sequence[str], rows: Iterator[l
     sheet = book.create_sheet(title=title[:31] or "List")
     sheet.append(list(columns))
     count = 0
-    for row in rows:
-        sheet.append(row)
-        count += 1
+    try:
+        for row in rows:
+            sheet.append(row)
+            count += 1
+    except BaseException:
+        sheet.close()  # its temporary file and writer, before the partial export is dropped
+        raise
     book.save(path)
     return count

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,10 @@ PULL_BATCH = 5000
 
 class RollbackDetected(KnownError):
     """The local audit chain is behind (or differs from) the head anchored on the server."""
+
+
+class SyncStopped(KnownError):
+    """The operator stopped a sync between two batches."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +76,27 @@ class SyncEngine:
     # check values of the agency keys this workstation holds (name -> value): compared with the
     # central ones before anything moves, so closed data is never sealed with a stray key
     key_checks: dict[str, str] = field(default_factory=dict)
+    # told after each pushed batch (done, total, what); and asked there, and before the pull,
+    # whether the operator wants the run to stop: a stop between batches is as safe as a crash
+    # there (the next run recovers), and what was pushed stays pushed
+    progress: Callable[[int, int, str], None] | None = None
+    stopped: Callable[[], bool] | None = None
+    _total: int = field(default=0, init=False, repr=False)  # changes pending at the start
+
+    def _step(self, done: int, total: int, what: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, what)
+        if self.stopped is not None and self.stopped():
+            raise SyncStopped(
+                f"sync stopped by the operator after {done:,} of {total:,} change(s)",
+                hint="the rest waits for the next sync",
+            )
 
     def run(self) -> SyncSummary:
-        """One full sync. Raises KnownError (server unreachable, rollback detected...)."""
+        """One full sync. Raises KnownError (server unreachable, rollback detected, stopped...)."""
         run_id = self._start_run()
         counts = {"pushed": 0, "merged": 0, "conflicts": 0, "pulled": 0, "blobs_sent": 0}
+        self._total = self.pending() if self.progress is not None else 0
         try:
             self.check_anchor(run_id)
             self.require_central_operator()
@@ -87,11 +108,15 @@ class SyncEngine:
                 self.server.anchor(self.actor.workstation_id, *head)
                 self._remember_anchor(*head)
             faults.point("sync.anchored")
+            self._step(self._total, self._total, "Pulling the central database's changes…")
             with collector.paused():
                 counts["pulled"] = pull_all(
                     self.store, self.server, self.server_key, self.pull_batch, tidy=self.beside_gui
                 )
         except RollbackDetected:
+            raise
+        except SyncStopped as exc:
+            self._finish_run(run_id, "stopped", counts, str(exc))
             raise
         except DBAPIError as exc:
             self._finish_run(run_id, "failed", counts, f"central database unreachable: {exc.orig}")
@@ -194,6 +219,10 @@ class SyncEngine:
                     finishing.result()
                 finishing = finisher.submit(finish, self.store, self.actor, groups, outcome)
                 self._count(outcome, counts)
+                total = max(self._total, counts["pushed"])
+                self._step(
+                    counts["pushed"], total, f"Pushed {counts['pushed']:,} of {total:,} changes"
+                )
         finally:
             # every sent batch is finished here before the pass ends, whatever happened; the
             # next pass reads the outbox afresh

@@ -2,7 +2,8 @@
 
 Start-up order: Qt application (high-DPI pass-through scaling) -> open the installation (a store
 problem is explained and the process exits without touching the file) -> crash handling ->
-first-start demo data -> main window. Nothing here scans a table on the GUI thread.
+on a data folder without a database, the first-run dialog (demo data or an empty database) ->
+main window. Nothing here scans a table on the GUI thread.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from desk_app import APP_NAME, APP_TITLE, ORG_NAME
-from desk_app.app import AppContext, open_app
+from desk_app.app import AppContext, initialise, is_new_installation, open_app
 from desk_app.errors import KnownError
 from desk_app.paths import resolve
-from desk_app.qt import QApplication, QGuiApplication, QMessageBox, Qt
+from desk_app.qt import QApplication, QDialog, QGuiApplication, QMessageBox, Qt
 from desk_app.secrets import DeferredSecrets, SecretStore
 from desk_app.views import ops
 from desk_app.views.dialogs.crash import CrashHandler
@@ -87,10 +88,8 @@ def apply_font_scale(app: QApplication, scale: float) -> None:
         app.setFont(font)
 
 
-def seed_if_new(ctx: AppContext) -> None:
-    """On a brand-new database, fill it with scale-1 demo data behind a progress dialog."""
-    if not ctx.created:
-        return
+def seed_demo(ctx: AppContext) -> None:
+    """Fill the new database with scale-1 demo data behind a progress dialog."""
     try:
         from desk_app.seed.child import seed_in_child
     except ImportError:
@@ -106,6 +105,38 @@ def seed_if_new(ctx: AppContext) -> None:
         # a bug already reached the crash dialog through the ops failure handler; a known failure
         # (disk full...) is shown here, and the app still opens the valid, if empty, database
         CrashHandler(ctx.paths.log_file).report(dialog.error, "")
+
+
+def first_start(data_dir: str | None, secrets: SecretStore, verbose: bool) -> AppContext | None:
+    """A data folder without a database: ask how to start it, then create it (None: the operator
+    quit and nothing was created).
+
+    Raises:
+        KnownError: the database could not be created (the central address was refused...).
+    """
+    from desk_app.services.directory.staff import os_username
+    from desk_app.views.dialogs.first_run import FirstRunDialog
+
+    dialog = FirstRunDialog(os_username(), str(resolve(data_dir).database))
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.choice is None:
+        return None
+    choice = dialog.choice
+    ctx = initialise(
+        data_dir,
+        demo=choice.demo,
+        central_url=choice.central_url,
+        secrets=secrets,
+        console_log=verbose,
+    )
+    if choice.demo:
+        seed_demo(ctx)
+    return ctx
+
+
+NO_DATABASE_HEADLESS = (
+    "this data folder has no database yet and there is no screen to ask how to start it; "
+    "run desk-app init --empty (or --demo) first"
+)
 
 
 def build_window(ctx: AppContext) -> MainWindow:
@@ -177,8 +208,19 @@ def run_gui(args: argparse.Namespace) -> int:
         data_dir = getattr(args, "data_dir", None)
         # cast: the protocol declares backend_name as a plain attribute; a read-only property serves
         secrets = cast(SecretStore, DeferredSecrets(resolve(data_dir).data_dir / "secrets.json"))
-        ctx = open_app(data_dir, secrets=secrets, console_log=getattr(args, "verbose", False))
+        verbose = getattr(args, "verbose", False)
+        if not is_new_installation(data_dir):
+            ctx = open_app(data_dir, secrets=secrets, console_log=verbose)
+        elif headless():
+            raise KnownError(NO_DATABASE_HEADLESS)
+        else:
+            started = first_start(data_dir, secrets, verbose)
+            if started is None:
+                guard.close()
+                return 0  # the operator quit the first-run dialog: nothing was created
+            ctx = started
     except KnownError as exc:
+        guard.close()
         return explain_refusal(exc)
     crash = CrashHandler(ctx.paths.log_file)
     crash.install()
@@ -186,7 +228,6 @@ def run_gui(args: argparse.Namespace) -> int:
     watchdog = start_watchdog_if_asked()
     apply_font_scale(app, ctx.settings["ui_font_scale"])
     try:
-        seed_if_new(ctx)
         window = build_window(ctx)
         crash.parent = window
         attach_instance(guard, window, ctx.services)

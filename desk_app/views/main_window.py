@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.locked = False
         self._painted = False
         self.sync_scheduler: Any = None  # the sync area's scheduler, once attached
+        self.arrivals: Any = None  # the work queue's new-items watcher, once started
         self._state = (
             QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat)
             if config_dir
@@ -379,6 +380,16 @@ class MainWindow(QMainWindow):
         self.sync_scheduler = scheduler
         forget_imported_sources()
 
+    def _start_arrival_watch(self) -> None:
+        """Watch the work queue for new items and say so briefly (a toast, the status bar)."""
+        if not self.context.services.can(Perm.WORK_QUEUE):
+            return
+        from desk_app.views.widgets.arrivals import ArrivalWatcher, Toast
+
+        self.arrivals = ArrivalWatcher(self.context.services, Toast(self), self)
+        self.arrivals.arrived.connect(lambda text: self.status.showMessage(text, 6000))
+        self.arrivals.start()
+
     def on_sync_conflicts_requested(self) -> None:
         if self.locked:
             return
@@ -410,7 +421,7 @@ class MainWindow(QMainWindow):
     def on_settings(self) -> None:
         from desk_app.views.dialogs.settings import SettingsDialog
 
-        dialog = SettingsDialog(self.context.settings, self)
+        dialog = SettingsDialog(self.context.settings, self, services=self.context.services)
         dialog.settings_saved.connect(self.on_settings_saved)
         dialog.open()
 
@@ -524,6 +535,8 @@ class MainWindow(QMainWindow):
         self.save_state()
         if self.sync_scheduler is not None:
             self.sync_scheduler.stop()
+        if self.arrivals is not None:
+            self.arrivals.stop()
         _app().removeEventFilter(self.idle)
         super().closeEvent(event)
 
@@ -537,6 +550,7 @@ class MainWindow(QMainWindow):
             # with the first page's own loading
             QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_sync_status)
             QTimer.singleShot(SYNC_STATUS_DELAY_MS, self.check_demo_data)
+            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_arrival_watch)
             # the PDF sandbox child takes a second or two to start: start it before the first
             # received document is opened, once the first page has settled
             QTimer.singleShot(SANDBOX_WARM_DELAY_MS, self._warm_sandbox)

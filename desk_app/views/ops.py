@@ -19,6 +19,7 @@ queue behind long jobs (search as you type, page counts).
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from enum import StrEnum
@@ -115,6 +116,7 @@ def set_failure_handler(handler: Callable[[BaseException, str], None]) -> None:
 class _Relay(QObject):
     done = Signal(object)
     failed = Signal(object, str)
+    step = Signal(int, int, str)
 
 
 class _Job(QRunnable):
@@ -147,6 +149,8 @@ class Operation:
         self._on_failure: Callable[[BaseException], None] | None = None
         self._initiator: object | None = None
         self._orphaned = False  # the initiating QObject was destroyed before the result came
+        self._on_settled: Callable[[], None] | None = None
+        self._cancel = threading.Event()
         self._relay = _Relay()
         self._relay.done.connect(self._finish)
         self._relay.failed.connect(self._fail)
@@ -157,6 +161,32 @@ class Operation:
 
     def failure(self, callback: Callable[[BaseException], None]) -> Operation:
         self._on_failure = callback
+        return self
+
+    def with_progress(self, on_step: Callable[[int, int, str], None]) -> Operation:
+        """Report progress and allow a cancel: the call also gets the keyword arguments
+        ``progress(done, total, what)`` (``total`` 0 when unknown), delivered to ``on_step`` on
+        the GUI thread, and ``cancelled()``, true once :meth:`cancel` was called, which the
+        call checks at its safe points (between items, between batches) and stops there."""
+        self._kwargs["progress"] = self._relay.step.emit
+        self._kwargs["cancelled"] = self._cancel.is_set
+        self._relay.step.connect(
+            lambda done, total, what: None if self._orphaned else on_step(done, total, what)
+        )
+        return self
+
+    def cancel(self) -> None:
+        """Ask the call to stop at its next safe point (see :meth:`with_progress`)."""
+        self._cancel.set()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def settled(self, callback: Callable[[], None]) -> Operation:
+        """Call ``callback`` on the GUI thread when the call ended, whichever way (before the
+        success or failure callback): a progress display hides itself here."""
+        self._on_settled = callback
         return self
 
     def run(
@@ -178,6 +208,8 @@ class Operation:
 
     def _settle(self) -> None:
         _running.discard(self)
+        if self._on_settled is not None and not self._orphaned:
+            self._on_settled()
         if isinstance(
             self._initiator, QObject
         ):  # don't keep this operation alive with the initiator

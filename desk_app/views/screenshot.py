@@ -16,7 +16,7 @@ from desk_app.qt import QAbstractItemView, QApplication, QSize, QTableView, QWid
 from desk_app.views import ops
 from desk_app.views.pages import PAGE_ORDER
 
-DIALOGS = ("settings", "about", "lock", "crash", "seeding")
+DIALOGS = ("settings", "about", "lock", "crash", "seeding", "first-run")
 SAMPLE_TRACEBACK = (
     'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
     "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n"
@@ -73,7 +73,9 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
     if name == "settings":
         from desk_app.views.dialogs.settings import SettingsDialog
 
-        return SettingsDialog(ctx.settings)
+        settings = SettingsDialog(ctx.settings, services=ctx.services)
+        settings.tabs.setCurrentIndex(settings.tabs.indexOf(settings._forms["Intake"][0]))
+        return settings
     if name == "about":
         from desk_app.views.dialogs.about import AboutDialog
 
@@ -90,6 +92,12 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         dialog = CrashDialog("ZeroDivisionError", SAMPLE_TRACEBACK, ctx.paths.log_file)
         dialog.on_details_clicked()
         return dialog
+    if name == "first-run":
+        from desk_app.views.dialogs.first_run import FirstRunDialog
+
+        first = FirstRunDialog(ctx.operator.username, str(ctx.paths.database))
+        first.empty.setChecked(True)  # the choice with the most to read
+        return first
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()

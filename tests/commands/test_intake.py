@@ -38,6 +38,19 @@ def test_fax_folder_run_prints_summary_and_exits_zero(tmp_path, capsys):
     assert code == 0 and "0 item(s) taken" in capsys.readouterr().out
 
 
+def test_a_just_copied_fax_is_left_to_settle_and_the_summary_says_so(tmp_path, capsys):
+    drop = tmp_path / "fax"
+    drop.mkdir()
+    (drop / "5735551234.tif").write_bytes(fax_tiff(printed_form()))  # written this instant
+    code = main(["--data-dir", str(tmp_path / "data"), "intake", "fax", str(drop)])
+    out = capsys.readouterr().out
+    assert code == 0 and "0 item(s) taken" in out
+    assert "1 file(s) left for now: changed less than 5 s ago" in out
+    assert "taken at the next run" in out and (drop / "5735551234.tif").exists()
+    code = main(["--data-dir", str(tmp_path / "data"), "intake", "fax", str(drop), "--json"])
+    assert json.loads(capsys.readouterr().out)["settling"] == ["5735551234.tif"]
+
+
 def test_unreachable_folder_exits_non_zero(tmp_path, capsys):
     code = main(["--data-dir", str(tmp_path / "data"), "intake", "fax", str(tmp_path / "missing")])
     assert code == 3 and "unreachable" in capsys.readouterr().out
@@ -78,7 +91,12 @@ def test_imap_run_with_password_in_keyring(tmp_path, capsys, imap_server, mailbo
     client.append(mailbox, eml_with([("form.pdf", "application/pdf", filled_form())]))
     client.logout()
     try:
+        code = main(["--data-dir", str(paths.data_dir), "intake", "imap", "--check"])
+        checked = capsys.readouterr().out
+        assert code == 0 and f"the folder {mailbox!r} holds 1 mail(s)." in checked
         code = main(["--data-dir", str(paths.data_dir), "intake", "imap"])
     finally:
         keyring.delete_password(SERVICE, IMAP_PASSWORD)
     assert code == 0 and "1 submission(s) queued" in capsys.readouterr().out
+    code = main(["--data-dir", str(paths.data_dir), "intake", "imap", "--check", "--json"])
+    assert code == 3 and "no IMAP password" in json.loads(capsys.readouterr().out)["message"]

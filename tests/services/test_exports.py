@@ -65,3 +65,35 @@ def test_a_list_with_its_filters_and_the_audit(ctx, tmp_path) -> None:
         assert event.details["filters"] == {"kind": "lea"}
     with pytest.raises(ValidationError):
         export_rows(ctx, ROWS, "People", tmp_path / "p.pdf", "pdf")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_long_export_reports_progress_and_stops_leaving_no_partial_file(
+    make_ctx, tmp_path, fmt
+) -> None:
+    from desk_app.services.exports import STEP_ROWS, ExportStopped
+
+    admin = make_ctx("security_admin", "alice")
+    many = [Person(f"P{n}", "", date(1980, 1, 2), "") for n in range(STEP_ROWS * 3)]
+    steps: list[tuple[int, int, str]] = []
+    done = export_rows(
+        admin,
+        many,
+        "People",
+        tmp_path / f"all.{fmt}",
+        fmt,
+        progress=lambda *s: steps.append(s),
+        total=len(many),
+    )
+    assert done.rows == len(many)
+    assert steps == [
+        (STEP_ROWS * k, len(many), f"{STEP_ROWS * k:,} of {len(many):,} rows written")
+        for k in (1, 2, 3)
+    ]
+    target = tmp_path / f"stopped.{fmt}"
+    with pytest.raises(ExportStopped, match=f"stopped by the operator after {STEP_ROWS:,} rows"):
+        export_rows(admin, many, "People", target, fmt, cancelled=lambda: True)
+    assert not target.exists()
+    with admin.store.read() as s:  # only the finished export is in the audit log
+        events = s.execute(select(AuditEvent).where(AuditEvent.action == "export.list")).all()
+    assert len(events) == 1

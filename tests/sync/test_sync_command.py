@@ -55,3 +55,14 @@ def test_refused_rows_are_listed_and_the_rest_is_synced(
     assert code == 0 and report["open_conflicts"] == 1
     [refusal] = report["refusals"]
     assert refusal["table"] == "educator" and "may not change educator" in refusal["reason"]
+
+
+def test_sync_check_tests_the_connection_only(tmp_path, server_url, server, capsys) -> None:
+    code = main(["--data-dir", str(tmp_path / "ws"), "sync", "--url", server_url, "--check"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith("Connected to PostgreSQL") and "as alice" in out
+    with server.engine.connect() as conn:  # a test pushes nothing
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit_event").scalar_one() == 0
+    url = f"postgresql://nobody@127.0.0.1:{_closed_port()}/central"
+    code = main(["--data-dir", str(tmp_path / "ws"), "sync", "--url", url, "--check"])
+    assert code == 3 and "cannot reach the central database" in capsys.readouterr().out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 from desk_app.models.entities import EducationalEntity
@@ -39,7 +40,9 @@ def test_background_sync_reports_state_and_retries_after_failure(qtbot, ws_a, se
     qtbot.addWidget(widget)
     with qtbot.waitSignal(scheduler.sync_finished, timeout=30000):
         scheduler.sync_now()
-    qtbot.waitUntil(lambda: "online" in widget.label.text() and "0 pending" in widget.label.text())
+    qtbot.waitUntil(
+        lambda: "online" in widget.label.text() and "no changes waiting" in widget.label.text()
+    )
     assert scheduler._timer.isActive() and scheduler.next_delay_ms() == 300_000
     ws_a.ctx.settings["sync_url"] = f"postgresql://nobody@127.0.0.1:{_closed_port()}/central"
     edit(ws_a, EducationalEntity, _first_entity(ws_a), city="Ozark")
@@ -49,7 +52,12 @@ def test_background_sync_reports_state_and_retries_after_failure(qtbot, ws_a, se
     # retried on its own with backoff, no local edit needed
     assert scheduler.failures == 1 and scheduler._timer.isActive()
     assert scheduler.next_delay_ms() == 5000
-    qtbot.waitUntil(lambda: "offline" in widget.label.text() and "pending" in widget.label.text())
+    qtbot.waitUntil(
+        lambda: (
+            "offline" in widget.label.text()
+            and re.search(r"· [1-9][\d,]* changes? waiting", widget.label.text()) is not None
+        )
+    )
     ws_a.ctx.settings["sync_url"] = server_url
     with qtbot.waitSignal(scheduler.sync_finished, timeout=30000):
         scheduler._timer.setInterval(10)  # the scheduled retry, brought forward
@@ -147,5 +155,42 @@ def test_a_refused_row_is_listed_on_the_sync_page_and_the_rest_synced(
     assert owner.row("educator", educator.hex) is not None  # the rest went in
     with owner.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM role_grant").scalar() == 0
+
+
+def test_a_running_sync_shows_progress_and_stops_between_batches(ws_a) -> None:
+    import pytest
+
+    from desk_app.services.sync.service import SyncService, SyncStopped
+
+    for n in range(30):
+        add_entity(ws_a, f"1{n:02d}-100", f"Stop Test District {n}")
+    service = SyncService(ws_a.ctx)
+    before = service.status().pending
+    steps: list[tuple[int, int, str]] = []
+    ws_a.push_batch = 5  # several batches, so there is a "between"
+    engine = ws_a.engine()
+    engine.progress = lambda d, t, w: steps.append((d, t, w))
+    engine.stopped = lambda: bool(steps)  # the operator pressed Stop at the first step
+    with pytest.raises(SyncStopped) as stopped:
+        engine.run()
+    assert str(stopped.value).startswith(f"sync stopped by the operator after {steps[0][0]:,} of ")
+    assert steps[0][1] == before and steps[0][2].startswith("Pushed ")
+    after = service.status()
+    assert 0 < before - after.pending < before  # some went, the rest waits
+    assert service.history()[0].status == "stopped" and after.online is True
+    assert ws_a.sync().pending == 0  # the next sync takes the rest
+
+
+def test_the_sync_page_shows_a_running_sync_with_stop(qtbot, ws_a, server_url) -> None:
+    ws_a.ctx.settings["sync_url"] = server_url
+    page = Page(_page_context(ws_a))
+    qtbot.addWidget(page)
+    page.show()
+    stopped: list[bool] = []
+    page.scheduler.sync_started.connect(lambda: stopped.append(page.progress.isVisible()))
+    with qtbot.waitSignal(page.scheduler.sync_finished, timeout=30000):
+        page.sync_button.click()
+    assert stopped == [True]  # shown with its Stop button while the sync ran
+    assert not page.progress.isVisible() and page.sync_button.isEnabled()
     page.scheduler.stop()
     ops.wait_for_all()

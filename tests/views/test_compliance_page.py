@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desk_app.qt import QDesktopServices
 from desk_app.services.directory.staff import OperatorDTO
 from desk_app.settings import Settings
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext
 from desk_app.views.pages.compliance import Page
 from tests.services.directory.test_compliance import world  # noqa: F401  (fixture)
+from tests.views.test_open_draft import _MailProgram
 
 
 def _page(ctx, qtbot) -> Page:
@@ -35,7 +37,16 @@ def test_findings_filter_draft_and_review(qtbot, ctx, world) -> None:  # noqa: F
     assert page.reviewed_button.isEnabled() and page.draft_button.isEnabled()
     page.draft_button.click()
     qtbot.waitUntil(lambda: "Draft saved" in page.status.text())
-    assert list((Path(ctx.paths.data_dir) / "drafts" / "compliance").glob("*.eml"))
+    drafts = list((Path(ctx.paths.data_dir) / "drafts" / "compliance").glob("*.eml"))
+    assert drafts and str(drafts[0]) in page.status.text()  # where it is, said at once
+    program = _MailProgram()
+    QDesktopServices.setUrlHandler("file", program, "open")
+    try:
+        page.status.linkActivated.emit(page.last_draft)  # "open in the mail program"
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert program.opened == [str(drafts[0])]
+    assert page.status.text() == f"Opened {drafts[0].name} in the mail program."
     page.reviewed_button.click()
     qtbot.waitUntil(lambda: page.report is not None and len(page.report.findings) == 5)
     assert page.model.rowCount() == 0

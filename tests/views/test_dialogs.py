@@ -170,6 +170,13 @@ def test_the_fax_pattern_is_explained_with_an_example(qtbot, app_paths) -> None:
     dialog = SettingsDialog(Settings(app_paths.settings_file))
     qtbot.addWidget(dialog)
     assert "gives 5735550100" in dialog.fax_example.text()
+    assert "ten digits in a row" in dialog.fax_example.text()
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.tabs.setCurrentWidget(dialog.fax_example.parentWidget())
+    qtbot.waitUntil(dialog.fax_example.isVisible, timeout=3000)
+    # every line of the explanation shows (a wrapped label used to be cut off at 150 %)
+    assert dialog.fax_example.height() >= dialog.fax_example.sizeHint().height()
     dialog.editors["fax_number_pattern"].setText("(?P<fax>[")
     assert dialog.fax_example.text().startswith("Not a valid pattern")
     browse = [b for b in dialog.findChildren(QPushButton) if b.text() == "Browse…"]

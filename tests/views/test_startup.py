@@ -1,4 +1,4 @@
-"""GUI start-up: store problems are explained without touching the file; a new database is seeded;
+"""GUI start-up: store problems are explained without touching the file;
 the screenshot command renders pages and dialogs."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from desk_app.app import open_app
 from desk_app.cli import main
 from desk_app.qt import QImage
 from desk_app.secrets import MemorySecrets
-from desk_app.seed import child as seed_child
-from desk_app.views.main import run_gui, seed_if_new
+from desk_app.views.main import run_gui
 from tests.views.conftest import add_demo_rows
 
 
@@ -63,30 +62,6 @@ def test_database_locked_by_another_process_is_refused_untouched(tmp_path, qtbot
     assert database.read_bytes() == before
 
 
-def test_a_new_database_is_seeded_at_scale_one(tmp_path, qtbot, monkeypatch, drain) -> None:
-    calls = []
-
-    def fake_seed(ctx, scale=1.0, progress=None):
-        calls.append(scale)
-        progress("entities", 0.5)
-
-    monkeypatch.setattr(seed_child, "seed_in_child", fake_seed)  # the GUI seeds in a child process
-    app = open_app(tmp_path / "new", secrets=MemorySecrets(), username="carol")
-    try:
-        assert app.created
-        seed_if_new(app)
-    finally:
-        app.close()
-    assert calls == [1.0]
-    again = open_app(tmp_path / "new", secrets=MemorySecrets(), username="carol")
-    try:
-        assert not again.created
-        seed_if_new(again)
-    finally:
-        again.close()
-    assert calls == [1.0]  # only the first start seeds
-
-
 @pytest.fixture
 def demo_dir(tmp_path) -> Path:
     data = tmp_path / "demo"
@@ -127,7 +102,7 @@ def test_screenshot_command_writes_a_non_blank_png(demo_dir, tmp_path, qtbot, dr
 
 
 def test_screenshot_renders_dialogs(demo_dir, tmp_path, qtbot, drain) -> None:
-    for name in ("settings", "about", "lock"):
+    for name in ("settings", "about", "lock", "first-run"):
         out = tmp_path / f"{name}.png"
         assert main(["--data-dir", str(demo_dir), "screenshot", name, "--out", str(out)]) == 0
         assert _distinct_colours(out) > 5, name
@@ -146,7 +121,7 @@ def test_screenshot_list_names_pages_and_dialogs(capsys) -> None:
         "sync",
         "audit",
     ]
-    assert {"settings", "about", "lock"} <= set(listed)
+    assert {"settings", "about", "lock", "first-run"} <= set(listed)
 
 
 def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:

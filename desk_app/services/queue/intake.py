@@ -24,7 +24,7 @@ from desk_app.errors import KnownError
 from desk_app.intake.drafts import SubmissionDraft
 from desk_app.intake.imap import ImapMailbox, ImapSettings
 from desk_app.intake.ledger import Ledger
-from desk_app.intake.pipeline import Hook, IntakeReport, Pipeline, no_hook
+from desk_app.intake.pipeline import Cancelled, Hook, IntakeReport, Pipeline, Progress, no_hook
 from desk_app.intake.sources import FileList, SourceUnreachable, fax_folder, mail_folder
 from desk_app.intake.sources import Source as Source  # re-exported: the views name sources by it
 from desk_app.models import auditchain as audit
@@ -264,13 +264,24 @@ class IntakeService:
             self.hook,
         )
 
-    def run(self, sources: Iterable[Source]) -> IntakeReport:
-        """Take everything the sources offer (and resume anything interrupted before)."""
+    def run(
+        self,
+        sources: Iterable[Source],
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> IntakeReport:
+        """Take everything the sources offer (and resume anything interrupted before); with
+        ``cancelled``, stop between items when asked (see :meth:`Pipeline.run`)."""
         self.ctx.require(Perm.WORK_QUEUE)
-        return self.pipeline().run(sources)
+        return self.pipeline().run(sources, progress, cancelled)
 
-    def run_changes(self, sources: Iterable[Source]) -> tuple[IntakeReport, Changes]:
-        report = self.run(sources)
+    def run_changes(
+        self,
+        sources: Iterable[Source],
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> tuple[IntakeReport, Changes]:
+        report = self.run(sources, progress, cancelled)
         return report, Changes.of(Area.QUEUE) if report.submissions or report.resumed else Changes()
 
     # --- sources from settings -------------------------------------------------------------------
@@ -317,9 +328,15 @@ class IntakeService:
             )
         return mail_folder(Path(path), settle)
 
-    def ingest_files(self, paths: Iterable[str | Path]) -> Changes:
-        """Files dropped on the window (.msg, .eml, .pdf, .tif...): taken where they are."""
-        report = self.run([FileList(Path(p) for p in paths)])
+    def ingest_files(
+        self,
+        paths: Iterable[str | Path],
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> Changes:
+        """Files dropped on the window (.msg, .eml, .pdf, .tif...): taken where they are (with
+        ``cancelled``, the files not yet taken when it turns true are left alone)."""
+        report = self.run([FileList(Path(p) for p in paths)], progress, cancelled)
         if report.unreachable:
             raise SourceUnreachable("; ".join(report.unreachable))
         return Changes.of(Area.QUEUE) if report.submissions else Changes()

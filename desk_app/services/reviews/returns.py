@@ -11,8 +11,10 @@ Its Remove marks are read off the returned pages and become one audited decision
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -41,6 +43,10 @@ SIGNER_ROLES = {
     OfficerRole.SUPERINTENDENT.value,
     OfficerRole.AUTHORIZED_REPRESENTATIVE.value,
 }
+
+
+class RemindersStopped(KnownError):
+    """The operator stopped drafting reminders; nothing of that round was kept."""
 
 
 @dataclass(frozen=True)
@@ -257,25 +263,51 @@ class ReviewReturns:
                 items,
             )
 
-    def draft_reminders(self, campaign_id: str = "") -> tuple[int, str]:
-        """An unsent reminder, with the attestation again, to every entity yet to answer."""
+    def draft_reminders(
+        self,
+        campaign_id: str = "",
+        progress: Callable[[int, int, str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> tuple[int, str]:
+        """An unsent reminder, with the attestation again, to every entity yet to answer.
+
+        Args:
+            progress: told after each reminder (done, total, what).
+            cancelled: asked before each reminder; once true, the reminders drafted in this run
+                are removed and nothing is recorded (:class:`RemindersStopped`): a half-sent
+                round would count reminders nobody received.
+        """
         self.ctx.require(Perm.MANAGE_ACCESS)
         if self.ctx.paths is None:
             raise KnownError("no data folder to save the reminders in")
         with self.ctx.uow() as uow:
             campaign = _campaign(uow.session, campaign_id)
             folder = self.ctx.paths.data_dir / "drafts" / "reviews" / campaign.token
-            items = uow.session.execute(
-                select(AccessReviewItem).where(
-                    AccessReviewItem.campaign_id == campaign.id,
-                    AccessReviewItem.outcome == ItemOutcome.SENT.value,
+            items = (
+                uow.session.execute(
+                    select(AccessReviewItem).where(
+                        AccessReviewItem.campaign_id == campaign.id,
+                        AccessReviewItem.outcome == ItemOutcome.SENT.value,
+                    )
                 )
-            ).scalars()
+                .scalars()
+                .all()
+            )
             count = 0
+            written: list[Path] = []
             for item in items:
+                if cancelled is not None and cancelled():
+                    for path in written:
+                        path.unlink(missing_ok=True)
+                    raise RemindersStopped(
+                        f"reminders stopped by the operator after {count:,} of {len(items):,}; "
+                        "the drafts of this round were removed and nothing was recorded"
+                    )
                 pdf = folder / f"{item.token}.pdf"
                 attach = [(pdf.name, pdf.read_bytes(), "application/pdf")] if pdf.exists() else []
-                (folder / f"{item.token}-reminder-{item.reminders + 1}.eml").write_bytes(
+                draft = folder / f"{item.token}-reminder-{item.reminders + 1}.eml"
+                written.append(draft)
+                draft.write_bytes(
                     draft_eml(
                         "",
                         [item.reviewer_email],
@@ -288,6 +320,8 @@ class ReviewReturns:
                 )
                 item.reminders += 1
                 count += 1
+                if progress is not None:
+                    progress(count, len(items), f"{count:,} of {len(items):,} reminders drafted")
             audit.record(
                 uow,
                 "review.reminders",

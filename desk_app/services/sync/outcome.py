@@ -3,6 +3,7 @@ sync through the change bus like any other operation instead of a view announcin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from desk_app.services.context import Area, Changes
@@ -31,7 +32,13 @@ def changes_of(summary: SyncSummaryDTO) -> Changes:
     return Changes()
 
 
-def run_sync(service: SyncService, *, background: bool = False) -> SyncOutcome:
+def run_sync(
+    service: SyncService,
+    *,
+    background: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> SyncOutcome:
     """Run one sync with ``service`` and say what it changed (see :meth:`SyncService.run`)."""
-    summary = service.run(background=background)
+    summary = service.run(background=background, progress=progress, cancelled=cancelled)
     return SyncOutcome(summary, changes_of(summary))

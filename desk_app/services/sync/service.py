@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from desk_app.services.sync.dto import (
 )
 from desk_app.sync.blobs import fetch_blob
 from desk_app.sync.engine import SyncEngine
+from desk_app.sync.engine import SyncStopped as SyncStopped  # re-exported: views name it
 from desk_app.sync.payload import data_columns, display_value, read_rows, table, to_python
 from desk_app.sync.server import ServerLink
 
@@ -74,7 +76,7 @@ def server_url(ctx: ServiceContext, url: str | None = None) -> str:
 TLS_MODES = ("verify-full", "verify-ca", "require")
 
 
-def _connect_problem(exc: BaseException) -> KnownError:
+def connect_problem(exc: BaseException) -> KnownError:
     """A driver's connection error as one clear sentence for the operator."""
     first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     if "no encryption" in first:
@@ -95,7 +97,7 @@ def link_for(url: str) -> ServerLink:
                 store = open_url(url, migrate=False)
                 _links[url] = ServerLink(store.engine)
             except (OperationalError, DBAPIError) as exc:
-                raise _connect_problem(exc) from exc
+                raise connect_problem(exc) from exc
         return _links[url]
 
 
@@ -123,12 +125,22 @@ class SyncService:
             **kwargs,
         )
 
-    def run(self, url: str | None = None, *, background: bool = False) -> SyncSummaryDTO:
+    def run(
+        self,
+        url: str | None = None,
+        *,
+        background: bool = False,
+        progress: Callable[[int, int, str], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> SyncSummaryDTO:
         """Run one full sync (push, anchor, pull). Raises KnownError when it cannot finish.
 
         Args:
             url: the central database (default: the ``sync_url`` setting).
             background: smaller batches, read one at a time, for a sync beside the GUI thread.
+            progress: told after each pushed batch (done, total, what).
+            cancelled: asked after each batch and before the pull; once true, the run stops
+                there (SyncStopped, a KnownError) and the rest waits for the next sync.
         """
         self.ctx.require(Perm.SYNC)
         sizes: dict[str, Any] = (
@@ -136,6 +148,7 @@ class SyncService:
             if background
             else {}
         )
+        sizes.update(progress=progress, stopped=cancelled)
         try:
             engine = self.engine(url, **sizes)
         except KnownError as exc:
@@ -184,7 +197,7 @@ class SyncService:
             ).scalar()
             return SyncStatusDTO(
                 configured=bool(self.ctx.settings["sync_url"]),
-                online=None if last is None else last.status == "ok",
+                online=None if last is None else last.status in ("ok", "stopped"),
                 pending=int(pending),
                 conflicts=int(conflicts),
                 last_sync_at=last_ok,

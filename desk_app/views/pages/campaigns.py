@@ -37,6 +37,7 @@ from desk_app.services.reviews.campaigns import CampaignScope, CampaignService, 
 from desk_app.services.reviews.returns import CampaignStatus, ReviewReturns
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.widgets.progress import ProgressStrip
 
 HEADERS = ("Code", "Entity", "Reviewer", "State", "Sent", "Returned", "Reminders", "Removed")
 
@@ -116,6 +117,7 @@ class Page(BasePage):
         self.remind_button = QPushButton("Draft &reminders", self)
         self.returns_button = QPushButton("Apply returned a&ttestations…", self)
         self.default_button = QPushButton("Apply the &default", self)
+        self.remind_progress = ProgressStrip("the reminders", self, cancel_text="Stop reminders")
         self.result = QLabel("", self)
         self.result.setAccessibleName("Result of the last campaign action")
         self.result.setWordWrap(True)
@@ -161,6 +163,7 @@ class Page(BasePage):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
+        layout.addWidget(self.remind_progress)
         layout.addWidget(self.result)
 
     # --- loading --------------------------------------------------------------------------------
@@ -247,7 +250,7 @@ class Page(BasePage):
         self.refresh()
 
     def on_remind(self) -> None:
-        ops.op(self.returns.draft_reminders).success(
+        self.remind_progress.track(ops.op(self.returns.draft_reminders)).success(
             lambda r: self._done(f"{r[0]} reminder(s) drafted in {r[1]}")
         ).failure(self._failed).run("general", initiator=self)
 

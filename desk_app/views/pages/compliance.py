@@ -13,7 +13,6 @@ from desk_app.qt import (
     QAbstractItemView,
     QAbstractTableModel,
     QComboBox,
-    QDesktopServices,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -40,6 +39,8 @@ from desk_app.services.directory.upkeep import DirectoryUpkeep
 from desk_app.services.exports import export_rows
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.widgets.open_draft import open_draft
+from desk_app.views.widgets.progress import ProgressStrip
 
 HEADERS = ("Code", "Entity", "Finding", "Detail")
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -124,7 +125,8 @@ class Page(BasePage):
         self.reviewed_button.clicked.connect(self.on_reviewed)
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button.clicked.connect(self.on_export)
-        self.status.linkActivated.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+        self.last_draft = ""
+        self.status.linkActivated.connect(lambda _url: self.open_last_draft())
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)
@@ -155,6 +157,8 @@ class Page(BasePage):
         actions.addWidget(self.draft_button)
         actions.addWidget(self.reviewed_button)
         actions.addWidget(self.status, 1)
+        self.export_progress = ProgressStrip("the export", self, cancel_text="Stop export")
+        actions.addWidget(self.export_progress)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
@@ -215,7 +219,14 @@ class Page(BasePage):
     def on_drafted(self, drafted: DraftedForm) -> None:
         url = QUrl.fromLocalFile(drafted.eml_path).toString()
         to = ", ".join(drafted.recipients) or "no officer e-mail on file"
-        self.status.setText(f"Draft saved for {to}: <a href='{url}'>open in the mail program</a>")
+        self.status.setText(
+            f"Draft saved for {to}: <a href='{url}'>open in the mail program</a> ({drafted.eml_path})"
+        )
+        self.last_draft = drafted.eml_path
+
+    def open_last_draft(self) -> bool:
+        """Open the draft just saved in the mail program, or say where it is."""
+        return bool(self.last_draft) and open_draft(self.last_draft, self.status.setText)
 
     def _after(self, message: str) -> None:
         self.status.setText(message)
@@ -240,14 +251,20 @@ class Page(BasePage):
     def export_to(self, path: Path) -> None:
         fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
         rule = self.rule.currentData() or ""
-        ops.op(
-            export_rows,
-            self.context.services,
-            self.model.rows,
-            "Compliance findings",
-            path,
-            fmt,
-            {"rule": rule} if rule else {},
+        rows = list(self.model.rows)
+        self.export_progress.track(
+            ops.op(
+                lambda **step: export_rows(
+                    self.context.services,
+                    rows,
+                    "Compliance findings",
+                    path,
+                    fmt,
+                    {"rule": rule} if rule else {},
+                    total=len(rows),
+                    **step,
+                )
+            )
         ).success(
             lambda e: self.status.setText(f"{e.rows:,} findings exported to {e.path}")
         ).failure(lambda exc: self.status.setText(str(exc))).run("general", initiator=self)

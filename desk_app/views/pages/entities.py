@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from desk_app.pdf.catalogue import FORMS
 from desk_app.qt import (
@@ -36,6 +37,7 @@ from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.entity_detail import EntityDetailPane
+from desk_app.views.widgets.progress import ProgressStrip
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 from desk_app.views.widgets.verification_report import issue_pin_interactively
@@ -204,6 +206,8 @@ class Page(SearchListPage):
         outer = QVBoxLayout()
         outer.addLayout(bar)
         outer.addWidget(self.action_status)
+        self.export_progress = ProgressStrip("the export", self, cancel_text="Stop export")
+        outer.addWidget(self.export_progress)
         wrapper = QHBoxLayout()
         wrapper.addLayout(outer)
         return wrapper
@@ -313,7 +317,7 @@ class Page(SearchListPage):
 
     def export_to(self, path: Path) -> None:
         query = self.current_query(self.search.text().strip())
-        ops.op(_export, self.context.services, query, path).success(
+        self.export_progress.track(ops.op(_export, self.context.services, query, path)).success(
             self.action_status.setText
         ).failure(lambda exc: self.action_status.setText(str(exc))).run("general", initiator=self)
 
@@ -360,10 +364,11 @@ class Page(SearchListPage):
             )
 
 
-def _export(services: ServiceContext, query: ListQuery, path: Path) -> str:
-    """Pool thread: the entities the search finds, to CSV or XLSX."""
+def _export(services: ServiceContext, query: ListQuery, path: Path, **step: Any) -> str:
+    """Pool thread: the entities the search finds, to CSV or XLSX (``step``: progress and
+    cancel, see :meth:`ops.Operation.with_progress`)."""
     fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
-    done = export_list(services, EntityService(services), query, "Entities", path, fmt)
+    done = export_list(services, EntityService(services), query, "Entities", path, fmt, **step)
     return f"{done.rows:,} entities exported to {done.path}"
 
 

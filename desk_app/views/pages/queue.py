@@ -47,6 +47,7 @@ from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.queue_document import no_document
 from desk_app.views.pages.queue_text import known_values, preview_document, sla_legend_html, summary
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
@@ -57,6 +58,7 @@ from desk_app.views.tablemodels.queue import (
 from desk_app.views.widgets.document_viewer import DocumentViewer
 from desk_app.views.widgets.file_drop import FileDropFilter, dropped_paths
 from desk_app.views.widgets.keying_station import KeyingStation
+from desk_app.views.widgets.progress import ProgressStrip
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
@@ -221,6 +223,8 @@ class Page(BasePage):
         status_row = QHBoxLayout()
         status_row.addWidget(self.sla_legend)
         status_row.addWidget(self.status, 1)
+        self.intake_progress = ProgressStrip("taking in", self, cancel_text="Stop taking in")
+        status_row.addWidget(self.intake_progress)
         status_row.addWidget(self.identify_button)
         status_row.addWidget(self.key_button)
         middle = QWidget(self)
@@ -468,7 +472,7 @@ class Page(BasePage):
         elif pdf:  # received from outside: parsed and rendered in the sandbox child only
             self.viewer.set_document(pdf, untrusted_source=True)
         else:
-            self.viewer.clear()
+            no_document(self, self.detail)
         if self.tabs.currentWidget() is self.review and not (same and self.review.report):
             self.review.show_submission(self.detail.row.id)
 
@@ -619,20 +623,31 @@ class Page(BasePage):
         }
         source = sources[which]
         self.status.setText("Taking in…")
-        ops.op(lambda: self.intake.run_changes([source()])).success(
-            lambda result: self._intake_done(result)
-        ).failure(self.on_error).run("writer", initiator=self)
+        self.intake_progress.track(
+            ops.op(lambda **step: self.intake.run_changes([source()], **step))
+        ).success(lambda result: self._intake_done(result)).failure(self.on_error).run(
+            "writer", initiator=self
+        )
 
     def _intake_done(self, result: Any) -> None:
         report, changes = result  # the bus hears of ``changes`` from the operation itself
-        self.status.setText(report.summary().splitlines()[0])
+        first = report.summary().splitlines()[0]
+        waiting = len(report.settling)
+        self.status.setText(
+            first + (f"; {waiting} file(s) too new, taken at the next run" if waiting else "")
+        )
         if changes.areas:
             self.refresh()
 
     def take_files(self, paths: list[str]) -> None:
         self.status.setText(f"Taking in {len(paths)} file(s)…")
-        ops.op(self.intake.ingest_files, paths).success(
-            lambda _c: self._done(f"Took in {len(paths)} file(s).")
+        taking = self.intake_progress.track(ops.op(self.intake.ingest_files, paths))
+        taking.success(
+            lambda _c: self._done(
+                "Stopped: the files not yet taken were left where they are."
+                if taking.cancel_requested
+                else f"Took in {len(paths)} file(s)."
+            )
         ).failure(self.on_error).run("writer", initiator=self)
 
     # --- drag and drop -------------------------------------------------------------------------

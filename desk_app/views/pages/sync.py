@@ -26,7 +26,8 @@ from desk_app.services.sync.service import ConflictSource, SyncHistorySource, Sy
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.lazy import ROW_ROLE, Column, LazyTableModel
-from desk_app.views.widgets.sync_status import scheduler_for, status_text
+from desk_app.views.widgets.progress import ProgressStrip
+from desk_app.views.widgets.sync_status import scheduler_for, status_text, waiting_text
 from desk_app.views.widgets.tables import make_table
 
 COL_STARTED, COL_STATUS, COL_PUSHED, COL_PULLED, COL_MERGED, COL_CONFLICTS, COL_MESSAGE = range(7)
@@ -182,6 +183,10 @@ class Page(BasePage):
         self.scheduler = scheduler_for(context.services)
         self.state = QLabel("", self)
         self.state.setAccessibleName("Sync state")
+        self.waiting = QLabel("", self)
+        self.waiting.setObjectName("sync-waiting")
+        self.waiting.setAccessibleName("Changes waiting to be pushed")
+        self.waiting.setStyleSheet("QLabel { font-weight: bold; }")
         self.sync_button = QPushButton("&Sync now", self)
         self.sync_button.setToolTip("Push local changes and pull the central database's now")
         self.history = SyncHistoryModel(SyncHistorySource(context.services), self)
@@ -192,19 +197,24 @@ class Page(BasePage):
             stretch_column=COL_MESSAGE,
             sorted_by=(COL_STARTED, Qt.SortOrder.DescendingOrder),
         )
+        self.progress = ProgressStrip("the sync", self, cancel_text="St&op sync")
         self.conflicts = ConflictView(context, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.history_table, "Histor&y")
         self.tabs.addTab(self.conflicts, "&Conflicts")
         bar = QHBoxLayout()
+        bar.addWidget(self.waiting)
         bar.addWidget(self.state, 1)
         bar.addWidget(self.sync_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.progress)
         layout.addWidget(self.tabs, 1)
         self.sync_button.clicked.connect(self.scheduler.sync_now)
         self.scheduler.status_changed.connect(self.on_status_changed)
-        self.scheduler.sync_started.connect(lambda: self.sync_button.setEnabled(False))
+        self.scheduler.sync_started.connect(self.on_sync_started)
+        self.scheduler.sync_progress.connect(self.progress.on_step)
+        self.scheduler.sync_settled.connect(self.progress.on_settled)
         self.scheduler.sync_finished.connect(self.on_sync_finished)
         self.scheduler.sync_failed.connect(self.on_sync_failed)
 
@@ -216,11 +226,20 @@ class Page(BasePage):
         self.conflicts.reload()
         self.scheduler.refresh_status()
 
+    def on_sync_started(self) -> None:
+        self.sync_button.setEnabled(False)
+        self.progress.begin(self.scheduler.stop_sync)
+
     def show_conflicts(self) -> None:
         self.tabs.setCurrentWidget(self.conflicts)
 
     def on_status_changed(self, status: Any) -> None:
+        self.waiting.setText(waiting_text(status.pending).capitalize() + " to be pushed ·")
+        self.waiting.setToolTip(
+            "Changes made on this computer, kept in its outbox until the next sync pushes them"
+        )
         text, tip = status_text(status, self.scheduler.running)
+        text = text.replace(f" · {waiting_text(status.pending)}", "")  # shown beside it, in bold
         self.state.setText(
             text + (f" · {status.conflicts} conflict(s)" if status.conflicts else "")
         )

@@ -152,6 +152,15 @@ class DocumentViewer(QWidget):
         # a scroll bar that comes and goes would change "fit width" and re-render in a loop
         self.page_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
 
+        # said instead of an empty grey page when there is no document (and why)
+        self.absence = QLabel("", self)
+        self.absence.setObjectName("document-absence")
+        self.absence.setAccessibleName("Why no document is shown")
+        self.absence.setWordWrap(True)
+        self.absence.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.absence.setStyleSheet("QLabel { padding: 24px; font-size: 11pt; }")
+        self.absence.setVisible(False)
+
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -161,6 +170,7 @@ class DocumentViewer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.absence)
         layout.addLayout(body, 1)
         self.setFocusProxy(self.page_area)
 
@@ -203,6 +213,7 @@ class DocumentViewer(QWidget):
         """
         self._generation += 1
         gen = self._generation
+        self._show_absence("")
         self._backend = untrusted if untrusted_source else trusted
         self.printing.backend = self._backend
         self.pdf, self.info, self.page, self.title = pdf, None, 0, title
@@ -225,12 +236,20 @@ class DocumentViewer(QWidget):
         if self.pdf:
             self.printing.print_document(self.pdf, self.title or "document")
 
-    def clear(self) -> None:
+    def clear(self, reason: str = "") -> None:
+        """Show nothing; ``reason`` says why in place of the page (no document, quarantined...)."""
         self._generation += 1
         self.pdf, self.info = b"", None
         self.thumbs.clear()
         self.view.show_image(QImage(), [], -1)
         self.page_label.setText(" - / - ")
+        self._show_absence(reason)
+
+    def _show_absence(self, reason: str) -> None:
+        self.absence.setText(reason)
+        self.absence.setVisible(bool(reason))
+        self.page_area.setVisible(not reason)
+        self.thumbs.setVisible(not reason)
 
     def go_to(self, page: int) -> None:
         if not self.info or not 0 <= page < self.page_count:

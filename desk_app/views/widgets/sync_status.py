@@ -16,7 +16,7 @@ from desk_app.qt import QHBoxLayout, QLabel, QObject, QPushButton, QTimer, QWidg
 from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.sync.dto import SyncStatusDTO
 from desk_app.services.sync.outcome import SyncOutcome, run_sync
-from desk_app.services.sync.service import SyncService
+from desk_app.services.sync.service import SyncService, SyncStopped
 from desk_app.views import ops
 
 log = logging.getLogger(__name__)
@@ -32,12 +32,16 @@ class SyncScheduler(QObject):
         sync_started(): a run began.
         sync_finished(SyncSummaryDTO): a run finished.
         sync_failed(str): a run failed; the message says why (a retry is scheduled).
+        sync_progress(int, int, str): changes pushed so far, of how many, and what is happening.
+        sync_settled(): a run ended, whichever way (before sync_finished / sync_failed).
     """
 
     status_changed = Signal(object)
     sync_started = Signal()
     sync_finished = Signal(object)
     sync_failed = Signal(str)
+    sync_progress = Signal(int, int, str)
+    sync_settled = Signal()
 
     def __init__(self, services: ServiceContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +50,7 @@ class SyncScheduler(QObject):
         self.failures = 0
         self.running = False
         self._again = False
+        self.operation: ops.Operation | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.on_timer)
@@ -93,9 +98,23 @@ class SyncScheduler(QObject):
         self.running = True
         self._timer.stop()
         self.sync_started.emit()
-        ops.op(run_sync, self.service, background=True).success(self.on_sync_done).failure(
-            self.on_sync_failed
-        ).run("writer", initiator=self)
+        self.operation = (
+            ops.op(run_sync, self.service, background=True)
+            .with_progress(self.sync_progress.emit)
+            .settled(self._on_settled)
+            .success(self.on_sync_done)
+            .failure(self.on_sync_failed)
+            .run("writer", initiator=self)
+        )
+
+    def stop_sync(self) -> None:
+        """Ask the running sync to stop after the batch it is sending (what went stays pushed)."""
+        if self.operation is not None:
+            self.operation.cancel()
+
+    def _on_settled(self) -> None:
+        self.operation = None
+        self.sync_settled.emit()
 
     def on_sync_done(self, outcome: SyncOutcome) -> None:
         # what the run changed reaches the bus from the operation (SyncOutcome.changes)
@@ -106,6 +125,10 @@ class SyncScheduler(QObject):
 
     def on_sync_failed(self, exc: BaseException) -> None:
         self.running = False
+        if isinstance(exc, SyncStopped):  # the operator's choice, not a server problem
+            self.sync_failed.emit(str(exc))
+            self._schedule()
+            return
         self.failures += 1
         message = str(exc) if isinstance(exc, KnownError) else f"sync failed: {type(exc).__name__}"
         self.sync_failed.emit(message)
@@ -127,23 +150,36 @@ class SyncScheduler(QObject):
             self.refresh_status()
 
 
+def waiting_text(pending: int) -> str:
+    """The changes in the outbox not yet pushed, in words ("no changes waiting", "3 changes
+    waiting")."""
+    if pending <= 0:
+        return "no changes waiting"
+    return f"{pending:,} change{'s' if pending != 1 else ''} waiting"
+
+
 def status_text(status: SyncStatusDTO, running: bool = False) -> tuple[str, str]:
     """The status bar's words and tooltip for ``status``."""
+    waiting = waiting_text(status.pending)
     if not status.configured:
-        return "Sync: not configured", "Set the central database in Settings › Sync"
+        return (
+            f"Sync: not configured · {waiting}",
+            "Changes wait on this computer until a central database is set in Settings › Sync",
+        )
     state = (
         "syncing…"
         if running
         else ("online" if status.online else "offline" if status.online is False else "not yet run")
     )
     last = f"{status.last_sync_at:%Y-%m-%d %H:%M} UTC" if status.last_sync_at else "never"
-    text = f"Sync: {state} · {status.pending} pending · last {last}"
+    text = f"Sync: {state} · {waiting} · last {last}"
     tip = status.last_message if status.online is False else "Changes sync in the background"
     return text, tip
 
 
 class SyncStatusWidget(QWidget):
-    """Online / offline, pending changes, last sync, conflicts (a button that opens them).
+    """Online / offline, changes waiting to be pushed, last sync, conflicts (a button that opens
+    them); refreshed whenever the change bus reports a change.
 
     Signals:
         conflicts_requested(): the operator asked to see the conflicts.

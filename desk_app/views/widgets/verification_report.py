@@ -14,7 +14,6 @@ from html import escape
 from desk_app.errors import KnownError
 from desk_app.qt import (
     QCheckBox,
-    QDesktopServices,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -29,7 +28,6 @@ from desk_app.qt import (
     QScrollArea,
     Qt,
     QTextBrowser,
-    QUrl,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -42,6 +40,7 @@ from desk_app.services.review import decisions, pins, readiness, verification
 from desk_app.services.review.dto import SignatureFinding, VerificationReport
 from desk_app.services.review.specimens import attest_signature
 from desk_app.views import ops
+from desk_app.views.widgets.open_draft import open_draft
 
 MARKS = {
     "pass": ("\u2714", "#1b7f3a"),
@@ -447,9 +446,12 @@ class VerificationReportPane(QWidget):
 
     def on_replies_saved(self, paths: tuple[str, ...]) -> None:
         """Open the saved drafts and letter with the system's handlers."""
-        # the .eml drafts open in Outlook as unsent messages; the letter opens for printing
+        # the .eml drafts open in Outlook as unsent messages; the letter opens for printing; one
+        # that no program takes is named (its path copied) instead of failing silently
+        said: list[str] = []
         for path in paths:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+            open_draft(path, said.append)
+        self.status.setText(" ".join(said))
 
 
 def _verify_with_row(

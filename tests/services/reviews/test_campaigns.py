@@ -27,7 +27,7 @@ from desk_app.models.reviews import AccessReviewItem
 from desk_app.models.staff import Staff
 from desk_app.services.queue.intake import IntakeService
 from desk_app.services.reviews.campaigns import CampaignCancelled, CampaignScope, CampaignService
-from desk_app.services.reviews.returns import ReviewReturns
+from desk_app.services.reviews.returns import RemindersStopped, ReviewReturns
 from tests.intake.makers import fax_tiff
 
 DUE = date.today() + timedelta(days=30)
@@ -225,8 +225,13 @@ def test_reminders_and_the_default_at_the_due_date(ctx, directory) -> None:
         uow.commit()
     CampaignService(ctx).start(_scope(default_action="revoke"))
     returns = ReviewReturns(ctx)
-    count, folder = returns.draft_reminders()
+    steps: list[tuple[int, int, str]] = []
+    with pytest.raises(RemindersStopped, match="after 1 of 3; the drafts of this round were"):
+        returns.draft_reminders(progress=lambda *s: steps.append(s), cancelled=lambda: bool(steps))
+    assert steps == [(1, 3, "1 of 3 reminders drafted")]
+    count, folder = returns.draft_reminders()  # the stopped round left nothing behind
     assert count == 3 and len(list(Path(folder).glob("*-reminder-1.eml"))) == 3
+    assert not list(Path(folder).glob("*-reminder-2.eml"))
     assert returns.status(today=DUE + timedelta(days=1)).counts()["overdue"] == 3
     with pytest.raises(ValidationError):
         returns.apply_defaults(today=DUE)
