@@ -13,6 +13,7 @@ from pathlib import Path
 from desk_app import log as app_log
 from desk_app.errors import StoreError
 from desk_app.models.auditchain import HeadAnchor, anchor_heads
+from desk_app.models.auditkey import AuditSigner, sign_new_events
 from desk_app.models.store import Store, open_sqlite
 from desk_app.paths import AppPaths, refusal_of, resolve
 from desk_app.secrets import SecretStore, get_or_create_key, open_secrets
@@ -99,6 +100,7 @@ def open_app(
     store = open_workstation_store(paths.database, backups=paths.backups)
     secrets = secrets or open_secrets(paths.data_dir / "secrets.json")
     anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
+    sign_new_events(store.session_factory, AuditSigner(secrets))
     operator = identify_operator(
         store, username or os_username(), workstation_name(settings["workstation_name"])
     )

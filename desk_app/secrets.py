@@ -28,6 +28,8 @@ CREDENTIALS = {
     "lookup-key": "the agency key for look-up hashes of closed data: the same everywhere",
     "pin-pepper": "the agency PIN pepper: the same everywhere",
     "audit-anchor-key": "this workstation's key for its audit-head anchor (made on first start)",
+    "audit-signing-key": "this workstation's private Ed25519 key that signs each audit event "
+    "(made on first start; never leaves the workstation)",
 }
 
 

@@ -43,7 +43,16 @@ class _MemoryKeyring(keyring.backend.KeyringBackend):
         self.values.pop((service, username), None)
 
 
-keyring.set_keyring(_MemoryKeyring())
+_KEYRING = _MemoryKeyring()
+keyring.set_keyring(_KEYRING)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyring() -> Iterator[None]:
+    """Each test starts with an empty OS keyring, as it starts with a new data folder (the
+    workstation's audit signing key and its keyed era are kept there)."""
+    _KEYRING.values.clear()
+    yield
 
 
 @pytest.fixture

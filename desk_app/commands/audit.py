@@ -27,6 +27,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from desk_app.commands.common import print_json
     from desk_app.errors import KnownError
     from desk_app.models.auditchain import verify_chain
+    from desk_app.models.auditkey import chain_keys
     from desk_app.paths import resolve
     from desk_app.secrets import open_secrets
 
@@ -35,9 +36,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise KnownError(f"no database in {paths.data_dir}")
     store = open_workstation_store(paths.database, migrate=False)
     try:
-        anchor = head_anchor(paths.data_dir, open_secrets(paths.data_dir / "secrets.json"), False)
+        secrets = open_secrets(paths.data_dir / "secrets.json")
+        anchor = head_anchor(paths.data_dir, secrets, False)
         with store.read() as s:
-            report = verify_chain(s)
+            report = verify_chain(s, keys=chain_keys(secrets))
             lost = anchor.problem(s) if report.ok else None
     finally:
         store.dispose()

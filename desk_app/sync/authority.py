@@ -80,6 +80,7 @@ FUNCTIONS = (
     "desk_apply_push(text, text[])",
     "desk_store_blob(text, bytea, text)",
     "desk_anchor(text, integer, text)",
+    "desk_register_audit_key(text, text, integer)",
 )
 
 

@@ -11,6 +11,8 @@
 - ``sync_table_right`` (revision 0006_auth): which central staff role may change which synced
   table, read by the server function ``desk_apply_push`` (see :mod:`.authority`).
 - ``sync_key_check`` (revision 0006_auth): the agency keys' check values (``desk_key_check``).
+- ``sync_audit_key`` (revision 0007_audit): each workstation's public audit key and the first
+  event it signed, registered once (``desk_register_audit_key``, :mod:`desk_app.models.auditkey`).
 """
 
 from __future__ import annotations
@@ -97,6 +99,17 @@ sync_key_check = Table(
     Column("check_value", String(64), nullable=False),
     Column("set_by", String(64), nullable=False),
     Column("set_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+)
+
+
+sync_audit_key = Table(
+    "sync_audit_key",
+    server_metadata,
+    Column("workstation", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("from_seq", Integer, nullable=False),
+    Column("registered_by", String(64), nullable=False),
+    Column("registered_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
 )
 
 

@@ -1,0 +1,67 @@
+"""The keyed audit chain and the central database (issue 11 item 6), on the real server.
+
+The workstation's public audit key is registered at its first sync and never replaced; from its
+keyed era on, an unsigned event (a history rewritten without the workstation's key) is refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from desk_app.errors import KnownError
+from desk_app.models import auditchain as audit
+from desk_app.models.auditkey import AuditSigner, ChainKey, chain_keys, sign_new_events
+from desk_app.models.sync_state import SyncConflict
+from desk_app.secrets import MemorySecrets
+from desk_app.sync.engine import SyncEngine
+from tests.sync.helpers import add_entity
+
+
+def _signing(ws) -> None:
+    sign_new_events(ws.store.session_factory, AuditSigner(ws.ctx.secrets))
+
+
+def _engine(ws, key: ChainKey | None) -> SyncEngine:
+    return SyncEngine(ws.store, ws.actor, ws.server, "central", ws.paths.blobs, audit_key=key)
+
+
+def test_the_public_key_is_registered_once_and_unsigned_events_are_refused(ws_a, owner) -> None:
+    _signing(ws_a)
+    add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    key = chain_keys(ws_a.ctx.secrets)["ws-a"]
+    _engine(ws_a, key).run()
+    with owner.engine.connect() as conn:
+        held = conn.exec_driver_sql(
+            "SELECT public_key, from_seq FROM sync_audit_key WHERE workstation = 'ws-a'"
+        ).one()
+        signed = conn.exec_driver_sql(
+            "SELECT count(*) FROM audit_event WHERE workstation_id = 'ws-a' "
+            "AND length(signature) = 128"
+        ).scalar_one()
+    assert tuple(held) == (key.public_hex, 1) and signed >= 1
+    # an event whose signature was dropped (a rewrite without the key) is refused centrally
+    with ws_a.ctx.uow() as uow:
+        audit.record(uow, "entity.view", summary="seen")
+        uow.commit()
+    with ws_a.store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE audit_event SET signature = '' WHERE seq = "
+                "(SELECT max(seq) FROM audit_event WHERE workstation_id = 'ws-a')"
+            )
+        )
+    _engine(ws_a, key).push()
+    with ws_a.store.read() as s:
+        reasons = [c.reason for c in s.scalars(select(SyncConflict))]
+    assert any("not signed with the workstation's registered key" in r for r in reasons), reasons
+
+
+def test_another_key_for_a_registered_workstation_is_refused(ws_a) -> None:
+    _signing(ws_a)
+    add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    _engine(ws_a, chain_keys(ws_a.ctx.secrets)["ws-a"]).run()
+    stranger = MemorySecrets()
+    AuditSigner(stranger).sign("ws-a", 1, "0" * 64)  # a new key, as a copied folder would make
+    with pytest.raises(KnownError, match="holds another audit key"):
+        _engine(ws_a, chain_keys(stranger)["ws-a"]).run()
