@@ -25,6 +25,7 @@ from desk_app.services.directory.staff import (
     os_username,
     workstation_name,
 )
+from desk_app.services.sync.keycheck import require_agency_keys
 from desk_app.settings import Settings
 from desk_app.sync.outbox import install_capture
 
@@ -99,6 +100,7 @@ def open_app(
     created = not paths.database.exists() or paths.database.stat().st_size == 0
     store = open_workstation_store(paths.database, backups=paths.backups)
     secrets = secrets or open_secrets(paths.data_dir / "secrets.json")
+    require_agency_keys(paths.data_dir, secrets)
     anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
     sign_new_events(store.session_factory, AuditSigner(secrets))
     operator = identify_operator(

@@ -34,6 +34,7 @@ from desk_app.services.sync.dto import (
     SyncStatusDTO,
     SyncSummaryDTO,
 )
+from desk_app.services.sync.keycheck import remember_central_key_checks
 from desk_app.sync.blobs import fetch_blob
 from desk_app.sync.engine import SyncEngine
 from desk_app.sync.payload import data_columns, display_value, read_rows, table, to_python
@@ -143,7 +144,11 @@ class SyncService:
         except KnownError as exc:
             self._record_unreachable(str(exc))
             raise
-        s = engine.run()
+        try:
+            s = engine.run()
+        finally:
+            if self.ctx.paths is not None:  # what the next start compares the keys with
+                remember_central_key_checks(self.ctx.paths.data_dir, engine.central_key_checks)
         return SyncSummaryDTO(
             s.run_id, s.pushed, s.merged, s.conflicts, s.pulled, s.blobs_sent, s.pending
         )
