@@ -8,4 +8,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; t
   echo "run-app: no screen found; using Qt's offscreen platform (use 'desk-app screenshot' to look)" >&2
   export QT_QPA_PLATFORM=offscreen
 fi
+# the demo runs on machines without an OS keyring too: there it keeps its keys in a private file
+# in the data folder (opt-in, shown in the status bar); set DESK_APP_ALLOW_FILE_SECRETS=0 to refuse
+export DESK_APP_ALLOW_FILE_SECRETS="${DESK_APP_ALLOW_FILE_SECRETS:-1}"
 exec .venv/bin/desk-app "$@"

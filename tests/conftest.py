@@ -8,6 +8,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_SCALE_FACTOR_ROUNDING_POLICY", "PassThrough")
+# the app, bundles and children some tests start have no OS keyring on this machine: they keep
+# their keys in the private file, chosen explicitly (this process uses the memory keyring below)
+os.environ.setdefault("DESK_APP_ALLOW_FILE_SECRETS", "1")
 
 import keyring  # noqa: E402
 import keyring.backend  # noqa: E402

@@ -23,20 +23,19 @@ def register(sub: Any) -> None:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the chain and the anchored heads, changing nothing: no operator sign-in (which
     would append a ``session.start`` event to the log being checked), no key created."""
-    from desk_app.app import head_anchor, open_workstation_store
+    from desk_app.app import head_anchor, open_secret_store, open_workstation_store
     from desk_app.commands.common import print_json
     from desk_app.errors import KnownError
     from desk_app.models.auditchain import verify_chain
     from desk_app.models.auditkey import chain_keys
     from desk_app.paths import resolve
-    from desk_app.secrets import open_secrets
 
     paths = resolve(args.data_dir)
     if not paths.database.is_file():
         raise KnownError(f"no database in {paths.data_dir}")
     store = open_workstation_store(paths.database, migrate=False)
     try:
-        secrets = open_secrets(paths.data_dir / "secrets.json")
+        secrets = open_secret_store(paths)
         anchor = head_anchor(paths.data_dir, secrets, False)
         with store.read() as s:
             report = verify_chain(s, keys=chain_keys(secrets))
