@@ -1,4 +1,4 @@
-"""``desk-app audit verify`` and ``desk-app audit list``."""
+"""``desk-app audit verify``, ``audit list`` and ``audit acknowledge-restore``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ def register(sub: Any) -> None:
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--action", default="")
     listing.set_defaults(func=cmd_list)
+    ack = asub.add_parser(
+        "acknowledge-restore",
+        help="after a legitimate restore from a backup: take this workstation's history back "
+        "from the central database, record why (Security Administrators only), then sync",
+    )
+    ack.add_argument("--reason", required=True, help="why the restore was legitimate (audited)")
+    ack.add_argument("--url", help="central database URL (default: the sync_url setting)")
+    ack.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    ack.set_defaults(func=cmd_acknowledge_restore)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -78,4 +87,23 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(
             f"{row.occurred_at:%Y-%m-%d %H:%M:%S}Z {row.workstation_id}#{row.seq} {row.actor} {row.action} {row.summary}"
         )
+    return 0
+
+
+def cmd_acknowledge_restore(args: argparse.Namespace) -> int:
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.sync.restore import acknowledge_restore
+    from desk_app.services.sync.service import SyncService
+
+    app = open_for_cli(args)
+    try:
+        done = acknowledge_restore(app.services, args.reason, args.url)
+        summary = SyncService(app.services).run(args.url)
+    finally:
+        app.close()
+    if args.json:
+        print_json({"restore": done.__dict__, "sync": summary.__dict__})
+    else:
+        print(done.text())
+        print(f"sync ok: {summary.text()}")
     return 0

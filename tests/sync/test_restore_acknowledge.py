@@ -1,0 +1,101 @@
+"""The rollback alarm and an audited acknowledge of a legitimate restore (issue 11 item 6)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import select
+
+from desk_app.app import open_workstation_store
+from desk_app.cli import main
+from desk_app.errors import KnownError, PermissionDenied
+from desk_app.models.audit import AuditEvent
+from desk_app.models.auditkey import AuditSigner, sign_new_events
+from desk_app.models.entities import EducationalEntity
+from desk_app.models.store import Actor, backup_sqlite
+from desk_app.services.records.audit_log import AuditLogService
+from desk_app.services.sync.restore import acknowledge_restore
+from desk_app.services.sync.service import SyncService
+from desk_app.sync.engine import RollbackDetected
+from tests.sync.helpers import add_entity, edit
+
+
+def _reopen(ws) -> None:
+    ws.store = open_workstation_store(ws.paths.database)
+    ws.ctx.store = ws.store
+    sign_new_events(ws.store.session_factory, AuditSigner(ws.ctx.secrets))
+
+
+def _restored(ws, server_url: str) -> None:
+    """ws syncs, is backed up, works and syncs on, then its data folder is restored."""
+    sign_new_events(ws.store.session_factory, AuditSigner(ws.ctx.secrets))
+    eid = add_entity(ws, "048-078", "Cedar Valley R-II")
+    SyncService(ws.ctx).run(server_url)
+    saved = backup_sqlite(ws.paths.database, ws.paths.backups, "old")
+    edit(ws, EducationalEntity, eid, city="Ozark")
+    SyncService(ws.ctx).run(server_url)
+    ws.store.dispose()
+    saved.replace(ws.paths.database)
+    for suffix in ("-wal", "-shm"):
+        ws.paths.database.with_name(ws.paths.database.name + suffix).unlink(missing_ok=True)
+    _reopen(ws)
+
+
+def _central_chain(owner, ws: str) -> list[int]:
+    with owner.engine.connect() as conn:
+        return [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT seq FROM audit_event WHERE workstation_id = %(w)s ORDER BY seq", {"w": ws}
+            )
+        ]
+
+
+def test_the_alarm_is_raised_on_the_restored_workstation_and_an_admin_acknowledges_it(
+    ws_a, ws_b, server_url, pg, central_db, owner
+) -> None:
+    _restored(ws_a, server_url)
+    with pytest.raises(RollbackDetected):
+        SyncService(ws_a.ctx).run(server_url)
+    ws_b.sync()  # the other workstation's history did not change: no alarm there
+    assert SyncService(ws_a.ctx).status().last_status == "rollback"
+
+    auditor = dataclasses.replace(ws_a.ctx, actor=Actor("alice", "ws-a", "auditor"))
+    with pytest.raises(PermissionDenied, match="only a Security Administrator"):
+        acknowledge_restore(auditor, "restored from backup", server_url)
+    with pytest.raises(KnownError, match="say why"):
+        acknowledge_restore(ws_a.ctx, "   ", server_url)
+
+    done = acknowledge_restore(
+        ws_a.ctx, "restored from the backup after a disk failure", server_url
+    )
+    assert done.taken_back >= 1 and done.rechained >= 1  # the alarm's own event was local only
+    with ws_a.store.read() as s:
+        ack = s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "audit.restore_acknowledged")
+        ).one()
+        assert ack.actor == "alice" and ack.details["reason"].startswith("restored from the")
+        assert len(ack.signature) == 128
+    assert AuditLogService(ws_a.ctx).verify().ok  # signatures hold after the re-chaining
+
+    SyncService(ws_a.ctx).run(server_url)  # sync continues
+    seqs = _central_chain(owner, "ws-a")
+    assert seqs == list(range(1, len(seqs) + 1)) and done.event_seq in seqs
+    with pytest.raises(KnownError, match="no restore to acknowledge"):
+        acknowledge_restore(ws_a.ctx, "again", server_url)
+
+
+def test_acknowledge_restore_command_refuses_other_roles_with_one_line(tmp_path, capsys) -> None:
+    data = tmp_path / "ws"
+    assert main(["--data-dir", str(data), "audit", "list"]) == 0  # the first user: an admin
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "audit", "acknowledge-restore", "--reason", "x"]) != 0
+    err = capsys.readouterr().err
+    assert "central database" in err and "not configured" in err and "Traceback" not in err
+    store = open_workstation_store(next(data.rglob("*.sqlite3")))
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE staff SET role = 'auditor'")
+    store.dispose()
+    assert main(["--data-dir", str(data), "audit", "acknowledge-restore", "--reason", "x"]) != 0
+    assert "only a Security Administrator" in capsys.readouterr().err
