@@ -99,3 +99,48 @@ def test_acknowledge_restore_command_refuses_other_roles_with_one_line(tmp_path,
     store.dispose()
     assert main(["--data-dir", str(data), "audit", "acknowledge-restore", "--reason", "x"]) != 0
     assert "only a Security Administrator" in capsys.readouterr().err
+
+
+def test_the_sync_page_shows_the_alarm_and_acknowledges_the_restore(
+    qtbot, ws_a, server_url, tmp_path
+) -> None:
+    from desk_app.views import ops
+    from desk_app.views.pages.base import PageContext
+    from desk_app.views.pages.sync import Page
+    from desk_app.views.widgets.sync_status import status_text
+    from tests.sync.test_sync_views import _page_context
+
+    _restored(ws_a, server_url)
+    with pytest.raises(RollbackDetected):
+        SyncService(ws_a.ctx).run(server_url)
+    ws_a.ctx.settings["sync_url"] = server_url
+    text, tip = status_text(SyncService(ws_a.ctx).status())
+    assert "audit alarm" in text and "Sync page" in tip  # the status bar says so too
+    auditor_ctx = dataclasses.replace(ws_a.ctx, actor=Actor("alice", "ws-a", "auditor"))
+    base = _page_context(ws_a)
+    watcher = Page(PageContext(auditor_ctx, base.operator, base.settings))
+    qtbot.addWidget(watcher)
+    watcher.refresh()
+    qtbot.waitUntil(lambda: watcher.alarm.isVisibleTo(watcher))
+    assert not watcher.alarm.button.isEnabled()  # only a Security Administrator acknowledges
+    assert "Security Administrator" in watcher.alarm.button.toolTip()
+    watcher.scheduler.stop()
+
+    page = Page(base)
+    qtbot.addWidget(page)
+    page.resize(1280, 720)
+    page.show()
+    page.refresh()
+    qtbot.waitUntil(lambda: page.alarm.isVisible())
+    page.grab().save(str(tmp_path / "sync-alarm.png"))
+    qtbot.keyClicks(page.alarm.reason, "restored from the backup after a disk failure")
+    with qtbot.waitSignal(page.scheduler.sync_finished, timeout=60000):
+        page.alarm.button.click()
+    assert "restore acknowledged" in page.alarm.message.text().lower()
+    qtbot.waitUntil(lambda: not page.alarm.isVisible())
+    with ws_a.store.read() as s:
+        assert s.scalars(
+            select(AuditEvent).where(AuditEvent.action == "audit.restore_acknowledged")
+        ).one()
+    page.scheduler.stop()
+    ops.wait_for_all()
