@@ -8,8 +8,8 @@ staged row. Database roles only open the door:
 - the **deployment role** (the one whose URL ``server init`` is given) owns the schema and runs
   the migrations; nobody works as it;
 - ``desk_operator`` holds what every operator's login needs: SELECT on the tables and EXECUTE on
-  the three functions (apply a push, store a document original, anchor the audit head), and no
-  table write of any kind; ``desk_security_admin`` and ``desk_cert_specialist`` are members of
+  the functions in :data:`FUNCTIONS` (apply a push, store a document original, anchor the audit
+  head, the key check, register the workstation's audit key), and no table write of any kind; ``desk_security_admin`` and ``desk_cert_specialist`` are members of
   it, ``desk_auditor`` reads only (no EXECUTE);
 - each operator logs in as their own role (GSSAPI, a client certificate with CN = role, or
   SCRAM), named exactly like their central staff username.
