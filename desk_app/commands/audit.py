@@ -13,6 +13,12 @@ def register(sub: Any) -> None:
         "verify", help="check the hash chain; non-zero exit names the first broken event"
     )
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument(
+        "--central",
+        action="store_true",
+        help="check the central database's history of every workstation, signatures included",
+    )
+    verify.add_argument("--url", help="with --central: the central database (default: sync_url)")
     verify.set_defaults(func=cmd_verify)
     listing = asub.add_parser("list", help="print the newest events")
     listing.add_argument("--limit", type=int, default=50)
@@ -39,6 +45,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from desk_app.models.auditkey import chain_keys
     from desk_app.paths import resolve
 
+    if args.central:
+        return _verify_central(args)
     paths = resolve(args.data_dir)
     if not paths.database.is_file():
         raise KnownError(f"no database in {paths.data_dir}")
@@ -74,6 +82,37 @@ def cmd_verify(args: argparse.Namespace) -> int:
             f"audit chain intact: {report.events_checked} events on {report.workstations} workstation(s)"
         )
     return 0 if ok else 1
+
+
+def _verify_central(args: argparse.Namespace) -> int:
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.sync.central_audit import central_chain_report
+
+    app = open_for_cli(args)
+    try:
+        report = central_chain_report(app.services, args.url)
+    finally:
+        app.close()
+    b = report.first_break
+    if args.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "events_checked": report.events_checked,
+                "workstations": report.workstations,
+                "first_break": b.__dict__ if b else None,
+            }
+        )
+    elif b is not None:
+        print(
+            f"central audit history BROKEN at event {b.seq} of workstation {b.workstation_id}: {b.reason}"
+        )
+    else:
+        print(
+            f"central audit history intact: {report.events_checked} events on "
+            f"{report.workstations} workstation(s), signatures checked"
+        )
+    return 0 if report.ok else 1
 
 
 def cmd_list(args: argparse.Namespace) -> int:

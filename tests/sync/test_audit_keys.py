@@ -65,3 +65,31 @@ def test_another_key_for_a_registered_workstation_is_refused(ws_a) -> None:
     AuditSigner(stranger).sign("ws-a", 1, "0" * 64)  # a new key, as a copied folder would make
     with pytest.raises(KnownError, match="holds another audit key"):
         _engine(ws_a, chain_keys(stranger)["ws-a"]).run()
+
+
+def test_the_central_history_is_checked_with_the_registered_keys(ws_a, server_url) -> None:
+    from desk_app.services.sync.central_audit import central_chain_report
+
+    _signing(ws_a)
+    add_entity(ws_a, "048-078", "Cedar Valley R-II")
+    key = chain_keys(ws_a.ctx.secrets)["ws-a"]
+    _engine(ws_a, key).run()
+    report = central_chain_report(ws_a.ctx, server_url)
+    assert report.ok and report.events_checked >= 1
+    # a signature of the right form that does not hold gets past SQL, not past this check
+    with ws_a.ctx.uow() as uow:
+        audit.record(uow, "entity.view", summary="seen")
+        uow.commit()
+    with ws_a.store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE audit_event SET signature = :forged WHERE seq = "
+                "(SELECT max(seq) FROM audit_event WHERE workstation_id = 'ws-a')"
+            ),
+            {"forged": "ab" * 64},
+        )
+    _engine(ws_a, key).run()
+    report = central_chain_report(ws_a.ctx, server_url)
+    assert not report.ok and report.first_break is not None
+    assert report.first_break.workstation_id == "ws-a"
+    assert "signature does not match" in report.first_break.reason

@@ -16,7 +16,8 @@ On PostgreSQL only:
   an unsigned event of a registered workstation from its keyed era on: a history rewritten
   without the workstation's key cannot continue the central chain by dropping the signatures.
   PostgreSQL has no Ed25519 check of its own (pgcrypto has none), so the signatures themselves
-  are checked by whoever holds the public key (``desk-app audit verify``).
+  are checked by whoever holds the public key (``desk-app audit verify`` locally, ``audit verify
+  --central`` for every workstation's central history).
 """
 
 from __future__ import annotations
