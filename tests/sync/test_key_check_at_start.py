@@ -41,3 +41,15 @@ def test_stray_or_missing_keys_are_refused_at_start_after_a_sync(ws_a, server_ur
     err = capsys.readouterr().err
     assert "data-key is not the agency's" in err and "keys import" in err
     assert "Traceback" not in err
+
+
+def test_the_gui_refuses_to_start_with_a_stray_key(ws_a, server_url, capsys) -> None:
+    for name in ("data-key", "lookup-key", "pin-pepper"):
+        get_or_create_key(ws_a.ctx.secrets, name)
+    SyncService(ws_a.ctx).run(server_url)
+    ws_a.store.dispose()
+    keyring.set_password(SERVICE, "data-key", "a-key-made-by-accident")
+    capsys.readouterr()
+    assert main(["--data-dir", str(ws_a.paths.data_dir)]) != 0  # no command: the GUI
+    err = capsys.readouterr().err
+    assert "data-key is not the agency's" in err and "keys import" in err
