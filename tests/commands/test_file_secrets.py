@@ -63,3 +63,11 @@ def test_the_status_bar_shows_the_private_file(qtbot) -> None:
     assert "No OS keyring" in bar.secrets.toolTip() and bar.secrets.accessibleName() == "Secrets"
     bar.show_secrets_backend("WinVaultKeyring")
     assert not bar.secrets.isVisible()
+
+
+def test_the_gui_says_what_to_do_without_a_keyring(tmp_path, capsys, no_keyring) -> None:
+    data = tmp_path / "ws"
+    assert main(["--data-dir", str(data)]) != 0  # no command: the GUI, which opens secrets late
+    err = capsys.readouterr().err
+    assert "no OS keyring" in err and "--allow-file-secrets" in err and "Traceback" not in err
+    assert not (data / "secrets.json").exists()
