@@ -14,7 +14,7 @@ from pathlib import Path
 from desk_app import log as app_log
 from desk_app.errors import StoreError
 from desk_app.models.auditchain import HeadAnchor, anchor_heads
-from desk_app.models.auditkey import AuditSigner, sign_new_events
+from desk_app.models.auditkey import AuditSigner, chain_scope, sign_new_events
 from desk_app.models.store import Store, open_sqlite
 from desk_app.paths import AppPaths, refusal_of, resolve
 from desk_app.secrets import (
@@ -134,7 +134,7 @@ def open_app(
         secrets = secrets or open_secret_store(paths)
         require_agency_keys(paths.data_dir, secrets)
         anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
-        sign_new_events(store.session_factory, AuditSigner(secrets))
+        sign_new_events(store.session_factory, AuditSigner(secrets, chain_scope(paths.data_dir)))
         operator = identify_operator(
             store, username or os_username(), workstation_name(settings["workstation_name"])
         )

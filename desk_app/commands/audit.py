@@ -42,7 +42,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from desk_app.commands.common import print_json
     from desk_app.errors import KnownError
     from desk_app.models.auditchain import verify_chain
-    from desk_app.models.auditkey import chain_keys
+    from desk_app.models.auditkey import chain_keys, chain_scope
     from desk_app.paths import resolve
 
     if args.central:
@@ -55,8 +55,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         secrets = open_secret_store(paths)
         anchor = head_anchor(paths.data_dir, secrets, False)
         with store.read() as s:
-            report = verify_chain(s, keys=chain_keys(secrets))
-            lost = anchor.problem(s) if report.ok else None
+            report = verify_chain(s, keys=chain_keys(secrets, chain_scope(paths.data_dir)))
+            lost = anchor.problem(s)  # said beside a broken chain too: both may have a story
     finally:
         store.dispose()
     ok = report.ok and lost is None
@@ -70,13 +70,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 "anchor_problem": lost,
             }
         )
-    elif report.first_break is not None:
-        b = report.first_break
-        print(
-            f"audit chain BROKEN at event {b.seq} of workstation {b.workstation_id} (id {b.event_id}): {b.reason}"
-        )
-    elif lost is not None:
-        print(f"audit log BROKEN: {lost}")
+    elif not ok:
+        if report.first_break is not None:
+            b = report.first_break
+            print(
+                f"audit chain BROKEN at event {b.seq} of workstation {b.workstation_id} (id {b.event_id}): {b.reason}"
+            )
+        if lost is not None:
+            print(f"audit log BROKEN: {lost}")
     else:
         print(
             f"audit chain intact: {report.events_checked} events on {report.workstations} workstation(s)"

@@ -203,12 +203,14 @@ def verify_chain(
             session.expunge_all()
         heads[ws] = (expected_seq - 1, prev)
         key = keys.get(ws)
-        if key is not None and expected_seq < key.from_seq:
-            # the keyed era began at from_seq (kept in the keyring), so the chain reached at
-            # least from_seq - 1 (a first signed event whose transaction rolled back)
+        if key is not None and expected_seq - 1 < max(key.from_seq - 1, key.head):
+            # the keyring remembers the newest event committed, and that the keyed era began at
+            # from_seq (so the chain reached at least from_seq - 1: a first signed event whose
+            # transaction rolled back)
             reason = (
-                f"the chain ends at event {expected_seq - 1} although it was signed from event "
-                f"{key.from_seq}: its newest events were deleted"
+                f"the chain ends at event {expected_seq - 1} although event "
+                f"{max(key.from_seq - 1, key.head)} was written here: its newest events were "
+                "deleted (or the database was restored: a Security Administrator acknowledges it)"
             )
             return ChainReport(
                 False, checked, len(stations), ChainBreak(ws, expected_seq - 1, "", reason), heads

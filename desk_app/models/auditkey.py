@@ -18,6 +18,16 @@ and only the workstation can extend its own. PostgreSQL cannot check Ed25519 wit
 (pgcrypto has none), so the server checks in SQL what SQL can: that events continue the stored
 chain and that a registered workstation's events carry a signature from its keyed era on.
 
+**The newest event, remembered.** After each commit that added events the secret also records
+the chain's newest ``seq`` (``heads``). Deleting the newest events and putting back an older copy
+of the anchor file (``audit-anchor.json``, which the attacker may rewrite) leaves a valid shorter
+chain; the keyring's head does not move back, so ``audit verify`` names it. Only an acknowledged
+restore (:mod:`desk_app.sync.restore`) sets it back.
+
+**Per database.** One OS account has one signing key, but may open several data folders (a
+demo beside the real one); the keyed era and the newest event belong to a database, so they are
+kept per data folder (:func:`chain_scope`). Signatures are checked whatever the folder.
+
 **The keyed era.** Events written before this release keep their unkeyed links; re-signing them
 would rewrite history the central database already holds (and refuses, append-only). The secret
 records, per workstation, the first ``seq`` signed (``from_seq``): from there on an unsigned
@@ -32,6 +42,7 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -46,6 +57,7 @@ from desk_app.models.audit import AuditEvent
 from desk_app.secrets import SecretStore
 
 SIGNING_KEY = "audit-signing-key"
+NEVER = 2**31  # a keyed era not known here: no event is required to be signed
 _FORMAT = "desk_app-audit-key-1"
 
 
@@ -60,6 +72,7 @@ class ChainKey:
 
     public_key: bytes
     from_seq: int
+    head: int = 0  # the newest event this installation committed on the chain
 
     @property
     def public_hex(self) -> str:
@@ -75,6 +88,11 @@ class ChainKey:
         return True
 
 
+def chain_scope(data_dir: Path | None) -> str:
+    """The name under which a data folder's keyed eras and newest events are kept."""
+    return str(data_dir.resolve()) if data_dir is not None else ""
+
+
 def _read(store: SecretStore) -> dict[str, Any] | None:
     raw = store.get(SIGNING_KEY)
     if not raw:
@@ -83,14 +101,24 @@ def _read(store: SecretStore) -> dict[str, Any] | None:
     return data if data.get("format") == _FORMAT else None
 
 
-def chain_keys(store: SecretStore) -> dict[str, ChainKey]:
-    """The chains this installation signs (workstation -> key and keyed era); reads only."""
+def chain_keys(store: SecretStore, scope: str = "") -> dict[str, ChainKey]:
+    """The chains of the data folder ``scope`` that this installation signs (workstation -> key,
+    keyed era and newest event); reads only."""
     data = _read(store)
     if data is None:
         return {}
     private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(data["key"]))
     public = private.public_key().public_bytes_raw()
-    return {ws: ChainKey(public, int(seq)) for ws, seq in data.get("chains", {}).items()}
+    chains = data.get("chains", {})
+    heads = data.get("heads", {}).get(scope, {})
+    # a chain this key signs in another folder (this one moved, say): its signatures are still
+    # checked, but nothing is known of its keyed era or newest event here
+    keys = {ws: ChainKey(public, NEVER) for other in chains.values() for ws in other}
+    keys.update(
+        (ws, ChainKey(public, int(seq), int(heads.get(ws, 0))))
+        for ws, seq in chains.get(scope, {}).items()
+    )
+    return keys
 
 
 class AuditSigner:
@@ -100,8 +128,9 @@ class AuditSigner:
     stays in memory for the process.
     """
 
-    def __init__(self, store: SecretStore) -> None:
+    def __init__(self, store: SecretStore, scope: str = "") -> None:
         self._store = store
+        self._scope = scope
         self._lock = threading.Lock()
         self._private: Ed25519PrivateKey | None = None
         self._chains: dict[str, int] = {}
@@ -118,16 +147,18 @@ class AuditSigner:
                 }
                 self._store.set(SIGNING_KEY, json.dumps(data, sort_keys=True))
             self._private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(data["key"]))
-            self._chains = {ws: int(seq) for ws, seq in data.get("chains", {}).items()}
+            chains = data.get("chains", {}).get(self._scope, {})
+            self._chains = {ws: int(seq) for ws, seq in chains.items()}
         return self._private
 
     def _enter_era(self, workstation: str, seq: int) -> None:
         """Record that ``workstation``'s chain is keyed from ``seq`` on (once per chain)."""
         data = _read(self._store)
         assert data is not None  # written by _load
-        data.setdefault("chains", {}).setdefault(workstation, seq)
+        chains = data.setdefault("chains", {}).setdefault(self._scope, {})
+        chains.setdefault(workstation, seq)
         self._store.set(SIGNING_KEY, json.dumps(data, sort_keys=True))
-        self._chains[workstation] = int(data["chains"][workstation])
+        self._chains[workstation] = int(chains[workstation])
 
     def sign(self, workstation: str, seq: int, digest: str) -> str:
         with self._lock:
@@ -135,6 +166,19 @@ class AuditSigner:
             if workstation not in self._chains:
                 self._enter_era(workstation, seq)
         return private.sign(signed_message(workstation, seq, digest)).hex()
+
+    def record_head(self, workstation: str, seq: int, *, back: bool = False) -> None:
+        """Remember ``seq`` as the chain's newest committed event (never backwards unless
+        ``back``: an acknowledged restore)."""
+        with self._lock:
+            self._load()
+            data = _read(self._store)
+            assert data is not None  # written by _load
+            heads = data.setdefault("heads", {}).setdefault(self._scope, {})
+            if not back and int(heads.get(workstation, 0)) >= seq:
+                return
+            heads[workstation] = seq
+            self._store.set(SIGNING_KEY, json.dumps(data, sort_keys=True))
 
     def chain_key(self, workstation: str) -> ChainKey | None:
         """This installation's key for ``workstation``'s chain (``None`` before its first event)."""
@@ -157,8 +201,19 @@ def sign_new_events(session_factory: sessionmaker[Session], signer: AuditSigner)
         for obj in session.new:
             if isinstance(obj, AuditEvent) and not obj.signature:
                 obj.signature = signer.sign(obj.workstation_id, obj.seq, obj.hash)
+                heads = session.info.setdefault("signed_heads", {})
+                heads[obj.workstation_id] = max(heads.get(obj.workstation_id, 0), obj.seq)
+
+    def after_commit(session: Session) -> None:
+        for workstation, seq in session.info.pop("signed_heads", {}).items():
+            signer.record_head(workstation, seq)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop("signed_heads", None)  # those events never happened
 
     event.listen(session_factory, "before_flush", before_flush)
+    event.listen(session_factory, "after_commit", after_commit)
+    event.listen(session_factory, "after_rollback", after_rollback)
 
 
 def signature_problem(ev: AuditEvent, keys: Mapping[str, ChainKey]) -> str | None:

@@ -16,7 +16,7 @@ from desk_app.app import open_app, open_workstation_store
 from desk_app.cli import main
 from desk_app.models import auditchain as audit
 from desk_app.models.audit import AuditEvent
-from desk_app.models.auditkey import SIGNING_KEY, chain_keys
+from desk_app.models.auditkey import SIGNING_KEY, chain_keys, chain_scope
 from desk_app.models.store import Actor
 from desk_app.paths import resolve
 from desk_app.secrets import MemorySecrets
@@ -92,7 +92,9 @@ def app(tmp_path):
 def test_a_correct_signed_chain_verifies(app) -> None:
     _write(app, 4)
     ws = app.operator.workstation_id
-    assert chain_keys(app.secrets)[ws].from_seq == 1  # a new folder is keyed from its first event
+    assert (
+        chain_keys(app.secrets, chain_scope(app.paths.data_dir))[ws].from_seq == 1
+    )  # a new folder is keyed from its first event
     report = AuditLogService(app.services).verify()
     assert report.ok and report.events_checked == 6  # start-up's two events and these four
 
@@ -144,7 +146,7 @@ def test_an_existing_unkeyed_chain_keeps_its_links_and_is_keyed_from_a_marked_ev
     secrets = MemorySecrets()
     app = open_app(paths.data_dir, secrets=secrets, username="alice")
     try:
-        key = chain_keys(secrets)["ws-old"]
+        key = chain_keys(secrets, chain_scope(paths.data_dir))["ws-old"]
         assert key.from_seq == 4  # the first event of this release marks the keyed era
         with app.store.read() as s:
             signed = s.execute(
@@ -177,7 +179,7 @@ def test_audit_verify_command_detects_an_edit_and_rehash(tmp_path, capsys) -> No
     assert main(["--data-dir", str(data), "audit", "list"]) == 0
     capsys.readouterr()
     assert main(["--data-dir", str(data), "audit", "verify"]) == 0
-    keys = chain_keys(_keyring_store())
+    keys = chain_keys(_keyring_store(), chain_scope(resolve(data).data_dir))
     (ws,) = keys
     _rehash(
         resolve(data).database, ws, edit="UPDATE audit_event SET actor = 'mallory' WHERE seq = 2"
@@ -193,3 +195,57 @@ def _keyring_store():
     store = KeyringSecrets()
     assert store.get(SIGNING_KEY)
     return store
+
+
+def test_deleting_the_newest_events_and_an_older_anchor_file_is_detected(app) -> None:
+    """The anchor file may be rewritten (an older copy put back); the keyring's head is not."""
+    _write(app, 2)
+    anchor = app.paths.data_dir / "audit-anchor.json"
+    older = anchor.read_text()
+    _write(app, 3)
+    ws = app.operator.workstation_id
+    assert chain_keys(app.secrets, chain_scope(app.paths.data_dir))[ws].head == 7
+    conn = sqlite3.connect(app.paths.database)
+    with conn:
+        conn.execute("DELETE FROM audit_event WHERE seq > 4")
+    conn.close()
+    anchor.write_text(older)  # validly MAC'd, from before the deleted events
+    with app.store.read() as s:
+        assert app_anchor_problem(app, s) is None  # the anchor alone cannot tell
+    report = AuditLogService(app.services).verify()
+    assert report.first_break is not None
+    assert "event 7 was written here" in report.first_break.reason
+
+
+def app_anchor_problem(app, session):
+    from desk_app.app import head_anchor
+
+    return head_anchor(app.paths.data_dir, app.secrets, False).problem(session)
+
+
+def test_eras_and_heads_belong_to_the_data_folder_signatures_are_checked_anywhere(
+    tmp_path,
+) -> None:
+    """One OS account (one keyring) may open a demo folder beside the real one."""
+    secrets = MemorySecrets()
+    big = open_app(tmp_path / "big", secrets=secrets, username="alice")
+    _write(big, 5)
+    big.close()
+    small = open_app(tmp_path / "small", secrets=secrets, username="alice")
+    try:
+        assert AuditLogService(small.services).verify().ok  # big's head is not small's
+    finally:
+        small.close()
+    ws = big.operator.workstation_id
+    moved = tmp_path / "moved"
+    (tmp_path / "big").rename(moved)
+    _rehash(resolve(moved).database, ws, edit="UPDATE audit_event SET summary = 'x' WHERE seq = 2")
+    app = open_app(moved, secrets=secrets, username="alice")
+    try:
+        report = AuditLogService(app.services).verify()
+        assert (
+            report.first_break is not None
+            and "signature does not match" in report.first_break.reason
+        )
+    finally:
+        app.close()

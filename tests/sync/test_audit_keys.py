@@ -11,7 +11,13 @@ from sqlalchemy import select, text
 
 from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
-from desk_app.models.auditkey import AuditSigner, ChainKey, chain_keys, sign_new_events
+from desk_app.models.auditkey import (
+    AuditSigner,
+    ChainKey,
+    chain_keys,
+    chain_scope,
+    sign_new_events,
+)
 from desk_app.models.sync_state import SyncConflict
 from desk_app.secrets import MemorySecrets
 from desk_app.sync.engine import SyncEngine
@@ -19,7 +25,9 @@ from tests.sync.helpers import add_entity
 
 
 def _signing(ws) -> None:
-    sign_new_events(ws.store.session_factory, AuditSigner(ws.ctx.secrets))
+    sign_new_events(
+        ws.store.session_factory, AuditSigner(ws.ctx.secrets, chain_scope(ws.paths.data_dir))
+    )
 
 
 def _engine(ws, key: ChainKey | None) -> SyncEngine:
@@ -29,7 +37,7 @@ def _engine(ws, key: ChainKey | None) -> SyncEngine:
 def test_the_public_key_is_registered_once_and_unsigned_events_are_refused(ws_a, owner) -> None:
     _signing(ws_a)
     add_entity(ws_a, "048-078", "Cedar Valley R-II")
-    key = chain_keys(ws_a.ctx.secrets)["ws-a"]
+    key = chain_keys(ws_a.ctx.secrets, chain_scope(ws_a.paths.data_dir))["ws-a"]
     _engine(ws_a, key).run()
     with owner.engine.connect() as conn:
         held = conn.exec_driver_sql(
@@ -60,7 +68,7 @@ def test_the_public_key_is_registered_once_and_unsigned_events_are_refused(ws_a,
 def test_another_key_for_a_registered_workstation_is_refused(ws_a) -> None:
     _signing(ws_a)
     add_entity(ws_a, "048-078", "Cedar Valley R-II")
-    _engine(ws_a, chain_keys(ws_a.ctx.secrets)["ws-a"]).run()
+    _engine(ws_a, chain_keys(ws_a.ctx.secrets, chain_scope(ws_a.paths.data_dir))["ws-a"]).run()
     stranger = MemorySecrets()
     AuditSigner(stranger).sign("ws-a", 1, "0" * 64)  # a new key, as a copied folder would make
     with pytest.raises(KnownError, match="holds another audit key"):
@@ -72,7 +80,7 @@ def test_the_central_history_is_checked_with_the_registered_keys(ws_a, server_ur
 
     _signing(ws_a)
     add_entity(ws_a, "048-078", "Cedar Valley R-II")
-    key = chain_keys(ws_a.ctx.secrets)["ws-a"]
+    key = chain_keys(ws_a.ctx.secrets, chain_scope(ws_a.paths.data_dir))["ws-a"]
     _engine(ws_a, key).run()
     report = central_chain_report(ws_a.ctx, server_url)
     assert report.ok and report.events_checked >= 1

@@ -11,7 +11,7 @@ from desk_app.app import open_workstation_store
 from desk_app.cli import main
 from desk_app.errors import KnownError, PermissionDenied
 from desk_app.models.audit import AuditEvent
-from desk_app.models.auditkey import AuditSigner, sign_new_events
+from desk_app.models.auditkey import AuditSigner, chain_scope, sign_new_events
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.store import Actor, backup_sqlite
 from desk_app.services.records.audit_log import AuditLogService
@@ -24,12 +24,16 @@ from tests.sync.helpers import add_entity, edit
 def _reopen(ws) -> None:
     ws.store = open_workstation_store(ws.paths.database)
     ws.ctx.store = ws.store
-    sign_new_events(ws.store.session_factory, AuditSigner(ws.ctx.secrets))
+    sign_new_events(
+        ws.store.session_factory, AuditSigner(ws.ctx.secrets, chain_scope(ws.paths.data_dir))
+    )
 
 
 def _restored(ws, server_url: str) -> None:
     """ws syncs, is backed up, works and syncs on, then its data folder is restored."""
-    sign_new_events(ws.store.session_factory, AuditSigner(ws.ctx.secrets))
+    sign_new_events(
+        ws.store.session_factory, AuditSigner(ws.ctx.secrets, chain_scope(ws.paths.data_dir))
+    )
     eid = add_entity(ws, "048-078", "Cedar Valley R-II")
     SyncService(ws.ctx).run(server_url)
     saved = backup_sqlite(ws.paths.database, ws.paths.backups, "old")

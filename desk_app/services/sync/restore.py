@@ -9,7 +9,7 @@ the audited ``audit.restore_acknowledged`` event, after which sync continues.
 from __future__ import annotations
 
 from desk_app.errors import PermissionDenied, ValidationError
-from desk_app.models.auditkey import AuditSigner
+from desk_app.models.auditkey import AuditSigner, chain_scope
 from desk_app.services.context import ServiceContext
 from desk_app.services.sync.dto import RestoreDTO
 from desk_app.services.sync.service import link_for, server_url
@@ -37,9 +37,11 @@ def acknowledge_restore(ctx: ServiceContext, reason: str, url: str | None = None
     server = link_for(server_url(ctx, url))
     if server.operator_role() != SECURITY_ADMIN:
         raise PermissionDenied(f"{REFUSED} (the central database does not know you as one)")
-    done = restore.acknowledge_restore(
-        ctx.store, ctx.actor, server, reason, AuditSigner(ctx.secrets).sign
-    )
+    signer = AuditSigner(ctx.secrets, chain_scope(ctx.paths.data_dir if ctx.paths else None))
+    done = restore.acknowledge_restore(ctx.store, ctx.actor, server, reason, signer.sign)
+    # the keyring's newest event goes back to the chain as it now is: the one thing allowed to
+    # move it backwards, and only after the acknowledgement is committed
+    signer.record_head(ctx.actor.workstation_id, done.event_seq, back=True)
     return RestoreDTO(
         done.anchored_seq, done.common_seq, done.taken_back, done.rechained, done.event_seq
     )

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from desk_app.errors import KnownError, NotFound, ValidationError
 from desk_app.models import auditchain as audit
-from desk_app.models.auditkey import chain_keys
+from desk_app.models.auditkey import chain_keys, chain_scope
 from desk_app.models.base import utcnow
 from desk_app.models.store import open_url
 from desk_app.models.sync_state import OutboxEntry, SyncConflict, SyncRun
@@ -122,7 +122,9 @@ class SyncService:
             _key(full),
             blobs,
             key_checks=key_checks(self.ctx.secrets),
-            audit_key=chain_keys(self.ctx.secrets).get(self.ctx.actor.workstation_id),
+            audit_key=chain_keys(
+                self.ctx.secrets, chain_scope(self.ctx.paths.data_dir if self.ctx.paths else None)
+            ).get(self.ctx.actor.workstation_id),
             **kwargs,
         )
 
