@@ -101,3 +101,29 @@ def test_the_central_history_is_checked_with_the_registered_keys(ws_a, server_ur
     assert not report.ok and report.first_break is not None
     assert report.first_break.workstation_id == "ws-a"
     assert "signature does not match" in report.first_break.reason
+
+
+def test_revision_0007_audit_goes_down_and_up_again_on_postgresql(pg) -> None:
+    from alembic import command
+
+    from desk_app.models.migrations import alembic_config, run_upgrade
+    from desk_app.models.store import make_engine
+
+    name = pg.create_database()
+    engine = make_engine(pg.url(name))
+    try:
+        run_upgrade(engine)
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0006_gov")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT to_regclass('sync_audit_key')").scalar() is None
+            source = conn.exec_driver_sql(
+                "SELECT prosrc FROM pg_proc WHERE proname = 'desk_check_audit_stage'"
+            ).scalar_one()
+            assert "sync_audit_key" not in source  # the check as 0006_auth wrote it
+        run_upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT to_regclass('sync_audit_key')").scalar()
+    finally:
+        engine.dispose()
+        pg.drop_database(name)
