@@ -13,9 +13,10 @@ from pathlib import Path
 
 from desk_app import log as app_log
 from desk_app.errors import StoreError
+from desk_app.models import auditchain as audit
 from desk_app.models.auditchain import HeadAnchor, anchor_heads
 from desk_app.models.auditkey import AuditSigner, chain_scope, sign_new_events
-from desk_app.models.store import Store, open_sqlite
+from desk_app.models.store import Actor, Store, open_sqlite
 from desk_app.paths import AppPaths, refusal_of, resolve
 from desk_app.secrets import (
     ALLOW_FILE_ENV,
@@ -102,6 +103,24 @@ def open_secret_store(paths: AppPaths) -> SecretStore:
         raise no_keyring(exc) from None
 
 
+def mark_keyed_era(store: Store, actor: Actor, signer: AuditSigner) -> None:
+    """Say in the log where signing began on a chain that has unsigned events before it (the
+    first start after an upgrade), with the public key that signs from there on."""
+    began = signer.entered.get(actor.workstation_id)
+    key = signer.chain_key(actor.workstation_id)
+    if began is None or began <= 1 or key is None:
+        return  # a new chain is signed from its first event
+    with store.uow(actor) as uow:
+        audit.record(
+            uow,
+            "audit.keyed_chain_started",
+            record_type="audit_event",
+            summary=f"audit events of {actor.workstation_id} are signed from event {began} on",
+            details={"from_seq": began, "public_key": key.public_hex},
+        )
+        uow.commit()
+
+
 def open_app(
     data_dir: str | Path | None = None,
     *,
@@ -134,10 +153,12 @@ def open_app(
         secrets = secrets or open_secret_store(paths)
         require_agency_keys(paths.data_dir, secrets)
         anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
-        sign_new_events(store.session_factory, AuditSigner(secrets, chain_scope(paths.data_dir)))
+        signer = AuditSigner(secrets, chain_scope(paths.data_dir))
+        sign_new_events(store.session_factory, signer)
         operator = identify_operator(
             store, username or os_username(), workstation_name(settings["workstation_name"])
         )
+        mark_keyed_era(store, actor_for(operator), signer)
     except NoKeyring as exc:  # a deferred store opens on first use
         store.dispose()
         raise no_keyring(exc) from None

@@ -134,6 +134,7 @@ class AuditSigner:
         self._lock = threading.Lock()
         self._private: Ed25519PrivateKey | None = None
         self._chains: dict[str, int] = {}
+        self.entered: dict[str, int] = {}  # keyed eras this process began (workstation -> seq)
 
     def _load(self) -> Ed25519PrivateKey:
         if self._private is None:
@@ -156,7 +157,9 @@ class AuditSigner:
         data = _read(self._store)
         assert data is not None  # written by _load
         chains = data.setdefault("chains", {}).setdefault(self._scope, {})
-        chains.setdefault(workstation, seq)
+        if workstation not in chains:
+            chains[workstation] = seq
+            self.entered[workstation] = seq
         self._store.set(SIGNING_KEY, json.dumps(data, sort_keys=True))
         self._chains[workstation] = int(chains[workstation])
 

@@ -154,7 +154,11 @@ def test_an_existing_unkeyed_chain_keeps_its_links_and_is_keyed_from_a_marked_ev
                     AuditEvent.workstation_id == "ws-old", AuditEvent.signature != ""
                 )
             ).scalars()
-            assert sorted(signed) == [4, 5]
+            assert sorted(signed) == [4, 5, 6]
+            marker = s.scalars(
+                select(AuditEvent).where(AuditEvent.action == "audit.keyed_chain_started")
+            ).one()  # the log says where signing began, and with which public key
+            assert marker.details == {"from_seq": 4, "public_key": key.public_hex}
         assert AuditLogService(app.services).verify().ok
         # the unkeyed events before the era are covered by the first signed event's hash
         _rehash(
