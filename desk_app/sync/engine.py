@@ -19,7 +19,7 @@ from desk_app import collector
 from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
 from desk_app.models.audit import AuditEvent
-from desk_app.models.auditkey import ChainKey
+from desk_app.models.auditkey import NEVER, ChainKey
 from desk_app.models.base import utcnow
 from desk_app.models.staff import Staff
 from desk_app.models.store import Actor, Store
@@ -240,8 +240,8 @@ class SyncEngine:
     def require_registered_audit_key(self) -> None:
         """Register this workstation's public audit key (first sync) or refuse to sync when the
         central database holds another: someone else signed this workstation's history."""
-        if self.audit_key is None:
-            return
+        if self.audit_key is None or self.audit_key.from_seq == NEVER:
+            return  # nothing signed in this data folder yet: nothing to register
         ws = self.actor.workstation_id
         held = self.server.register_audit_key(
             ws, self.audit_key.public_hex, self.audit_key.from_seq

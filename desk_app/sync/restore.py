@@ -45,15 +45,25 @@ class RestoreAcknowledged:
     event_seq: int  # the acknowledgement's own event
 
 
-def _central_events(server: ServerLink, workstation: str) -> list[tuple[int, str, str]]:
-    """The workstation's central events: (seq, hash, row as portable JSON), in order."""
+def _central_links(server: ServerLink, workstation: str) -> list[tuple[int, str]]:
+    """The workstation's central events as (seq, hash), in order."""
     with server.engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT seq, hash, to_jsonb(t)::text FROM audit_event t "
-            "WHERE workstation_id = %(w)s ORDER BY seq",
+            "SELECT seq, hash FROM audit_event WHERE workstation_id = %(w)s ORDER BY seq",
             {"w": workstation},
         ).all()
-    return [(int(seq), str(digest), str(body)) for seq, digest, body in rows]
+    return [(int(seq), str(digest)) for seq, digest in rows]
+
+
+def _central_rows_after(server: ServerLink, workstation: str, seq: int) -> list[str]:
+    """The workstation's central events after ``seq``, each as the portable JSON of its row."""
+    with server.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT to_jsonb(t)::text FROM audit_event t "
+            "WHERE workstation_id = %(w)s AND seq > %(s)s ORDER BY seq",
+            {"w": workstation, "s": seq},
+        ).all()
+    return [str(body) for (body,) in rows]
 
 
 def acknowledge_restore(
@@ -67,7 +77,7 @@ def acknowledge_restore(
     """
     ws = actor.workstation_id
     anchored = server.anchored_head(ws)
-    central = _central_events(server, ws)
+    central = _central_links(server, ws)
     with store.read() as s:
         local = {
             seq: digest
@@ -80,8 +90,8 @@ def acknowledge_restore(
             "this workstation's audit log reaches the head the central database anchored: "
             "there is no restore to acknowledge"
         )
-    common = max((seq for seq, digest, _ in central if local.get(seq) == digest), default=0)
-    missing = [body for seq, _, body in central if seq > common]
+    common = max((seq for seq, digest in central if local.get(seq) == digest), default=0)
+    missing = _central_rows_after(server, ws, common)
     with store.uow(actor) as uow:
         session = uow.session
         session.info.pop("audit_head", None)
