@@ -138,12 +138,13 @@ def cmd_acknowledge_restore(args: argparse.Namespace) -> int:
     app = open_for_cli(args)
     try:
         done = acknowledge_restore(app.services, args.reason, args.url)
+        if not args.json:  # said before the sync, which may fail on its own account
+            print(done.text())
         summary = SyncService(app.services).run(args.url)
     finally:
         app.close()
     if args.json:
         print_json({"restore": done.__dict__, "sync": summary.__dict__})
     else:
-        print(done.text())
         print(f"sync ok: {summary.text()}")
     return 0

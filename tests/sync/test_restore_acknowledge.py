@@ -148,3 +148,42 @@ def test_the_sync_page_shows_the_alarm_and_acknowledges_the_restore(
         ).one()
     page.scheduler.stop()
     ops.wait_for_all()
+
+
+def test_acknowledge_restore_command_end_to_end(tmp_path, pg, central_db, enrol, capsys) -> None:
+    """The CLI as the OS account: sync, a restore, the alarm, the acknowledgement, sync again."""
+    from desk_app.paths import resolve
+    from desk_app.services.directory.staff import os_username
+    from desk_app.settings import Settings
+
+    me = os_username()
+    enrol(me, "security_admin")
+    data = tmp_path / "ws"
+    paths = resolve(data)
+    paths.ensure()
+    settings = Settings(paths.settings_file)
+    settings["sync_url"] = pg.url(central_db, me)
+    settings["workstation_name"] = "ws-cli"
+    settings.save()
+
+    def run(*argv: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main(["--data-dir", str(data), *argv])
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    assert run("sync")[0] == 0
+    saved = backup_sqlite(paths.database, paths.backups, "old")
+    assert run("audit", "list")[0] == 0
+    assert run("sync")[0] == 0
+    saved.replace(paths.database)
+    for suffix in ("-wal", "-shm"):
+        paths.database.with_name(paths.database.name + suffix).unlink(missing_ok=True)
+    code, out = run("sync")
+    assert code != 0 and "rolled back" in out and "Traceback" not in out
+    code, out = run("audit", "acknowledge-restore", "--reason", "restored from the backup")
+    assert code == 0, out
+    assert "restore acknowledged" in out and "sync ok" in out
+    assert run("sync")[0] == 0
+    code, out = run("audit", "verify")
+    assert code == 0 and "intact" in out
