@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,18 @@ from sqlalchemy.engine import make_url
 
 from desk_app import log as app_log
 from desk_app.errors import ConflictError, StoreError, ValidationError
+from desk_app.models import auditchain as audit
 from desk_app.models.auditchain import HeadAnchor, anchor_heads
-from desk_app.models.store import Store, open_sqlite
+from desk_app.models.auditkey import AuditSigner, chain_scope, sign_new_events
+from desk_app.models.store import Actor, Store, open_sqlite
 from desk_app.paths import AppPaths, refusal_of, resolve
-from desk_app.secrets import SecretStore, get_or_create_key, open_secrets
+from desk_app.secrets import (
+    ALLOW_FILE_ENV,
+    NoKeyring,
+    SecretStore,
+    get_or_create_key,
+    open_secrets,
+)
 from desk_app.services.context import ServiceContext
 from desk_app.services.directory.dto import OperatorDTO
 from desk_app.services.directory.first_start import record_first_start
@@ -27,6 +36,7 @@ from desk_app.services.directory.staff import (
     os_username,
     workstation_name,
 )
+from desk_app.services.sync.keycheck import require_agency_keys
 from desk_app.settings import Settings
 from desk_app.sync.outbox import install_capture
 
@@ -72,6 +82,48 @@ def head_anchor(data_dir: Path, secrets: SecretStore, create: bool = True) -> He
     return HeadAnchor(data_dir / "audit-anchor.json", key)
 
 
+def file_secrets_allowed(paths: AppPaths) -> bool:
+    """Whether secrets may live in a private file when there is no OS keyring (opt-in)."""
+    if os.environ.get(ALLOW_FILE_ENV) == "1":
+        return True
+    return bool(Settings(paths.settings_file)["allow_file_secrets"])
+
+
+def no_keyring(exc: NoKeyring) -> StoreError:
+    """The refusal to start without a keyring, as the message the operator reads."""
+    return StoreError(str(exc), hint=NoKeyring.hint)
+
+
+def open_secret_store(paths: AppPaths) -> SecretStore:
+    """The installation's secret store (for commands that need no operator session).
+
+    Raises:
+        StoreError: no OS keyring and the file fallback was not chosen.
+    """
+    try:
+        return open_secrets(paths.data_dir / "secrets.json", file_secrets_allowed(paths))
+    except NoKeyring as exc:
+        raise no_keyring(exc) from None
+
+
+def mark_keyed_era(store: Store, actor: Actor, signer: AuditSigner) -> None:
+    """Say in the log where signing began on a chain that has unsigned events before it (the
+    first start after an upgrade), with the public key that signs from there on."""
+    began = signer.entered.get(actor.workstation_id)
+    key = signer.chain_key(actor.workstation_id)
+    if began is None or began <= 1 or key is None:
+        return  # a new chain is signed from its first event
+    with store.uow(actor) as uow:
+        audit.record(
+            uow,
+            "audit.keyed_chain_started",
+            record_type="audit_event",
+            summary=f"audit events of {actor.workstation_id} are signed from event {began} on",
+            details={"from_seq": began, "public_key": key.public_hex},
+        )
+        uow.commit()
+
+
 def open_app(
     data_dir: str | Path | None = None,
     *,
@@ -100,11 +152,22 @@ def open_app(
     settings = Settings(paths.settings_file)
     created = not paths.database.exists() or paths.database.stat().st_size == 0
     store = open_workstation_store(paths.database, backups=paths.backups)
-    secrets = secrets or open_secrets(paths.data_dir / "secrets.json")
-    anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
-    operator = identify_operator(
-        store, username or os_username(), workstation_name(settings["workstation_name"])
-    )
+    try:
+        secrets = secrets or open_secret_store(paths)
+        require_agency_keys(paths.data_dir, secrets)
+        anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
+        signer = AuditSigner(secrets, chain_scope(paths.data_dir))
+        sign_new_events(store.session_factory, signer)
+        operator = identify_operator(
+            store, username or os_username(), workstation_name(settings["workstation_name"])
+        )
+        mark_keyed_era(store, actor_for(operator), signer)
+    except NoKeyring as exc:  # a deferred store opens on first use
+        store.dispose()
+        raise no_keyring(exc) from None
+    except BaseException:
+        store.dispose()
+        raise
     services = ServiceContext(
         store=store, actor=actor_for(operator), secrets=secrets, settings=settings, paths=paths
     )

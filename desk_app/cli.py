@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from typing import NoReturn
 
 from desk_app import __version__
 from desk_app.errors import KnownError
+from desk_app.secrets import ALLOW_FILE_ENV
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--verbose", action="store_true", help="also log to standard error")
     parser.add_argument(
+        "--allow-file-secrets",
+        action="store_true",
+        help="without an OS keyring, keep keys in a private file in the data folder (weaker)",
+    )
+    parser.add_argument(
         "--take-in",
         metavar="FILE",
         action="append",
@@ -55,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.allow_file_secrets:  # read wherever the secret store is opened (GUI, CLI, children)
+        os.environ[ALLOW_FILE_ENV] = "1"
     if not args.command:
         from desk_app.views.main import run_gui
 

@@ -2,8 +2,11 @@
 
 The production backend is the OS keyring (Windows Credential Manager through ``keyring``). Tests
 use :class:`MemorySecrets`. Where no OS keyring exists (a Linux box without a Secret Service),
-:func:`open_secrets` falls back to :class:`FileSecrets`, a 0600 file in the data folder, and says
-so in the log: the app keeps working and the operator is told why the store is weaker.
+:func:`open_secrets` refuses with :class:`NoKeyring`, which says what to do, unless the private
+file fallback was chosen (``--allow-file-secrets``, the ``allow_file_secrets`` setting, or
+``DESK_APP_ALLOW_FILE_SECRETS=1`` for scripts): then :class:`FileSecrets`, a 0600 file in the data
+folder, is used, the log says so and the status bar shows it. Opt-in, because such a file sits
+beside the database it protects: anyone who copies the data folder takes the keys with it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ CREDENTIALS = {
     "lookup-key": "the agency key for look-up hashes of closed data: the same everywhere",
     "pin-pepper": "the agency PIN pepper: the same everywhere",
     "audit-anchor-key": "this workstation's key for its audit-head anchor (made on first start)",
+    "audit-signing-key": "this workstation's private Ed25519 key that signs each audit event "
+    "(made on first start; never leaves the workstation)",
 }
 
 
@@ -129,17 +134,39 @@ class FileSecrets:
         os.chmod(self._path, 0o600)
 
 
-def open_secrets(fallback_file: Path) -> SecretStore:
-    """Return the OS keyring if it works, else the file fallback (with a warning in the log)."""
+ALLOW_FILE_ENV = "DESK_APP_ALLOW_FILE_SECRETS"
+
+
+class NoKeyring(RuntimeError):
+    """No OS keyring, and the private file fallback was not chosen."""
+
+    hint = (
+        "run desk_app in a session with an OS keyring (Windows Credential Manager; on Linux a "
+        "Secret Service such as GNOME Keyring), or accept a private file in the data folder with "
+        "--allow-file-secrets (or the setting allow_file_secrets, or "
+        f"{ALLOW_FILE_ENV}=1), which is weaker: it travels with the data folder"
+    )
+
+
+def open_secrets(fallback_file: Path, allow_file: bool = False) -> SecretStore:
+    """Return the OS keyring if it works; else the file fallback when ``allow_file`` (or the
+    environment) allows it, with a warning in the log.
+
+    Raises:
+        NoKeyring: no OS keyring and no permission to fall back to a file.
+    """
     try:
         store = KeyringSecrets()
         store.get("desk_app-probe")  # the "fail" and empty chainer backends raise here
         return store
     except Exception as exc:  # keyring raises many backend-specific errors
-        log.warning(
-            "no OS keyring available (%s); secrets kept in a private file", type(exc).__name__
-        )
-        return FileSecrets(fallback_file)
+        reason = type(exc).__name__
+    if not (allow_file or os.environ.get(ALLOW_FILE_ENV) == "1"):
+        raise NoKeyring(f"no OS keyring is available to hold desk_app's keys ({reason})")
+    log.warning(
+        "no OS keyring available (%s); secrets kept in the private file %s", reason, fallback_file
+    )
+    return FileSecrets(fallback_file)
 
 
 def get_or_create_key(store: SecretStore, name: str, nbytes: int = 32) -> bytes:
@@ -160,15 +187,16 @@ class DeferredSecrets:
     first use may come from any pool thread.
     """
 
-    def __init__(self, fallback_file: Path) -> None:
+    def __init__(self, fallback_file: Path, allow_file: bool = False) -> None:
         self._fallback_file = fallback_file
+        self._allow_file = allow_file
         self._store: SecretStore | None = None
         self._lock = threading.Lock()
 
     def _opened(self) -> SecretStore:
         with self._lock:
             if self._store is None:
-                self._store = open_secrets(self._fallback_file)
+                self._store = open_secrets(self._fallback_file, self._allow_file)
             return self._store
 
     @property

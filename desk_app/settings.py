@@ -55,6 +55,15 @@ declare(
         "duplicate_window_days", int, 14, "Duplicate request window (days)", "Work queue", 1, 365
     )
 )
+declare(
+    Setting(
+        "allow_file_secrets",
+        bool,
+        False,
+        "Keep keys in a private file when there is no OS keyring (weaker)",
+        "Security",
+    )
+)
 declare(Setting("pin_max_failures", int, 5, "PIN attempts before lock-out", "Security", 1, 20))
 declare(
     Setting(

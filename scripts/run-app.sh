@@ -12,4 +12,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; t
   # that already has a database is refused by init untouched, and the GUI opens it)
   .venv/bin/desk-app "$@" init --demo --json >/dev/null 2>&1 || true
 fi
+# the demo runs on machines without an OS keyring too: there it keeps its keys in a private file
+# in the data folder (opt-in, shown in the status bar); set DESK_APP_ALLOW_FILE_SECRETS=0 to refuse
+export DESK_APP_ALLOW_FILE_SECRETS="${DESK_APP_ALLOW_FILE_SECRETS:-1}"
 exec .venv/bin/desk-app "$@"

@@ -8,6 +8,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_SCALE_FACTOR_ROUNDING_POLICY", "PassThrough")
+# the app, bundles and children some tests start have no OS keyring on this machine: they keep
+# their keys in the private file, chosen explicitly (this process uses the memory keyring below)
+os.environ.setdefault("DESK_APP_ALLOW_FILE_SECRETS", "1")
 
 import keyring  # noqa: E402
 import keyring.backend  # noqa: E402
@@ -43,7 +46,16 @@ class _MemoryKeyring(keyring.backend.KeyringBackend):
         self.values.pop((service, username), None)
 
 
-keyring.set_keyring(_MemoryKeyring())
+_KEYRING = _MemoryKeyring()
+keyring.set_keyring(_KEYRING)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keyring() -> Iterator[None]:
+    """Each test starts with an empty OS keyring, as it starts with a new data folder (the
+    workstation's audit signing key and its keyed era are kept there)."""
+    _KEYRING.values.clear()
+    yield
 
 
 @pytest.fixture

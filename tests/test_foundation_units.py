@@ -127,19 +127,27 @@ def test_staff_roles_change_but_one_security_admin_remains(store, make_ctx) -> N
     }
 
 
-def test_without_an_os_keyring_secrets_fall_back_to_a_private_file(tmp_path: Path) -> None:
+def test_without_an_os_keyring_the_private_file_is_opt_in(tmp_path: Path, monkeypatch) -> None:
     import keyring
+    import pytest
     from keyring.backends import fail
 
-    from desk_app.secrets import open_secrets
+    from desk_app.secrets import ALLOW_FILE_ENV, NoKeyring, open_secrets
 
+    monkeypatch.delenv(ALLOW_FILE_ENV, raising=False)
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        store = open_secrets(tmp_path / "secrets.json")
+        with pytest.raises(NoKeyring, match="no OS keyring"):
+            open_secrets(tmp_path / "secrets.json")
+        assert not (tmp_path / "secrets.json").exists()
+        assert "--allow-file-secrets" in NoKeyring.hint
+        store = open_secrets(tmp_path / "secrets.json", allow_file=True)
         assert store.backend_name == "file"
         store.set("imap-password", "x")
         assert (tmp_path / "secrets.json").exists()
+        monkeypatch.setenv(ALLOW_FILE_ENV, "1")  # scripts and the demo choose it this way
+        assert open_secrets(tmp_path / "secrets.json").backend_name == "file"
     finally:
         keyring.set_keyring(previous)
     assert open_secrets(tmp_path / "other.json").backend_name != "file"

@@ -45,12 +45,12 @@ def _passphrase(args: argparse.Namespace, confirm: bool) -> str:
 
 
 def _secrets(args: argparse.Namespace) -> Any:
+    from desk_app.app import open_secret_store
     from desk_app.paths import resolve
-    from desk_app.secrets import open_secrets
 
     paths = resolve(args.data_dir)
     paths.ensure()
-    return open_secrets(paths.data_dir / "secrets.json")
+    return open_secret_store(paths)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

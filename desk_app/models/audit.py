@@ -3,6 +3,9 @@
 Each event's ``hash`` is SHA-256 over the previous event's hash and this event's content
 (``seq``, time, actor, workstation, action, record, summary, details). An edited row no longer
 matches its hash; a deleted or reordered row breaks ``seq`` contiguity or the ``prev_hash`` link.
+``signature`` is the writing workstation's Ed25519 signature over its hash, which makes the chain
+keyed: an edit-and-rehash without the workstation's key no longer verifies (:mod:`.auditkey`).
+Events written before signing began carry none.
 """
 
 from __future__ import annotations
@@ -36,3 +39,4 @@ class AuditEvent(SyncMixin, Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128), default="", server_default="")

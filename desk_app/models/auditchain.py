@@ -11,7 +11,7 @@ import hmac
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from desk_app.models.audit import AuditEvent
+from desk_app.models.auditkey import ChainKey, signature_problem
 from desk_app.models.base import utcnow
 from desk_app.models.store import Actor, UnitOfWork
 
@@ -156,11 +157,21 @@ class ChainReport:
     heads: dict[str, tuple[int, str]]
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk every workstation's chain in ``seq`` order; report the first broken event."""
+def verify_chain(
+    session: Session, batch: int = 5000, keys: Mapping[str, ChainKey] | None = None
+) -> ChainReport:
+    """Walk every workstation's chain in ``seq`` order; report the first broken event.
+
+    Args:
+        keys: the chains whose signatures can be checked (workstation -> public key and keyed
+            era, :func:`desk_app.models.auditkey.chain_keys`); other chains are checked by their
+            unkeyed links only.
+    """
+    keys = keys or {}
     checked = 0
     heads: dict[str, tuple[int, str]] = {}
     stations = [w for (w,) in session.execute(select(AuditEvent.workstation_id).distinct())]
+    stations += [w for w in keys if w not in stations]  # a keyed chain may have lost every row
     for ws in sorted(stations):
         expected_seq, prev = 1, GENESIS
         last_seq = 0
@@ -179,7 +190,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
                 break
             for ev in rows:
                 checked += 1
-                problem = _event_problem(ev, expected_seq, prev)
+                problem = _event_problem(ev, expected_seq, prev) or signature_problem(ev, keys)
                 if problem:
                     return ChainReport(
                         False,
@@ -191,6 +202,19 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
                 expected_seq, prev, last_seq = ev.seq + 1, ev.hash, ev.seq
             session.expunge_all()
         heads[ws] = (expected_seq - 1, prev)
+        key = keys.get(ws)
+        if key is not None and expected_seq - 1 < max(key.from_seq - 1, key.head):
+            # the keyring remembers the newest event committed, and that the keyed era began at
+            # from_seq (so the chain reached at least from_seq - 1: a first signed event whose
+            # transaction rolled back)
+            reason = (
+                f"the chain ends at event {expected_seq - 1} although event "
+                f"{max(key.from_seq - 1, key.head)} was written here: its newest events were "
+                "deleted (or the database was restored: a Security Administrator acknowledges it)"
+            )
+            return ChainReport(
+                False, checked, len(stations), ChainBreak(ws, expected_seq - 1, "", reason), heads
+            )
     return ChainReport(True, checked, len(stations), None, heads)
 
 

@@ -59,7 +59,12 @@ Design (the decisions, in one place):
   only onto an event the server holds); locally the head is also anchored in a file under an
   HMAC key from the secret store (:class:`desk_app.models.auditchain.HeadAnchor`). Before each sync the local event at the anchored seq must
   exist with the same hash; otherwise the run stops with :class:`.engine.RollbackDetected`, an
-  audit event and a ``rollback`` entry in the sync history.
+  audit event and a ``rollback`` entry in the sync history, until a Security Administrator
+  acknowledges a legitimate restore (:mod:`.restore`: the history is taken back from the central
+  database and the local-only events chained after it). Every event is signed by its
+  workstation (:mod:`desk_app.models.auditkey`); the public key is registered at the first sync
+  (``desk_register_audit_key``, never replaced) and the push refuses unsigned events of the keyed
+  era (revision 0007_audit).
 - **Closed data.** SSN / date-of-birth ciphertexts travel as ``\\x``-hex text and are stored as-is;
   every workstation of one agency shares the data key. Reading them follows the roles
   (:mod:`.closed`, revision 0007_central): no operator login has a column privilege on a closed

@@ -8,11 +8,12 @@ staged row. Database roles only open the door:
 - the **deployment role** (the one whose URL ``server init`` is given) owns the schema and runs
   the migrations; nobody works as it;
 - ``desk_operator`` holds what every operator's login needs: SELECT on the tables (closed
-  columns left out, see :mod:`.closed`) and EXECUTE on the functions (enrol a workstation, apply a
-  push, read rows, store a document original, anchor the audit head, check the keys), and no
-  table write of any kind; ``desk_security_admin``, ``desk_cert_specialist`` and
-  ``desk_auditor`` are members of it (the Auditor pushes only the audit events of its own
-  workstation: the server function refuses everything else it sends);
+  columns left out, see :mod:`.closed`) and EXECUTE on the functions in :data:`FUNCTIONS` (enrol a
+  workstation, apply a push, read rows, store a document original, anchor the audit head, check
+  the keys, register the workstation's audit key), and no table write of any kind;
+  ``desk_security_admin``, ``desk_cert_specialist`` and ``desk_auditor`` are members of it (the
+  Auditor pushes only the audit events of its own workstation: the server function refuses
+  everything else it sends);
 - each operator logs in as their own role (GSSAPI, a client certificate with CN = role, or
   SCRAM), named exactly like their central staff username, and syncs from workstations enrolled
   to that login (``sync_workstation``).
@@ -90,6 +91,7 @@ FUNCTIONS = (
     "desk_apply_push(text, text[])",
     "desk_store_blob(text, bytea, text)",
     "desk_anchor(text, integer, text)",
+    "desk_register_audit_key(text, text, integer)",
 )
 
 

@@ -20,6 +20,7 @@ from desk_app import collector
 from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
 from desk_app.models.audit import AuditEvent
+from desk_app.models.auditkey import NEVER, ChainKey
 from desk_app.models.base import utcnow
 from desk_app.models.staff import Staff
 from desk_app.models.store import Actor, Store
@@ -92,6 +93,13 @@ class SyncEngine:
                 hint="the rest waits for the next sync",
             )
 
+    # the agency's check values as the central database keeps them (filled by a run, kept by
+    # the caller so the next start can refuse stray keys before any work)
+    central_key_checks: dict[str, str] = field(default_factory=dict)
+    # this workstation's audit signing key (public half and keyed era), registered centrally at
+    # the first sync and compared at every later one
+    audit_key: ChainKey | None = None
+
     def run(self) -> SyncSummary:
         """One full sync. Raises KnownError (server unreachable, rollback detected, stopped...)."""
         run_id = self._start_run()
@@ -101,6 +109,7 @@ class SyncEngine:
             self.check_anchor(run_id)
             self.require_central_operator()
             self.require_agency_keys()
+            self.require_registered_audit_key()
             head = self._local_head()
             self.push(counts, before_run=run_id)
             self.adopt_server_roles()
@@ -257,11 +266,29 @@ class SyncEngine:
         """Refuse to work with keys other than the agency's (their check values kept centrally)."""
         for name, value in sorted(self.key_checks.items()):
             central = self.server.key_check(name, value)
+            if central is not None:
+                self.central_key_checks[name] = central
             if central is not None and central != value:
                 raise KnownError(
                     f"this workstation's {name} is not the agency's: nothing was synced",
                     hint="import the agency keys (desk-app keys import) before working",
                 )
+
+    def require_registered_audit_key(self) -> None:
+        """Register this workstation's public audit key (first sync) or refuse to sync when the
+        central database holds another: someone else signed this workstation's history."""
+        if self.audit_key is None or self.audit_key.from_seq == NEVER:
+            return  # nothing signed in this data folder yet: nothing to register
+        ws = self.actor.workstation_id
+        held = self.server.register_audit_key(
+            ws, self.audit_key.public_hex, self.audit_key.from_seq
+        )
+        if held is not None and held != self.audit_key.public_hex:
+            raise KnownError(
+                f"the central database holds another audit key for workstation {ws}: "
+                "nothing was synced",
+                hint="a reinstalled workstation or a copied data folder; IT security checks it",
+            )
 
     # --- roles come from the server (refused staff rows) ---------------------------------------------------------
     def adopt_server_roles(self) -> int:

@@ -395,5 +395,16 @@ class ServerLink:
                 "SELECT desk_anchor(%(w)s, %(s)s, %(h)s)", {"w": workstation, "s": seq, "h": digest}
             )
 
+    def register_audit_key(self, workstation: str, public_key: str, from_seq: int) -> str | None:
+        """The public audit key the central database holds for ``workstation``: ``public_key``
+        if none was registered yet (and this login is an active operator), else the one
+        registered first, which is never replaced (:mod:`desk_app.models.auditkey`)."""
+        with self.engine.begin() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT desk_register_audit_key(%(w)s, %(k)s, %(s)s)",
+                {"w": workstation, "k": public_key, "s": from_seq},
+            ).scalar()
+        return str(found) if found is not None else None
+
     def dispose(self) -> None:
         self.engine.dispose()

@@ -15,6 +15,8 @@
   to; the write functions accept only a workstation enrolled to the signed-in login.
 - ``sync_closed_column`` (revision 0007_central): closed columns and the central roles that may
   read them (:mod:`.closed`), read by ``desk_read_rows``.
+- ``sync_audit_key`` (revision 0007_audit): each workstation's public audit key and the first
+  event it signed, registered once (``desk_register_audit_key``, :mod:`desk_app.models.auditkey`).
 """
 
 from __future__ import annotations
@@ -120,6 +122,17 @@ sync_closed_column = Table(
     Column("column_name", String(64), primary_key=True),
     Column("kind", String(8), nullable=False),
     Column("readers", ARRAY(Text), nullable=False),
+)
+
+
+sync_audit_key = Table(
+    "sync_audit_key",
+    server_metadata,
+    Column("workstation", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),
+    Column("from_seq", Integer, nullable=False),
+    Column("registered_by", String(64), nullable=False),
+    Column("registered_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
 )
 
 

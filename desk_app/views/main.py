@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from desk_app import APP_NAME, APP_TITLE, ORG_NAME
-from desk_app.app import AppContext, initialise, is_new_installation, open_app
+from desk_app.app import (
+    AppContext,
+    file_secrets_allowed,
+    initialise,
+    is_new_installation,
+    open_app,
+)
 from desk_app.errors import KnownError
 from desk_app.paths import resolve
 from desk_app.qt import QApplication, QDialog, QGuiApplication, QMessageBox, Qt
@@ -207,7 +213,11 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         data_dir = getattr(args, "data_dir", None)
         # cast: the protocol declares backend_name as a plain attribute; a read-only property serves
-        secrets = cast(SecretStore, DeferredSecrets(resolve(data_dir).data_dir / "secrets.json"))
+        paths = resolve(data_dir)
+        secrets = cast(
+            SecretStore,
+            DeferredSecrets(paths.data_dir / "secrets.json", file_secrets_allowed(paths)),
+        )
         verbose = getattr(args, "verbose", False)
         if not is_new_installation(data_dir):
             ctx = open_app(data_dir, secrets=secrets, console_log=verbose)

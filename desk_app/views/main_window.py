@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
             context.operator, database, bool(context.settings["sync_url"]), self
         )
         self.setStatusBar(self.status)
+        ops.op(_secrets_backend, context.services).success(self.status.show_secrets_backend).run(
+            "general", initiator=self
+        )
         self._build_actions()
         self.idle = IdleMonitor(self._lock_ms(), self)
         _app().installEventFilter(self.idle)
@@ -571,3 +574,8 @@ def _warm_pdf_sandbox() -> None:
     from desk_app.sandbox.api import default_sandbox
 
     default_sandbox().warm_up()
+
+
+def _secrets_backend(services: Any) -> str:
+    """Which store holds the secrets (opening a deferred one, so off the GUI thread)."""
+    return str(services.secrets.backend_name)

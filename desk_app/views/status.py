@@ -1,4 +1,4 @@
-"""The main window's status bar: database, operator and role, workstation, sync."""
+"""The main window's status bar: database, operator and role, workstation, secrets, sync."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ from pathlib import Path
 
 from desk_app.qt import QLabel, QStatusBar, QWidget
 from desk_app.services.directory.dto import OperatorDTO
+
+FILE_SECRETS_TIP = (
+    "No OS keyring was found, so the agency keys, this workstation's audit keys and the sync "
+    "password are kept in a private file (secrets.json) in the data folder, as chosen with "
+    "--allow-file-secrets or the setting. Anyone who copies the data folder takes the keys with "
+    "it; on the agency's workstations use Windows Credential Manager."
+)
 
 
 class StatusBar(QStatusBar):
@@ -32,6 +39,8 @@ class StatusBar(QStatusBar):
             f"Workstation: {operator.workstation_id}",
             "Recorded on every change and audit event",
         )
+        self.secrets = self._label("Secrets", "Secrets: file (no keyring)", FILE_SECRETS_TIP)
+        self.secrets.hide()  # shown only when the weaker private file holds the keys
         self.sync = self._label("Sync", "", "")
         self.sync_widget: QWidget | None = None
         self.set_sync(
@@ -45,6 +54,10 @@ class StatusBar(QStatusBar):
         label.setToolTip(tooltip)
         self.addPermanentWidget(label)
         return label
+
+    def show_secrets_backend(self, backend: str) -> None:
+        """Say so when the keys are in the private file (``file``) rather than an OS keyring."""
+        self.secrets.setVisible(backend == "file")
 
     def attach_sync(self, widget: QWidget) -> None:
         """Replace the plain sync label with the sync area's own status widget."""

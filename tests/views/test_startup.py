@@ -129,17 +129,17 @@ def test_secrets_are_opened_on_first_use_only(tmp_path, monkeypatch) -> None:
 
     opened = []
 
-    def fake_open(path):
-        opened.append(path)
+    def fake_open(path, allow_file=False):
+        opened.append((path, allow_file))
         return MemorySecrets({"imap_password": "x"})
 
     monkeypatch.setattr(secrets_module, "open_secrets", fake_open)
-    deferred = secrets_module.DeferredSecrets(tmp_path / "secrets.json")
+    deferred = secrets_module.DeferredSecrets(tmp_path / "secrets.json", allow_file=True)
     assert opened == []
     assert deferred.get("imap_password") == "x"
     deferred.set("other", "y")
     assert deferred.get("other") == "y" and deferred.backend_name == "memory"
-    assert opened == [tmp_path / "secrets.json"]
+    assert opened == [(tmp_path / "secrets.json", True)]  # the opt-in travels with it
 
 
 def test_desk_app_processes_skip_the_pymupdf_layout_models() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-HEAD_REVISION = "0007_central"
+HEAD_REVISION = "0007_audit"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -23,6 +23,7 @@ KNOWN_REVISIONS = frozenset(
         "0006_verify",
         "0006_gov",
         "0007_central",
+        "0007_audit",
     }
 )
 

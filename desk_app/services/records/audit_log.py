@@ -13,6 +13,7 @@ from desk_app.models.auditchain import (
     ChainReport as ChainReport,  # re-exported: the Audit page shows it
 )
 from desk_app.models.auditchain import verify_chain
+from desk_app.models.auditkey import chain_keys, chain_scope
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
 from desk_app.services.listing import ListQuery, like_escaped, page_params, paged, row_id
@@ -129,5 +130,8 @@ class AuditLogService:
 
     def verify(self) -> ChainReport:
         self.ctx.require(Perm.VIEW_AUDIT)
+        keys = chain_keys(
+            self.ctx.secrets, chain_scope(self.ctx.paths.data_dir if self.ctx.paths else None)
+        )
         with self.ctx.store.read() as s:
-            return verify_chain(s)
+            return verify_chain(s, keys=keys)

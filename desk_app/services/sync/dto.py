@@ -78,3 +78,21 @@ class ConflictDTO:
     fields: tuple[ConflictFieldDTO, ...]
     resolved_at: datetime | None
     resolution: str
+
+
+@dataclass(frozen=True)
+class RestoreDTO:
+    """What acknowledging a restore did (the Sync page and ``audit acknowledge-restore`` say it)."""
+
+    anchored_seq: int
+    common_seq: int
+    taken_back: int
+    rechained: int
+    event_seq: int
+
+    def text(self) -> str:
+        return (
+            f"restore acknowledged: {self.taken_back} event(s) taken back from the central "
+            f"database after event {self.common_seq}, {self.rechained} local event(s) chained "
+            f"after them; acknowledgement recorded as event {self.event_seq}"
+        )

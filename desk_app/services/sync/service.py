@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from desk_app.errors import KnownError, NotFound, ValidationError
 from desk_app.models import auditchain as audit
+from desk_app.models.auditkey import chain_keys, chain_scope
 from desk_app.models.base import utcnow
 from desk_app.models.store import open_url
 from desk_app.models.sync_state import OutboxEntry, SyncConflict, SyncRun
@@ -34,6 +35,7 @@ from desk_app.services.sync.dto import (
     SyncStatusDTO,
     SyncSummaryDTO,
 )
+from desk_app.services.sync.keycheck import remember_central_key_checks
 from desk_app.sync.blobs import fetch_blob
 from desk_app.sync.engine import SyncEngine
 from desk_app.sync.engine import SyncStopped as SyncStopped  # re-exported: views name it
@@ -122,6 +124,9 @@ class SyncService:
             _key(full),
             blobs,
             key_checks=key_checks(self.ctx.secrets),
+            audit_key=chain_keys(
+                self.ctx.secrets, chain_scope(self.ctx.paths.data_dir if self.ctx.paths else None)
+            ).get(self.ctx.actor.workstation_id),
             **kwargs,
         )
 
@@ -154,7 +159,11 @@ class SyncService:
         except KnownError as exc:
             self._record_unreachable(str(exc))
             raise
-        s = engine.run()
+        try:
+            s = engine.run()
+        finally:
+            if self.ctx.paths is not None:  # what the next start compares the keys with
+                remember_central_key_checks(self.ctx.paths.data_dir, engine.central_key_checks)
         return SyncSummaryDTO(
             s.run_id, s.pushed, s.merged, s.conflicts, s.pulled, s.blobs_sent, s.pending
         )

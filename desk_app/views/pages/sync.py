@@ -1,4 +1,8 @@
-"""The Sync page: sync now, the history of runs, and the Conflicts view.
+"""The Sync page: sync now, the history of runs, the Conflicts view, and the rollback alarm.
+
+When the last run found this workstation's audit log behind what the central database anchored
+(a restore from a backup, or a rolled-back copy), the alarm shows above the history; a Security
+Administrator acknowledges a legitimate restore there, with the reason (audited), and sync goes on.
 
 A conflict shows both versions side by side, field by field, with the fields each side changed
 marked. The operator keeps mine, keeps theirs, or merges: ticks the fields where mine should win.
@@ -11,6 +15,7 @@ from typing import Any
 from desk_app.qt import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSplitter,
     Qt,
@@ -19,9 +24,11 @@ from desk_app.qt import (
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
 from desk_app.services.context import Area, Changes
-from desk_app.services.sync.dto import ConflictDTO, SyncRunDTO, SyncSummaryDTO
+from desk_app.services.sync.dto import ConflictDTO, RestoreDTO, SyncRunDTO, SyncSummaryDTO
+from desk_app.services.sync.restore import acknowledge_restore
 from desk_app.services.sync.service import ConflictSource, SyncHistorySource, SyncService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
@@ -174,6 +181,75 @@ class ConflictView(QWidget):
         ).failure(lambda exc: self.message.setText(str(exc))).run("writer", initiator=self)
 
 
+class RollbackAlarm(QWidget):
+    """The rollback alarm, and the acknowledgement of a legitimate restore (Security
+    Administrators only; the reason is recorded in the audit log).
+
+    Signals:
+        acknowledged(RestoreDTO): the restore was acknowledged; sync may go on.
+    """
+
+    acknowledged = Signal(object)
+
+    def __init__(self, context: PageContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = context.services
+        self.text = QLabel(
+            "<b>Audit alarm:</b> this workstation's audit log ends before the history the central "
+            "database holds for it: the data folder was restored from a backup or rolled back. "
+            "Nothing syncs until a Security Administrator acknowledges a legitimate restore.",
+            self,
+        )
+        self.text.setWordWrap(True)
+        self.text.setAccessibleName("Audit rollback alarm")
+        self.text.setStyleSheet("color: #a40000;")
+        self.reason = QLineEdit(self)
+        self.reason.setAccessibleName("Reason for the restore")
+        self.reason.setPlaceholderText("Why the restore was legitimate (kept in the audit log)")
+        self.button = QPushButton("Ac&knowledge restore", self)
+        self.button.setAccessibleName("Acknowledge restore")
+        self.message = QLabel("", self)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Acknowledgement result")
+        admin = context.services.actor.role == "security_admin"
+        self.button.setEnabled(admin)
+        self.reason.setEnabled(admin)
+        self.button.setToolTip(
+            "Take this workstation's history back from the central database and record the reason"
+            if admin
+            else "Only a Security Administrator may acknowledge a restore"
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.reason, 1)
+        row.addWidget(self.button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        self.button.clicked.connect(self.on_acknowledge_clicked)
+        self.reason.returnPressed.connect(self.on_acknowledge_clicked)
+
+    def on_acknowledge_clicked(self) -> None:
+        if not self.button.isEnabled():
+            return
+        self.button.setEnabled(False)
+        self.message.setText("Taking the history back from the central database…")
+        ops.op(acknowledge_restore, self.services, self.reason.text()).success(
+            self.on_acknowledged
+        ).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_acknowledged(self, done: RestoreDTO) -> None:
+        self.button.setEnabled(True)
+        self.reason.clear()
+        self.message.setText(done.text()[0].upper() + done.text()[1:] + ".")
+        self.acknowledged.emit(done)
+
+    def on_failed(self, exc: BaseException) -> None:
+        self.button.setEnabled(True)
+        self.message.setText(f"Not acknowledged: {exc}")
+
+
 class Page(BasePage):
     key = "sync"
     title = "Sync"
@@ -199,6 +275,8 @@ class Page(BasePage):
         )
         self.progress = ProgressStrip("the sync", self, cancel_text="St&op sync")
         self.conflicts = ConflictView(context, self)
+        self.alarm = RollbackAlarm(context, self)
+        self.alarm.hide()  # shown while the last run found a rolled-back audit log
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self.history_table, "Histor&y")
         self.tabs.addTab(self.conflicts, "&Conflicts")
@@ -209,7 +287,9 @@ class Page(BasePage):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.progress)
+        layout.addWidget(self.alarm)
         layout.addWidget(self.tabs, 1)
+        self.alarm.acknowledged.connect(self.on_restore_acknowledged)
         self.sync_button.clicked.connect(self.scheduler.sync_now)
         self.scheduler.status_changed.connect(self.on_status_changed)
         self.scheduler.sync_started.connect(self.on_sync_started)
@@ -244,9 +324,17 @@ class Page(BasePage):
             text + (f" · {status.conflicts} conflict(s)" if status.conflicts else "")
         )
         self.state.setToolTip(tip)
+        if status.last_status == "rollback":
+            self.alarm.show()
+        elif status.last_status == "ok":
+            self.alarm.hide()
         self.tabs.setTabText(
             1, f"&Conflicts ({status.conflicts})" if status.conflicts else "&Conflicts"
         )
+
+    def on_restore_acknowledged(self, _done: RestoreDTO) -> None:
+        self.scheduler.sync_now()  # sync goes on; the alarm hides after a good run
+        self.refresh()
 
     def on_sync_finished(self, summary: SyncSummaryDTO) -> None:
         self.sync_button.setEnabled(True)

@@ -171,6 +171,12 @@ def status_text(status: SyncStatusDTO, running: bool = False) -> tuple[str, str]
         if running
         else ("online" if status.online else "offline" if status.online is False else "not yet run")
     )
+    if status.last_status == "rollback" and not running:
+        return (
+            "Sync: stopped · audit alarm",
+            f"{status.last_message} (a Security Administrator acknowledges a legitimate restore "
+            "on the Sync page)",
+        )
     last = f"{status.last_sync_at:%Y-%m-%d %H:%M} UTC" if status.last_sync_at else "never"
     text = f"Sync: {state} · {waiting} · last {last}"
     tip = status.last_message if status.online is False else "Changes sync in the background"
