@@ -106,16 +106,22 @@ def expiring(
     )
 
 
+def _reregistration_where(cutoff: datetime) -> Any:
+    """Accounts with a username not used since ``cutoff`` (or never), not yet marked."""
+    return and_(
+        E.deleted_at.is_(None),
+        E.username.is_not(None),
+        E.reregistration_marked_at.is_(None),
+        or_(E.last_login_at.is_(None), E.last_login_at < cutoff),
+    )
+
+
 def reregistration_due(ctx: ServiceContext, offset: int = 0, limit: int = 100) -> WatchPage:
-    """Accounts not used for 12 months (or never): they must register again."""
+    """Accounts not used for 12 months (or never), not yet marked: they must register again."""
     ctx.require(Perm.VIEW_EDUCATORS)
     oldest = rules.oldest_login_in_time(utcnow().date())
     cutoff = datetime.combine(oldest, time(), tzinfo=UTC)
-    where = and_(
-        E.deleted_at.is_(None),
-        E.username.is_not(None),
-        or_(E.last_login_at.is_(None), E.last_login_at < cutoff),
-    )
+    where = _reregistration_where(cutoff)
     with ctx.store.read() as s:
         count = s.execute(
             select(func.count()).select_from(Educator.__table__).where(where)
