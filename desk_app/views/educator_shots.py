@@ -19,6 +19,7 @@ from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 
 NAMES = (
+    "educators-profiles",
     "educators-applications",
     "educators-watch",
     "educator-new-profile",
@@ -62,6 +63,8 @@ def _educator_with_evidence(services: ServiceContext) -> str:
 
 def build(ctx: AppContext, name: str) -> QWidget:
     """The screen ``name`` (one of :data:`NAMES`), filled in."""
+    if name == "educators-profiles":
+        return _window(ctx, 0)
     if name == "educators-applications":
         return _window(ctx, 1)
     if name == "educators-watch":

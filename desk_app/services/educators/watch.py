@@ -189,14 +189,16 @@ def compute_running_out(
         total = s.execute(
             select(func.count()).select_from(joined).where(candidate_where)
         ).scalar_one()
+        # raw column values (``_raw``): SQLAlchemy's per-row date parsing and numeric
+        # processing cost more than SQLite's own reading; the merge converts what it uses
         certs = iter(
             s.execute(
                 select(
-                    type_coerce(C.educator_id, String),
+                    _raw(C.educator_id),
                     C.number,
                     K.code,
-                    C.effective_date,
-                    C.expiration_date,
+                    _raw(C.effective_date),
+                    _raw(C.expiration_date),
                     E.last_name,
                     E.first_name,
                 )
@@ -208,18 +210,22 @@ def compute_running_out(
         evidence = iter(
             s.execute(
                 select(
-                    type_coerce(R.educator_id, String),
+                    _raw(R.educator_id),
                     R.requirement,
-                    R.quantity,
+                    _raw(R.quantity),
                     R.unit,
-                    R.evidence_date,
+                    _raw(R.evidence_date),
                     R.source,
-                    R.fte,
-                    R.contracted,
+                    _raw(R.fte),
+                    _raw(R.contracted),
                 )
-                # every item, in the educator index's order (no sort); the merge skips the
-                # educators that are not candidates
-                .where(R.deleted_at.is_(None))
+                # only the candidates' items, in the educator index's order (no sort)
+                .where(
+                    R.deleted_at.is_(None),
+                    R.educator_id.in_(
+                        select(C.educator_id).select_from(joined).where(candidate_where)
+                    ),
+                )
                 .order_by(R.educator_id)
             ).yield_per(CHUNK)
         )
@@ -229,6 +235,16 @@ def compute_running_out(
     with _lock:
         _results[(id(ctx.store), today, window_days)] = result
     return result
+
+
+def _raw(column: Any) -> Any:
+    """``column`` as the driver gives it (no SQLAlchemy result processing)."""
+    return type_coerce(column, String)
+
+
+def _day(value: Any) -> date:
+    """A date as SQLite keeps it (ISO text) or as PostgreSQL's driver gives it (a date)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _weigh(
@@ -252,11 +268,21 @@ def _weigh(
                 pending = next(evidence, None)
             while pending is not None and pending[0] == educator:
                 _, req, qty, unit, on, source, fte, contracted = pending
-                items.append(rules.Evidence(req, float(qty), unit, on, source, fte, contracted))
+                items.append(
+                    rules.Evidence(
+                        req,
+                        float(qty),
+                        unit,
+                        _day(on),
+                        source,
+                        None if fte is None else float(fte),
+                        None if contracted is None else bool(contracted),
+                    )
+                )
                 pending = next(evidence, None)
         rule = in_force[code]
         if items:
-            result = rules.evaluate_upgrade(rule, items, today, held_since=effective)
+            result = rules.evaluate_upgrade(rule, items, today, held_since=_day(effective))
             missing = (
                 () if result.eligible else tuple(p.code for p in result.requirements if not p.met)
             )
@@ -264,7 +290,7 @@ def _weigh(
             missing = tuple(r.code for r in rule.requirements)
         if missing:
             row = WatchRow(
-                str(uuid.UUID(educator)), _name(last, first), number, code, expires, missing
+                str(uuid.UUID(educator)), _name(last, first), number, code, _day(expires), missing
             )
             out.append(row)
         if done % CHUNK == 0:
