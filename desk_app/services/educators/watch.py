@@ -10,7 +10,6 @@ stop; the result is kept for the store and day, and the list then opens from mem
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,6 +27,7 @@ from desk_app.models.educators import (
 from desk_app.rules import certification as rules
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
+from desk_app.services.listing import row_id
 
 DEFAULT_WINDOW_DAYS = 180
 CHUNK = 20_000
@@ -186,12 +186,11 @@ def compute_running_out(
     joined = Certificate.__table__.join(CertificateClassification.__table__)
     with ctx.store.read() as s:
         in_force = _rules_in_force(s)
-        total = s.execute(
-            select(func.count()).select_from(joined).where(candidate_where)
-        ).scalar_one()
         # raw column values (``_raw``): SQLAlchemy's per-row date parsing and numeric
         # processing cost more than SQLite's own reading; the merge converts what it uses
-        certs = iter(
+        # the candidates are read whole (a few hundred thousand short rows): their number is
+        # the progress total, without a separate count over the same join
+        certs = list(
             s.execute(
                 select(
                     _raw(C.educator_id),
@@ -205,8 +204,9 @@ def compute_running_out(
                 .select_from(joined.join(Educator.__table__))
                 .where(candidate_where)
                 .order_by(C.educator_id)
-            ).yield_per(CHUNK)
+            ).tuples()
         )
+        total = len(certs)
         evidence = iter(
             s.execute(
                 select(
@@ -219,17 +219,13 @@ def compute_running_out(
                     _raw(R.fte),
                     _raw(R.contracted),
                 )
-                # only the candidates' items, in the educator index's order (no sort)
-                .where(
-                    R.deleted_at.is_(None),
-                    R.educator_id.in_(
-                        select(C.educator_id).select_from(joined).where(candidate_where)
-                    ),
-                )
+                # every item, in the educator index's order (no sort); the merge skips the
+                # educators that are not candidates (cheaper than a second pass over them)
+                .where(R.deleted_at.is_(None))
                 .order_by(R.educator_id)
             ).yield_per(CHUNK)
         )
-        rows = _weigh(certs, evidence, in_force, today, int(total), progress, cancelled)
+        rows = _weigh(iter(certs), evidence, in_force, today, total, progress, cancelled)
     rows.sort(key=lambda r: (r.expires, r.certificate_number))
     result = RunningOut(today, window_days, int(total), tuple(rows))
     with _lock:
@@ -244,7 +240,7 @@ def _raw(column: Any) -> Any:
 
 def _day(value: Any) -> date:
     """A date as SQLite keeps it (ISO text) or as PostgreSQL's driver gives it (a date)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _weigh(
@@ -282,15 +278,12 @@ def _weigh(
                 pending = next(evidence, None)
         rule = in_force[code]
         if items:
-            result = rules.evaluate_upgrade(rule, items, today, held_since=_day(effective))
-            missing = (
-                () if result.eligible else tuple(p.code for p in result.requirements if not p.met)
-            )
+            missing = rules.unmet_requirements(rule, items, today, _day(effective))
         else:  # nothing on file: every requirement is missing (the rules would say the same)
             missing = tuple(r.code for r in rule.requirements)
         if missing:
             row = WatchRow(
-                str(uuid.UUID(educator)), _name(last, first), number, code, _day(expires), missing
+                row_id(educator), _name(last, first), number, code, _day(expires), missing
             )
             out.append(row)
         if done % CHUNK == 0:

@@ -167,6 +167,7 @@ class EvidenceDialog(QDialog):
         pd_layout.setContentsMargins(0, 0, 0, 0)
         pd_layout.addWidget(self.pd_amount)
         pd_layout.addWidget(self.conversion, 1)
+        pd_row.setFocusProxy(self.pd_amount)  # the label's Alt+A lands in the amount
         self._rows: dict[str, tuple[str, QWidget]] = {
             "employer": ("&Employer:", self.employer),
             "setting": ("Sett&ing:", self.setting),
@@ -185,9 +186,12 @@ class EvidenceDialog(QDialog):
         }
         for label, widget in self._rows.values():
             self.form.addRow(label, widget)
-        source_row = QHBoxLayout()
-        source_row.addWidget(self.source, 1)
-        source_row.addWidget(self.view)
+        source_row = QWidget(self)
+        source_layout = QHBoxLayout(source_row)
+        source_layout.setContentsMargins(0, 0, 0, 0)
+        source_layout.addWidget(self.source, 1)
+        source_layout.addWidget(self.view)
+        source_row.setFocusProxy(self.source)
         self.form.addRow("So&urce document:", source_row)
         more = QHBoxLayout()
         more.addWidget(self.upload)

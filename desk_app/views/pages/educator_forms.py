@@ -38,6 +38,7 @@ class NewProfileDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New educator profile")
+        self.setMinimumWidth(460)
         self.ssn = self._masked("SSN (9 digits)")
         self.born = self._masked("Date of birth, YYYY-MM-DD")
         self.first = QLineEdit(self)
@@ -101,6 +102,7 @@ class EditProfileDialog(QDialog):
         super().__init__(parent)
         self.services, self.profile = services, profile
         self.setWindowTitle(f"Edit profile: {profile.row.display_name}")
+        self.setMinimumWidth(460)
         self.email = QLineEdit(profile.row.email, self)
         self.email.setAccessibleName("E-mail")
         self.username = QLineEdit(profile.row.username, self)
@@ -173,6 +175,7 @@ class PracticumDialog(QDialog):
         super().__init__(parent)
         self.services = services
         self.setWindowTitle("Practicum: does the student need a profile?")
+        self.setMinimumWidth(460)
         self.hours = QDoubleSpinBox(self)
         self.hours.setRange(0, 2000)
         self.hours.setDecimals(1)
