@@ -10,8 +10,9 @@ stop; the result is kept for the store and day, and the list then opens from mem
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -198,13 +199,13 @@ def compute_running_out(
                     K.code,
                     _raw(C.effective_date),
                     _raw(C.expiration_date),
-                    E.last_name,
-                    E.first_name,
                 )
-                .select_from(joined.join(Educator.__table__))
+                # no names here: a page of the list looks up the names it shows (a join of
+                # every candidate with the educator table cost as much as the rules)
+                .select_from(joined)
                 .where(candidate_where)
                 .order_by(C.educator_id)
-            ).tuples()
+            )
         )
         total = len(certs)
         evidence = iter(
@@ -257,7 +258,7 @@ def _weigh(
     out: list[WatchRow] = []
     items: list[rules.Evidence] = []
     current: str | None = None
-    for done, (educator, number, code, effective, expires, last, first) in enumerate(certs, 1):
+    for done, (educator, number, code, effective, expires) in enumerate(certs, 1):
         if educator != current:
             current, items = educator, []
             while pending is not None and pending[0] < educator:
@@ -282,9 +283,7 @@ def _weigh(
         else:  # nothing on file: every requirement is missing (the rules would say the same)
             missing = tuple(r.code for r in rule.requirements)
         if missing:
-            row = WatchRow(
-                row_id(educator), _name(last, first), number, code, _day(expires), missing
-            )
+            row = WatchRow(row_id(educator), "", number, code, _day(expires), missing)
             out.append(row)
         if done % CHUNK == 0:
             if cancelled is not None and cancelled():
@@ -309,5 +308,20 @@ def running_out_page(
         f"Initial certificates running out within {window_days} days without the upgrade "
         f"({result.candidates:,} looked at)",
         len(result.rows),
-        result.rows[offset : offset + limit],
+        _with_names(ctx, result.rows[offset : offset + limit]),
     )
+
+
+def _with_names(ctx: ServiceContext, rows: tuple[WatchRow, ...]) -> tuple[WatchRow, ...]:
+    """The page's rows with their holders' names (one indexed look-up per row shown)."""
+    if not rows:
+        return rows
+    ids = [uuid.UUID(r.educator_id) for r in rows]
+    with ctx.store.read() as s:
+        found = {
+            row_id(i): _name(last, first)
+            for i, last, first in s.execute(
+                select(_raw(E.id), E.last_name, E.first_name).where(E.id.in_(ids))
+            )
+        }
+    return tuple(replace(r, name=found.get(r.educator_id, "")) for r in rows)
