@@ -26,6 +26,7 @@ NAMES = (
     "educator-edit-profile",
     "educator-practicum",
     "educator-evidence",
+    "educator-application",
 )
 
 
@@ -91,6 +92,12 @@ def build(ctx: AppContext, name: str) -> QWidget:
         return practicum
     educator_id = _educator_with_evidence(services)
     profile = EducatorService(services).detail(educator_id)
+    if name == "educator-application":
+        from desk_app.views.pages.educator_forms import ApplicationDialog
+
+        application = ApplicationDialog(services, profile)
+        application.kind.setCurrentIndex(application.kind.findData("upgrade"))
+        return application
     if name == "educator-edit-profile":
         edit = EditProfileDialog(services, profile)
         edit.username.setText("newname")

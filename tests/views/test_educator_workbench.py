@@ -315,3 +315,41 @@ def test_new_table_models_pass_the_model_tester(carol, qtmodeltester) -> None:
     assert queue_model.rowCount() == 1
     qtmodeltester.check(queue_model)
     ops.wait_for_all()
+
+
+def test_an_application_received_on_paper_is_recorded_from_the_profile(carol, qtbot) -> None:
+    key = _educator(carol)
+    issue_certificate(carol, key, "ISS", date(2024, 7, 1))
+    page = _page(carol, qtbot)
+    _open_profile(page, qtbot)
+    page.profile.application.click()
+    dialog = page.application_dialog
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("upgrade"))
+    assert dialog.classification.currentData() == "CSS"  # the held ISS upgrades to CSS
+    dialog.on_save()
+    qtbot.waitUntil(lambda: dialog.result() == dialog.DialogCode.Accepted, timeout=5000)
+    count, [row] = apps.queue(carol, "received")
+    assert count == 1 and (row.kind, row.classification, row.educator_id) == ("upgrade", "CSS", key)
+    ops.wait_for_all()
+
+
+def test_a_specialists_tabs_have_no_accelerator_clash(carol, qtbot, app_paths, drain) -> None:
+    """The mnemonic walk of test_mnemonics, as a Certification Specialist (who sees the buttons
+    a Security Administrator's window hides)."""
+    import desk_app.views.pages.educators  # noqa: F401  # built at once, not on a pool thread
+    from desk_app.rules.permissions import ROLE_TITLES
+    from desk_app.views.main_window import MainWindow
+    from tests.views.test_mnemonics import _clashes
+
+    operator = OperatorDTO("carol", "Carol", carol.actor.role, ROLE_TITLES[carol.actor.role], "ws")
+    window = MainWindow(PageContext(carol, operator, carol.settings), database=app_paths.database)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("educators")
+    page = window.page("educators")
+    assert page.profile.application.isVisibleTo(window)
+    for i in range(page.tabs.count()):
+        page.tabs.setCurrentIndex(i)
+        assert _clashes(window) == [], page.tabs.tabText(i)

@@ -8,6 +8,7 @@ from datetime import date
 
 from desk_app.qt import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -22,6 +23,7 @@ from desk_app.qt import (
 )
 from desk_app.rules import certification as rules
 from desk_app.services.context import Changes, ServiceContext
+from desk_app.services.educators.applications import submit
 from desk_app.services.educators.dto import EducatorProfile
 from desk_app.services.educators.editing import (
     NewProfile,
@@ -243,3 +245,66 @@ def _masked(parent: QWidget, name: str) -> QLineEdit:
     field.setAccessibleName(name)
     field.setPlaceholderText(name)
     return field
+
+
+class ApplicationDialog(QDialog):
+    """Record an application received from the educator (paper or the online form): its kind
+    and the classification applied for; it then waits in the applications queue."""
+
+    def __init__(
+        self, services: ServiceContext, profile: EducatorProfile, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.services, self.profile = services, profile
+        self.setWindowTitle(f"Application from {profile.row.display_name}")
+        self.setMinimumWidth(460)
+        self.kind = QComboBox(self)
+        self.kind.setAccessibleName("Kind of application")
+        for kind in rules.APPLICATION_KINDS:
+            self.kind.addItem(kind.capitalize(), kind)
+        self.classification = QComboBox(self)
+        self.classification.setAccessibleName("Classification applied for")
+        for code, klass in rules.CLASSIFICATIONS.items():
+            self.classification.addItem(f"{code}: {klass.name}", code)
+        self.error = QLabel("", self)
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("&Kind:", self.kind)
+        form.addRow("&Classification:", self.classification)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.kind.currentIndexChanged.connect(lambda _i: self.on_kind_changed())
+        self.on_kind_changed()
+
+    def on_kind_changed(self) -> None:
+        """Suggest what the kind usually asks for (an upgrade: the held certificate's next)."""
+        kind = str(self.kind.currentData())
+        held = {c.classification for c in self.profile.certificates if c.status == "active"}
+        upgrade = next(
+            (rules.CLASSIFICATIONS[h].upgrade_to for h in held if h in rules.CLASSIFICATIONS),
+            "",
+        )
+        suggested = {"substitute": "SUB", "initial": "IPC", "upgrade": upgrade}.get(kind, "")
+        if kind == "renewal" and held:
+            suggested = sorted(held)[0]
+        if suggested:
+            self.classification.setCurrentIndex(self.classification.findData(suggested))
+
+    def on_save(self) -> None:
+        self.error.setText("Saving…")
+        ops.op(
+            submit,
+            self.services,
+            self.profile.row.id,
+            str(self.kind.currentData()),
+            str(self.classification.currentData()),
+        ).success(lambda _id: self.accept()).failure(lambda exc: self.error.setText(str(exc))).run(
+            "writer", initiator=self
+        )

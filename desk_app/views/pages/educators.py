@@ -30,6 +30,7 @@ from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.pages.educator_applications import ApplicationsPanel
 from desk_app.views.pages.educator_forms import (
+    ApplicationDialog,
     EditProfileDialog,
     NewProfileDialog,
     PracticumDialog,
@@ -107,6 +108,7 @@ class Page(SearchListPage):
         self.new_profile.clicked.connect(self.on_new_profile)
         self.practicum.clicked.connect(self.on_practicum)
         self.profile.edit_requested.connect(self.on_edit_profile)
+        self.profile.application_requested.connect(self.on_record_application)
         self.profile.evidence_requested.connect(self.on_evidence)
         self.profile.source_requested.connect(self.on_view_source)
         self.tabs.currentChanged.connect(self.on_tab_changed)
@@ -245,6 +247,13 @@ class Page(SearchListPage):
             dialog = EditProfileDialog(self.context.services, profile, self)
             dialog.accepted.connect(lambda: self.show_educator(profile.row.id))
             dialog.open()
+
+    def on_record_application(self) -> None:
+        profile = self.profile.profile
+        if profile is not None:
+            self.application_dialog = ApplicationDialog(self.context.services, profile, self)
+            self.application_dialog.accepted.connect(lambda: self.show_educator(profile.row.id))
+            self.application_dialog.open()
 
     def on_evidence(self, item: EvidenceItem | None) -> None:
         """Open the evidence form (new, or correcting ``item``) with the documents on file."""

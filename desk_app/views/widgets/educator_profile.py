@@ -35,6 +35,7 @@ class EducatorProfilePane(QWidget):
     reveal_requested = Signal(str)
     print_requested = Signal(str)
     edit_requested = Signal()
+    application_requested = Signal()
     evidence_requested = Signal(object)
     source_requested = Signal(str)
 
@@ -60,11 +61,13 @@ class EducatorProfilePane(QWidget):
         self.print_button.setAccessibleName("Print the current certificate")
         self.print_button.setVisible(can_print)
         self.edit = QPushButton("&Edit profile…", self)
+        self.application = QPushButton("Recor&d application…", self)
+        self.application.setAccessibleName("Record an application received from this educator")
         self.add_evidence = QPushButton("Add ev&idence…", self)
         self.edit_evidence = QPushButton("Edi&t evidence…", self)
         self.view_source = QPushButton("View so&urce", self)
         self.view_source.setAccessibleName("View the source document of the evidence selected")
-        for b in (self.edit, self.add_evidence, self.edit_evidence):
+        for b in (self.edit, self.application, self.add_evidence, self.edit_evidence):
             b.setVisible(can_edit)
         self.evidence_model = EvidenceTableModel(self)
         self.evidence = QTableView(self)
@@ -75,7 +78,7 @@ class EducatorProfilePane(QWidget):
         self.evidence.verticalHeader().setVisible(False)
         self.evidence.horizontalHeader().setStretchLastSection(True)
         buttons = QHBoxLayout()
-        for b in (self.reveal, self.print_button, self.edit):
+        for b in (self.reveal, self.print_button, self.edit, self.application):
             buttons.addWidget(b)
         buttons.addStretch(1)
         evidence_buttons = QHBoxLayout()
@@ -101,6 +104,7 @@ class EducatorProfilePane(QWidget):
         self.reveal.clicked.connect(self.on_reveal_clicked)
         self.print_button.clicked.connect(self.on_print_clicked)
         self.edit.clicked.connect(self.edit_requested.emit)
+        self.application.clicked.connect(self.application_requested.emit)
         self.add_evidence.clicked.connect(lambda: self.evidence_requested.emit(None))
         self.edit_evidence.clicked.connect(self.on_edit_evidence)
         self.view_source.clicked.connect(self.on_view_source)
@@ -110,7 +114,7 @@ class EducatorProfilePane(QWidget):
     def show_message(self, message: str) -> None:
         self.profile = None
         self.closed.clear()
-        for b in (self.reveal, self.print_button, self.edit, self.add_evidence):
+        for b in (self.reveal, self.print_button, self.edit, self.application, self.add_evidence):
             b.setEnabled(False)
         self.evidence_model.set_rows(())
         self.text.setHtml(f"<p>{escape(message)}</p>")
@@ -118,7 +122,7 @@ class EducatorProfilePane(QWidget):
     def show_profile(self, profile: EducatorProfile) -> None:
         self.profile = profile
         self.closed.clear()
-        for b in (self.reveal, self.edit, self.add_evidence):
+        for b in (self.reveal, self.edit, self.application, self.add_evidence):
             b.setEnabled(True)
         self.print_button.setEnabled(any(c.status == "active" for c in profile.certificates))
         self.text.setHtml(profile_html(profile))
