@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import cast
 
+from desk_app.errors import KnownError
 from desk_app.qt import (
     QCheckBox,
     QComboBox,
@@ -292,16 +293,21 @@ class EvidenceDialog(QDialog):
             self.upload_file(Path(name))
 
     def upload_file(self, path: Path) -> None:
-        """Read the file (bytes only) and hand it to the sandbox child through the service."""
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            self.error.setText(f"Cannot read {path.name}: {exc.strerror}")
-            return
+        """Read the file (bytes only, on the pool: a scan can be large) and hand it to the
+        sandbox child through the service."""
+        services, educator_id = self.services, self.educator_id
+
+        def attach() -> documents.Attached:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise KnownError(f"cannot read {path.name}: {exc.strerror}") from None
+            return documents.attach_upload(services, educator_id, data, path.name)
+
         self.error.setText(f"Checking {path.name} in the sandbox…")
-        ops.op(documents.attach_upload, self.services, self.educator_id, data, path.name).success(
-            self.on_attached
-        ).failure(lambda exc: self.error.setText(str(exc))).run("writer", initiator=self)
+        ops.op(attach).success(self.on_attached).failure(
+            lambda exc: self.error.setText(str(exc))
+        ).run("writer", initiator=self)
 
     def on_link(self) -> None:
         text, ok = QInputDialog.getText(self, "Received document", "Work-queue submission id:")
