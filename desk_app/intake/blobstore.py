@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 
 from desk_app.crypto import FieldCipher
 from desk_app.errors import KnownError, StoreError
+from desk_app.received import Received
 
 MAGIC = b"DAB1"
 SEAL_OVERHEAD = len(MAGIC) + 1 + 12 + 16  # magic, cipher version, nonce, GCM tag
@@ -111,6 +112,10 @@ class BlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         _fsync_dir(folder)
+
+    def put_received(self, item: Received) -> str:
+        """Store a received original unchanged (it is kept, not parsed) and return its SHA-256."""
+        return self.put(item.bytes_for_storage())
 
     def get(self, sha: str) -> bytes:
         """Return the bytes of ``sha``, checked against their hash.

@@ -77,6 +77,9 @@ class Educator(SyncMixin, Base):
     )
     background_date: Mapped[date | None] = mapped_column(Date, default=None)
     background_document: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # 0007_edu: marked when the account went unused for 12 months: the username is closed and
+    # the person registers a new one (linking it clears the mark)
+    reregistration_marked_at: Mapped[datetime | None] = mapped_column(default=None)
 
     certificates: Mapped[list[Certificate]] = relationship(back_populates="educator")
 
@@ -205,3 +208,24 @@ class RequirementEvidence(SyncMixin, Base):
     start_date: Mapped[date | None] = mapped_column(Date, default=None)
     end_date: Mapped[date | None] = mapped_column(Date, default=None)
     document_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class EducatorDocument(SyncMixin, Base):
+    """A source document evidence was entered from: a received PDF of the queue or a scanned
+    upload. The bytes live in the blob store under ``sha256`` (the original, never parsed here);
+    ``view_sha256`` is the PDF the viewer shows (the original for a PDF, the sandbox child's
+    conversion for an image)."""
+
+    __tablename__ = "educator_document"
+
+    educator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("educator.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    view_sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(260))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    origin: Mapped[str] = mapped_column(String(16))  # upload / submission
+    submission_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("form_submission.id"), default=None
+    )

@@ -312,6 +312,22 @@ def _refusal(req: Requirement, item: Evidence, as_of: date, held_since: date | N
     return ""
 
 
+def unmet_requirements(
+    rule: Classification, evidence: Iterable[Evidence], as_of: date, held_since: date | None
+) -> tuple[str, ...]:
+    """The codes of the requirements :func:`evaluate_upgrade` would find not met, in one pass
+    over the evidence and without the per-requirement report (the running-out list weighs a
+    million holders and keeps only what is missing)."""
+    wanted = {r.code: r for r in rule.requirements}
+    totals = dict.fromkeys(wanted, 0.0)
+    for item in evidence:
+        req = wanted.get(item.requirement)
+        if req is None or _refusal(req, item, as_of, held_since):
+            continue
+        totals[req.code] += float(item.quantity) * req.units[item.unit]
+    return tuple(code for code, req in wanted.items() if round(totals[code], 2) < req.quantity)
+
+
 def practicum_needs_profile(clock_hours: float) -> bool:
     """A student's practicum of more than 30 clock hours needs an educator profile."""
     return clock_hours > PRACTICUM_PROFILE_HOURS

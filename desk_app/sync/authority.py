@@ -60,6 +60,7 @@ _CERT_TABLES = {
     "requirement_evidence",
     "transcript_record",
     "assessment_score",
+    "educator_document",
 }
 _QUEUE_TABLES = {
     "person",

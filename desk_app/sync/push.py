@@ -98,20 +98,24 @@ def _blobs_for(
     store: Store, groups: list[Group], server: ServerLink, blob_root: Path | None
 ) -> dict[str, bytes]:
     """Document originals the server lacks, read from the local blob store (before their rows)."""
-    documents = [g.row_id for g in groups if g.table == "submission_document"]
-    if not documents or blob_root is None:
+    # a queue document's original; an educator's source document and the PDF it is viewed as
+    queries = {
+        "submission_document": "SELECT sha256 FROM submission_document WHERE id IN "
+        "(SELECT value FROM json_each(?))",
+        "educator_document": "SELECT sha256 FROM educator_document WHERE id IN "
+        "(SELECT value FROM json_each(?)) UNION SELECT view_sha256 FROM educator_document "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+    }
+    wanted = {t: [g.row_id for g in groups if g.table == t] for t in queries}
+    if not any(wanted.values()) or blob_root is None:
         return {}
+    found: set[str] = set()
     with store.engine.connect() as conn:
-        shas = sorted(
-            {
-                r[0]
-                for r in conn.exec_driver_sql(
-                    "SELECT sha256 FROM submission_document WHERE id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(documents),),
-                )
-            }
-            - {"", None}
-        )
+        for table, ids in wanted.items():
+            if ids:
+                args = (json.dumps(ids),) * queries[table].count("?")
+                found.update(r[0] for r in conn.exec_driver_sql(queries[table], args))
+    shas = sorted(found - {"", None})
     if not shas:
         return {}
     blobs: dict[str, bytes] = {}

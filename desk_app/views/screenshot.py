@@ -25,7 +25,9 @@ SAMPLE_TRACEBACK = (
 
 def names() -> list[str]:
     """Everything ``desk-app screenshot`` can render: the pages, then the dialogs."""
-    return [*PAGE_ORDER, *DIALOGS]
+    from desk_app.views import educator_shots
+
+    return [*PAGE_ORDER, *DIALOGS, *educator_shots.NAMES]
 
 
 def settle(rounds: int = 4, pause_ms: int = 30) -> None:
@@ -113,7 +115,13 @@ def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> 
     """
     if name not in names():
         raise ValueError(f"unknown screen {name!r}; one of: {', '.join(names())}")
-    build: Callable[[AppContext, str], QWidget] = _page if name in PAGE_ORDER else _dialog
+    from desk_app.views import educator_shots
+
+    build: Callable[[AppContext, str], QWidget] = (
+        _page
+        if name in PAGE_ORDER
+        else (educator_shots.build if name in educator_shots.NAMES else _dialog)
+    )
     widget = build(ctx, name)
     if size is not None:
         widget.resize(size)

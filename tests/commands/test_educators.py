@@ -189,3 +189,48 @@ def test_applications_queue_from_the_command_line(folder: Path, tmp_path, capsys
         == 0
     )
     assert "rejected" in capsys.readouterr().out and eml.read_bytes().startswith(b"To: ")
+
+
+def test_evidence_from_a_scan_contact_username_checks_and_reregistration(
+    folder: Path, tmp_path, capsys, monkeypatch
+) -> None:
+    from desk_app.pdf.generate import generate_form
+
+    base = ["--data-dir", str(folder), "educators"]
+    answers = iter(["345-67-8901", "1990-02-03"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    create = [*base, "create", "--first", "Ana", "--last", "Quintero", "--email", "aq@example.org"]
+    assert main(create) == 0
+    educator = capsys.readouterr().out.split()[-1]
+    scan = tmp_path / "contract.pdf"
+    scan.write_bytes(generate_form("MO 500-3209", {}))
+    add = [*base, "evidence", "add", educator, "mentoring", "--source", str(scan)]
+    assert main([*add, "--on", "2024-05-01", "--quantity", "1"]) == 0
+    assert "from source document" in capsys.readouterr().out
+    assert main([*base, "evidence", "list", educator, "--json"]) == 0
+    [item] = json.loads(capsys.readouterr().out)
+    assert item["source"].startswith("contract.pdf (upload") and item["entry"]["quantity"] == 1
+    assert main([*base, "evidence", "edit", item["id"], "--quantity", "2"]) == 0
+    capsys.readouterr()
+    assert main([*base, "evidence", "list", educator, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["entry"]["quantity"] == 2
+    hostile = tmp_path / "notes.txt"
+    hostile.write_text("not a document")
+    assert main([*add, "--on", "2024-05-01", "--quantity", "1", "--source", str(hostile)]) != 0
+    assert main([*base, "contact", educator, "--email", "ana.q@example.org"]) == 0
+    assert main([*base, "username", educator, "aquintero"]) == 0
+    assert main([*base, "username", educator, "aq2"]) != 0  # a second username: refused
+    assert "one username" in capsys.readouterr().err
+    check = [*base, "check", educator, "fingerprint", "cleared", "--on", "2024-02-01"]
+    assert main([*check, "--document", "FBI card"]) == 0
+    capsys.readouterr()
+    assert main([*base, "reregister", "--json"]) == 0
+    due = json.loads(capsys.readouterr().out)["due"]
+    assert due >= 1  # Ana never logged in
+    assert main([*base, "reregister", "--apply", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["marked"] == due
+    assert main([*base, "username", educator, "aq2"]) == 0  # the old one is closed now
+    capsys.readouterr()
+    assert main([*base, "watch", "expiring", "--days", "3650", "--json", "--limit", "3"]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert page["count"] >= len(page["rows"])

@@ -5,6 +5,7 @@ uncontracted experience, and evidence outside the certificate's period never cou
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -118,3 +119,18 @@ def test_evidence_outside_the_period_never_counts(items, on, quantity) -> None:
 @given(st.floats(0, 200, allow_nan=False))
 def test_practicum_needs_a_profile_over_thirty_clock_hours(hours) -> None:
     assert rules.practicum_needs_profile(hours) == (hours > 30)
+
+
+@given(
+    st.sampled_from(["ISS", "IPC"]),
+    st.lists(
+        st.one_of(counted_item(), counted_item().map(lambda i: replace(i, fte=0.25))), max_size=12
+    ),
+    st.one_of(days_in_period, days_outside),
+)
+def test_the_running_out_shortcut_finds_what_the_tracker_finds(code, items, held) -> None:
+    """``unmet_requirements`` (one pass, for a million holders) says what ``evaluate_upgrade``
+    says, whatever the evidence and whenever the certificate was held from."""
+    full = evaluate_upgrade(code, items, AS_OF, held_since=held)
+    short = rules.unmet_requirements(rules.classification(code), items, AS_OF, held)
+    assert short == tuple(p.code for p in full.requirements if not p.met)

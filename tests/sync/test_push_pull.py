@@ -502,3 +502,35 @@ def test_awkward_text_json_bytes_and_nulls_travel_unchanged(ws_a, ws_b, server) 
         }
         assert server.row("form_submission", sub_id.hex)[1]["sender"] == text_value
     assert_converged(server, ws_a, ws_b)
+
+
+def test_an_educators_source_document_travels_with_its_row(ws_carol, ws_b, server) -> None:
+    """A scan kept as the source of evidence is pushed (the original and the PDF the viewer
+    shows) with its ``educator_document`` row, and another workstation fetches it on demand."""
+    import io
+    from datetime import date
+
+    from PIL import Image
+
+    from desk_app.services.educators.documents import attach_upload
+    from desk_app.services.educators.editing import NewProfile, create_profile
+
+    image = Image.new("L", (400, 500), 255)
+    scan = io.BytesIO()
+    image.save(scan, "PNG")
+    ctx = ws_carol.ctx
+    educator = create_profile(
+        ctx, NewProfile("123-45-6789", date(1985, 4, 12), "Maria", "Delgado", "md@example.org")
+    ).educator_id
+    attach_upload(ctx, educator, scan.getvalue(), "mentoring-log.png")
+    with ctx.store.read() as s:
+        from desk_app.models.educators import EducatorDocument
+
+        doc = s.scalars(select(EducatorDocument)).one()
+        original, shown = doc.sha256, doc.view_sha256
+    assert ws_carol.sync().blobs_sent == 2
+    ws_b.sync()
+    with ws_b.store.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM educator_document")) == 1
+    for sha in (original, shown):
+        assert fetch_blob(server, ws_b.paths.blobs, sha, ws_b.ctx.cipher).exists()

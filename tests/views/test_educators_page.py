@@ -128,6 +128,7 @@ def test_new_profile_dialog_masks_closed_fields_and_never_duplicates(
 def test_watch_panel_counts_and_computes_off_the_gui_thread(qtbot, seeded, make_ctx) -> None:
     page = _page(make_ctx(role="certification_specialist", username="carol"), qtbot)
     panel = page.watch
+    page.tabs.setCurrentWidget(panel)  # the tab loads its lists when first shown
     qtbot.waitUntil(lambda: "Expiring:" in panel.counts.text(), timeout=5000)
     assert "not computed yet" in panel.counts.text()
     panel.compute.click()

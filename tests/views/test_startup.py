@@ -157,3 +157,14 @@ def test_desk_app_processes_skip_the_pymupdf_layout_models() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_screenshot_renders_the_certification_workbench(tmp_path, qtbot, drain) -> None:
+    from desk_app.views.educator_shots import NAMES
+
+    data = tmp_path / "seeded"
+    assert main(["--data-dir", str(data), "seed", "--scale", "0.002", "--quiet"]) == 0
+    for name in NAMES:
+        out = tmp_path / f"{name}.png"
+        assert main(["--data-dir", str(data), "screenshot", name, "--out", str(out)]) == 0
+        assert _distinct_colours(out) > 5, name

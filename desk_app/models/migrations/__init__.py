@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-HEAD_REVISION = "0007_audit"
+HEAD_REVISION = "0007_edu"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -24,6 +24,7 @@ KNOWN_REVISIONS = frozenset(
         "0006_gov",
         "0007_central",
         "0007_audit",
+        "0007_edu",
     }
 )
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,6 +38,7 @@ from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.educators.certificates import holder_name, issue_in, record_issue
 from desk_app.services.educators.dto import RequirementDTO
 from desk_app.services.educators.profiles import evidence_of
+from desk_app.services.listing import ListQuery
 
 OPEN_STATES = ("pending", "received", "waiting", "ready")
 MOVES = {"waiting", "ready", "received"}
@@ -50,8 +52,9 @@ class ApplicationRow:
     kind: str
     classification: str
     state: str
-    submitted_at: object
+    submitted_at: datetime
     claimed_by: str
+    decision: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,35 +114,80 @@ def queue(
 ) -> tuple[int, list[ApplicationRow]]:
     """The open applications (or those in ``state``), oldest first, with their count."""
     ctx.require(Perm.VIEW_EDUCATORS)
-    states = (
-        ("pending", "received") if state == "received" else ((state,) if state else OPEN_STATES)
-    )
-    where = (CertificateApplication.status.in_(states), CertificateApplication.deleted_at.is_(None))
+    where = _where(state)
     with ctx.store.read() as s:
         count = s.execute(
             select(func.count()).select_from(CertificateApplication).where(*where)
         ).scalar_one()
-        rows = s.execute(
-            select(CertificateApplication, Educator)
-            .join(Educator, CertificateApplication.educator_id == Educator.id)
-            .where(*where)
-            .order_by(CertificateApplication.submitted_at, CertificateApplication.id)
-            .offset(offset)
-            .limit(limit)
-        ).all()
-        return int(count), [
-            ApplicationRow(
-                str(a.id),
-                str(e.id),
-                f"{e.last_name}, {e.first_name}",
-                a.kind or _kind_of(a),
-                a.classification_code,
-                _state(a.status),
-                a.submitted_at,
-                a.claimed_by,
-            )
-            for a, e in rows
-        ]
+        return int(count), _rows(s, where, offset, limit, newest_first=state == "decided")
+
+
+def _where(state: str) -> tuple[Any, ...]:
+    states = {"received": ("pending", "received"), "": OPEN_STATES}.get(state, (state,))
+    return (CertificateApplication.status.in_(states), CertificateApplication.deleted_at.is_(None))
+
+
+def _rows(
+    s: Session, where: tuple[Any, ...], offset: int, limit: int, newest_first: bool = False
+) -> list[ApplicationRow]:
+    order = (
+        (CertificateApplication.decided_at.desc(), CertificateApplication.id)
+        if newest_first
+        else (CertificateApplication.submitted_at, CertificateApplication.id)
+    )
+    rows = s.execute(
+        select(CertificateApplication, Educator)
+        .join(Educator, CertificateApplication.educator_id == Educator.id)
+        .where(*where)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        ApplicationRow(
+            str(a.id),
+            str(e.id),
+            f"{e.last_name}, {e.first_name}",
+            a.kind or _kind_of(a),
+            a.classification_code,
+            _state(a.status),
+            a.submitted_at,
+            a.claimed_by,
+            a.decision,
+        )
+        for a, e in rows
+    ]
+
+
+class ApplicationQueue:
+    """The applications queue as a list source (filter ``state``: received, waiting, ready,
+    decided, or "" for every open one); oldest first, decided ones newest first."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    def count(self, query: ListQuery) -> int:
+        return queue(self.ctx, query.filter("state"), 0, 0)[0]
+
+    def fetch(self, query: ListQuery, offset: int, limit: int) -> list[ApplicationRow]:
+        self.ctx.require(Perm.VIEW_EDUCATORS)
+        state = query.filter("state")
+        with self.ctx.store.read() as s:
+            return _rows(s, _where(state), offset, limit, newest_first=state == "decided")
+
+    def counts(self) -> dict[str, int]:
+        """How many applications each state holds (the tab titles)."""
+        self.ctx.require(Perm.VIEW_EDUCATORS)
+        with self.ctx.store.read() as s:
+            found = s.execute(
+                select(CertificateApplication.status, func.count())
+                .where(CertificateApplication.deleted_at.is_(None))
+                .group_by(CertificateApplication.status)
+            ).all()
+        out = {"received": 0, "waiting": 0, "ready": 0, "decided": 0}
+        for status, n in found:
+            out[_state(status)] = out.get(_state(status), 0) + int(n)
+        return out
 
 
 def _kind_of(app: CertificateApplication) -> str:
@@ -370,7 +418,7 @@ def _issue(
     ).scalar_one_or_none()
     if klass is None:
         raise KnownError(f"{app.classification_code} is not a classification in force")
-    cert, old = issue_in(s, educator, klass, effective)
+    cert, old = issue_in(s, educator, klass, effective, workstation_id=uow.actor.workstation_id)
     record_issue(uow, cert, klass, old)
     app.certificate_id = cert.id
     return cert.number

@@ -3,6 +3,7 @@ signature. Every change and every print is audited in the same transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -104,13 +105,24 @@ def _uuid(value: object) -> uuid.UUID:
         raise NotFound(f"{value} is not a record id") from None
 
 
-def _new_number(session: Session, effective: date) -> str:
-    """A certificate number in the agency's form (two-digit year + 8 digits), unused here.
+def workstation_series(workstation_id: str) -> str:
+    """The three digits that name the issuing workstation in its certificate numbers."""
+    digest = hashlib.sha256(f"certificate-series:{workstation_id}".encode()).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1000:03d}"
 
-    Random rather than a counter: workstations issue offline, and a counter would collide at sync.
+
+def _new_number(session: Session, effective: date, workstation_id: str) -> str:
+    """A new certificate number: two-digit year, the workstation's series, nine random digits.
+
+    Workstations issue offline, so a counter would collide at sync and a number checked only
+    against the local records could be minted twice elsewhere. Here two workstations can mint
+    the same number only if their series digits agree (1 in 1,000 per pair) *and* they draw the
+    same nine digits in the same year (1 in 10^9 per pair of certificates); within one
+    workstation the local check below is exact (its own and every pulled certificate are here).
     """
+    series = workstation_series(workstation_id)
     while True:
-        number = f"{effective.year % 100:02d}{secrets.randbelow(10**8):08d}"
+        number = f"{effective.year % 100:02d}{series}{secrets.randbelow(10**9):09d}"
         taken = session.execute(select(Certificate.id).where(Certificate.number == number)).first()
         if taken is None:
             return number
@@ -122,6 +134,7 @@ def issue_in(
     klass: CertificateClassification,
     effective: date,
     subject_area: str = "",
+    workstation_id: str = "",
 ) -> tuple[Certificate, list[Certificate]]:
     """Inside an open unit of work: the new certificate, and the active ones of the same track it
     supersedes (their status set). The caller audits and commits."""
@@ -129,7 +142,7 @@ def issue_in(
     cert = Certificate(
         educator_id=educator.id,
         classification_id=klass.id,
-        number=_new_number(session, effective),
+        number=_new_number(session, effective, workstation_id),
         subject_area=subject_area,
         effective_date=effective,
         expiration_date=rules.add_months(effective, 12 * years),
@@ -184,7 +197,7 @@ def issue_certificate(
             raise ValidationError(
                 "classification", f"{classification_code} is not a classification"
             )
-        cert, old = issue_in(s, educator, klass, effective, subject_area)
+        cert, old = issue_in(s, educator, klass, effective, subject_area, ctx.actor.workstation_id)
         record_issue(uow, cert, klass, old)
         uow.commit()
         ids = (cert.id, *(o.id for o in old), educator.id)

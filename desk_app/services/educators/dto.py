@@ -107,6 +107,7 @@ class EducatorProfile:
     updated_by: str
     background_status: str = "none"
     background_date: date | None = None
+    reregistration_marked_at: datetime | None = None  # the username is closed: register again
 
 
 @dataclass(frozen=True)

@@ -167,13 +167,16 @@ def link_username(
         ).first()
         if other is not None:
             raise KnownError(f"the username {name} belongs to another educator's profile")
-        if educator.username and educator.username != name and not replace:
+        closed = educator.reregistration_marked_at is not None  # the old username is closed
+        if educator.username and educator.username != name and not (replace or closed):
             raise KnownError(
                 f"this person already has the DESE username {educator.username}; a person has "
                 "one username: replace it only if the old one was closed"
             )
         before = educator.username or ""
         educator.username = name
+        if closed and name != before:
+            educator.reregistration_marked_at = None
         audit.record(
             uow,
             "educator.link_username",

@@ -25,6 +25,7 @@ from desk_app.models.educators import (
 from desk_app.models.store import UnitOfWork
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
+from desk_app.services.educators.documents import check_document_ref
 
 KINDS = (
     "experience",
@@ -72,7 +73,7 @@ def experience_years(start: date, end: date) -> float:
     return round(((end - start).days + 1) / 365.25, 2)
 
 
-def _check(entry: EvidenceEntry) -> None:
+def check_entry(entry: EvidenceEntry) -> None:
     if entry.kind not in KINDS:
         raise ValidationError("evidence", f"is one of {', '.join(KINDS)}")
     if not entry.document_ref.strip():
@@ -103,7 +104,7 @@ def add_evidence(
 ) -> tuple[str, Changes]:
     """Record one item from a document; audited with its source. Returns the new row's id."""
     ctx.require(Perm.EDIT_EDUCATORS)
-    _check(entry)
+    check_entry(entry)
     with ctx.uow() as uow:
         try:
             key = uuid.UUID(str(educator_id))
@@ -112,7 +113,8 @@ def add_evidence(
         educator = uow.session.get(Educator, key)
         if educator is None or educator.deleted_at is not None:
             raise NotFound("that educator no longer exists")
-        row = _row(entry, key, ctx.actor.username)
+        check_document_ref(uow.session, key, entry.document_ref.strip())
+        row = row_for(entry, key, ctx.actor.username)
         uow.session.add(row)
         uow.session.flush()
         _audit(uow, entry, educator, row.id)
@@ -120,7 +122,7 @@ def add_evidence(
         return str(row.id), Changes.of(Area.EDUCATORS, ids=(key,))
 
 
-def _row(
+def row_for(
     entry: EvidenceEntry, educator_id: uuid.UUID, operator: str
 ) -> RequirementEvidence | AssessmentScore | TranscriptRecord:
     ref = entry.document_ref.strip()

@@ -249,6 +249,7 @@ def _profile(s: Session, e: Educator, today: date) -> EducatorProfile:
         updated_by=e.updated_by,
         background_status=e.background_status,
         background_date=e.background_date,
+        reregistration_marked_at=e.reregistration_marked_at,
     )
 
 

@@ -37,7 +37,7 @@ from desk_app.services.listing import ListQuery, paged, prefix_upper_bound
 E = Educator.__table__.c
 C = Certificate.__table__.c
 K = CertificateClassification.__table__.c
-CERTIFICATE_NUMBER = re.compile(r"^\d{6,12}$")
+CERTIFICATE_NUMBER = re.compile(r"^\d{6,14}$")
 # sort key -> index-backed ORDER BY columns (each ends in id so paging is stable)
 SORTS: dict[str, tuple[Any, ...]] = {
     "name": (E.last_name_search, E.first_name_search, E.id),

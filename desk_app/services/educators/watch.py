@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from desk_app.models.educators import (
 from desk_app.rules import certification as rules
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
+from desk_app.services.listing import row_id
 
 DEFAULT_WINDOW_DAYS = 180
 CHUNK = 20_000
@@ -106,16 +107,22 @@ def expiring(
     )
 
 
+def _reregistration_where(cutoff: datetime) -> Any:
+    """Accounts with a username not used since ``cutoff`` (or never), not yet marked."""
+    return and_(
+        E.deleted_at.is_(None),
+        E.username.is_not(None),
+        E.reregistration_marked_at.is_(None),
+        or_(E.last_login_at.is_(None), E.last_login_at < cutoff),
+    )
+
+
 def reregistration_due(ctx: ServiceContext, offset: int = 0, limit: int = 100) -> WatchPage:
-    """Accounts not used for 12 months (or never): they must register again."""
+    """Accounts not used for 12 months (or never), not yet marked: they must register again."""
     ctx.require(Perm.VIEW_EDUCATORS)
     oldest = rules.oldest_login_in_time(utcnow().date())
     cutoff = datetime.combine(oldest, time(), tzinfo=UTC)
-    where = and_(
-        E.deleted_at.is_(None),
-        E.username.is_not(None),
-        or_(E.last_login_at.is_(None), E.last_login_at < cutoff),
-    )
+    where = _reregistration_where(cutoff)
     with ctx.store.read() as s:
         count = s.execute(
             select(func.count()).select_from(Educator.__table__).where(where)
@@ -180,49 +187,61 @@ def compute_running_out(
     joined = Certificate.__table__.join(CertificateClassification.__table__)
     with ctx.store.read() as s:
         in_force = _rules_in_force(s)
-        total = s.execute(
-            select(func.count()).select_from(joined).where(candidate_where)
-        ).scalar_one()
-        certs = iter(
+        # raw column values (``_raw``): SQLAlchemy's per-row date parsing and numeric
+        # processing cost more than SQLite's own reading; the merge converts what it uses
+        # the candidates are read whole (a few hundred thousand short rows): their number is
+        # the progress total, without a separate count over the same join
+        certs = list(
             s.execute(
                 select(
-                    type_coerce(C.educator_id, String),
+                    _raw(C.educator_id),
                     C.number,
                     K.code,
-                    C.effective_date,
-                    C.expiration_date,
-                    E.last_name,
-                    E.first_name,
+                    _raw(C.effective_date),
+                    _raw(C.expiration_date),
                 )
-                .select_from(joined.join(Educator.__table__))
+                # no names here: a page of the list looks up the names it shows (a join of
+                # every candidate with the educator table cost as much as the rules)
+                .select_from(joined)
                 .where(candidate_where)
                 .order_by(C.educator_id)
-            ).yield_per(CHUNK)
+            )
         )
+        total = len(certs)
         evidence = iter(
             s.execute(
                 select(
-                    type_coerce(R.educator_id, String),
+                    _raw(R.educator_id),
                     R.requirement,
-                    R.quantity,
+                    _raw(R.quantity),
                     R.unit,
-                    R.evidence_date,
+                    _raw(R.evidence_date),
                     R.source,
-                    R.fte,
-                    R.contracted,
+                    _raw(R.fte),
+                    _raw(R.contracted),
                 )
                 # every item, in the educator index's order (no sort); the merge skips the
-                # educators that are not candidates
+                # educators that are not candidates (cheaper than a second pass over them)
                 .where(R.deleted_at.is_(None))
                 .order_by(R.educator_id)
             ).yield_per(CHUNK)
         )
-        rows = _weigh(certs, evidence, in_force, today, int(total), progress, cancelled)
+        rows = _weigh(iter(certs), evidence, in_force, today, total, progress, cancelled)
     rows.sort(key=lambda r: (r.expires, r.certificate_number))
     result = RunningOut(today, window_days, int(total), tuple(rows))
     with _lock:
         _results[(id(ctx.store), today, window_days)] = result
     return result
+
+
+def _raw(column: Any) -> Any:
+    """``column`` as the driver gives it (no SQLAlchemy result processing)."""
+    return type_coerce(column, String)
+
+
+def _day(value: Any) -> date:
+    """A date as SQLite keeps it (ISO text) or as PostgreSQL's driver gives it (a date)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _weigh(
@@ -239,27 +258,32 @@ def _weigh(
     out: list[WatchRow] = []
     items: list[rules.Evidence] = []
     current: str | None = None
-    for done, (educator, number, code, effective, expires, last, first) in enumerate(certs, 1):
+    for done, (educator, number, code, effective, expires) in enumerate(certs, 1):
         if educator != current:
             current, items = educator, []
             while pending is not None and pending[0] < educator:
                 pending = next(evidence, None)
             while pending is not None and pending[0] == educator:
                 _, req, qty, unit, on, source, fte, contracted = pending
-                items.append(rules.Evidence(req, float(qty), unit, on, source, fte, contracted))
+                items.append(
+                    rules.Evidence(
+                        req,
+                        float(qty),
+                        unit,
+                        _day(on),
+                        source,
+                        None if fte is None else float(fte),
+                        None if contracted is None else bool(contracted),
+                    )
+                )
                 pending = next(evidence, None)
         rule = in_force[code]
         if items:
-            result = rules.evaluate_upgrade(rule, items, today, held_since=effective)
-            missing = (
-                () if result.eligible else tuple(p.code for p in result.requirements if not p.met)
-            )
+            missing = rules.unmet_requirements(rule, items, today, _day(effective))
         else:  # nothing on file: every requirement is missing (the rules would say the same)
             missing = tuple(r.code for r in rule.requirements)
         if missing:
-            row = WatchRow(
-                str(uuid.UUID(educator)), _name(last, first), number, code, expires, missing
-            )
+            row = WatchRow(row_id(educator), "", number, code, _day(expires), missing)
             out.append(row)
         if done % CHUNK == 0:
             if cancelled is not None and cancelled():
@@ -284,5 +308,20 @@ def running_out_page(
         f"Initial certificates running out within {window_days} days without the upgrade "
         f"({result.candidates:,} looked at)",
         len(result.rows),
-        result.rows[offset : offset + limit],
+        _with_names(ctx, result.rows[offset : offset + limit]),
     )
+
+
+def _with_names(ctx: ServiceContext, rows: tuple[WatchRow, ...]) -> tuple[WatchRow, ...]:
+    """The page's rows with their holders' names (one indexed look-up per row shown)."""
+    if not rows:
+        return rows
+    ids = [uuid.UUID(r.educator_id) for r in rows]
+    with ctx.store.read() as s:
+        found = {
+            row_id(i): _name(last, first)
+            for i, last, first in s.execute(
+                select(_raw(E.id), E.last_name, E.first_name).where(E.id.in_(ids))
+            )
+        }
+    return tuple(replace(r, name=found.get(r.educator_id, "")) for r in rows)

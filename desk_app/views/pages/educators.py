@@ -1,4 +1,6 @@
-"""The Educators page: find a profile, read it, reveal closed data (audited), print certificates."""
+"""The Educators page, the Certification Specialist's workbench, in three tabs: profiles (find,
+create, edit, evidence with its source documents, audited closed-data reveal, certificate
+printing), the applications queue with its decision screen, and the watch lists."""
 
 from __future__ import annotations
 
@@ -11,19 +13,29 @@ from desk_app.qt import (
     QPushButton,
     QSplitter,
     Qt,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 from desk_app.rules.permissions import Perm
-from desk_app.services.context import Area
+from desk_app.services.context import Area, Changes
 from desk_app.services.educators.certificates import print_certificates
+from desk_app.services.educators.documents import documents_of
 from desk_app.services.educators.dto import EducatorProfile, EducatorRow
 from desk_app.services.educators.editing import NewProfile, ProfileResult, create_profile
+from desk_app.services.educators.evidence_items import EvidenceItem, list_evidence
 from desk_app.services.educators.profiles import EducatorService
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.pages.base import PageContext, SearchListPage
-from desk_app.views.pages.educator_forms import NewProfileDialog, WatchPanel
+from desk_app.views.pages.educator_applications import ApplicationsPanel
+from desk_app.views.pages.educator_forms import (
+    ApplicationDialog,
+    EditProfileDialog,
+    NewProfileDialog,
+    PracticumDialog,
+)
+from desk_app.views.pages.educator_watch import WatchPanel
 from desk_app.views.tablemodels.educators import COL_NAME, FINGERPRINT_TITLES, EducatorTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.educator_profile import EducatorProfilePane
@@ -75,15 +87,31 @@ class Page(SearchListPage):
             stretch_column=COL_NAME,
             sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder),
         )
+        can_edit = services.can(Perm.EDIT_EDUCATORS)
         self.profile = EducatorProfilePane(
-            services.can(Perm.VIEW_CLOSED_DATA), services.can(Perm.PRINT_CERTIFICATES), self
+            services.can(Perm.VIEW_CLOSED_DATA),
+            services.can(Perm.PRINT_CERTIFICATES),
+            can_edit,
+            self,
         )
         self.new_profile = QPushButton("&New profile…", self)
         self.new_profile.setAccessibleName("Create an educator profile (or find the existing one)")
-        self.new_profile.setVisible(services.can(Perm.EDIT_EDUCATORS))
-        self.watch = WatchPanel(services, self)
+        self.new_profile.setVisible(can_edit)
+        self.practicum = QPushButton("Practi&cum…", self)
+        self.practicum.setAccessibleName("Does a student's practicum need a profile?")
+        self.practicum.setVisible(can_edit)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Educator work")
+        self.applications = ApplicationsPanel(services, self.tabs)
+        self.watch = WatchPanel(services, self.tabs)
         self._build_layout()
         self.new_profile.clicked.connect(self.on_new_profile)
+        self.practicum.clicked.connect(self.on_practicum)
+        self.profile.edit_requested.connect(self.on_edit_profile)
+        self.profile.application_requested.connect(self.on_record_application)
+        self.profile.evidence_requested.connect(self.on_evidence)
+        self.profile.source_requested.connect(self.on_view_source)
+        self.tabs.currentChanged.connect(self.on_tab_changed)
         self.search.search_changed.connect(self.on_search)
         self.classification.currentIndexChanged.connect(lambda _i: self.refresh())
         self.fingerprint.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -106,16 +134,23 @@ class Page(SearchListPage):
         bar.addWidget(self.fingerprint, 1)
         bar.addWidget(self.count_label)
         bar.addWidget(self.new_profile)
+        bar.addWidget(self.practicum)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.profile)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        profiles = QWidget(self.tabs)
+        profiles_layout = QVBoxLayout(profiles)
+        profiles_layout.addLayout(bar)
+        profiles_layout.addWidget(splitter, 1)
+        self.tabs.addTab(profiles, "Pr&ofiles")
+        self.tabs.addTab(self.applications, "&Applications")
+        self.tabs.addTab(self.watch, "&Watch lists")
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
-        layout.addWidget(self.watch)
-        layout.addWidget(splitter, 1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
 
     def on_search(self, text: str) -> None:
         q = self.model.query
@@ -127,7 +162,24 @@ class Page(SearchListPage):
 
     def refresh(self) -> None:
         super().refresh()
-        self.watch.refresh()
+        self.on_tab_changed(self.tabs.currentIndex())
+
+    def on_tab_changed(self, index: int) -> None:
+        """The other tabs load when first shown (and on a change while shown)."""
+        if not self._loaded_once:
+            return
+        if self.tabs.widget(index) is self.applications:
+            self.applications.refresh()
+        elif self.tabs.widget(index) is self.watch:
+            self.watch.refresh()
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        super().on_changes(changes, initiator)
+        ours = isinstance(initiator, QWidget) and self.isAncestorOf(initiator)
+        if self._loaded_once and changes.touches(*self.REFRESH_ON) and not ours:
+            self.on_tab_changed(self.tabs.currentIndex())
+            if self.profile.profile is not None:
+                self.show_educator(self.profile.profile.row.id)
 
     def on_new_profile(self) -> None:
         dialog = NewProfileDialog(self)
@@ -162,16 +214,69 @@ class Page(SearchListPage):
         row: EducatorRow | None = current.data(ROW_ROLE) if current.isValid() else None
         if row is None:
             return
+        self.profile.show_message(f"Loading {row.display_name}…")
+        self.show_educator(row.id)
+
+    def show_educator(self, educator_id: str) -> None:
+        """Load the profile and its evidence (each on the instant pool; a newer choice wins)."""
         self._generation += 1
         generation = self._generation
-        self.profile.show_message(f"Loading {row.display_name}…")
-        ops.op(self.service.detail, row.id).success(
+        ops.op(self.service.detail, educator_id).success(
             lambda p: self.on_profile(p, generation)
         ).failure(lambda exc: self.profile.show_message(str(exc))).run("instant", initiator=self)
 
     def on_profile(self, profile: EducatorProfile, generation: int) -> None:
         if generation == self._generation:
             self.profile.show_profile(profile)
+            educator_id = profile.row.id
+            ops.op(list_evidence, self.context.services, educator_id).success(
+                lambda items: self.profile.show_evidence(educator_id, items)
+            ).failure(lambda exc: self.profile.closed.setText(str(exc))).run(
+                "instant", initiator=self
+            )
+
+    # --- editing ------------------------------------------------------------------------------
+    def on_practicum(self) -> None:
+        dialog = PracticumDialog(self.context.services, self)
+        dialog.create_requested.connect(self.on_new_profile)
+        dialog.open()
+
+    def on_edit_profile(self) -> None:
+        profile = self.profile.profile
+        if profile is not None:
+            dialog = EditProfileDialog(self.context.services, profile, self)
+            dialog.accepted.connect(lambda: self.show_educator(profile.row.id))
+            dialog.open()
+
+    def on_record_application(self) -> None:
+        profile = self.profile.profile
+        if profile is not None:
+            self.application_dialog = ApplicationDialog(self.context.services, profile, self)
+            self.application_dialog.accepted.connect(lambda: self.show_educator(profile.row.id))
+            self.application_dialog.open()
+
+    def on_evidence(self, item: EvidenceItem | None) -> None:
+        """Open the evidence form (new, or correcting ``item``) with the documents on file."""
+        profile = self.profile.profile
+        if profile is None:
+            return
+        services, educator_id = self.context.services, profile.row.id
+
+        def opened(sources: tuple[object, ...]) -> None:
+            from desk_app.views.dialogs.evidence import EvidenceDialog
+
+            self.evidence_dialog = EvidenceDialog(services, educator_id, sources, item, self)  # type: ignore[arg-type]
+            self.evidence_dialog.accepted.connect(lambda: self.show_educator(educator_id))
+            self.evidence_dialog.open()
+
+        ops.op(documents_of, services, educator_id).success(opened).failure(
+            lambda exc: self.profile.closed.setText(str(exc))
+        ).run("instant", initiator=self)
+
+    def on_view_source(self, document_id: str) -> None:
+        from desk_app.views.dialogs.source_document import SourceDocumentDialog
+
+        self.source_dialog = SourceDocumentDialog.open_for(self.context.services, document_id, self)
 
     def on_reveal(self, educator_id: str) -> None:
         # the role that may see closed data sees it whole (SSN and date of birth), audited

@@ -5,8 +5,21 @@ from __future__ import annotations
 
 from html import escape
 
-from desk_app.qt import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget, Signal
+from desk_app.qt import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from desk_app.services.educators.dto import ClosedData, EducatorProfile
+from desk_app.services.educators.evidence_items import EvidenceItem
+from desk_app.views.tablemodels.certification import EvidenceTableModel
 from desk_app.views.tablemodels.educators import FINGERPRINT_TITLES
 
 
@@ -14,12 +27,25 @@ class EducatorProfilePane(QWidget):
     """Signals:
     reveal_requested(str): the operator asked to see this educator's SSN and date of birth.
     print_requested(str): the operator asked to print the certificate with this id.
+    edit_requested(): edit the contact details and username of the profile shown.
+    evidence_requested(object): add evidence (``None``) or correct the EvidenceItem given.
+    source_requested(str): show the source document with this id.
     """
 
     reveal_requested = Signal(str)
     print_requested = Signal(str)
+    edit_requested = Signal()
+    application_requested = Signal()
+    evidence_requested = Signal(object)
+    source_requested = Signal(str)
 
-    def __init__(self, can_reveal: bool, can_print: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        can_reveal: bool,
+        can_print: bool,
+        can_edit: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.profile: EducatorProfile | None = None
         self.text = QTextBrowser(self)
@@ -27,39 +53,102 @@ class EducatorProfilePane(QWidget):
         self.closed = QLabel("", self)
         self.closed.setAccessibleName("Closed data")
         self.closed.setTextInteractionFlags(self.closed.textInteractionFlags())
-        self.reveal = QPushButton("Show &SSN and date of birth", self)
+        self.reveal = QPushButton("Show SSN and &birth date", self)
         self.reveal.setAccessibleName("Show SSN and date of birth (recorded in the audit log)")
         self.reveal.setToolTip("Each view is recorded in the audit log.")
         self.reveal.setVisible(can_reveal)
         self.print_button = QPushButton("&Print certificate…", self)
         self.print_button.setAccessibleName("Print the current certificate")
         self.print_button.setVisible(can_print)
+        self.edit = QPushButton("&Edit profile…", self)
+        self.application = QPushButton("Recor&d application…", self)
+        self.application.setAccessibleName("Record an application received from this educator")
+        self.add_evidence = QPushButton("Add ev&idence…", self)
+        self.edit_evidence = QPushButton("Edi&t evidence…", self)
+        self.view_source = QPushButton("View so&urce", self)
+        self.view_source.setAccessibleName("View the source document of the evidence selected")
+        for b in (self.edit, self.application, self.add_evidence, self.edit_evidence):
+            b.setVisible(can_edit)
+        self.evidence_model = EvidenceTableModel(self)
+        self.evidence = QTableView(self)
+        self.evidence.setModel(self.evidence_model)
+        self.evidence.setAccessibleName("Evidence on file")
+        self.evidence.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.evidence.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.evidence.verticalHeader().setVisible(False)
+        self.evidence.horizontalHeader().setStretchLastSection(True)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.reveal)
-        buttons.addWidget(self.print_button)
+        for b in (self.reveal, self.print_button, self.edit, self.application):
+            buttons.addWidget(b)
         buttons.addStretch(1)
+        evidence_buttons = QHBoxLayout()
+        for b in (self.add_evidence, self.edit_evidence, self.view_source):
+            evidence_buttons.addWidget(b)
+        evidence_buttons.addStretch(1)
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addLayout(evidence_buttons)
+        lower_layout.addWidget(self.evidence, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.text)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
         layout.addWidget(self.closed)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(split, 1)
         self.reveal.clicked.connect(self.on_reveal_clicked)
         self.print_button.clicked.connect(self.on_print_clicked)
+        self.edit.clicked.connect(self.edit_requested.emit)
+        self.application.clicked.connect(self.application_requested.emit)
+        self.add_evidence.clicked.connect(lambda: self.evidence_requested.emit(None))
+        self.edit_evidence.clicked.connect(self.on_edit_evidence)
+        self.view_source.clicked.connect(self.on_view_source)
+        self.evidence.doubleClicked.connect(lambda _i: self.on_edit_evidence())
         self.show_message("Select an educator to see the profile.")
 
     def show_message(self, message: str) -> None:
         self.profile = None
         self.closed.clear()
-        self.reveal.setEnabled(False)
-        self.print_button.setEnabled(False)
+        for b in (self.reveal, self.print_button, self.edit, self.application, self.add_evidence):
+            b.setEnabled(False)
+        self.evidence_model.set_rows(())
         self.text.setHtml(f"<p>{escape(message)}</p>")
 
     def show_profile(self, profile: EducatorProfile) -> None:
         self.profile = profile
         self.closed.clear()
-        self.reveal.setEnabled(True)
+        for b in (self.reveal, self.edit, self.application, self.add_evidence):
+            b.setEnabled(True)
         self.print_button.setEnabled(any(c.status == "active" for c in profile.certificates))
         self.text.setHtml(profile_html(profile))
+
+    def show_evidence(self, educator_id: str, items: tuple[EvidenceItem, ...]) -> None:
+        if self.profile is not None and self.profile.row.id == educator_id:
+            self.evidence_model.set_rows(items)
+            self.evidence.resizeColumnsToContents()
+
+    def selected_evidence(self) -> EvidenceItem | None:
+        index = self.evidence.currentIndex()
+        return self.evidence_model.row_at(index.row()) if index.isValid() else None
+
+    def on_edit_evidence(self) -> None:
+        item = self.selected_evidence()
+        if item is not None and self.edit_evidence.isVisible():
+            self.evidence_requested.emit(item)
+
+    def on_view_source(self) -> None:
+        item = self.selected_evidence()
+        if item is None:
+            return
+        if item.source == item.entry.document_ref:  # named in words: there is nothing to show
+            self.closed.setText(f"The source of this item is named only as: {item.source}")
+            return
+        self.source_requested.emit(item.entry.document_ref)
 
     def show_closed(self, data: ClosedData) -> None:
         if self.profile is None or data.educator_id != self.profile.row.id:
@@ -87,7 +176,16 @@ def profile_html(p: EducatorProfile) -> str:
     out = [
         f"<h3>{escape(r.display_name)}</h3>",
         f"<p>{escape(r.email)} · username {escape(r.username or 'none')}"
-        + (" · <b>must re-register</b> (no login for 12 months)" if r.needs_registration else "")
+        + (
+            " · <b>username closed: registers again</b> (marked "
+            f"{p.reregistration_marked_at:%Y-%m-%d})"
+            if p.reregistration_marked_at
+            else (
+                " · <b>must re-register</b> (no login for 12 months)"
+                if r.needs_registration
+                else ""
+            )
+        )
         + "</p>",
         f"<p>Fingerprints: {escape(FINGERPRINT_TITLES.get(r.fingerprint_status, r.fingerprint_status))}"
         + (f" ({p.fingerprint_date:%Y-%m-%d})" if p.fingerprint_date else "")

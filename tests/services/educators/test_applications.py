@@ -142,3 +142,53 @@ def test_release_lets_another_operator_claim(world, make_ctx) -> None:
     apps.release(ctx, app_id)
     apps.claim(dave, app_id)
     assert apps.queue(ctx)[1][0].claimed_by == "dave"
+
+
+def test_the_queue_by_state_and_the_decision_screen(world, make_ctx) -> None:
+    from desk_app.services.educators.application_detail import application_detail, save_draft
+
+    ctx, key = world
+    issue_certificate(ctx, key, "ISS", date(2021, 7, 1))
+    _make_eligible(ctx, key)
+    app_id = apps.submit(ctx, key, "upgrade", "CSS")
+    other = apps.submit(ctx, key, "renewal", "ISS")
+    source = apps.ApplicationQueue(ctx)
+    assert source.count(ListQuery()) == 2
+    assert source.counts() == {"received": 2, "waiting": 0, "ready": 0, "decided": 0}
+    apps.claim(ctx, other)
+    apps.move(ctx, other, "waiting", "fingerprint card")
+    waiting = ListQuery().with_filter("state", "waiting")
+    assert [r.id for r in source.fetch(waiting, 0, 10)] == [other]
+    detail = application_detail(ctx, app_id)
+    assert detail.ready_to_approve and detail.kind == "upgrade" and detail.state == "received"
+    assert [r.code for r in detail.tracker] == [
+        "experience",
+        "mentoring",
+        "professional_development",
+        "evaluation",
+    ]
+    assert [e.kind for e in detail.evidence_for("experience")] == ["experience"]
+    apps.claim(ctx, app_id)
+    decision = apps.decide(ctx, app_id, approve=True)
+    path = save_draft(ctx, decision)
+    message = email.message_from_bytes(path.read_bytes())
+    assert message["To"] == "md@example.org" and decision.certificate_number in message["Subject"]
+    decided = ListQuery().with_filter("state", "decided")
+    [row] = source.fetch(decided, 0, 10)
+    assert row.id == app_id and row.decision == "approved"
+    after = application_detail(ctx, app_id)
+    assert after.certificate_number == decision.certificate_number and after.decided_by == "carol"
+    events = AuditLogService(make_ctx(role="auditor")).fetch(ListQuery(), 0, 200)
+    assert any(e.action == "application.draft_email" for e in events)
+
+
+def test_two_workstations_mint_numbers_in_their_own_series(world, make_ctx) -> None:
+    from desk_app.services.educators.certificates import workstation_series
+
+    ctx, key = world
+    other_ws = make_ctx(role="certification_specialist", username="dora", workstation="ws-two")
+    first, _ = issue_certificate(ctx, key, "ISS", date(2026, 7, 1))
+    second, _ = issue_certificate(other_ws, key, "ISS", date(2026, 7, 2))
+    assert first[2:5] == workstation_series(ctx.actor.workstation_id)
+    assert second[2:5] == workstation_series("ws-two")
+    assert ctx.actor.workstation_id != "ws-two"

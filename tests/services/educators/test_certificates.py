@@ -19,6 +19,7 @@ from desk_app.services.educators.certificates import (
     issue_certificate,
     print_certificates,
     revoke_certificate,
+    workstation_series,
 )
 from desk_app.services.educators.verification import qr_texts, verify_scan, verify_text
 from desk_app.services.listing import ListQuery
@@ -157,7 +158,10 @@ def test_issue_supersedes_the_active_certificate_of_the_track(cert_ids, make_ctx
     ctx, active, _, _, educator = cert_ids
     [old_print] = qr_texts(print_certificates(ctx, [active]))
     number, changes = issue_certificate(ctx, educator, "ISS", date(2026, 7, 1), "Counselor")
-    assert len(number) == 10 and number.startswith("26")
+    # year, the issuing workstation's series, nine random digits
+    assert len(number) == 14 and number.startswith(
+        "26" + workstation_series(ctx.actor.workstation_id)
+    )
     with ctx.store.read() as s:
         certs = {c.number: c for c in s.query(Certificate)}
         assert certs["ISS-0012345"].status == "superseded"

@@ -78,3 +78,53 @@ def test_reregistration_list_follows_the_twelve_month_rule(seeded) -> None:
             if e.username and needs_reregistration(e.last_login_at, today)
         )
     assert page.count == expected > 0 and len(page.rows) == 5
+
+
+def test_marking_accounts_for_reregistration_is_audited_synced_and_undone_by_a_new_username(
+    seeded, make_ctx
+) -> None:
+    from desk_app.models.audit import AuditEvent
+    from desk_app.models.sync_state import OutboxEntry
+    from desk_app.services.educators import reregistration
+    from desk_app.services.educators.editing import link_username
+
+    due = watch.reregistration_due(seeded, limit=3)
+    ticks: list[tuple[int, int]] = []
+    first = reregistration.mark_for_reregistration(
+        seeded, limit=2, progress=lambda *t: ticks.append(t)
+    )
+    assert first.count == 2 and ticks[-1] == (2, 2)
+    assert watch.reregistration_due(seeded, limit=0).count == due.count - 2
+    with pytest.raises(watch.Cancelled):
+        reregistration.mark_for_reregistration(seeded, cancelled=lambda: True)
+    rest = reregistration.mark_for_reregistration(seeded)
+    assert rest.count == due.count - 2
+    assert watch.reregistration_due(seeded, limit=0).count == 0
+    with seeded.store.read() as s:
+        marked = (
+            s.execute(select(Educator).where(Educator.reregistration_marked_at.is_not(None)))
+            .scalars()
+            .all()
+        )
+        events = (
+            s.execute(
+                select(AuditEvent.record_id).where(
+                    AuditEvent.action == "educator.reregistration_marked"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        outbox = set(
+            s.execute(
+                select(OutboxEntry.row_id).where(OutboxEntry.table_name == "educator")
+            ).scalars()
+        )
+        person = marked[0]
+        old, key = person.username, str(person.id)
+        marked_ids = {e.id for e in marked}
+    assert len(marked_ids) == due.count and set(events) == marked_ids
+    assert {i.hex for i in marked_ids} <= outbox  # each marked row is captured for sync
+    # the old username is closed: the new one is linked without "replace", and the mark goes
+    link_username(seeded, key, f"{old}2")
+    assert EducatorService(seeded).detail(key).reregistration_marked_at is None

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from desk_app.commands.educators.records import register_records
 from desk_app.errors import KnownError
 
 
@@ -19,14 +20,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _yes_no(text: str) -> bool:
-    if text.lower() in ("yes", "y", "true"):
-        return True
-    if text.lower() in ("no", "n", "false"):
-        return False
-    raise argparse.ArgumentTypeError("answer yes or no")
 
 
 def register(sub: Any) -> None:
@@ -48,30 +41,7 @@ def register(sub: Any) -> None:
     create.add_argument("--email", required=True)
     create.set_defaults(func=cmd_create)
 
-    evidence = commands.add_parser("evidence", help="evidence entered from documents")
-    ev = evidence.add_subparsers(dest="evidence_command", metavar="ACTION", required=True)
-    add = ev.add_parser("add", help="add one item from a document")
-    add.add_argument("educator", metavar="EDUCATOR_ID")
-    add.add_argument(
-        "kind",
-        help="experience, mentoring, professional_development, evaluation, "
-        "assessment or transcript",
-    )
-    add.add_argument("--document", required=True, help="the source document (queue no. or file)")
-    add.add_argument("--on", type=_day, help="date of the item (YYYY-MM-DD)")
-    add.add_argument("--quantity", type=float, default=0.0, help="years or hours")
-    add.add_argument("--unit", default="", help="contact_hours or semester_hours (PD)")
-    add.add_argument("--employer", default="")
-    add.add_argument("--setting", default="", help="one of the approved settings")
-    add.add_argument("--fte", type=float, help="share of full time (0.5 = half-time)")
-    add.add_argument("--contracted", type=_yes_no, help="yes or no")
-    add.add_argument("--start", type=_day)
-    add.add_argument("--end", type=_day)
-    add.add_argument("--title", default="", help="assessment name or institution")
-    add.add_argument("--degree", default="")
-    add.add_argument("--score", type=int, default=0)
-    add.add_argument("--passing-score", type=int, default=0)
-    add.set_defaults(func=cmd_evidence_add)
+    register_records(commands)
 
     eligibility = commands.add_parser("eligibility", help="upgrade requirement tracker")
     eligibility.add_argument("educator", metavar="EDUCATOR_ID")
@@ -123,31 +93,6 @@ def cmd_create(args: argparse.Namespace) -> int:
         print(f"{result.warning}: {result.educator_id} (nothing created)", file=sys.stderr)
         return 1
     print(f"created profile {result.educator_id}")
-    return 0
-
-
-def cmd_evidence_add(args: argparse.Namespace) -> int:
-    from desk_app.services.educators.evidence import EvidenceEntry, add_evidence
-
-    entry = EvidenceEntry(
-        kind=args.kind,
-        document_ref=args.document,
-        on=args.on,
-        quantity=args.quantity,
-        unit=args.unit,
-        employer=args.employer,
-        setting=args.setting,
-        fte=args.fte,
-        contracted=args.contracted,
-        start=args.start,
-        end=args.end,
-        title=args.title,
-        degree=args.degree,
-        score=args.score,
-        passing_score=args.passing_score,
-    )
-    row_id, _changes = add_evidence(_app(args).services, args.educator, entry)
-    print(f"recorded {args.kind.replace('_', ' ')} {row_id} from {args.document}")
     return 0
 
 
