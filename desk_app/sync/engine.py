@@ -280,6 +280,7 @@ class SyncEngine:
         if self.audit_key is None or self.audit_key.from_seq == NEVER:
             return  # nothing signed in this data folder yet: nothing to register
         ws = self.actor.workstation_id
+        self.server.enrol(ws)  # a key is registered only for a workstation enrolled to this login
         held = self.server.register_audit_key(
             ws, self.audit_key.public_hex, self.audit_key.from_seq
         )
