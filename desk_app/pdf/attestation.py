@@ -281,14 +281,14 @@ def _located(dark: np.ndarray, boxes: list[RemoveBox]) -> list[tuple[int, int, i
     best: tuple[int, list[tuple[np.ndarray, int, int, int, int]]] | None = None
     for slope in slopes:
         candidate = grids(float(slope))
-        peak = int(sum(g[0] for g in candidate).max())
+        peak = int(np.sum([g[0] for g in candidate], axis=0).max())
         if best is None or peak > best[0]:
             best = (peak, candidate)
     assert best is not None
     chosen = best[1]
     # the rows repeat, so a shift by one row matches almost as well as the true one: of the
     # shifts that match the whole column nearly best, the smallest is the page's
-    total = sum(g[0] for g in chosen)
+    total = np.sum([g[0] for g in chosen], axis=0)
     near_best = np.argwhere(total >= 0.9 * total.max())
     gy, gx = min(near_best, key=lambda a: (abs(int(dy[tuple(a)])), abs(int(dx[tuple(a)]))))
     found = []

@@ -16,7 +16,7 @@ from desk_app.qt import QAbstractItemView, QApplication, QSize, QTableView, QWid
 from desk_app.views import ops
 from desk_app.views.pages import PAGE_ORDER
 
-DIALOGS = ("settings", "about", "lock", "crash", "seeding")
+DIALOGS = ("settings", "about", "lock", "crash", "seeding", "grant", "grant-history")
 SAMPLE_TRACEBACK = (
     'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
     "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n"
@@ -90,11 +90,77 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         dialog = CrashDialog("ZeroDivisionError", SAMPLE_TRACEBACK, ctx.paths.log_file)
         dialog.on_details_clicked()
         return dialog
+    if name.startswith("grant"):
+        return _grant_dialog(ctx, name)
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()
     seeding.on_progress("Educators and certificates", 0.42)
     return seeding
+
+
+def _grant_dialog(ctx: AppContext, name: str) -> QWidget:
+    """The direct-grant dialog (refused, as an invariant refuses it) or a sample grant history."""
+    from datetime import UTC, date, datetime
+
+    from desk_app.services.access.accounts import AccessService, AccountRow
+    from desk_app.services.access.grants import GrantAdmin, GrantEvent, GrantHistory
+    from desk_app.views.dialogs.grants import GrantHistoryDialog, grant_dialog
+
+    at = datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
+    if name == "grant-history":
+        events = (
+            GrantEvent(
+                at,
+                "jdoe",
+                "access.end_date",
+                "rsmith: MOSIS_ENTRY at 048-078: last day none -> 2026-12-31 (summer cover ends)",
+            ),
+            GrantEvent(
+                at,
+                "alice",
+                "access.revoke_direct",
+                "rsmith: MOSIS_ENTRY at 048-078 revoked directly: account shared with a contractor",
+            ),
+        )
+        history = GrantHistory(
+            "0",
+            "rsmith",
+            "MOSIS_ENTRY",
+            "048-078",
+            at,
+            at,
+            date(2026, 12, 31),
+            "MO 500-2377",
+            at,
+            "jdoe",
+            events,
+            "approved",
+            at,
+            "1",
+        )
+        return GrantHistoryDialog(history)
+    row = AccountRow(
+        "0",
+        "rsmith",
+        "Rita Smith",
+        "rsmith@example.org",
+        "048-078",
+        "Springfield R-XII",
+        "active",
+        at,
+        2,
+        True,
+    )
+    dialog = grant_dialog(
+        GrantAdmin(ctx.services), row, AccessService(ctx.services).applications(), None
+    )
+    dialog.reason.setPlainText("correction: the 2377 of May asked for data entry")
+    dialog.problem.setText(
+        "Refused, nothing was changed: separation of duties: alice cannot give access "
+        "to their own account rsmith"
+    )
+    return dialog
 
 
 def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> Path:
