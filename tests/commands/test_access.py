@@ -164,3 +164,18 @@ def test_grant_add_revoke_history(tmp_path: Path, capsys) -> None:
         "access.revoke_direct",
     ]
     assert history["revoked_at"] and history["ends_on"] == "2999-01-31"
+
+
+def test_export_lists_from_the_console(tmp_path: Path, capsys) -> None:
+    data = _data(tmp_path)
+    out = tmp_path / "accounts.csv"
+    assert main(["--data-dir", str(data), "export", "accounts", "--out", str(out)]) == 0
+    assert "1 rows exported" in capsys.readouterr().out and "sleepy" in out.read_text()
+    assert (
+        main(["--data-dir", str(data), "export", "entities", "--out", str(tmp_path / "e.txt")]) != 0
+    )
+    captured = capsys.readouterr()
+    assert ".csv or .xlsx" in captured.err + captured.out and "Traceback" not in captured.err
+    grants = tmp_path / "grants.xlsx"
+    assert main(["--data-dir", str(data), "export", "grants", "--out", str(grants)]) == 0
+    assert grants.exists()

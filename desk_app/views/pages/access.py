@@ -18,11 +18,13 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.access.accounts import AccessService, AccountDetail, ApplicationDTO
+from desk_app.services.access.grant_list import grant_rows
 from desk_app.services.access.grants import ExpiringGrant, GrantAdmin
 from desk_app.services.context import Area, Changes
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.dialogs.duplicates import DuplicatesDialog
+from desk_app.views.exporting import ExportButton, ExportSpec, list_spec, query_filters, rows_spec
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.accounts import COL_NAME, COL_USERNAME, AccountTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
@@ -62,6 +64,11 @@ class Page(SearchListPage):
         self.duplicates_button = QPushButton("Likely &duplicates…", self)
         self.duplicates_button.setAccessibleName("Find likely duplicate accounts")
         self.duplicates_button.clicked.connect(self.open_duplicates)
+        self.export_button = ExportButton(
+            self,
+            lambda text: self.grants.status.setText(text),
+            "Export the accounts found, or their grants, to CSV or XLSX",
+        )
         label = QLabel("&Search:", self)
         label.setBuddy(self.search)
         bar = QHBoxLayout()
@@ -73,6 +80,7 @@ class Page(SearchListPage):
             self.managers_only,
             self.count_label,
             self.duplicates_button,
+            self.export_button,
         ):
             bar.addWidget(w)
 
@@ -119,6 +127,20 @@ class Page(SearchListPage):
         self.table.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self.on_row_selected(cur)
         )
+
+    def export_specs(self) -> list[ExportSpec]:
+        """The accounts the search and filters find, and the grants of those accounts."""
+        services, query = self.context.services, self.model.query
+        return [
+            list_spec(services, self.model, "User accounts", "accounts"),
+            rows_spec(
+                services,
+                lambda: grant_rows(self.service, query),
+                "Grants of these accounts",
+                "grants",
+                query_filters(query),
+            ),
+        ]
 
     def open_duplicates(self) -> DuplicatesDialog:
         dialog = DuplicatesDialog(self.context.services, account_html, self)

@@ -36,6 +36,7 @@ from desk_app.services.context import Area, Changes
 from desk_app.services.reviews.campaigns import CampaignScope, CampaignService, CampaignStarted
 from desk_app.services.reviews.returns import CampaignStatus, ReviewReturns
 from desk_app.views import ops
+from desk_app.views.exporting import ExportButton, ExportSpec, rows_spec
 from desk_app.views.pages.base import BasePage, PageContext
 
 HEADERS = ("Code", "Entity", "Reviewer", "State", "Sent", "Returned", "Reminders", "Removed")
@@ -119,6 +120,9 @@ class Page(BasePage):
         self.result = QLabel("", self)
         self.result.setAccessibleName("Result of the last campaign action")
         self.result.setWordWrap(True)
+        self.export_button = ExportButton(
+            self, self.result.setText, "Export the campaign's entities to CSV or XLSX"
+        )
         may = context.services.can(Perm.MANAGE_ACCESS)
         for b in (self.start_button, self.remind_button, self.returns_button, self.default_button):
             b.setVisible(may)
@@ -131,6 +135,22 @@ class Page(BasePage):
         self.progress.step.connect(
             lambda done, total: self.result.setText(f"Writing attestations: {done:,} of {total:,}…")
         )
+
+    def export_specs(self) -> list[ExportSpec]:
+        """The shown campaign's entities: sent, returned, overdue (:mod:`..exporting`)."""
+        status = self.status
+        if status is None:
+            return []
+        items = status.items
+        return [
+            rows_spec(
+                self.context.services,
+                lambda: items,
+                f"Access review {status.name}",
+                f"campaign-{status.token}",
+                {"campaign": status.token},
+            )
+        ]
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)
@@ -157,6 +177,7 @@ class Page(BasePage):
         ):
             actions.addWidget(b)
         actions.addStretch(1)
+        actions.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)

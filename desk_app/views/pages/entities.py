@@ -30,8 +30,9 @@ from desk_app.services.directory.forms import generate_for_entity
 from desk_app.services.directory.upkeep import DirectoryUpkeep
 from desk_app.services.exports import export_list
 from desk_app.services.listing import ListQuery
-from desk_app.views import ops
+from desk_app.views import exporting, ops
 from desk_app.views.dialogs.directory import BuildingDialog, EntityDialog, OfficerDialog
+from desk_app.views.exporting import ExportButton, ExportSpec
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
@@ -94,9 +95,11 @@ class Page(SearchListPage):
         bar.addWidget(kind_label)
         bar.addWidget(self.kind, 1)
         bar.addWidget(self.count_label)
-        self.export_button = QPushButton("E&xport…", self)
-        self.export_button.setAccessibleName("Export the entities found to CSV or XLSX")
-        self.export_button.clicked.connect(self.on_export)
+        self.export_button = ExportButton(
+            self,
+            lambda text: self.action_status.setText(text),
+            "Export the entities found to CSV or XLSX",
+        )
         bar.addWidget(self.export_button)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
@@ -304,18 +307,21 @@ class Page(SearchListPage):
         dialog.open()
         return dialog
 
-    def on_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the entities", "entities.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
-        )
-        if path:
-            self.export_to(Path(path))
+    def export_specs(self) -> list[ExportSpec]:
+        """The entities the search and filters find (see :mod:`desk_app.views.exporting`)."""
+        services, query = self.context.services, self.current_query(self.search.text().strip())
+        return [
+            ExportSpec(
+                "Entities",
+                "entities",
+                lambda path, fmt: export_list(
+                    services, EntityService(services), query, "Entities", path, fmt
+                ),
+            )
+        ]
 
     def export_to(self, path: Path) -> None:
-        query = self.current_query(self.search.text().strip())
-        ops.op(_export, self.context.services, query, path).success(
-            self.action_status.setText
-        ).failure(lambda exc: self.action_status.setText(str(exc))).run("general", initiator=self)
+        exporting.export_to(self, self.export_specs()[0], path, self.action_status.setText)
 
     def on_issue_pin(self) -> None:
         d = self.current_detail
@@ -358,13 +364,6 @@ class Page(SearchListPage):
             ).failure(lambda exc: self.action_status.setText(str(exc))).run(
                 "general", initiator=self
             )
-
-
-def _export(services: ServiceContext, query: ListQuery, path: Path) -> str:
-    """Pool thread: the entities the search finds, to CSV or XLSX."""
-    fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
-    done = export_list(services, EntityService(services), query, "Entities", path, fmt)
-    return f"{done.rows:,} entities exported to {done.path}"
 
 
 def _write_form(services: ServiceContext, number: str, code: str, path: str) -> None:
