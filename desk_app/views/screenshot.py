@@ -16,7 +16,7 @@ from desk_app.qt import QAbstractItemView, QApplication, QSize, QTableView, QWid
 from desk_app.views import ops
 from desk_app.views.pages import PAGE_ORDER
 
-DIALOGS = ("settings", "about", "lock", "crash", "seeding", "grant", "grant-history")
+DIALOGS = ("settings", "about", "lock", "crash", "seeding", "grant", "grant-history", "specimens")
 SAMPLE_TRACEBACK = (
     'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
     "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n"
@@ -92,6 +92,15 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         return dialog
     if name.startswith("grant"):
         return _grant_dialog(ctx, name)
+    if name == "specimens":
+        from desk_app.services.directory.entities import EntityService
+        from desk_app.services.listing import ListQuery
+        from desk_app.views.dialogs.specimens import SpecimensDialog
+
+        entities = EntityService(ctx.services)
+        first = entities.fetch(ListQuery(), 0, 1)[0]
+        officer = entities.detail(first.id).officers[0]
+        return SpecimensDialog(ctx.services, officer.person_id, officer.name)
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()

@@ -32,6 +32,7 @@ from desk_app.services.exports import export_list
 from desk_app.services.listing import ListQuery
 from desk_app.views import exporting, ops
 from desk_app.views.dialogs.directory import BuildingDialog, EntityDialog, OfficerDialog
+from desk_app.views.dialogs.specimens import SpecimensDialog
 from desk_app.views.exporting import ExportButton, ExportSpec
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
@@ -76,6 +77,7 @@ class Page(SearchListPage):
             sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder),
         )
         self.detail = EntityDetailPane(self)
+        self.detail.specimens_requested.connect(self.open_specimens)
         self._build_layout()
         self.search.search_changed.connect(self.on_search)
         self.kind.currentIndexChanged.connect(lambda _i: self.on_search(self.search.text().strip()))
@@ -271,6 +273,12 @@ class Page(SearchListPage):
                 done=f"{values['code']} saved.",
                 **values,
             )
+
+    def open_specimens(self, person_id: str, name: str) -> SpecimensDialog:
+        """An officer's signature specimens (filed from scanned cards through the sandbox)."""
+        dialog = SpecimensDialog(self.context.services, person_id, name, self)
+        dialog.open()
+        return dialog
 
     def open_building_dialog(self) -> BuildingDialog | None:
         d = self.current_detail
