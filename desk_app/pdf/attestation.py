@@ -103,6 +103,7 @@ def attestation_pdf(doc: Attestation) -> tuple[bytes, tuple[RemoveBox, ...]]:
             boxes.append(_row(page, doc.lines[i], i + 1, number, y))
         if number == len(pages) - 1:
             _signature(page, doc, y - 26)
+            page.signatures = _signature_fields(y - 26)
         page.text(
             MARGIN, 20, f"{REVIEW_NUMBER} ({EDITION}) · {doc.campaign} · {doc.token}", 7, MUTED
         )
@@ -204,6 +205,34 @@ def _qr_operators(matrix: np.ndarray, x: float, y: float, module: float) -> byte
         for r, c, e in zip(starts_r.tolist(), starts_c.tolist(), ends_c.tolist(), strict=True)
     ]
     return ("q 0 g\n" + "\n".join(parts) + "\nf Q").encode()
+
+
+SIGNATURE_FIELDS = ("signature", "contact_signature")  # the officer's or the agency contact's
+
+
+def _signature_fields(y: float) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """The signature box above the Signature line of a block drawn at ``y``: one box, named for
+    either signer slot of DA-201 (the reviewer is an officer or the agency contact)."""
+    line = y - 40 - 34
+    box = (MARGIN, line + 1, MARGIN + 300, line + 30)
+    return [(name, box) for name in SIGNATURE_FIELDS]
+
+
+@lru_cache(maxsize=64)
+def signature_layout(line_count: int) -> bytes:
+    """The reference layout of an attestation of ``line_count`` lines for the signature check:
+    its pages, the Signature line and label where the attestation prints them, and the signature
+    fields. The names and access lines differ per entity and are left out; the check compares
+    only the print around the box."""
+    pages = _pagination(line_count)
+    out = [Page() for _ in pages]
+    y = PAGE_H - MARGIN - QR_SIZE - 22 - 4 - ROW_H * len(pages[-1]) - 26
+    last = out[-1]
+    line = y - 40 - 34
+    last.line(MARGIN, line, MARGIN + 300, line, INK, 0.8)
+    last.text(MARGIN, line - 9, "Signature", 7, INK)
+    last.signatures = _signature_fields(y)
+    return document(out, (PAGE_W, PAGE_H), f"{REVIEW_NUMBER} signature layout")
 
 
 def _signature(page: Page, doc: Attestation, y: float) -> None:

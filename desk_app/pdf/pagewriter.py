@@ -39,6 +39,9 @@ class Page:
     """The content stream of one page, drawn in PDF points from the bottom left."""
 
     ops: list[bytes] = field(default_factory=list)
+    # signature fields: (name, (x0, y0, x1, y1) from the bottom left), so a filled or returned
+    # copy's box is found by name as on the catalogue's forms
+    signatures: list[tuple[str, tuple[float, float, float, float]]] = field(default_factory=list)
 
     def text(
         self, x: float, y: float, text: str, size: float, color: Rgb, bold: bool = False
@@ -88,7 +91,8 @@ def document(pages: list[Page], size: tuple[float, float], title: str) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
     )
     info = add(b"<< /Title (" + _escape(title) + b") /Creator (desk_app) /Producer (desk_app) >>")
-    kids = []
+    kids: list[int] = []
+    fields: list[int] = []
     for page in pages:
         stream = zlib.compress(b"\n".join(page.ops), 6)
         contents = add(
@@ -96,14 +100,26 @@ def document(pages: list[Page], size: tuple[float, float], title: str) -> bytes:
             + stream
             + b"\nendstream"
         )
+        number = len(objects) + 1 + len(page.signatures)  # the page follows its fields
+        annots = []
+        for name, (x0, y0, x1, y1) in page.signatures:
+            annots.append(
+                add(
+                    f"<< /Type /Annot /Subtype /Widget /FT /Sig /T ({name}) /F 4 "
+                    f"/Rect [{x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f}] /P {number} 0 R >>".encode()
+                )
+            )
+        fields += annots
+        listed = f"/Annots [{' '.join(f'{a} 0 R' for a in annots)}] " if annots else ""
         kids.append(
             add(
                 f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {_num(size[0])} {_num(size[1])}] "
-                f"/Resources << /Font << /F1 {f1} 0 R /F2 {f2} 0 R >> >> "
+                f"/Resources << /Font << /F1 {f1} 0 R /F2 {f2} 0 R >> >> {listed}"
                 f"/Contents {contents} 0 R >>".encode()
             )
         )
-    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    form = f" /AcroForm << /Fields [{' '.join(f'{f} 0 R' for f in fields)}] /SigFlags 0 >>"
+    objects[0] = f"<< /Type /Catalog /Pages 2 0 R{form if fields else ''} >>".encode()
     objects[1] = (
         f"<< /Type /Pages /Count {len(kids)} /Kids [{' '.join(f'{k} 0 R' for k in kids)}] >>"
     ).encode()

@@ -116,6 +116,11 @@ class Page(BasePage):
         self.cancel_button.setVisible(False)
         self.remind_button = QPushButton("Draft &reminders", self)
         self.returns_button = QPushButton("Apply returned a&ttestations…", self)
+        self.returns_button.setToolTip(
+            "A returned attestation is verified in the Work queue like any form (signer, "
+            "signature against the specimens, your attestation); approving it there applies "
+            "its marks. This applies those already verified."
+        )
         self.default_button = QPushButton("Apply the &default", self)
         self.result = QLabel("", self)
         self.result.setAccessibleName("Result of the last campaign action")
