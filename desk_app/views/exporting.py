@@ -70,8 +70,12 @@ def specs_for(page: QWidget) -> list[ExportSpec]:
     own = getattr(page, "export_specs", None)
     if callable(own):
         return list(own())
-    if getattr(page, "key", "") == "queue":  # the work queue's list, read from its public model
-        return [list_spec(page.context.services, page.model, "Work queue", "work-queue")]  # type: ignore[attr-defined]
+    # pages other helpers own are read, not changed: their public model is the list
+    borrowed = {"queue": ("Work queue", "work-queue"), "educators": ("Educators", "educators")}
+    key = getattr(page, "key", "")
+    if key in borrowed:
+        title, stem = borrowed[key]
+        return [list_spec(page.context.services, page.model, title, stem)]  # type: ignore[attr-defined]
     return []
 
 

@@ -134,3 +134,14 @@ def test_closed_data_is_withheld_from_a_role_that_may_not_see_it(make_ctx, tmp_p
         "1234",
         "1980-01-02",
     ]
+
+
+def test_educators_export_without_closed_data(main_window, qtbot, tmp_path) -> None:
+    main_window.show_page("educators")
+    page = main_window.pages["educators"]
+    [spec] = exporting.specs_for(page)
+    said = _export(page, 0, tmp_path / "educators.csv", qtbot)
+    assert "Educators:" in said
+    header = _rows(tmp_path / "educators.csv")[0] if _rows(tmp_path / "educators.csv") else []
+    assert not {"ssn", "ssn_last4", "date_of_birth", "birth_date"} & set(header)
+    ops.wait_for_all()
