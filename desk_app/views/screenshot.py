@@ -98,9 +98,11 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         from desk_app.views.dialogs.specimens import SpecimensDialog
 
         entities = EntityService(ctx.services)
-        first = entities.fetch(ListQuery(), 0, 1)[0]
-        officer = entities.detail(first.id).officers[0]
-        return SpecimensDialog(ctx.services, officer.person_id, officer.name)
+        for row in entities.fetch(ListQuery(), 0, 50):
+            officers = entities.detail(row.id).officers
+            if officers:
+                return SpecimensDialog(ctx.services, officers[0].person_id, officers[0].name)
+        return SpecimensDialog(ctx.services, "00000000-0000-0000-0000-000000000000", "nobody")
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()
