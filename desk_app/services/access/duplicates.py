@@ -170,16 +170,15 @@ def find_duplicates(
         UserAccount.status,
         func.coalesce(type_coerce(UserAccount.person_id, String), ""),
     ).where(UserAccount.deleted_at.is_(None))
-    with ctx.store.read() as s:
-        # Core rows, no ORM loading and no join (entity codes are looked up for the pairs
-        # found): reading 200,000 accounts was a third of the search
-        rows: Sequence[Any] = s.connection().execute(stmt).all()
-        codes = {
-            str(i): c
-            for i, c in s.connection().execute(
-                select(type_coerce(EducationalEntity.id, String), EducationalEntity.code)
-            )
-        }
+    # bare DBAPI rows lent by the store (as the lists read), no join: reading 200,000 accounts
+    # was a third of the search; entity codes are looked up for the pairs found
+    rows: Sequence[Any] = ctx.store.read_rows(stmt, {})
+    codes = {
+        str(i): str(c)
+        for i, c in ctx.store.read_rows(
+            select(type_coerce(EducationalEntity.id, String), EducationalEntity.code), {}
+        )
+    }
     groups = _blocks(rows)
     prepared = [(f"{r[2]} {r[3]}".lower(), r[4].split("@")[0].lower(), r[4].lower()) for r in rows]
     found: dict[tuple[int, int], LikelyDuplicate] = {}
