@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import Select, String, func, select, type_coerce
 
 from desk_app.errors import KnownError
 from desk_app.models.access import UserAccount
@@ -173,12 +173,10 @@ def find_duplicates(
     # bare DBAPI rows lent by the store (as the lists read), no join: reading 200,000 accounts
     # was a third of the search; entity codes are looked up for the pairs found
     rows: Sequence[Any] = ctx.store.read_rows(stmt, {})
-    codes = {
-        str(i): str(c)
-        for i, c in ctx.store.read_rows(
-            select(type_coerce(EducationalEntity.id, String), EducationalEntity.code), {}
-        )
-    }
+    entity_codes: Select[Any] = select(
+        type_coerce(EducationalEntity.id, String), EducationalEntity.code
+    )
+    codes = {str(i): str(c) for i, c in ctx.store.read_rows(entity_codes, {})}
     groups = _blocks(rows)
     prepared = [(f"{r[2]} {r[3]}".lower(), r[4].split("@")[0].lower(), r[4].lower()) for r in rows]
     found: dict[tuple[int, int], LikelyDuplicate] = {}
