@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -160,21 +160,24 @@ def find_duplicates(
 ) -> list[LikelyDuplicate]:
     """Likely duplicate accounts, the likeliest first."""
     ctx.require(Perm.VIEW_ACCESS)
-    stmt = select(
-        type_coerce(UserAccount.id, String),
-        UserAccount.username,
-        UserAccount.first_name,
-        UserAccount.last_name,
-        UserAccount.email,
-        func.coalesce(type_coerce(UserAccount.entity_id, String), ""),
-        UserAccount.status,
-        func.coalesce(type_coerce(UserAccount.person_id, String), ""),
-    ).where(UserAccount.deleted_at.is_(None))
+    stmt = cast(
+        "Select[Any]",
+        select(
+            type_coerce(UserAccount.id, String),
+            UserAccount.username,
+            UserAccount.first_name,
+            UserAccount.last_name,
+            UserAccount.email,
+            func.coalesce(type_coerce(UserAccount.entity_id, String), ""),
+            UserAccount.status,
+            func.coalesce(type_coerce(UserAccount.person_id, String), ""),
+        ).where(UserAccount.deleted_at.is_(None)),
+    )
     # bare DBAPI rows lent by the store (as the lists read), no join: reading 200,000 accounts
     # was a third of the search; entity codes are looked up for the pairs found
     rows: Sequence[Any] = ctx.store.read_rows(stmt, {})
-    entity_codes: Select[Any] = select(
-        type_coerce(EducationalEntity.id, String), EducationalEntity.code
+    entity_codes = cast(
+        "Select[Any]", select(type_coerce(EducationalEntity.id, String), EducationalEntity.code)
     )
     codes = {str(i): str(c) for i, c in ctx.store.read_rows(entity_codes, {})}
     groups = _blocks(rows)
