@@ -49,12 +49,25 @@ def _campaign(env: BenchEnv) -> Figure:
     from desk_app.app import open_app
     from desk_app.rules.codes import EntityKind
     from desk_app.secrets import MemorySecrets
+    from desk_app.services.reviews import campaigns
     from desk_app.services.reviews.campaigns import CampaignScope, CampaignService
 
     work = env.scratch("campaign")
     shutil.copytree(env.demo_data_dir(env.scale), work, dirs_exist_ok=True)
     app = open_app(work, secrets=MemorySecrets(), username="bench")
     ticks: list[int] = []
+    # the reference: the time spent writing the attestation PDFs themselves, within the run
+    writing = [0.0]
+    write = campaigns.attestation_pdf
+
+    def timed(doc: object) -> object:
+        begun = time.perf_counter()
+        try:
+            return write(doc)  # type: ignore[arg-type]
+        finally:
+            writing[0] += time.perf_counter() - begun
+
+    campaigns.attestation_pdf = timed  # type: ignore[assignment]
     try:
         scope = CampaignScope(
             "Bench review",
@@ -62,16 +75,19 @@ def _campaign(env: BenchEnv) -> Figure:
             (),
             date.today() + timedelta(days=30),
         )
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = CampaignService(app.services).start(scope, progress=lambda d, _t: ticks.append(d))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
+        campaigns.attestation_pdf = write  # type: ignore[assignment]
         app.close()
     return Figure(
         f"campaign for every entity: {result.items:,} attestations, {result.lines:,} lines "
-        f"(scale {env.scale:g})",
+        f"(scale {env.scale:g}; CPU {cpu:.1f} s)",
         seconds,
         "s",
+        "the attestation PDFs alone, same run",
+        writing[0],
         target="<= 60 s, with progress",
         ok=seconds <= 60 and len(ticks) == result.items,
     )
@@ -82,18 +98,28 @@ def _duplicates(env: BenchEnv) -> Figure:
     from desk_app.secrets import MemorySecrets
     from desk_app.services.access.duplicates import find_duplicates
 
-    app = open_app(env.demo_data_dir(env.big_scale), secrets=MemorySecrets(), username="bench")
+    folder = env.demo_data_dir(env.big_scale)
+    app = open_app(folder, secrets=MemorySecrets(), username="bench")
     ticks: list[int] = []
     try:
-        started = time.perf_counter()
+        # the reference: raw sqlite3 reading the accounts the search reads (its floor)
+        statements = capture_statements(app.store.engine, lambda: find_duplicates(app.services))
+        raw = _raw(app.paths.database, statements[:1])
+        begun = time.perf_counter()
+        raw()
+        reference = time.perf_counter() - begun
+        started, cpu = time.perf_counter(), time.process_time()
         found = find_duplicates(app.services, progress=lambda d, _t: ticks.append(d))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         app.close()
     return Figure(
-        f"likely duplicate accounts: {len(found):,} pairs (scale {env.big_scale:g})",
+        f"likely duplicate accounts: {len(found):,} pairs (scale {env.big_scale:g}; "
+        f"CPU {cpu:.1f} s: a loaded machine's wall time is mostly waiting)",
         seconds,
         "s",
+        "raw sqlite3 reading the same accounts",
+        reference,
         target="<= 10 s off the GUI thread, with progress",
         ok=seconds <= 10 and bool(ticks),
     )

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from desk_app.commands.grants import register_grants
 from desk_app.errors import ValidationError
 
 
@@ -35,6 +36,7 @@ def register(sub: Any) -> None:
     dups.add_argument("--json", action="store_true", help="print JSON")
     dups.set_defaults(func=cmd_duplicates)
     register_reviews(asub)
+    register_grants(asub)
 
 
 def register_reviews(asub: Any) -> None:

@@ -107,6 +107,11 @@ def find_ink(received_pdf: Received | bytes, layout_pdf: bytes, field_name: str)
 
 
 # --- the viewer's backend: the calls of desk_app.pdf.render, answered by a child --------------
+def signature_specimen(data: Received | bytes) -> bytes:
+    """A scanned signature card (PDF or image) cut to its ink, as a grey PNG made in a child."""
+    return cast("bytes", _call("specimen", data))
+
+
 def document_info(data: Received | bytes) -> DocumentInfo:
     """Like :func:`desk_app.pdf.render.document_info`, for a received document."""
     return cast(DocumentInfo, _call("info", data))

@@ -32,6 +32,7 @@ MAX_TOTAL_PIXELS = 400_000_000
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decoded stream; a filled form's are a few kB
 MAX_DECODED_BYTES = 256 * 1024 * 1024
 SPLIT_ZOOM = 2.0
+SPECIMEN_ZOOM = 200 / 72  # a signature card read at 200 dpi
 
 
 class Context:
@@ -252,6 +253,17 @@ def ink(data: bytes, layout: bytes, field_name: str) -> Any:
     return find_ink(data, layout, field_name)
 
 
+def specimen(data: bytes) -> bytes:
+    """A signature card (PDF, or a TIFF / PNG / JPEG scan) cut to its ink, as a grey PNG."""
+    from desk_app.pdf.specimen import specimen_png
+
+    if not data.startswith(b"%PDF"):
+        data = image_to_pdf(data)
+    r = _rendered(_checked(data), 0, SPECIMEN_ZOOM, 0)
+    rgb = barcodes.image_from_samples(r.samples, r.width, r.height, r.stride, 3)
+    return specimen_png(rgb.min(axis=2))
+
+
 # --- misbehaviour on request, for the health check and the tests --------------------------------
 def probe(seconds: float) -> str:
     time.sleep(seconds)
@@ -292,6 +304,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "mail": mail,
     "signatures": signatures,
     "ink": ink,
+    "specimen": specimen,
     "probe": probe,
     "crash": crash,
     "burn": burn,

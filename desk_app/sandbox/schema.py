@@ -62,6 +62,7 @@ RESULTS: dict[str, Any] = {
     "mail": ParsedMail,
     "signatures": list[DigitalSignatureFacts],
     "ink": InkFinding,
+    "specimen": bytes,
     # for the health check and the tests: a child that sleeps, crashes, or answers badly
     "probe": str,
     "crash": str,

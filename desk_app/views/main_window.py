@@ -200,6 +200,9 @@ class MainWindow(QMainWindow):
         self.staff_action = self._action(menu_file, "&Operators…", "", self.on_staff)
         if not self.context.services.can(Perm.MANAGE_STAFF):
             self._refused[self.staff_action] = "Only a Security Administrator manages operators"
+        self.export_action = self._action(
+            menu_file, "&Export list…", "Ctrl+Shift+E", self.on_export_list
+        )
         menu_file.addSeparator()
         self.quit_action = self._action(menu_file, "&Quit", "Ctrl+Q", self.close)
         menu_view = self.menuBar().addMenu("&View")
@@ -419,6 +422,17 @@ class MainWindow(QMainWindow):
         if page is not None:
             refresh = getattr(page, "refresh", page.on_activated)
             refresh()
+
+    def on_export_list(self) -> None:
+        """The shown page's list (the first, when it has several) through the shared export."""
+        from desk_app.views import exporting
+
+        page = self.current_page()
+        specs = exporting.specs_for(page) if page is not None else []
+        if not specs:
+            self.status.showMessage("This page has no list to export.", 5000)
+            return
+        exporting.ask_and_export(self, specs[0], lambda text: self.status.showMessage(text, 10000))
 
     # --- dialogs ----------------------------------------------------------------------------
     def on_settings(self) -> None:

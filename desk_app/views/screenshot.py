@@ -16,7 +16,17 @@ from desk_app.qt import QAbstractItemView, QApplication, QSize, QTableView, QWid
 from desk_app.views import ops
 from desk_app.views.pages import PAGE_ORDER
 
-DIALOGS = ("settings", "about", "lock", "crash", "seeding", "first-run")
+DIALOGS = (
+    "settings",
+    "about",
+    "lock",
+    "crash",
+    "seeding",
+    "first-run",
+    "grant",
+    "grant-history",
+    "specimens",
+)
 SAMPLE_TRACEBACK = (
     'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
     "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n"
@@ -100,11 +110,88 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         first = FirstRunDialog(ctx.operator.username, str(ctx.paths.database))
         first.empty.setChecked(True)  # the choice with the most to read
         return first
+    if name.startswith("grant"):
+        return _grant_dialog(ctx, name)
+    if name == "specimens":
+        from desk_app.services.directory.entities import EntityService
+        from desk_app.services.listing import ListQuery
+        from desk_app.views.dialogs.specimens import SpecimensDialog
+
+        entities = EntityService(ctx.services)
+        for row in entities.fetch(ListQuery(), 0, 50):
+            officers = entities.detail(row.id).officers
+            if officers:
+                return SpecimensDialog(ctx.services, officers[0].person_id, officers[0].name)
+        return SpecimensDialog(ctx.services, "00000000-0000-0000-0000-000000000000", "nobody")
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()
     seeding.on_progress("Educators and certificates", 0.42)
     return seeding
+
+
+def _grant_dialog(ctx: AppContext, name: str) -> QWidget:
+    """The direct-grant dialog (refused, as an invariant refuses it) or a sample grant history."""
+    from datetime import UTC, date, datetime
+
+    from desk_app.services.access.accounts import AccessService, AccountRow
+    from desk_app.services.access.grants import GrantAdmin, GrantEvent, GrantHistory
+    from desk_app.views.dialogs.grants import GrantHistoryDialog, grant_dialog
+
+    at = datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
+    if name == "grant-history":
+        events = (
+            GrantEvent(
+                at,
+                "jdoe",
+                "access.end_date",
+                "rsmith: MOSIS_ENTRY at 048-078: last day none -> 2026-12-31 (summer cover ends)",
+            ),
+            GrantEvent(
+                at,
+                "alice",
+                "access.revoke_direct",
+                "rsmith: MOSIS_ENTRY at 048-078 revoked directly: account shared with a contractor",
+            ),
+        )
+        history = GrantHistory(
+            "0",
+            "rsmith",
+            "MOSIS_ENTRY",
+            "048-078",
+            at,
+            at,
+            date(2026, 12, 31),
+            "MO 500-2377",
+            at,
+            "jdoe",
+            events,
+            "approved",
+            at,
+            "1",
+        )
+        return GrantHistoryDialog(history)
+    row = AccountRow(
+        "0",
+        "rsmith",
+        "Rita Smith",
+        "rsmith@example.org",
+        "048-078",
+        "Springfield R-XII",
+        "active",
+        at,
+        2,
+        True,
+    )
+    dialog = grant_dialog(
+        GrantAdmin(ctx.services), row, AccessService(ctx.services).applications(), None
+    )
+    dialog.reason.setPlainText("correction: the 2377 of May asked for data entry")
+    dialog.problem.setText(
+        "Refused, nothing was changed: separation of duties: alice cannot give access "
+        "to their own account rsmith"
+    )
+    return dialog
 
 
 def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> Path:

@@ -42,6 +42,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Ctrl+End", "Any table", "The real last row (the rest is loaded first)"),
     Shortcut("Ctrl+Home", "Any table", "The first row"),
     Shortcut("Ctrl+Shift+S", "Any table", "Sort by the current column (again: other order)"),
+    Shortcut("Ctrl+Shift+E", "Any list page", "Export the list (its filters) to CSV or XLSX"),
     Shortcut("Left / Right", "Any table", "Choose the column to sort by"),
 )
 

@@ -130,3 +130,52 @@ def test_expiring_grants(tmp_path: Path, capsys) -> None:
     assert main(["--data-dir", str(data), "access", "expiring", "--apply", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["expired"] == 0 and out["expiring"][0]["role_code"] == "ECS_V"
+
+
+def test_grant_add_revoke_history(tmp_path: Path, capsys) -> None:
+    from desk_app.models.access import ApplicationRole, WebApplication
+
+    data = _data(tmp_path)
+    app = open_app(data)
+    with app.services.uow() as uow:
+        mosis = WebApplication(code="MOSIS", name="MOSIS")
+        uow.session.add(mosis)
+        uow.session.flush()
+        uow.session.add(
+            ApplicationRole(application_id=mosis.id, code="MOSIS_VIEW", name="View", level=1)
+        )
+        uow.commit()
+    app.close()
+    base = ["--data-dir", str(data), "access", "grant"]
+    add = [*base, "add", "sleepy", "MOSIS_VIEW", "010-093", "--ends", "2999-01-31"]
+    assert main([*add, "--reason", "correction of a keyed 2377", "--json"]) == 0
+    grant_id = json.loads(capsys.readouterr().out)["grant_id"]
+    assert main([*add, "--reason", "again, by mistake"]) != 0
+    captured = capsys.readouterr()
+    assert "already holds" in captured.err + captured.out and "Traceback" not in captured.err
+    assert main([*base, "revoke", grant_id, "--reason", "no"]) != 0
+    capsys.readouterr()
+    assert main([*base, "revoke", grant_id, "--reason", "emergency: account compromised"]) == 0
+    capsys.readouterr()
+    assert main([*base, "history", grant_id, "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert [e["action"] for e in history["events"]] == [
+        "access.grant_direct",
+        "access.revoke_direct",
+    ]
+    assert history["revoked_at"] and history["ends_on"] == "2999-01-31"
+
+
+def test_export_lists_from_the_console(tmp_path: Path, capsys) -> None:
+    data = _data(tmp_path)
+    out = tmp_path / "accounts.csv"
+    assert main(["--data-dir", str(data), "export", "accounts", "--out", str(out)]) == 0
+    assert "1 rows exported" in capsys.readouterr().out and "sleepy" in out.read_text()
+    assert (
+        main(["--data-dir", str(data), "export", "entities", "--out", str(tmp_path / "e.txt")]) != 0
+    )
+    captured = capsys.readouterr()
+    assert ".csv or .xlsx" in captured.err + captured.out and "Traceback" not in captured.err
+    grants = tmp_path / "grants.xlsx"
+    assert main(["--data-dir", str(data), "export", "grants", "--out", str(grants)]) == 0
+    assert grants.exists()

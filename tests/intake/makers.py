@@ -33,16 +33,31 @@ def printed_form(number: str = "MO 500-2356", token: str = "tok-1", **values: st
     return flatten(add_data_barcode(filled_form(number, token, **values)))
 
 
-def fax_tiff(pdf: bytes, *, skew: float = 0.0, noise: float = 0.0, seed: int = 7) -> bytes:
-    """Render ``pdf`` as a fax machine would: 200 x 100 dpi, 1-bit, Group 4, one frame per page."""
+def fax_tiff(
+    pdf: bytes,
+    *,
+    skew: float = 0.0,
+    noise: float = 0.0,
+    seed: int = 7,
+    fine: bool = False,
+    glass: bool = False,
+) -> bytes:
+    """Render ``pdf`` as a fax machine would: 200 x 100 dpi (200 x 200 in fine mode), 1-bit,
+    Group 4, one frame per page. ``skew`` turns the scan lines; with ``glass`` the page itself
+    turns (at 200 x 200 dpi, before the lines are scanned), as a sheet fed askew does."""
+    lines_dpi = 200 if fine else 100
     rng = np.random.default_rng(seed)
     doc = pymupdf.open(stream=pdf, filetype="pdf")
     frames = []
     for page in doc:
-        pix = page.get_pixmap(matrix=pymupdf.Matrix(200 / 72, 100 / 72), colorspace=pymupdf.csGRAY)
+        square = glass or fine
+        scan = pymupdf.Matrix(200 / 72, (200 if square else lines_dpi) / 72)
+        pix = page.get_pixmap(matrix=scan, colorspace=pymupdf.csGRAY)
         img = Image.frombytes("L", (pix.width, pix.height), pix.samples)
         if skew:
             img = img.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        if square and lines_dpi != 200:
+            img = img.resize((img.width, img.height * lines_dpi // 200), Image.Resampling.BOX)
         pixels = np.asarray(img).astype(np.int16)
         if noise:
             pixels = np.where(rng.random(pixels.shape) < noise, 255 - pixels, pixels)
@@ -59,7 +74,7 @@ def fax_tiff(pdf: bytes, *, skew: float = 0.0, noise: float = 0.0, seed: int = 7
         compression="group4",
         save_all=True,
         append_images=frames[1:],
-        dpi=(200, 100),
+        dpi=(200, lines_dpi),
     )
     return buf.getvalue()
 

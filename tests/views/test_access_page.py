@@ -29,8 +29,10 @@ def test_page_loads_searches_and_shows_detail(qtbot, ctx, access_data) -> None: 
     qtbot.keyClicks(page.search, "brown")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=3000)
     page.table.selectRow(0)
-    qtbot.waitUntil(lambda: "Educator Certification System" in page.detail.toPlainText())
-    assert "Bob Brown" in page.detail.toPlainText()
+    qtbot.waitUntil(lambda: "Bob Brown" in page.detail.toPlainText())
+    # the grants are in the grants panel beside the designations
+    qtbot.waitUntil(lambda: len(page.grants.model.rows) == 1)
+    assert page.grants.model.rows[0].application_name == "Educator Certification System"
     ops.wait_for_all()
 
 

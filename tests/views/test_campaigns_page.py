@@ -15,6 +15,7 @@ from desk_app.views.pages.base import PageContext
 from desk_app.views.pages.campaigns import Page
 from tests.intake.makers import fax_tiff
 from tests.services.reviews.test_campaigns import _mark_remove, directory  # noqa: F401
+from tests.services.reviews.test_return_verification import signed, verified
 
 
 def _page(ctx, qtbot) -> Page:
@@ -41,9 +42,12 @@ def test_start_dashboard_and_a_returned_fax(qtbot, ctx, directory, tmp_path) -> 
     token = page.status.token + "-048-078"
     folder = Path(ctx.paths.data_dir) / "drafts" / "reviews" / page.status.token
     marked = _mark_remove(folder / f"{token}.pdf", token, ctx, {1})
-    (tmp_path / "a.tif").write_bytes(fax_tiff(marked))
+    (tmp_path / "a.tif").write_bytes(fax_tiff(signed(marked)))
     IntakeService(ctx).ingest_files([tmp_path / "a.tif"])
     [waiting] = page.returns.waiting()
+    page.apply_return(waiting, "Dana Whitfield", date.today())  # not verified yet: refused
+    qtbot.waitUntil(lambda: "not verified" in page.result.text(), timeout=20000)
+    verified(ctx, waiting)
     page.apply_return(waiting, "Dana Whitfield", date.today())
     qtbot.waitUntil(lambda: "1 grant(s) removed, 4 kept" in page.result.text(), timeout=20000)
     qtbot.waitUntil(lambda: "1 returned" in page.summary.text())

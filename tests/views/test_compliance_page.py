@@ -52,7 +52,7 @@ def test_findings_filter_draft_and_review(qtbot, ctx, world) -> None:  # noqa: F
     assert page.model.rowCount() == 0
     page.rule.setCurrentIndex(0)
     page.export_to(Path(ctx.paths.data_dir) / "findings.csv")
-    qtbot.waitUntil(lambda: "5 findings exported" in page.status.text())
+    qtbot.waitUntil(lambda: "Compliance findings: 5 rows exported" in page.status.text())
     ops.wait_for_all()
 
 

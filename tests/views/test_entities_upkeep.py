@@ -66,6 +66,6 @@ def test_bad_values_are_explained(main_window, qtbot, demo) -> None:
 def test_export_the_entities_found(main_window, qtbot, demo, tmp_path) -> None:
     page = _page(main_window, qtbot, "010")
     page.export_to(tmp_path / "found.csv")
-    qtbot.waitUntil(lambda: "1 entities exported" in page.action_status.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "Entities: 1 rows exported" in page.action_status.text(), timeout=5000)
     assert "Columbia Public Schools" in (tmp_path / "found.csv").read_text(encoding="utf-8-sig")
     ops.wait_for_all()

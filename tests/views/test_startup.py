@@ -102,7 +102,7 @@ def test_screenshot_command_writes_a_non_blank_png(demo_dir, tmp_path, qtbot, dr
 
 
 def test_screenshot_renders_dialogs(demo_dir, tmp_path, qtbot, drain) -> None:
-    for name in ("settings", "about", "lock", "first-run"):
+    for name in ("settings", "about", "lock", "first-run", "grant", "grant-history", "specimens"):
         out = tmp_path / f"{name}.png"
         assert main(["--data-dir", str(demo_dir), "screenshot", name, "--out", str(out)]) == 0
         assert _distinct_colours(out) > 5, name

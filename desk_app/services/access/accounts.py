@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -69,6 +69,7 @@ class GrantDTO:
     granted_at: datetime
     revoked_at: datetime | None
     source_submission_id: str
+    ends_on: date | None = None  # the last day of temporary access
 
 
 @dataclass(frozen=True)
@@ -353,6 +354,7 @@ def _grants(s: Session, account_id: uuid.UUID) -> tuple[GrantDTO, ...]:
             g.granted_at,
             g.revoked_at,
             str(g.source_submission_id or ""),
+            g.ends_on,
         )
         for g, role, app, ent, b in rows
     )

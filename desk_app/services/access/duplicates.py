@@ -10,13 +10,13 @@ thousand comparisons, not twenty billion. Runs off the GUI thread with progress 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import Select, String, func, select, type_coerce
 
 from desk_app.errors import KnownError
 from desk_app.models.access import UserAccount
@@ -27,6 +27,7 @@ from desk_app.services.listing import row_id
 
 BLOCK_LIMIT = 40  # a larger block (a very common name) is compared by e-mail blocks only
 NAME_SCORE = 88.0
+SMALL_BLOCK = 8  # up to this many accounts, pairs are compared one by one (no matrices to build)
 
 
 class SearchCancelled(KnownError):
@@ -51,15 +52,65 @@ class LikelyDuplicate:
     reasons: tuple[str, ...]
 
 
-def _keys(row: tuple[str, ...]) -> list[str]:
-    _id, _u, first, last, email, _code, _status, person = row
-    mailbox = email.lower().split("@")[0]
-    keys = [f"e:{email.lower()}", f"n:{last.lower()}:{first.lower()}"]
-    if len(mailbox) >= 5:
-        keys.append(f"m:{mailbox}")
-    if person:
-        keys.append(f"p:{person}")
-    return keys
+def _key_columns(rows: Sequence[tuple[str, ...]]) -> Iterator[list[str]]:
+    """The blocking keys, one column per kind, one value per account ("" for none): the same
+    e-mail, the same last and first name, the same mailbox (5 letters or more), the same
+    linked educator record."""
+    emails = [r[4].lower() for r in rows]
+    yield emails
+    yield [f"{r[3].lower()}:{r[2].lower()}" for r in rows]
+    boxes = [e.partition("@")[0] for e in emails]
+    yield [b if len(b) >= 5 else "" for b in boxes]
+    yield [r[7] for r in rows]
+
+
+def _blocks(rows: Sequence[tuple[str, ...]]) -> list[np.ndarray]:
+    """Groups of 2 to :data:`BLOCK_LIMIT` accounts sharing a key, as arrays of row indexes.
+
+    Grouping is a sort (``numpy.unique``) per kind of key rather than a dictionary filled row by
+    row: at 200,000 accounts the dictionary alone took seconds.
+    """
+    out: list[np.ndarray] = []
+    for column in _key_columns(rows):
+        values = np.asarray(column)  # fixed-width text: sorted in C, not by Python compares
+        keys, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+        wanted = (counts >= 2) & (counts <= BLOCK_LIMIT) & (keys != "")
+        members = np.flatnonzero(wanted[inverse])
+        if not len(members):
+            continue
+        order = members[np.argsort(inverse[members], kind="stable")]
+        cuts = np.flatnonzero(np.diff(inverse[order])) + 1
+        out.extend(np.split(order, cuts))
+    return out
+
+
+def _pair_match(
+    rows: Sequence[tuple[str, ...]], prepared: list[tuple[str, str, str]], a: int, b: int
+) -> tuple[float, tuple[str, ...]] | None:
+    """One pair of a small block: the block test without building matrices, the cheap
+    equalities first (most pairs share a common name across two entities and stop there)."""
+    (name_a, box_a, email_a), (name_b, box_b, email_b) = prepared[a], prepared[b]
+    same_email = email_a == email_b
+    same_person = bool(rows[a][7]) and rows[a][7] == rows[b][7]
+    same_entity = bool(rows[a][5]) and rows[a][5] == rows[b][5]
+    if not (same_email or same_person or same_entity):
+        return None
+    name = round(fuzz.ratio(name_a, name_b))
+    mailbox = round(fuzz.ratio(box_a, box_b))
+    alike = name >= NAME_SCORE and mailbox >= NAME_SCORE and same_entity
+    if not (same_email or same_person or alike):
+        return None
+    reasons = []
+    if same_email:
+        reasons.append("same e-mail")
+    if same_person:
+        reasons.append("same educator record")
+    if name >= NAME_SCORE:
+        reasons.append(f"names alike ({name})")
+    if mailbox >= NAME_SCORE and not same_email:
+        reasons.append(f"mailboxes alike ({mailbox})")
+    score = 100.0 if same_email or same_person else (name + mailbox) / 2
+    return score, tuple(reasons)
 
 
 def _block_matches(
@@ -96,8 +147,10 @@ def _block_matches(
         yield members[i], members[j], score, tuple(reasons)
 
 
-def _side(row: tuple[str, ...]) -> AccountSide:
-    return AccountSide(row[0], row[1], f"{row[2]} {row[3]}", row[4], row[5], row[6])
+def _side(row: Sequence[str], codes: dict[str, str]) -> AccountSide:
+    return AccountSide(
+        row_id(row[0]), row[1], f"{row[2]} {row[3]}", row[4], codes.get(row[5], ""), row[6]
+    )
 
 
 def find_duplicates(
@@ -107,40 +160,50 @@ def find_duplicates(
 ) -> list[LikelyDuplicate]:
     """Likely duplicate accounts, the likeliest first."""
     ctx.require(Perm.VIEW_ACCESS)
-    stmt = (
+    stmt = cast(
+        "Select[Any]",
         select(
             type_coerce(UserAccount.id, String),
             UserAccount.username,
             UserAccount.first_name,
             UserAccount.last_name,
             UserAccount.email,
-            EducationalEntity.code,
+            func.coalesce(type_coerce(UserAccount.entity_id, String), ""),
             UserAccount.status,
-            UserAccount.person_id,
-        )
-        .outerjoin(EducationalEntity, EducationalEntity.id == UserAccount.entity_id)
-        .where(UserAccount.deleted_at.is_(None))
+            func.coalesce(type_coerce(UserAccount.person_id, String), ""),
+        ).where(UserAccount.deleted_at.is_(None)),
     )
-    with ctx.store.read() as s:
-        rows = [
-            (row_id(i), u, f, la, e, c or "", st, str(p) if p else "")
-            for i, u, f, la, e, c, st, p in s.execute(stmt)
-        ]
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        for key in _keys(row):
-            blocks[key].append(index)
+    # bare DBAPI rows lent by the store (as the lists read), no join: reading 200,000 accounts
+    # was a third of the search; entity codes are looked up for the pairs found
+    rows: Sequence[Any] = ctx.store.read_rows(stmt, {})
+    entity_codes = cast(
+        "Select[Any]", select(type_coerce(EducationalEntity.id, String), EducationalEntity.code)
+    )
+    codes = {str(i): str(c) for i, c in ctx.store.read_rows(entity_codes, {})}
+    groups = _blocks(rows)
     prepared = [(f"{r[2]} {r[3]}".lower(), r[4].split("@")[0].lower(), r[4].lower()) for r in rows]
     found: dict[tuple[int, int], LikelyDuplicate] = {}
-    groups = [m for m in blocks.values() if 1 < len(m) <= BLOCK_LIMIT]
     for done, members in enumerate(groups):
         if cancelled is not None and done % 500 == 0 and cancelled():
             raise SearchCancelled("the duplicate search was stopped")
-        for a, b, score, reasons in _block_matches(rows, members, prepared):
+        if len(members) <= SMALL_BLOCK:
+            indexes = [int(m) for m in members]
+            matches = [
+                (a, b, *match)
+                for i, a in enumerate(indexes)
+                for b in indexes[i + 1 :]
+                if (match := _pair_match(rows, prepared, a, b))
+            ]
+        else:
+            matches = list(_block_matches(rows, [int(m) for m in members], prepared))
+        for a, b, score, reasons in matches:
             pair = (min(a, b), max(a, b))
             if pair not in found:
                 found[pair] = LikelyDuplicate(
-                    _side(rows[pair[0]]), _side(rows[pair[1]]), round(score, 1), reasons
+                    _side(rows[pair[0]], codes),
+                    _side(rows[pair[1]], codes),
+                    round(score, 1),
+                    reasons,
                 )
         if progress is not None and (done % 1000 == 0 or done == len(groups) - 1):
             progress(done + 1, len(groups))

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from desk_app.errors import ConflictError, NotFound, ValidationError
 from desk_app.models import auditchain as audit
-from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount
+from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount, WebApplication
 from desk_app.models.audit import AuditEvent
 from desk_app.models.base import utcnow
-from desk_app.models.entities import EducationalEntity
+from desk_app.models.entities import Building, EducationalEntity, entity_by_code
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission
 from desk_app.rules.permissions import Perm
@@ -50,6 +50,9 @@ class GrantHistory:
     form_received_at: datetime | None
     decided_by: str
     events: tuple[GrantEvent, ...]
+    decision: str = ""  # the decision on that form ("approved"), "" when made directly
+    decided_at: datetime | None = None
+    form_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,40 @@ def _grant(uow: UnitOfWork, grant_id: str) -> RoleGrant:
     return grant
 
 
+def _role(uow: UnitOfWork, role_code: str) -> ApplicationRole:
+    role = uow.session.execute(
+        select(ApplicationRole).where(
+            ApplicationRole.code == role_code, ApplicationRole.deleted_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if role is None:
+        raise ValidationError("role", f"{role_code!r} is not a role of any web application")
+    return role
+
+
+def _scope(
+    uow: UnitOfWork, role: ApplicationRole, entity_code: str, building_code: str
+) -> tuple[EducationalEntity, Building | None]:
+    entity = entity_by_code(uow.session, entity_code.strip())
+    if entity is None:
+        raise ValidationError("entity", f"no entity has the code {entity_code!r}")
+    if not building_code.strip():
+        return entity, None
+    application = uow.session.get(WebApplication, role.application_id)
+    if application is None or not application.building_scope:
+        raise ValidationError("building", "this application grants access to whole entities only")
+    building = uow.session.execute(
+        select(Building).where(
+            Building.entity_id == entity.id,
+            Building.code == building_code.strip(),
+            Building.deleted_at.is_(None),
+        )
+    ).scalar_one_or_none()
+    if building is None:
+        raise ValidationError("building", f"{entity.code} has no building {building_code!r}")
+    return entity, building
+
+
 def _label(uow: UnitOfWork, grant: RoleGrant) -> str:
     account = uow.session.get(UserAccount, grant.user_account_id)
     entity = uow.session.get(EducationalEntity, grant.entity_id)
@@ -89,6 +126,116 @@ class GrantAdmin:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+
+    def account_id(self, username: str) -> str:
+        """The id of the live account ``username`` (for the console, which names accounts)."""
+        self.ctx.require(Perm.VIEW_ACCESS)
+        with self.ctx.store.read() as s:
+            found = s.execute(
+                select(UserAccount.id).where(
+                    UserAccount.username == username.strip(), UserAccount.deleted_at.is_(None)
+                )
+            ).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"no account has the username {username!r}")
+        return str(found)
+
+    def grant(
+        self,
+        account_id: str,
+        role_code: str,
+        entity_code: str,
+        reason: str,
+        *,
+        building_code: str = "",
+        ends_on: date | None = None,
+    ) -> Changes:
+        """Give an account a role directly (a correction, access a form cannot carry).
+
+        The invariants judge the commit as they judge a decision: an operator cannot give
+        access to their own account (separation of duties).
+        """
+        self.ctx.require(Perm.MANAGE_ACCESS)
+        why = _reason(reason)
+        if ends_on is not None and ends_on < date.today():
+            raise ValidationError("end date", "is in the past")
+        with self.ctx.uow() as uow:
+            try:
+                account = uow.session.get(UserAccount, uuid.UUID(account_id))
+            except ValueError:
+                account = None
+            if account is None or account.deleted_at is not None:
+                raise NotFound("that account no longer exists")
+            role = _role(uow, role_code)
+            entity, building = _scope(uow, role, entity_code, building_code)
+            same_place = (
+                RoleGrant.building_id == building.id
+                if building
+                else RoleGrant.building_id.is_(None)
+            )
+            twin = uow.session.execute(
+                select(RoleGrant.id).where(
+                    RoleGrant.user_account_id == account.id,
+                    RoleGrant.role_id == role.id,
+                    RoleGrant.entity_id == entity.id,
+                    same_place,
+                    RoleGrant.revoked_at.is_(None),
+                    RoleGrant.deleted_at.is_(None),
+                )
+            ).first()
+            if twin is not None:
+                raise ConflictError(f"{account.username} already holds {role.code} there")
+            grant = RoleGrant(
+                user_account_id=account.id,
+                role_id=role.id,
+                entity_id=entity.id,
+                building_id=building.id if building else None,
+                granted_at=utcnow(),
+                ends_on=ends_on,
+            )
+            uow.session.add(grant)
+            uow.session.flush()
+            scope = entity.code + (f" / building {building.code}" if building else "")
+            audit.record(
+                uow,
+                "access.grant_direct",
+                record_type="role_grant",
+                record_id=grant.id,
+                summary=f"{account.username}: {role.code} at {scope} granted directly"
+                + (f", last day {ends_on}" if ends_on else "")
+                + f": {why}",
+                details={"reason": why},
+            )
+            uow.commit()
+            return Changes.of(Area.ACCESS, ids=(str(grant.id),))
+
+    def change_role(self, grant_id: str, role_code: str, reason: str) -> Changes:
+        """Correct a grant's role (another level of the same application), kept as one grant
+        so its history stays whole."""
+        self.ctx.require(Perm.MANAGE_ACCESS)
+        why = _reason(reason)
+        with self.ctx.uow() as uow:
+            grant = _grant(uow, grant_id)
+            if grant.revoked_at is not None:
+                raise ConflictError("that grant was revoked; grant the role anew instead")
+            role = _role(uow, role_code)
+            before = grant.role
+            if role.application_id != before.application_id:
+                raise ValidationError("role", "must be a role of the same web application")
+            if role.id == before.id:
+                raise ValidationError("role", f"the grant already is {role.code}")
+            grant.role_id = role.id
+            grant.role = role
+            audit.record(
+                uow,
+                "access.change_direct",
+                record_type="role_grant",
+                record_id=grant.id,
+                summary=f"{_label(uow, grant)}: changed from {before.code} directly: {why}",
+                details={"reason": why, "from": before.code, "to": role.code},
+            )
+            uow.commit()
+        return Changes.of(Area.ACCESS, ids=(grant_id,))
 
     def revoke(self, grant_id: str, reason: str) -> Changes:
         """Emergency revoke (or a correction) with its reason."""
@@ -217,4 +364,7 @@ class GrantAdmin:
                 form.received_at if form else None,
                 form.decided_by if form else "",
                 tuple(GrantEvent(*e) for e in events),
+                (form.decision or "") if form else "",
+                form.decided_at if form else None,
+                str(form.id) if form else "",
             )

@@ -9,6 +9,7 @@ authority can always judge a form by who was in office on the day it was signed.
 
 from __future__ import annotations
 
+import struct
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -317,8 +318,14 @@ class DirectoryUpkeep:
             raise ValidationError("specimen", "is larger than 512 KB; crop it to the signature")
         with self.ctx.uow() as uow:
             person = _live(uow.session, Person, person_id, "person")
+            width, height = struct.unpack(">II", image_png[16:24])
             specimen = SignatureSpecimen(
-                person_id=person.id, signed_on=signed_on, image_png=image_png, field_name="card"
+                person_id=person.id,
+                signed_on=signed_on,
+                image_png=image_png,
+                field_name="card",
+                width=width,
+                height=height,
             )
             uow.session.add(specimen)
             uow.session.flush()

@@ -26,6 +26,7 @@ from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity, entity_by_code
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
+from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS, SIGNER_SLOTS
 from desk_app.services.context import Area, Changes, ServiceContext
@@ -39,6 +40,7 @@ from desk_app.services.review.dto import (
     requested_changes,
 )
 from desk_app.services.review.specimens import capture_from_verified, mismatch_confirmed
+from desk_app.services.reviews.returns import apply_marks
 
 T = TypeVar("T")
 MIN_OVERRIDE_REASON = 15  # characters: a written reason, not "ok"
@@ -199,7 +201,12 @@ def _approve(
         )
         if overridden:
             _record_override(uow, sub, entity, report, overridden, override_reason)
-        applied = apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), utcnow())
+        attestation = sub.form_number == REVIEW_NUMBER
+        applied = (
+            _apply_attestation(ctx, uow, sub)
+            if attestation
+            else apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), utcnow())
+        )
         captured = _capture(uow, sub, report)
         move(ctx, uow, sub, QueueState.APPLIED, f"{len(applied.ids)} change(s) applied")
         forget_keyed_pin(sub)
@@ -227,6 +234,20 @@ def _approve(
         reply,
         tuple(applied.lines),
     )
+
+
+def _apply_attestation(ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission) -> Applied:
+    """A returned access-review attestation, approved after its checks: its Remove marks are
+    revoked (one audited decision of the campaign) instead of a request being applied."""
+    values = sub.values or {}
+    slot = SIGNER_SLOTS["agency_contact" if values.get("contact_name") else "superintendent"]
+    signer = " ".join(str(values.get(f) or "") for f in slot.name_fields).strip()
+    signed_on = parse_form_date(str(values.get(slot.date_field) or ""))
+    if not signer or signed_on is None:
+        raise ValidationError("signer", "key who signed the attestation and when")
+    marks = apply_marks(ctx, uow, sub, signer, signed_on)
+    lines = [f"{len(marks.removed)} grant(s) removed as marked; {marks.kept} kept"]
+    return Applied(grants_revoked=list(marks.removed), lines=lines)
 
 
 def _record_override(

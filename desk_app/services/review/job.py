@@ -38,6 +38,9 @@ class VerificationJob:
     expected: list[ExpectedSigner] = field(default_factory=list)
     digital: dict[str, DigitalSignatureFacts] = field(default_factory=dict)
     signatures: tuple[SignatureFinding, ...] = ()
+    # the reference layout of the signature boxes when it is not the catalogue's blank form (a
+    # returned access-review attestation: its signature block moves with its number of lines)
+    layout: bytes = b""
 
     @property
     def submission_id(self) -> str:

@@ -22,9 +22,12 @@ from desk_app.errors import KnownError
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity, entity_by_code
+from desk_app.models.reviews import AccessReviewItem
 from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
+from desk_app.pdf.attestation import signature_layout
 from desk_app.pdf.catalogue import FormSpec, find_form
+from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.pdf.signatures import SignatureReadError
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
@@ -125,7 +128,7 @@ def _signature_findings(job: VerificationJob) -> list[SignatureFinding]:
     assert job.spec is not None
     if job.pdf is not None:
         job.digital = {f.field_name: f for f in read_digital_signatures(job.pdf)}
-    layout = blank_layout(job.spec.number) if job.pdf is not None else b""
+    layout = (job.layout or blank_layout(job.spec.number)) if job.pdf is not None else b""
     findings = []
     for expected in job.expected:
         digital = job.digital.get(expected.field_name)
@@ -244,6 +247,38 @@ def _operator(session: Session, username: str) -> Staff | None:
     return session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
 
 
+def _attestation(
+    session: Session, spec: FormSpec, submission: FormSubmission | None, values: Mapping[str, Any]
+) -> tuple[FormSpec, Mapping[str, Any], bytes]:
+    """A returned access-review attestation (DA-201) is checked like any form: what its QR token
+    already says (the entity, who was asked to review) fills what nobody keys, and its signature
+    box is looked for where that attestation printed it. Its one signature block is the officer's
+    or, for an agency-managed entity, the agency contact's: only that signer is checked."""
+    if submission is None or not submission.token:
+        return spec, values, b""
+    item = session.execute(
+        select(AccessReviewItem).where(AccessReviewItem.token == submission.token)
+    ).scalar_one_or_none()
+    if item is None:
+        return spec, values, b""
+    entity = session.get(EducationalEntity, item.entity_id)
+    known = {
+        "entity_code": entity.code if entity else "",
+        "entity_name": entity.name if entity else "",
+        "requester_email": item.reviewer_email,
+        # printed on the attestation under the signature line, beside the reviewer's name
+        "signer_title": item.reviewer_role.replace("_", " ").capitalize(),
+    }
+    filled = {k: v for k, v in values.items() if v not in (None, "")}
+    contact = item.reviewer_role == "agency_contact"
+    roles = tuple(r for r in spec.signer_roles if (r == "agency_contact") == contact)
+    return (
+        replace(spec, signer_roles=roles),
+        {**known, **filled},
+        signature_layout(len(item.lines)),
+    )
+
+
 def _run(
     ctx: ServiceContext,
     session: Session,
@@ -252,6 +287,9 @@ def _run(
     pdf: bytes | None,
     submission: FormSubmission | None,
 ) -> tuple[VerificationJob, list[CheckResult]]:
+    layout = b""
+    if spec is not None and spec.number == REVIEW_NUMBER:
+        spec, values, layout = _attestation(session, spec, submission, values)
     job = VerificationJob(
         ctx,
         session,
@@ -263,6 +301,7 @@ def _run(
         _operator(session, ctx.actor.username),
         requested_changes(values),
         utcnow(),
+        layout=layout,
     )
     if spec is None:
         return job, [check_form(job)] + [

@@ -32,7 +32,12 @@ from desk_app.models.reviews import (
     ItemOutcome,
 )
 from desk_app.models.store import UnitOfWork
-from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
+from desk_app.models.submissions import (
+    FormSubmission,
+    QueueState,
+    SubmissionDocument,
+    VerificationResult,
+)
 from desk_app.pdf.attestation import RemoveBox, read_remove_marks
 from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.pdf.replies import draft_eml
@@ -134,6 +139,67 @@ def _check_signer(s: Session, item: AccessReviewItem, signer: str, signed_on: da
     )
 
 
+def _require_verified(s: Session, submission: FormSubmission) -> None:
+    """The newest verification run of ``submission`` exists and has no blocking failure."""
+    run = s.execute(
+        select(VerificationResult.run_id, VerificationResult.run_at)
+        .where(VerificationResult.submission_id == submission.id)
+        .order_by(VerificationResult.run_at.desc())
+        .limit(1)
+    ).first()
+    if run is None:
+        raise ConflictError(
+            "the returned attestation was not verified: open it in the Work queue (signer, "
+            "signature against the specimens, attestation) first"
+        )
+    failed = s.execute(
+        select(VerificationResult.check, VerificationResult.reason).where(
+            VerificationResult.run_id == run[0],
+            VerificationResult.blocking.is_(True),
+            VerificationResult.outcome == "fail",
+        )
+    ).all()
+    if failed:
+        listed = "; ".join(f"{c}: {r}" for c, r in failed)
+        raise ConflictError(f"the attestation's verification failed ({listed})")
+
+
+def apply_marks(
+    ctx: ServiceContext, uow: UnitOfWork, submission: FormSubmission, signer: str, signed_on: date
+) -> ReturnApplied:
+    """The Remove marks of a returned (and verified) attestation, revoked in ``uow`` as one
+    audited decision; the caller moves the submission and commits."""
+    s, now = uow.session, utcnow()
+    item = _item_for(s, submission)
+    campaign = s.get(AccessReviewCampaign, item.campaign_id)
+    assert campaign is not None
+    if item.outcome in (ItemOutcome.RETURNED.value, ItemOutcome.DEFAULTED.value):
+        raise ConflictError(f"the attestation {item.token} was already {item.outcome}")
+    role = _check_signer(s, item, signer, signed_on)
+    boxes = [
+        RemoveBox(line["line"], line["page"], tuple(line["remove_box"])) for line in item.lines
+    ]
+    marked = read_remove_marks(_returned_pages(ctx, s, submission), boxes)
+    wanted = [line["grant_id"] for line in item.lines if line["line"] in marked]
+    removed = _revoke(uow, wanted, now)
+    item.outcome, item.returned_at = ItemOutcome.RETURNED.value, now
+    item.submission_id, item.removed = submission.id, len(removed)
+    submission.entity_id = item.entity_id
+    entity = s.get(EducationalEntity, item.entity_id)
+    code = entity.code if entity else ""
+    audit.record(
+        uow,
+        "review.return_applied",
+        record_type="form_submission",
+        record_id=submission.id,
+        summary=f"{campaign.name}: {code} signed by {signer} ({role}) on "
+        f"{signed_on.isoformat()}; {len(removed)} of {len(item.lines)} grants removed",
+        details={"token": item.token, "lines_marked": sorted(marked), "grants": removed},
+    )
+    changes = Changes.of(Area.ACCESS, Area.QUEUE, ids=(str(submission.id), *removed))
+    return ReturnApplied(code, tuple(removed), len(item.lines) - len(marked), changes)
+
+
 def _returned_pages(ctx: ServiceContext, s: Session, submission: FormSubmission) -> bytes:
     docs = s.execute(
         select(SubmissionDocument).where(SubmissionDocument.submission_id == submission.id)
@@ -169,48 +235,22 @@ class ReviewReturns:
         self.ctx = ctx
 
     def apply_return(self, submission_id: str, signer: str, signed_on: date) -> ReturnApplied:
-        """Apply a returned attestation: its Remove marks become one decision."""
+        """Apply a returned attestation verified in the Work queue: its Remove marks become one
+        decision. Normally the queue's Approve does this (:func:`apply_marks`); this path is for
+        the campaign page and the console, and refuses an attestation whose newest verification
+        has a blocking failure (or that was never verified)."""
         self.ctx.require(Perm.MANAGE_ACCESS)
-        now = utcnow()
         with self.ctx.uow() as uow:
-            s = uow.session
-            submission = s.get(FormSubmission, uuid.UUID(submission_id))
+            submission = uow.session.get(FormSubmission, uuid.UUID(submission_id))
             if submission is None:
                 raise NotFound("that submission no longer exists")
-            item = _item_for(s, submission)
-            campaign = s.get(AccessReviewCampaign, item.campaign_id)
-            assert campaign is not None
-            if item.outcome in (ItemOutcome.RETURNED.value, ItemOutcome.DEFAULTED.value):
-                raise ConflictError(f"the attestation {item.token} was already {item.outcome}")
-            role = _check_signer(s, item, signer, signed_on)
-            boxes = [
-                RemoveBox(line["line"], line["page"], tuple(line["remove_box"]))
-                for line in item.lines
-            ]
-            marked = read_remove_marks(_returned_pages(self.ctx, s, submission), boxes)
-            wanted = [line["grant_id"] for line in item.lines if line["line"] in marked]
-            removed = _revoke(uow, wanted, now)
-            item.outcome, item.returned_at = ItemOutcome.RETURNED.value, now
-            item.submission_id, item.removed = submission.id, len(removed)
-            submission.entity_id = item.entity_id
+            _require_verified(uow.session, submission)
+            applied = apply_marks(self.ctx, uow, submission, signer, signed_on)
             submission.state = QueueState.APPLIED.value
             submission.decision, submission.decided_by = "approved", self.ctx.actor.username
-            submission.decided_at = now
-            entity = s.get(EducationalEntity, item.entity_id)
-            code = entity.code if entity else ""
-            audit.record(
-                uow,
-                "review.return_applied",
-                record_type="form_submission",
-                record_id=submission.id,
-                summary=f"{campaign.name}: {code} signed by {signer} ({role}) on "
-                f"{signed_on.isoformat()}; {len(removed)} of {len(item.lines)} grants removed",
-                details={"token": item.token, "lines_marked": sorted(marked), "grants": removed},
-            )
-            kept = len(item.lines) - len(marked)
+            submission.decided_at = utcnow()
             uow.commit()
-        changes = Changes.of(Area.ACCESS, Area.QUEUE, ids=(submission_id, *removed))
-        return ReturnApplied(code, tuple(removed), kept, changes)
+        return applied
 
     def waiting(self) -> list[str]:
         """Ids of returned attestations in the queue not yet applied."""

@@ -18,13 +18,17 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.access.accounts import AccessService, AccountDetail, ApplicationDTO
-from desk_app.services.context import Area
+from desk_app.services.access.grant_list import grant_rows
+from desk_app.services.access.grants import ExpiringGrant, GrantAdmin
+from desk_app.services.context import Area, Changes
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.dialogs.duplicates import DuplicatesDialog
+from desk_app.views.exporting import ExportButton, ExportSpec, list_spec, query_filters, rows_spec
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.accounts import COL_NAME, COL_USERNAME, AccountTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
+from desk_app.views.widgets.grants_panel import GrantsPanel
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 
@@ -60,6 +64,11 @@ class Page(SearchListPage):
         self.duplicates_button = QPushButton("Likely &duplicates…", self)
         self.duplicates_button.setAccessibleName("Find likely duplicate accounts")
         self.duplicates_button.clicked.connect(self.open_duplicates)
+        self.export_button = ExportButton(
+            self,
+            lambda text: self.grants.status.setText(text),
+            "Export the accounts found, or their grants, to CSV or XLSX",
+        )
         label = QLabel("&Search:", self)
         label.setBuddy(self.search)
         bar = QHBoxLayout()
@@ -71,6 +80,7 @@ class Page(SearchListPage):
             self.managers_only,
             self.count_label,
             self.duplicates_button,
+            self.export_button,
         ):
             bar.addWidget(w)
 
@@ -82,16 +92,28 @@ class Page(SearchListPage):
             sorted_by=(COL_USERNAME, Qt.SortOrder.AscendingOrder),
         )
         self.detail = QTextBrowser(self)
-        self.detail.setAccessibleName("Account grants and designations")
+        self.detail.setAccessibleName("Account and its user-manager designations")
         self.detail.setHtml("<p>Select an account to see its access.</p>")
+        self.grants = GrantsPanel(self.context.services, self)
+        self.grants.grants_changed.connect(lambda _m: self.on_grants_changed())
+        self.expiring = QLabel("", self)
+        self.expiring.setAccessibleName("Grants of all accounts ending within 30 days")
+        self.expiring.setStyleSheet("color: #b00020")
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        right.addWidget(self.detail)
+        right.addWidget(self.grants)
+        right.setStretchFactor(0, 2)
+        right.setStretchFactor(1, 3)
+        right.setChildrenCollapsible(False)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.table)
-        split.addWidget(self.detail)
+        split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.expiring)
         layout.addWidget(split, 1)
 
         self.search.search_changed.connect(self.on_search)
@@ -106,6 +128,20 @@ class Page(SearchListPage):
             lambda cur, _prev: self.on_row_selected(cur)
         )
 
+    def export_specs(self) -> list[ExportSpec]:
+        """The accounts the search and filters find, and the grants of those accounts."""
+        services, query = self.context.services, self.model.query
+        return [
+            list_spec(services, self.model, "User accounts", "accounts"),
+            rows_spec(
+                services,
+                lambda: grant_rows(self.service, query),
+                "Grants of these accounts",
+                "grants",
+                query_filters(query),
+            ),
+        ]
+
     def open_duplicates(self) -> DuplicatesDialog:
         dialog = DuplicatesDialog(self.context.services, account_html, self)
         dialog.finished.connect(lambda _r: self.refresh())  # a merge changes the list
@@ -117,11 +153,48 @@ class Page(SearchListPage):
         if not self._loaded_once:
             ops.op(self.service.applications).success(self.on_applications).run("instant")
         super().on_activated()
+        self.load_expiring()
+
+    def load_expiring(self) -> None:
+        ops.op(GrantAdmin(self.context.services).expiring).success(self.on_expiring).run(
+            "instant", initiator=self
+        )
+
+    def on_expiring(self, soon: list[ExpiringGrant]) -> None:
+        self.expiring.setVisible(bool(soon))
+        self.expiring.setText(
+            f"⚠ {len(soon):,} grant(s) end within 30 days; the first: "
+            + ", ".join(f"{g.username} {g.role_code} on {g.ends_on:%Y-%m-%d}" for g in soon[:3])
+            if soon
+            else ""
+        )
+        self.expiring.setToolTip(
+            "\n".join(
+                f"{g.ends_on:%Y-%m-%d}  {g.username}  {g.role_code}  {g.entity_code}"
+                for g in soon[:40]
+            )
+        )
+
+    def on_grants_changed(self) -> None:
+        """A direct change from the grants panel: the list's counts, the shown account and the
+        expiry warning are read again (the change bus skips the page that started it)."""
+        self.refresh()
+        self.load_expiring()
+        if self.grants.detail is not None:
+            ops.op(self.service.detail, self.grants.detail.row.id).success(self.on_detail).run(
+                "instant", initiator=self
+            )
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        super().on_changes(changes, initiator)
+        if self._loaded_once and changes.touches(*self.REFRESH_ON) and initiator is not self:
+            self.load_expiring()
 
     def on_search(self, _text: str) -> None:
         self.on_query_changed()
 
     def on_applications(self, apps: list[ApplicationDTO]) -> None:
+        self.grants.applications = apps
         for app in apps:
             self.application.addItem(app.name, app.code)
 
@@ -144,11 +217,13 @@ class Page(SearchListPage):
         ops.op(self.service.detail, row.id).success(self.on_detail).run("instant", initiator=self)
 
     def on_detail(self, detail: AccountDetail) -> None:
-        self.detail.setHtml(account_html(detail))
+        self.detail.setHtml(account_html(detail, with_grants=False))
+        self.grants.show_account(detail)
 
 
-def account_html(d: AccountDetail) -> str:
-    """The detail pane's text: grants (active first), designations, and one-username warnings."""
+def account_html(d: AccountDetail, with_grants: bool = True) -> str:
+    """The detail pane's text: grants (active first; the page shows them in the grants panel
+    instead), designations, and one-username warnings."""
     r = d.row
     parts = [
         f"<h3>{escape(r.name)} <small>({escape(r.username)})</small></h3>",
@@ -159,11 +234,13 @@ def account_html(d: AccountDetail) -> str:
         parts.append(
             f"<p><b>Warning:</b> same email also used by {names}. One person, one username.</p>"
         )
-    parts.append("<h4>Role grants</h4>")
-    if not d.grants:
-        parts.append("<p>No grants.</p>")
+    if not with_grants:
+        pass
+    elif not d.grants:
+        parts.append("<h4>Role grants</h4><p>No grants.</p>")
     else:
         parts.append(
+            "<h4>Role grants</h4>"
             "<table cellpadding='3'><tr><th align='left'>Application</th><th align='left'>Role</th>"
             "<th>Level</th><th align='left'>Scope</th><th align='left'>Since</th></tr>"
         )

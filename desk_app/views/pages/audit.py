@@ -9,6 +9,7 @@ from desk_app.services.context import Changes
 from desk_app.services.listing import ListQuery
 from desk_app.services.records.audit_log import AuditLogService, ChainReport
 from desk_app.views import ops
+from desk_app.views.exporting import ExportButton, ExportSpec, list_spec
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.tablemodels.audit import COL_SUMMARY, COL_TIME, AuditTableModel
 from desk_app.views.widgets.search import SearchBox
@@ -52,6 +53,9 @@ class Page(BasePage):
         self.verify_button.setToolTip("Check every event's hash link; names the first broken event")
         self.count_label = QLabel("", self)
         self.count_label.setAccessibleName("Number of events found")
+        self.export_button = ExportButton(
+            self, lambda text: self.report.setText(text), "Export the events found to CSV or XLSX"
+        )
         self.report = QLabel("The chain has not been checked in this session.", self)
         self.report.setAccessibleName("Audit chain report")
         self.report.setWordWrap(True)
@@ -73,6 +77,10 @@ class Page(BasePage):
         )
         self.model.load_failed.connect(self.report.setText)
 
+    def export_specs(self) -> list[ExportSpec]:
+        """The events the search and filters find (see :mod:`desk_app.views.exporting`)."""
+        return [list_spec(self.context.services, self.model, "Audit log", "audit-log")]
+
     def _build_layout(self) -> None:
         bar = QHBoxLayout()
         for text, widget, stretch in (
@@ -85,6 +93,7 @@ class Page(BasePage):
             bar.addWidget(label)
             bar.addWidget(widget, stretch)
         bar.addWidget(self.verify_button)
+        bar.addWidget(self.export_button)
         status = QHBoxLayout()
         status.addWidget(self.report, 1)
         status.addWidget(self.count_label)

@@ -36,6 +36,7 @@ from desk_app.services.context import Area, Changes
 from desk_app.services.reviews.campaigns import CampaignScope, CampaignService, CampaignStarted
 from desk_app.services.reviews.returns import CampaignStatus, ReviewReturns
 from desk_app.views import ops
+from desk_app.views.exporting import ExportButton, ExportSpec, rows_spec
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.widgets.progress import ProgressStrip
 
@@ -116,11 +117,19 @@ class Page(BasePage):
         self.cancel_button.setVisible(False)
         self.remind_button = QPushButton("Draft &reminders", self)
         self.returns_button = QPushButton("Apply returned a&ttestations…", self)
+        self.returns_button.setToolTip(
+            "A returned attestation is verified in the Work queue like any form (signer, "
+            "signature against the specimens, your attestation); approving it there applies "
+            "its marks. This applies those already verified."
+        )
         self.default_button = QPushButton("Apply the &default", self)
         self.remind_progress = ProgressStrip("the reminders", self, cancel_text="Stop reminders")
         self.result = QLabel("", self)
         self.result.setAccessibleName("Result of the last campaign action")
         self.result.setWordWrap(True)
+        self.export_button = ExportButton(
+            self, self.result.setText, "Export the campaign's entities to CSV or XLSX"
+        )
         may = context.services.can(Perm.MANAGE_ACCESS)
         for b in (self.start_button, self.remind_button, self.returns_button, self.default_button):
             b.setVisible(may)
@@ -133,6 +142,22 @@ class Page(BasePage):
         self.progress.step.connect(
             lambda done, total: self.result.setText(f"Writing attestations: {done:,} of {total:,}…")
         )
+
+    def export_specs(self) -> list[ExportSpec]:
+        """The shown campaign's entities: sent, returned, overdue (:mod:`..exporting`)."""
+        status = self.status
+        if status is None:
+            return []
+        items = status.items
+        return [
+            rows_spec(
+                self.context.services,
+                lambda: items,
+                f"Access review {status.name}",
+                f"campaign-{status.token}",
+                {"campaign": status.token},
+            )
+        ]
 
     def _make_table(self) -> QTableView:
         table = QTableView(self)
@@ -159,6 +184,7 @@ class Page(BasePage):
         ):
             actions.addWidget(b)
         actions.addStretch(1)
+        actions.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)

@@ -13,7 +13,6 @@ from desk_app.qt import (
     QAbstractItemView,
     QAbstractTableModel,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,8 +35,8 @@ from desk_app.services.directory.compliance import (
     Finding,
 )
 from desk_app.services.directory.upkeep import DirectoryUpkeep
-from desk_app.services.exports import export_rows
-from desk_app.views import ops
+from desk_app.views import exporting, ops
+from desk_app.views.exporting import ExportButton, ExportSpec, rows_spec
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.widgets.open_draft import open_draft
 from desk_app.views.widgets.progress import ProgressStrip
@@ -108,8 +107,11 @@ class Page(BasePage):
         self.reviewed_button = QPushButton("User managers &reviewed", self)
         self.reviewed_button.setAccessibleName("Record that the user managers were reviewed")
         self.refresh_button = QPushButton("Re&load", self)
-        self.export_button = QPushButton("E&xport…", self)
-        self.export_button.setAccessibleName("Export the findings shown to CSV or XLSX")
+        self.export_button = ExportButton(
+            self,
+            lambda text: self.status.setText(text),
+            "Export the findings shown to CSV or XLSX",
+        )
         self.status = QLabel("", self)
         self.status.setAccessibleName("Result of the last compliance action")
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -124,7 +126,6 @@ class Page(BasePage):
         self.draft_button.clicked.connect(self.on_draft)
         self.reviewed_button.clicked.connect(self.on_reviewed)
         self.refresh_button.clicked.connect(self.refresh)
-        self.export_button.clicked.connect(self.on_export)
         self.last_draft = ""
         self.status.linkActivated.connect(lambda _url: self.open_last_draft())
 
@@ -241,30 +242,19 @@ class Page(BasePage):
         ).failure(lambda exc: self.status.setText(str(exc))).run("general", initiator=self)
 
     # --- export -----------------------------------------------------------------------------------
-    def on_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the findings", "compliance.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
-        )
-        if path:
-            self.export_to(Path(path))
+    def export_specs(self) -> list[ExportSpec]:
+        """The findings shown (the rule filter applied), see :mod:`desk_app.views.exporting`."""
+        rule = self.rule.currentData() or ""
+        rows = self.model.rows
+        return [
+            rows_spec(
+                self.context.services,
+                lambda: rows,
+                "Compliance findings",
+                "compliance",
+                {"rule": rule} if rule else {},
+            )
+        ]
 
     def export_to(self, path: Path) -> None:
-        fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
-        rule = self.rule.currentData() or ""
-        rows = list(self.model.rows)
-        self.export_progress.track(
-            ops.op(
-                lambda **step: export_rows(
-                    self.context.services,
-                    rows,
-                    "Compliance findings",
-                    path,
-                    fmt,
-                    {"rule": rule} if rule else {},
-                    total=len(rows),
-                    **step,
-                )
-            )
-        ).success(
-            lambda e: self.status.setText(f"{e.rows:,} findings exported to {e.path}")
-        ).failure(lambda exc: self.status.setText(str(exc))).run("general", initiator=self)
+        exporting.export_to(self, self.export_specs()[0], path, self.status.setText)

@@ -31,8 +31,10 @@ from desk_app.services.directory.forms import generate_for_entity
 from desk_app.services.directory.upkeep import DirectoryUpkeep
 from desk_app.services.exports import export_list
 from desk_app.services.listing import ListQuery
-from desk_app.views import ops
+from desk_app.views import exporting, ops
 from desk_app.views.dialogs.directory import BuildingDialog, EntityDialog, OfficerDialog
+from desk_app.views.dialogs.specimens import SpecimensDialog
+from desk_app.views.exporting import ExportButton, ExportSpec
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
@@ -77,6 +79,7 @@ class Page(SearchListPage):
             sorted_by=(COL_NAME, Qt.SortOrder.AscendingOrder),
         )
         self.detail = EntityDetailPane(self)
+        self.detail.specimens_requested.connect(self.open_specimens)
         self._build_layout()
         self.search.search_changed.connect(self.on_search)
         self.kind.currentIndexChanged.connect(lambda _i: self.on_search(self.search.text().strip()))
@@ -96,9 +99,11 @@ class Page(SearchListPage):
         bar.addWidget(kind_label)
         bar.addWidget(self.kind, 1)
         bar.addWidget(self.count_label)
-        self.export_button = QPushButton("E&xport…", self)
-        self.export_button.setAccessibleName("Export the entities found to CSV or XLSX")
-        self.export_button.clicked.connect(self.on_export)
+        self.export_button = ExportButton(
+            self,
+            lambda text: self.action_status.setText(text),
+            "Export the entities found to CSV or XLSX",
+        )
         bar.addWidget(self.export_button)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
@@ -273,6 +278,12 @@ class Page(SearchListPage):
                 **values,
             )
 
+    def open_specimens(self, person_id: str, name: str) -> SpecimensDialog:
+        """An officer's signature specimens (filed from scanned cards through the sandbox)."""
+        dialog = SpecimensDialog(self.context.services, person_id, name, self)
+        dialog.open()
+        return dialog
+
     def open_building_dialog(self) -> BuildingDialog | None:
         d = self.current_detail
         if d is None:
@@ -308,18 +319,21 @@ class Page(SearchListPage):
         dialog.open()
         return dialog
 
-    def on_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export the entities", "entities.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
-        )
-        if path:
-            self.export_to(Path(path))
+    def export_specs(self) -> list[ExportSpec]:
+        """The entities the search and filters find (see :mod:`desk_app.views.exporting`)."""
+        services, query = self.context.services, self.current_query(self.search.text().strip())
+        return [
+            ExportSpec(
+                "Entities",
+                "entities",
+                lambda path, fmt: export_list(
+                    services, EntityService(services), query, "Entities", path, fmt
+                ),
+            )
+        ]
 
     def export_to(self, path: Path) -> None:
-        query = self.current_query(self.search.text().strip())
-        self.export_progress.track(ops.op(_export, self.context.services, query, path)).success(
-            self.action_status.setText
-        ).failure(lambda exc: self.action_status.setText(str(exc))).run("general", initiator=self)
+        exporting.export_to(self, self.export_specs()[0], path, self.action_status.setText)
 
     def on_issue_pin(self) -> None:
         d = self.current_detail
@@ -362,14 +376,6 @@ class Page(SearchListPage):
             ).failure(lambda exc: self.action_status.setText(str(exc))).run(
                 "general", initiator=self
             )
-
-
-def _export(services: ServiceContext, query: ListQuery, path: Path, **step: Any) -> str:
-    """Pool thread: the entities the search finds, to CSV or XLSX (``step``: progress and
-    cancel, see :meth:`ops.Operation.with_progress`)."""
-    fmt = "csv" if path.suffix.lower() == ".csv" else "xlsx"
-    done = export_list(services, EntityService(services), query, "Entities", path, fmt, **step)
-    return f"{done.rows:,} entities exported to {done.path}"
 
 
 def _write_form(services: ServiceContext, number: str, code: str, path: str) -> None:

@@ -82,6 +82,11 @@ class LazyTableModel(QAbstractTableModel, Generic[T]):
     def query(self) -> ListQuery:
         return self._query
 
+    @property
+    def source(self) -> ListSource[T]:
+        """Where the rows come from (an export reads the same source with the same query)."""
+        return self._source
+
     def set_query(self, query: ListQuery) -> None:
         """Replace the query and reload from the first page."""
         self._query = query

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from html import escape
 
-from desk_app.qt import QTextBrowser, QWidget
+from desk_app.qt import QTextBrowser, QUrl, QWidget, Signal
 from desk_app.services.directory.dto import EntityDetail
 
 OFFICER_ROLES = {
@@ -80,6 +80,7 @@ def detail_html(detail: EntityDetail) -> str:
         (
             f"<b>{escape(o.name)}</b>, {escape(OFFICER_ROLES.get(o.role, o.role))}<br>"
             f"<span style='white-space:nowrap'>{_when(o.start_date)} – {_when(o.end_date, 'in office')}</span>"
+            f" · <a href='specimens:{escape(o.person_id)}'>signature specimens</a>"
             for o in detail.officers
         ),
         "No superintendent or authorized representative on file.",
@@ -110,14 +111,29 @@ def detail_html(detail: EntityDetail) -> str:
 
 
 class EntityDetailPane(QTextBrowser):
-    """Read-only, selectable, keyboard-scrollable detail of one entity."""
+    """Read-only, selectable, keyboard-scrollable detail of one entity.
+
+    Signals:
+        specimens_requested(str, str): an officer's "signature specimens" link was followed
+            (person id, name).
+    """
+
+    specimens_requested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Entity detail")
         self.setOpenLinks(False)
+        self.anchorClicked.connect(self.on_anchor_clicked)
         self.detail: EntityDetail | None = None
         self.show_message("Select an entity to see its officers, buildings and user managers.")
+
+    def on_anchor_clicked(self, url: QUrl) -> None:
+        text = url.toString()
+        if text.startswith("specimens:") and self.detail is not None:
+            person = text.removeprefix("specimens:")
+            name = next((o.name for o in self.detail.officers if o.person_id == person), "")
+            self.specimens_requested.emit(person, name)
 
     def show_message(self, text: str) -> None:
         self.detail = None

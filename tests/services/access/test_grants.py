@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from desk_app.errors import ConflictError, KnownError, PermissionDenied, ValidationError
 from desk_app.models.access import (
@@ -17,6 +18,7 @@ from desk_app.models.access import (
 )
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
+from desk_app.models.staff import Staff
 from desk_app.services.access.grants import GrantAdmin
 
 
@@ -97,3 +99,72 @@ def test_an_auditor_reads_history_only(make_ctx, grants) -> None:
     assert auditor.history(grants["um"]).username == "um"
     with pytest.raises(PermissionDenied):
         auditor.revoke(grants["clerk"], "should not be allowed")
+
+
+def _account_id(ctx, username: str) -> str:
+    with ctx.store.read() as s:
+        return str(
+            s.execute(select(UserAccount.id).where(UserAccount.username == username)).scalar_one()
+        )
+
+
+def test_a_direct_grant_and_a_role_change_are_audited(ctx, grants) -> None:
+    with ctx.uow() as uow:
+        app_id = uow.session.execute(select(WebApplication.id)).scalar_one()
+        uow.session.add(
+            ApplicationRole(application_id=app_id, code="MOSIS_ENTRY", name="Entry", level=2)
+        )
+        uow.commit()
+    admin = GrantAdmin(ctx)
+    clerk = _account_id(ctx, "clerk")
+    with pytest.raises(ValidationError, match="reason"):
+        admin.grant(clerk, "MOSIS_ENTRY", "048-078", "")
+    with pytest.raises(ValidationError, match="entity"):
+        admin.grant(clerk, "MOSIS_ENTRY", "999-999", "correction after the 2377 of May")
+    with pytest.raises(ConflictError, match="already holds"):
+        admin.grant(clerk, "MOSIS_VIEW", "048-078", "correction after the 2377 of May")
+    ends = date.today() + timedelta(days=20)
+    changes = admin.grant(
+        clerk, "MOSIS_ENTRY", "048-078", "correction after the 2377 of May", ends_on=ends
+    )
+    [new_id] = changes.record_ids
+    history = admin.history(new_id)
+    assert (history.role_code, history.ends_on, history.form_number) == ("MOSIS_ENTRY", ends, "")
+    assert [e.action for e in history.events] == ["access.grant_direct"]
+    assert "correction after the 2377" in history.events[0].summary
+    with pytest.raises(ValidationError, match="already is"):
+        admin.change_role(grants["clerk"], "MOSIS_VIEW", "level was keyed wrong")
+    admin.change_role(grants["clerk"], "MOSIS_ENTRY", "level was keyed wrong on the form")
+    changed = admin.history(grants["clerk"])
+    assert changed.role_code == "MOSIS_ENTRY"
+    assert [e.action for e in changed.events] == ["access.change_direct"]
+    assert "changed from MOSIS_VIEW" in changed.events[0].summary
+    assert any(g.username == "clerk" and g.role_code == "MOSIS_ENTRY" for g in admin.expiring())
+
+
+def test_no_operator_grants_their_own_account(make_ctx, ctx, grants) -> None:
+    with ctx.uow() as uow:
+        uow.session.add(Staff(username="alice", display_name="Alice Admin", role="security_admin"))
+        lea_id = uow.session.execute(select(EducationalEntity.id)).scalar_one()
+        uow.session.add(
+            UserAccount(
+                username="alice",
+                first_name="Alice",
+                last_name="Admin",
+                email="alice@agency.example",
+                entity_id=lea_id,
+            )
+        )
+        uow.commit()
+    alice = _account_id(ctx, "alice")
+    with pytest.raises(KnownError, match="separation of duties"):
+        GrantAdmin(ctx).grant(alice, "MOSIS_VIEW", "048-078", "I need it for the audit")
+    with pytest.raises(PermissionDenied):
+        GrantAdmin(make_ctx("auditor", "audrey")).grant(
+            alice, "MOSIS_VIEW", "048-078", "an auditor may not grant"
+        )
+    assert (
+        GrantAdmin(make_ctx(username="bob"))
+        .grant(alice, "MOSIS_VIEW", "048-078", "another administrator grants it")
+        .record_ids
+    )

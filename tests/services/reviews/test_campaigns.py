@@ -173,10 +173,13 @@ def test_round_trip_through_a_fax(ctx, directory, tmp_path) -> None:
     started = CampaignService(ctx).start(_scope())
     token = f"{started.token}-048-078"
     marked = _mark_remove(Path(started.folder) / f"{token}.pdf", token, ctx, {2, 4})
-    (tmp_path / "answer.tif").write_bytes(fax_tiff(marked, skew=0.5, noise=0.001))
+    from tests.services.reviews.test_return_verification import signed, verified
+
+    (tmp_path / "answer.tif").write_bytes(fax_tiff(signed(marked), skew=0.5, noise=0.001))
     IntakeService(ctx).ingest_files([tmp_path / "answer.tif"])
     returns = ReviewReturns(ctx)
     [waiting] = returns.waiting()
+    verified(ctx, waiting)  # checked like any form first
     with pytest.raises(ValidationError, match="signer authority"):
         returns.apply_return(waiting, "Someone Else", date.today())
     applied = returns.apply_return(waiting, "Dana  Whitfield", date.today())
