@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from desk_app.pdf.catalogue import FORMS
 from desk_app.qt import (
