@@ -35,6 +35,8 @@ from desk_app.services.review.apply import Applied, apply_request
 from desk_app.services.review.dto import (
     ReplyDraft,
     VerificationReport,
+    changes_fingerprint,
+    merge_changes,
     parse_form_date,
     requested_changes,
 )
@@ -154,12 +156,15 @@ def approve(
     *,
     shown: VerificationReport | None = None,
     on_failure: OnFailure = OnFailure.KEEP,
+    expected_changes: str = "",
 ) -> DecisionResult:
     """Approve a submission held by the operator and apply what it asks, in one transaction.
 
     ``shown`` is the report the operator looked at; it is applied only while it is current (row
     version and document hash), else the submission is verified now. Its signatures are not read
-    again. The reply letter is built after the commit.
+    again. The reply letter is built after the commit. ``expected_changes`` is the fingerprint of
+    the diff the operator confirmed (:func:`~desk_app.services.review.preview.preview_approval`):
+    when given, the approval applies only if it changes exactly that.
 
     Raises:
         ConflictError: a blocking check fails (without override), separation of duties fails,
@@ -172,7 +177,10 @@ def approve(
     """
     ctx.require(Perm.MANAGE_ACCESS)
     return _deciding(
-        ctx, submission_id, on_failure, lambda: _approve(ctx, submission_id, override_reason, shown)
+        ctx,
+        submission_id,
+        on_failure,
+        lambda: _approve(ctx, submission_id, override_reason, shown, expected_changes),
     )
 
 
@@ -181,6 +189,7 @@ def _approve(
     submission_id: str,
     override_reason: str,
     shown: VerificationReport | None,
+    expected_changes: str = "",
 ) -> DecisionResult:
     report = shown if shown is not None else verification.verify_submission(ctx, submission_id)
     overridden = _gate(ctx, report, override_reason)
@@ -200,6 +209,14 @@ def _approve(
         if overridden:
             _record_override(uow, sub, entity, report, overridden, override_reason)
         applied = apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), utcnow())
+        if (
+            expected_changes
+            and changes_fingerprint(merge_changes(applied.diff)) != expected_changes
+        ):
+            raise ConflictError(
+                "the directory changed since you saw what approving changes",
+                hint="look at the changes again, then approve",
+            )
         captured = _capture(uow, sub, report)
         move(ctx, uow, sub, QueueState.APPLIED, f"{len(applied.ids)} change(s) applied")
         forget_keyed_pin(sub)
@@ -216,6 +233,8 @@ def _approve(
                 "run_id": report.run_id,
                 "overridden": list(overridden),
                 "specimens_and_certificates": captured,
+                # what an undo restores (review.undo), until the next sync sends it on
+                "applied": applied_ids(applied),
             },
         )
         uow.commit()
@@ -227,6 +246,17 @@ def _approve(
         reply,
         tuple(applied.lines),
     )
+
+
+def applied_ids(applied: Applied) -> dict[str, list[str]]:
+    """The rows an approval created or changed, by kind, as kept in its audit event."""
+    return {
+        "accounts_created": list(applied.accounts_created),
+        "grants_added": list(applied.grants_added),
+        "grants_revoked": list(applied.grants_revoked),
+        "designations_added": list(applied.designations_added),
+        "designations_ended": list(applied.designations_ended),
+    }
 
 
 def _record_override(
