@@ -16,7 +16,7 @@ from desk_app.qt import QAbstractItemView, QApplication, QSize, QTableView, QWid
 from desk_app.views import ops
 from desk_app.views.pages import PAGE_ORDER
 
-DIALOGS = ("settings", "about", "lock", "crash", "seeding")
+DIALOGS = ("settings", "about", "lock", "crash", "seeding", "approval-diff")
 SAMPLE_TRACEBACK = (
     'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
     "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n"
@@ -90,11 +90,30 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         dialog = CrashDialog("ZeroDivisionError", SAMPLE_TRACEBACK, ctx.paths.log_file)
         dialog.on_details_clicked()
         return dialog
+    if name == "approval-diff":
+        return _approval_diff()
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()
     seeding.on_progress("Educators and certificates", 0.42)
     return seeding
+
+
+def _approval_diff() -> QWidget:
+    """The approval's diff with sample content (one of each kind of line)."""
+    from desk_app.services.review.dto import AccessChange, ApprovalPreview
+    from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
+
+    changes = (
+        AccessChange("added", "grant", "lpark", "Lee Park", "ECS", "", "ECS_ENTRY", True),
+        AccessChange("changed", "grant", "kmiller", "Kate Miller", "ECS", "ECS_VIEW", "ECS_APPROVE"),
+        AccessChange("removed", "grant", "tgreen", "Tom Green", "MOSIS", "MOSIS_BLDG building 1050", ""),
+        AccessChange("added", "user manager", "lpark", "Lee Park", "", "", "048-078", True),
+    )  # fmt: skip
+    preview = ApprovalPreview(
+        "sample", "048-078", "Blue Springs R-IV", changes, ("kmiller is already a user manager",)
+    )
+    return ApprovalDiffDialog(preview, claims_first=True)
 
 
 def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> Path:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from desk_app.qt import QMessageBox
+from desk_app.qt import QDialog, QMessageBox
 from desk_app.services.queue.dto import QueueRow
 from desk_app.services.queue.service import QueueService
 from desk_app.services.review.dto import SignatureFinding
 from desk_app.services.review.readiness import readiness
+from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
 from desk_app.views.widgets.verification_report import SignatureBox
 from tests.views.test_queue_page import _queue, add
 
@@ -79,14 +80,16 @@ def test_approving_asks_once_and_cancel_changes_nothing(ctx, main_window, qtbot,
     _review(page, qtbot)
     asked: list[str] = []
 
-    def cancel(_parent, title, text, *_a):
-        asked.append(text)
-        return QMessageBox.StandardButton.Cancel
+    def cancel(dialog):
+        asked.append(dialog.text())
+        return QDialog.DialogCode.Rejected
 
-    monkeypatch.setattr(QMessageBox, "question", cancel)
+    monkeypatch.setattr(ApprovalDiffDialog, "exec", cancel)
     page.review.approve_button.click()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10000)  # the diff is worked out off the GUI thread
     assert len(asked) == 1 and "claimed for you first" in asked[0]
-    assert page.review.approve_button.isEnabled()  # nothing was sent
+    qtbot.waitUntil(page.review.approve_button.isEnabled, timeout=3000)  # nothing was sent
+    assert "nothing was changed" in page.review.status.text()
 
 
 def test_the_selection_does_not_jump_when_the_current_item_leaves(ctx, main_window, qtbot):

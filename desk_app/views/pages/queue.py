@@ -45,9 +45,16 @@ from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetai
 from desk_app.services.queue.intake import IntakeService, Source
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
+from desk_app.services.review.undo import undo_approval
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
-from desk_app.views.pages.queue_text import known_values, preview_document, sla_legend_html, summary
+from desk_app.views.pages.queue_text import (
+    known_values,
+    preview_document,
+    sla_legend_html,
+    summary,
+    summary_label,
+)
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
     COL_ENTITY,
@@ -96,6 +103,7 @@ class Page(BasePage):
         self._detail_generation = 0
         self._current_leaving = False  # the current row is being removed from the list
         self._advance_from: int | None = None  # "Approve and next": the decided row's place
+        self.last_applied = ""  # the submission this page last approved: Ctrl+Z undoes it
         self._build_widgets()
         self._build_layout()
         self._connect()
@@ -277,6 +285,9 @@ class Page(BasePage):
             shortcut = QShortcut(QKeySequence(keys), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
+        undo = QShortcut(QKeySequence("Ctrl+Z"), self)  # a line edit's own Ctrl+Z still wins
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(self.undo_last_approval)
         # the three panes, wherever the focus is on this page (listed in views/shortcuts.py)
         for keys, target in (("Alt+1", self.states), ("Alt+2", self.table), ("Alt+3", self.tabs)):
             pane = QShortcut(QKeySequence(keys), self)
@@ -406,13 +417,35 @@ class Page(BasePage):
         selection.blockSignals(False)
         self.table.viewport().update()
 
-    def on_decided(self, _result: Any) -> None:
-        """A decision was recorded; with "Approve and next" the next row of this list opens."""
+    def on_decided(self, result: Any) -> None:
+        """A decision was recorded; with "Approve and next" the next row of this list opens.
+        An applied approval can be undone (Ctrl+Z) until the next sync: the status says so."""
+        if result is not None and getattr(result, "state", "") == "applied":
+            self.last_applied = self.review.submission_id
+            self.status.setText(
+                f"Applied {summary_label(self.detail)}. Ctrl+Z undoes it until the next sync."
+            )
         current = self.table.currentIndex()
         self._advance_from = (
             current.row() if self.review.next_wanted and current.isValid() else None
         )
         self.refresh()
+
+    def undo_last_approval(self) -> None:
+        """Ctrl+Z: undo the applied approval shown in the review pane, else the one this page
+        approved last (also after "Approve and next" moved on)."""
+        if not self.review.undo_button.isHidden() and self.review.undo_button.isEnabled():
+            self.review.on_undo_clicked()
+        elif self.last_applied:
+            sid, self.last_applied = self.last_applied, ""
+            self.status.setText("Undoing the last approval…")
+            ops.op(undo_approval, self.context.services, sid).success(
+                lambda r: self.status.setText(
+                    f"Approval undone: {len(r.lines)} change(s) restored; back in review."
+                )
+            ).failure(self.on_error).run("writer", initiator=self.review)
+        else:
+            self.status.setText("No approval of this session to undo.")
 
     def on_rows_updated(self) -> None:
         """The list was updated in place: a decided row that stayed moves on when asked, and

@@ -9,21 +9,23 @@ thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from html import escape
 
 from desk_app.errors import KnownError
 from desk_app.qt import (
     QCheckBox,
     QDesktopServices,
+    QDialog,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QImage,
+    QKeySequence,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPixmap,
     QPushButton,
     QScrollArea,
@@ -38,10 +40,12 @@ from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS
 from desk_app.services.context import ServiceContext
 from desk_app.services.queue.dto import QueueRow
-from desk_app.services.review import decisions, pins, readiness, verification
-from desk_app.services.review.dto import SignatureFinding, VerificationReport
+from desk_app.services.review import decisions, pins, readiness, undo, verification
+from desk_app.services.review.dto import ApprovalPreview, SignatureFinding, VerificationReport
+from desk_app.services.review.preview import preview_approval
 from desk_app.services.review.specimens import attest_signature
 from desk_app.views import ops
+from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
 
 MARKS = {
     "pass": ("\u2714", "#1b7f3a"),
@@ -194,11 +198,13 @@ class VerificationReportPane(QWidget):
     Signals:
         report_loaded(object): a :class:`VerificationReport` arrived.
         decided(object): a :class:`DecisionResult` after approve / reject / wait.
+        undone(object): an :class:`~desk_app.services.review.undo.UndoResult` after an undo.
         failed(str): a service call failed with a message for the operator.
     """
 
     report_loaded = Signal(object)
     decided = Signal(object)
+    undone = Signal(object)
     failed = Signal(str)
 
     def __init__(self, services: ServiceContext, parent: QWidget | None = None) -> None:
@@ -209,6 +215,7 @@ class VerificationReportPane(QWidget):
         self.row: QueueRow | None = None  # the queue row shown (state and holder)
         self.ready: dict[str, readiness.Readiness] = {}
         self.next_wanted = False  # "Approve and next": the queue moves on after this decision
+        self.undo_state = undo.UndoState(False)  # of the submission shown (Applied ones only)
         self._build()
 
     def _build(self) -> None:
@@ -252,6 +259,12 @@ class VerificationReportPane(QWidget):
         self.approve_next_button.setToolTip("Approve, then open the next submission of this list")
         self.reject_button = QPushButton("Re&ject")
         self.wait_button = QPushButton("&Wait on requester")
+        self.undo_button = QPushButton("&Undo approval")
+        self.undo_button.setObjectName("undo-approval")
+        self.undo_button.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_button.setToolTip("Restore the grants as they were before (until the next sync)")
+        self.undo_button.setVisible(False)
+        self.undo_button.clicked.connect(self.on_undo_clicked)
         self.why_not = QLabel("")
         self.why_not.setObjectName("decision-why-not")
         self.why_not.setWordWrap(True)
@@ -262,6 +275,7 @@ class VerificationReportPane(QWidget):
         for n, b in enumerate(self._decision_buttons()):
             b.setEnabled(False)
             (buttons if n < 2 else second).addWidget(b)
+        second.addWidget(self.undo_button)
         buttons.addStretch(1)
         second.addStretch(1)
         col.addLayout(buttons)
@@ -284,6 +298,35 @@ class VerificationReportPane(QWidget):
         self.row = row
         self.ready = readiness.readiness(self.services, row)
         self.update_decisions()
+        self.ask_undo_state(row)
+
+    def ask_undo_state(self, row: QueueRow) -> None:
+        """An applied approval may be undone until the next sync: ask the service whether (and
+        why not), off the GUI thread; other states have nothing to undo."""
+        self.undo_state = undo.UndoState(False)
+        self.update_undo()
+        if row.state != "applied":
+            return
+        ops.op(undo.undo_state, self.services, row.id).success(
+            lambda state, sid=row.id: self._on_undo_state(sid, state)
+        ).failure(lambda _exc: None).run("instant", initiator=self)
+
+    def _on_undo_state(self, submission_id: str, state: undo.UndoState) -> None:
+        if self.row is not None and self.row.id == submission_id:
+            self.undo_state = state
+            self.update_undo()
+
+    def update_undo(self) -> None:
+        """Show "Undo approval" on an applied submission, enabled only while it can succeed."""
+        applied = self.row is not None and self.row.state == "applied"
+        self.undo_button.setVisible(applied)
+        self.undo_button.setEnabled(applied and self.undo_state.allowed)
+        if applied:
+            self.undo_button.setToolTip(
+                "Restore the grants as they were before (Ctrl+Z, until the next sync)"
+                if self.undo_state.allowed
+                else self.undo_state.reason or "checking whether it can be undone…"
+            )
 
     def update_decisions(self) -> None:
         """Enable only the decisions that can succeed now; say why the others cannot."""
@@ -377,34 +420,58 @@ class VerificationReportPane(QWidget):
             if self.reasons.item(i).checkState() == Qt.CheckState.Checked
         ]
 
-    def confirm_approval(self) -> bool:
-        """Show what approving will change and ask once."""
-        report = self.report
-        changes = requested_html(report) if report is not None else ""
+    def confirm_approval(self, preview: ApprovalPreview) -> bool:
+        """Show what approving will change (the diff against the directory now) and ask once."""
         claim = self.ready.get("approve")
-        extra = "<p>It is claimed for you first.</p>" if claim and claim.claims_first else ""
-        answer = QMessageBox.question(
-            self,
-            "Approve and apply",
-            (changes or "<p>The form asks for no change of access.</p>")
-            + extra
-            + "<p>Apply these changes now?</p>",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Yes,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        dialog = ApprovalDiffDialog(preview, bool(claim and claim.claims_first), self)
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
     def on_approve_clicked(self, and_next: bool = False) -> None:
-        """Approve (with the override reason if one is written) after one confirmation."""
-        if not self.confirm_approval():
+        """Work out the diff (writer pool: a rolled-back dry run), then ask once."""
+        self.status.setText("Working out what approving will change…")
+        self._decide()
+        ops.op(preview_approval, self.services, self.submission_id).success(
+            lambda preview: self._on_preview(preview, and_next)
+        ).failure(self.on_failed).run("writer", initiator=self)
+
+    def _on_preview(self, preview: ApprovalPreview, and_next: bool) -> None:
+        if preview.submission_id != self.submission_id:
+            return  # another submission was chosen meanwhile
+        if not self.confirm_approval(preview):
+            self.status.setText("Not approved: nothing was changed.")
+            self.update_decisions()
             return
         self.next_wanted = and_next
         r = self.ready.get("approve")
         fn = readiness.claim_then_approve if r and r.claims_first else decisions.approve
-        self._decide()
-        ops.op(fn, self.services, self.submission_id, self.override.text()).success(
-            self.on_decided
+        self.status.setText("Recording the decision…")
+        ops.op(
+            fn,
+            self.services,
+            self.submission_id,
+            self.override.text(),
+            expected_changes=preview.fingerprint,
+        ).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_undo_clicked(self) -> None:
+        """Undo the applied approval shown (a compensating decision, audited)."""
+        if self.undo_button.isHidden() or not self.undo_button.isEnabled():
+            return
+        self.undo_button.setEnabled(False)
+        self.status.setText("Undoing the approval…")
+        ops.op(undo.undo_approval, self.services, self.submission_id).success(
+            self.on_undone
         ).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_undone(self, result: undo.UndoResult) -> None:
+        """The approval was undone: the grants are as before, the submission is yours, in review."""
+        self.undo_state = undo.UndoState(False)
+        self.update_undo()
+        self.status.setText(
+            f"Approval undone: {len(result.lines)} change(s) restored; back in review, held by "
+            "you. Verify again before deciding."
+        )
+        self.undone.emit(result)
 
     def _decide(self) -> None:
         for b in self._decision_buttons():
@@ -436,7 +503,15 @@ class VerificationReportPane(QWidget):
     def on_decided(self, result: decisions.DecisionResult) -> None:
         """A decision was recorded (the bus hears of it from ``result.changes``): save and open
         the replies."""
-        self.status.setText(f"Decision recorded: {result.state.replace('_', ' ')}.")
+        state = result.state.replace("_", " ")
+        if result.state == "applied" and not self.next_wanted:
+            self.status.setText(f"Decision recorded: {state}. Undo (Ctrl+Z) until the next sync.")
+            self.undo_state = undo.UndoState(True)
+            if self.row is not None:
+                self.row = replace(self.row, state="applied")
+            self.update_undo()
+        else:
+            self.status.setText(f"Decision recorded: {state}.")
         for b in self._decision_buttons():
             b.setEnabled(False)
         self.decided.emit(result)
