@@ -10,9 +10,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-HEAD_REVISION = "0006_gov"
+HEAD_REVISION = "0007_review"
 KNOWN_REVISIONS = frozenset(
-    {"0001", "0002", "0003", "0004", "0005", "0006_auth", "0006_edu", "0006_verify", "0006_gov"}
+    {
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006_auth",
+        "0006_edu",
+        "0006_verify",
+        "0006_gov",
+        "0007_review",
+    }
 )
 
 HERE = Path(__file__).parent

@@ -26,7 +26,7 @@ from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.directory.dto import EntityDetail, EntityRow
 from desk_app.services.directory.entities import EntityService
-from desk_app.services.directory.forms import generate_for_entity
+from desk_app.services.directory.forms import generate_with_token
 from desk_app.services.directory.upkeep import DirectoryUpkeep
 from desk_app.services.exports import export_list
 from desk_app.services.listing import ListQuery
@@ -353,10 +353,13 @@ class Page(SearchListPage):
             "PDF (*.pdf)",
         )
         if path:
+            # the writer pool: the form's request token is registered (and audited)
             ops.op(_write_form, self.context.services, number, d.row.code, path).success(
-                lambda _r: self.action_status.setText(f"Saved {number} prefilled for {d.row.code}.")
+                lambda token: self.action_status.setText(
+                    f"Saved {number} prefilled for {d.row.code} (request token {token})."
+                )
             ).failure(lambda exc: self.action_status.setText(str(exc))).run(
-                "general", initiator=self
+                "writer", initiator=self
             )
 
 
@@ -367,6 +370,8 @@ def _export(services: ServiceContext, query: ListQuery, path: Path) -> str:
     return f"{done.rows:,} entities exported to {done.path}"
 
 
-def _write_form(services: ServiceContext, number: str, code: str, path: str) -> None:
-    """Pool thread: generate the prefilled form and write it."""
-    Path(path).write_bytes(generate_for_entity(services, number, code))
+def _write_form(services: ServiceContext, number: str, code: str, path: str) -> str:
+    """Pool thread: generate the prefilled form with its request token and write it."""
+    made = generate_with_token(services, number, code)
+    Path(path).write_bytes(made.pdf)
+    return made.token

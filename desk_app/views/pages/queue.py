@@ -14,6 +14,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from desk_app.errors import KnownError
+from desk_app.pdf.catalogue import find_form
 from desk_app.qt import (
     QAbstractItemView,
     QComboBox,
@@ -43,6 +45,7 @@ from desk_app.services.directory.forms import entity_prefill
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
 from desk_app.services.queue.intake import IntakeService, Source
+from desk_app.services.queue.keying import request_prefill
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.services.review.undo import undo_approval
@@ -175,7 +178,7 @@ class Page(BasePage):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.viewer = DocumentViewer(self)
         self.keying = KeyingStation(self._save_keyed, self)
-        self.keying.prefill = self._entity_prefill
+        self.keying.prefill = self._keying_prefill
         self.dashboard = QueueDashboard(self)
         self.review = VerificationReportPane(self.context.services, self)
         self.tabs = QTabWidget(self)
@@ -623,9 +626,29 @@ class Page(BasePage):
             )
         ).failure(self.on_error).run("instant", initiator=self)
 
-    def _entity_prefill(self, form_number: str, code: str) -> dict[str, str]:
-        """Pool thread: what the entity record fills in on ``form_number`` (name, signer)."""
-        return dict(entity_prefill(self.context.services, form_number, code).values)
+    def _keying_prefill(
+        self, submission_id: str, form_number: str, code: str
+    ) -> dict[str, tuple[str, str]]:
+        """Pool thread: what the form's request token and the entity record fill in, as
+        ``{field: (value, where from)}``; the token's values are what is printed on the page."""
+        services = self.context.services
+        requested = request_prefill(services, submission_id) if submission_id else None
+        out = {
+            k: (v, f"request token {requested.token}")
+            for k, v in (requested.values if requested else ())
+        }
+        spec = find_form(form_number)
+        code = code or (out.get(spec.entity_code_field, ("", ""))[0] if spec else "")
+        if code:
+            try:
+                known = entity_prefill(services, form_number, code).values
+            except KnownError:
+                if not out:
+                    raise
+                known = {}
+            for name, value in known.items():
+                out.setdefault(name, (value, "entity record"))
+        return out
 
     def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
         return self.service.save_keyed_values(submission_id, values, complete=complete)

@@ -74,9 +74,10 @@ class KeyingStation(QWidget):
         self.editors: dict[str, QWidget] = {}
         self.current: KeyField | None = None
         self._generation = 0
-        # (form number, entity code) -> the values the entity record knows (a service call run
-        # on the instant pool); set by the page, None = no prefilling
-        self.prefill: Callable[[str, str], dict[str, str]] | None = None
+        # (submission id, form number, entity code) -> {field: (value, where from)}: what the
+        # form's request token and the entity record know (a service call run on the instant
+        # pool); set by the page, None = no prefilling
+        self.prefill: Callable[[str, str, str], dict[str, tuple[str, str]]] | None = None
         self._prefilled_for = ""
         self._build()
 
@@ -162,7 +163,8 @@ class KeyingStation(QWidget):
         self._build_fields()
         self._set_enabled(True)
         code = self.value_of("entity_code")
-        if code and self.prefill is not None:
+        if self.prefill is not None:
+            # even with no code keyed yet: the request token in the page QR may name the entity
             self._prefilled_for = code.upper()
             self.ask_prefill(code, generation)
         else:
@@ -191,27 +193,39 @@ class KeyingStation(QWidget):
 
     # --- prefilling from the entity record ---------------------------------------------------
     def ask_prefill(self, code: str, generation: int | None = None) -> None:
-        """Fill the empty fields the entity record ``code`` knows (name, signer, title)."""
-        if self.prefill is None or self.layout_ is None or not code.strip():
+        """Fill the empty fields the form's request token and the entity record ``code`` know
+        (entity, signer, title, the user rows the form was generated with)."""
+        if self.prefill is None or self.layout_ is None:
             return
         generation = self._generation if generation is None else generation
-        ops.op(self.prefill, self.layout_.form_number, code.strip().upper()).success(
-            lambda values: self._fill_empty(values, generation)
-        ).failure(lambda exc: self._prefill_failed(exc, generation)).run("instant", initiator=self)
+        ops.op(
+            self.prefill, self.submission_id, self.layout_.form_number, code.strip().upper()
+        ).success(lambda values: self._fill_empty(values, generation)).failure(
+            lambda exc: self._prefill_failed(exc, generation)
+        ).run("instant", initiator=self)
 
-    def _fill_empty(self, values: dict[str, str], generation: int) -> None:
+    def _fill_empty(self, values: dict[str, tuple[str, str]], generation: int) -> None:
         if generation != self._generation:
             return
-        filled = []
-        for name, value in values.items():
+        filled: dict[str, list[str]] = {}
+        for name, (value, source) in values.items():
             editor = self.editors.get(name)
-            if isinstance(editor, QLineEdit) and not editor.text().strip() and value:
+            if not value or editor is None or self.value_of(name):
+                continue
+            if isinstance(editor, QLineEdit):
                 editor.setText(value)
-                editor.setToolTip("Filled in from the entity record: check it against the page")
-                filled.append(name.replace("_", " "))
+            elif isinstance(editor, QComboBox) and editor.findText(value) >= 0:
+                editor.setCurrentText(value)
+            else:
+                continue
+            editor.setToolTip(f"Filled in from the {source}: check it against the page")
+            filled.setdefault(source, []).append(name.replace("_", " "))
+        if values.get("entity_code"):
+            self._prefilled_for = values["entity_code"][0].upper()
         self.focus_first_empty()  # (moving the cursor clears the note: say it after)
         if filled:
-            self.show_note(f"From the entity record: {', '.join(filled)}.", problem=False)
+            said = "; ".join(f"from the {src}: {', '.join(names)}" for src, names in filled.items())
+            self.show_note(said[0].upper() + said[1:] + ".", problem=False)
 
     def _prefill_failed(self, exc: BaseException, generation: int) -> None:
         if generation == self._generation:
