@@ -119,7 +119,10 @@ class ApprovalDiffDialog(QDialog):
     def text(self) -> str:
         """Everything the dialog says, for tests and screen readers."""
         rows = [
-            " | ".join(self.table.item(r, c).text() for c in range(self.table.columnCount()))
+            " | ".join(
+                (cell.text() if (cell := self.table.item(r, c)) is not None else "")
+                for c in range(self.table.columnCount())
+            )
             for r in range(self.table.rowCount())
         ]
         return "\n".join([self.heading.text(), *rows, self.footer.text()])

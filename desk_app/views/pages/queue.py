@@ -632,11 +632,10 @@ class Page(BasePage):
         """Pool thread: what the form's request token and the entity record fill in, as
         ``{field: (value, where from)}``; the token's values are what is printed on the page."""
         services = self.context.services
-        requested = request_prefill(services, submission_id) if submission_id else None
-        out = {
-            k: (v, f"request token {requested.token}")
-            for k, v in (requested.values if requested else ())
-        }
+        out: dict[str, tuple[str, str]] = {}
+        if submission_id:
+            requested = request_prefill(services, submission_id)
+            out = {k: (v, f"request token {requested.token}") for k, v in requested.values}
         spec = find_form(form_number)
         code = code or (out.get(spec.entity_code_field, ("", ""))[0] if spec else "")
         if code:

@@ -307,8 +307,9 @@ class VerificationReportPane(QWidget):
         self.update_undo()
         if row.state != "applied":
             return
-        ops.op(undo.undo_state, self.services, row.id).success(
-            lambda state, sid=row.id: self._on_undo_state(sid, state)
+        sid = row.id
+        ops.op(undo.undo_state, self.services, sid).success(
+            lambda state: self._on_undo_state(sid, state)
         ).failure(lambda _exc: None).run("instant", initiator=self)
 
     def _on_undo_state(self, submission_id: str, state: undo.UndoState) -> None:
