@@ -117,6 +117,16 @@ class Page(SearchListPage):
         self.setTabOrder(self.table, self.detail)
 
     # --- what the main window asks of a page --------------------------------------------------
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        """The list refreshes as any search page does; the detail pane reloads on any change of
+        entities, PINs or access, this page's own included (after "Issue PIN" it must not still
+        say "not issued"; after an approval its user managers are current)."""
+        super().on_changes(changes, initiator)
+        if changes.touches(*self.REFRESH_ON, Area.PINS) and self.current_detail is not None:
+            self._pending_detail = self.current_detail.row
+            self._detail_generation += 1
+            self.load_detail()
+
     # --- slots ----------------------------------------------------------------------------------
     def current_query(self, text: str) -> ListQuery:
         q = self.model.query
