@@ -419,6 +419,10 @@ class Page(BasePage):
         selection.clear()
         selection.blockSignals(False)
         self.table.viewport().update()
+        if self.detail is not None:
+            # the panes keep the submission that left, but with its new state and holder (a
+            # claim moved it to In review: no "Not held by anyone" beside it)
+            self._load_current(self.detail.row)
 
     def on_decided(self, result: Any) -> None:
         """A decision was recorded; with "Approve and next" the next row of this list opens.
