@@ -154,3 +154,35 @@ def test_releasing_another_operators_hold_asks_first(ctx, main_window, qtbot, mo
     from desk_app.services.queue.listing import QueueList
 
     assert QueueList(ctx).detail(sid).row.assigned_to == "bob"  # nothing was released
+
+
+def test_decisions_attest_and_undo_have_their_own_letters(qtbot, ctx) -> None:
+    """Alt+P/N/J/W decide, Alt+A/E/I attest the first wet-ink signature, Alt+U undoes: no
+    letter twice in the review pane, even with two wet-ink signatures and the undo shown."""
+    from desk_app.qt import QAbstractButton
+    from desk_app.services.review.dto import RequestedChanges, VerificationReport
+    from desk_app.services.review.undo import UndoState
+    from desk_app.views.widgets.verification_report import VerificationReportPane
+    from tests.views.test_mnemonics import _letter
+
+    pane = VerificationReportPane(ctx)
+    qtbot.addWidget(pane)
+    second = SignatureFinding(
+        "user_signature", "user", "Lee Park", "", "ink", "present", "warn", ("compare by eye",)
+    )
+    pane.submission_id = "s1"
+    pane.on_report(
+        VerificationReport(
+            "r1", "s1", "MO 500-2356", "048-078", "Springfield R-XII", (), (_ink(), second),
+            RequestedChanges(), datetime.now(UTC), "alice",
+        )  # fmt: skip
+    )
+    pane.row = _row("applied", "alice")
+    pane.undo_state = UndoState(True)
+    pane.update_undo()
+    letters = [
+        _letter(b.text())
+        for b in pane.findChildren(QAbstractButton)
+        if b.isVisibleTo(pane) and _letter(b.text())
+    ]
+    assert sorted(letters) == sorted("pnjwuaei")  # each once

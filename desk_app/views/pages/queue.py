@@ -275,6 +275,7 @@ class Page(BasePage):
         self.keying.saved.connect(lambda _c: self.refresh())
         self.tabs.currentChanged.connect(self.on_tab)
         self.review.decided.connect(self.on_decided)
+        self.review.undone.connect(lambda _r: self.table.setFocus(Qt.FocusReason.OtherFocusReason))
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -432,6 +433,9 @@ class Page(BasePage):
             self.status.setText(
                 f"Applied {summary_label(self.detail)}. Ctrl+Z undoes it until the next sync."
             )
+        self.table.setFocus(
+            Qt.FocusReason.OtherFocusReason
+        )  # the list: the next item is a key away
         current = self.table.currentIndex()
         self._advance_from = (
             current.row() if self.review.next_wanted and current.isValid() else None

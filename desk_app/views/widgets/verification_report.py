@@ -102,7 +102,11 @@ def _pixmap(png: bytes, height: int = CROP_HEIGHT) -> QPixmap:
 class SignatureBox(QGroupBox):
     """One signature: the crop (or digital verdict) beside that person's dated specimens."""
 
-    def __init__(self, found: SignatureFinding, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, found: SignatureFinding, parent: QWidget | None = None, *, accelerators: bool = False
+    ) -> None:
+        """``accelerators``: this box's attest buttons get Alt+A / Alt+E / Alt+I (given to the
+        first wet-ink box only, so two boxes never share a letter)."""
         super().__init__(f"{found.field_name}: {found.signer_name or 'signer not on file'}", parent)
         self.finding = found
         layout = QVBoxLayout(self)
@@ -148,12 +152,12 @@ class SignatureBox(QGroupBox):
             layout.addWidget(self.note)
             buttons = QHBoxLayout()
             self.attest_buttons = {}
-            for verdict_, title in (
-                ("matches", "Attest: matches"),
-                ("mismatch", "Does not match"),
-                ("unsure", "Unsure"),
+            for verdict_, title, key in (
+                ("matches", "Attest: matches", "&Attest: matches"),
+                ("mismatch", "Does not match", "Do&es not match"),
+                ("unsure", "Unsure", "Unsure (&inconclusive)"),
             ):
-                button = QPushButton(title)
+                button = QPushButton(key if accelerators else title)
                 button.setObjectName(f"attest-{found.field_name}-{verdict_}")
                 self.attest_buttons[verdict_] = button
                 buttons.addWidget(button)
@@ -374,8 +378,10 @@ class VerificationReportPane(QWidget):
         self.checks.setHtml(checks_html(report))
         holder = QWidget()
         col = QVBoxLayout(holder)
+        keyed = False  # the first wet-ink box gets the attest accelerators
         for found in report.signatures:
-            box = SignatureBox(found)
+            box = SignatureBox(found, accelerators=found.kind == "ink" and not keyed)
+            keyed = keyed or found.kind == "ink"
             for verdict_, button in getattr(box, "attest_buttons", {}).items():
                 button.clicked.connect(lambda _=False, b=box, v=verdict_: self.on_attest(b, v))
             col.addWidget(box)
