@@ -119,6 +119,7 @@ def test_approve_and_next_opens_the_next_row_of_the_same_list(ctx, main_window, 
     qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.id == ids[1], timeout=5000)
     assert page.model.query.filter("state") == "ready_for_review"
     assert page.table.currentIndex().row() == 0
+    assert page.table.hasFocus()  # after a decision the keyboard is back on the list
 
 
 def _ink(specimens=()) -> SignatureFinding:
