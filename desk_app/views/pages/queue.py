@@ -32,6 +32,7 @@ from desk_app.qt import (
     QModelIndex,
     QPushButton,
     QShortcut,
+    QSizePolicy,
     QSplitter,
     Qt,
     QTabWidget,
@@ -188,6 +189,9 @@ class Page(BasePage):
         self.tabs.addTab(self.dashboard, "Dash&board")
         self.status = QLabel("", self)
         self.status.setAccessibleName("Queue status")
+        # a long message wraps inside the list's column, never widening the page
+        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.sla_legend = QLabel(sla_legend_html(self.context.settings["sla_business_days"]), self)
         self.sla_legend.setObjectName("sla-legend")
         self.sla_legend.setAccessibleName("Row colours")

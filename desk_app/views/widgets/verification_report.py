@@ -29,6 +29,7 @@ from desk_app.qt import (
     QPixmap,
     QPushButton,
     QScrollArea,
+    QSplitter,
     Qt,
     QTextBrowser,
     QUrl,
@@ -224,15 +225,25 @@ class VerificationReportPane(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         self.status = QLabel("Open a submission to verify it.")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.checks = QTextBrowser()
         self.checks.setObjectName("verification-checks")
-        layout.addWidget(self.checks, 2)
+        self.checks.setMinimumHeight(self.fontMetrics().height() * 4)
         self.signature_area = QScrollArea()
         self.signature_area.setWidgetResizable(True)
-        layout.addWidget(self.signature_area, 2)
+        # the signature beside its specimens is the evidence of a wet-ink form: it gets the
+        # larger share, and the operator can drag the line between it and the checks
+        self.signature_area.setMinimumHeight(self.fontMetrics().height() * 7)
+        evidence = QSplitter(Qt.Orientation.Vertical)
+        evidence.addWidget(self.checks)
+        evidence.addWidget(self.signature_area)
+        evidence.setStretchFactor(0, 2)
+        evidence.setStretchFactor(1, 3)
+        evidence.setChildrenCollapsible(False)
+        layout.addWidget(evidence, 1)
         layout.addWidget(self._decision_box())
 
     def _decision_box(self) -> QGroupBox:
@@ -246,7 +257,8 @@ class VerificationReportPane(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.reasons.addItem(item)
-        self.reasons.setMaximumHeight(120)
+        # about four reasons at a time (it scrolls): the pane must fit a 720-pixel window
+        self.reasons.setMaximumHeight(int(self.reasons.fontMetrics().height() * 4.6) + 6)
         col.addWidget(self.reasons)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Note to the requester (optional; required for Other)")
