@@ -174,8 +174,16 @@ def test_decisions_attest_and_undo_have_their_own_letters(qtbot, ctx) -> None:
     pane.submission_id = "s1"
     pane.on_report(
         VerificationReport(
-            "r1", "s1", "MO 500-2356", "048-078", "Springfield R-XII", (), (_ink(), second),
-            RequestedChanges(), datetime.now(UTC), "alice",
+            "r1",
+            "s1",
+            "MO 500-2356",
+            "048-078",
+            "Springfield R-XII",
+            (),
+            (_ink(), second),
+            RequestedChanges(),
+            datetime.now(UTC),
+            "alice",
         )  # fmt: skip
     )
     pane.row = _row("applied", "alice")

@@ -10,12 +10,9 @@ dropped on the page are taken in where they lie.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from desk_app.errors import KnownError
-from desk_app.pdf.catalogue import find_form
 from desk_app.qt import (
     QAbstractItemView,
     QComboBox,
@@ -42,18 +39,16 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.context import Area, Changes
-from desk_app.services.directory.forms import entity_prefill
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
-from desk_app.services.queue.intake import IntakeService, Source
-from desk_app.services.queue.keying import request_prefill
+from desk_app.services.queue.intake import IntakeService
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.services.review.undo import undo_approval
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.queue_documents import DocumentActions
 from desk_app.views.pages.queue_text import (
-    known_values,
     preview_document,
     sla_legend_html,
     summary,
@@ -66,14 +61,12 @@ from desk_app.views.tablemodels.queue import (
     QueueTableModel,
 )
 from desk_app.views.widgets.document_viewer import DocumentViewer
-from desk_app.views.widgets.file_drop import FileDropFilter, dropped_paths
 from desk_app.views.widgets.keying_station import KeyingStation
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 from desk_app.views.widgets.verification_report import VerificationReportPane
 
-DROPPABLE = (".msg", ".eml", ".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
 AGE_FILTERS = (
     ("Any age", ""),
     ("Past the SLA", "overdue"),
@@ -91,7 +84,7 @@ def _combo(parent: QWidget, name: str, items: Any) -> QComboBox:
     return combo
 
 
-class Page(BasePage):
+class Page(DocumentActions, BasePage):
     key = "queue"
     title = "Work queue"
 
@@ -599,71 +592,6 @@ class Page(BasePage):
             done=f"Moved to {STATE_TITLES[state]}.",
         )
 
-    def on_identify_clicked(self) -> None:
-        from desk_app.pdf.catalogue import FORMS
-
-        row = self.current_row()
-        if row is None:
-            return
-        numbers = list(FORMS)
-        current = numbers.index(row.form_number) if row.form_number in numbers else 0
-        number, ok = QInputDialog.getItem(
-            self, "Form", "This submission is form:", numbers, current, False
-        )
-        if ok:
-            self.identify_current(number)
-
-    def identify_current(self, form_number: str) -> None:
-        """Name the form of the current submission (an unidentified one then needs keying)."""
-        row = self.current_row()
-        if row is not None:
-            self._run(
-                self.service.identify, row.id, form_number, done=f"Form set to {form_number}."
-            )
-
-    def open_keying(self) -> None:
-        detail = self.detail
-        doc = preview_document(detail) if detail else None
-        if detail is None or doc is None or not detail.row.form_number:
-            self.status.setText("Identify the form first: keying needs a known form.")
-            return
-        self.tabs.setCurrentWidget(self.keying)
-        ops.op(self.listing.document_bytes, doc.id).success(
-            lambda pdf: self.keying.open(
-                detail.row.id,
-                detail.row.form_number,
-                pdf,
-                doc.page_count or detail.row.page_count or 1,
-                known_values(detail),
-            )
-        ).failure(self.on_error).run("instant", initiator=self)
-
-    def _keying_prefill(
-        self, submission_id: str, form_number: str, code: str
-    ) -> dict[str, tuple[str, str]]:
-        """Pool thread: what the form's request token and the entity record fill in, as
-        ``{field: (value, where from)}``; the token's values are what is printed on the page."""
-        services = self.context.services
-        out: dict[str, tuple[str, str]] = {}
-        if submission_id:
-            requested = request_prefill(services, submission_id)
-            out = {k: (v, f"request token {requested.token}") for k, v in requested.values}
-        spec = find_form(form_number)
-        code = code or (out.get(spec.entity_code_field, ("", ""))[0] if spec else "")
-        if code:
-            try:
-                known = entity_prefill(services, form_number, code).values
-            except KnownError:
-                if not out:
-                    raise
-                known = {}
-            for name, value in known.items():
-                out.setdefault(name, (value, "entity record"))
-        return out
-
-    def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
-        return self.service.save_keyed_values(submission_id, values, complete=complete)
-
     def on_tab(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.dashboard:
             self.load_dashboard()
@@ -676,49 +604,3 @@ class Page(BasePage):
         ops.op(self.listing.stats).success(lambda s: self.dashboard.set_stats(s, sla)).failure(
             self.on_error
         ).run("general", initiator=self)
-
-    def run_intake(self, which: str) -> None:
-        """Take in from a configured source off the GUI thread; the queue refreshes after."""
-        sources: dict[str, Callable[[], Source]] = {
-            "imap": self.intake.imap_source,
-            "fax": self.intake.fax_source,
-            "folder": self.intake.mail_folder_source,
-        }
-        source = sources[which]
-        self.status.setText("Taking in…")
-        ops.op(lambda: self.intake.run_changes([source()])).success(
-            lambda result: self._intake_done(result)
-        ).failure(self.on_error).run("writer", initiator=self)
-
-    def _intake_done(self, result: Any) -> None:
-        report, changes = result  # the bus hears of ``changes`` from the operation itself
-        self.status.setText(report.summary().splitlines()[0])
-        if changes.areas:
-            self.refresh()
-
-    def take_files(self, paths: list[str]) -> None:
-        self.status.setText(f"Taking in {len(paths)} file(s)…")
-        ops.op(self.intake.ingest_files, paths).success(
-            lambda _c: self._done(f"Took in {len(paths)} file(s).")
-        ).failure(self.on_error).run("writer", initiator=self)
-
-    # --- drag and drop -------------------------------------------------------------------------
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        window = self.window()
-        if window is not self and not window.property("queue_drop_target"):
-            # files dropped anywhere on the main window are taken in, not only on this page
-            window.setProperty("queue_drop_target", True)
-            window.setAcceptDrops(True)
-            self.drop_filter = FileDropFilter(self.take_files, DROPPABLE, self)
-            window.installEventFilter(self.drop_filter)
-
-    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        if dropped_paths(event, DROPPABLE):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        paths = dropped_paths(event, DROPPABLE)
-        if paths:
-            event.acceptProposedAction()
-            self.take_files(paths)
