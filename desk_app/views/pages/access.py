@@ -18,7 +18,7 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.access.accounts import AccessService, AccountDetail, ApplicationDTO
-from desk_app.services.context import Area
+from desk_app.services.context import Area, Changes
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.dialogs.duplicates import DuplicatesDialog
@@ -38,6 +38,7 @@ class Page(SearchListPage):
         super().__init__(context, parent)
         self.service = AccessService(context.services)
         self.model = AccountTableModel(self.service, self)
+        self.shown_account = ""  # the account whose grants the detail pane shows
         self._build()
 
     def _build(self) -> None:
@@ -140,11 +141,24 @@ class Page(SearchListPage):
     def on_row_selected(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
-        row = index.data(ROW_ROLE)
-        ops.op(self.service.detail, row.id).success(self.on_detail).run("instant", initiator=self)
+        self.load_detail(index.data(ROW_ROLE).id)
+
+    def load_detail(self, account_id: str) -> None:
+        self.shown_account = account_id
+        ops.op(self.service.detail, account_id).success(self.on_detail).run(
+            "instant", initiator=self
+        )
 
     def on_detail(self, detail: AccountDetail) -> None:
-        self.detail.setHtml(account_html(detail))
+        if detail.row.id == self.shown_account:
+            self.detail.setHtml(account_html(detail))
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        """The list refreshes as any search page does; the account shown reloads too, so its
+        grants are current after an approval, an undo or a direct change."""
+        super().on_changes(changes, initiator)
+        if changes.touches(*self.REFRESH_ON) and self.shown_account:
+            self.load_detail(self.shown_account)
 
 
 def account_html(d: AccountDetail) -> str:
