@@ -4,8 +4,9 @@ An approval's audit event keeps the ids of the rows it created or changed (accou
 designations). Until those changes have been pushed to the central database - while the outbox
 still holds an entry for every one of them - the operator may undo: grants added are revoked,
 grants revoked are restored, designations added are ended, designations ended run again, accounts
-created are removed (tombstoned; a later approval brings the same username back), and the
-submission returns to "In review", held by the operator. The rules that hold after every commit
+created are removed (tombstoned; a later approval brings the same username back), the specimens
+and signer certificates the approval registered from the form are withdrawn, and the submission
+returns to "In review", held by the operator. The rules that hold after every commit
 are checked on the undo as on any change. Once the change has been sent, other workstations may
 already act on it: undo is refused with the reason, and a new request (or a direct change) is
 the way back.
@@ -29,6 +30,7 @@ from desk_app.models.base import utcnow
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
 from desk_app.models.sync_state import OutboxEntry
+from desk_app.models.verification import SignatureSpecimen, SignerCertificate
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.queue.service import QueueService, get_submission
@@ -215,6 +217,24 @@ def _compensate(
             d.id,
             f"{d.user_account.username} user manager again",
         )
+    # what the approved form's signatures registered is no evidence once the approval is undone
+    specimens = s.execute(
+        select(SignatureSpecimen).where(
+            SignatureSpecimen.source_submission_id == sub.id, SignatureSpecimen.deleted_at.is_(None)
+        )
+    ).scalars()
+    certificates = s.execute(
+        select(SignerCertificate).where(
+            SignerCertificate.source_submission_id == sub.id, SignerCertificate.deleted_at.is_(None)
+        )
+    ).scalars()
+    withdrawn: list[tuple[SignatureSpecimen | SignerCertificate, str]] = [
+        *((r, "specimen") for r in specimens),
+        *((r, "signer certificate") for r in certificates),
+    ]
+    for row, what in withdrawn:
+        row.deleted_at = now
+        note("signature.withdraw", row.__tablename__, row.id, f"{what} from this form withdrawn")
     for i in applied["accounts_created"]:
         a = s.get(UserAccount, uuid.UUID(i))
         if a is not None and a.deleted_at is None:

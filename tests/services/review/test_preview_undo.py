@@ -108,6 +108,10 @@ def test_undo_restores_exactly_the_previous_grants_and_is_audited(ctx, world, ja
 
         lpark = s.execute(select(UserAccount).where(UserAccount.username == "lpark")).scalar_one()
         assert lpark.deleted_at is not None  # the account the approval created is gone again
+        from desk_app.models.verification import SignerCertificate
+
+        certificates = s.execute(select(SignerCertificate.deleted_at)).scalars().all()
+        assert len(certificates) == 1 and certificates[0] is not None  # no longer evidence
     assert undo["note"] == "approved the wrong form"
     assert not undo_state(ctx, sid).allowed  # nothing applied to undo now
     # approving again brings the same username back
