@@ -283,9 +283,12 @@ def cmd_undo(args: argparse.Namespace) -> int:
     finally:
         app.close()
     if args.json:
-        print_json({"id": sid, "state": "in_review", "restored": list(result.lines)})
+        print_json(
+            {"id": sid, "state": "in_review", "restored": list(result.lines), "todo": result.todo}
+        )
         return 0
     print(f"{sid}: approval undone, back in review (held by {app.operator.username})")
     for line in result.lines:
         print(f"  {line}")
+    print(f"next: {result.todo}")
     return 0

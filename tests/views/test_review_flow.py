@@ -195,3 +195,46 @@ def test_decisions_attest_and_undo_have_their_own_letters(qtbot, ctx) -> None:
         if b.isVisibleTo(pane) and _letter(b.text())
     ]
     assert sorted(letters) == sorted("pnjwuaei")  # each once
+
+
+def test_an_applied_approval_offers_undo_until_the_sync(ctx, main_window, qtbot) -> None:
+    from sqlalchemy import delete
+
+    from desk_app.models.sync_state import OutboxEntry
+    from desk_app.qt import Qt
+    from desk_app.services.review import decisions
+    from tests.services.review.conftest import LEA_VALUES, build_world, submit
+
+    build_world(ctx.store)
+    um_add = dict(
+        LEA_VALUES, um_action="add", um_first_name="Lee", um_last_name="Park",
+        um_email="lpark@bluesprings.k12.mo.us",
+    )  # fmt: skip
+    first = submit(ctx, "MO 500-2356", um_add)
+    second = submit(ctx, "MO 500-2356", dict(um_add, um_first_name="Ann", um_email="ap@x.org"))
+    why = "confirmed by telephone with the superintendent's office"
+    decisions.approve(ctx, first, why)
+    decisions.approve(ctx, second, why)
+    page = _queue(main_window, qtbot)
+    _show_state(page, qtbot, "applied")
+    _review(page, qtbot)
+    undo = page.review.undo_button
+    qtbot.waitUntil(lambda: not undo.isHidden() and undo.isEnabled(), timeout=5000)
+    # Ctrl+Z on the page undoes the applied approval shown
+    shown = page.detail.row.id
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10000)  # it left Applied
+    assert "Approval undone" in page.review.status.text()
+    # the pane keeps the undone submission, now In review and held by the operator
+    qtbot.waitUntil(lambda: page.detail.row.state == "in_review", timeout=5000)
+    assert page.detail.row.id == shown and page.detail.row.assigned_to == "alice"
+    # the other one was sent at a sync: the button says why it can no longer undo
+    with ctx.uow() as uow:
+        uow.session.execute(delete(OutboxEntry))
+        uow.commit()
+    other = second if shown == first else first
+    page.select_row(0)
+    qtbot.waitUntil(lambda: page.detail.row.id == other, timeout=5000)
+    qtbot.waitUntil(lambda: "sent to the central database" in undo.toolTip(), timeout=5000)
+    assert not undo.isEnabled()

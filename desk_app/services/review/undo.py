@@ -31,6 +31,7 @@ from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
 from desk_app.models.sync_state import OutboxEntry
 from desk_app.models.verification import SignatureSpecimen, SignerCertificate
+from desk_app.pdf.catalogue import find_form
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.queue.service import QueueService, get_submission
@@ -56,8 +57,11 @@ class UndoState:
 
 @dataclass(frozen=True)
 class UndoResult:
+    """What the undo restored (one line per row) and what the operator must do before deciding."""
+
     changes: Changes
     lines: tuple[str, ...]
+    todo: str = ""
 
 
 def _approval(session: Session, sub: FormSubmission) -> dict[str, list[str]]:
@@ -150,6 +154,13 @@ def undo_approval(ctx: ServiceContext, submission_id: str, note: str = "") -> Un
         if reason:
             raise ConflictError(f"cannot undo: {reason}")
         lines = _compensate(uow, sub, applied, utcnow())
+        spec = find_form(sub.form_number)
+        # the approval forgot the PIN keyed or read from the form (no readable PIN is kept)
+        todo = (
+            "key the PIN from the document again, then verify before deciding"
+            if spec is not None and spec.pin_policy != "none" and not (sub.values or {}).get("pin")
+            else "verify it again before deciding"
+        )
         QueueService(ctx).reopen_undone(uow, sub)
         audit.record(
             uow,
@@ -164,6 +175,7 @@ def undo_approval(ctx: ServiceContext, submission_id: str, note: str = "") -> Un
     return UndoResult(
         Changes.of(Area.QUEUE, Area.ACCESS, Area.ENTITIES, ids=(submission_id, *ids)),
         tuple(lines),
+        todo,
     )
 
 

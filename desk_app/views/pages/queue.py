@@ -449,7 +449,7 @@ class Page(DocumentActions, BasePage):
             self.status.setText("Undoing the last approval…")
             ops.op(undo_approval, self.context.services, sid).success(
                 lambda r: self.status.setText(
-                    f"Approval undone: {len(r.lines)} change(s) restored; back in review."
+                    f"Approval undone: {len(r.lines)} change(s) restored; {r.todo}."
                 )
             ).failure(self.on_error).run("writer", initiator=self.review)
         else:

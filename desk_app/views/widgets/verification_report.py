@@ -21,7 +21,6 @@ from desk_app.qt import (
     QGroupBox,
     QHBoxLayout,
     QImage,
-    QKeySequence,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -277,7 +276,6 @@ class VerificationReportPane(QWidget):
         self.wait_button = QPushButton("&Wait on requester")
         self.undo_button = QPushButton("&Undo approval")
         self.undo_button.setObjectName("undo-approval")
-        self.undo_button.setShortcut(QKeySequence("Ctrl+Z"))
         self.undo_button.setToolTip("Restore the grants as they were before (until the next sync)")
         self.undo_button.setVisible(False)
         self.undo_button.clicked.connect(self.on_undo_clicked)
@@ -488,7 +486,7 @@ class VerificationReportPane(QWidget):
         self.update_undo()
         self.status.setText(
             f"Approval undone: {len(result.lines)} change(s) restored; back in review, held by "
-            "you. Verify again before deciding."
+            f"you: {result.todo}."
         )
         self.undone.emit(result)
 
