@@ -16,7 +16,7 @@ from desk_app.qt import QAbstractItemView, QApplication, QSize, QTableView, QWid
 from desk_app.views import ops
 from desk_app.views.pages import PAGE_ORDER
 
-DIALOGS = ("settings", "about", "lock", "crash", "seeding", "approval-diff")
+DIALOGS = ("settings", "about", "lock", "crash", "seeding", "approval-diff", "form-prefill")
 SAMPLE_TRACEBACK = (
     'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
     "line 42, in on_clicked\n    ratio = done / total\nZeroDivisionError: division by zero\n"
@@ -92,6 +92,11 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
         return dialog
     if name == "approval-diff":
         return _approval_diff()
+    if name == "form-prefill":
+        from desk_app.pdf.catalogue import get_form
+        from desk_app.views.dialogs.form_prefill import FormPrefillDialog
+
+        return FormPrefillDialog(get_form("MO 500-2356"), "048-078 Blue Springs R-IV")
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()

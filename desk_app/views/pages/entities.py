@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from desk_app.pdf.catalogue import FORMS
+from desk_app.pdf.catalogue import FORMS, get_form
 from desk_app.qt import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -32,6 +33,7 @@ from desk_app.services.exports import export_list
 from desk_app.services.listing import ListQuery
 from desk_app.views import ops
 from desk_app.views.dialogs.directory import BuildingDialog, EntityDialog, OfficerDialog
+from desk_app.views.dialogs.form_prefill import FormPrefillDialog
 from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
@@ -342,6 +344,13 @@ class Page(SearchListPage):
             lambda exc: self.action_status.setText(str(exc)),
         )
 
+    def ask_prefill(self, number: str, entity: str) -> dict[str, str] | None:
+        """What to print on the form beyond the entity record (None: the operator cancelled)."""
+        dialog = FormPrefillDialog(get_form(number), entity, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.values()
+
     def on_generate_form(self) -> None:
         d = self.current_detail
         if d is None:
@@ -356,6 +365,9 @@ class Page(SearchListPage):
         if not ok:
             return
         number = choice.split("  ")[0]
+        extra = self.ask_prefill(number, f"{d.row.code} {d.row.name}")
+        if extra is None:
+            return
         path, _ = QFileDialog.getSaveFileName(
             self,
             "Save the prefilled form",
@@ -364,7 +376,7 @@ class Page(SearchListPage):
         )
         if path:
             # the writer pool: the form's request token is registered (and audited)
-            ops.op(_write_form, self.context.services, number, d.row.code, path).success(
+            ops.op(_write_form, self.context.services, number, d.row.code, path, extra).success(
                 lambda token: self.action_status.setText(
                     f"Saved {number} prefilled for {d.row.code} (request token {token})."
                 )
@@ -380,8 +392,10 @@ def _export(services: ServiceContext, query: ListQuery, path: Path) -> str:
     return f"{done.rows:,} entities exported to {done.path}"
 
 
-def _write_form(services: ServiceContext, number: str, code: str, path: str) -> str:
+def _write_form(
+    services: ServiceContext, number: str, code: str, path: str, extra: dict[str, str]
+) -> str:
     """Pool thread: generate the prefilled form with its request token and write it."""
-    made = generate_with_token(services, number, code)
+    made = generate_with_token(services, number, code, extra)
     Path(path).write_bytes(made.pdf)
     return made.token
