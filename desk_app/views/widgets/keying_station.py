@@ -32,6 +32,7 @@ from desk_app.qt import (
     QPushButton,
     QRect,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     Qt,
     QVBoxLayout,
@@ -95,12 +96,16 @@ class KeyingStation(QWidget):
         self.zoom_label.setFrameShape(QLabel.Shape.Box)
         self.form_widget = QWidget(self)
         self.form = QFormLayout(self.form_widget)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form_scroll = QScrollArea(self)
         form_scroll.setWidget(self.form_widget)
         form_scroll.setWidgetResizable(True)
         self.problem_label = QLabel("", self)
         self.problem_label.setAccessibleName("Problem with the current value")
         self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        # a long note (what was filled in from where) wraps; it never widens the page
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.save_button = QPushButton("S&ave", self)
         self.done_button = QPushButton("Sav&e and send to review", self)
         self.save_button.clicked.connect(lambda: self.on_save(False))
@@ -126,6 +131,20 @@ class KeyingStation(QWidget):
         outer.addWidget(self.title_label)
         outer.addWidget(splitter, 1)
         self._set_enabled(False)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Beside the queue at 1280 pixels (or 150%) the fields' column is narrow: each label
+        then goes above its field, so a value is never keyed into a box a few letters wide."""
+        super().resizeEvent(event)
+        # the fields get about two fifths of the station (the page the rest)
+        narrow = self.width() < 64 * self.fontMetrics().horizontalAdvance("M")
+        policy = (
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if narrow
+            else QFormLayout.RowWrapPolicy.DontWrapRows
+        )
+        if self.form.rowWrapPolicy() != policy:
+            self.form.setRowWrapPolicy(policy)
 
     def _set_enabled(self, on: bool) -> None:
         self.save_button.setEnabled(on)
