@@ -82,12 +82,14 @@ def test_approving_asks_once_and_cancel_changes_nothing(ctx, main_window, qtbot,
 
     def cancel(dialog):
         asked.append(dialog.text())
+        assert not dialog.apply_button.isEnabled()  # it could not be applied: no way to try
         return QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(ApprovalDiffDialog, "exec", cancel)
     page.review.approve_button.click()
     qtbot.waitUntil(lambda: bool(asked), timeout=10000)  # the diff is worked out off the GUI thread
     assert len(asked) == 1 and "claimed for you first" in asked[0]
+    assert "Cannot be applied as written: the submission names no known entity" in asked[0]
     qtbot.waitUntil(page.review.approve_button.isEnabled, timeout=3000)  # nothing was sent
     assert "nothing was changed" in page.review.status.text()
 
