@@ -58,6 +58,12 @@ def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[
 PROBLEM_STYLE = "color: #b00020"
 
 
+def _spoken(name: str) -> str:
+    """A field's name as the note says it: ``um_first_name`` -> "user manager first name"."""
+    spoken = name.replace("_", " ")
+    return f"user manager {spoken[3:]}" if name.startswith("um_") else spoken
+
+
 class KeyingStation(QWidget):
     """See the module docstring."""
 
@@ -238,7 +244,7 @@ class KeyingStation(QWidget):
             else:
                 continue
             editor.setToolTip(f"Filled in from the {source}: check it against the page")
-            filled.setdefault(source, []).append(name.replace("_", " "))
+            filled.setdefault(source, []).append(_spoken(name))
         if values.get("entity_code"):
             self._prefilled_for = values["entity_code"][0].upper()
         self.focus_first_empty()  # (moving the cursor clears the note: say it after)
