@@ -45,15 +45,14 @@ from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetai
 from desk_app.services.queue.intake import IntakeService
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
-from desk_app.services.review.undo import undo_approval
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
+from desk_app.views.pages.queue_decisions import DecisionActions
 from desk_app.views.pages.queue_documents import DocumentActions
 from desk_app.views.pages.queue_text import (
     preview_document,
     sla_legend_html,
     summary,
-    summary_label,
 )
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
@@ -87,7 +86,7 @@ def _combo(parent: QWidget, name: str, items: Any) -> QComboBox:
     return combo
 
 
-class Page(DocumentActions, BasePage):
+class Page(DecisionActions, DocumentActions, BasePage):
     key = "queue"
     title = "Work queue"
 
@@ -436,39 +435,6 @@ class Page(DocumentActions, BasePage):
             # the panes keep the submission that left, but with its new state and holder (a
             # claim moved it to In review: no "Not held by anyone" beside it)
             self._load_current(self.detail.row)
-
-    def on_decided(self, result: Any) -> None:
-        """A decision was recorded; with "Approve and next" the next row of this list opens.
-        An applied approval can be undone (Ctrl+Z) until the next sync: the status says so."""
-        if result is not None and getattr(result, "state", "") == "applied":
-            self.last_applied = self.review.submission_id
-            self.status.setText(
-                f"Applied {summary_label(self.detail)}. Ctrl+Z undoes it until the next sync."
-            )
-        self.table.setFocus(
-            Qt.FocusReason.OtherFocusReason
-        )  # the list: the next item is a key away
-        current = self.table.currentIndex()
-        self._advance_from = (
-            current.row() if self.review.next_wanted and current.isValid() else None
-        )
-        self.refresh()
-
-    def undo_last_approval(self) -> None:
-        """Ctrl+Z: undo the applied approval shown in the review pane, else the one this page
-        approved last (also after "Approve and next" moved on)."""
-        if not self.review.undo_button.isHidden() and self.review.undo_button.isEnabled():
-            self.review.on_undo_clicked()
-        elif self.last_applied:
-            sid, self.last_applied = self.last_applied, ""
-            self.status.setText("Undoing the last approval…")
-            ops.op(undo_approval, self.context.services, sid).success(
-                lambda r: self.status.setText(
-                    f"Approval undone: {len(r.lines)} change(s) restored; {r.todo}."
-                )
-            ).failure(self.on_error).run("writer", initiator=self.review)
-        else:
-            self.status.setText("No approval of this session to undo.")
 
     def on_rows_updated(self) -> None:
         """The list was updated in place: a decided row that stayed moves on when asked, and
