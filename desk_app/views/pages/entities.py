@@ -393,7 +393,7 @@ def _export(services: ServiceContext, query: ListQuery, path: Path) -> str:
 
 
 def _write_form(
-    services: ServiceContext, number: str, code: str, path: str, extra: dict[str, str]
+    services: ServiceContext, number: str, code: str, path: str, extra: dict[str, str] | None = None
 ) -> str:
     """Pool thread: generate the prefilled form with its request token and write it."""
     made = generate_with_token(services, number, code, extra)
