@@ -25,6 +25,11 @@ def register(sub: Any) -> None:
     gen.add_argument("--out", required=True, type=Path, help="PDF file to write")
     gen.add_argument("--entity", metavar="CODE", help="prefill for the entity with this code")
     gen.add_argument("--token", help="request token carried in every page's QR code")
+    gen.add_argument(
+        "--values",
+        type=Path,
+        help="with --entity: JSON file of more fields to prefill (user rows), never a PIN",
+    )
     gen.set_defaults(func=cmd_generate)
 
     fill = fsub.add_parser("fill", help="fill a form (a number, or a PDF of one) with values")
@@ -100,12 +105,28 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return EXIT_NOT_A_FORM
     if args.entity:
         from desk_app.commands.common import open_for_cli
-        from desk_app.services.directory.forms import generate_for_entity
+        from desk_app.services.directory.forms import generate_with_token
 
+        extra = _load_values(args.values) if args.values else {}
+        if extra is None:
+            return EXIT_REJECTED
         app = open_for_cli(args)
-        pdf = generate_for_entity(app.services, spec.number, args.entity, token=args.token)
-    else:
-        pdf = generate_form(spec.number, token=args.token)
+        try:
+            made = generate_with_token(
+                app.services, spec.number, args.entity, extra, token=args.token
+            )
+        finally:
+            app.close()
+        args.out.write_bytes(made.pdf)
+        print(
+            f"wrote {args.out} ({spec.number} for {made.entity_code}, request token {made.token}, "
+            f"{len(made.prefilled)} field(s) prefilled)"
+        )
+        return 0
+    if args.values:
+        print("desk-app: --values needs --entity (a form prefilled for an entity)", file=sys.stderr)
+        return EXIT_REJECTED
+    pdf = generate_form(spec.number, token=args.token)
     args.out.write_bytes(pdf)
     print(f"wrote {args.out} ({spec.number}, edition {spec.edition}, {spec.page_count} page(s))")
     return 0

@@ -15,7 +15,7 @@ LIST_LIMIT = 200
 
 
 def register(sub: Any) -> None:
-    """Add ``queue list|show|claim|release|decide`` to the CLI."""
+    """Add ``queue list|show|claim|release|decide|diff|undo`` to the CLI."""
     queue = sub.add_parser("queue", help="the work queue: list, show, claim, decide")
     qsub = queue.add_subparsers(dest="queue_command", required=True, metavar="ACTION")
     listing = qsub.add_parser("list", help="list submissions (open ones unless --state says)")
@@ -37,6 +37,15 @@ def register(sub: Any) -> None:
         p.add_argument("id", help="the submission's id")
         p.set_defaults(func=func)
     _register_decide(qsub)
+    diff = qsub.add_parser("diff", help="what approving would change, against the directory now")
+    diff.add_argument("id", help="the submission's id")
+    diff.add_argument("--json", action="store_true", help="print JSON")
+    diff.set_defaults(func=cmd_diff)
+    undo = qsub.add_parser("undo", help="undo an applied approval (possible until the next sync)")
+    undo.add_argument("id", help="the submission's id")
+    undo.add_argument("--note", default="", help="why (kept in the audit log)")
+    undo.add_argument("--json", action="store_true", help="print JSON")
+    undo.set_defaults(func=cmd_undo)
 
 
 def _register_decide(qsub: Any) -> None:
@@ -55,6 +64,12 @@ def _register_decide(qsub: Any) -> None:
         choices=("keep", "release"),
         default="keep",
         help="if the decision is refused: keep the claim (default) or release it",
+    )
+    decide.add_argument(
+        "--expect",
+        default="",
+        metavar="FINGERPRINT",
+        help="apply only if the diff is still the one 'queue diff' printed",
     )
     decide.add_argument("--json", action="store_true", help="print JSON")
     decide.set_defaults(func=cmd_decide)
@@ -200,7 +215,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     try:
         ctx = app.services
         if args.approve:
-            result = decisions.approve(ctx, sid, args.override, on_failure=on_failure)
+            result = decisions.approve(
+                ctx, sid, args.override, on_failure=on_failure, expected_changes=args.expect
+            )
         else:
             decide = decisions.reject if args.reject else decisions.wait_on_requester
             codes = (args.reject or args.wait).split(",")
@@ -223,4 +240,55 @@ def cmd_decide(args: argparse.Namespace) -> int:
         print(f"  {line}")
     for path in saved:
         print(f"  reply draft: {path}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print what approving would change; exit 1 when it cannot be applied."""
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.review.preview import preview_approval
+
+    sid = submission_id(args.id)
+    app = open_for_cli(args)
+    try:
+        preview = preview_approval(app.services, sid)
+    finally:
+        app.close()
+    if args.json:
+        print_json(dict(preview.as_json(), fingerprint=preview.fingerprint))
+        return 1 if preview.problem else 0
+    print(f"{sid}: {preview.entity_code} {preview.entity_name}")
+    for change in preview.changes:
+        print(f"  {change.kind:>8}  {change.text}")
+    for line in preview.unchanged:
+        print(f"      same  {line}")
+    if not preview.changes:
+        print("  no change of access")
+    if preview.problem:
+        print(f"cannot be applied: {preview.problem}")
+        return 1
+    print(f"fingerprint: {preview.fingerprint}  (queue decide {sid} --approve --expect ...)")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    """Undo an applied approval; one line with the reason when it is refused."""
+    from desk_app.commands.common import open_for_cli, print_json
+    from desk_app.services.review.undo import undo_approval
+
+    sid = submission_id(args.id)
+    app = open_for_cli(args)
+    try:
+        result = undo_approval(app.services, sid, args.note)
+    finally:
+        app.close()
+    if args.json:
+        print_json(
+            {"id": sid, "state": "in_review", "restored": list(result.lines), "todo": result.todo}
+        )
+        return 0
+    print(f"{sid}: approval undone, back in review (held by {app.operator.username})")
+    for line in result.lines:
+        print(f"  {line}")
+    print(f"next: {result.todo}")
     return 0

@@ -228,3 +228,13 @@ def _people_with_two_usernames(session: Session, touched: _Touched) -> list[str]
             f"({', '.join(sorted(names)) or first}); merge or disable the duplicate"
         )
     return out
+
+
+def check_now(session: Session) -> None:
+    """Run every rule on the pending transaction without committing it: a dry run (the diff
+    shown before an approval) is refused for the same reasons its commit would be.
+
+    Raises:
+        InvariantViolation: a rule would break.
+    """
+    _check(session)

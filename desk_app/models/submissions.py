@@ -133,3 +133,26 @@ class VerificationResult(SyncMixin, Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     run_at: Mapped[datetime]
     run_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class RequestToken(SyncMixin, Base):
+    """A form generated for an entity, found again by the token printed in every page's QR.
+
+    It records what the form was generated with (the form, the entity, the values prefilled -
+    entity, signer, user rows - never a PIN), who made it and when, so that a form coming back by
+    fax is keyed only for what a person wrote on it. Synced, so a form generated on one
+    workstation is recognised on any other.
+    """
+
+    __tablename__ = "request_token"
+
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    form_number: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("educational_entity.id"), index=True
+    )
+    entity_code: Mapped[str] = mapped_column(String(16), default="")
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    user_rows: Mapped[int] = mapped_column(Integer, default=0)  # user rows prefilled
+    generated_by: Mapped[str] = mapped_column(String(64), default="")
+    generated_at: Mapped[datetime]

@@ -68,6 +68,7 @@ _QUEUE_TABLES = {
     "submission_document",
     "verification_result",
     "audit_event",
+    "request_token",
 }
 
 TABLE_ROLES: dict[str, frozenset[str]] = {

@@ -26,6 +26,8 @@ DIALOGS = (
     "grant",
     "grant-history",
     "specimens",
+    "approval-diff",
+    "form-prefill",
 )
 SAMPLE_TRACEBACK = (
     'Traceback (most recent call last):\n  File "desk_app/views/pages/example.py", '
@@ -123,6 +125,13 @@ def _dialog(ctx: AppContext, name: str) -> QWidget:
             if officers:
                 return SpecimensDialog(ctx.services, officers[0].person_id, officers[0].name)
         return SpecimensDialog(ctx.services, "00000000-0000-0000-0000-000000000000", "nobody")
+    if name == "approval-diff":
+        return _approval_diff()
+    if name == "form-prefill":
+        from desk_app.pdf.catalogue import get_form
+        from desk_app.views.dialogs.form_prefill import FormPrefillDialog
+
+        return FormPrefillDialog(get_form("MO 500-2356"), "048-078 Blue Springs R-IV")
     from desk_app.views.dialogs.seeding import SeedingDialog
 
     seeding = SeedingDialog()
@@ -192,6 +201,23 @@ def _grant_dialog(ctx: AppContext, name: str) -> QWidget:
         "to their own account rsmith"
     )
     return dialog
+
+
+def _approval_diff() -> QWidget:
+    """The approval's diff with sample content (one of each kind of line)."""
+    from desk_app.services.review.dto import AccessChange, ApprovalPreview
+    from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
+
+    changes = (
+        AccessChange("added", "grant", "lpark", "Lee Park", "ECS", "", "ECS_ENTRY", True),
+        AccessChange("changed", "grant", "kmiller", "Kate Miller", "ECS", "ECS_VIEW", "ECS_APPROVE"),
+        AccessChange("removed", "grant", "tgreen", "Tom Green", "MOSIS", "MOSIS_BLDG building 1050", ""),
+        AccessChange("added", "user manager", "lpark", "Lee Park", "", "", "048-078", True),
+    )  # fmt: skip
+    preview = ApprovalPreview(
+        "sample", "048-078", "Blue Springs R-IV", changes, ("kmiller is already a user manager",)
+    )
+    return ApprovalDiffDialog(preview, claims_first=True)
 
 
 def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> Path:

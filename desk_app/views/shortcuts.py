@@ -37,6 +37,14 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Alt+N", "Review tab", "Approve and go to the next submission of the list"),
     Shortcut("Alt+J", "Review tab", "Reject with the ticked reasons"),
     Shortcut("Alt+W", "Review tab", "Wait on the requester"),
+    Shortcut(
+        "Alt+A", "Review tab", "Attest: the wet-ink signature matches (a note if no specimen)"
+    ),
+    Shortcut("Alt+E", "Review tab", "Attest: the signature does not match"),
+    Shortcut("Alt+I", "Review tab", "Attest: unsure (inconclusive)"),
+    Shortcut("Alt+U", "Review tab", "Undo the applied approval shown (until the next sync)"),
+    Shortcut("Ctrl+Z", "Work queue", "Undo the last approval (until the next sync)"),
+    Shortcut("Alt+A", "Approve dialog", "Apply the changes shown (Esc: cancel)"),
     Shortcut("Alt+A", "Keying tab", "Save the keyed values"),
     Shortcut("Alt+E", "Keying tab", "Save and send to review"),
     Shortcut("Ctrl+End", "Any table", "The real last row (the rest is loaded first)"),

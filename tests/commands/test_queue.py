@@ -191,3 +191,29 @@ def test_entities_officer_records_a_change_of_superintendent(data, capsys) -> No
         != 0
     )
     assert "already superintendent" in capsys.readouterr().err
+
+
+def test_diff_approve_as_shown_then_undo(data, capsys) -> None:
+    (ready,) = _ids(data, capsys, "--state", "ready_for_review")
+    sid = ready["id"]
+    assert run(data, "queue", "diff", sid, "--json") == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert [(c["kind"], c["subject"], c["person"]) for c in diff["changes"]] == [
+        ("added", "user manager", "Lee Park")
+    ]
+    assert run(data, "queue", "diff", sid) == 0
+    assert "becomes a user manager of 048-078" in capsys.readouterr().out
+    run(data, "queue", "claim", sid)
+    why = "confirmed by telephone with the superintendent's office"
+    args = ("queue", "decide", sid, "--approve", "--override", why)
+    assert run(data, *args, "--expect", "0" * 64) != 0  # not the diff that was shown
+    assert "changed since you saw" in capsys.readouterr().err
+    assert run(data, *args, "--expect", diff["fingerprint"]) == 0
+    capsys.readouterr()
+    assert run(data, "queue", "undo", sid, "--note", "wrong entity", "--json") == 0
+    undone = json.loads(capsys.readouterr().out)
+    assert undone["state"] == "in_review" and "key the PIN" in undone["todo"]  # a 2356 needs one
+    # nothing left to undo: one clear line, non-zero exit
+    assert run(data, "queue", "undo", sid) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "only an applied approval can be undone" in err

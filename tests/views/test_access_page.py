@@ -63,3 +63,36 @@ def test_duplicates_side_by_side_merge_and_undo(qtbot, ctx, access_data) -> None
     qtbot.waitUntil(lambda: "undone" in dialog.status.text(), timeout=10000)
     dialog.close()
     ops.wait_for_all()
+
+
+def test_the_account_shown_follows_a_change_of_its_grants(qtbot, ctx, access_data) -> None:  # noqa: F811
+    from sqlalchemy import select
+
+    from desk_app.models.access import RoleGrant, UserAccount
+    from desk_app.services.access.grants import GrantAdmin
+
+    page = _page(ctx, qtbot)
+    page.on_activated()
+    qtbot.keyClicks(page.search, "brown")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=3000)
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Educator Certification System" in page.detail.toPlainText())
+    assert "revoked" not in page.detail.toPlainText()
+    with ctx.store.read() as s:
+        grant_id = (
+            s.execute(
+                select(RoleGrant.id)
+                .join(UserAccount, UserAccount.id == RoleGrant.user_account_id)
+                .where(UserAccount.last_name == "Brown")
+            )
+            .scalars()
+            .first()
+        )
+    # revoked elsewhere (another page, an undo): the bus tells this page, the pane reloads
+    ops.bus.changed.connect(page.on_changes)  # what the main window does for its pages
+    ops.op(GrantAdmin(ctx).revoke, str(grant_id), "left the district in June").run("writer")
+    try:
+        qtbot.waitUntil(lambda: "revoked" in page.detail.toPlainText(), timeout=5000)
+    finally:
+        ops.wait_for_all()
+        ops.bus.changed.disconnect(page.on_changes)

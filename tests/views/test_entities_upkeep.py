@@ -69,3 +69,44 @@ def test_export_the_entities_found(main_window, qtbot, demo, tmp_path) -> None:
     qtbot.waitUntil(lambda: "Entities: 1 rows exported" in page.action_status.text(), timeout=5000)
     assert "Columbia Public Schools" in (tmp_path / "found.csv").read_text(encoding="utf-8-sig")
     ops.wait_for_all()
+
+
+def test_generate_form_with_the_requested_user_manager(
+    main_window, qtbot, demo, tmp_path, monkeypatch
+) -> None:
+    """Entities > Generate form: the form is prefilled from the entity record and the dialog,
+    and its request token records both (the fax that comes back is keyed from them)."""
+    from sqlalchemy import select
+
+    from desk_app.models.submissions import RequestToken
+    from desk_app.pdf.catalogue import get_form
+    from desk_app.pdf.read import read_form
+    from desk_app.qt import QDialog, QFileDialog, QInputDialog
+    from desk_app.views.dialogs.form_prefill import FormPrefillDialog, offered_fields
+
+    assert [n for n, *_ in offered_fields(get_form("MO 500-2356"))] == [
+        "requester_email", "um_action", "um_first_name", "um_last_name", "um_email", "um_username",
+    ]  # fmt: skip
+    page = _page(main_window, qtbot)
+    out = tmp_path / "um.pdf"
+    monkeypatch.setattr(
+        QInputDialog, "getItem", lambda *_a, **_k: ("MO 500-2356  User manager", True)
+    )
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(out), "PDF"))
+
+    def fill(dialog):
+        dialog.editors["um_action"].setCurrentText("add")
+        dialog.editors["um_last_name"].setText("Park")
+        dialog.editors["um_first_name"].setText("Lee")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(FormPrefillDialog, "exec", fill)
+    page.on_generate_form()
+    qtbot.waitUntil(lambda: "request token RQ" in page.action_status.text(), timeout=10000)
+    reading = read_form(out.read_bytes())
+    assert reading.values["um_last_name"] == "Park" and reading.token.startswith("RQ")
+    with page.context.services.store.read() as s:
+        row = s.execute(select(RequestToken)).scalar_one()
+        assert (row.token, row.entity_code) == (reading.token, "010-093")
+        assert row.values["um_first_name"] == "Lee" and row.values["entity_code"] == "010-093"
+    ops.wait_for_all()

@@ -102,7 +102,11 @@ def test_the_entity_record_fills_in_what_it_knows(qtbot, ctx, faxed, drain):
 
     add_demo_rows(ctx)
     station = _station(qtbot, ctx, faxed)
-    station.prefill = lambda number, code: dict(entity_prefill(ctx, number, code).values)
+    station.prefill = lambda _sid, number, code: (
+        {k: (v, "entity record") for k, v in entity_prefill(ctx, number, code).values.items()}
+        if code
+        else {}
+    )
     editor = station.editors["entity_code"]
     station.focus_field("entity_code")
     qtbot.keyClicks(editor, "048-078")
@@ -120,3 +124,46 @@ def test_clearing_leaves_no_fields_of_the_last_submission(qtbot, ctx, faxed, dra
     station.clear()
     assert station.editors == {} and station.submission_id == ""
     assert not station.save_button.isEnabled()
+
+
+def test_a_faxed_form_with_a_request_token_needs_only_what_a_person_wrote(
+    qtbot, ctx, main_window, tmp_path, drain
+):
+    """Generated with a token (entity, signer, the user-manager block) -> printed and faxed ->
+    taken in -> the keying station fills in everything the token and the entity record know."""
+    from desk_app.services.directory.forms import generate_with_token
+    from tests.views.conftest import add_demo_rows
+    from tests.views.test_queue_page import _queue
+
+    add_demo_rows(ctx)
+    asked = {
+        "requester_email": "office@kcps.k12.mo.us",
+        "um_action": "add",
+        "um_first_name": "Lee",
+        "um_last_name": "Park",
+        "um_email": "lpark@kcps.k12.mo.us",
+    }
+    made = generate_with_token(ctx, "MO 500-2356", "048-078", asked)
+    assert made.token.startswith("RQ") and "um_email" in made.prefilled
+    (tmp_path / "back.tif").write_bytes(fax_tiff(made.pdf))  # printed, signed by hand, faxed
+    IntakeService(ctx).ingest_files([tmp_path / "back.tif"])
+    [row] = QueueList(ctx).fetch(ListQuery(filters=(("state", "needs_keying"),)), 0, 5)
+    # the token names the entity: the row shows it at once, before anything is keyed
+    assert (row.entity_code, row.entity_name) == ("048-078", "Kansas City Public Schools")
+    page = _queue(main_window, qtbot)
+    page.states.setCurrentRow(1)  # Needs keying
+    qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.id == row.id, timeout=5000)
+    page.open_keying()
+    station = page.keying
+    qtbot.waitUntil(lambda: station.value_of("um_email") != "", timeout=15000)
+    for name, value in asked.items():
+        assert station.value_of(name) == value, name
+    assert station.value_of("entity_name") == "Kansas City Public Schools"
+    assert f"request token {made.token}" in station.problem_label.text()
+    # left for the person at the keyboard: what was written by hand on the page
+    empty = {n for n, f in ((f.name, f) for f in station.layout_.fields) if f.required} - {
+        n for n in station.editors if station.value_of(n)
+    }
+    assert empty <= {"pin", "signed_date", "signer_name", "signer_title"}
+    assert {"pin", "signed_date"} <= empty
+    assert station.current is not None and station.current.name in empty

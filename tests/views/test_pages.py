@@ -121,3 +121,23 @@ def test_entity_actions_issue_pin_and_generate_a_prefilled_form(
     reading = read_form(target.read_bytes())
     assert reading.form_number == "MO 500-2356" and reading.values["entity_code"] == code
     assert pymupdf.open(target).page_count >= 1
+
+
+def test_the_entity_pane_follows_a_pin_issued_from_this_page(
+    main_window, qtbot, demo, tmp_path
+) -> None:
+    from desk_app.services.review import pins
+    from desk_app.views import ops
+
+    page = _entities(main_window, qtbot)
+    row = next(i for i, r in enumerate(page.model.rows()) if r.id == demo.columbia)
+    page.select_row(row)
+    qtbot.waitUntil(lambda: page.detail.detail is not None, timeout=5000)
+    assert "not issued" in page.detail.toPlainText()
+    # what "Issue / reissue PIN" runs, with this page as the initiator
+    letter = str(tmp_path / "letter.pdf")
+    ops.op(pins.issue_pin_to_file, page.context.services, demo.columbia, letter).run(
+        "writer", initiator=page
+    )
+    qtbot.waitUntil(lambda: "not issued" not in page.detail.toPlainText(), timeout=10000)
+    assert "Security PIN" in page.detail.toPlainText()

@@ -130,6 +130,9 @@ def test_keyboard_claim_release_and_preview(received, main_window, qtbot):
     with page.context.services.store.read() as s:
         claimed = s.get(FormSubmission, __import__("uuid").UUID(first))
         assert (claimed.state, claimed.assigned_to) == ("in_review", "alice")
+    # the claimed row left this list; the panes keep it, with its new state and holder
+    qtbot.waitUntil(lambda: "Held by alice" in page.summary.text(), timeout=5000)
+    assert page.detail.row.id == first and page.review.row.state == "in_review"
     page.states.setCurrentRow(3)  # In review
     qtbot.waitUntil(lambda: page.count_label.text() == "1 submission", timeout=5000)
     qtbot.waitUntil(lambda: page.current_row() is not None, timeout=5000)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from desk_app.qt import QMessageBox
+from desk_app.qt import QDialog, QMessageBox
 from desk_app.services.queue.dto import QueueRow
 from desk_app.services.queue.service import QueueService
 from desk_app.services.review.dto import SignatureFinding
 from desk_app.services.review.readiness import readiness
+from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
 from desk_app.views.widgets.verification_report import SignatureBox
 from tests.views.test_queue_page import _queue, add
 
@@ -79,14 +80,18 @@ def test_approving_asks_once_and_cancel_changes_nothing(ctx, main_window, qtbot,
     _review(page, qtbot)
     asked: list[str] = []
 
-    def cancel(_parent, title, text, *_a):
-        asked.append(text)
-        return QMessageBox.StandardButton.Cancel
+    def cancel(dialog):
+        asked.append(dialog.text())
+        assert not dialog.apply_button.isEnabled()  # it could not be applied: no way to try
+        return QDialog.DialogCode.Rejected
 
-    monkeypatch.setattr(QMessageBox, "question", cancel)
+    monkeypatch.setattr(ApprovalDiffDialog, "exec", cancel)
     page.review.approve_button.click()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10000)  # the diff is worked out off the GUI thread
     assert len(asked) == 1 and "claimed for you first" in asked[0]
-    assert page.review.approve_button.isEnabled()  # nothing was sent
+    assert "Cannot be applied as written: the submission names no known entity" in asked[0]
+    qtbot.waitUntil(page.review.approve_button.isEnabled, timeout=3000)  # nothing was sent
+    assert "nothing was changed" in page.review.status.text()
 
 
 def test_the_selection_does_not_jump_when_the_current_item_leaves(ctx, main_window, qtbot):
@@ -116,6 +121,7 @@ def test_approve_and_next_opens_the_next_row_of_the_same_list(ctx, main_window, 
     qtbot.waitUntil(lambda: page.detail is not None and page.detail.row.id == ids[1], timeout=5000)
     assert page.model.query.filter("state") == "ready_for_review"
     assert page.table.currentIndex().row() == 0
+    assert page.table.hasFocus()  # after a decision the keyboard is back on the list
 
 
 def _ink(specimens=()) -> SignatureFinding:
@@ -151,3 +157,86 @@ def test_releasing_another_operators_hold_asks_first(ctx, main_window, qtbot, mo
     from desk_app.services.queue.listing import QueueList
 
     assert QueueList(ctx).detail(sid).row.assigned_to == "bob"  # nothing was released
+
+
+def test_decisions_attest_and_undo_have_their_own_letters(qtbot, ctx) -> None:
+    """Alt+P/N/J/W decide, Alt+A/E/I attest the first wet-ink signature, Alt+U undoes: no
+    letter twice in the review pane, even with two wet-ink signatures and the undo shown."""
+    from desk_app.qt import QAbstractButton
+    from desk_app.services.review.dto import RequestedChanges, VerificationReport
+    from desk_app.services.review.undo import UndoState
+    from desk_app.views.widgets.verification_report import VerificationReportPane
+    from tests.views.test_mnemonics import _letter
+
+    pane = VerificationReportPane(ctx)
+    qtbot.addWidget(pane)
+    second = SignatureFinding(
+        "user_signature", "user", "Lee Park", "", "ink", "present", "warn", ("compare by eye",)
+    )
+    pane.submission_id = "s1"
+    pane.on_report(
+        VerificationReport(
+            "r1",
+            "s1",
+            "MO 500-2356",
+            "048-078",
+            "Springfield R-XII",
+            (),
+            (_ink(), second),
+            RequestedChanges(),
+            datetime.now(UTC),
+            "alice",
+        )  # fmt: skip
+    )
+    pane.row = _row("applied", "alice")
+    pane.undo_state = UndoState(True)
+    pane.update_undo()
+    letters = [
+        _letter(b.text())
+        for b in pane.findChildren(QAbstractButton)
+        if b.isVisibleTo(pane) and _letter(b.text())
+    ]
+    assert sorted(letters) == sorted("pnjwuaei")  # each once
+
+
+def test_an_applied_approval_offers_undo_until_the_sync(ctx, main_window, qtbot) -> None:
+    from sqlalchemy import delete
+
+    from desk_app.models.sync_state import OutboxEntry
+    from desk_app.qt import Qt
+    from desk_app.services.review import decisions
+    from tests.services.review.conftest import LEA_VALUES, build_world, submit
+
+    build_world(ctx.store)
+    um_add = dict(
+        LEA_VALUES, um_action="add", um_first_name="Lee", um_last_name="Park",
+        um_email="lpark@bluesprings.k12.mo.us",
+    )  # fmt: skip
+    first = submit(ctx, "MO 500-2356", um_add)
+    second = submit(ctx, "MO 500-2356", dict(um_add, um_first_name="Ann", um_email="ap@x.org"))
+    why = "confirmed by telephone with the superintendent's office"
+    decisions.approve(ctx, first, why)
+    decisions.approve(ctx, second, why)
+    page = _queue(main_window, qtbot)
+    _show_state(page, qtbot, "applied")
+    _review(page, qtbot)
+    undo = page.review.undo_button
+    qtbot.waitUntil(lambda: not undo.isHidden() and undo.isEnabled(), timeout=5000)
+    # Ctrl+Z on the page undoes the applied approval shown
+    shown = page.detail.row.id
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=10000)  # it left Applied
+    assert "Approval undone" in page.review.status.text()
+    # the pane keeps the undone submission, now In review and held by the operator
+    qtbot.waitUntil(lambda: page.detail.row.state == "in_review", timeout=5000)
+    assert page.detail.row.id == shown and page.detail.row.assigned_to == "alice"
+    # the other one was sent at a sync: the button says why it can no longer undo
+    with ctx.uow() as uow:
+        uow.session.execute(delete(OutboxEntry))
+        uow.commit()
+    other = second if shown == first else first
+    page.select_row(0)
+    qtbot.waitUntil(lambda: page.detail.row.id == other, timeout=5000)
+    qtbot.waitUntil(lambda: "sent to the central database" in undo.toolTip(), timeout=5000)
+    assert not undo.isEnabled()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-HEAD_REVISION = "0007_edu"
+HEAD_REVISION = "0007_review"
 KNOWN_REVISIONS = frozenset(
     {
         "0001",
@@ -25,6 +25,7 @@ KNOWN_REVISIONS = frozenset(
         "0007_central",
         "0007_audit",
         "0007_edu",
+        "0007_review",
     }
 )
 

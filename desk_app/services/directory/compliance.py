@@ -35,7 +35,7 @@ from desk_app.models.people import EntityOfficer, OfficerRole, Person
 from desk_app.rules.codes import KIND_RULES, UserManagerSource
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
-from desk_app.services.directory.forms import entity_prefill
+from desk_app.services.directory.forms import entity_prefill, generate_with_token
 
 DORMANT_AFTER = timedelta(days=365)
 OWN_KINDS = tuple(
@@ -242,17 +242,20 @@ class ComplianceService:
     def draft_user_manager_form(self, finding: Finding) -> DraftedForm:
         """The one-click remedy: a 2356 prefilled for the entity (and, for an unusable user
         manager, the removal of that account), in an unsent message to the entity's officers."""
-        from desk_app.pdf.generate import generate_form
         from desk_app.pdf.replies import draft_eml
 
         self.ctx.require(Perm.MANAGE_ACCESS)
         if self.ctx.paths is None:
             raise KnownError("no data folder to save the draft in")
         prefill = entity_prefill(self.ctx, "MO 500-2356", finding.entity_code)
-        values = dict(prefill.values)
-        if finding.username:
-            values.update(_account_values(self.ctx, finding.username), um_action="remove")
-        pdf = generate_form(prefill.form_number, values)
+        extra = (
+            {**_account_values(self.ctx, finding.username), "um_action": "remove"}
+            if finding.username
+            else {}
+        )
+        values = {**prefill.values, **extra}
+        # with a registered request token: the form that comes back is keyed from it
+        pdf = generate_with_token(self.ctx, "MO 500-2356", finding.entity_code, extra).pdf
         recipients = _officer_emails(self.ctx, prefill.entity_id)
         body = _letter_body(finding, values.get("signer_name", ""))
         name = f"2356-{finding.entity_code}-{finding.rule}"

@@ -31,7 +31,7 @@ from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity, entities_by_code
 from desk_app.models.intake import ItemStatus, SourceItem
-from desk_app.models.submissions import FormSubmission, SubmissionDocument
+from desk_app.models.submissions import FormSubmission, RequestToken, SubmissionDocument
 from desk_app.pdf.catalogue import find_form
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
@@ -51,6 +51,19 @@ def _link_entity(s: Session, draft: SubmissionDraft) -> EducationalEntity | None
     if spec is not None and len(found) > 1:
         found = [e for e in found if e.kind in spec.entity_kinds] or found
     return found[0] if found else None
+
+
+def _requested(s: Session, draft: SubmissionDraft) -> RequestToken | None:
+    """The form this one was generated as, by the token in its page QR (same form number)."""
+    if not draft.token:
+        return None
+    return s.execute(
+        select(RequestToken).where(
+            RequestToken.token == draft.token[:64],
+            RequestToken.form_number == draft.form_number,
+            RequestToken.deleted_at.is_(None),
+        )
+    ).scalar_one_or_none()
 
 
 def _duplicate_of(
@@ -184,6 +197,9 @@ def _create(
 ) -> FormSubmission:
     s: Session = uow.session  # type: ignore[attr-defined]
     entity = _link_entity(s, draft)
+    requested = _requested(s, draft)
+    if entity is None and requested is not None and requested.entity_id is not None:
+        entity = s.get(EducationalEntity, requested.entity_id)  # a fax: its token names it
     hook("link")
     earlier, why = _duplicate_of(s, draft, window)
     hook("dedupe")
@@ -199,7 +215,7 @@ def _create(
         sender=draft.sender[:200],
         subject=draft.subject[:300],
         entity_id=entity.id if entity else None,
-        entity_code=draft.entity_code[:16],
+        entity_code=(draft.entity_code or (entity.code if entity else ""))[:16],
         entity_name=(entity.name if entity else draft.entity_name)[:200],
         requester_name=draft.requester_name[:200],
         sha256=draft.sha256,

@@ -7,13 +7,20 @@ from the widgets of a freshly generated copy (PyMuPDF, on its owner thread) and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy import select
+
 from desk_app.errors import NotFound
+from desk_app.models.submissions import RequestToken
 from desk_app.pdf.catalogue import find_form
 from desk_app.pdf.generate import generate_form
 from desk_app.pdf.mupdf import on_owner
 from desk_app.pdf.validate import field_problem
+from desk_app.rules.permissions import Perm
+from desk_app.services.context import ServiceContext
+from desk_app.services.queue.service import get_submission
 
 Rect = tuple[float, float, float, float]
 
@@ -81,3 +88,40 @@ def value_problem(form_number: str, field_name: str, value: str) -> str | None:
     if spec is None or not spec.has_field(field_name) or not value:
         return None
     return field_problem(spec.field(field_name), value)
+
+
+@dataclass(frozen=True)
+class RequestPrefill:
+    """What the form's request token says it was generated with (nothing when it has none)."""
+
+    token: str
+    values: tuple[tuple[str, str], ...]
+    generated_by: str = ""
+    generated_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.values)
+
+
+def request_prefill(ctx: ServiceContext, submission_id: str) -> RequestPrefill:
+    """The values a submission's form was generated with, found by the token in its page QR.
+
+    A faxed form generated in desk_app comes back with its entity, signer and user rows printed
+    on it; the keying station fills them in so the operator keys only what a person wrote.
+    """
+    ctx.require(Perm.WORK_QUEUE)
+    with ctx.store.read() as s:
+        sub = get_submission(s, submission_id)
+        if not sub.token:
+            return RequestPrefill("", ())
+        row = s.execute(
+            select(RequestToken).where(
+                RequestToken.token == sub.token,
+                RequestToken.form_number == sub.form_number,
+                RequestToken.deleted_at.is_(None),
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return RequestPrefill(sub.token, ())
+        values = tuple(sorted((str(k), str(v)) for k, v in (row.values or {}).items() if v))
+        return RequestPrefill(row.token, values, row.generated_by, row.generated_at)

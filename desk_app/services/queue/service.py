@@ -164,6 +164,27 @@ class QueueService:
             details={"from": before, "to": goal.value, "reason": reason[:500]},
         )
 
+    def reopen_undone(self, uow: UnitOfWork, sub: FormSubmission) -> None:
+        """An applied approval was undone (review.undo, which restored the grants in ``uow``): the
+        submission is "In review" again, held by the operator, with no decision. Not a transition
+        of the table: no bare move may reopen an applied approval without undoing what it did."""
+        if sub.state != S.APPLIED.value:
+            raise ConflictError(f"a {STATE_TITLES[sub.state]} submission has no approval to undo")
+        now = utcnow()
+        sub.state = S.IN_REVIEW.value
+        sub.assigned_to, sub.claimed_at = self.me, now
+        sub.decision = sub.decision_reason = sub.decided_by = ""
+        sub.decided_at = sub.closed_at = None
+        audit.record(
+            uow,
+            "queue.transition",
+            record_type="form_submission",
+            record_id=sub.id,
+            summary=f"{_label(sub)}: {STATE_TITLES[S.APPLIED]} -> {STATE_TITLES[S.IN_REVIEW]} "
+            "(approval undone)",
+            details={"from": S.APPLIED.value, "to": S.IN_REVIEW.value, "reason": "approval undone"},
+        )
+
     def claim(self, submission_id: str) -> Changes:
         """Make the operator the holder; "Ready for review" becomes "In review".
 

@@ -25,9 +25,17 @@ from desk_app.models.access import (
     UserManagerDesignation,
     WebApplication,
 )
+from desk_app.models.audit import AuditEvent
 from desk_app.models.entities import Building, EducationalEntity
 from desk_app.models.store import UnitOfWork
-from desk_app.services.review.dto import RequestedChanges, RequestedRole, RequestedUserManager
+from desk_app.services.review.dto import (
+    AccessChange,
+    RequestedChanges,
+    RequestedRole,
+    RequestedUserManager,
+)
+
+UNDO_REMOVAL = "access.account_undo"  # the audit action of an account removed by an undo
 
 
 @dataclass
@@ -40,6 +48,9 @@ class Applied:
     designations_added: list[str] = field(default_factory=list)
     designations_ended: list[str] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # human sentences for the reply
+    # the same changes as data, for the diff shown before approving (see review.preview)
+    diff: list[AccessChange] = field(default_factory=list)
+    new_usernames: set[str] = field(default_factory=set)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -63,6 +74,54 @@ class _Apply:
     @property
     def session(self) -> Session:
         return self.uow.session
+
+
+def _note(
+    job: _Apply, kind: str, subject: str, account: UserAccount, app: str, before: str, after: str
+) -> None:
+    job.out.diff.append(
+        AccessChange(
+            kind,
+            subject,
+            account.username,
+            f"{account.first_name} {account.last_name}".strip(),
+            app,
+            before,
+            after,
+            account.username in job.out.new_usernames,
+        )
+    )
+
+
+def _revived(job: _Apply, username: str, email: str) -> UserAccount | None:
+    """The account (by username, else email) that an undone approval removed: it lives again, so
+    approving once more gives the person the same username. Only undo's removals come back (a
+    merged-away duplicate stays gone)."""
+    which = UserAccount.username == username if username else func.lower(UserAccount.email) == email
+    gone = (
+        job.session.execute(
+            select(UserAccount)
+            .join(AuditEvent, AuditEvent.record_id == UserAccount.id)
+            .where(which, UserAccount.deleted_at.is_not(None), AuditEvent.action == UNDO_REMOVAL)
+            .order_by(UserAccount.deleted_at.desc())
+        )
+        .scalars()
+        .first()
+    )
+    if gone is None:
+        return None
+    gone.deleted_at = None
+    job.out.accounts_created.append(str(gone.id))
+    job.out.new_usernames.add(gone.username)
+    audit.record(
+        job.uow,
+        "access.account_create",
+        record_type="user_account",
+        record_id=gone.id,
+        summary=f"account {gone.username} restored for {job.entity.code}",
+        details={"submission_id": str(job.submission_id)},
+    )
+    return gone
 
 
 def _new_username(session: Session, first: str, last: str) -> str:
@@ -94,6 +153,8 @@ def _account(job: _Apply, first: str, last: str, email: str, username: str) -> U
             .scalars()
             .first()
         )
+    if found is None and (username or email):
+        found = _revived(job, username, email)
     if found is not None:
         return found
     if not (first and last and email):
@@ -110,6 +171,7 @@ def _account(job: _Apply, first: str, last: str, email: str, username: str) -> U
     s.add(account)
     s.flush()
     job.out.accounts_created.append(str(account.id))
+    job.out.new_usernames.add(account.username)
     audit.record(
         job.uow,
         "access.account_create",
@@ -178,6 +240,9 @@ def _revoke(job: _Apply, grant: RoleGrant, account: UserAccount, why: str) -> No
         else ""
     )
     job.out.lines.append(f"{account.username}: {grant.role.code}{where} removed")
+    _note(
+        job, "removed", "grant", account, grant.role.application.code, grant.role.code + where, ""
+    )
     audit.record(
         job.uow,
         "access.revoke",
@@ -213,6 +278,7 @@ def _grant(
     where = f" building {building.code}" if building else ""
     job.out.grants_added.append(str(g.id))
     job.out.lines.append(f"{account.username}: {role.code} ({role.name}){where} added")
+    _note(job, "added", "grant", account, role.application.code, "", role.code + where)
     audit.record(
         job.uow,
         "access.grant",
@@ -284,6 +350,7 @@ def _apply_user_manager(job: _Apply, um: RequestedUserManager) -> None:
         job.session.flush()
         job.out.designations_added.append(str(d.id))
         job.out.lines.append(f"{account.username} designated user manager of {job.entity.code}")
+        _note(job, "added", "user manager", account, "", "", job.entity.code)
         audit.record(
             job.uow,
             "access.um_add",
@@ -312,6 +379,7 @@ def _apply_user_manager(job: _Apply, um: RequestedUserManager) -> None:
                 details={"submission_id": str(job.submission_id)},
             )
         job.out.lines.append(f"{account.username} removed as user manager of {job.entity.code}")
+        _note(job, "removed", "user manager", account, "", job.entity.code, "")
     else:
         raise KnownError(f"user manager: say add or remove (not {um.action!r})")
 

@@ -22,25 +22,24 @@ from sqlalchemy.orm import Session
 
 from desk_app.errors import ConflictError, KnownError, ValidationError
 from desk_app.models import auditchain as audit
-from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity, entity_by_code
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState
-from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS, SIGNER_SLOTS
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.queue.service import QueueService, get_submission
 from desk_app.services.review import replies, verification
-from desk_app.services.review.apply import Applied, apply_request
+from desk_app.services.review.apply import Applied
+from desk_app.services.review.approval import apply_approval
 from desk_app.services.review.dto import (
     ReplyDraft,
     VerificationReport,
+    changes_fingerprint,
+    merge_changes,
     parse_form_date,
-    requested_changes,
 )
 from desk_app.services.review.specimens import capture_from_verified, mismatch_confirmed
-from desk_app.services.reviews.returns import apply_marks
 
 T = TypeVar("T")
 MIN_OVERRIDE_REASON = 15  # characters: a written reason, not "ok"
@@ -156,12 +155,15 @@ def approve(
     *,
     shown: VerificationReport | None = None,
     on_failure: OnFailure = OnFailure.KEEP,
+    expected_changes: str = "",
 ) -> DecisionResult:
     """Approve a submission held by the operator and apply what it asks, in one transaction.
 
     ``shown`` is the report the operator looked at; it is applied only while it is current (row
     version and document hash), else the submission is verified now. Its signatures are not read
-    again. The reply letter is built after the commit.
+    again. The reply letter is built after the commit. ``expected_changes`` is the fingerprint of
+    the diff the operator confirmed (:func:`~desk_app.services.review.preview.preview_approval`):
+    when given, the approval applies only if it changes exactly that.
 
     Raises:
         ConflictError: a blocking check fails (without override), separation of duties fails,
@@ -174,7 +176,10 @@ def approve(
     """
     ctx.require(Perm.MANAGE_ACCESS)
     return _deciding(
-        ctx, submission_id, on_failure, lambda: _approve(ctx, submission_id, override_reason, shown)
+        ctx,
+        submission_id,
+        on_failure,
+        lambda: _approve(ctx, submission_id, override_reason, shown, expected_changes),
     )
 
 
@@ -183,6 +188,7 @@ def _approve(
     submission_id: str,
     override_reason: str,
     shown: VerificationReport | None,
+    expected_changes: str = "",
 ) -> DecisionResult:
     report = shown if shown is not None else verification.verify_submission(ctx, submission_id)
     overridden = _gate(ctx, report, override_reason)
@@ -201,12 +207,15 @@ def _approve(
         )
         if overridden:
             _record_override(uow, sub, entity, report, overridden, override_reason)
-        attestation = sub.form_number == REVIEW_NUMBER
-        applied = (
-            _apply_attestation(ctx, uow, sub)
-            if attestation
-            else apply_request(uow, entity, sub.id, requested_changes(sub.values or {}), utcnow())
-        )
+        applied = apply_approval(ctx, uow, sub, entity)
+        if (
+            expected_changes
+            and changes_fingerprint(merge_changes(applied.diff)) != expected_changes
+        ):
+            raise ConflictError(
+                "the directory changed since you saw what approving changes",
+                hint="look at the changes again, then approve",
+            )
         captured = _capture(uow, sub, report)
         move(ctx, uow, sub, QueueState.APPLIED, f"{len(applied.ids)} change(s) applied")
         forget_keyed_pin(sub)
@@ -223,6 +232,8 @@ def _approve(
                 "run_id": report.run_id,
                 "overridden": list(overridden),
                 "specimens_and_certificates": captured,
+                # what an undo restores (review.undo), until the next sync sends it on
+                "applied": applied_ids(applied),
             },
         )
         uow.commit()
@@ -236,18 +247,15 @@ def _approve(
     )
 
 
-def _apply_attestation(ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission) -> Applied:
-    """A returned access-review attestation, approved after its checks: its Remove marks are
-    revoked (one audited decision of the campaign) instead of a request being applied."""
-    values = sub.values or {}
-    slot = SIGNER_SLOTS["agency_contact" if values.get("contact_name") else "superintendent"]
-    signer = " ".join(str(values.get(f) or "") for f in slot.name_fields).strip()
-    signed_on = parse_form_date(str(values.get(slot.date_field) or ""))
-    if not signer or signed_on is None:
-        raise ValidationError("signer", "key who signed the attestation and when")
-    marks = apply_marks(ctx, uow, sub, signer, signed_on)
-    lines = [f"{len(marks.removed)} grant(s) removed as marked; {marks.kept} kept"]
-    return Applied(grants_revoked=list(marks.removed), lines=lines)
+def applied_ids(applied: Applied) -> dict[str, list[str]]:
+    """The rows an approval created or changed, by kind, as kept in its audit event."""
+    return {
+        "accounts_created": list(applied.accounts_created),
+        "grants_added": list(applied.grants_added),
+        "grants_revoked": list(applied.grants_revoked),
+        "designations_added": list(applied.designations_added),
+        "designations_ended": list(applied.designations_ended),
+    }
 
 
 def _record_override(

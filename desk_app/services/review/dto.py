@@ -6,6 +6,7 @@ shared by the checks and by the apply step so both see the same request.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -283,3 +284,117 @@ class ReplyDraft:
     letter_pdf: bytes
     requester: str
     user_managers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """One line of what approving a form changes, against the directory as it is now.
+
+    ``subject`` is ``grant`` (per user and application) or ``user manager`` (a designation);
+    ``kind`` is ``added``, ``removed`` or ``changed`` (a role replaced by another in the same
+    application); ``before`` / ``after`` name the role (and building) or the entity.
+    """
+
+    kind: str
+    subject: str
+    username: str
+    person: str
+    application: str
+    before: str
+    after: str
+    new_account: bool = False
+
+    @property
+    def text(self) -> str:
+        """One sentence for the confirmation and the CLI."""
+        who = f"{self.person} ({self.username}{', new account' if self.new_account else ''})"
+        if self.subject == "user manager":
+            verb = "becomes" if self.kind == "added" else "is no longer"
+            return f"{who} {verb} a user manager of {self.after or self.before}"
+        if self.kind == "changed":
+            return f"{who}: {self.application} {self.before} -> {self.after}"
+        role = self.after if self.kind == "added" else self.before
+        return f"{who}: {self.application} {role} {self.kind}"
+
+
+def changes_fingerprint(changes: tuple[AccessChange, ...]) -> str:
+    """A digest of a diff: the approval applies only while it is still the diff the operator saw."""
+    text = "\n".join(
+        sorted(
+            "|".join((c.kind, c.subject, c.username, c.application, c.before, c.after))
+            for c in changes
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def merge_changes(changes: list[AccessChange]) -> tuple[AccessChange, ...]:
+    """Fold a removed and an added role of one user in one application into one ``changed``."""
+    out: list[AccessChange] = []
+    for c in changes:
+        if c.subject == "grant":
+            twin = next(
+                (
+                    i
+                    for i, o in enumerate(out)
+                    if o.subject == "grant"
+                    and (o.username, o.application) == (c.username, c.application)
+                    and {o.kind, c.kind} == {"added", "removed"}
+                ),
+                None,
+            )
+            if twin is not None:
+                o = out[twin]
+                removed, added = (o, c) if o.kind == "removed" else (c, o)
+                out[twin] = AccessChange(
+                    "changed",
+                    "grant",
+                    c.username,
+                    c.person,
+                    c.application,
+                    removed.before,
+                    added.after,
+                    o.new_account or c.new_account,
+                )
+                continue
+        out.append(c)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ApprovalPreview:
+    """What approving a submission would change now, computed by applying it in a transaction
+    that is rolled back; ``problem`` says why it cannot be applied ("" when it can)."""
+
+    submission_id: str
+    entity_code: str
+    entity_name: str
+    changes: tuple[AccessChange, ...]
+    unchanged: tuple[str, ...]
+    problem: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        return changes_fingerprint(self.changes)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "submission_id": self.submission_id,
+            "entity_code": self.entity_code,
+            "entity_name": self.entity_name,
+            "problem": self.problem,
+            "changes": [
+                {
+                    "kind": c.kind,
+                    "subject": c.subject,
+                    "username": c.username,
+                    "person": c.person,
+                    "application": c.application,
+                    "before": c.before,
+                    "after": c.after,
+                    "new_account": c.new_account,
+                }
+                for c in self.changes
+            ],
+            "unchanged": list(self.unchanged),
+        }

@@ -58,12 +58,14 @@ def _one(ctx: ServiceContext, row: QueueRow, decision: str) -> Readiness:
 
 
 def claim_then_approve(
-    ctx: ServiceContext, submission_id: str, override_reason: str = ""
+    ctx: ServiceContext, submission_id: str, override_reason: str = "", expected_changes: str = ""
 ) -> decisions.DecisionResult:
     """Claim the submission, then approve it: "Approve" in one step for the operator. The claim
     and the approval are two audited transactions; a failed approval leaves it claimed."""
     claimed = QueueService(ctx).claim(submission_id)
-    result = decisions.approve(ctx, submission_id, override_reason)
+    result = decisions.approve(
+        ctx, submission_id, override_reason, expected_changes=expected_changes
+    )
     return _with(result, claimed)
 
 

@@ -42,6 +42,7 @@ class Page(SearchListPage):
         super().__init__(context, parent)
         self.service = AccessService(context.services)
         self.model = AccountTableModel(self.service, self)
+        self.shown_account = ""  # the account whose grants the detail pane shows
         self._build()
 
     def _build(self) -> None:
@@ -185,11 +186,6 @@ class Page(SearchListPage):
                 "instant", initiator=self
             )
 
-    def on_changes(self, changes: Changes, initiator: object | None) -> None:
-        super().on_changes(changes, initiator)
-        if self._loaded_once and changes.touches(*self.REFRESH_ON) and initiator is not self:
-            self.load_expiring()
-
     def on_search(self, _text: str) -> None:
         self.on_query_changed()
 
@@ -213,12 +209,29 @@ class Page(SearchListPage):
     def on_row_selected(self, index: QModelIndex) -> None:
         if not index.isValid():
             return
-        row = index.data(ROW_ROLE)
-        ops.op(self.service.detail, row.id).success(self.on_detail).run("instant", initiator=self)
+        self.load_detail(index.data(ROW_ROLE).id)
+
+    def load_detail(self, account_id: str) -> None:
+        self.shown_account = account_id
+        ops.op(self.service.detail, account_id).success(self.on_detail).run(
+            "instant", initiator=self
+        )
 
     def on_detail(self, detail: AccountDetail) -> None:
-        self.detail.setHtml(account_html(detail, with_grants=False))
-        self.grants.show_account(detail)
+        if detail.row.id == self.shown_account:
+            self.detail.setHtml(account_html(detail, with_grants=False))
+            self.grants.show_account(detail)
+
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        """The list refreshes as any search page does; the account shown reloads too, so its
+        grants are current after an approval, an undo or a direct change."""
+        super().on_changes(changes, initiator)
+        if not changes.touches(*self.REFRESH_ON):
+            return
+        if self.shown_account:
+            self.load_detail(self.shown_account)
+        if self._loaded_once and initiator is not self:
+            self.load_expiring()
 
 
 def account_html(d: AccountDetail, with_grants: bool = True) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from desk_app.pdf.catalogue import FORMS
+from desk_app.pdf.catalogue import FORMS, get_form
 from desk_app.qt import (
     QComboBox,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -26,12 +27,13 @@ from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.directory.dto import EntityDetail, EntityRow
 from desk_app.services.directory.entities import EntityService
-from desk_app.services.directory.forms import generate_for_entity
+from desk_app.services.directory.forms import generate_with_token
 from desk_app.services.directory.upkeep import DirectoryUpkeep
 from desk_app.services.exports import export_list
 from desk_app.services.listing import ListQuery
 from desk_app.views import exporting, ops
 from desk_app.views.dialogs.directory import BuildingDialog, EntityDialog, OfficerDialog
+from desk_app.views.dialogs.form_prefill import FormPrefillDialog
 from desk_app.views.dialogs.specimens import SpecimensDialog
 from desk_app.views.exporting import ExportButton, ExportSpec
 from desk_app.views.pages.base import PageContext, SearchListPage
@@ -123,6 +125,16 @@ class Page(SearchListPage):
         self.setTabOrder(self.table, self.detail)
 
     # --- what the main window asks of a page --------------------------------------------------
+    def on_changes(self, changes: Changes, initiator: object | None) -> None:
+        """The list refreshes as any search page does; the detail pane reloads on any change of
+        entities, PINs or access, this page's own included (after "Issue PIN" it must not still
+        say "not issued"; after an approval its user managers are current)."""
+        super().on_changes(changes, initiator)
+        if changes.touches(*self.REFRESH_ON, Area.PINS) and self.current_detail is not None:
+            self._pending_detail = self.current_detail.row
+            self._detail_generation += 1
+            self.load_detail()
+
     # --- slots ----------------------------------------------------------------------------------
     def current_query(self, text: str) -> ListQuery:
         q = self.model.query
@@ -349,6 +361,13 @@ class Page(SearchListPage):
             lambda exc: self.action_status.setText(str(exc)),
         )
 
+    def ask_prefill(self, number: str, entity: str) -> dict[str, str] | None:
+        """What to print on the form beyond the entity record (None: the operator cancelled)."""
+        dialog = FormPrefillDialog(get_form(number), entity, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.values()
+
     def on_generate_form(self) -> None:
         d = self.current_detail
         if d is None:
@@ -363,6 +382,9 @@ class Page(SearchListPage):
         if not ok:
             return
         number = choice.split("  ")[0]
+        extra = self.ask_prefill(number, f"{d.row.code} {d.row.name}")
+        if extra is None:
+            return
         path, _ = QFileDialog.getSaveFileName(
             self,
             "Save the prefilled form",
@@ -370,13 +392,20 @@ class Page(SearchListPage):
             "PDF (*.pdf)",
         )
         if path:
-            ops.op(_write_form, self.context.services, number, d.row.code, path).success(
-                lambda _r: self.action_status.setText(f"Saved {number} prefilled for {d.row.code}.")
+            # the writer pool: the form's request token is registered (and audited)
+            ops.op(_write_form, self.context.services, number, d.row.code, path, extra).success(
+                lambda token: self.action_status.setText(
+                    f"Saved {number} prefilled for {d.row.code} (request token {token})."
+                )
             ).failure(lambda exc: self.action_status.setText(str(exc))).run(
-                "general", initiator=self
+                "writer", initiator=self
             )
 
 
-def _write_form(services: ServiceContext, number: str, code: str, path: str) -> None:
-    """Pool thread: generate the prefilled form and write it."""
-    Path(path).write_bytes(generate_for_entity(services, number, code))
+def _write_form(
+    services: ServiceContext, number: str, code: str, path: str, extra: dict[str, str] | None = None
+) -> str:
+    """Pool thread: generate the prefilled form with its request token and write it."""
+    made = generate_with_token(services, number, code, extra)
+    Path(path).write_bytes(made.pdf)
+    return made.token

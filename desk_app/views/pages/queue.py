@@ -10,7 +10,6 @@ dropped on the page are taken in where they lie.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -18,6 +17,7 @@ from desk_app.qt import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QItemSelectionModel,
     QKeySequence,
@@ -30,6 +30,7 @@ from desk_app.qt import (
     QModelIndex,
     QPushButton,
     QShortcut,
+    QSizePolicy,
     QSplitter,
     Qt,
     QTabWidget,
@@ -39,24 +40,26 @@ from desk_app.qt import (
     QWidget,
 )
 from desk_app.services.context import Area, Changes
-from desk_app.services.directory.forms import entity_prefill
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
-from desk_app.services.queue.intake import IntakeService, Source
+from desk_app.services.queue.intake import IntakeService
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
 from desk_app.views.pages.base import BasePage, PageContext
-from desk_app.views.pages.queue_document import no_document
-from desk_app.views.pages.queue_text import known_values, preview_document, sla_legend_html, summary
+from desk_app.views.pages.queue_decisions import DecisionActions
+from desk_app.views.pages.queue_documents import DocumentActions
+from desk_app.views.pages.queue_empty_document import no_document
+from desk_app.views.pages.queue_text import preview_document, sla_legend_html, summary
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
+    COL_ASSIGNEE,
     COL_ENTITY,
     COL_RECEIVED,
+    COL_REQUESTER,
     QueueTableModel,
 )
 from desk_app.views.widgets.document_viewer import DocumentViewer
-from desk_app.views.widgets.file_drop import FileDropFilter, dropped_paths
 from desk_app.views.widgets.keying_station import KeyingStation
 from desk_app.views.widgets.progress import ProgressStrip
 from desk_app.views.widgets.queue_dashboard import QueueDashboard
@@ -64,7 +67,6 @@ from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 from desk_app.views.widgets.verification_report import VerificationReportPane
 
-DROPPABLE = (".msg", ".eml", ".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
 AGE_FILTERS = (
     ("Any age", ""),
     ("Past the SLA", "overdue"),
@@ -82,7 +84,7 @@ def _combo(parent: QWidget, name: str, items: Any) -> QComboBox:
     return combo
 
 
-class Page(BasePage):
+class Page(DecisionActions, DocumentActions, BasePage):
     key = "queue"
     title = "Work queue"
 
@@ -98,6 +100,7 @@ class Page(BasePage):
         self._detail_generation = 0
         self._current_leaving = False  # the current row is being removed from the list
         self._advance_from: int | None = None  # "Approve and next": the decided row's place
+        self.last_applied = ""  # the submission this page last approved: Ctrl+Z undoes it
         self._build_widgets()
         self._build_layout()
         self._connect()
@@ -144,6 +147,7 @@ class Page(BasePage):
             sorted_by=(COL_RECEIVED, Qt.SortOrder.AscendingOrder),
         )
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self._order_columns()
         self.claim_button = QPushButton("&Claim", self)
         self.release_button = QPushButton("Re&lease", self)
         self.assign_button = QPushButton("Assi&gn…", self)
@@ -169,7 +173,7 @@ class Page(BasePage):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.viewer = DocumentViewer(self)
         self.keying = KeyingStation(self._save_keyed, self)
-        self.keying.prefill = self._entity_prefill
+        self.keying.prefill = self._keying_prefill
         self.dashboard = QueueDashboard(self)
         self.review = VerificationReportPane(self.context.services, self)
         self.tabs = QTabWidget(self)
@@ -179,6 +183,9 @@ class Page(BasePage):
         self.tabs.addTab(self.dashboard, "Dash&board")
         self.status = QLabel("", self)
         self.status.setAccessibleName("Queue status")
+        # a long message wraps inside the list's column, never widening the page
+        self.status.setWordWrap(True)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.sla_legend = QLabel(sla_legend_html(self.context.settings["sla_business_days"]), self)
         self.sla_legend.setObjectName("sla-legend")
         self.sla_legend.setAccessibleName("Row colours")
@@ -186,6 +193,17 @@ class Page(BasePage):
             f"Row colours: due = past half the SLA, overdue = past the SLA of "
             f"{self.context.settings['sla_business_days']:g} business days"
         )
+
+    def _order_columns(self) -> None:
+        """What a reviewer reads first comes first: entity, requester and holder right after the
+        form, the fax number or mail address after them. Beside the document at 1280 pixels the
+        entity then shows in full instead of being squeezed off the edge."""
+        header = self.table.horizontalHeader()
+        for place, column in enumerate((COL_ENTITY, COL_REQUESTER, COL_ASSIGNEE), start=3):
+            header.moveSection(header.visualIndex(column), place)
+        header.setSectionResizeMode(COL_ENTITY, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(COL_ENTITY, 190)
+        header.setStretchLastSection(True)
 
     def _build_layout(self) -> None:
         # two rows of filters and buttons keep the page inside a 1280-pixel window at 150%
@@ -268,6 +286,7 @@ class Page(BasePage):
         self.keying.saved.connect(lambda _c: self.refresh())
         self.tabs.currentChanged.connect(self.on_tab)
         self.review.decided.connect(self.on_decided)
+        self.review.undone.connect(lambda _r: self.table.setFocus(Qt.FocusReason.OtherFocusReason))
 
     def _shortcuts(self) -> None:
         for keys, slot in (
@@ -281,6 +300,9 @@ class Page(BasePage):
             shortcut = QShortcut(QKeySequence(keys), self.table)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(slot)
+        undo = QShortcut(QKeySequence("Ctrl+Z"), self)  # a line edit's own Ctrl+Z still wins
+        undo.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        undo.activated.connect(self.undo_last_approval)
         # the three panes, wherever the focus is on this page (listed in views/shortcuts.py)
         for keys, target in (("Alt+1", self.states), ("Alt+2", self.table), ("Alt+3", self.tabs)):
             pane = QShortcut(QKeySequence(keys), self)
@@ -409,14 +431,10 @@ class Page(BasePage):
         selection.clear()
         selection.blockSignals(False)
         self.table.viewport().update()
-
-    def on_decided(self, _result: Any) -> None:
-        """A decision was recorded; with "Approve and next" the next row of this list opens."""
-        current = self.table.currentIndex()
-        self._advance_from = (
-            current.row() if self.review.next_wanted and current.isValid() else None
-        )
-        self.refresh()
+        if self.detail is not None:
+            # the panes keep the submission that left, but with its new state and holder (a
+            # claim moved it to In review: no "Not held by anyone" beside it)
+            self._load_current(self.detail.row)
 
     def on_rows_updated(self) -> None:
         """The list was updated in place: a decided row that stayed moves on when asked, and
@@ -555,52 +573,6 @@ class Page(BasePage):
             done=f"Moved to {STATE_TITLES[state]}.",
         )
 
-    def on_identify_clicked(self) -> None:
-        from desk_app.pdf.catalogue import FORMS
-
-        row = self.current_row()
-        if row is None:
-            return
-        numbers = list(FORMS)
-        current = numbers.index(row.form_number) if row.form_number in numbers else 0
-        number, ok = QInputDialog.getItem(
-            self, "Form", "This submission is form:", numbers, current, False
-        )
-        if ok:
-            self.identify_current(number)
-
-    def identify_current(self, form_number: str) -> None:
-        """Name the form of the current submission (an unidentified one then needs keying)."""
-        row = self.current_row()
-        if row is not None:
-            self._run(
-                self.service.identify, row.id, form_number, done=f"Form set to {form_number}."
-            )
-
-    def open_keying(self) -> None:
-        detail = self.detail
-        doc = preview_document(detail) if detail else None
-        if detail is None or doc is None or not detail.row.form_number:
-            self.status.setText("Identify the form first: keying needs a known form.")
-            return
-        self.tabs.setCurrentWidget(self.keying)
-        ops.op(self.listing.document_bytes, doc.id).success(
-            lambda pdf: self.keying.open(
-                detail.row.id,
-                detail.row.form_number,
-                pdf,
-                doc.page_count or detail.row.page_count or 1,
-                known_values(detail),
-            )
-        ).failure(self.on_error).run("instant", initiator=self)
-
-    def _entity_prefill(self, form_number: str, code: str) -> dict[str, str]:
-        """Pool thread: what the entity record fills in on ``form_number`` (name, signer)."""
-        return dict(entity_prefill(self.context.services, form_number, code).values)
-
-    def _save_keyed(self, submission_id: str, values: dict[str, str], complete: bool) -> Changes:
-        return self.service.save_keyed_values(submission_id, values, complete=complete)
-
     def on_tab(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.dashboard:
             self.load_dashboard()
@@ -613,60 +585,3 @@ class Page(BasePage):
         ops.op(self.listing.stats).success(lambda s: self.dashboard.set_stats(s, sla)).failure(
             self.on_error
         ).run("general", initiator=self)
-
-    def run_intake(self, which: str) -> None:
-        """Take in from a configured source off the GUI thread; the queue refreshes after."""
-        sources: dict[str, Callable[[], Source]] = {
-            "imap": self.intake.imap_source,
-            "fax": self.intake.fax_source,
-            "folder": self.intake.mail_folder_source,
-        }
-        source = sources[which]
-        self.status.setText("Taking in…")
-        self.intake_progress.track(
-            ops.op(lambda **step: self.intake.run_changes([source()], **step))
-        ).success(lambda result: self._intake_done(result)).failure(self.on_error).run(
-            "writer", initiator=self
-        )
-
-    def _intake_done(self, result: Any) -> None:
-        report, changes = result  # the bus hears of ``changes`` from the operation itself
-        first = report.summary().splitlines()[0]
-        waiting = len(report.settling)
-        self.status.setText(
-            first + (f"; {waiting} file(s) too new, taken at the next run" if waiting else "")
-        )
-        if changes.areas:
-            self.refresh()
-
-    def take_files(self, paths: list[str]) -> None:
-        self.status.setText(f"Taking in {len(paths)} file(s)…")
-        taking = self.intake_progress.track(ops.op(self.intake.ingest_files, paths))
-        taking.success(
-            lambda _c: self._done(
-                "Stopped: the files not yet taken were left where they are."
-                if taking.cancel_requested
-                else f"Took in {len(paths)} file(s)."
-            )
-        ).failure(self.on_error).run("writer", initiator=self)
-
-    # --- drag and drop -------------------------------------------------------------------------
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        super().showEvent(event)
-        window = self.window()
-        if window is not self and not window.property("queue_drop_target"):
-            # files dropped anywhere on the main window are taken in, not only on this page
-            window.setProperty("queue_drop_target", True)
-            window.setAcceptDrops(True)
-            self.drop_filter = FileDropFilter(self.take_files, DROPPABLE, self)
-            window.installEventFilter(self.drop_filter)
-
-    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        if dropped_paths(event, DROPPABLE):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
-        paths = dropped_paths(event, DROPPABLE)
-        if paths:
-            event.acceptProposedAction()
-            self.take_files(paths)

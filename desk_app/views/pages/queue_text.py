@@ -51,3 +51,11 @@ def summary(detail: QueueDetail) -> str:
     if detail.duplicate_of:
         lines.append(f"Possible duplicate: {detail.duplicate_reason}")
     return "\n".join(lines)
+
+
+def summary_label(detail: QueueDetail | None) -> str:
+    """A submission in a few words for a status line: form and entity."""
+    if detail is None:
+        return "the submission"
+    row = detail.row
+    return f"{row.form_number or 'form'} {row.entity_code or ''}".strip()

@@ -32,6 +32,7 @@ from desk_app.qt import (
     QPushButton,
     QRect,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     Qt,
     QVBoxLayout,
@@ -57,6 +58,12 @@ def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[
 PROBLEM_STYLE = "color: #b00020"
 
 
+def _spoken(name: str) -> str:
+    """A field's name as the note says it: ``um_first_name`` -> "user manager first name"."""
+    spoken = name.replace("_", " ")
+    return f"user manager {spoken[3:]}" if name.startswith("um_") else spoken
+
+
 class KeyingStation(QWidget):
     """See the module docstring."""
 
@@ -74,9 +81,10 @@ class KeyingStation(QWidget):
         self.editors: dict[str, QWidget] = {}
         self.current: KeyField | None = None
         self._generation = 0
-        # (form number, entity code) -> the values the entity record knows (a service call run
-        # on the instant pool); set by the page, None = no prefilling
-        self.prefill: Callable[[str, str], dict[str, str]] | None = None
+        # (submission id, form number, entity code) -> {field: (value, where from)}: what the
+        # form's request token and the entity record know (a service call run on the instant
+        # pool); set by the page, None = no prefilling
+        self.prefill: Callable[[str, str, str], dict[str, tuple[str, str]]] | None = None
         self._prefilled_for = ""
         self._build()
 
@@ -94,12 +102,16 @@ class KeyingStation(QWidget):
         self.zoom_label.setFrameShape(QLabel.Shape.Box)
         self.form_widget = QWidget(self)
         self.form = QFormLayout(self.form_widget)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form_scroll = QScrollArea(self)
         form_scroll.setWidget(self.form_widget)
         form_scroll.setWidgetResizable(True)
         self.problem_label = QLabel("", self)
         self.problem_label.setAccessibleName("Problem with the current value")
         self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        # a long note (what was filled in from where) wraps; it never widens the page
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.save_button = QPushButton("S&ave", self)
         self.done_button = QPushButton("Sav&e and send to review", self)
         self.save_button.clicked.connect(lambda: self.on_save(False))
@@ -125,6 +137,20 @@ class KeyingStation(QWidget):
         outer.addWidget(self.title_label)
         outer.addWidget(splitter, 1)
         self._set_enabled(False)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """Beside the queue at 1280 pixels (or 150%) the fields' column is narrow: each label
+        then goes above its field, so a value is never keyed into a box a few letters wide."""
+        super().resizeEvent(event)
+        # the fields get about two fifths of the station (the page the rest)
+        narrow = self.width() < 64 * self.fontMetrics().horizontalAdvance("M")
+        policy = (
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if narrow
+            else QFormLayout.RowWrapPolicy.DontWrapRows
+        )
+        if self.form.rowWrapPolicy() != policy:
+            self.form.setRowWrapPolicy(policy)
 
     def _set_enabled(self, on: bool) -> None:
         self.save_button.setEnabled(on)
@@ -162,7 +188,8 @@ class KeyingStation(QWidget):
         self._build_fields()
         self._set_enabled(True)
         code = self.value_of("entity_code")
-        if code and self.prefill is not None:
+        if self.prefill is not None:
+            # even with no code keyed yet: the request token in the page QR may name the entity
             self._prefilled_for = code.upper()
             self.ask_prefill(code, generation)
         else:
@@ -191,27 +218,39 @@ class KeyingStation(QWidget):
 
     # --- prefilling from the entity record ---------------------------------------------------
     def ask_prefill(self, code: str, generation: int | None = None) -> None:
-        """Fill the empty fields the entity record ``code`` knows (name, signer, title)."""
-        if self.prefill is None or self.layout_ is None or not code.strip():
+        """Fill the empty fields the form's request token and the entity record ``code`` know
+        (entity, signer, title, the user rows the form was generated with)."""
+        if self.prefill is None or self.layout_ is None:
             return
         generation = self._generation if generation is None else generation
-        ops.op(self.prefill, self.layout_.form_number, code.strip().upper()).success(
-            lambda values: self._fill_empty(values, generation)
-        ).failure(lambda exc: self._prefill_failed(exc, generation)).run("instant", initiator=self)
+        ops.op(
+            self.prefill, self.submission_id, self.layout_.form_number, code.strip().upper()
+        ).success(lambda values: self._fill_empty(values, generation)).failure(
+            lambda exc: self._prefill_failed(exc, generation)
+        ).run("instant", initiator=self)
 
-    def _fill_empty(self, values: dict[str, str], generation: int) -> None:
+    def _fill_empty(self, values: dict[str, tuple[str, str]], generation: int) -> None:
         if generation != self._generation:
             return
-        filled = []
-        for name, value in values.items():
+        filled: dict[str, list[str]] = {}
+        for name, (value, source) in values.items():
             editor = self.editors.get(name)
-            if isinstance(editor, QLineEdit) and not editor.text().strip() and value:
+            if not value or editor is None or self.value_of(name):
+                continue
+            if isinstance(editor, QLineEdit):
                 editor.setText(value)
-                editor.setToolTip("Filled in from the entity record: check it against the page")
-                filled.append(name.replace("_", " "))
+            elif isinstance(editor, QComboBox) and editor.findText(value) >= 0:
+                editor.setCurrentText(value)
+            else:
+                continue
+            editor.setToolTip(f"Filled in from the {source}: check it against the page")
+            filled.setdefault(source, []).append(_spoken(name))
+        if values.get("entity_code"):
+            self._prefilled_for = values["entity_code"][0].upper()
         self.focus_first_empty()  # (moving the cursor clears the note: say it after)
         if filled:
-            self.show_note(f"From the entity record: {', '.join(filled)}.", problem=False)
+            said = "; ".join(f"from the {src}: {', '.join(names)}" for src, names in filled.items())
+            self.show_note(said[0].upper() + said[1:] + ".", problem=False)
 
     def _prefill_failed(self, exc: BaseException, generation: int) -> None:
         if generation == self._generation:

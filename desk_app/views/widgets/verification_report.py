@@ -9,11 +9,13 @@ thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from html import escape
 
 from desk_app.errors import KnownError
 from desk_app.qt import (
     QCheckBox,
+    QDialog,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -22,10 +24,10 @@ from desk_app.qt import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPixmap,
     QPushButton,
     QScrollArea,
+    QSplitter,
     Qt,
     QTextBrowser,
     QVBoxLayout,
@@ -36,10 +38,12 @@ from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS
 from desk_app.services.context import ServiceContext
 from desk_app.services.queue.dto import QueueRow
-from desk_app.services.review import decisions, pins, readiness, verification
-from desk_app.services.review.dto import SignatureFinding, VerificationReport
+from desk_app.services.review import decisions, pins, readiness, undo, verification
+from desk_app.services.review.dto import ApprovalPreview, SignatureFinding, VerificationReport
+from desk_app.services.review.preview import preview_approval
 from desk_app.services.review.specimens import attest_signature
 from desk_app.views import ops
+from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
 from desk_app.views.widgets.open_draft import open_draft
 
 MARKS = {
@@ -97,7 +101,11 @@ def _pixmap(png: bytes, height: int = CROP_HEIGHT) -> QPixmap:
 class SignatureBox(QGroupBox):
     """One signature: the crop (or digital verdict) beside that person's dated specimens."""
 
-    def __init__(self, found: SignatureFinding, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, found: SignatureFinding, parent: QWidget | None = None, *, accelerators: bool = False
+    ) -> None:
+        """``accelerators``: this box's attest buttons get Alt+A / Alt+E / Alt+I (given to the
+        first wet-ink box only, so two boxes never share a letter)."""
         super().__init__(f"{found.field_name}: {found.signer_name or 'signer not on file'}", parent)
         self.finding = found
         layout = QVBoxLayout(self)
@@ -143,12 +151,12 @@ class SignatureBox(QGroupBox):
             layout.addWidget(self.note)
             buttons = QHBoxLayout()
             self.attest_buttons = {}
-            for verdict_, title in (
-                ("matches", "Attest: matches"),
-                ("mismatch", "Does not match"),
-                ("unsure", "Unsure"),
+            for verdict_, title, key in (
+                ("matches", "Attest: matches", "&Attest: matches"),
+                ("mismatch", "Does not match", "Do&es not match"),
+                ("unsure", "Unsure", "Unsure (&inconclusive)"),
             ):
-                button = QPushButton(title)
+                button = QPushButton(key if accelerators else title)
                 button.setObjectName(f"attest-{found.field_name}-{verdict_}")
                 self.attest_buttons[verdict_] = button
                 buttons.addWidget(button)
@@ -193,11 +201,13 @@ class VerificationReportPane(QWidget):
     Signals:
         report_loaded(object): a :class:`VerificationReport` arrived.
         decided(object): a :class:`DecisionResult` after approve / reject / wait.
+        undone(object): an :class:`~desk_app.services.review.undo.UndoResult` after an undo.
         failed(str): a service call failed with a message for the operator.
     """
 
     report_loaded = Signal(object)
     decided = Signal(object)
+    undone = Signal(object)
     failed = Signal(str)
 
     def __init__(self, services: ServiceContext, parent: QWidget | None = None) -> None:
@@ -208,19 +218,30 @@ class VerificationReportPane(QWidget):
         self.row: QueueRow | None = None  # the queue row shown (state and holder)
         self.ready: dict[str, readiness.Readiness] = {}
         self.next_wanted = False  # "Approve and next": the queue moves on after this decision
+        self.undo_state = undo.UndoState(False)  # of the submission shown (Applied ones only)
         self._build()
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
         self.status = QLabel("Open a submission to verify it.")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.checks = QTextBrowser()
         self.checks.setObjectName("verification-checks")
-        layout.addWidget(self.checks, 2)
+        self.checks.setMinimumHeight(self.fontMetrics().height() * 4)
         self.signature_area = QScrollArea()
         self.signature_area.setWidgetResizable(True)
-        layout.addWidget(self.signature_area, 2)
+        # the signature beside its specimens is the evidence of a wet-ink form: it gets the
+        # larger share, and the operator can drag the line between it and the checks
+        self.signature_area.setMinimumHeight(self.fontMetrics().height() * 7)
+        evidence = QSplitter(Qt.Orientation.Vertical)
+        evidence.addWidget(self.checks)
+        evidence.addWidget(self.signature_area)
+        evidence.setStretchFactor(0, 2)
+        evidence.setStretchFactor(1, 3)
+        evidence.setChildrenCollapsible(False)
+        layout.addWidget(evidence, 1)
         layout.addWidget(self._decision_box())
 
     def _decision_box(self) -> QGroupBox:
@@ -234,7 +255,8 @@ class VerificationReportPane(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.reasons.addItem(item)
-        self.reasons.setMaximumHeight(120)
+        # about four reasons at a time (it scrolls): the pane must fit a 720-pixel window
+        self.reasons.setMaximumHeight(int(self.reasons.fontMetrics().height() * 4.6) + 6)
         col.addWidget(self.reasons)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Note to the requester (optional; required for Other)")
@@ -251,6 +273,11 @@ class VerificationReportPane(QWidget):
         self.approve_next_button.setToolTip("Approve, then open the next submission of this list")
         self.reject_button = QPushButton("Re&ject")
         self.wait_button = QPushButton("&Wait on requester")
+        self.undo_button = QPushButton("&Undo approval")
+        self.undo_button.setObjectName("undo-approval")
+        self.undo_button.setToolTip("Restore the grants as they were before (until the next sync)")
+        self.undo_button.setVisible(False)
+        self.undo_button.clicked.connect(self.on_undo_clicked)
         self.why_not = QLabel("")
         self.why_not.setObjectName("decision-why-not")
         self.why_not.setWordWrap(True)
@@ -261,6 +288,7 @@ class VerificationReportPane(QWidget):
         for n, b in enumerate(self._decision_buttons()):
             b.setEnabled(False)
             (buttons if n < 2 else second).addWidget(b)
+        second.addWidget(self.undo_button)
         buttons.addStretch(1)
         second.addStretch(1)
         col.addLayout(buttons)
@@ -283,6 +311,36 @@ class VerificationReportPane(QWidget):
         self.row = row
         self.ready = readiness.readiness(self.services, row)
         self.update_decisions()
+        self.ask_undo_state(row)
+
+    def ask_undo_state(self, row: QueueRow) -> None:
+        """An applied approval may be undone until the next sync: ask the service whether (and
+        why not), off the GUI thread; other states have nothing to undo."""
+        self.undo_state = undo.UndoState(False)
+        self.update_undo()
+        if row.state != "applied":
+            return
+        sid = row.id
+        ops.op(undo.undo_state, self.services, sid).success(
+            lambda state: self._on_undo_state(sid, state)
+        ).failure(lambda _exc: None).run("instant", initiator=self)
+
+    def _on_undo_state(self, submission_id: str, state: undo.UndoState) -> None:
+        if self.row is not None and self.row.id == submission_id:
+            self.undo_state = state
+            self.update_undo()
+
+    def update_undo(self) -> None:
+        """Show "Undo approval" on an applied submission, enabled only while it can succeed."""
+        applied = self.row is not None and self.row.state == "applied"
+        self.undo_button.setVisible(applied)
+        self.undo_button.setEnabled(applied and self.undo_state.allowed)
+        if applied:
+            self.undo_button.setToolTip(
+                "Restore the grants as they were before (Ctrl+Z, until the next sync)"
+                if self.undo_state.allowed
+                else self.undo_state.reason or "checking whether it can be undone…"
+            )
 
     def update_decisions(self) -> None:
         """Enable only the decisions that can succeed now; say why the others cannot."""
@@ -329,8 +387,10 @@ class VerificationReportPane(QWidget):
         self.checks.setHtml(checks_html(report))
         holder = QWidget()
         col = QVBoxLayout(holder)
+        keyed = False  # the first wet-ink box gets the attest accelerators
         for found in report.signatures:
-            box = SignatureBox(found)
+            box = SignatureBox(found, accelerators=found.kind == "ink" and not keyed)
+            keyed = keyed or found.kind == "ink"
             for verdict_, button in getattr(box, "attest_buttons", {}).items():
                 button.clicked.connect(lambda _=False, b=box, v=verdict_: self.on_attest(b, v))
             col.addWidget(box)
@@ -376,34 +436,58 @@ class VerificationReportPane(QWidget):
             if self.reasons.item(i).checkState() == Qt.CheckState.Checked
         ]
 
-    def confirm_approval(self) -> bool:
-        """Show what approving will change and ask once."""
-        report = self.report
-        changes = requested_html(report) if report is not None else ""
+    def confirm_approval(self, preview: ApprovalPreview) -> bool:
+        """Show what approving will change (the diff against the directory now) and ask once."""
         claim = self.ready.get("approve")
-        extra = "<p>It is claimed for you first.</p>" if claim and claim.claims_first else ""
-        answer = QMessageBox.question(
-            self,
-            "Approve and apply",
-            (changes or "<p>The form asks for no change of access.</p>")
-            + extra
-            + "<p>Apply these changes now?</p>",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Yes,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        dialog = ApprovalDiffDialog(preview, bool(claim and claim.claims_first), self)
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
     def on_approve_clicked(self, and_next: bool = False) -> None:
-        """Approve (with the override reason if one is written) after one confirmation."""
-        if not self.confirm_approval():
+        """Work out the diff (writer pool: a rolled-back dry run), then ask once."""
+        self.status.setText("Working out what approving will change…")
+        self._decide()
+        ops.op(preview_approval, self.services, self.submission_id).success(
+            lambda preview: self._on_preview(preview, and_next)
+        ).failure(self.on_failed).run("writer", initiator=self)
+
+    def _on_preview(self, preview: ApprovalPreview, and_next: bool) -> None:
+        if preview.submission_id != self.submission_id:
+            return  # another submission was chosen meanwhile
+        if not self.confirm_approval(preview):
+            self.status.setText("Not approved: nothing was changed.")
+            self.update_decisions()
             return
         self.next_wanted = and_next
         r = self.ready.get("approve")
         fn = readiness.claim_then_approve if r and r.claims_first else decisions.approve
-        self._decide()
-        ops.op(fn, self.services, self.submission_id, self.override.text()).success(
-            self.on_decided
+        self.status.setText("Recording the decision…")
+        ops.op(
+            fn,
+            self.services,
+            self.submission_id,
+            self.override.text(),
+            expected_changes=preview.fingerprint,
+        ).success(self.on_decided).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_undo_clicked(self) -> None:
+        """Undo the applied approval shown (a compensating decision, audited)."""
+        if self.undo_button.isHidden() or not self.undo_button.isEnabled():
+            return
+        self.undo_button.setEnabled(False)
+        self.status.setText("Undoing the approval…")
+        ops.op(undo.undo_approval, self.services, self.submission_id).success(
+            self.on_undone
         ).failure(self.on_failed).run("writer", initiator=self)
+
+    def on_undone(self, result: undo.UndoResult) -> None:
+        """The approval was undone: the grants are as before, the submission is yours, in review."""
+        self.undo_state = undo.UndoState(False)
+        self.update_undo()
+        self.status.setText(
+            f"Approval undone: {len(result.lines)} change(s) restored; back in review, held by "
+            f"you: {result.todo}."
+        )
+        self.undone.emit(result)
 
     def _decide(self) -> None:
         for b in self._decision_buttons():
@@ -435,7 +519,15 @@ class VerificationReportPane(QWidget):
     def on_decided(self, result: decisions.DecisionResult) -> None:
         """A decision was recorded (the bus hears of it from ``result.changes``): save and open
         the replies."""
-        self.status.setText(f"Decision recorded: {result.state.replace('_', ' ')}.")
+        state = result.state.replace("_", " ")
+        if result.state == "applied" and not self.next_wanted:
+            self.status.setText(f"Decision recorded: {state}. Undo (Ctrl+Z) until the next sync.")
+            self.undo_state = undo.UndoState(True)
+            if self.row is not None:
+                self.row = replace(self.row, state="applied")
+            self.update_undo()
+        else:
+            self.status.setText(f"Decision recorded: {state}.")
         for b in self._decision_buttons():
             b.setEnabled(False)
         self.decided.emit(result)

@@ -134,6 +134,14 @@ def test_draft_2356_for_a_finding(ctx, world) -> None:
     with ctx.store.read() as s:
         actions = list(s.execute(select(AuditEvent.action)).scalars())
     assert actions.count("compliance.draft_2356") == 2
+    # each draft carries a registered request token recording the removal it asks for
+    from desk_app.models.submissions import RequestToken
+    from desk_app.pdf.read import read_form
+
+    token = read_form(open(service.draft_user_manager_form(removed).pdf_path, "rb").read()).token
+    with ctx.store.read() as s:
+        row = s.execute(select(RequestToken).where(RequestToken.token == token)).scalar_one()
+        assert (row.values["um_action"], row.values["um_username"]) == ("remove", "gone")
 
 
 def test_permissions(make_ctx, world) -> None:

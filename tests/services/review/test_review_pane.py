@@ -6,10 +6,11 @@ import threading
 
 from desk_app.pdf.generate import generate_form
 from desk_app.pdf.signatures import signature_boxes
-from desk_app.qt import QLabel, QMessageBox, Qt
+from desk_app.qt import QDialog, QLabel, Qt
 from desk_app.services.context import Area
 from desk_app.services.review import verification
 from desk_app.views import ops
+from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
 from desk_app.views.widgets.verification_report import VerificationReportPane
 from tests.services.review.conftest import LEA_VALUES, submit
 from tests.services.review.signing import fax_of
@@ -61,11 +62,25 @@ def test_pane_verifies_off_the_gui_thread_and_attests_then_approves(
     with qtbot.waitSignal(pane.report_loaded, timeout=20000) as again:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert again.args[0].check("signatures").outcome == "pass"
-    # "Approve and apply" shows what will change and asks once: answer Yes
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a: QMessageBox.StandardButton.Yes)
+    # "Approve and apply" shows the diff against the directory now and asks once: answer Apply
+    shown: list[str] = []
+
+    def apply(dialog):
+        shown.append(dialog.text())
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ApprovalDiffDialog, "exec", apply)
     with qtbot.waitSignal(pane.decided, timeout=20000) as decided:
         qtbot.mouseClick(pane.approve_button, Qt.MouseButton.LeftButton)
     assert decided.args[0].state == "applied"
+    assert len(shown) == 1 and "Added | Lee Park (lpark, new account) | ECS" in shown[0]
+    # the pane offers the undo until the next sync; it restores the grants as they were
+    assert not pane.undo_button.isHidden() and pane.undo_button.isEnabled()
+    assert "Undo (Ctrl+Z)" in pane.status.text()
+    with qtbot.waitSignal(pane.undone, timeout=20000) as undone:
+        qtbot.mouseClick(pane.undo_button, Qt.MouseButton.LeftButton)
+    assert any("ECS_VIEW revoked" in line for line in undone.args[0].lines)
+    assert "back in review" in pane.status.text() and not pane.undo_button.isEnabled()
     assert ops.wait_for_all(20000)
 
 
