@@ -144,6 +144,12 @@ def take_in_files(window: MainWindow, services: ServiceContext, files: list[str]
     ).run("writer", initiator=window)
 
 
+def release_anchor_later(window: MainWindow, ctx: AppContext) -> None:
+    """Write the audit heads held during start-up, on the writer thread (serialised with the
+    commits that move them on); the first write opens the OS keyring."""
+    ops.op(ctx.release_anchor).run("writer", initiator=window)
+
+
 def attach_instance(guard: SingleInstance, window: MainWindow, services: ServiceContext) -> None:
     """A later start's files come to this window, which comes forward to show them (files
     handed over while the database was still opening come now)."""
@@ -177,7 +183,13 @@ def run_gui(args: argparse.Namespace) -> int:
         data_dir = getattr(args, "data_dir", None)
         # cast: the protocol declares backend_name as a plain attribute; a read-only property serves
         secrets = cast(SecretStore, DeferredSecrets(resolve(data_dir).data_dir / "secrets.json"))
-        ctx = open_app(data_dir, secrets=secrets, console_log=getattr(args, "verbose", False))
+        # the audit anchor's key (the OS keyring) is read once the first page shows, not before
+        ctx = open_app(
+            data_dir,
+            secrets=secrets,
+            console_log=getattr(args, "verbose", False),
+            hold_anchor=True,
+        )
     except KnownError as exc:
         return explain_refusal(exc)
     crash = CrashHandler(ctx.paths.log_file)
@@ -188,6 +200,7 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         seed_if_new(ctx)
         window = build_window(ctx)
+        window.first_page_ready.connect(lambda: release_anchor_later(window, ctx))
         crash.parent = window
         attach_instance(guard, window, ctx.services)
         window.show()

@@ -49,9 +49,15 @@ from desk_app.views.widgets.idle import IdleMonitor
 
 log = logging.getLogger(__name__)
 
-SYNC_STATUS_DELAY_MS = 1000
-SANDBOX_WARM_DELAY_MS = 3000
-PAGES_WARM_DELAY_MS = 2000  # the other pages' modules, imported before their first visit
+# What start-up leaves for later, in ms after the first page's first rows have painted (each
+# competes for the interpreter lock with whatever the operator does first, so they are spread out)
+AFTER_START_MS = {
+    "demo_banner": 0,  # one small query
+    "sync_status": 300,  # imports psycopg
+    "pages": 900,  # the other pages' modules, imported before their first visit
+    "sandbox": 2500,  # the PDF sandbox child takes a second or two to start
+}
+FIRST_PAGE_PATIENCE_MS = 5000  # the background work starts anyway if the first rows are that late
 
 
 def _app() -> QApplication:
@@ -81,11 +87,14 @@ class MainWindow(QMainWindow):
 
     Signals:
         first_painted(): the window painted for the first time (start-up benchmark).
+        first_page_ready(): the first page shown has its first rows (or its first load failed,
+            or it has no list); start-up work that waited for it then runs.
         page_shown(str): a page was created if needed, shown and activated (its key).
         locked_changed(bool): the session locked (True) or unlocked (False).
     """
 
     first_painted = Signal()
+    first_page_ready = Signal()
     locked_changed = Signal(bool)
     page_shown = Signal(str)
 
@@ -104,6 +113,8 @@ class MainWindow(QMainWindow):
         self._import_failed: set[str] = set()  # shown as placeholders (the log names the defect)
         self.locked = False
         self._painted = False
+        self._started = False  # first_page_ready emitted
+        self._watching = False  # the first page shown is being watched for its first rows
         self.sync_scheduler: Any = None  # the sync area's scheduler, once attached
         self._state = (
             QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat)
@@ -298,6 +309,10 @@ class MainWindow(QMainWindow):
             return
         page = self.page(key)
         self.stack.setCurrentWidget(self._holders[page.key])
+        first = not self._started and not self._watching
+        self._watching = True
+        if first:
+            self._watch_first_page(page)
         page.on_activated()
         self.page_shown.emit(page.key)
 
@@ -532,15 +547,41 @@ class MainWindow(QMainWindow):
         if not self._painted:
             self._painted = True
             self.first_painted.emit()
-            QTimer.singleShot(0, self._show_initial_page)
-            # sync status can wait a moment: its import (psycopg) would compete for the GIL
-            # with the first page's own loading
-            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_sync_status)
-            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self.check_demo_data)
-            # the PDF sandbox child takes a second or two to start: start it before the first
-            # received document is opened, once the first page has settled
-            QTimer.singleShot(SANDBOX_WARM_DELAY_MS, self._warm_sandbox)
-            QTimer.singleShot(PAGES_WARM_DELAY_MS, self._warm_pages)
+            # each timer has the window as its context: it never fires on a closed window
+            QTimer.singleShot(0, self, self._show_initial_page)
+            # should the first page never report (an import stuck on a slow disk), the rest of
+            # start-up still happens
+            QTimer.singleShot(FIRST_PAGE_PATIENCE_MS, self, self._on_first_page_ready)
+
+    # --- after start-up ---------------------------------------------------------------------
+    def _watch_first_page(self, page: BasePage) -> None:
+        """Emit ``first_page_ready`` once ``page`` (the first shown) has painted its first rows."""
+        model = getattr(page, "model", None)
+        loaded = getattr(model, "loaded", None)
+        if loaded is None:
+            QTimer.singleShot(0, self, self._on_first_page_ready)
+            return
+        loaded.connect(self._on_first_rows)
+        model.load_failed.connect(self._on_first_rows)  # type: ignore[union-attr]
+
+    def _on_first_rows(self, *_args: object) -> None:
+        # the view repaints with the rows on the next turn of the event loop
+        QTimer.singleShot(0, self, self._on_first_page_ready)
+
+    def _on_first_page_ready(self) -> None:
+        """Start what start-up deferred: nothing of it is needed to show the first rows, and each
+        would compete with them for the interpreter lock."""
+        if self._started:
+            return
+        self._started = True
+        self.first_page_ready.emit()
+        for name, slot in (
+            ("demo_banner", self.check_demo_data),
+            ("sync_status", self._start_sync_status),
+            ("pages", self._warm_pages),
+            ("sandbox", self._warm_sandbox),
+        ):
+            QTimer.singleShot(AFTER_START_MS[name], self, slot)
 
 
 def _import_quietly(names: list[str]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk_app.qt import (
     QAbstractItemView,
@@ -42,7 +42,6 @@ from desk_app.services.context import Area, Changes
 from desk_app.services.directory.forms import entity_prefill
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
-from desk_app.services.queue.intake import IntakeService, Source
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
@@ -61,6 +60,9 @@ from desk_app.views.widgets.queue_dashboard import QueueDashboard
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 from desk_app.views.widgets.verification_report import VerificationReportPane
+
+if TYPE_CHECKING:  # the intake service pulls in the PDF engine: imported on first use
+    from desk_app.services.queue.intake import IntakeService, Source
 
 DROPPABLE = (".msg", ".eml", ".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
 AGE_FILTERS = (
@@ -88,7 +90,7 @@ class Page(BasePage):
         super().__init__(context, parent)
         self.service = QueueService(context.services)  # not self.actions: QWidget.actions() is Qt's
         self.listing = QueueList(context.services)
-        self.intake = IntakeService(context.services)
+        self._intake: IntakeService | None = None
         self.model = QueueTableModel(self.listing, context.settings["sla_business_days"], self)
         self.state = "ready_for_review"
         self.detail: QueueDetail | None = None
@@ -101,6 +103,16 @@ class Page(BasePage):
         self._connect()
         self._shortcuts()
         self.setAcceptDrops(True)
+
+    @property
+    def intake(self) -> IntakeService:
+        """The intake service, imported on first use (it pulls in PyMuPDF and numpy, which the
+        list does not need: the first rows show sooner without them)."""
+        if self._intake is None:
+            from desk_app.services.queue.intake import IntakeService
+
+            self._intake = IntakeService(self.context.services)
+        return self._intake
 
     # --- construction ------------------------------------------------------------------------------
     def _build_widgets(self) -> None:

@@ -15,10 +15,8 @@ Signals:
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desk_app.pdf import render as trusted
-from desk_app.pdf.render import DocumentInfo
 from desk_app.qt import (
     QComboBox,
     QEvent,
@@ -38,11 +36,28 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
-from desk_app.sandbox import api as untrusted
 from desk_app.views import ops
 from desk_app.views.widgets.page_view import DESK, PAD, THUMB_HEIGHT, PageView, ThumbnailStrip
 from desk_app.views.widgets.pdf_images import rotated_rect, to_qimage
 from desk_app.views.widgets.print_support import DocumentPrinting
+
+if TYPE_CHECKING:
+    from desk_app.pdf.render import DocumentInfo
+
+
+def backend_for(untrusted_source: bool) -> Any:
+    """The module that opens a document: :mod:`desk_app.sandbox.api` (a child process) for one
+    from outside, :mod:`desk_app.pdf.render` for the app's own. Imported on the first document,
+    not with the window: they bring in PyMuPDF and numpy, which the first page's list does not
+    need."""
+    if untrusted_source:
+        from desk_app.sandbox import api as untrusted
+
+        return untrusted
+    from desk_app.pdf import render as trusted
+
+    return trusted
+
 
 SCREEN_DPI = 96.0
 ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
@@ -53,8 +68,8 @@ def _open_first(
     backend: Any, pdf: bytes, rotate: int, fit_width: float, dpr: float
 ) -> tuple[DocumentInfo, Any, float]:
     """Pool thread: open the document and render page 1 to fit ``fit_width`` logical pixels."""
-    if backend is untrusted:  # one job in the sandbox child instead of two round trips
-        return untrusted.open_first(pdf, rotate, fit_width, dpr, MAX_RENDER_ZOOM)
+    if backend.__name__ == "desk_app.sandbox.api":  # one job in the child, not two round trips
+        return backend.open_first(pdf, rotate, fit_width, dpr, MAX_RENDER_ZOOM)
     info = backend.document_info(pdf)
     w, h = info.page_sizes[0]
     page_w = h if rotate % 180 else w
@@ -74,7 +89,7 @@ class DocumentViewer(QWidget):
         super().__init__(parent)
         self.pdf = b""
         self.title = ""
-        self._backend: Any = trusted
+        self._backend: Any = None  # set with the document (backend_for)
         self.info: DocumentInfo | None = None
         self.page = 0
         self.mode = "fit_width"
@@ -203,7 +218,7 @@ class DocumentViewer(QWidget):
         """
         self._generation += 1
         gen = self._generation
-        self._backend = untrusted if untrusted_source else trusted
+        self._backend = backend_for(untrusted_source)
         self.printing.backend = self._backend
         self.pdf, self.info, self.page, self.title = pdf, None, 0, title
         self.rotation.clear()

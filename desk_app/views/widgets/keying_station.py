@@ -38,7 +38,6 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
-from desk_app.sandbox.api import render_page  # a received fax: rendered in a child
 from desk_app.services.queue.keying import KeyField, KeyingLayout, keying_layout, value_problem
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import to_qimage
@@ -50,6 +49,9 @@ MARGIN_PT = 8.0
 
 def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[Any]]:
     """Pool thread: the form's field layout and every page rendered for keying."""
+    # a received fax: rendered in a child; imported here, not with the window (PyMuPDF, numpy)
+    from desk_app.sandbox.api import render_page
+
     layout = keying_layout(form_number)
     return layout, [render_page(pdf, i, RENDER_ZOOM) for i in range(pages)]
 

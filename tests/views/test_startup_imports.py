@@ -1,0 +1,42 @@
+"""What the start to the Work queue's first rows imports: not the PDF engine, numpy, the OS
+keyring or the PostgreSQL driver (each is imported when first needed, after the first rows), and
+PySide6's per-import check reads no source through ``inspect``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("pymupdf", "numpy", "keyring", "psycopg", "pyhanko", "segno", "zxingcpp")
+
+PROBE = f"""
+import json, sys
+import desk_app.views.main, desk_app.views.pages.queue
+print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))
+"""
+
+
+def test_the_queue_page_and_the_start_path_leave_the_heavy_libraries_for_later() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_pysides_import_check_reads_the_file_not_inspect() -> None:
+    import desk_app.qt  # noqa: F401 - installs the check
+    import desk_app.views.main_window as a_view
+
+    feature = sys.modules["shibokensupport.feature"]
+    check = feature._mod_uses_pyside
+    assert getattr(check, "desk_app_cheap", False)
+    assert check(sys.modules["desk_app.qt"]) is True  # its source names PySide6
+    assert check(a_view) is False
+    assert check(json) is False
+    assert check(sys) is False  # a built-in module: PySide's own answer
