@@ -69,7 +69,10 @@ def _open_first(
 ) -> tuple[DocumentInfo, Any, float]:
     """Pool thread: open the document and render page 1 to fit ``fit_width`` logical pixels."""
     if backend.__name__ == "desk_app.sandbox.api":  # one job in the child, not two round trips
-        return backend.open_first(pdf, rotate, fit_width, dpr, MAX_RENDER_ZOOM)
+        first: tuple[DocumentInfo, Any, float] = backend.open_first(
+            pdf, rotate, fit_width, dpr, MAX_RENDER_ZOOM
+        )
+        return first
     info = backend.document_info(pdf)
     w, h = info.page_sizes[0]
     page_w = h if rotate % 180 else w
