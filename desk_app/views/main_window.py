@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._started = False  # first_page_ready emitted
         self._watching = False  # the first page shown is being watched for its first rows
+        self._focus_wanted = ""  # a page asked for from the keyboard, focused once shown
         self.sync_scheduler: Any = None  # the sync area's scheduler, once attached
         self._state = (
             QSettings(str(config_dir / "window.ini"), QSettings.Format.IniFormat)
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
                 menu_view,
                 PAGE_TITLES[key],
                 f"Ctrl+{number}",
-                lambda _c=False, k=key: self.show_page(k),
+                lambda _c=False, k=key: self.go_to_page(k),
             )
             self.page_actions.append(action)
             if self.page_refusal(key):
@@ -285,6 +286,24 @@ class MainWindow(QMainWindow):
     def current_page(self) -> BasePage | None:
         return self.pages.get(self.current_key())
 
+    def go_to_page(self, key: str) -> None:
+        """Show page ``key`` and put the keyboard focus in it (its list, when it has one): the
+        page's own keys (Alt+1/2/3 on the Work queue, the table's letters) then work at once,
+        where a focus left on the navigation list would not reach them."""
+        self._focus_wanted = key
+        self.show_page(key)
+        if self._showing(key):
+            self._focus_page(key)
+
+    def _focus_page(self, key: str) -> None:
+        self._focus_wanted = ""
+        page = self.pages.get(key)
+        if page is None:
+            return
+        table = getattr(page, "table", None)
+        target = table if isinstance(table, QWidget) and table.isVisibleTo(page) else page
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def show_page(self, key: str) -> None:
         if key not in PAGE_ORDER or self.locked:
             return
@@ -314,6 +333,8 @@ class MainWindow(QMainWindow):
         if first:
             self._watch_first_page(page)
         page.on_activated()
+        if self._focus_wanted == key:
+            self._focus_page(key)
         self.page_shown.emit(page.key)
 
     def _page_module_loaded(self, key: str) -> bool:

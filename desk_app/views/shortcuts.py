@@ -15,7 +15,11 @@ class Shortcut:
 
 SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("F1", "Anywhere", "This list of keyboard shortcuts"),
-    Shortcut("Ctrl+1 … Ctrl+8", "Anywhere", "Go to a page (in the order of the left-hand list)"),
+    Shortcut(
+        "Ctrl+1 … Ctrl+8",
+        "Anywhere",
+        "Go to a page (in the order of the left-hand list), the focus in its list",
+    ),
     Shortcut("Ctrl+F", "Anywhere", "Search the page's list"),
     Shortcut("F5", "Anywhere", "Refresh the page"),
     Shortcut("Ctrl+L", "Anywhere", "Lock the workstation"),
@@ -37,6 +41,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Alt+N", "Review tab", "Approve and go to the next submission of the list"),
     Shortcut("Alt+J", "Review tab", "Reject with the ticked reasons"),
     Shortcut("Alt+W", "Review tab", "Wait on the requester"),
+    Shortcut(
+        "Alt+I",
+        "Work queue",
+        "The signature to attest: its note (Tab, then Space attests), or its Matches button",
+    ),
     Shortcut("Alt+A", "Keying tab", "Save the keyed values"),
     Shortcut("Alt+E", "Keying tab", "Save and send to review"),
     Shortcut("Ctrl+End", "Any table", "The real last row (the rest is loaded first)"),

@@ -45,6 +45,7 @@ from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetai
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
+from desk_app.views.pages import queue_keys
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.pages.queue_text import known_values, preview_document, sla_legend_html, summary
 from desk_app.views.tablemodels.lazy import ROW_ROLE
@@ -294,6 +295,7 @@ class Page(BasePage):
             pane = QShortcut(QKeySequence(keys), self)
             pane.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             pane.activated.connect(lambda t=target: t.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        queue_keys.install(self)  # the signature to attest (Alt+I): pages/queue_keys.py
 
     # --- page API ------------------------------------------------------------------------------
     def on_activated(self) -> None:
