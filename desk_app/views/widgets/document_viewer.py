@@ -15,6 +15,7 @@ Signals:
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from desk_app.qt import (
@@ -25,6 +26,7 @@ from desk_app.qt import (
     QKeySequence,
     QLabel,
     QLineEdit,
+    QMenu,
     QScrollArea,
     QShortcut,
     QSize,
@@ -32,6 +34,7 @@ from desk_app.qt import (
     Qt,
     QTimer,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -128,31 +131,41 @@ class DocumentViewer(QWidget):
         self.zoom_box.activated.connect(self._on_zoom_chosen)
         tb.addWidget(self.zoom_box)
         tb.addAction("+", self.zoom_in).setToolTip("Zoom in (Ctrl++)")
-        tb.addSeparator()
-        tb.addAction("\u27f2 Rotate left", lambda: self.rotate(-90)).setToolTip("Ctrl+Shift+R")
-        tb.addAction("\u27f3 Rotate right", lambda: self.rotate(90)).setToolTip("Ctrl+R")
-        tb.addSeparator()
+        # a second row: rotation, find, print. Glyphs with tool tips and accessible names, and
+        # the print tools behind one button: both rows must fit the queue's right-hand pane at
+        # 1280 px (and 150 %) without hiding a tool behind a » button
+        self.tools = QToolBar(self)
+        self.tools.setIconSize(QSize(16, 16))
+        for glyph, name, keys, turn in (
+            ("\u27f2", "Rotate left", "Ctrl+Shift+R", -90),
+            ("\u27f3", "Rotate right", "Ctrl+R", 90),
+        ):
+            act = self.tools.addAction(glyph, partial(self.rotate, turn))
+            act.setToolTip(f"{name} ({keys})")
+            self.tools.widgetForAction(act).setAccessibleName(name)
+        self.tools.addSeparator()
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText("Find in document (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMaximumWidth(220)
         self.search_box.returnPressed.connect(self.find_next)
-        tb.addWidget(self.search_box)
+        self.tools.addWidget(self.search_box)
         self.search_label = QLabel("", self)
-        tb.addWidget(self.search_label)
+        self.tools.addWidget(self.search_label)
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        tb.addWidget(spacer)
+        self.tools.addWidget(spacer)
         self.printing = DocumentPrinting(self)
-        tb.addAction("Preview", self.preview_document)
-        tb.addAction("Print…", self.print_document).setToolTip("Print at 300 dpi (Ctrl+P)")
-        tb.addAction(
-            "Save as PDF…",
-            lambda: (
-                self.pdf
-                and self.printing.save_as_pdf(self.pdf, (self.title or "document") + ".pdf")
-            ),
-        )
+        self.print_button = QToolButton(self)
+        self.print_button.setText("Print…")
+        self.print_button.setToolTip("Print at 300 dpi (Ctrl+P); the arrow: preview, save as PDF")
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.print_button.clicked.connect(self.print_document)
+        more = QMenu(self.print_button)
+        more.addAction("Pre&view…", self.preview_document)
+        more.addAction("&Save as PDF…", self._save_as_pdf)
+        self.print_button.setMenu(more)
+        self.tools.addWidget(self.print_button)
 
         self.thumbs = ThumbnailStrip(self)
         self.thumbs.currentRowChanged.connect(self._on_thumb)
@@ -179,6 +192,7 @@ class DocumentViewer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.tools)
         layout.addLayout(body, 1)
         self.setFocusProxy(self.page_area)
 
@@ -238,6 +252,10 @@ class DocumentViewer(QWidget):
     def preview_document(self) -> None:
         if self.pdf:
             self.printing.preview(self.pdf, self.title)
+
+    def _save_as_pdf(self) -> None:
+        if self.pdf:
+            self.printing.save_as_pdf(self.pdf, (self.title or "document") + ".pdf")
 
     def print_document(self) -> None:
         if self.pdf:
