@@ -174,3 +174,24 @@ def _cheap_feature_check() -> None:
 
 
 _cheap_feature_check()
+
+
+def _keep_none_alive() -> None:
+    """Give ``None`` references for every void call PySide6 will ever return, on Python 3.11.
+
+    PySide6 6.12 returns ``None`` from a void call (``update()``, ``setText()``,
+    ``processEvents()``...) without a new reference, as Python 3.12 allows, where ``None`` is
+    immortal. On 3.11 each such call takes one reference from ``None``; when they run out the
+    interpreter aborts ("Fatal Python error: none_dealloc: deallocating None"): a loop of some
+    thousands of ``processEvents()`` calls did it here, and a long session would in time. Adding
+    2**40 references makes ``None`` as good as immortal, which is what 3.12 does.
+    """
+    import ctypes
+    import sys
+
+    if sys.version_info >= (3, 12):
+        return
+    ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
+
+
+_keep_none_alive()

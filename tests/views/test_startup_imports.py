@@ -40,3 +40,28 @@ def test_pysides_import_check_reads_the_file_not_inspect() -> None:
     assert check(a_view) is False
     assert check(json) is False
     assert check(sys) is False  # a built-in module: PySide's own answer
+
+
+LOOP = """
+import desk_app.qt
+from desk_app.qt import QApplication, QLabel
+app = QApplication([])
+label = QLabel("x")
+label.show()
+for _ in range(20000):  # each void call took a reference from None (PySide6 6.12, Python 3.11)
+    app.processEvents()
+    label.update()
+print("ok")
+"""
+
+
+def test_void_qt_calls_do_not_use_up_none() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOOP],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-500:]
