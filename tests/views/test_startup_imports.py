@@ -65,3 +65,14 @@ def test_void_qt_calls_do_not_use_up_none() -> None:
         check=False,
     )
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-500:]
+
+
+def test_the_window_starts_without_building_every_commands_parser() -> None:
+    from desk_app.cli import gui_arguments
+
+    args = gui_arguments(["--data-dir", "d", "--take-in", "a.tif", "--verbose"])
+    assert args is not None and args.command is None
+    assert (args.data_dir, args.take_in, args.verbose) == ("d", ["a.tif"], True)
+    assert gui_arguments([]) is not None
+    for argv in (["queue", "list"], ["--help"], ["--version"], ["--data-dir", "d", "audit"]):
+        assert gui_arguments(argv) is None  # the full parser handles these
