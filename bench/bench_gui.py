@@ -48,7 +48,7 @@ def _one_walk(env: BenchEnv, n: int) -> tuple[int, int, float, float, list[str]]
         app.close()
     if result.longest_block_ms > 100:
         print(f"walk {n}: GUI blocked {result.longest_block_ms:.0f} ms at:\n"
-              f"{result.longest_block_at[-1500:]}", file=sys.stderr, flush=True)  # fmt: skip
+              f"{result.longest_block_at[:2500]}", file=sys.stderr, flush=True)  # fmt: skip
     return result.keystrokes, result.typed, result.seconds, result.longest_block_ms, result.steps
 
 
