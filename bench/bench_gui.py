@@ -75,10 +75,10 @@ def run(env: BenchEnv) -> list[Figure]:
             target="printed (the machine's keys, not a person's)",
         ),
         Figure(
-            f"longest GUI block during the walk (range {blocks[0]:.0f}-{blocks[-1]:.0f} ms)",
-            blocks[0],
+            f"longest GUI block, worst of {RUNS} walks (range {blocks[0]:.0f}-{blocks[-1]:.0f} ms)",
+            blocks[-1],
             "ms",
-            target="<= 100 ms",
-            ok=blocks[0] <= 100,
+            target="<= 100 ms in every walk",
+            ok=blocks[-1] <= 100,
         ),
     ]
