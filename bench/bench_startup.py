@@ -1,4 +1,5 @@
-"""Start-up figures: cold start to the main window painted, opening the Entities page, searching
+"""Start-up figures: cold start to the main window painted and to the first page's first rows
+painted (the Work queue, issue 17's "first useful page"), opening the Entities page, searching
 entities, and resident memory with the big database open. Each sits beside a reference measured in
 the same run: a bare interpreter that imports Qt and paints one window; raw sqlite3 running the
 page's first query; the bare Qt process's memory.
@@ -33,12 +34,13 @@ def rss_mb():
 def after_paint(window):
     print(f"painted {time.time():.6f}", flush=True)
 
-def after_first_page(window, key):
+def after_first_page(window):
+    # first_page_ready: the first page shown has its first rows in its table, repainted
     if getattr(window, "_reported", False):
         return
     window._reported = True
     print(f"ready {time.time():.6f}", flush=True)
-    print(f"page {key}", flush=True)
+    print(f"page {window.current_key()}", flush=True)
     if MODE == "memory":
         for key in ("entities", "audit"):
             window.show_page(key)  # a first visit imports the page's module on a pool thread
@@ -55,6 +57,14 @@ def after_first_page(window, key):
         while window.status.sync_widget is None and time.monotonic() < deadline:
             QApplication.processEvents()
             time.sleep(0.002)
+        # and the rest of what start-up deferred (other pages' modules, the sandbox warm-up) ran
+        settle = time.monotonic() + max(main_window.AFTER_START_MS.values()) / 1000 + 2
+        while time.monotonic() < settle:
+            QApplication.processEvents()
+            time.sleep(0.002)
+        from desk_app.views import ops
+        ops.wait_for_all(20_000)
+        QApplication.processEvents()
         print(f"rss {rss_mb():.1f}", flush=True)
         from desk_app.views import main as gui
         stalls = gui.watchdog.stalls if gui.watchdog else []
@@ -66,7 +76,7 @@ original = main_window.MainWindow.__init__
 def patched(self, *args, **kwargs):
     original(self, *args, **kwargs)
     self.first_painted.connect(lambda: after_paint(self))
-    self.page_shown.connect(lambda key: after_first_page(self, key))
+    self.first_page_ready.connect(lambda: after_first_page(self))
 main_window.MainWindow.__init__ = patched
 
 from desk_app.cli import main
@@ -157,6 +167,9 @@ def _cold_start(folder: Path) -> tuple[float, float, float, str]:
     """Best of REPEAT: ms to window painted, ms to first page shown, ms for the bare Qt window,
     and which page the window opened on (the operator's remembered page, else the first)."""
     _register_os_operator(folder)
+    # the first page is the remembered one: start on the Work queue (the memory run, which
+    # visits other pages, may have left another page remembered)
+    (folder / "config" / "window.ini").unlink(missing_ok=True)
     runs = [_run_child(APP_CHILD, str(folder), "paint") for _ in range(REPEAT)]
     bare = min(_run_child(QT_CHILD)["seconds"] for _ in range(REPEAT))
     page = next((k.split(":", 1)[1] for k in runs[0] if k.startswith("page:")), "?")
@@ -252,12 +265,13 @@ def run(env: BenchEnv) -> list[Figure]:
         )
         figures.append(
             Figure(
-                f"cold start to first page ({page}) shown (scale {scale:g})",
+                f"cold start to first page ({page}) with its rows (scale {scale:g})",
                 ready,
                 "ms",
                 "bare Python + Qt window",
                 reference,
-                "(no target; shown for honesty)",
+                "<= 1000 ms (issue 17)",
+                ready <= 1000,
             )
         )
         opened, search = _open_entities_page(folder)

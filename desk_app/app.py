@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,16 +64,26 @@ class AppContext:
     operator: OperatorDTO
     services: ServiceContext
     created: bool  # the database did not exist before this start
+    anchor: HeadAnchor | None = None
+
+    def release_anchor(self) -> None:
+        """Write the audit heads held back during start-up (see :class:`HeldAnchor`)."""
+        if isinstance(self.anchor, HeldAnchor):
+            self.anchor.release()
 
     def close(self) -> None:
+        self.release_anchor()
         self.store.dispose()
 
 
 AUDIT_ANCHOR_KEY = "audit-anchor-key"
 
 
-def head_anchor(data_dir: Path, secrets: SecretStore, create: bool = True) -> HeadAnchor:
-    """The audit head anchored in ``audit-anchor.json`` under a key from the secret store."""
+def head_anchor(
+    data_dir: Path, secrets: SecretStore, create: bool = True, held: bool = False
+) -> HeadAnchor:
+    """The audit head anchored in ``audit-anchor.json`` under a key from the secret store
+    (``held``: a :class:`HeldAnchor`, whose writes wait for its release)."""
 
     def key() -> bytes | None:
         if create:
@@ -79,7 +91,38 @@ def head_anchor(data_dir: Path, secrets: SecretStore, create: bool = True) -> He
         found = secrets.get(AUDIT_ANCHOR_KEY)
         return base64.urlsafe_b64decode(found) if found else None
 
-    return HeadAnchor(data_dir / "audit-anchor.json", key)
+    return (HeldAnchor if held else HeadAnchor)(data_dir / "audit-anchor.json", key)
+
+
+class HeldAnchor(HeadAnchor):
+    """An anchor that holds the heads back until :meth:`release`, for the GUI's start.
+
+    Writing the anchor needs its key, and the first key read opens the OS keyring, which loads
+    every keyring plugin: 0.3-1.3 s here, spent on the GUI thread by the ``session.start`` event's
+    commit before the window could show. Held heads (the newest per workstation) are written at
+    release, which the window asks for once its first page has painted, and at close. A crash in
+    between leaves the anchor a few events behind, never ahead, which is what the anchor promises
+    after any crash between a commit and its write.
+    """
+
+    def __init__(self, path: Path, key: Callable[[], bytes | None]) -> None:
+        super().__init__(path, key)
+        self._held: dict[str, tuple[int, str]] | None = {}
+        self._held_lock = threading.Lock()
+
+    def write(self, workstation: str, seq: int, digest: str) -> None:
+        with self._held_lock:
+            if self._held is not None:
+                if seq > self._held.get(workstation, (0, ""))[0]:
+                    self._held[workstation] = (seq, digest)
+                return
+        super().write(workstation, seq, digest)
+
+    def release(self) -> None:
+        with self._held_lock:
+            held, self._held = self._held, None
+        for workstation, (seq, digest) in sorted((held or {}).items()):
+            super().write(workstation, seq, digest)
 
 
 def file_secrets_allowed(paths: AppPaths) -> bool:
@@ -130,12 +173,16 @@ def open_app(
     secrets: SecretStore | None = None,
     username: str | None = None,
     console_log: bool = False,
+    hold_anchor: bool = False,
 ) -> AppContext:
     """Open the installation at ``data_dir`` (or the per-user folders).
 
     Raises:
         StoreError: the database cannot be opened safely (see :mod:`desk_app.models.store`).
         PermissionDenied: the OS user is not an operator of this database.
+
+    ``hold_anchor``: hold the audit anchor's writes until :meth:`AppContext.release_anchor` (the
+    GUI's start, so the keyring is not opened before the window shows).
     """
     paths = resolve(data_dir)
     refusal = refusal_of(paths)
@@ -155,7 +202,8 @@ def open_app(
     try:
         secrets = secrets or open_secret_store(paths)
         require_agency_keys(paths.data_dir, secrets)
-        anchor_heads(store.session_factory, head_anchor(paths.data_dir, secrets))
+        anchor = head_anchor(paths.data_dir, secrets, held=hold_anchor)
+        anchor_heads(store.session_factory, anchor)
         signer = AuditSigner(secrets, chain_scope(paths.data_dir))
         sign_new_events(store.session_factory, signer)
         operator = identify_operator(
@@ -172,7 +220,7 @@ def open_app(
         store=store, actor=actor_for(operator), secrets=secrets, settings=settings, paths=paths
     )
     logger.info("opened %s as %s (%s)", paths.database.name, operator.username, operator.role)
-    return AppContext(paths, settings, secrets, store, operator, services, created)
+    return AppContext(paths, settings, secrets, store, operator, services, created, anchor)
 
 
 def is_new_installation(data_dir: str | Path | None = None) -> bool:

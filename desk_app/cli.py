@@ -27,12 +27,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"desk-app: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="desk-app",
-        description="Web systems security workbench: access requests, PINs, user managers, "
-        "educator certification. With no command, starts the GUI.",
-    )
+def _global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"desk_app {__version__}")
     parser.add_argument(
         "--data-dir", metavar="DIR", help="use DIR for the database, logs and settings"
@@ -50,6 +45,32 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         help="GUI: take FILE in (.msg, .eml, .pdf, .tif); a running window gets it instead",
     )
+
+
+def gui_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The GUI's options when ``argv`` names no command (else None).
+
+    Building the full parser imports every command's module (the whole service layer, about a
+    twentieth of a second of the window's start): starting the window needs only the options.
+    """
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    probe = _Parser(prog="desk-app", add_help=False)
+    _global_options(probe)
+    args, rest = probe.parse_known_args(list(argv))
+    if rest:
+        return None  # a command (or a mistake the full parser explains)
+    args.command = None
+    return args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="desk-app",
+        description="Web systems security workbench: access requests, PINs, user managers, "
+        "educator certification. With no command, starts the GUI.",
+    )
+    _global_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     import desk_app.commands as commands
 
@@ -60,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    gui = gui_arguments(sys.argv[1:] if argv is None else argv)
+    if gui is not None:
+        from desk_app.views.main import run_gui
+
+        return run_gui(gui)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.allow_file_secrets:  # read wherever the secret store is opened (GUI, CLI, children)

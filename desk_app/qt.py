@@ -143,3 +143,61 @@ def forget_imported_sources() -> None:
     import linecache
 
     linecache.clearcache()
+
+
+def _cheap_feature_check() -> None:
+    """Answer PySide6's per-import question ("does this module use PySide?") from the raw file.
+
+    PySide6's import hook asks it of every module imported after PySide6, by
+    ``inspect.getsource`` (tokenising the source and filling :mod:`linecache`): about a sixth of
+    desk_app's import time at start-up. The question is only whether the text ``PySide6`` occurs
+    in the source, which a plain read of the bytes answers the same; a module without a ``.py``
+    file still goes to PySide's own check. Nothing changes if this PySide6 has no such hook.
+    """
+    import sys
+
+    feature = sys.modules.get("shibokensupport.feature")
+    original = getattr(feature, "_mod_uses_pyside", None)
+    if original is None or getattr(original, "desk_app_cheap", False):
+        return
+
+    def mod_uses_pyside(module: object) -> bool:
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            return bool(original(module))
+        try:
+            with open(path, "rb") as source:
+                return b"PySide6" in source.read()
+        except OSError:
+            return bool(original(module))
+
+    mod_uses_pyside.desk_app_cheap = True  # type: ignore[attr-defined]
+    feature._mod_uses_pyside = mod_uses_pyside  # type: ignore[union-attr]
+
+
+_cheap_feature_check()
+
+
+def _keep_none_alive() -> None:
+    """Give ``None`` references for every void call PySide6 will ever return, on Python 3.11.
+
+    PySide6 6.12 returns ``None`` from a void call (``update()``, ``setText()``,
+    ``processEvents()``...) without a new reference, as Python 3.12 allows, where ``None`` is
+    immortal. On 3.11 each such call takes one reference from ``None``; when they run out the
+    interpreter aborts ("Fatal Python error: none_dealloc: deallocating None"): a loop of some
+    thousands of ``processEvents()`` calls did it here, and a long session would in time. Adding
+    2**40 references makes ``None`` as good as immortal, which is what 3.12 does.
+    """
+    import ctypes
+    import sys
+
+    if sys.version_info >= (3, 12):
+        return
+    count = ctypes.c_ssize_t.from_address(id(None))
+    # the count must sit first in the object (not so in a trace-refs debug build): the word read
+    # there equals what the interpreter reports (less getrefcount's own reference)
+    if count.value == sys.getrefcount(None) - 1:
+        count.value += 1 << 40
+
+
+_keep_none_alive()

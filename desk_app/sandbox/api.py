@@ -11,19 +11,34 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from desk_app.pdf.barcodes import PageMark
-from desk_app.pdf.read import FormReading
-from desk_app.pdf.render import DocumentInfo, RenderedPage
-from desk_app.pdf.safety import PdfReport
-from desk_app.pdf.signatures import DigitalSignatureFacts, InkFinding
 from desk_app.received import Received, received
 from desk_app.sandbox.confine import DEFAULT_LIMITS, Limits
-from desk_app.sandbox.pool import Sandbox
-from desk_app.sandbox.results import CheckedPdf, ImageDocument, MailLimits, ParsedMail
+
+if TYPE_CHECKING:
+    # the result types live beside their parsers, which import PyMuPDF and numpy: the pool and
+    # its schema bring them in with the first job, not with every module that may send one
+    # (the review pane, the viewer), so the GUI's first page shows without them
+    from desk_app.pdf.barcodes import PageMark
+    from desk_app.pdf.read import FormReading
+    from desk_app.pdf.render import DocumentInfo, RenderedPage
+    from desk_app.pdf.safety import PdfReport
+    from desk_app.pdf.signatures import DigitalSignatureFacts, InkFinding
+    from desk_app.sandbox.pool import Sandbox
+    from desk_app.sandbox.results import CheckedPdf, ImageDocument, MailLimits, ParsedMail
 
 __all__ = ["Limits", "Sandbox", "default_sandbox"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Sandbox`` stays importable from here, imported when first asked for."""
+    if name == "Sandbox":
+        from desk_app.sandbox.pool import Sandbox
+
+        return Sandbox
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _default: list[Sandbox] = []
 _lock = threading.Lock()
@@ -33,6 +48,8 @@ def default_sandbox() -> Sandbox:
     """The process-wide pool of sandbox children (started on first use)."""
     with _lock:
         if not _default:
+            from desk_app.sandbox.pool import Sandbox
+
             _default.append(Sandbox(DEFAULT_LIMITS))
         return _default[0]
 
@@ -43,7 +60,7 @@ def _call(job: str, data: Received | bytes, limits: Limits | None = None, **para
 
 def inspect_pdf(data: Received | bytes, limits: Limits | None = None) -> PdfReport:
     """What active content a received PDF carries (nothing refused yet)."""
-    return cast(PdfReport, _call("inspect", data, limits))
+    return cast("PdfReport", _call("inspect", data, limits))
 
 
 def check_pdf(
@@ -51,17 +68,17 @@ def check_pdf(
 ) -> CheckedPdf:
     """Open a received PDF and refuse active content and bombs; its fields and page count (and,
     when ``read``, a fillable form's reading, saving a second job)."""
-    return cast(CheckedPdf, _call("check_pdf", data, limits, read=read))
+    return cast("CheckedPdf", _call("check_pdf", data, limits, read=read))
 
 
 def read_form(data: Received | bytes, limits: Limits | None = None) -> FormReading:
     """:func:`desk_app.pdf.read.read_form` on a received PDF."""
-    return cast(FormReading, _call("read", data, limits))
+    return cast("FormReading", _call("read", data, limits))
 
 
 def image_document(data: Received | bytes, limits: Limits | None = None) -> ImageDocument:
     """A received image (fax TIFF, scan) as a PDF, with the barcodes read from its frames."""
-    return cast(ImageDocument, _call("image", data, limits))
+    return cast("ImageDocument", _call("image", data, limits))
 
 
 def image_to_pdf(data: Received | bytes, limits: Limits | None = None) -> bytes:
@@ -90,7 +107,9 @@ def parse_mail(data: Received | bytes, limits: MailLimits | None = None) -> Pars
     Raises:
         MailUnreadable: not a mail, or over the message size limit.
     """
-    return cast(ParsedMail, _call("mail", data, mail_limits=limits or MailLimits()))
+    from desk_app.sandbox.results import MailLimits
+
+    return cast("ParsedMail", _call("mail", data, mail_limits=limits or MailLimits()))
 
 
 def read_digital_signatures(pdf: Received | bytes) -> list[DigitalSignatureFacts]:
@@ -103,7 +122,7 @@ def read_digital_signatures(pdf: Received | bytes) -> list[DigitalSignatureFacts
 
 def find_ink(received_pdf: Received | bytes, layout_pdf: bytes, field_name: str) -> InkFinding:
     """:func:`desk_app.pdf.signatures.find_ink`, in a child (the layout is ours, the page is not)."""
-    return cast(InkFinding, _call("ink", received_pdf, layout=layout_pdf, field_name=field_name))
+    return cast("InkFinding", _call("ink", received_pdf, layout=layout_pdf, field_name=field_name))
 
 
 # --- the viewer's backend: the calls of desk_app.pdf.render, answered by a child --------------
@@ -114,7 +133,7 @@ def signature_specimen(data: Received | bytes) -> bytes:
 
 def document_info(data: Received | bytes) -> DocumentInfo:
     """Like :func:`desk_app.pdf.render.document_info`, for a received document."""
-    return cast(DocumentInfo, _call("info", data))
+    return cast("DocumentInfo", _call("info", data))
 
 
 def open_first(

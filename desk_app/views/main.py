@@ -181,6 +181,12 @@ def take_in_files(window: MainWindow, services: ServiceContext, files: list[str]
     ).run("writer", initiator=window)
 
 
+def release_anchor_later(window: MainWindow, ctx: AppContext) -> None:
+    """Write the audit heads held during start-up, on the writer thread (serialised with the
+    commits that move them on); the first write opens the OS keyring."""
+    ops.op(ctx.release_anchor).run("writer", initiator=window)
+
+
 def attach_instance(guard: SingleInstance, window: MainWindow, services: ServiceContext) -> None:
     """A later start's files come to this window, which comes forward to show them (files
     handed over while the database was still opening come now)."""
@@ -220,7 +226,8 @@ def run_gui(args: argparse.Namespace) -> int:
         )
         verbose = getattr(args, "verbose", False)
         if not is_new_installation(data_dir):
-            ctx = open_app(data_dir, secrets=secrets, console_log=verbose)
+            # the audit anchor's key (the OS keyring) is read once the first page shows
+            ctx = open_app(data_dir, secrets=secrets, console_log=verbose, hold_anchor=True)
         elif headless():
             raise KnownError(NO_DATABASE_HEADLESS)
         else:
@@ -239,6 +246,7 @@ def run_gui(args: argparse.Namespace) -> int:
     apply_font_scale(app, ctx.settings["ui_font_scale"])
     try:
         window = build_window(ctx)
+        window.first_page_ready.connect(lambda: release_anchor_later(window, ctx))
         crash.parent = window
         attach_instance(guard, window, ctx.services)
         window.show()

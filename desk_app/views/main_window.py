@@ -49,9 +49,16 @@ from desk_app.views.widgets.idle import IdleMonitor
 
 log = logging.getLogger(__name__)
 
-SYNC_STATUS_DELAY_MS = 1000
-SANDBOX_WARM_DELAY_MS = 3000
-PAGES_WARM_DELAY_MS = 2000  # the other pages' modules, imported before their first visit
+# What start-up leaves for later, in ms after the first page's first rows have painted (each
+# competes for the interpreter lock with whatever the operator does first, so they are spread out)
+AFTER_START_MS = {
+    "demo_banner": 0,  # one small query
+    "sync_status": 300,  # imports psycopg
+    "arrivals": 600,  # the work queue's new-items watcher: one count query
+    "pages": 900,  # the other pages' modules, imported before their first visit
+    "sandbox": 2500,  # the PDF sandbox child takes a second or two to start
+}
+FIRST_PAGE_PATIENCE_MS = 5000  # the background work starts anyway if the first rows are that late
 
 
 def _app() -> QApplication:
@@ -81,11 +88,14 @@ class MainWindow(QMainWindow):
 
     Signals:
         first_painted(): the window painted for the first time (start-up benchmark).
+        first_page_ready(): the first page shown has its first rows (or its first load failed,
+            or it has no list); start-up work that waited for it then runs.
         page_shown(str): a page was created if needed, shown and activated (its key).
         locked_changed(bool): the session locked (True) or unlocked (False).
     """
 
     first_painted = Signal()
+    first_page_ready = Signal()
     locked_changed = Signal(bool)
     page_shown = Signal(str)
 
@@ -104,6 +114,9 @@ class MainWindow(QMainWindow):
         self._import_failed: set[str] = set()  # shown as placeholders (the log names the defect)
         self.locked = False
         self._painted = False
+        self._started = False  # first_page_ready emitted
+        self._watching = False  # the first page shown is being watched for its first rows
+        self._focus_wanted = ""  # a page asked for from the keyboard, focused once shown
         self.sync_scheduler: Any = None  # the sync area's scheduler, once attached
         self.arrivals: Any = None  # the work queue's new-items watcher, once started
         self._state = (
@@ -212,7 +225,7 @@ class MainWindow(QMainWindow):
                 menu_view,
                 PAGE_TITLES[key],
                 f"Ctrl+{number}",
-                lambda _c=False, k=key: self.show_page(k),
+                lambda _c=False, k=key: self.go_to_page(k),
             )
             self.page_actions.append(action)
             if self.page_refusal(key):
@@ -281,6 +294,24 @@ class MainWindow(QMainWindow):
     def current_page(self) -> BasePage | None:
         return self.pages.get(self.current_key())
 
+    def go_to_page(self, key: str) -> None:
+        """Show page ``key`` and put the keyboard focus in it (its list, when it has one): the
+        page's own keys (Alt+1/2/3 on the Work queue, the table's letters) then work at once,
+        where a focus left on the navigation list would not reach them."""
+        self._focus_wanted = key
+        self.show_page(key)
+        if self._showing(key):
+            self._focus_page(key)
+
+    def _focus_page(self, key: str) -> None:
+        self._focus_wanted = ""
+        page = self.pages.get(key)
+        if page is None:
+            return
+        table = getattr(page, "table", None)
+        target = table if isinstance(table, QWidget) and table.isVisibleTo(page) else page
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def show_page(self, key: str) -> None:
         if key not in PAGE_ORDER or self.locked:
             return
@@ -305,7 +336,13 @@ class MainWindow(QMainWindow):
             return
         page = self.page(key)
         self.stack.setCurrentWidget(self._holders[page.key])
+        first = not self._started and not self._watching
+        self._watching = True
+        if first:
+            self._watch_first_page(page)
         page.on_activated()
+        if self._focus_wanted == key:
+            self._focus_page(key)
         self.page_shown.emit(page.key)
 
     def _page_module_loaded(self, key: str) -> bool:
@@ -562,16 +599,42 @@ class MainWindow(QMainWindow):
         if not self._painted:
             self._painted = True
             self.first_painted.emit()
-            QTimer.singleShot(0, self._show_initial_page)
-            # sync status can wait a moment: its import (psycopg) would compete for the GIL
-            # with the first page's own loading
-            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_sync_status)
-            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self.check_demo_data)
-            QTimer.singleShot(SYNC_STATUS_DELAY_MS, self._start_arrival_watch)
-            # the PDF sandbox child takes a second or two to start: start it before the first
-            # received document is opened, once the first page has settled
-            QTimer.singleShot(SANDBOX_WARM_DELAY_MS, self._warm_sandbox)
-            QTimer.singleShot(PAGES_WARM_DELAY_MS, self._warm_pages)
+            # each timer has the window as its context: it never fires on a closed window
+            QTimer.singleShot(0, self, self._show_initial_page)
+            # should the first page never report (an import stuck on a slow disk), the rest of
+            # start-up still happens
+            QTimer.singleShot(FIRST_PAGE_PATIENCE_MS, self, self._on_first_page_ready)
+
+    # --- after start-up ---------------------------------------------------------------------
+    def _watch_first_page(self, page: BasePage) -> None:
+        """Emit ``first_page_ready`` once ``page`` (the first shown) has painted its first rows."""
+        model = getattr(page, "model", None)
+        loaded = getattr(model, "loaded", None)
+        if loaded is None:
+            QTimer.singleShot(0, self, self._on_first_page_ready)
+            return
+        loaded.connect(self._on_first_rows)
+        model.load_failed.connect(self._on_first_rows)  # type: ignore[union-attr]
+
+    def _on_first_rows(self, *_args: object) -> None:
+        # the view repaints with the rows on the next turn of the event loop
+        QTimer.singleShot(0, self, self._on_first_page_ready)
+
+    def _on_first_page_ready(self) -> None:
+        """Start what start-up deferred: nothing of it is needed to show the first rows, and each
+        would compete with them for the interpreter lock."""
+        if self._started:
+            return
+        self._started = True
+        self.first_page_ready.emit()
+        for name, slot in (
+            ("demo_banner", self.check_demo_data),
+            ("sync_status", self._start_sync_status),
+            ("arrivals", self._start_arrival_watch),
+            ("pages", self._warm_pages),
+            ("sandbox", self._warm_sandbox),
+        ):
+            QTimer.singleShot(AFTER_START_MS[name], self, slot)
 
 
 def _import_quietly(names: list[str]) -> None:

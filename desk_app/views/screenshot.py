@@ -220,8 +220,9 @@ def _approval_diff() -> QWidget:
     return ApprovalDiffDialog(preview, claims_first=True)
 
 
-def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> Path:
-    """Render page or dialog ``name`` to ``out`` (PNG) at ``size`` (logical pixels).
+def show(ctx: AppContext, name: str, size: QSize | None = None) -> QWidget:
+    """Build page or dialog ``name``, show it at ``size`` (logical pixels; a dialog at its own
+    size by default) and let it load: the state :func:`render` grabs and the fit tests measure.
 
     Raises:
         ValueError: ``name`` is not one of :func:`names`.
@@ -247,10 +248,24 @@ def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> 
     _select_first_row(widget)
     # detail panes load after a short debounce (120 ms on Entities): let it fire and finish
     settle(pause_ms=200)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not widget.grab().save(str(out), "PNG"):
-        raise OSError(f"could not write {out}")
+    return widget
+
+
+def close(widget: QWidget) -> None:
     widget.close()
     widget.deleteLater()
     settle(rounds=1, pause_ms=0)
+
+
+def render(ctx: AppContext, name: str, out: Path, size: QSize | None = None) -> Path:
+    """Render page or dialog ``name`` to ``out`` (PNG) at ``size`` (logical pixels).
+
+    Raises:
+        ValueError: ``name`` is not one of :func:`names`.
+    """
+    widget = show(ctx, name, size)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(out), "PNG"):
+        raise OSError(f"could not write {out}")
+    close(widget)
     return out

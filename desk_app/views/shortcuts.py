@@ -15,7 +15,11 @@ class Shortcut:
 
 SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("F1", "Anywhere", "This list of keyboard shortcuts"),
-    Shortcut("Ctrl+1 … Ctrl+8", "Anywhere", "Go to a page (in the order of the left-hand list)"),
+    Shortcut(
+        "Ctrl+1 … Ctrl+8",
+        "Anywhere",
+        "Go to a page (in the order of the left-hand list), the focus in its list",
+    ),
     Shortcut("Ctrl+F", "Anywhere", "Search the page's list"),
     Shortcut("F5", "Anywhere", "Refresh the page"),
     Shortcut("Ctrl+L", "Anywhere", "Lock the workstation"),
@@ -45,6 +49,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Alt+U", "Review tab", "Undo the applied approval shown (until the next sync)"),
     Shortcut("Ctrl+Z", "Work queue", "Undo the last approval (until the next sync)"),
     Shortcut("Alt+A", "Approve dialog", "Apply the changes shown (Esc: cancel)"),
+    Shortcut(
+        "Ctrl+G",
+        "Work queue",
+        "The signature to attest: its note (Tab, then Space attests), or its Matches button",
+    ),
     Shortcut("Alt+A", "Keying tab", "Save the keyed values"),
     Shortcut("Alt+E", "Keying tab", "Save and send to review"),
     Shortcut("Ctrl+End", "Any table", "The real last row (the rest is loaded first)"),

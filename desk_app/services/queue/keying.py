@@ -15,8 +15,6 @@ from sqlalchemy import select
 from desk_app.errors import NotFound
 from desk_app.models.submissions import RequestToken
 from desk_app.pdf.catalogue import find_form
-from desk_app.pdf.generate import generate_form
-from desk_app.pdf.mupdf import on_owner
 from desk_app.pdf.validate import field_problem
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
@@ -69,6 +67,11 @@ def keying_layout(form_number: str) -> KeyingLayout:
     spec = find_form(form_number)
     if spec is None:
         raise NotFound(f"no form {form_number!r} in the catalogue: identify the form first")
+    # imported here: the PDF engine and generator are not needed to show the queue's list, whose
+    # page imports this module
+    from desk_app.pdf.generate import generate_form
+    from desk_app.pdf.mupdf import on_owner
+
     rects = on_owner(_widget_rects, generate_form(spec.number))
     fields = []
     for f in spec.fields:

@@ -11,7 +11,7 @@ dropped on the page are taken in where they lie.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk_app.qt import (
     QAbstractItemView,
@@ -42,10 +42,10 @@ from desk_app.qt import (
 from desk_app.services.context import Area, Changes
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
-from desk_app.services.queue.intake import IntakeService
 from desk_app.services.queue.listing import QueueList
 from desk_app.services.queue.service import QueueService
 from desk_app.views import ops
+from desk_app.views.pages import queue_keys
 from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.pages.queue_decisions import DecisionActions
 from desk_app.views.pages.queue_documents import DocumentActions
@@ -67,6 +67,8 @@ from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
 from desk_app.views.widgets.verification_report import VerificationReportPane
 
+if TYPE_CHECKING:  # the intake service pulls in the PDF engine: imported on first use
+    from desk_app.services.queue.intake import IntakeService
 AGE_FILTERS = (
     ("Any age", ""),
     ("Past the SLA", "overdue"),
@@ -92,7 +94,7 @@ class Page(DecisionActions, DocumentActions, BasePage):
         super().__init__(context, parent)
         self.service = QueueService(context.services)  # not self.actions: QWidget.actions() is Qt's
         self.listing = QueueList(context.services)
-        self.intake = IntakeService(context.services)
+        self._intake: IntakeService | None = None
         self.model = QueueTableModel(self.listing, context.settings["sla_business_days"], self)
         self.state = "ready_for_review"
         self.detail: QueueDetail | None = None
@@ -106,6 +108,16 @@ class Page(DecisionActions, DocumentActions, BasePage):
         self._connect()
         self._shortcuts()
         self.setAcceptDrops(True)
+
+    @property
+    def intake(self) -> IntakeService:
+        """The intake service, imported on first use (it pulls in PyMuPDF and numpy, which the
+        list does not need: the first rows show sooner without them)."""
+        if self._intake is None:
+            from desk_app.services.queue.intake import IntakeService
+
+            self._intake = IntakeService(self.context.services)
+        return self._intake
 
     # --- construction ------------------------------------------------------------------------------
     def _build_widgets(self) -> None:
@@ -308,6 +320,7 @@ class Page(DecisionActions, DocumentActions, BasePage):
             pane = QShortcut(QKeySequence(keys), self)
             pane.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             pane.activated.connect(lambda t=target: t.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        queue_keys.install(self)  # the signature to attest (Ctrl+G): pages/queue_keys.py
 
     # --- page API ------------------------------------------------------------------------------
     def on_activated(self) -> None:

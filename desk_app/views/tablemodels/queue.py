@@ -29,7 +29,7 @@ def utc_now() -> datetime:
 
 def aging(received_at: datetime, sla_days: float, now: datetime) -> str:
     """Where a submission stands against the SLA: ok, due (past half of it) or overdue."""
-    age = business_days_between(received_at, now)
+    age = business_days_between(received_at, now, limit=sla_days)
     if age >= sla_days:
         return "overdue"
     return "due" if age >= sla_days / 2 else "ok"

@@ -15,10 +15,9 @@ Signals:
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from desk_app.pdf import render as trusted
-from desk_app.pdf.render import DocumentInfo
 from desk_app.qt import (
     QComboBox,
     QEvent,
@@ -27,6 +26,7 @@ from desk_app.qt import (
     QKeySequence,
     QLabel,
     QLineEdit,
+    QMenu,
     QScrollArea,
     QShortcut,
     QSize,
@@ -34,15 +34,33 @@ from desk_app.qt import (
     Qt,
     QTimer,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
     Signal,
 )
-from desk_app.sandbox import api as untrusted
 from desk_app.views import ops
 from desk_app.views.widgets.page_view import DESK, PAD, THUMB_HEIGHT, PageView, ThumbnailStrip
 from desk_app.views.widgets.pdf_images import rotated_rect, to_qimage
 from desk_app.views.widgets.print_support import DocumentPrinting
+
+if TYPE_CHECKING:
+    from desk_app.pdf.render import DocumentInfo
+
+
+def backend_for(untrusted_source: bool) -> Any:
+    """The module that opens a document: :mod:`desk_app.sandbox.api` (a child process) for one
+    from outside, :mod:`desk_app.pdf.render` for the app's own. Imported on the first document,
+    not with the window: they bring in PyMuPDF and numpy, which the first page's list does not
+    need."""
+    if untrusted_source:
+        from desk_app.sandbox import api as untrusted
+
+        return untrusted
+    from desk_app.pdf import render as trusted
+
+    return trusted
+
 
 SCREEN_DPI = 96.0
 ZOOM_STEPS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0)
@@ -53,8 +71,11 @@ def _open_first(
     backend: Any, pdf: bytes, rotate: int, fit_width: float, dpr: float
 ) -> tuple[DocumentInfo, Any, float]:
     """Pool thread: open the document and render page 1 to fit ``fit_width`` logical pixels."""
-    if backend is untrusted:  # one job in the sandbox child instead of two round trips
-        return untrusted.open_first(pdf, rotate, fit_width, dpr, MAX_RENDER_ZOOM)
+    if backend.__name__ == "desk_app.sandbox.api":  # one job in the child, not two round trips
+        first: tuple[DocumentInfo, Any, float] = backend.open_first(
+            pdf, rotate, fit_width, dpr, MAX_RENDER_ZOOM
+        )
+        return first
     info = backend.document_info(pdf)
     w, h = info.page_sizes[0]
     page_w = h if rotate % 180 else w
@@ -74,7 +95,7 @@ class DocumentViewer(QWidget):
         super().__init__(parent)
         self.pdf = b""
         self.title = ""
-        self._backend: Any = trusted
+        self._backend: Any = None  # set with the document (backend_for)
         self.info: DocumentInfo | None = None
         self.page = 0
         self.mode = "fit_width"
@@ -110,31 +131,41 @@ class DocumentViewer(QWidget):
         self.zoom_box.activated.connect(self._on_zoom_chosen)
         tb.addWidget(self.zoom_box)
         tb.addAction("+", self.zoom_in).setToolTip("Zoom in (Ctrl++)")
-        tb.addSeparator()
-        tb.addAction("\u27f2 Rotate left", lambda: self.rotate(-90)).setToolTip("Ctrl+Shift+R")
-        tb.addAction("\u27f3 Rotate right", lambda: self.rotate(90)).setToolTip("Ctrl+R")
-        tb.addSeparator()
+        # a second row: rotation, find, print. Glyphs with tool tips and accessible names, and
+        # the print tools behind one button: both rows must fit the queue's right-hand pane at
+        # 1280 px (and 150 %) without hiding a tool behind a » button
+        self.tools = QToolBar(self)
+        self.tools.setIconSize(QSize(16, 16))
+        for glyph, name, keys, turn in (
+            ("\u27f2", "Rotate left", "Ctrl+Shift+R", -90),
+            ("\u27f3", "Rotate right", "Ctrl+R", 90),
+        ):
+            act = self.tools.addAction(glyph, partial(self.rotate, turn))
+            act.setToolTip(f"{name} ({keys})")
+            self.tools.widgetForAction(act).setAccessibleName(name)
+        self.tools.addSeparator()
         self.search_box = QLineEdit(self)
         self.search_box.setPlaceholderText("Find in document (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setMaximumWidth(220)
         self.search_box.returnPressed.connect(self.find_next)
-        tb.addWidget(self.search_box)
+        self.tools.addWidget(self.search_box)
         self.search_label = QLabel("", self)
-        tb.addWidget(self.search_label)
+        self.tools.addWidget(self.search_label)
         spacer = QWidget(self)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        tb.addWidget(spacer)
+        self.tools.addWidget(spacer)
         self.printing = DocumentPrinting(self)
-        tb.addAction("Preview", self.preview_document)
-        tb.addAction("Print…", self.print_document).setToolTip("Print at 300 dpi (Ctrl+P)")
-        tb.addAction(
-            "Save as PDF…",
-            lambda: (
-                self.pdf
-                and self.printing.save_as_pdf(self.pdf, (self.title or "document") + ".pdf")
-            ),
-        )
+        self.print_button = QToolButton(self)
+        self.print_button.setText("Print…")
+        self.print_button.setToolTip("Print at 300 dpi (Ctrl+P); the arrow: preview, save as PDF")
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.print_button.clicked.connect(self.print_document)
+        more = QMenu(self.print_button)
+        more.addAction("Pre&view…", self.preview_document)
+        more.addAction("&Save as PDF…", self._save_as_pdf)
+        self.print_button.setMenu(more)
+        self.tools.addWidget(self.print_button)
 
         self.thumbs = ThumbnailStrip(self)
         self.thumbs.currentRowChanged.connect(self._on_thumb)
@@ -170,6 +201,7 @@ class DocumentViewer(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
+        layout.addWidget(self.tools)
         layout.addWidget(self.absence)
         layout.addLayout(body, 1)
         self.setFocusProxy(self.page_area)
@@ -214,7 +246,7 @@ class DocumentViewer(QWidget):
         self._generation += 1
         gen = self._generation
         self._show_absence("")
-        self._backend = untrusted if untrusted_source else trusted
+        self._backend = backend_for(untrusted_source)
         self.printing.backend = self._backend
         self.pdf, self.info, self.page, self.title = pdf, None, 0, title
         self.rotation.clear()
@@ -231,6 +263,10 @@ class DocumentViewer(QWidget):
     def preview_document(self) -> None:
         if self.pdf:
             self.printing.preview(self.pdf, self.title)
+
+    def _save_as_pdf(self) -> None:
+        if self.pdf:
+            self.printing.save_as_pdf(self.pdf, (self.title or "document") + ".pdf")
 
     def print_document(self) -> None:
         if self.pdf:

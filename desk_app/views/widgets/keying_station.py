@@ -39,7 +39,6 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
-from desk_app.sandbox.api import render_page  # a received fax: rendered in a child
 from desk_app.services.queue.keying import KeyField, KeyingLayout, keying_layout, value_problem
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import to_qimage
@@ -51,6 +50,9 @@ MARGIN_PT = 8.0
 
 def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[Any]]:
     """Pool thread: the form's field layout and every page rendered for keying."""
+    # a received fax: rendered in a child; imported here, not with the window (PyMuPDF, numpy)
+    from desk_app.sandbox.api import render_page
+
     layout = keying_layout(form_number)
     return layout, [render_page(pdf, i, RENDER_ZOOM) for i in range(pages)]
 
@@ -334,15 +336,20 @@ class KeyingStation(QWidget):
         page = f.page if f is not None and f.page < len(self.pages) else 0
         if not self.pages:
             return
-        image = self.pages[page].copy()
+        shown = self._page_scaled(page).copy()
         if f is not None and f.rect is not None:
-            painter = QPainter(image)
-            painter.setPen(QPen(QColor(255, 120, 0), 6))
-            painter.drawRect(self._box(f))
+            box = self._box(f)
+            painter = QPainter(shown)
+            painter.setPen(QPen(QColor(255, 120, 0), 3))
+            painter.drawRect(
+                QRect(
+                    int(box.x() * PAGE_VIEW_SCALE),
+                    int(box.y() * PAGE_VIEW_SCALE),
+                    int(box.width() * PAGE_VIEW_SCALE),
+                    int(box.height() * PAGE_VIEW_SCALE),
+                )
+            )
             painter.end()
-        shown = image.scaledToWidth(
-            int(image.width() * PAGE_VIEW_SCALE), Qt.TransformationMode.SmoothTransformation
-        )
         self.page_label.setPixmap(QPixmap.fromImage(shown))
         self.page_label.resize(shown.size())
         if f is not None and f.rect is not None:
@@ -353,6 +360,20 @@ class KeyingStation(QWidget):
                 60,
                 120,
             )
+
+    def _page_scaled(self, page: int) -> QImage:
+        """Page ``page`` at its on-screen size, scaled once (smooth-scaling the 216 dpi render
+        at every move to another field held the GUI thread for 0.2-1 s under load)."""
+        source = self.pages[page]
+        key = (page, source.cacheKey())
+        cached: dict[tuple[int, int], QImage] = getattr(self, "_scaled_pages", {})
+        if key not in cached:
+            cached = {k: v for k, v in cached.items() if k[0] != page}
+            cached[key] = source.scaledToWidth(
+                int(source.width() * PAGE_VIEW_SCALE), Qt.TransformationMode.SmoothTransformation
+            )
+            self._scaled_pages = cached
+        return cached[key]
 
     def _paint_zoom(self) -> None:
         f = self.current

@@ -6,8 +6,12 @@ GUI thread, do they become a ``QImage``.
 
 from __future__ import annotations
 
-from desk_app.pdf.render import RenderedPage
+from typing import TYPE_CHECKING
+
 from desk_app.qt import QImage, QRectF
+
+if TYPE_CHECKING:  # only named here; importing it would bring PyMuPDF in with the window
+    from desk_app.pdf.render import RenderedPage
 
 
 def to_qimage(page: RenderedPage, device_pixel_ratio: float = 1.0) -> QImage:

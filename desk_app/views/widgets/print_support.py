@@ -8,11 +8,8 @@ pool operation) before any dialog opens, so the preview's paint callback only dr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desk_app.pdf import render
-from desk_app.pdf.fill import printable_copy
-from desk_app.pdf.render import RenderedPage
 from desk_app.qt import (
     QFileDialog,
     QImage,
@@ -28,16 +25,25 @@ from desk_app.qt import (
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import to_qimage
 
+if TYPE_CHECKING:
+    from desk_app.pdf.render import RenderedPage
+
 PRINT_DPI = 300
 
 
-def render_for_print(pdf: bytes, dpi: int = PRINT_DPI, backend: Any = render) -> list[RenderedPage]:
+def render_for_print(pdf: bytes, dpi: int = PRINT_DPI, backend: Any = None) -> list[RenderedPage]:
     """Pool thread: every page of ``pdf`` rendered at ``dpi``.
 
-    ``backend`` is :mod:`desk_app.pdf.render`, or :mod:`desk_app.sandbox.api` for a document
-    from outside.
+    ``backend`` is :mod:`desk_app.pdf.render` (``None``), or :mod:`desk_app.sandbox.api` for a
+    document from outside. Both are imported on first use: they bring in PyMuPDF.
     """
+    from desk_app.pdf import render
+
+    if backend is None:
+        backend = render
     if backend is render:  # in-process only for our own documents; outside ones print as they are
+        from desk_app.pdf.fill import printable_copy
+
         pdf = printable_copy(pdf)
     count = backend.document_info(pdf).page_count
     return [backend.render_page(pdf, n, dpi / 72.0) for n in range(count)]
@@ -89,7 +95,7 @@ class DocumentPrinting:
 
     def __init__(self, parent: QWidget) -> None:
         self.parent = parent
-        self.backend: Any = render
+        self.backend: Any = None  # desk_app.pdf.render unless the viewer names another
 
     def _with_images(self, pdf: bytes, then: Any) -> None:
         def ready(pages: list[RenderedPage]) -> None:

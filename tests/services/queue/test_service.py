@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -267,3 +267,11 @@ def test_list_rows_carry_canonical_ids_and_the_duplicate_flag(ctx):
     only = listing.fetch(ListQuery(filters=(("duplicate", "yes"),)), 0, 10)
     assert [r.id for r in only] == [copy]
     assert listing.detail(copy).row == rows[copy]
+
+
+def test_counting_business_days_stops_past_the_limit() -> None:
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)  # a Friday
+    year_ago = now - timedelta(days=430)
+    assert business_days_between(year_ago, now) > 300
+    stopped = business_days_between(year_ago, now, limit=2)
+    assert 2 < stopped < 4  # enough to tell it is past a 2-day SLA, no more counted
