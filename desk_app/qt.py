@@ -179,25 +179,28 @@ _cheap_feature_check()
 
 
 def _keep_none_alive() -> None:
-    """Give ``None`` references for every void call PySide6 will ever return, on Python 3.11.
+    """Give ``None``, ``True`` and ``False`` references for every call PySide6 will ever return
+    them from, on Python 3.11.
 
     PySide6 6.12 returns ``None`` from a void call (``update()``, ``setText()``,
     ``processEvents()``...) without a new reference, as Python 3.12 allows, where ``None`` is
     immortal. On 3.11 each such call takes one reference from ``None``; when they run out the
     interpreter aborts ("Fatal Python error: none_dealloc: deallocating None"): a loop of some
-    thousands of ``processEvents()`` calls did it here, and a long session would in time. Adding
-    2**40 references makes ``None`` as good as immortal, which is what 3.12 does.
+    thousands of ``processEvents()`` calls did it here, and a long session would in time. The
+    booleans (immortal on 3.12 too) were seen to go the same way ("bool_dealloc") at the exit of
+    a long intake run. Adding 2**40 references makes each as good as immortal, as 3.12 does.
     """
     import ctypes
     import sys
 
     if sys.version_info >= (3, 12):
         return
-    count = ctypes.c_ssize_t.from_address(id(None))
-    # the count must sit first in the object (not so in a trace-refs debug build): the word read
-    # there equals what the interpreter reports (less getrefcount's own reference)
-    if count.value == sys.getrefcount(None) - 1:
-        count.value += 1 << 40
+    for obj in (None, True, False):
+        count = ctypes.c_ssize_t.from_address(id(obj))
+        # the count must sit first in the object (not so in a trace-refs debug build): the word
+        # read there equals what the interpreter reports (less getrefcount's own reference)
+        if count.value == sys.getrefcount(obj) - 1:
+            count.value += 1 << 40
 
 
 _keep_none_alive()

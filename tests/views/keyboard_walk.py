@@ -249,11 +249,22 @@ def _ink_box(pane: Any) -> Any:
 
 
 def _answer_next_box(keys: Keyboard, expected: QMessageBox.StandardButton) -> None:
-    """The confirmation is modal (its own event loop): answer it with Enter once it shows."""
+    """The confirmation is modal (its own event loop): answer it with Enter once it shows. It is
+    the approval's diff (what approving changes, its Apply button focused) or a message box whose
+    default button must be ``expected``."""
+    from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
+
+    deadline = time.monotonic() + 30
 
     def answer() -> None:
         box = QApplication.activeModalWidget()
+        if isinstance(box, ApprovalDiffDialog):
+            assert box.apply_button.isEnabled(), box.text()
+            assert QApplication.focusWidget() is box.apply_button
+            keys.press(Qt.Key.Key_Return, label="Enter (apply the changes shown)")
+            return
         if not isinstance(box, QMessageBox):
+            assert time.monotonic() < deadline, "no confirmation was shown"
             QTimer.singleShot(20, answer)
             return
         default = box.defaultButton()

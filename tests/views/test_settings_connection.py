@@ -71,10 +71,10 @@ def test_ok_keeps_a_typed_password_in_the_secret_store_only(
     assert ctx.settings["imap_host"] == imap_server.host
 
 
-def test_an_auditor_sees_the_central_test_disabled_with_the_reason(make_ctx, qtbot) -> None:
-    auditor = make_ctx("auditor", "audrey")  # keeps their own settings, but never syncs
+def test_an_auditor_may_test_both_connections(make_ctx, qtbot) -> None:
+    # an Auditor syncs (the server takes only its own audit events), so it may test the link too
+    auditor = make_ctx("auditor", "audrey")
     dialog = SettingsDialog(auditor.settings, services=auditor)
     qtbot.addWidget(dialog)
     assert dialog.imap_test.button.isEnabled() and dialog.imap_test.result.text() == ""
-    assert not dialog.central_test.button.isEnabled()
-    assert dialog.central_test.result.text() == "An Auditor may not test this connection."
+    assert dialog.central_test.button.isEnabled() and dialog.central_test.result.text() == ""

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from desk_app.models import auditchain as audit
 from desk_app.models.audit import AuditEvent
 from desk_app.models.submissions import Channel, FormSubmission, QueueState, SubmissionDocument
+from desk_app.pdf.catalogue import get_form
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.queue.service import get_submission
@@ -100,9 +101,8 @@ def make_demo_document(ctx: ServiceContext, submission_id: str) -> DemoDocument 
             return None
         pdf = _draw(sub)
         sha = ctx.blobs().put(pdf)  # durable before the row that points at it
-        from desk_app.pdf.render import document_info
-
-        pages = document_info(pdf).page_count
+        # drawn here from the catalogue, so its page count is the form's (nothing to parse)
+        pages = get_form(sub.form_number).page_count
         doc = SubmissionDocument(
             submission_id=sub.id,
             sha256=sha,

@@ -337,8 +337,8 @@ class Page(SearchListPage):
             ExportSpec(
                 "Entities",
                 "entities",
-                lambda path, fmt: export_list(
-                    services, EntityService(services), query, "Entities", path, fmt
+                lambda path, fmt, **step: export_list(
+                    services, EntityService(services), query, "Entities", path, fmt, **step
                 ),
             )
         ]
