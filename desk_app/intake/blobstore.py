@@ -18,18 +18,25 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 
 from desk_app.crypto import FieldCipher
 from desk_app.errors import KnownError, StoreError
+from desk_app.received import Received
 
 MAGIC = b"DAB1"
 SEAL_OVERHEAD = len(MAGIC) + 1 + 12 + 16  # magic, cipher version, nonce, GCM tag
 
 _HEX = frozenset("0123456789abcdef")
+# fsyncs issued together are folded by the file system into one journal commit (ext4 here: 64
+# blobs cost 6.5 ms each one by one, 0.3 ms each sixteen at a time), so a batch syncs in parallel
+SYNC_THREADS = 16
 
 
 class BlobMissing(KnownError):
@@ -45,6 +52,23 @@ def _check_name(sha: str) -> str:
     if len(sha) != 64 or not set(sha) <= _HEX:
         raise ValueError(f"not a SHA-256 hex digest: {sha!r}")
     return sha
+
+
+_SYNCERS: list[ThreadPoolExecutor] = []
+_SYNCERS_LOCK = threading.Lock()
+
+
+def _syncers() -> ThreadPoolExecutor:
+    """The threads that write and fsync a batch's blobs side by side (kept: starting sixteen
+    threads per batch cost more than the fsyncs on a busy machine)."""
+    with _SYNCERS_LOCK:
+        if not _SYNCERS:
+            _SYNCERS.append(ThreadPoolExecutor(SYNC_THREADS, "blob-sync"))
+        return _SYNCERS[0]
+
+
+def _stored(data: bytes | Received) -> bytes:
+    return data.bytes_for_storage() if isinstance(data, Received) else data
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -73,12 +97,30 @@ class BlobStore:
     def exists(self, sha: str) -> bool:
         return self.path(sha).is_file()
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes | Received) -> str:
         """Store ``data`` durably and return its SHA-256.
 
         Returns only after the bytes and the folder entry are on disk.
         """
-        sha = sha256_hex(data)
+        raw = _stored(data)
+        return self._put(raw, sha256_hex(raw))
+
+    def put_many(self, items: Sequence[bytes | Received]) -> list[str]:
+        """Store several originals durably (each as :meth:`put` would) and return their hashes.
+
+        Returns only after every one of them is on disk; their fsyncs run side by side, which
+        the file system folds into a few journal commits.
+
+        Raises:
+            StoreError: any one of them could not be written (the others may have been).
+        """
+        raws = [_stored(d) for d in items]
+        names = [sha256_hex(d) for d in raws]
+        if len(raws) <= 1:
+            return [self._put(d, sha) for d, sha in zip(raws, names, strict=True)]
+        return list(_syncers().map(self._put, raws, names))
+
+    def _put(self, data: bytes, sha: str) -> str:
         target = self.path(sha)
         if target.is_file() and target.stat().st_size in (len(data), len(data) + SEAL_OVERHEAD):
             return sha

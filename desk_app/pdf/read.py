@@ -93,8 +93,12 @@ def identify_by_fields(names: set[str]) -> FormSpec | None:
     return best[1] if best[0] >= 0.9 else None
 
 
-def _marks_on(page: pymupdf.Page, clip: pymupdf.Rect | None, zoom: float) -> list[str]:
-    pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY)
+def _marks_on(
+    page: pymupdf.Page, clip: pymupdf.Rect | None, zoom: float, annots: bool = True
+) -> list[str]:
+    pix = page.get_pixmap(
+        matrix=pymupdf.Matrix(zoom, zoom), clip=clip, colorspace=pymupdf.csGRAY, annots=annots
+    )
     image = barcodes.image_from_samples(pix.samples, pix.width, pix.height, pix.stride, 1)
     return barcodes.decode_image(image)
 
@@ -102,9 +106,15 @@ def _marks_on(page: pymupdf.Page, clip: pymupdf.Rect | None, zoom: float) -> lis
 def scan_page(
     page: pymupdf.Page, full: bool
 ) -> tuple[list[barcodes.PageMark], list[barcodes.DataMark]]:
-    """Decode the barcodes of a page: its top-right corner first, the whole page when ``full``."""
+    """Decode the barcodes of a page: its top-right corner first, the whole page when ``full``.
+
+    The corner is drawn without the form's widgets (our page QR is page content; building the
+    widgets' appearances took a third of a filled form's read); the whole-page scan that
+    follows when the corner shows nothing draws them.
+    """
     r = page.rect
-    texts = _marks_on(page, pymupdf.Rect(r.x1 - r.width * 0.3, r.y0, r.x1, r.height * 0.2), QR_ZOOM)
+    corner = pymupdf.Rect(r.x1 - r.width * 0.3, r.y0, r.x1, r.height * 0.2)
+    texts = _marks_on(page, corner, QR_ZOOM, annots=False)
     if full or not texts:
         texts = _marks_on(page, None, SCAN_ZOOM)
     return barcodes.split_marks(texts, field_names_for)
