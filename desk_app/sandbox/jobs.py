@@ -31,6 +31,7 @@ MAX_PAGE_PIXELS = 40_000_000
 MAX_TOTAL_PIXELS = 400_000_000
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decoded stream; a filled form's are a few kB
 MAX_DECODED_BYTES = 256 * 1024 * 1024
+DEFLATE_MAX_RATIO = 1032  # RFC 1951: at best a 258-byte match per 2 bits, so 1032 out per byte in
 SPLIT_ZOOM = 2.0
 
 
@@ -56,9 +57,10 @@ def _checked(data: bytes) -> pymupdf.Document:
             )
         return doc
     doc = open_checked(data, Context.max_bytes, Context.max_pages)
+    flate: list[tuple[int, bool]] = []
     try:
-        check(doc)
-        _refuse_bombs(doc)
+        check(doc, flate)
+        _refuse_bombs(doc, flate, len(data))
     except PdfRejected:
         doc.close()
         raise
@@ -68,15 +70,30 @@ def _checked(data: bytes) -> pymupdf.Document:
     return doc
 
 
-def _refuse_bombs(doc: pymupdf.Document) -> None:
-    """Refuse streams that inflate past sane sizes and images too large to decode."""
+def _may_inflate_past_limits(flate: list[tuple[int, bool]], file_size: int) -> bool:
+    """Whether any Flate stream could inflate past the limits, judged without inflating one.
+
+    A stream's raw bytes lie in the file, so all of them together are at most ``file_size``,
+    and one pass of deflate expands by at most :data:`DEFLATE_MAX_RATIO`: a small file with no
+    chained filters cannot hold a bomb, and a form (tens of kB) skips the inflating.
+    """
+    if any(chained for _xref, chained in flate):
+        return True
+    bound = file_size * DEFLATE_MAX_RATIO
+    return bool(flate) and (bound > MAX_STREAM_BYTES or bound > MAX_DECODED_BYTES)
+
+
+def _refuse_bombs(doc: pymupdf.Document, flate: list[tuple[int, bool]], file_size: int) -> None:
+    """Refuse streams that inflate past sane sizes and images too large to decode.
+
+    ``flate`` lists the objects whose dictionary names the Flate filter (from the active-content
+    look, :func:`desk_app.pdf.safety.inspect`); only those are inflated, and only when
+    :func:`_may_inflate_past_limits`.
+    """
     total = 0
-    for xref in range(1, doc.xref_length()):
+    for xref, _chained in flate if _may_inflate_past_limits(flate, file_size) else ():
         try:
-            if not doc.xref_is_stream(xref):
-                continue
-            kind, filters = doc.xref_get_key(xref, "Filter")
-            raw = doc.xref_stream_raw(xref) if "Flate" in filters else None
+            raw = doc.xref_stream_raw(xref) if doc.xref_is_stream(xref) else None
         except (RuntimeError, ValueError):
             continue
         if raw:
