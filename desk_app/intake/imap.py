@@ -57,6 +57,7 @@ class ImapMailbox:
         self._client: IMAPClient | None = None
         self._uidvalidity = 0
         self.oversized: list[int] = []  # UIDs left on the server for their size
+        self.left_behind: list[str] = []  # the same, in words, for the run's report
         self.description = f"IMAP {settings.user}@{settings.host}:{settings.port}/{settings.folder}"
 
     # --- connection ----------------------------------------------------------------------------
@@ -132,6 +133,10 @@ class ImapMailbox:
                     MAX_MESSAGE_BYTES / 2**20,
                 )
                 self.oversized.append(uid)
+                self.left_behind.append(
+                    f"mail {uid} is {size / 2**20:.1f} MB, over the "
+                    f"{MAX_MESSAGE_BYTES / 2**20:.0f} MB limit: left on the server, not taken"
+                )
                 continue
             if chunk and total + size > FETCH_BYTES:
                 yield chunk

@@ -74,6 +74,7 @@ class IntakeReport:
     quarantined: int = 0
     unreachable: list[str] = field(default_factory=list)
     ack_failures: list[str] = field(default_factory=list)
+    left_behind: list[str] = field(default_factory=list)  # over a limit, still at the source
 
     def summary(self) -> str:
         parts = [
@@ -90,6 +91,8 @@ class IntakeReport:
             text += f"\nunreachable: {line}"
         for line in self.ack_failures:
             text += f"\nnot yet moved/flagged (kept, retried next run): {line}"
+        for line in self.left_behind:
+            text += f"\nnot taken: {line}"
         return text
 
 
@@ -177,6 +180,8 @@ class Pipeline:
                         future.cancel()
                 raise
             finally:
+                # a source may leave items where they are (a mail over the size limit)
+                report.left_behind += getattr(source, "left_behind", [])
                 source.close()
             while pending:
                 self._finish(pending.popleft(), report)
@@ -321,6 +326,10 @@ class Pipeline:
             ]
         drafts: list[SubmissionDraft] = []
         for att in mail.attachments:
+            if att.left_out:  # over a mail limit: its bytes stay in the kept mail only
+                reason = f"{att.filename}: {att.left_out}"
+                drafts.append(self._quarantine(entry, reason, envelope, base=base))
+                continue
             drafts += self.document(
                 entry, base, att.filename, received(att.data, att.filename), envelope
             )
@@ -344,7 +353,7 @@ class Pipeline:
             return [
                 self._quarantine(
                     entry,
-                    f"{filename}: an embedded item, not a form file",
+                    f"{filename}: the attachment is empty",
                     original,
                     *extra,
                     base=base,

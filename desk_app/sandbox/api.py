@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 from desk_app.pdf.barcodes import PageMark
@@ -21,7 +22,13 @@ from desk_app.pdf.signatures import DigitalSignatureFacts, InkFinding
 from desk_app.received import Received, received
 from desk_app.sandbox.confine import DEFAULT_LIMITS, Limits
 from desk_app.sandbox.pool import Sandbox
-from desk_app.sandbox.results import CheckedPdf, ImageDocument, MailLimits, ParsedMail
+from desk_app.sandbox.results import (
+    CheckedPdf,
+    ImageDocument,
+    MailLimits,
+    MailUnreadable,
+    ParsedMail,
+)
 
 __all__ = ["Limits", "Sandbox", "default_sandbox"]
 
@@ -90,7 +97,15 @@ def parse_mail(data: Received | bytes, limits: MailLimits | None = None) -> Pars
     Raises:
         MailUnreadable: not a mail, or over the message size limit.
     """
-    return cast(ParsedMail, _call("mail", data, mail_limits=limits or MailLimits()))
+    limits = limits or MailLimits()
+    item = received(data)
+    if len(item) > limits.max_message_bytes:  # not worth a child: the size says it all
+        raise MailUnreadable(
+            f"the mail is {len(item) / 2**20:.1f} MB, over the "
+            f"{limits.max_message_bytes / 2**20:.0f} MB limit"
+        )
+    job = replace(DEFAULT_LIMITS, max_bytes=max(DEFAULT_LIMITS.max_bytes, limits.max_message_bytes))
+    return cast(ParsedMail, _call("mail", item, job, mail_limits=limits))
 
 
 def read_digital_signatures(pdf: Received | bytes) -> list[DigitalSignatureFacts]:
