@@ -128,7 +128,8 @@ def run(env: BenchEnv) -> list[Figure]:
     import numpy as np
     from PIL import Image
 
-    from desk_app.pdf import barcodes, sandbox
+    from desk_app.pdf import barcodes
+    from desk_app.sandbox import api as sandbox
     from desk_app.pdf.certificates import CertificateContent, certificate_pdf
     from desk_app.services.educators.certificates import print_certificates
     from desk_app.services.educators.verification import verify_scan

@@ -98,8 +98,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from desk_app.pdf.errors import PdfRejected
     from desk_app.services.educators.verification import verify_scan
 
+    from desk_app.received import Received
+
     try:
-        data = args.file.read_bytes()
+        data = Received(args.file.read_bytes(), args.file.name)  # a scan from outside
     except OSError as exc:
         raise KnownError(f"cannot read {args.file}: {exc.strerror}") from None
     app = open_for_cli(args)

@@ -86,6 +86,12 @@ def page_marks(data: Received | bytes) -> list[tuple[PageMark, ...]]:
     return cast("list[tuple[PageMark, ...]]", _call("page_marks", data))
 
 
+def qr_texts(data: Received | bytes, dpis: Sequence[float]) -> list[str]:
+    """Every QR / PDF417 text on the pages of a received PDF or image, decoded in a child (the
+    first of ``dpis`` that finds any; this process sees only the decoded texts)."""
+    return cast("list[str]", _call("qr_texts", data, dpis=[float(d) for d in dpis]))
+
+
 def part_pdf(data: Received | bytes, first: int, count: int) -> bytes:
     """Pages ``first`` .. ``first + count - 1`` of a received PDF, as a PDF of their own."""
     return cast(bytes, _call("part_pdf", data, first=first, count=count))

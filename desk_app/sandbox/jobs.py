@@ -241,6 +241,24 @@ def page_marks(data: bytes) -> list[tuple[Any, ...]]:
     return out
 
 
+def qr_texts(data: bytes, dpis: list[float]) -> list[str]:
+    """Every QR / PDF417 text on the pages of a PDF or an image (a scan or photo of a
+    certificate), decoded here so the parent receives text, not pixels. Each page is drawn at
+    the first resolution; the next is tried only when nothing was found."""
+    pdf = data if data[:5] == b"%PDF-" else image_to_pdf(data)
+    doc = _checked(pdf)
+    for dpi in dpis:
+        texts: list[str] = []
+        for number in range(doc.page_count):
+            matrix = pymupdf.Matrix(dpi / 72, dpi / 72)
+            pix = doc.load_page(number).get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY)
+            grey = barcodes.image_from_samples(pix.samples, pix.width, pix.height, pix.stride, 1)
+            texts += barcodes.decode_image(grey)
+        if texts:
+            return texts
+    return []
+
+
 def part_pdf(data: bytes, first: int, count: int) -> bytes:
     src = _checked(data)
     out = pymupdf.open()
@@ -304,6 +322,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "image_to_pdf": image_to_pdf,
     "image": image,
     "page_marks": page_marks,
+    "qr_texts": qr_texts,
     "tiff_tags": tiff_tags,
     "part_pdf": part_pdf,
     "mail": mail,
