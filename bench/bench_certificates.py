@@ -129,8 +129,8 @@ def run(env: BenchEnv) -> list[Figure]:
     from PIL import Image
 
     from desk_app.pdf import barcodes
-    from desk_app.sandbox import api as sandbox
     from desk_app.pdf.certificates import CertificateContent, certificate_pdf
+    from desk_app.sandbox import api as sandbox
     from desk_app.services.educators.certificates import print_certificates
     from desk_app.services.educators.verification import verify_scan
 

@@ -96,9 +96,8 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli, print_json
     from desk_app.pdf.errors import PdfRejected
-    from desk_app.services.educators.verification import verify_scan
-
     from desk_app.received import Received
+    from desk_app.services.educators.verification import verify_scan
 
     try:
         data = Received(args.file.read_bytes(), args.file.name)  # a scan from outside
