@@ -43,9 +43,9 @@ class BlobMissing(KnownError):
     """A blob named by a record is not in the store (deleted or damaged by hand)."""
 
 
-def sha256_hex(data: bytes) -> str:
+def sha256_hex(data: bytes | Received) -> str:
     """The SHA-256 of ``data`` as 64 lower-case hex digits."""
-    return hashlib.sha256(data).hexdigest()
+    return data.sha256 if isinstance(data, Received) else hashlib.sha256(data).hexdigest()
 
 
 def _check_name(sha: str) -> str:
@@ -154,13 +154,15 @@ class BlobStore:
             raise
         _fsync_dir(folder)
 
-    def get(self, sha: str) -> bytes:
-        """Return the bytes of ``sha``, checked against their hash.
+    def get(self, sha: str) -> Received:
+        """The document stored as ``sha``, checked against its hash, as :class:`Received`:
+        every blob came from outside (or from a sandbox child that read something that did),
+        so it goes back to the sandbox, never to a parser in this process.
 
         Raises:
             BlobMissing: the blob is absent or its bytes no longer match the name.
         """
-        return self._open(sha, self.raw(sha))
+        return Received(self._open(sha, self.raw(sha)), sha[:12])
 
     def raw(self, sha: str) -> bytes:
         """The file as stored (sealed when written with a key): what sync uploads as it is."""

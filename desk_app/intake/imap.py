@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from desk_app.intake.sources import Arrival, SourceUnreachable
 from desk_app.models.submissions import Channel
+from desk_app.received import Received
 
 if TYPE_CHECKING:  # for the annotations; at run time imapclient is imported where we connect
     from imapclient import IMAPClient
@@ -154,7 +155,13 @@ class ImapMailbox:
         data = item[b"BODY[]"]
         assert isinstance(data, bytes)
         return Arrival(
-            self.kind, key, Channel.EMAIL, f"mail-{uid}.eml", data, True, received_at=received
+            self.kind,
+            key,
+            Channel.EMAIL,
+            f"mail-{uid}.eml",
+            Received(data, f"mail {uid}"),
+            True,
+            received_at=received,
         )
 
     def acknowledge(self, arrival: Arrival) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from desk_app.pdf.barcodes import PageMark
 from desk_app.pdf.read import FormReading
@@ -29,6 +29,9 @@ from desk_app.sandbox.results import (
     MailUnreadable,
     ParsedMail,
 )
+
+if TYPE_CHECKING:  # the attestation module draws with reportlab: not imported for a type
+    from desk_app.pdf.attestation import RemoveBox
 
 __all__ = ["Limits", "Sandbox", "default_sandbox"]
 
@@ -90,6 +93,13 @@ def qr_texts(data: Received | bytes, dpis: Sequence[float]) -> list[str]:
     """Every QR / PDF417 text on the pages of a received PDF or image, decoded in a child (the
     first of ``dpis`` that finds any; this process sees only the decoded texts)."""
     return cast("list[str]", _call("qr_texts", data, dpis=[float(d) for d in dpis]))
+
+
+def read_remove_marks(data: Received | bytes, boxes: Sequence[RemoveBox]) -> frozenset[int]:
+    """:func:`desk_app.pdf.attestation.read_remove_marks` on a returned (faxed) attestation,
+    in a child: the lines whose Remove box is marked."""
+    plain = [[b.line, b.page, list(b.box)] for b in boxes]
+    return frozenset(cast("list[int]", _call("remove_marks", data, boxes=plain)))
 
 
 def part_pdf(data: Received | bytes, first: int, count: int) -> bytes:

@@ -259,6 +259,16 @@ def qr_texts(data: bytes, dpis: list[float]) -> list[str]:
     return []
 
 
+def remove_marks(data: bytes, boxes: list[list[Any]]) -> list[int]:
+    """The lines of a returned attestation whose Remove box carries ink
+    (:func:`desk_app.pdf.attestation.read_remove_marks`, on pages rendered here)."""
+    from desk_app.pdf.attestation import RemoveBox, read_remove_marks
+
+    _checked(data)  # the same checks and limits as any received PDF before it is drawn
+    wanted = [RemoveBox(int(line), int(page), tuple(box)) for line, page, box in boxes]
+    return sorted(read_remove_marks(data, wanted))
+
+
 def part_pdf(data: bytes, first: int, count: int) -> bytes:
     src = _checked(data)
     out = pymupdf.open()
@@ -323,6 +333,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "image": image,
     "page_marks": page_marks,
     "qr_texts": qr_texts,
+    "remove_marks": remove_marks,
     "tiff_tags": tiff_tags,
     "part_pdf": part_pdf,
     "mail": mail,

@@ -58,6 +58,7 @@ RESULTS: dict[str, Any] = {
     "image": ImageDocument,
     "page_marks": list[tuple[PageMark, ...]],
     "qr_texts": list[str],
+    "remove_marks": list[int],
     "tiff_tags": list[str],
     "part_pdf": bytes,
     "mail": ParsedMail,

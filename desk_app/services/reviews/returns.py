@@ -31,10 +31,12 @@ from desk_app.models.reviews import (
 )
 from desk_app.models.store import UnitOfWork
 from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
-from desk_app.pdf.attestation import RemoveBox, read_remove_marks
+from desk_app.pdf.attestation import RemoveBox
 from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.pdf.replies import draft_eml
+from desk_app.received import Received
 from desk_app.rules.permissions import Perm
+from desk_app.sandbox import api as sandbox
 from desk_app.services.context import Area, Changes, ServiceContext
 
 SIGNER_ROLES = {
@@ -128,7 +130,7 @@ def _check_signer(s: Session, item: AccessReviewItem, signer: str, signed_on: da
     )
 
 
-def _returned_pages(ctx: ServiceContext, s: Session, submission: FormSubmission) -> bytes:
+def _returned_pages(ctx: ServiceContext, s: Session, submission: FormSubmission) -> Received:
     docs = s.execute(
         select(SubmissionDocument).where(SubmissionDocument.submission_id == submission.id)
     ).scalars()
@@ -181,7 +183,8 @@ class ReviewReturns:
                 RemoveBox(line["line"], line["page"], tuple(line["remove_box"]))
                 for line in item.lines
             ]
-            marked = read_remove_marks(_returned_pages(self.ctx, s, submission), boxes)
+            # the returned fax is outside input: its pages are read in a sandbox child
+            marked = sandbox.read_remove_marks(_returned_pages(self.ctx, s, submission), boxes)
             wanted = [line["grant_id"] for line in item.lines if line["line"] in marked]
             removed = _revoke(uow, wanted, now)
             item.outcome, item.returned_at = ItemOutcome.RETURNED.value, now
