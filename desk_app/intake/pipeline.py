@@ -6,6 +6,13 @@ The document is then normalised to PDF, split at its page QRs, each form identif
 and the resulting drafts handed to ``enqueue``, which links the entity, flags duplicates and
 creates the submissions in one transaction that also closes the ledger row.
 
+Arrivals go through these steps a batch at a time (:func:`batches`): every original of a batch
+is stored before any ledger row is committed, and every ledger row before the source hears of
+any of them, so the order holds for each item while the fsyncs and commits are paid once per
+batch (with ``synchronous=FULL`` each commit is a journal fsync: three per item held intake to
+a fraction of what reading the files costs). The batch's items are read by the sandbox children
+side by side, and their drafts enqueued in one transaction.
+
 A crash anywhere loses nothing (the blob and the ledger row exist before the source forgets the
 item) and a re-run creates no duplicate (the ledger row is found by source key; a row left
 ``stored`` is resumed from its blob). Bad input never stops the run: it becomes a submission in
