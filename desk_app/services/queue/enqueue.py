@@ -63,28 +63,36 @@ class _Batch:
             if sub not in self.by_document[sha]:
                 self.by_document[sha].append(sub)
         drafts = [d for _id, ds in items for d in ds]
-        shas = {d.sha256 for d in drafts if d.sha256}
+        # the earliest earlier submission per bytes / per request: one indexed look-up each
+        # (limit 1), never every submission that shares a busy entity's request
         self.by_sha: dict[str, FormSubmission] = {}
-        for sub in s.execute(
-            select(FormSubmission)
-            .where(live, FormSubmission.sha256.in_(shas))
-            .order_by(FormSubmission.received_at)
-        ).scalars():
-            self.by_sha.setdefault(sub.sha256, sub)
-        keys = {d.business_key for d in drafts if d.business_key}
         self.by_key: dict[str, list[FormSubmission]] = defaultdict(list)
-        if keys:
-            since = min(d.received_at for d in drafts if d.business_key) - self.window
-            for sub in s.execute(
-                select(FormSubmission)
-                .where(
-                    live,
-                    FormSubmission.business_key.in_(keys),
-                    FormSubmission.received_at >= since,
-                )
-                .order_by(FormSubmission.received_at)
-            ).scalars():
-                self.by_key[sub.business_key].append(sub)
+        with s.no_autoflush:
+            for sha in {d.sha256 for d in drafts if d.sha256}:
+                first = s.execute(
+                    select(FormSubmission)
+                    .where(live, FormSubmission.sha256 == sha)
+                    .order_by(FormSubmission.received_at)
+                    .limit(1)
+                ).scalar_one_or_none()
+                if first is not None:
+                    self.by_sha[sha] = first
+            for key, received in {
+                (d.business_key, d.received_at) for d in drafts if d.business_key
+            }:
+                first = s.execute(
+                    select(FormSubmission)
+                    .where(
+                        live,
+                        FormSubmission.business_key == key,
+                        FormSubmission.received_at >= received - self.window,
+                    )
+                    .order_by(FormSubmission.received_at)
+                    .limit(1)
+                ).scalar_one_or_none()
+                if first is not None and first not in self.by_key[key]:
+                    self.by_key[key].append(first)
+                    self.by_key[key].sort(key=lambda x: x.received_at)
         self.entities = entities_by_codes(s, (d.entity_code for d in drafts))
 
     def entity(self, draft: SubmissionDraft) -> EducationalEntity | None:
