@@ -62,6 +62,9 @@ STEPS = (
 )
 BATCH_ITEMS = 32  # arrivals stored, recorded and acknowledged together (one commit each step)
 BATCH_BYTES = 64 * 2**20  # ... and never more than this much of them held in memory at once
+# batches whose reads are queued while the oldest is enqueued: the children always have the
+# next batch to read while this thread stores one batch and enqueues another
+BATCHES_READ_AHEAD = 2
 Hook = Callable[[str], None]
 Enqueue = Callable[[list[tuple[int, list[SubmissionDraft]]], Hook], int]
 Reading = tuple[LedgerEntry, "Future[list[SubmissionDraft]]"]
@@ -166,8 +169,9 @@ class Pipeline:
 
         Each batch is stored (all fsync-ed), recorded (one commit) and only then acknowledged;
         its items are then read by the sandbox children, side by side, while the next batch is
-        stored and the one before is enqueued (one transaction). At most two batches are between
-        "stored" and "queued", each item safe in the ledger.
+        stored and an earlier one is enqueued (one transaction). At most
+        ``BATCHES_READ_AHEAD + 1`` batches are between "stored" and "queued", each item safe in
+        the ledger.
         """
         pending: deque[list[Reading]] = deque()
         # a batch's ORM rows, drafts and replies are freed by reference counting; the cyclic
@@ -183,7 +187,7 @@ class Pipeline:
                     pending.append(
                         [(entry, readers.submit(self.drafts, entry, data)) for entry, data in taken]
                     )
-                    while len(pending) > 1:
+                    while len(pending) > BATCHES_READ_AHEAD:
                         self._finish(pending.popleft(), report)
             except SourceUnreachable as exc:
                 log.warning("intake source unreachable: %s", exc)
