@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desk_app.crypto import FieldCipher
@@ -40,9 +42,12 @@ from desk_app.services.sealing import seal_pin
 Items = list[tuple[int, list[SubmissionDraft]]]
 
 
+Earlier = tuple[uuid.UUID, datetime]  # an earlier submission: its id and when it arrived
+
+
 class _Batch:
-    """What one batch needs to know about earlier submissions, looked up once, and what it
-    has created so far (not yet flushed)."""
+    """What one batch needs to know about earlier submissions, looked up once (ids and arrival
+    times only: Core rows, no ORM objects), and what it has created so far (not yet flushed)."""
 
     def __init__(self, s: Session, items: Items, window_days: int) -> None:
         self.s = s
@@ -51,48 +56,36 @@ class _Batch:
         ids = [item_id for item_id, _drafts in items]
         rows = s.execute(select(SourceItem).where(SourceItem.id.in_(ids))).scalars()
         self.items = {row.id: row for row in rows}
-        live = FormSubmission.deleted_at.is_(None)
-        item_shas = {row.sha256 for row in self.items.values()}
-        self.by_document: dict[str, list[FormSubmission]] = defaultdict(list)
-        for sub, sha in s.execute(
-            select(FormSubmission, SubmissionDocument.sha256)
-            .join(SubmissionDocument, SubmissionDocument.submission_id == FormSubmission.id)
-            .where(live, SubmissionDocument.sha256.in_(item_shas))
-            .order_by(FormSubmission.received_at)
-        ):
-            if sub not in self.by_document[sha]:
-                self.by_document[sha].append(sub)
         drafts = [d for _id, ds in items for d in ds]
-        # the earliest earlier submission per bytes / per request: one indexed look-up each
-        # (limit 1), never every submission that shares a busy entity's request
-        self.by_sha: dict[str, FormSubmission] = {}
-        self.by_key: dict[str, list[FormSubmission]] = defaultdict(list)
+        sub, doc = FormSubmission, SubmissionDocument  # columns only: rows, not ORM objects
+        live = sub.deleted_at.is_(None)
         with s.no_autoflush:
-            for sha in {d.sha256 for d in drafts if d.sha256}:
-                first = s.execute(
-                    select(FormSubmission)
-                    .where(live, FormSubmission.sha256 == sha)
-                    .order_by(FormSubmission.received_at)
-                    .limit(1)
-                ).scalar_one_or_none()
-                if first is not None:
-                    self.by_sha[sha] = first
-            for key, received in {
-                (d.business_key, d.received_at) for d in drafts if d.business_key
-            }:
-                first = s.execute(
-                    select(FormSubmission)
-                    .where(
-                        live,
-                        FormSubmission.business_key == key,
-                        FormSubmission.received_at >= received - self.window,
+            self.by_document = _grouped(
+                s.execute(
+                    select(doc.sha256, sub.id, sub.received_at)
+                    .join(sub, doc.submission_id == sub.id)
+                    .where(live, doc.sha256.in_({r.sha256 for r in self.items.values()}))
+                )
+            )
+            self.by_sha = _grouped(
+                s.execute(
+                    select(sub.sha256, sub.id, sub.received_at).where(
+                        live, sub.sha256.in_({d.sha256 for d in drafts if d.sha256})
                     )
-                    .order_by(FormSubmission.received_at)
-                    .limit(1)
-                ).scalar_one_or_none()
-                if first is not None and first not in self.by_key[key]:
-                    self.by_key[key].append(first)
-                    self.by_key[key].sort(key=lambda x: x.received_at)
+                )
+            )
+            keyed = [d for d in drafts if d.business_key]
+            self.by_key = _grouped(
+                s.execute(
+                    select(sub.business_key, sub.id, sub.received_at).where(
+                        live,
+                        sub.business_key.in_({d.business_key for d in keyed}),
+                        sub.received_at >= min(d.received_at for d in keyed) - self.window,
+                    )
+                )
+                if keyed
+                else []
+            )
         self.entities = entities_by_codes(s, (d.entity_code for d in drafts))
 
     def entity(self, draft: SubmissionDraft) -> EducationalEntity | None:
@@ -104,37 +97,36 @@ class _Batch:
             found = [e for e in found if e.kind in spec.entity_kinds] or found
         return found[0] if found else None
 
-    def duplicate_of(self, draft: SubmissionDraft) -> tuple[FormSubmission | None, str]:
+    def duplicate_of(self, draft: SubmissionDraft) -> tuple[uuid.UUID | None, str]:
+        """The earliest submission this draft repeats, and why (``None, ""`` when none)."""
         same = self.by_sha.get(draft.sha256) if draft.sha256 else None
-        if same is not None:
-            return same, "the same document was received before"
+        if same:
+            return same[0][0], "the same document was received before"
         if draft.business_key:
             since = draft.received_at - self.window
-            for sub in self.by_key.get(draft.business_key, ()):
-                if sub.received_at >= since:
-                    return sub, (
-                        f"the same request for this entity arrived within {self.window_days} days"
-                    )
+            for sub_id, received in self.by_key.get(draft.business_key, ()):
+                if received >= since:
+                    why = f"the same request for this entity arrived within {self.window_days} days"
+                    return sub_id, why
         return None, ""
 
     def created(self, sub: FormSubmission, documents: list[SubmissionDocument]) -> None:
         """Remember ``sub`` for the items after it in this batch."""
+        made = (sub.id, sub.received_at)
         if sub.sha256:
-            self.by_sha.setdefault(sub.sha256, sub)
+            _insert(self.by_sha, sub.sha256, made)
         if sub.business_key:
-            self.by_key[sub.business_key].append(sub)
-            self.by_key[sub.business_key].sort(key=lambda x: x.received_at)
+            _insert(self.by_key, sub.business_key, made)
         for doc in documents:
-            if sub not in self.by_document[doc.sha256]:
-                self.by_document[doc.sha256].append(sub)
+            _insert(self.by_document, doc.sha256, made)
 
-    def taken_before(self, item: SourceItem) -> tuple[list[FormSubmission], str]:
+    def taken_before(self, item: SourceItem) -> tuple[list[uuid.UUID], str]:
         """The submissions an earlier arrival of the same message or file made, and why it is
         the same: the same bytes (any door, any workstation: the documents sync) or, for a
         mail, the same Message-ID (saved again, or taken from the mailbox and then a folder)."""
         by_bytes = self.by_document.get(item.sha256)
         if by_bytes:
-            return list(by_bytes), "the same file (same content) was taken in before"
+            return [i for i, _r in by_bytes], "the same file (same content) was taken in before"
         if not item.message_id:
             return [], ""
         s = self.s
@@ -154,16 +146,31 @@ class _Batch:
         live = FormSubmission.deleted_at.is_(None)
         subs = (
             s.execute(
-                select(FormSubmission)
+                select(FormSubmission.id)
                 .join(SubmissionDocument, SubmissionDocument.submission_id == FormSubmission.id)
                 .where(live, SubmissionDocument.sha256.in_(earlier))
-                .order_by(FormSubmission.received_at)
+                .group_by(FormSubmission.id)
+                .order_by(func.min(FormSubmission.received_at))
             )
             .scalars()
-            .unique()
             .all()
         )
         return list(subs), f"the same mail (Message-ID {item.message_id}) was taken in before"
+
+
+def _grouped(rows: Iterable[Any]) -> dict[str, list[Earlier]]:
+    """(key, id, received_at) rows as key -> [(id, received_at)], oldest first, each id once."""
+    out: dict[str, list[Earlier]] = defaultdict(list)
+    for key, sub_id, received in rows:
+        _insert(out, key, (sub_id, received))
+    return out
+
+
+def _insert(groups: dict[str, list[Earlier]], key: str, earlier: Earlier) -> None:
+    group = groups.setdefault(key, [])
+    if all(sub_id != earlier[0] for sub_id, _r in group):
+        group.append(earlier)
+        group.sort(key=lambda e: e[1])
 
 
 def enqueue(
@@ -222,14 +229,14 @@ def _link_if_taken_before(uow: UnitOfWork, batch: _Batch, item: SourceItem) -> b
     subs, why = batch.taken_before(item)
     if not subs:
         return False
-    ids = [str(sub.id) for sub in subs]
+    ids = [str(sub_id) for sub_id in subs]
     item.status, item.done_at, item.submissions = ItemStatus.DONE.value, utcnow(), 0
     item.note = f"{why}: linked to submission(s) {', '.join(ids)}; not queued again"[:2000]
     audit.record(
         uow,
         "intake.already_taken",
         record_type="form_submission",
-        record_id=subs[0].id,
+        record_id=subs[0],
         summary=f"{item.filename or 'an item'} from {item.sender or 'unknown sender'}: {why}; "
         "linked, not queued again",
         details={"sha256": item.sha256, "message_id": item.message_id, "linked": ids},
@@ -265,7 +272,7 @@ def _create(
         page_count=draft.page_count,
         values=values,
         business_key=draft.business_key,
-        duplicate_of_id=earlier.id if earlier else None,
+        duplicate_of_id=earlier,
         quarantine_reason=draft.quarantine_reason,
     )
     documents = [
@@ -298,7 +305,7 @@ def _create(
             "sha256": draft.sha256,
             "identified_by": draft.identified_by,
             "values_from": draft.values_from,
-            "duplicate_of": str(earlier.id) if earlier else "",
+            "duplicate_of": str(earlier) if earlier else "",
             "quarantine_reason": draft.quarantine_reason[:300],
         },
     )
