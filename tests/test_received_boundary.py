@@ -117,9 +117,8 @@ def _unwrapping_calls() -> list[str]:
 def test_only_the_sandbox_parent_and_the_store_unwrap_received_bytes() -> None:
     allowed = {
         "sandbox/pool.py:bytes_for_sandbox",  # sends them to the child
-        "intake/analyse.py:bytes_for_sandbox",  # hands a checked PDF on to the next job
         "intake/blobstore.py:bytes_for_storage",  # keeps the original
-    }
+    }  # intake's normalised PDF stays Received now: nothing else unwraps
     assert set(_unwrapping_calls()) <= allowed
 
 
@@ -129,3 +128,75 @@ def test_received_is_not_bytes_for_a_parser() -> None:
     with pytest.raises(TypeError):
         bytes(item)  # no buffer protocol: a parser cannot read it by accident
     assert item.head(4) == b"%PDF" and len(item) == 12 and item.sha256
+
+
+def test_received_documents_keep_their_type_from_the_source_to_the_viewer() -> None:
+    """Each place a document from outside is held is typed :class:`Received`, from the source
+    (an arrival) through the blob store, intake's normalised PDF, the queue's document for the
+    viewer and keying, the review checks, a returned attestation, to the verify commands."""
+    import typing
+
+    from desk_app.intake import analyse, blobstore, mail, sources
+    from desk_app.services.educators import verification as certificates
+    from desk_app.services.queue.listing import QueueList
+    from desk_app.services.review import job, verification
+    from desk_app.services.reviews import returns
+    from desk_app.views.widgets import keying_station
+
+    def hint(obj: object, name: str) -> object:
+        return typing.get_type_hints(obj)[name]
+
+    assert hint(sources.Arrival, "data") is Received
+    assert hint(blobstore.BlobStore.get, "return") is Received
+    assert hint(analyse.Normalised, "pdf") is Received
+    assert hint(analyse.part_pdf, "return") is Received
+    assert hint(mail.parse_mail, "data") is Received
+    assert hint(QueueList.document_bytes, "return") is Received
+    assert hint(job.VerificationJob, "pdf") == Received | None
+    assert hint(verification.submission_pdf, "return") == Received | None
+    assert hint(verification.verify_document, "pdf") is Received
+    assert hint(returns._returned_pages, "return") is Received
+    assert hint(keying_station._load, "pdf") is Received
+    assert Received in typing.get_args(hint(certificates.verify_scan, "data"))
+
+
+PROBE = """
+from desk_app.intake.blobstore import BlobStore
+from desk_app.pdf.read import read_form
+from desk_app.pdf.render import render_page
+from desk_app.pdf.signatures import read_digital_signatures
+from desk_app.sandbox import api
+from desk_app.services.queue.listing import QueueList
+
+
+def a_service_that_parses_here(blobs: BlobStore, listing: QueueList) -> None:
+    read_form(blobs.get("0" * 64))
+    render_page(listing.document_bytes("x"), 0, 1.0)
+    read_digital_signatures(blobs.get("1" * 64))
+
+
+def the_way_it_is_done(blobs: BlobStore) -> None:
+    api.read_form(blobs.get("0" * 64))
+"""
+
+
+def test_mypy_refuses_received_bytes_to_every_in_process_parser(tmp_path: Path) -> None:
+    """The type checker, not only this file's contract, keeps received documents away from the
+    PDF package's in-process parsers: a probe that hands them over fails to type-check, and
+    the sandbox call beside it passes."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe_parses_here.py"
+    probe.write_text(PROBE, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "--strict", str(probe)],
+        cwd=ROOT.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    errors = [line for line in run.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 3, run.stdout + run.stderr
+    assert all('incompatible type "Received"; expected "bytes"' in e for e in errors), errors
+    assert all(":17:" not in e for e in errors)  # the sandbox call type-checks

@@ -96,10 +96,11 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from desk_app.commands.common import open_for_cli, print_json
     from desk_app.pdf.errors import PdfRejected
+    from desk_app.received import Received
     from desk_app.services.educators.verification import verify_scan
 
     try:
-        data = args.file.read_bytes()
+        data = Received(args.file.read_bytes(), args.file.name)  # a scan from outside
     except OSError as exc:
         raise KnownError(f"cannot read {args.file}: {exc.strerror}") from None
     app = open_for_cli(args)

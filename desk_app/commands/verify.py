@@ -33,6 +33,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     """Print the report as JSON; exit 1 when it blocks approval."""
     from desk_app.commands.common import open_for_cli, print_json
     from desk_app.errors import KnownError
+    from desk_app.received import Received
     from desk_app.services.review import verification
 
     if not args.file and not args.submission:
@@ -45,7 +46,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             path = Path(args.file)
             if not path.is_file():
                 raise KnownError(f"no such file: {path}")
-            report = verification.verify_document(app.services, path.read_bytes())
+            received = Received(path.read_bytes(), path.name)  # a file from outside
+            report = verification.verify_document(app.services, received)
         out = report.as_json()
         out["elapsed_ms"] = report.elapsed_ms
         print_json(out)

@@ -32,18 +32,22 @@ IMAGE_KINDS = {"tiff": "image/tiff", "png": "image/png", "jpeg": "image/jpeg"}
 
 @dataclass(frozen=True)
 class Normalised:
-    """A received document as a PDF, and whether it carries AcroForm fields."""
+    """A received document as a PDF, and whether it carries AcroForm fields.
 
-    pdf: bytes
+    ``pdf`` is still :class:`Received`: a PDF the child made from an image is no more trusted
+    than the image (the child that made it may have been subverted by it).
+    """
+
+    pdf: Received
     has_fields: bool
     scans: tuple[frames.FrameScan, ...] = ()  # barcodes of each image frame (images only)
     page_count: int = 0  # known for PDFs (0: not yet counted)
     reading: FormReading | None = None  # a fillable PDF is read while it is checked
 
 
-def sniff(data: bytes | Received) -> str:
+def sniff(data: Received) -> str:
     """The kind of document by its first bytes: pdf, tiff, png, jpeg, or "" (not a form)."""
-    head = data.head() if isinstance(data, Received) else data[:1024]
+    head = data.head()
     if b"%PDF" in head:
         return "pdf"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
@@ -59,7 +63,7 @@ def media_type(kind: str) -> str:
     return "application/pdf" if kind == "pdf" else IMAGE_KINDS.get(kind, "application/octet-stream")
 
 
-def normalise(data: bytes | Received, kind: str) -> Normalised:
+def normalise(data: Received, kind: str) -> Normalised:
     """The document as a PDF: images converted page by page (their barcodes read on the way);
     a PDF checked and kept as it is.
 
@@ -75,13 +79,13 @@ def normalise(data: bytes | Received, kind: str) -> Normalised:
         )
     if kind in IMAGE_KINDS:
         image = sandbox.image_document(item)
-        return Normalised(image.pdf, False, image.scans, len(image.scans))
+        return Normalised(
+            received(image.pdf, f"{item.origin} as PDF"), False, image.scans, len(image.scans)
+        )
     if kind != "pdf":
         raise PdfRejected("the file is not a PDF or an image", "unsupported")
     checked = sandbox.check_pdf(item, read=True)
-    return Normalised(
-        item.bytes_for_sandbox(), checked.has_fields, (), checked.page_count, checked.reading
-    )
+    return Normalised(item, checked.has_fields, (), checked.page_count, checked.reading)
 
 
 @dataclass(frozen=True)
@@ -130,14 +134,15 @@ def _parts(page_marks: list[list[barcodes.PageMark]]) -> list[Part]:
     return [Part(a, b - a) for a, b in zip(starts, ends, strict=True)]
 
 
-def part_pdf(pdf: bytes, part: Part, total_pages: int) -> bytes:
+def part_pdf(pdf: Received, part: Part, total_pages: int) -> Received:
     """The PDF of one part (the whole document when the part is all of it)."""
     if part.first_page == 0 and part.page_count == total_pages:
         return pdf
-    return sandbox.part_pdf(pdf, part.first_page, part.page_count)
+    pages = f"{pdf.origin} pages {part.first_page + 1}-{part.first_page + part.page_count}"
+    return received(sandbox.part_pdf(pdf, part.first_page, part.page_count), pages)
 
 
-def read(doc: Normalised, part: Part, part_bytes: bytes) -> FormReading:
+def read(doc: Normalised, part: Part, part_bytes: Received) -> FormReading:
     """Identify and read one form: from its image frames' barcodes, else its PDF
     (see :func:`desk_app.pdf.read.read_form`)."""
     if doc.scans:

@@ -18,7 +18,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -31,21 +34,41 @@ MAGIC = b"DAB1"
 SEAL_OVERHEAD = len(MAGIC) + 1 + 12 + 16  # magic, cipher version, nonce, GCM tag
 
 _HEX = frozenset("0123456789abcdef")
+# fsyncs issued together are folded by the file system into one journal commit (ext4 here: 64
+# blobs cost 6.5 ms each one by one, 0.3 ms each sixteen at a time), so a batch syncs in parallel
+SYNC_THREADS = 16
 
 
 class BlobMissing(KnownError):
     """A blob named by a record is not in the store (deleted or damaged by hand)."""
 
 
-def sha256_hex(data: bytes) -> str:
+def sha256_hex(data: bytes | Received) -> str:
     """The SHA-256 of ``data`` as 64 lower-case hex digits."""
-    return hashlib.sha256(data).hexdigest()
+    return data.sha256 if isinstance(data, Received) else hashlib.sha256(data).hexdigest()
 
 
 def _check_name(sha: str) -> str:
     if len(sha) != 64 or not set(sha) <= _HEX:
         raise ValueError(f"not a SHA-256 hex digest: {sha!r}")
     return sha
+
+
+_SYNCERS: list[ThreadPoolExecutor] = []
+_SYNCERS_LOCK = threading.Lock()
+
+
+def _syncers() -> ThreadPoolExecutor:
+    """The threads that write and fsync a batch's blobs side by side (kept: starting sixteen
+    threads per batch cost more than the fsyncs on a busy machine)."""
+    with _SYNCERS_LOCK:
+        if not _SYNCERS:
+            _SYNCERS.append(ThreadPoolExecutor(SYNC_THREADS, "blob-sync"))
+        return _SYNCERS[0]
+
+
+def _stored(data: bytes | Received) -> bytes:
+    return data.bytes_for_storage() if isinstance(data, Received) else data
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -74,12 +97,30 @@ class BlobStore:
     def exists(self, sha: str) -> bool:
         return self.path(sha).is_file()
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes | Received) -> str:
         """Store ``data`` durably and return its SHA-256.
 
         Returns only after the bytes and the folder entry are on disk.
         """
-        sha = sha256_hex(data)
+        raw = _stored(data)
+        return self._put(raw, sha256_hex(raw))
+
+    def put_many(self, items: Sequence[bytes | Received]) -> list[str]:
+        """Store several originals durably (each as :meth:`put` would) and return their hashes.
+
+        Returns only after every one of them is on disk; their fsyncs run side by side, which
+        the file system folds into a few journal commits.
+
+        Raises:
+            StoreError: any one of them could not be written (the others may have been).
+        """
+        raws = [_stored(d) for d in items]
+        names = [sha256_hex(d) for d in raws]
+        if len(raws) <= 1:
+            return [self._put(d, sha) for d, sha in zip(raws, names, strict=True)]
+        return list(_syncers().map(self._put, raws, names))
+
+    def _put(self, data: bytes, sha: str) -> str:
         target = self.path(sha)
         if target.is_file() and target.stat().st_size in (len(data), len(data) + SEAL_OVERHEAD):
             return sha
@@ -117,13 +158,15 @@ class BlobStore:
         """Store a received original unchanged (it is kept, not parsed) and return its SHA-256."""
         return self.put(item.bytes_for_storage())
 
-    def get(self, sha: str) -> bytes:
-        """Return the bytes of ``sha``, checked against their hash.
+    def get(self, sha: str) -> Received:
+        """The document stored as ``sha``, checked against its hash, as :class:`Received`:
+        every blob came from outside (or from a sandbox child that read something that did),
+        so it goes back to the sandbox, never to a parser in this process.
 
         Raises:
             BlobMissing: the blob is absent or its bytes no longer match the name.
         """
-        return self._open(sha, self.raw(sha))
+        return Received(self._open(sha, self.raw(sha)), sha[:12])
 
     def raw(self, sha: str) -> bytes:
         """The file as stored (sealed when written with a key): what sync uploads as it is."""

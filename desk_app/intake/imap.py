@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from desk_app.intake.sources import Arrival, SourceUnreachable
 from desk_app.models.submissions import Channel
+from desk_app.received import Received
 
 if TYPE_CHECKING:  # for the annotations; at run time imapclient is imported where we connect
     from imapclient import IMAPClient
@@ -57,6 +58,7 @@ class ImapMailbox:
         self._client: IMAPClient | None = None
         self._uidvalidity = 0
         self.oversized: list[int] = []  # UIDs left on the server for their size
+        self.left_behind: list[str] = []  # the same, in words, for the run's report
         self.description = f"IMAP {settings.user}@{settings.host}:{settings.port}/{settings.folder}"
 
     # --- connection ----------------------------------------------------------------------------
@@ -144,6 +146,10 @@ class ImapMailbox:
                     MAX_MESSAGE_BYTES / 2**20,
                 )
                 self.oversized.append(uid)
+                self.left_behind.append(
+                    f"mail {uid} is {size / 2**20:.1f} MB, over the "
+                    f"{MAX_MESSAGE_BYTES / 2**20:.0f} MB limit: left on the server, not taken"
+                )
                 continue
             if chunk and total + size > FETCH_BYTES:
                 yield chunk
@@ -161,7 +167,13 @@ class ImapMailbox:
         data = item[b"BODY[]"]
         assert isinstance(data, bytes)
         return Arrival(
-            self.kind, key, Channel.EMAIL, f"mail-{uid}.eml", data, True, received_at=received
+            self.kind,
+            key,
+            Channel.EMAIL,
+            f"mail-{uid}.eml",
+            Received(data, f"mail {uid}"),
+            True,
+            received_at=received,
         )
 
     def acknowledge(self, arrival: Arrival) -> None:

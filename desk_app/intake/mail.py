@@ -17,13 +17,12 @@ __all__ = ["Attachment", "MailLimits", "MailUnreadable", "ParsedMail", "is_msg",
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def is_msg(data: bytes | Received) -> bool:
+def is_msg(data: Received) -> bool:
     """Outlook .msg files are OLE2 compound documents."""
-    head = data.head(8) if isinstance(data, Received) else data[:8]
-    return head == OLE_MAGIC
+    return data.head(8) == OLE_MAGIC
 
 
-def parse_mail(data: bytes | Received, limits: MailLimits | None = None) -> ParsedMail:
+def parse_mail(data: Received, limits: MailLimits | None = None) -> ParsedMail:
     """Parse ``data`` as an Outlook message (OLE2) or a MIME message, in a sandbox child.
 
     Raises:

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Protocol
 
 from desk_app.errors import KnownError
-from desk_app.intake.blobstore import sha256_hex
 from desk_app.models.submissions import Channel
+from desk_app.received import Received
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Arrival:
     source_key: str  # stable across re-runs; unique within the kind
     channel: Channel
     filename: str
-    data: bytes
+    data: Received  # from outside: only the blob store and the sandbox take it
     is_mail: bool
     sender: str = ""
     subject: str = ""
@@ -70,11 +70,11 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-def file_key(path: Path, data: bytes) -> str:
+def file_key(path: Path, data: Received) -> str:
     """Name, size, modification time and hash: the same file seen again after a crash has the same
     key, while the same bytes sent again later (a new file) get a new key and a duplicate flag."""
     stat = path.stat()
-    return f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}|{sha256_hex(data)}"
+    return f"{path.name}|{stat.st_size}|{stat.st_mtime_ns}|{data.sha256}"
 
 
 def fax_number(text: str, pattern: str) -> str:
@@ -94,10 +94,10 @@ def fax_number(text: str, pattern: str) -> str:
     return match.group(1) if match.groups() else match.group(0)
 
 
-def tiff_fax_number(data: bytes, pattern: str) -> str:
+def tiff_fax_number(data: Received, pattern: str) -> str:
     """The sender's fax number from a TIFF's text tags (description, artist, make, model, page
     name), read by a sandbox child; "" when there is none or the file cannot be read."""
-    if data[:4] not in (b"II*\x00", b"MM\x00*"):
+    if data.head(4) not in (b"II*\x00", b"MM\x00*"):
         return ""
     from desk_app.pdf.errors import PdfRejected
     from desk_app.sandbox import api
@@ -180,7 +180,7 @@ class DropFolder:
 
     def _arrival(self, path: Path) -> Arrival | None:
         try:
-            data = path.read_bytes()
+            data = Received(path.read_bytes(), path.name)
             key = file_key(path, data)
             received = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         except OSError as exc:  # locked by the writer, vanished: try again next run
@@ -258,7 +258,7 @@ class FileList:
         if missing:
             raise SourceUnreachable(f"cannot read {', '.join(str(p) for p in missing)}")
         for path in self.paths:
-            data = path.read_bytes()
+            data = Received(path.read_bytes(), path.name)
             is_mail = path.suffix.lower() in MAIL_SUFFIXES
             yield Arrival(
                 self.kind,

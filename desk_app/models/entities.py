@@ -4,6 +4,7 @@ the counties they sit in, and the buildings of an LEA."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -175,6 +176,22 @@ def entities_by_code(session: Session, code: str) -> list[EducationalEntity]:
         .order_by(EducationalEntity.created_at)
     )
     return list(session.execute(stmt).scalars())
+
+
+def entities_by_codes(session: Session, codes: Iterable[str]) -> dict[str, list[EducationalEntity]]:
+    """:func:`entities_by_code` for many codes in one query (intake looks up a batch at once);
+    every code asked for is a key, with ``[]`` when no live entity has it."""
+    wanted = {(code or "").strip().upper() for code in codes} - {""}
+    found: dict[str, list[EducationalEntity]] = {code: [] for code in wanted}
+    if wanted:
+        stmt = (
+            select(EducationalEntity)
+            .where(EducationalEntity.code.in_(wanted), EducationalEntity.deleted_at.is_(None))
+            .order_by(EducationalEntity.created_at)
+        )
+        for entity in session.execute(stmt).scalars():
+            found[entity.code].append(entity)
+    return found
 
 
 def entity_by_code(session: Session, code: str) -> EducationalEntity | None:

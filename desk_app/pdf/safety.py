@@ -84,11 +84,35 @@ _ACTIVE = re.compile(rb"/(JS|JavaScript|Launch|EmbeddedFiles?|FileAttachment)(?!
 _STRING = re.compile(rb"\((?:\\.|[^\\()])*\)")  # a literal string (values may mention /JS)
 
 
-def inspect(doc: pymupdf.Document) -> PdfReport:
+_FLATE = re.compile(rb"/(?:FlateDecode|Fl)(?![A-Za-z])")  # MuPDF takes the short name too
+_FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|\d+\s+\d+\s+R)")
+_NAME = re.compile(rb"/([A-Za-z0-9]+)")
+_SHRINKING = frozenset({b"ASCII85Decode", b"A85", b"ASCIIHexDecode", b"AHx"})
+
+
+def _chained(text: bytes) -> bool:
+    """Whether the object's filters cannot be judged from its text: a filter named through a
+    reference, or Flate together with another filter that can expand (LZW, RunLength, Flate
+    again). Text encodings (ASCII85, ASCIIHex) only shrink what they decode."""
+    found = _FILTERS.search(text)
+    if found is None:
+        return False
+    if not found.group(1).startswith(b"["):
+        return True
+    names = [n for n in _NAME.findall(found.group(1)) if n not in _SHRINKING]
+    return len(names) > 1
+
+
+def inspect(doc: pymupdf.Document, flate: list[tuple[int, bool]] | None = None) -> PdfReport:
     """Look at every object of an open document for active content.
 
     Each object's dictionary is read as text (streams are not decoded) with its literal strings
     removed, so a field value that merely mentions "/JS" is not taken for a script.
+
+    Args:
+        flate: when given, filled with ``(xref, chained)`` for every object whose dictionary
+            names the Flate filter (``chained``: behind or before another filter), so the bomb
+            check that follows need not look at every object again.
     """
     found: set[bytes] = set()
     for xref in range(1, doc.xref_length()):
@@ -98,16 +122,21 @@ def inspect(doc: pymupdf.Document) -> PdfReport:
             continue  # a missing or broken object: MuPDF repaired around it, nothing to run
         if b"/" not in text:
             continue
-        found.update(m.group(1) for m in _ACTIVE.finditer(_STRING.sub(b"()", text)))
+        bare = _STRING.sub(b"()", text)
+        found.update(m.group(1) for m in _ACTIVE.finditer(bare))
+        if flate is not None:
+            chained = _chained(bare)
+            if chained or _FLATE.search(bare):
+                flate.append((xref, chained))
     js = bool(found & {b"JS", b"JavaScript"})
     launch = b"Launch" in found
     embedded = bool(found & {b"EmbeddedFile", b"EmbeddedFiles", b"FileAttachment"})
     return PdfReport(doc.page_count, False, js, launch, embedded, bool(doc.is_form_pdf))
 
 
-def check(doc: pymupdf.Document) -> PdfReport:
+def check(doc: pymupdf.Document, flate: list[tuple[int, bool]] | None = None) -> PdfReport:
     """:func:`inspect`, raising :class:`PdfRejected` for anything we refuse."""
-    report = inspect(doc)
+    report = inspect(doc, flate)
     if report.refusal is not None:
         raise report.refusal
     return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from desk_app.received import Received, received
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     # the result types live beside their parsers, which import PyMuPDF and numpy: the pool and
     # its schema bring them in with the first job, not with every module that may send one
     # (the review pane, the viewer), so the GUI's first page shows without them
+    from desk_app.pdf.attestation import RemoveBox  # draws with reportlab
     from desk_app.pdf.barcodes import PageMark
     from desk_app.pdf.read import FormReading
     from desk_app.pdf.render import DocumentInfo, RenderedPage
@@ -96,6 +98,19 @@ def page_marks(data: Received | bytes) -> list[tuple[PageMark, ...]]:
     return cast("list[tuple[PageMark, ...]]", _call("page_marks", data))
 
 
+def qr_texts(data: Received | bytes, dpis: Sequence[float]) -> list[str]:
+    """Every QR / PDF417 text on the pages of a received PDF or image, decoded in a child (the
+    first of ``dpis`` that finds any; this process sees only the decoded texts)."""
+    return cast("list[str]", _call("qr_texts", data, dpis=[float(d) for d in dpis]))
+
+
+def read_remove_marks(data: Received | bytes, boxes: Sequence[RemoveBox]) -> frozenset[int]:
+    """:func:`desk_app.pdf.attestation.read_remove_marks` on a returned (faxed) attestation,
+    in a child: the lines whose Remove box is marked."""
+    plain = [[b.line, b.page, list(b.box)] for b in boxes]
+    return frozenset(cast("list[int]", _call("remove_marks", data, boxes=plain)))
+
+
 def part_pdf(data: Received | bytes, first: int, count: int) -> bytes:
     """Pages ``first`` .. ``first + count - 1`` of a received PDF, as a PDF of their own."""
     return cast(bytes, _call("part_pdf", data, first=first, count=count))
@@ -107,9 +122,17 @@ def parse_mail(data: Received | bytes, limits: MailLimits | None = None) -> Pars
     Raises:
         MailUnreadable: not a mail, or over the message size limit.
     """
-    from desk_app.sandbox.results import MailLimits
+    from desk_app.sandbox.results import MailLimits, MailUnreadable
 
-    return cast("ParsedMail", _call("mail", data, mail_limits=limits or MailLimits()))
+    limits = limits or MailLimits()
+    item = received(data)
+    if len(item) > limits.max_message_bytes:  # not worth a child: the size says it all
+        raise MailUnreadable(
+            f"the mail is {len(item) / 2**20:.1f} MB, over the "
+            f"{limits.max_message_bytes / 2**20:.0f} MB limit"
+        )
+    job = replace(DEFAULT_LIMITS, max_bytes=max(DEFAULT_LIMITS.max_bytes, limits.max_message_bytes))
+    return cast("ParsedMail", _call("mail", item, job, mail_limits=limits))
 
 
 def read_digital_signatures(pdf: Received | bytes) -> list[DigitalSignatureFacts]:

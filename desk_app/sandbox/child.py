@@ -68,7 +68,7 @@ def main() -> None:
         cpu_for_next_job(Limits(cpu_s=int(job_limits["cpu_s"])))
         reply = _run(JOBS, job, params)
         reply["log"] = pymupdf.TOOLS.mupdf_warnings(reset=True)[-4000:]
-        wire.write_message(write_fd, wire.encode(reply))
+        wire.write_message(write_fd, wire.encode_parts(reply))
 
 
 def _run(jobs: dict[str, Any], job: str, params: dict[str, Any]) -> dict[str, Any]:

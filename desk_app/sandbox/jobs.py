@@ -31,6 +31,7 @@ MAX_PAGE_PIXELS = 40_000_000
 MAX_TOTAL_PIXELS = 400_000_000
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decoded stream; a filled form's are a few kB
 MAX_DECODED_BYTES = 256 * 1024 * 1024
+DEFLATE_MAX_RATIO = 1032  # RFC 1951: at best a 258-byte match per 2 bits, so 1032 out per byte in
 SPLIT_ZOOM = 2.0
 SPECIMEN_ZOOM = 200 / 72  # a signature card read at 200 dpi
 
@@ -57,9 +58,10 @@ def _checked(data: bytes) -> pymupdf.Document:
             )
         return doc
     doc = open_checked(data, Context.max_bytes, Context.max_pages)
+    flate: list[tuple[int, bool]] = []
     try:
-        check(doc)
-        _refuse_bombs(doc)
+        check(doc, flate)
+        _refuse_bombs(doc, flate, len(data))
     except PdfRejected:
         doc.close()
         raise
@@ -69,15 +71,30 @@ def _checked(data: bytes) -> pymupdf.Document:
     return doc
 
 
-def _refuse_bombs(doc: pymupdf.Document) -> None:
-    """Refuse streams that inflate past sane sizes and images too large to decode."""
+def _may_inflate_past_limits(flate: list[tuple[int, bool]], file_size: int) -> bool:
+    """Whether any Flate stream could inflate past the limits, judged without inflating one.
+
+    A stream's raw bytes lie in the file, so all of them together are at most ``file_size``,
+    and one pass of deflate expands by at most :data:`DEFLATE_MAX_RATIO`: a small file with no
+    chained filters cannot hold a bomb, and a form (tens of kB) skips the inflating.
+    """
+    if any(chained for _xref, chained in flate):
+        return True
+    bound = file_size * DEFLATE_MAX_RATIO
+    return bool(flate) and (bound > MAX_STREAM_BYTES or bound > MAX_DECODED_BYTES)
+
+
+def _refuse_bombs(doc: pymupdf.Document, flate: list[tuple[int, bool]], file_size: int) -> None:
+    """Refuse streams that inflate past sane sizes and images too large to decode.
+
+    ``flate`` lists the objects whose dictionary names the Flate filter (from the active-content
+    look, :func:`desk_app.pdf.safety.inspect`); only those are inflated, and only when
+    :func:`_may_inflate_past_limits`.
+    """
     total = 0
-    for xref in range(1, doc.xref_length()):
+    for xref, _chained in flate if _may_inflate_past_limits(flate, file_size) else ():
         try:
-            if not doc.xref_is_stream(xref):
-                continue
-            kind, filters = doc.xref_get_key(xref, "Filter")
-            raw = doc.xref_stream_raw(xref) if "Flate" in filters else None
+            raw = doc.xref_stream_raw(xref) if doc.xref_is_stream(xref) else None
         except (RuntimeError, ValueError):
             continue
         if raw:
@@ -225,6 +242,34 @@ def page_marks(data: bytes) -> list[tuple[Any, ...]]:
     return out
 
 
+def qr_texts(data: bytes, dpis: list[float]) -> list[str]:
+    """Every QR / PDF417 text on the pages of a PDF or an image (a scan or photo of a
+    certificate), decoded here so the parent receives text, not pixels. Each page is drawn at
+    the first resolution; the next is tried only when nothing was found."""
+    pdf = data if data[:5] == b"%PDF-" else image_to_pdf(data)
+    doc = _checked(pdf)
+    for dpi in dpis:
+        texts: list[str] = []
+        for number in range(doc.page_count):
+            matrix = pymupdf.Matrix(dpi / 72, dpi / 72)
+            pix = doc.load_page(number).get_pixmap(matrix=matrix, colorspace=pymupdf.csGRAY)
+            grey = barcodes.image_from_samples(pix.samples, pix.width, pix.height, pix.stride, 1)
+            texts += barcodes.decode_image(grey)
+        if texts:
+            return texts
+    return []
+
+
+def remove_marks(data: bytes, boxes: list[list[Any]]) -> list[int]:
+    """The lines of a returned attestation whose Remove box carries ink
+    (:func:`desk_app.pdf.attestation.read_remove_marks`, on pages rendered here)."""
+    from desk_app.pdf.attestation import RemoveBox, read_remove_marks
+
+    _checked(data)  # the same checks and limits as any received PDF before it is drawn
+    wanted = [RemoveBox(int(line), int(page), tuple(box)) for line, page, box in boxes]
+    return sorted(read_remove_marks(data, wanted))
+
+
 def part_pdf(data: bytes, first: int, count: int) -> bytes:
     src = _checked(data)
     out = pymupdf.open()
@@ -299,6 +344,8 @@ JOBS: dict[str, Callable[..., Any]] = {
     "image_to_pdf": image_to_pdf,
     "image": image,
     "page_marks": page_marks,
+    "qr_texts": qr_texts,
+    "remove_marks": remove_marks,
     "tiff_tags": tiff_tags,
     "part_pdf": part_pdf,
     "mail": mail,

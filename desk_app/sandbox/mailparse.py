@@ -50,25 +50,51 @@ def is_msg(data: bytes) -> bool:
 
 
 class _Collector:
-    """Attachments gathered under the limits, with a note for each thing left out."""
+    """Attachments gathered under the limits; what a limit left out is listed with its reason."""
 
     def __init__(self, limits: MailLimits) -> None:
         self.limits = limits
         self.found: list[Attachment] = []
         self.notes: list[str] = []
         self.parts = 0
+        self.over_count: list[str] = []  # names past the attachment-count limit
 
     def add(self, name: str, media: str, data: bytes, nested_in: str = "") -> None:
         if len(self.found) >= self.limits.max_attachments:
-            self.notes.append(f"{name}: over the {self.limits.max_attachments}-attachment limit")
+            self.over_count.append(name)
             return
         if len(data) > self.limits.max_attachment_bytes:
-            self.notes.append(
-                f"{name}: {len(data) / 2**20:.1f} MB, over the "
-                f"{self.limits.max_attachment_bytes / 2**20:.0f} MB attachment limit"
+            self.leave_out(
+                name,
+                f"the attachment is {len(data) / 2**20:.1f} MB, over the "
+                f"{self.limits.max_attachment_bytes / 2**20:.0f} MB attachment limit: not opened",
+                media,
+                nested_in,
             )
-            data = b""  # kept by name so the item is quarantined visibly, its bytes not taken
+            return
         self.found.append(Attachment(name, media, data, nested_in))
+
+    def leave_out(self, name: str, reason: str, media: str = "", nested_in: str = "") -> None:
+        """List ``name`` without its bytes, with the reason (it is quarantined as such)."""
+        self.notes.append(f"{name}: {reason}")
+        if len(self.found) >= self.limits.max_attachments:
+            self.over_count.append(name)
+            return
+        self.found.append(Attachment(name, media, b"", nested_in, left_out=reason))
+
+    def finish(self) -> tuple[Attachment, ...]:
+        """The attachments, with one more entry naming those past the count limit."""
+        if not self.over_count:
+            return tuple(self.found)
+        first, more = self.over_count[0], len(self.over_count) - 1
+        reason = (
+            f"the mail has {self.limits.max_attachments + len(self.over_count)} attachments, "
+            f"over the {self.limits.max_attachments}-attachment limit: this one"
+            + (f" and {more} more" if more else "")
+            + " not opened"
+        )
+        self.notes.append(f"{first}: {reason}")
+        return (*self.found, Attachment(first, "", b"", "", left_out=reason))
 
 
 def parse_mail(data: bytes, limits: MailLimits) -> ParsedMail:
@@ -85,7 +111,8 @@ def parse_mail(data: bytes, limits: MailLimits) -> ParsedMail:
     out = _Collector(limits)
     head = _read_msg(data, out, 0, "") if is_msg(data) else _read_eml(data, out, 0, "")
     sender, subject, sent, message_id = head
-    return ParsedMail(sender, subject, sent, tuple(out.found), message_id, tuple(out.notes[:50]))
+    attachments = out.finish()
+    return ParsedMail(sender, subject, sent, attachments, message_id, tuple(out.notes[:50]))
 
 
 Head = tuple[str, str, datetime | None, str]  # sender, subject, sent, Message-ID
@@ -112,7 +139,10 @@ def _walk(part: Message, out: _Collector, depth: int, within: str) -> None:
     out.parts += 1
     if out.parts > out.limits.max_parts:
         if out.parts == out.limits.max_parts + 1:
-            out.notes.append(f"more than {out.limits.max_parts} MIME parts: the rest not read")
+            out.leave_out(
+                "the rest of the mail",
+                f"the mail has more than {out.limits.max_parts} MIME parts: the rest not read",
+            )
         return
     if part.get_content_type() == "message/rfc822":
         name = safe_name(part.get_filename() or "attached-mail.eml")
@@ -154,9 +184,13 @@ def _attached_mail(part: Message) -> bytes:
 
 def _nested(name: str, data: bytes, out: _Collector, depth: int, within: str) -> None:
     """An attached mail: opened (its attachments taken) while under the depth limit."""
-    if depth + 1 > out.limits.max_depth or not data:
-        out.notes.append(f"{name}: an attached mail nested deeper than {out.limits.max_depth}")
-        out.add(name, "message/rfc822", b"", within)
+    if not data:
+        out.leave_out(name, "an attached mail with nothing in it", "message/rfc822", within)
+        return
+    if depth + 1 > out.limits.max_depth:
+        levels = f"{out.limits.max_depth} level{'s' if out.limits.max_depth != 1 else ''}"
+        reason = f"an attached mail nested deeper than {levels}: not opened"
+        out.leave_out(name, reason, "message/rfc822", within)
         return
     try:
         if is_msg(data):
@@ -164,8 +198,9 @@ def _nested(name: str, data: bytes, out: _Collector, depth: int, within: str) ->
         else:
             _read_eml(data, out, depth + 1, name)
     except MailUnreadable as exc:
-        out.notes.append(f"{name}: {exc}")
-        out.add(name, "message/rfc822", b"", within)
+        out.leave_out(
+            name, f"an attached mail that cannot be read: {exc}", "message/rfc822", within
+        )
 
 
 def _read_msg(data: bytes, out: _Collector, depth: int, within: str) -> Head:
@@ -193,8 +228,13 @@ def _read_msg(data: bytes, out: _Collector, depth: int, within: str) -> Head:
                 out.add(name, media, payload, within)
             elif isinstance(payload, MessageBase) and depth + 1 <= out.limits.max_depth:
                 _msg_attachments(payload, out, name)
-            else:  # an embedded OLE object, or a mail too deep: kept by name, quarantined visibly
-                out.add(name, "application/vnd.ms-outlook-embedded", b"", within)
+            elif isinstance(payload, MessageBase):
+                levels = f"{out.limits.max_depth} level{'s' if out.limits.max_depth != 1 else ''}"
+                reason = f"an attached mail nested deeper than {levels}: not opened"
+                out.leave_out(name, reason, "application/vnd.ms-outlook", within)
+            else:  # an embedded OLE object: listed by name, quarantined visibly
+                reason = "an object embedded by Outlook, not a file: not opened"
+                out.leave_out(name, reason, "application/vnd.ms-outlook-embedded", within)
         sent = msg.date if isinstance(msg.date, datetime) else None
         return (
             _address(msg.sender or ""),
@@ -215,8 +255,9 @@ def _msg_attachments(inner: object, out: _Collector, within: str) -> None:
                 name, getattr(att, "mimetype", None) or "application/octet-stream", payload, within
             )
         else:
-            out.notes.append(f"{name}: an attached item nested deeper than {out.limits.max_depth}")
-            out.add(name, "application/vnd.ms-outlook-embedded", b"", within)
+            levels = f"{out.limits.max_depth} level{'s' if out.limits.max_depth != 1 else ''}"
+            reason = f"an item attached to an attached mail, deeper than {levels}: not opened"
+            out.leave_out(name, reason, "application/vnd.ms-outlook-embedded", within)
 
 
 def _address(value: str) -> str:

@@ -104,6 +104,10 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
+# what the document viewer and the keying station ask while an operator waits: served before
+# bulk work queued for a child (an intake run keeps every child busy)
+INTERACTIVE_JOBS = frozenset({"first_page", "info", "render", "search", "text"})
+
 PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: a rendered page crosses in a few writes
 
 
@@ -259,6 +263,7 @@ class Sandbox:
         self._idle: list[Worker] = []
         self._busy = 0
         self._working: set[Worker] = set()  # children running a job now
+        self._waiting_interactive = 0  # viewer jobs waiting for a child
         self._cond = threading.Condition()
         self._closed = False
         self.confinement: dict[str, Any] = {}
@@ -266,11 +271,21 @@ class Sandbox:
     def _spawn(self) -> Worker:
         return Worker(self.limits, self.recycle_after)
 
-    def _acquire(self, key: str) -> Worker:
+    def _acquire(self, key: str, job: str) -> Worker:
+        # the viewer's jobs go before queued bulk work (intake keeps every child busy)
+        first = job in INTERACTIVE_JOBS
         with self._cond:
             self._closed = False  # a call after close() starts the pool again
-            while not self._idle and self._busy >= self.size:
-                self._cond.wait()
+            self._waiting_interactive += int(first)
+            try:
+                while (not self._idle and self._busy >= self.size) or (
+                    not first and self._waiting_interactive
+                ):
+                    self._cond.wait()
+            finally:
+                if first:
+                    self._waiting_interactive -= 1
+                    self._cond.notify_all()  # bulk work held back for it may go on
             self._busy += 1
             for worker in self._idle:
                 if key and key in worker.recent:
@@ -300,7 +315,7 @@ class Sandbox:
                     self._idle.append(self._spawn())
                 except OSError as exc:
                     log.warning("sandbox child could not be replaced: %s", exc)
-            self._cond.notify()
+            self._cond.notify_all()  # a waiting viewer job, or bulk work once none waits
 
     def call(self, job: str, *, limits: Limits | None = None, **params: Any) -> Any:
         """Run ``job`` in a child and return its checked result.
@@ -326,7 +341,7 @@ class Sandbox:
                 "too_big",
             )
         request = wire.encode({"job": job, "params": params, "limits": limits.as_wire()})
-        worker = self._acquire(key)
+        worker = self._acquire(key, job)
         with self._cond:
             self._working.add(worker)
         try:

@@ -45,12 +45,18 @@ class CheckedPdf:
 
 @dataclass(frozen=True)
 class Attachment:
-    """One attachment of a mail; ``filename`` is already sanitised (a bare, safe name)."""
+    """One attachment of a mail; ``filename`` is already sanitised (a bare, safe name).
+
+    An attachment over a mail limit is still listed, with no bytes and ``left_out`` saying
+    which limit and why, so intake quarantines it visibly (the whole mail is kept) instead of
+    losing it or calling it something it is not.
+    """
 
     filename: str
     media_type: str
     data: bytes
     nested_in: str = ""  # the name of the attached mail it came out of, if any
+    left_out: str = ""  # why its bytes were not taken (a mail limit), "" when they were
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ RESULTS: dict[str, Any] = {
     "image_to_pdf": bytes,
     "image": ImageDocument,
     "page_marks": list[tuple[PageMark, ...]],
+    "qr_texts": list[str],
+    "remove_marks": list[int],
     "tiff_tags": list[str],
     "part_pdf": bytes,
     "mail": ParsedMail,

@@ -68,10 +68,16 @@ def _hints_of(cls: type) -> dict[str, Any]:
 # --- encoding ------------------------------------------------------------------------------------
 def encode(value: Any) -> bytes:
     """One message for ``value`` (registered dataclasses, scalars, bytes, containers)."""
+    return b"".join(encode_parts(value))
+
+
+def encode_parts(value: Any) -> list[bytes]:
+    """:func:`encode` as its parts (header, then each blob), for :func:`write_message` to write
+    one after the other: a page's pixels are not copied just to be joined to their header."""
     blobs: list[bytes] = []
     tree = _out(value, blobs, 0)
     header = json.dumps({"v": tree, "n": [len(b) for b in blobs]}, separators=(",", ":")).encode()
-    return b"".join((_HEADER.pack(len(header)), header, *blobs))
+    return [_HEADER.pack(len(header)) + header, *blobs]
 
 
 def _out(value: Any, blobs: list[bytes], depth: int) -> Any:
@@ -104,7 +110,7 @@ def _fields(value: Any) -> tuple[dataclasses.Field[Any], ...]:
 
 
 # --- decoding ------------------------------------------------------------------------------------
-def decode(message: bytes) -> Any:
+def decode(message: bytes | bytearray) -> Any:
     """The value of one message; raises :class:`WireError` for anything malformed."""
     if len(message) < _HEADER.size:
         raise WireError("message shorter than its header")
@@ -118,11 +124,11 @@ def decode(message: bytes) -> Any:
         raise WireError(f"header is not JSON ({exc})") from None
     if not isinstance(tree, dict) or not isinstance(tree.get("n"), list):
         raise WireError("header without its blob lengths")
-    blobs, offset = [], end
+    blobs, offset, view = [], end, memoryview(message)
     for length in tree["n"]:
         if not isinstance(length, int) or isinstance(length, bool) or length < 0:
             raise WireError("bad blob length")
-        blobs.append(message[offset : offset + length])
+        blobs.append(bytes(view[offset : offset + length]))  # the one copy of a page's pixels
         offset += length
     if offset != len(message):
         raise WireError("blob lengths do not add up to the message")
@@ -265,15 +271,17 @@ class Oversized(WireError):
     """A message longer than the reader allows."""
 
 
-def write_message(fd: int, message: bytes) -> None:
-    """Write one framed message to file descriptor ``fd``."""
-    for part in (_FRAME.pack(len(message)), message):  # no copy of a page's pixels to frame it
+def write_message(fd: int, message: bytes | list[bytes]) -> None:
+    """Write one framed message (whole, or as the parts of :func:`encode_parts`) to ``fd``."""
+    parts = [message] if isinstance(message, bytes) else message
+    size = sum(len(p) for p in parts)
+    for part in (_FRAME.pack(size), *parts):  # no copy of a page's pixels to frame it
         view = memoryview(part)
         while view:
             view = view[os.write(fd, view) :]
 
 
-def _read_exact(fd: int, size: int) -> bytes:
+def _read_exact(fd: int, size: int) -> bytes | bytearray:
     first = os.read(fd, size) if size else b""
     if len(first) == size:
         return first
@@ -287,7 +295,7 @@ def _read_exact(fd: int, size: int) -> bytes:
         if not got:
             raise EOFError("the other side closed the channel")
         done += got
-    return bytes(buffer)
+    return buffer  # not copied again: decode takes each blob out of it once
 
 
 def _read_into(fd: int, view: memoryview) -> int:  # pragma: no cover - Windows has no readv
@@ -296,7 +304,7 @@ def _read_into(fd: int, view: memoryview) -> int:  # pragma: no cover - Windows 
     return len(chunk)
 
 
-def read_message(fd: int, max_size: int) -> bytes:
+def read_message(fd: int, max_size: int) -> bytes | bytearray:
     """Read one framed message; :class:`Oversized` when it announces more than ``max_size``."""
     (size,) = _FRAME.unpack(_read_exact(fd, _FRAME.size))
     if size > max_size:

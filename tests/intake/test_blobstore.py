@@ -94,3 +94,28 @@ def test_sealed_store_keeps_no_clear_bytes_and_moves_sealed_files(tmp_path) -> N
     # files written before sealing (or by tests) are still read
     plain = BlobStore(tmp_path / "a").put(b"old clear file")
     assert sealed.get(plain) == b"old clear file"
+
+
+def test_a_batch_is_stored_side_by_side_and_each_is_fsynced(tmp_path, monkeypatch):
+    from desk_app.received import Received
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    store = BlobStore(tmp_path)
+    items = [f"page {i}".encode() for i in range(20)]
+    shas = store.put_many([*items[:10], *(Received(d) for d in items[10:])])
+    assert shas == [sha256_hex(d) for d in items]
+    assert [store.get(sha) for sha in shas] == items
+    assert len(synced) >= 20  # every file (and its folder) is on disk before put_many returns
+
+
+def test_a_batch_that_cannot_be_written_raises_store_error(tmp_path, monkeypatch):
+    import errno
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(BlobStore, "_write", staticmethod(disk_full))
+    with pytest.raises(StoreError, match="No space left"):
+        BlobStore(tmp_path).put_many([b"a", b"b", b"c"])

@@ -161,4 +161,5 @@ def test_bodies_come_in_bounded_chunks_and_an_oversized_mail_stays_on_the_server
     assert report.taken == 5 and report.submissions == 5
     assert fetched == [1, 1, 1, 1, 1]  # one body per fetch, never all five at once
     assert len(box.oversized) == 1
+    assert "over the 1 MB limit: left on the server, not taken" in report.summary()
     assert len(_uids(imap_server, mailbox)) == 1  # the big one is still there, untouched

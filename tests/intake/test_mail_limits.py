@@ -75,6 +75,7 @@ def test_deeper_nesting_is_noted_not_followed() -> None:
     inner = eml_with([("request.pdf", "application/pdf", filled_form())])
     mail = parse_mail(_wrapped(inner, 3))
     assert [a.data for a in mail.attachments] == [b""]  # kept by name: quarantined visibly
+    assert mail.attachments[0].left_out == "an attached mail nested deeper than 1 level: not opened"
     assert any("nested deeper than 1" in note for note in mail.notes)
     deeper = parse_mail(_wrapped(inner, 3), MailLimits(max_depth=3))
     assert [a.filename for a in deeper.attachments] == ["request.pdf"]
@@ -83,11 +84,16 @@ def test_deeper_nesting_is_noted_not_followed() -> None:
 def test_attachment_count_and_size_and_message_size_limits() -> None:
     many = eml_with([(f"f{i}.pdf", "application/pdf", b"%PDF-1.7 x") for i in range(30)])
     mail = parse_mail(many)
-    assert len(mail.attachments) == 20
+    assert len(mail.attachments) == 21  # twenty opened, one entry for the ten left out
+    assert [a.filename for a in mail.attachments if a.left_out] == ["f20.pdf"]
+    assert mail.attachments[-1].left_out == (
+        "the mail has 30 attachments, over the 20-attachment limit: this one and 9 more not opened"
+    )
     assert any("over the 20-attachment limit" in n for n in mail.notes)
     big = eml_with([("big.pdf", "application/pdf", b"%PDF" + b"0" * 3_000_000)])
     [att] = parse_mail(big, MailLimits(max_attachment_bytes=1_000_000)).attachments
     assert att.data == b""
+    assert att.left_out == "the attachment is 2.9 MB, over the 1 MB attachment limit: not opened"
     with pytest.raises(MailUnreadable, match="over the 1 MB limit"):
         parse_mail(big, MailLimits(max_message_bytes=1024 * 1024))
 
@@ -100,3 +106,61 @@ def test_a_forwarded_form_goes_through_intake(tmp_path, ctx, run_intake) -> None
     assert (report.submissions, report.quarantined) == (1, 0)
     [sub] = submissions(ctx)
     assert sub.form_number == "MO 500-2356" and sub.state == "ready_for_review"
+
+
+LIMITS = {
+    "attachment size": (
+        MailLimits(max_attachment_bytes=1_000_000),
+        lambda: eml_with(
+            [
+                ("big.pdf", "application/pdf", b"%PDF" + b"0" * 3_000_000),
+                ("ok.pdf", "application/pdf", filled_form()),
+            ]
+        ),
+        "big.pdf: the attachment is 2.9 MB, over the 1 MB attachment limit: not opened",
+    ),
+    "attachment count": (
+        MailLimits(max_attachments=1),
+        lambda: eml_with(
+            [
+                ("ok.pdf", "application/pdf", filled_form()),
+                ("second.pdf", "application/pdf", filled_form(token="t2")),
+                ("third.pdf", "application/pdf", filled_form(token="t3")),
+            ]
+        ),
+        "second.pdf: the mail has 3 attachments, over the 1-attachment limit: "
+        "this one and 1 more not opened",
+    ),
+    "nesting depth": (
+        MailLimits(),
+        lambda: _wrapped(eml_with([("request.pdf", "application/pdf", filled_form())]), 2),
+        "fwd0.eml: an attached mail nested deeper than 1 level: not opened",
+    ),
+    "message size": (
+        MailLimits(max_message_bytes=100_000),
+        lambda: eml_with([("ok.pdf", "application/pdf", filled_form() + b"%" * 200_000)]),
+        "over the 0 MB limit",  # the whole mail: nothing opened, the mail kept
+    ),
+}
+
+
+@pytest.mark.parametrize("limit", sorted(LIMITS))
+def test_each_mail_limit_quarantines_with_its_own_reason_and_keeps_the_mail(
+    tmp_path, ctx, run_intake, monkeypatch, limit
+) -> None:
+    from desk_app.sandbox import api
+
+    limits, make, reason = LIMITS[limit]
+    real = api.parse_mail
+    monkeypatch.setattr(api, "parse_mail", lambda data, _limits=None: real(data, limits))
+    data = make()
+    path = tmp_path / "request.eml"
+    path.write_bytes(data)
+    report = run_intake(FileList([path]))
+    assert report.quarantined == 1
+    [bad] = [s for s in submissions(ctx) if s.state == "quarantine"]
+    assert reason in bad.quarantine_reason, bad.quarantine_reason
+    roles = {d.role: d.sha256 for d in documents(ctx, bad)}
+    assert ctx.blobs().get(roles["envelope"]) == data  # the whole mail is kept as it came
+    if limit.startswith("attachment"):  # the attachments within the limits still go on
+        assert any(s.state == "ready_for_review" for s in submissions(ctx))

@@ -179,3 +179,41 @@ def test_signature_jobs_answer_with_their_own_types(
     assert finding.field_name == "signature" and not finding.present
     with pytest.raises(KeyError):
         box.call("ink", data=layout, layout=layout, field_name="no_such_box")
+
+
+def test_a_viewer_job_goes_before_bulk_work_waiting_for_a_child(
+    blank_forms: dict[str, bytes],
+) -> None:
+    """Intake keeps every child busy; a page the operator waits for is served next, before the
+    bulk jobs queued ahead of it."""
+    import threading
+    import time
+
+    pool = Sandbox(Limits(timeout_s=60), size=1)
+    try:
+        pool.warm_up()
+        order: list[str] = []
+        pdf = next(iter(blank_forms.values()))
+
+        def run(name: str, job: str, **params: object) -> None:
+            pool.call(job, **params)
+            order.append(name)
+
+        busy = threading.Thread(target=run, args=("busy", "probe"), kwargs={"seconds": 1.5})
+        busy.start()
+        time.sleep(0.3)  # the one child is now busy
+        bulk = [
+            threading.Thread(target=run, args=(f"bulk{i}", "probe"), kwargs={"seconds": 0})
+            for i in range(3)
+        ]
+        for thread in bulk:
+            thread.start()
+        time.sleep(0.3)  # the bulk jobs wait for the child
+        viewer = threading.Thread(target=run, args=("viewer", "info"), kwargs={"data": pdf})
+        viewer.start()
+        for thread in (busy, *bulk, viewer):
+            thread.join(60)
+        assert order[0] == "busy" and order[1] == "viewer", order
+        assert sorted(order[2:]) == ["bulk0", "bulk1", "bulk2"]
+    finally:
+        pool.close()

@@ -195,7 +195,7 @@ def documents_of(ctx: ServiceContext, educator_id: str) -> tuple[SourceDocument,
         return tuple(_dto(d) for d in rows)
 
 
-def document_for_viewing(ctx: ServiceContext, document_id: str) -> tuple[SourceDocument, bytes]:
+def document_for_viewing(ctx: ServiceContext, document_id: str) -> tuple[SourceDocument, Received]:
     """The PDF of a source document (from outside: the viewer renders it in the sandbox child).
 
     Audited: a source document shows personal records.

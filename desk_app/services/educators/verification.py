@@ -1,8 +1,8 @@
 """Checking a printed certificate from a scan, a photo or a PDF, offline.
 
 The file is outside input: it is opened only in the sandbox child (an image is first turned into
-a PDF there, then pages are rendered there); this process sees nothing but rendered pixels, which
-zxing-cpp decodes. The QR's signature is checked against the agency's public keys, then the
+a PDF there, its pages drawn and their QR codes decoded there); this process receives nothing but
+the decoded texts. The QR's signature is checked against the agency's public keys, then the
 facts against the local records (revoked, superseded, expired, changed since printing).
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from desk_app.models.base import utcnow
 from desk_app.models.educators import Certificate, Educator
-from desk_app.pdf import barcodes
+from desk_app.received import Received
 from desk_app.sandbox import api as sandbox
 from desk_app.services.context import ServiceContext
 from desk_app.services.educators import signing
@@ -41,27 +41,18 @@ class CertificateCheck:
         return self.verdict == "valid"
 
 
-def qr_texts(data: bytes) -> list[str]:
-    """Every QR / PDF417 text on the pages of an untrusted PDF or image (parsed in the sandbox).
+def qr_texts(data: Received | bytes) -> list[str]:
+    """Every QR / PDF417 text on the pages of an untrusted PDF or image.
 
-    Pages are rendered at 144 dpi first (a certificate QR module is 5-6 pixels there, and the
-    pixels cost a quarter of 288 dpi's to move out of the child); only when nothing is found
-    is the page rendered again at 288 dpi, for a small or blurred photo.
+    Everything happens in a sandbox child (an image becomes a PDF, pages are drawn, zxing-cpp
+    decodes); this process receives the decoded texts only. Pages are drawn at 144 dpi first
+    (a certificate QR module is 5-6 pixels there); only when nothing is found at 288 dpi, for
+    a small or blurred photo.
     """
-    pdf = data if data[:5] == b"%PDF-" else sandbox.image_to_pdf(data)
-    texts: list[str] = []
-    for dpi in SCAN_DPIS:
-        for page in sandbox.render_pages(pdf, zoom=dpi / 72):  # the sandbox caps the page count
-            image = barcodes.image_from_samples(
-                page.samples, page.width, page.height, page.stride, 3
-            )
-            texts += barcodes.decode_image(image)
-        if texts:
-            break
-    return texts
+    return sandbox.qr_texts(data, SCAN_DPIS)
 
 
-def verify_scan(ctx: ServiceContext, data: bytes) -> list[CertificateCheck]:
+def verify_scan(ctx: ServiceContext, data: Received | bytes) -> list[CertificateCheck]:
     """The verdict on every certificate QR found in ``data`` (empty when none is found).
 
     Raises:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from desk_app.errors import NotFound
 from desk_app.models.base import utcnow
 from desk_app.models.submissions import FormSubmission, QueueState, SubmissionDocument
+from desk_app.received import Received
 from desk_app.rules.permissions import Perm
 from desk_app.services.context import ServiceContext
 from desk_app.services.listing import like_escaped, page_params, paged, row_id
@@ -280,8 +281,9 @@ class QueueList:
                 decision_reason=sub.decision_reason,
             )
 
-    def document_bytes(self, document_id: str) -> bytes:
-        """The stored bytes of one document, checked against their hash."""
+    def document_bytes(self, document_id: str) -> Received:
+        """The stored bytes of one document, checked against their hash (received: the viewer
+        shows them through the sandbox)."""
         self.ctx.require(Perm.WORK_QUEUE)
         if self.ctx.paths is None:
             raise NotFound("no data folder: the blob store is not available")

@@ -16,6 +16,7 @@ from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, VerificationResult
 from desk_app.pdf.catalogue import FormSpec
 from desk_app.pdf.signatures import DigitalSignatureFacts
+from desk_app.received import Received
 from desk_app.services.context import ServiceContext
 from desk_app.services.review.dto import RequestedChanges, SignatureFinding
 from desk_app.services.review.specimens import ExpectedSigner
@@ -29,7 +30,7 @@ class VerificationJob:
     session: Session
     spec: FormSpec | None
     values: Mapping[str, Any]
-    pdf: bytes | None
+    pdf: Received | None  # the document from outside: only the sandbox opens it
     submission: FormSubmission | None
     entity: EducationalEntity | None
     operator: Staff | None

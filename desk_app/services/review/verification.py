@@ -29,6 +29,7 @@ from desk_app.pdf.attestation import signature_layout
 from desk_app.pdf.catalogue import FormSpec, find_form
 from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.pdf.signatures import SignatureReadError
+from desk_app.received import Received
 from desk_app.rules.codes import code_problem, kind_of_code
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import CHECKS, signer_slots, signing_date_problem
@@ -284,7 +285,7 @@ def _run(
     session: Session,
     spec: FormSpec | None,
     values: Mapping[str, Any],
-    pdf: bytes | None,
+    pdf: Received | None,
     submission: FormSubmission | None,
 ) -> tuple[VerificationJob, list[CheckResult]]:
     layout = b""
@@ -351,7 +352,7 @@ def examined_document(session: Session, submission: FormSubmission) -> Submissio
 
 def submission_pdf(
     ctx: ServiceContext, session: Session, submission: FormSubmission
-) -> bytes | None:
+) -> Received | None:
     """The bytes of the submission's document (normalised copy first, else the original)."""
     doc = examined_document(session, submission)
     if doc is None or ctx.paths is None:
@@ -420,7 +421,7 @@ def _save(ctx: ServiceContext, report: VerificationReport) -> None:
         uow.commit()
 
 
-def verify_document(ctx: ServiceContext, pdf: bytes) -> VerificationReport:
+def verify_document(ctx: ServiceContext, pdf: Received) -> VerificationReport:
     """Run the checks on a PDF file without a queue entry (``desk-app verify FILE``); nothing is saved
     except the PIN attempt, which is audited like any other."""
     ctx.require(Perm.WORK_QUEUE)

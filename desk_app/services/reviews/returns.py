@@ -38,10 +38,12 @@ from desk_app.models.submissions import (
     SubmissionDocument,
     VerificationResult,
 )
-from desk_app.pdf.attestation import RemoveBox, read_remove_marks
+from desk_app.pdf.attestation import RemoveBox
 from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.pdf.replies import draft_eml
+from desk_app.received import Received
 from desk_app.rules.permissions import Perm
+from desk_app.sandbox import api as sandbox
 from desk_app.services.context import Area, Changes, ServiceContext
 
 SIGNER_ROLES = {
@@ -179,7 +181,8 @@ def apply_marks(
     boxes = [
         RemoveBox(line["line"], line["page"], tuple(line["remove_box"])) for line in item.lines
     ]
-    marked = read_remove_marks(_returned_pages(ctx, s, submission), boxes)
+    # the returned fax is outside input: its pages are read in a sandbox child
+    marked = sandbox.read_remove_marks(_returned_pages(ctx, s, submission), boxes)
     wanted = [line["grant_id"] for line in item.lines if line["line"] in marked]
     removed = _revoke(uow, wanted, now)
     item.outcome, item.returned_at = ItemOutcome.RETURNED.value, now
@@ -200,7 +203,7 @@ def apply_marks(
     return ReturnApplied(code, tuple(removed), len(item.lines) - len(marked), changes)
 
 
-def _returned_pages(ctx: ServiceContext, s: Session, submission: FormSubmission) -> bytes:
+def _returned_pages(ctx: ServiceContext, s: Session, submission: FormSubmission) -> Received:
     docs = s.execute(
         select(SubmissionDocument).where(SubmissionDocument.submission_id == submission.id)
     ).scalars()

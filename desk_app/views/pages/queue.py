@@ -39,6 +39,7 @@ from desk_app.qt import (
     QVBoxLayout,
     QWidget,
 )
+from desk_app.received import Received
 from desk_app.services.context import Area, Changes
 from desk_app.services.listing import ListQuery
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail, QueueRow
@@ -478,13 +479,13 @@ class Page(DecisionActions, DocumentActions, BasePage):
             lambda result: self.on_detail(result, generation)
         ).failure(self.on_error).run("instant", initiator=self)
 
-    def _load_detail(self, submission_id: str) -> tuple[QueueDetail, bytes]:
+    def _load_detail(self, submission_id: str) -> tuple[QueueDetail, Received | None]:
         """Pool thread: the detail and the bytes of the document to preview."""
         detail = self.listing.detail(submission_id)
         doc = preview_document(detail)
-        return detail, self.listing.document_bytes(doc.id) if doc else b""
+        return detail, self.listing.document_bytes(doc.id) if doc else None
 
-    def on_detail(self, result: tuple[QueueDetail, bytes], generation: int) -> None:
+    def on_detail(self, result: tuple[QueueDetail, Received | None], generation: int) -> None:
         if generation != self._detail_generation:
             return
         same = self.detail is not None and self.detail.row.id == result[0].row.id
@@ -501,7 +502,7 @@ class Page(DecisionActions, DocumentActions, BasePage):
         if same:
             pass  # the same submission with a new state or holder: the document is unchanged
         elif pdf:  # received from outside: parsed and rendered in the sandbox child only
-            self.viewer.set_document(pdf, untrusted_source=True)
+            self.viewer.set_document(pdf)
         else:
             no_document(self, self.detail)
         if self.tabs.currentWidget() is self.review and not (same and self.review.report):

@@ -39,6 +39,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
+from desk_app.received import Received
 from desk_app.views import ops
 from desk_app.views.widgets.page_view import DESK, PAD, THUMB_HEIGHT, PageView, ThumbnailStrip
 from desk_app.views.widgets.pdf_images import rotated_rect, to_qimage
@@ -68,11 +69,13 @@ MAX_RENDER_ZOOM = 8.0  # device pixels per point (576 dpi): beyond that the pixm
 
 
 def _open_first(
-    backend: Any, pdf: bytes, rotate: int, fit_width: float, dpr: float
+    backend: Any, pdf: bytes | Received, rotate: int, fit_width: float, dpr: float
 ) -> tuple[DocumentInfo, Any, float]:
     """Pool thread: open the document and render page 1 to fit ``fit_width`` logical pixels."""
-    if backend.__name__ == "desk_app.sandbox.api":  # one job in the child, not two round trips
-        first: tuple[DocumentInfo, Any, float] = backend.open_first(
+    if isinstance(pdf, Received):  # one job in the sandbox child instead of two round trips
+        from desk_app.sandbox import api as untrusted
+
+        first: tuple[DocumentInfo, Any, float] = untrusted.open_first(
             pdf, rotate, fit_width, dpr, MAX_RENDER_ZOOM
         )
         return first
@@ -93,7 +96,7 @@ class DocumentViewer(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.pdf = b""
+        self.pdf: bytes | Received = b""
         self.title = ""
         self._backend: Any = None  # set with the document (backend_for)
         self.info: DocumentInfo | None = None
@@ -234,19 +237,25 @@ class DocumentViewer(QWidget):
     def page_count(self) -> int:
         return self.info.page_count if self.info else 0
 
-    def set_document(self, pdf: bytes, title: str = "", untrusted_source: bool = False) -> None:
+    def set_document(
+        self, pdf: bytes | Received, title: str = "", untrusted_source: bool = False
+    ) -> None:
         """Show ``pdf`` from its first page.
 
         Args:
-            pdf: the document.
+            pdf: the document: :class:`Received` (from outside: mail, fax, a dropped file) is
+                opened, rendered and searched in a sandbox child only, never in this process;
+                ``bytes`` are the app's own letters and forms.
             title: shown in print dialogs and used for "Save as PDF".
-            untrusted_source: the document came from outside (mail, fax, a dropped file): open,
-                render and search it in the sandbox child process, never in this one.
+            untrusted_source: treat ``bytes`` as received too.
         """
+        if untrusted_source and not isinstance(pdf, Received):
+            pdf = Received(pdf, title)
         self._generation += 1
         gen = self._generation
         self._show_absence("")
-        self._backend = backend_for(untrusted_source)
+        # bytes from outside are drawn in the sandbox, whatever the caller said
+        self._backend = backend_for(untrusted_source or isinstance(pdf, Received))
         self.printing.backend = self._backend
         self.pdf, self.info, self.page, self.title = pdf, None, 0, title
         self.rotation.clear()

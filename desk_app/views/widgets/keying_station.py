@@ -39,6 +39,7 @@ from desk_app.qt import (
     QWidget,
     Signal,
 )
+from desk_app.received import Received
 from desk_app.services.queue.keying import KeyField, KeyingLayout, keying_layout, value_problem
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import to_qimage
@@ -48,7 +49,7 @@ PAGE_VIEW_SCALE = 1.0 / RENDER_ZOOM * 1.3  # the page column shows the render at
 MARGIN_PT = 8.0
 
 
-def _load(pdf: bytes, form_number: str, pages: int) -> tuple[KeyingLayout, list[Any]]:
+def _load(pdf: Received, form_number: str, pages: int) -> tuple[KeyingLayout, list[Any]]:
     """Pool thread: the form's field layout and every page rendered for keying."""
     # a received fax: rendered in a child; imported here, not with the window (PyMuPDF, numpy)
     from desk_app.sandbox.api import render_page
@@ -163,7 +164,7 @@ class KeyingStation(QWidget):
         self,
         submission_id: str,
         form_number: str,
-        pdf: bytes,
+        pdf: Received,
         page_count: int,
         values: dict[str, Any],
     ) -> None:

@@ -22,6 +22,7 @@ from desk_app.qt import (
     QRectF,
     QWidget,
 )
+from desk_app.received import Received
 from desk_app.views import ops
 from desk_app.views.widgets.pdf_images import to_qimage
 
@@ -31,22 +32,27 @@ if TYPE_CHECKING:
 PRINT_DPI = 300
 
 
-def render_for_print(pdf: bytes, dpi: int = PRINT_DPI, backend: Any = None) -> list[RenderedPage]:
+def render_for_print(
+    pdf: bytes | Received, dpi: int = PRINT_DPI, backend: Any = None
+) -> list[RenderedPage]:
     """Pool thread: every page of ``pdf`` rendered at ``dpi``.
 
-    ``backend`` is :mod:`desk_app.pdf.render` (``None``), or :mod:`desk_app.sandbox.api` for a
-    document from outside. Both are imported on first use: they bring in PyMuPDF.
+    A :class:`Received` document (or any, when ``backend`` is :mod:`desk_app.sandbox.api`) is
+    drawn in a sandbox child and printed as it is; only the app's own documents are drawn here.
+    Both back ends are imported on first use: they bring in PyMuPDF.
     """
     from desk_app.pdf import render
 
-    if backend is None:
-        backend = render
-    if backend is render:  # in-process only for our own documents; outside ones print as they are
-        from desk_app.pdf.fill import printable_copy
+    if isinstance(pdf, Received) or (backend is not None and backend is not render):
+        from desk_app.sandbox import api as sandbox
 
-        pdf = printable_copy(pdf)
-    count = backend.document_info(pdf).page_count
-    return [backend.render_page(pdf, n, dpi / 72.0) for n in range(count)]
+        count = sandbox.document_info(pdf).page_count
+        return [sandbox.render_page(pdf, n, dpi / 72.0) for n in range(count)]
+    from desk_app.pdf.fill import printable_copy
+
+    own = printable_copy(pdf)
+    count = render.document_info(own).page_count
+    return [render.render_page(own, n, dpi / 72.0) for n in range(count)]
 
 
 def make_printer(title: str, dpi: int = PRINT_DPI) -> QPrinter:
@@ -97,7 +103,7 @@ class DocumentPrinting:
         self.parent = parent
         self.backend: Any = None  # desk_app.pdf.render unless the viewer names another
 
-    def _with_images(self, pdf: bytes, then: Any) -> None:
+    def _with_images(self, pdf: bytes | Received, then: Any) -> None:
         def ready(pages: list[RenderedPage]) -> None:
             then([to_qimage(p) for p in pages])
 
@@ -108,7 +114,7 @@ class DocumentPrinting:
     def _on_failed(self, exc: BaseException) -> None:
         QMessageBox.warning(self.parent, "Print", f"The document cannot be printed: {exc}")
 
-    def print_document(self, pdf: bytes, title: str) -> None:
+    def print_document(self, pdf: bytes | Received, title: str) -> None:
         """Ask for a printer, then print every page at 300 dpi or better."""
 
         def go(images: list[QImage]) -> None:
@@ -119,7 +125,7 @@ class DocumentPrinting:
 
         self._with_images(pdf, go)
 
-    def preview(self, pdf: bytes, title: str) -> None:
+    def preview(self, pdf: bytes | Received, title: str) -> None:
         """Show Qt's print preview of the document (print from there)."""
 
         def go(images: list[QImage]) -> None:
@@ -131,7 +137,7 @@ class DocumentPrinting:
 
         self._with_images(pdf, go)
 
-    def save_as_pdf(self, pdf: bytes, suggested_name: str) -> Path | None:
+    def save_as_pdf(self, pdf: bytes | Received, suggested_name: str) -> Path | None:
         """Save the document's own PDF bytes where the operator chooses."""
         name, _filter = QFileDialog.getSaveFileName(
             self.parent, "Save as PDF", suggested_name, "PDF documents (*.pdf)"
@@ -140,7 +146,10 @@ class DocumentPrinting:
             return None
         path = Path(name if name.lower().endswith(".pdf") else name + ".pdf")
         try:
-            path.write_bytes(pdf)
+            if isinstance(pdf, Received):
+                pdf.save_copy(path)  # a received original is saved as it came
+            else:
+                path.write_bytes(pdf)
         except OSError as exc:
             QMessageBox.warning(
                 self.parent, "Save as PDF", f"Could not save {path}: {exc.strerror}"

@@ -138,6 +138,30 @@ def test_a_photo_in_jpeg_and_the_pdf_itself_verify(cert_ids) -> None:
     assert [c.verdict for c in verify_scan(ctx, pdf)] == ["valid"]
 
 
+def test_the_scan_is_decoded_in_the_child_and_only_text_comes_back(cert_ids, monkeypatch) -> None:
+    """No pixels of the scan reach this process: zxing-cpp (and any page render) failing here
+    changes nothing, and the child's reply is a list of texts."""
+    from desk_app.pdf import barcodes, render
+    from desk_app.sandbox import api
+
+    ctx, active, _, _, _ = cert_ids
+    scan = _scan(print_certificates(ctx, [active]))
+    for module, name in ((barcodes, "decode_image"), (render, "render_page")):
+        monkeypatch.setattr(module, name, lambda *_a, **_k: pytest.fail("parsed in the parent"))
+    replies: list[object] = []
+    real = api._call
+
+    def watched(job, data, limits=None, **params):
+        result = real(job, data, limits, **params)
+        replies.append((job, result))
+        return result
+
+    monkeypatch.setattr(api, "_call", watched)
+    assert [c.verdict for c in verify_scan(ctx, scan)] == ["valid"]
+    [(job, texts)] = replies
+    assert job == "qr_texts" and all(isinstance(t, str) for t in texts)
+
+
 def test_altered_facts_unknown_key_and_expiry_are_refused(cert_ids) -> None:
     ctx, active, _, _, _ = cert_ids
     [text] = qr_texts(print_certificates(ctx, [active]))
