@@ -7,6 +7,7 @@ child (``untrusted_source``); the opening itself is audited by the service.
 from __future__ import annotations
 
 from desk_app.qt import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from desk_app.received import Received
 from desk_app.services.context import ServiceContext
 from desk_app.services.educators.documents import SourceDocument, document_for_viewing
 from desk_app.views import ops
@@ -33,7 +34,7 @@ class SourceDocumentDialog(QDialog):
             lambda exc: self.caption.setText(str(exc))
         ).run("instant", initiator=self)
 
-    def on_loaded(self, found: tuple[SourceDocument, bytes]) -> None:
+    def on_loaded(self, found: tuple[SourceDocument, Received]) -> None:
         doc, pdf = found
         self.caption.setText(doc.label)
         self.viewer.set_document(pdf, doc.filename, untrusted_source=True)
