@@ -98,8 +98,9 @@ def _text_width(label: Any) -> int:
     rich = label.textFormat() == Qt.TextFormat.RichText or (
         label.textFormat() == Qt.TextFormat.AutoText and Qt.mightBeRichText(text)
     )
-    if not rich:
-        return int(label.fontMetrics().horizontalAdvance(_plain(text)))
+    if not rich:  # plain text breaks at its own newlines: the longest line is what it needs
+        metrics = label.fontMetrics()
+        return max(int(metrics.horizontalAdvance(line)) for line in _plain(text).split("\n"))
     doc = QTextDocument()
     doc.setDefaultFont(label.font())
     doc.setDocumentMargin(0)

@@ -54,13 +54,15 @@ def test_every_screen_fits_at_100_and_150_percent(scale, tmp_path) -> None:
     from desk_app.app import open_app
     from desk_app.secrets import MemorySecrets
     from desk_app.views.screenshot import names
-    from tests.views.conftest import add_demo_rows
     from tests.views.test_queue_page import add
 
     data = tmp_path / "data"
     app = open_app(data, secrets=MemorySecrets(), username="alice")
     try:
-        add_demo_rows(app.services)
+        from desk_app.seed import seed_database
+
+        # a small demo directory: entities, accounts, educators for the workbench's screens
+        seed_database(app.services, scale=0.002)
         for _ in range(3):  # rows in the queue's table, a detail in its pane
             add(app.services)
     finally:

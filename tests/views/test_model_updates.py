@@ -107,6 +107,9 @@ def test_the_selection_survives_an_update(qtbot, drain) -> None:
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(model)
+    # the view owns the model: a model collected by Python before qtbot destroys the view left
+    # the view's selection model pointing at a deleted model (a segfault in a later test)
+    model.setParent(view)
     view.selectionModel().setCurrentIndex(
         model.index(4, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
     )

@@ -43,7 +43,7 @@ def test_an_emailed_demo_form_is_filled_with_its_own_values(seeded) -> None:
     sub = _pick(seeded, channel="email", state="ready_for_review")
     made = make_demo_document(seeded.services, str(sub.id))
     assert made is not None and made.changes.record_ids == {str(sub.id)}
-    pdf = seeded.services.blobs().get(made.sha256)  # sealed on disk, opened with the data key
+    pdf = seeded.services.blobs().get(made.sha256).bytes_for_storage()  # sealed on disk, opened
     assert seeded.services.blobs().raw(made.sha256) != pdf
     reading = read_form(pdf)
     assert reading.form_number == sub.form_number
@@ -72,7 +72,7 @@ def test_a_faxed_demo_form_is_printed_flat_with_its_values_on_the_page(seeded) -
     sub = _pick(seeded, channel="fax")
     made = make_demo_document(seeded.services, str(sub.id))
     assert made is not None
-    pdf = seeded.services.blobs().get(made.sha256)
+    pdf = seeded.services.blobs().get(made.sha256).bytes_for_storage()
     text = page_text(pdf, 0)
     assert sub.values["entity_name"] in text and sub.form_number in text
     assert read_form(pdf).source != "fields"  # flattened: no fillable fields left
