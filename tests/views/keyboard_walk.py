@@ -229,10 +229,12 @@ def _verify_attest_approve(window: Any, keys: Keyboard, arrival: Arrival) -> Non
     keys.press(Qt.Key.Key_Space, label="Space (attest: matches)")
     wait_until(lambda: pane.report is not None and pane.report is not before
                and pane.approve_button.isEnabled(), 30, "the report after attesting")  # fmt: skip
-    _answer_next_box(keys, QMessageBox.StandardButton.Yes)
+    problems = _answer_next_box(keys, QMessageBox.StandardButton.Yes)
     keys.press(Qt.Key.Key_P, ALT, "Alt+P (approve and apply)")
-    wait_until(lambda: _stored(page, arrival).row.state in ("applied", "approved"), 30,
-               f"the decision ({pane.status.text()} {pane.why_not.text()})")  # fmt: skip
+    assert not problems, problems
+    wait_until(lambda: bool(problems) or _stored(page, arrival).row.state in ("applied", "approved"),
+               30, f"the decision ({pane.status.text()} {pane.why_not.text()})")  # fmt: skip
+    assert not problems, problems
 
 
 def _stored(page: Any, arrival: Arrival) -> Any:
@@ -248,27 +250,48 @@ def _ink_box(pane: Any) -> Any:
     return boxes[0]
 
 
-def _answer_next_box(keys: Keyboard, expected: QMessageBox.StandardButton) -> None:
+def _answer_next_box(keys: Keyboard, expected: QMessageBox.StandardButton) -> list[str]:
     """The confirmation is modal (its own event loop): answer it with Enter once it shows. It is
     the approval's diff (what approving changes, its Apply button focused) or a message box whose
-    default button must be ``expected``."""
+    default button must be ``expected``. What went wrong is returned in the list (an exception in
+    a timer's callback would be lost), and a dialog that cannot be answered is closed, so the walk
+    fails instead of waiting for ever."""
     from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
 
+    problems: list[str] = []
     deadline = time.monotonic() + 30
+
+    def fail(box: QWidget | None, why: str) -> None:
+        problems.append(why)
+        if box is not None:
+            box.close()
 
     def answer() -> None:
         box = QApplication.activeModalWidget()
         if isinstance(box, ApprovalDiffDialog):
-            assert box.apply_button.isEnabled(), box.text()
-            assert QApplication.focusWidget() is box.apply_button
+            if not box.apply_button.isEnabled():
+                fail(box, f"the diff offers no Apply: {box.text()}")
+                return
+            if QApplication.focusWidget() is not box.apply_button:
+                if time.monotonic() > deadline:
+                    fail(box, "the diff's Apply button never had the focus")
+                    return
+                box.activateWindow()  # offscreen: a new window is not activated by itself
+                QTimer.singleShot(20, answer)
+                return
             keys.press(Qt.Key.Key_Return, label="Enter (apply the changes shown)")
             return
         if not isinstance(box, QMessageBox):
-            assert time.monotonic() < deadline, "no confirmation was shown"
+            if time.monotonic() > deadline:
+                fail(box, "no confirmation was shown")
+                return
             QTimer.singleShot(20, answer)
             return
         default = box.defaultButton()
-        assert isinstance(default, QPushButton) and box.standardButton(default) == expected
+        if not isinstance(default, QPushButton) or box.standardButton(default) != expected:
+            fail(box, "the confirmation's default button is not the expected one")
+            return
         keys.press(Qt.Key.Key_Return, label="Enter (confirm)")
 
     QTimer.singleShot(20, answer)
+    return problems

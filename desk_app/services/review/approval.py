@@ -21,7 +21,6 @@ from desk_app.rules.verification import SIGNER_SLOTS
 from desk_app.services.context import ServiceContext
 from desk_app.services.review.apply import Applied, apply_request
 from desk_app.services.review.dto import AccessChange, parse_form_date, requested_changes
-from desk_app.services.reviews.returns import apply_marks
 
 
 def apply_approval(
@@ -36,6 +35,10 @@ def apply_approval(
 def _apply_attestation(ctx: ServiceContext, uow: UnitOfWork, sub: FormSubmission) -> Applied:
     """A returned access-review attestation, approved after its checks: its Remove marks are
     revoked (one audited decision of the campaign) instead of a request being applied."""
+    # here, not at the top: reading the marks draws on the attestation module (numpy, zxing,
+    # PyMuPDF), which the review pane's import at start-up must not pull in
+    from desk_app.services.reviews.returns import apply_marks
+
     values = sub.values or {}
     slot = SIGNER_SLOTS["agency_contact" if values.get("contact_name") else "superintendent"]
     signer = " ".join(str(values.get(f) or "") for f in slot.name_fields).strip()

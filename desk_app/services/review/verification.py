@@ -25,7 +25,6 @@ from desk_app.models.entities import EducationalEntity, entity_by_code
 from desk_app.models.reviews import AccessReviewItem
 from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission, SubmissionDocument, VerificationResult
-from desk_app.pdf.attestation import signature_layout
 from desk_app.pdf.catalogue import FormSpec, find_form
 from desk_app.pdf.forms_data import REVIEW_NUMBER
 from desk_app.pdf.signatures import SignatureReadError
@@ -255,6 +254,10 @@ def _attestation(
     already says (the entity, who was asked to review) fills what nobody keys, and its signature
     box is looked for where that attestation printed it. Its one signature block is the officer's
     or, for an agency-managed entity, the agency contact's: only that signer is checked."""
+    # here, not at the top: the attestation module draws (numpy, zxing, PyMuPDF), which the
+    # review pane's import at start-up must not pull in
+    from desk_app.pdf.attestation import signature_layout
+
     if submission is None or not submission.token:
         return spec, values, b""
     item = session.execute(

@@ -14,13 +14,15 @@ from desk_app.pdf.catalogue import find_form
 from desk_app.qt import QInputDialog, QWidget
 from desk_app.services.context import Changes
 from desk_app.services.directory.forms import entity_prefill
-from desk_app.services.queue.intake import Source
 from desk_app.services.queue.keying import request_prefill
 from desk_app.views import ops
 from desk_app.views.pages.queue_text import known_values, preview_document
 from desk_app.views.widgets.file_drop import FileDropFilter, dropped_paths
 
 if TYPE_CHECKING:  # typed as the page's widget for the checker
+    # the intake service pulls in the PDF engine: named here for the checker only
+    from desk_app.services.queue.intake import Source
+
     _Widget = QWidget
 else:  # at run time a plain mixin ahead of the page's base
     _Widget = object
