@@ -23,7 +23,7 @@ BENCH_USER = "bench"  # the operator harness.demo_data_dir registers
 APP_CHILD = r"""
 import sys, time
 from desk_app.qt import QApplication, QTimer
-from desk_app.views import main_window
+from desk_app.views import main_window, window_startup
 
 MODE = sys.argv[2]
 
@@ -58,7 +58,7 @@ def after_first_page(window):
             QApplication.processEvents()
             time.sleep(0.002)
         # and the rest of what start-up deferred (other pages' modules, the sandbox warm-up) ran
-        settle = time.monotonic() + max(main_window.AFTER_START_MS.values()) / 1000 + 2
+        settle = time.monotonic() + max(window_startup.AFTER_START_MS.values()) / 1000 + 2
         while time.monotonic() < settle:
             QApplication.processEvents()
             time.sleep(0.002)

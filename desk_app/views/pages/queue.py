@@ -51,7 +51,13 @@ from desk_app.views.pages.base import BasePage, PageContext
 from desk_app.views.pages.queue_decisions import DecisionActions
 from desk_app.views.pages.queue_documents import DocumentActions
 from desk_app.views.pages.queue_empty_document import no_document
-from desk_app.views.pages.queue_text import preview_document, sla_legend_html, summary
+from desk_app.views.pages.queue_text import (
+    AGE_FILTERS,
+    HOLDER_FILTERS,
+    preview_document,
+    sla_legend_html,
+    summary,
+)
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.tablemodels.queue import (
     COL_ASSIGNEE,
@@ -70,13 +76,6 @@ from desk_app.views.widgets.verification_report import VerificationReportPane
 
 if TYPE_CHECKING:  # the intake service pulls in the PDF engine: imported on first use
     from desk_app.services.queue.intake import IntakeService
-AGE_FILTERS = (
-    ("Any age", ""),
-    ("Past the SLA", "overdue"),
-    ("Older than 5 days", "5d"),
-    ("Older than 10 days", "10d"),
-)
-HOLDER_FILTERS = (("Anyone", ""), ("Mine", "me"), ("Unassigned", "none"))
 
 
 def _combo(parent: QWidget, name: str, items: Any) -> QComboBox:

@@ -8,6 +8,15 @@ from typing import Any
 from desk_app.services.queue.dto import CHANNEL_TITLES, STATE_TITLES, QueueDetail
 from desk_app.views.tablemodels.queue import AGING_COLOURS
 
+# the Work queue's filter choices, as the operator reads them (label, filter value)
+AGE_FILTERS = (
+    ("Any age", ""),
+    ("Past the SLA", "overdue"),
+    ("Older than 5 days", "5d"),
+    ("Older than 10 days", "10d"),
+)
+HOLDER_FILTERS = (("Anyone", ""), ("Mine", "me"), ("Unassigned", "none"))
+
 
 def preview_document(detail: QueueDetail) -> Any:
     """The PDF to show: this form's part of a normalised fax, else the received PDF itself."""
