@@ -13,14 +13,13 @@ import pytest
 
 from desk_app.models.educators import CertificateClassification
 from desk_app.pdf.generate import generate_form
-from desk_app.rules.certification import MISSOURI_PUBLIC_SCHOOL, classification_rows
+from desk_app.rules.certification import classification_rows
 from desk_app.services.directory.staff import OperatorDTO
 from desk_app.services.educators import applications as apps
 from desk_app.services.educators import watch
 from desk_app.services.educators.certificates import issue_certificate
 from desk_app.services.educators.dto import RequirementDTO
 from desk_app.services.educators.editing import NewProfile, create_profile, record_checks
-from desk_app.services.educators.evidence import EvidenceEntry, add_evidence
 from desk_app.services.educators.evidence_items import list_evidence
 from desk_app.services.educators.profiles import EducatorService
 from desk_app.settings import Settings
@@ -33,6 +32,7 @@ from desk_app.views.tablemodels.certification import (
     TrackerTableModel,
     WatchTableModel,
 )
+from tests.services.educators.evidence_sets import make_eligible
 
 
 @pytest.fixture
@@ -193,28 +193,7 @@ def test_fingerprint_result_is_recorded_from_the_evidence_form(carol, qtbot, tmp
 
 def _eligible_upgrade(ctx, key) -> str:
     issue_certificate(ctx, key, "ISS", date(2021, 7, 1))
-    for entry in (
-        EvidenceEntry(
-            "experience",
-            "contract",
-            employer="Columbia 93",
-            setting=MISSOURI_PUBLIC_SCHOOL,
-            fte=1.0,
-            contracted=True,
-            start=date(2021, 8, 1),
-            end=date(2025, 7, 31),
-        ),
-        EvidenceEntry("mentoring", "log", on=date(2023, 6, 1), quantity=2),
-        EvidenceEntry(
-            "professional_development",
-            "log",
-            on=date(2024, 6, 1),
-            quantity=40,
-            unit="contact_hours",
-        ),
-        EvidenceEntry("evaluation", "PBSSE", on=date(2024, 5, 30)),
-    ):
-        add_evidence(ctx, key, entry)
+    make_eligible(ctx, key)
     return apps.submit(ctx, key, "upgrade", "CSS")
 
 

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from desk_app.errors import KnownError, ValidationError
 from desk_app.models.educators import Certificate, CertificateClassification
-from desk_app.rules.certification import MISSOURI_PUBLIC_SCHOOL, classification_rows
+from desk_app.rules.certification import classification_rows
 from desk_app.services.educators import applications as apps
 from desk_app.services.educators.certificates import issue_certificate
 from desk_app.services.educators.editing import NewProfile, create_profile, record_checks
 from desk_app.services.educators.evidence import EvidenceEntry, add_evidence
 from desk_app.services.listing import ListQuery
 from desk_app.services.records.audit_log import AuditLogService
+from tests.services.educators.evidence_sets import make_eligible
 
 
 @pytest.fixture
@@ -31,31 +32,6 @@ def world(make_ctx):
         ctx, NewProfile("123-45-6789", date(1985, 4, 12), "Maria", "Delgado", "md@example.org")
     ).educator_id
     return ctx, key
-
-
-def _make_eligible(ctx, key) -> None:
-    for entry in (
-        EvidenceEntry(
-            "experience",
-            "contract",
-            employer="Columbia 93",
-            setting=MISSOURI_PUBLIC_SCHOOL,
-            fte=1.0,
-            contracted=True,
-            start=date(2021, 8, 1),
-            end=date(2025, 7, 31),
-        ),
-        EvidenceEntry("mentoring", "log", on=date(2023, 6, 1), quantity=2),
-        EvidenceEntry(
-            "professional_development",
-            "log",
-            on=date(2024, 6, 1),
-            quantity=40,
-            unit="contact_hours",
-        ),
-        EvidenceEntry("evaluation", "PBSSE", on=date(2024, 5, 30)),
-    ):
-        add_evidence(ctx, key, entry)
 
 
 def test_upgrade_is_claimed_tracked_and_approved_in_one_transaction(world, make_ctx) -> None:
@@ -78,7 +54,7 @@ def test_upgrade_is_claimed_tracked_and_approved_in_one_transaction(world, make_
         apps.move(ctx, app_id, "waiting")
     apps.move(ctx, app_id, "waiting", "send the 2024 evaluation")
     assert apps.queue(ctx, "waiting")[0] == 1
-    _make_eligible(ctx, key)
+    make_eligible(ctx, key)
     apps.move(ctx, app_id, "ready")
     assert all(r.met for r in apps.tracker(ctx, app_id))
     decision = apps.decide(ctx, app_id, approve=True, effective=date(2025, 8, 1))
@@ -149,7 +125,7 @@ def test_the_queue_by_state_and_the_decision_screen(world, make_ctx) -> None:
 
     ctx, key = world
     issue_certificate(ctx, key, "ISS", date(2021, 7, 1))
-    _make_eligible(ctx, key)
+    make_eligible(ctx, key)
     app_id = apps.submit(ctx, key, "upgrade", "CSS")
     other = apps.submit(ctx, key, "renewal", "ISS")
     source = apps.ApplicationQueue(ctx)
