@@ -21,6 +21,8 @@ ROOT = Path(desk_app.__file__).parent
 GUARDED = ("views", "services", "intake", "commands", "app.py", "cli.py", "seed")
 PARSER_LIBRARIES = ("pymupdf", "fitz", "PIL", "pyhanko", "extract_msg", "zxingcpp", "email.parser")
 EMAIL_PARSE_CALLS = {"message_from_bytes", "message_from_string", "message_from_file"}
+# Qt's own image and document decoders: pictures reach a view as pixels a child decoded
+QT_DECODERS = {"loadFromData", "fromData", "QImageReader", "QMovie", "QSvgRenderer", "QPdfDocument"}
 # the PDF package's functions that parse the bytes they are given, in this process
 IN_PROCESS_PARSERS = {
     "desk_app.pdf.read": {"read_form", "read_document", "field_values", "scan_page"},
@@ -81,6 +83,10 @@ def _violations(path: Path) -> list[str]:
                         found.append(f"{rel}:{node.lineno} imports {module}")
         elif isinstance(node, ast.Attribute) and node.attr in EMAIL_PARSE_CALLS:
             found.append(f"{rel}:{node.lineno} calls email.{node.attr}")
+        elif isinstance(node, ast.Attribute) and node.attr in QT_DECODERS:
+            found.append(f"{rel}:{node.lineno} decodes an image with Qt ({node.attr})")
+        elif isinstance(node, ast.Name) and node.id in QT_DECODERS:
+            found.append(f"{rel}:{node.lineno} decodes with Qt ({node.id})")
     return found
 
 
@@ -94,9 +100,10 @@ def test_the_contract_catches_what_it_guards_against(tmp_path: Path) -> None:
     sneaky.write_text(
         "import pymupdf\nfrom desk_app.pdf.read import read_form\nimport email\n"
         "email.message_from_bytes(b'')\nfrom PIL import Image\n"
+        "QPixmap().loadFromData(b'png')\nQImage.fromData(b'png')\nQImageReader(buffer)\n"
     )
     try:
-        assert len(_violations(sneaky)) == 4
+        assert len(_violations(sneaky)) == 7
     finally:
         sneaky.unlink()
 

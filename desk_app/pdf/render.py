@@ -19,9 +19,18 @@ CACHE_SIZE = 8
 _docs: OrderedDict[bytes, pymupdf.Document] = OrderedDict()
 
 
+BYTES_PER_PIXEL = {"RGB888": 3, "RGBA8888": 4, "Grayscale8": 1}
+
+
 @dataclass(frozen=True)
 class RenderedPage:
-    """Pixels of one page: ``samples`` rows of ``stride`` bytes, ``format`` RGB888 or RGBA8888."""
+    """Pixels of one page: ``samples`` rows of ``stride`` bytes, ``format`` one of
+    :data:`BYTES_PER_PIXEL` (RGB888 or RGBA8888 for pages, Grayscale8 for signature pictures).
+
+    The numbers must describe the bytes: a ``QImage`` is told to read ``stride * height`` bytes
+    from ``samples``, so a page whose numbers promise more (a sandbox child's reply is not
+    trusted) would have Qt read past the buffer. Checked on every construction, the wire's too.
+    """
 
     width: int
     height: int
@@ -31,6 +40,18 @@ class RenderedPage:
     page: int = 0
     zoom: float = 1.0
     rotate: int = 0
+
+    def __post_init__(self) -> None:
+        depth = BYTES_PER_PIXEL.get(self.format)
+        if depth is None:
+            raise ValueError(f"unknown pixel format {self.format!r}")
+        if not (0 <= self.width <= 100_000 and 0 <= self.height <= 100_000):
+            raise ValueError(f"a {self.width} x {self.height} page is out of range")
+        if self.width and self.height:
+            if self.stride < self.width * depth:
+                raise ValueError("the row stride is shorter than a row of pixels")
+            if len(self.samples) < self.stride * (self.height - 1) + self.width * depth:
+                raise ValueError("the pixels are fewer than the page's size says")
 
 
 @dataclass(frozen=True)

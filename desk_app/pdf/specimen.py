@@ -41,3 +41,30 @@ def specimen_png(grey: np.ndarray) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+MAX_DECODE_PIXELS = 16_000_000  # a specimen is at most 700 px wide: anything far larger is not ours
+
+
+def decode_grey(png: bytes, height: int) -> tuple[int, int, bytes]:
+    """A stored PNG as grey pixels no more than ``height`` rows high: (width, rows, samples).
+
+    Runs in the sandbox child. The header's size is checked before any pixel is decoded, and
+    only PNG is accepted (Pillow would otherwise try every format it knows).
+
+    Raises:
+        PdfRejected: not a PNG, damaged, or too large to be a specimen.
+    """
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise PdfRejected("not a PNG image", "unsupported")
+    try:
+        with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
+            if image.width * image.height > MAX_DECODE_PIXELS:
+                raise PdfRejected(f"a {image.width} x {image.height} image is too large", "bomb")
+            grey = image.convert("L")
+            if grey.height > height:
+                width = max(1, round(grey.width * height / grey.height))
+                grey = grey.resize((width, height), Image.Resampling.LANCZOS)
+            return grey.width, grey.height, grey.tobytes()
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise PdfRejected(f"the image cannot be read ({exc})", "unsupported") from None

@@ -154,6 +154,36 @@ def signature_specimen(data: Received | bytes) -> bytes:
     return cast("bytes", _call("specimen", data))
 
 
+def picture_pixels(pngs: Sequence[bytes], height: int) -> list[RenderedPage | None]:
+    """Stored PNGs (signature crops, specimens) as grey pixels at most ``height`` high, decoded
+    in a child; ``None`` for one that is not a sane PNG. One job for all of them.
+
+    Raises:
+        PdfRejected: the child failed, or answered with pixels that do not add up.
+    """
+    from desk_app.pdf.errors import PdfRejected
+
+    if not pngs:
+        return []
+    images = [bytes(p) for p in pngs]
+    if sum(map(len, images)) > DEFAULT_LIMITS.max_bytes:
+        raise PdfRejected("the pictures are over the size limit", "too_big")
+    found = cast(
+        "list[RenderedPage]", default_sandbox().call("pixels", images=images, height=height)
+    )
+    if len(found) != len(images):
+        raise PdfRejected("the reader process answered for the wrong number of images", "bad_reply")
+    return [_sane_grey(p, height) for p in found]
+
+
+def _sane_grey(page: RenderedPage, height: int) -> RenderedPage | None:
+    """``page`` when it is a grey picture within ``height`` (its bytes match its numbers: the
+    wire checked that), else None."""
+    if page.format != "Grayscale8" or not (0 < page.height <= height and 0 < page.width):
+        return None
+    return page
+
+
 def document_info(data: Received | bytes) -> DocumentInfo:
     """Like :func:`desk_app.pdf.render.document_info`, for a received document."""
     return cast("DocumentInfo", _call("info", data))

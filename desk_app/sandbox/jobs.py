@@ -34,6 +34,7 @@ MAX_DECODED_BYTES = 256 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # RFC 1951: at best a 258-byte match per 2 bits, so 1032 out per byte in
 SPLIT_ZOOM = 2.0
 SPECIMEN_ZOOM = 200 / 72  # a signature card read at 200 dpi
+MAX_PICTURES = 64  # stored PNGs decoded in one job (a report shows a few crops and specimens)
 
 
 class Context:
@@ -309,6 +310,27 @@ def specimen(data: bytes) -> bytes:
     return specimen_png(rgb.min(axis=2))
 
 
+def pixels(images: list[bytes], height: int) -> list[RenderedPage]:
+    """Stored PNGs (a signature crop, a specimen) decoded to grey pixels at most ``height`` high,
+    for the review pane and the specimen list to show: the PNGs were made by a child from outside
+    bytes, or synced from another workstation, so this process never decodes them itself.
+
+    One image that is not a sane PNG answers as an empty page (``width`` 0), not as an error, so
+    one bad specimen does not hide the others.
+    """
+    from desk_app.pdf.specimen import decode_grey
+
+    out = []
+    for png in images[:MAX_PICTURES]:
+        try:
+            width, rows, samples = decode_grey(png, max(1, min(height, 2000)))
+        except PdfRejected:
+            out.append(RenderedPage(0, 0, 0, b"", "Grayscale8"))
+            continue
+        out.append(RenderedPage(width, rows, width, samples, "Grayscale8"))
+    return out
+
+
 # --- misbehaviour on request, for the health check and the tests --------------------------------
 def probe(seconds: float) -> str:
     time.sleep(seconds)
@@ -352,6 +374,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "signatures": signatures,
     "ink": ink,
     "specimen": specimen,
+    "pixels": pixels,
     "probe": probe,
     "crash": crash,
     "burn": burn,

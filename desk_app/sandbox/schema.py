@@ -65,6 +65,7 @@ RESULTS: dict[str, Any] = {
     "signatures": list[DigitalSignatureFacts],
     "ink": InkFinding,
     "specimen": bytes,
+    "pixels": list[RenderedPage],
     # for the health check and the tests: a child that sleeps, crashes, or answers badly
     "probe": str,
     "crash": str,

@@ -202,7 +202,10 @@ def _fill(value: Any, blobs: list[bytes]) -> Any:
         for name, item in filled.items():
             if not conforms(item, hints[name]):
                 raise WireError(f"{value.cls.__name__}.{name} is not {hints[name]}")
-        return value.cls(**filled)
+        try:
+            return value.cls(**filled)
+        except (TypeError, ValueError) as exc:  # a result type's own checks (its __post_init__)
+            raise WireError(f"{value.cls.__name__}: {exc}") from None
     return value
 
 

@@ -217,3 +217,47 @@ def test_a_viewer_job_goes_before_bulk_work_waiting_for_a_child(
         assert sorted(order[2:]) == ["bulk0", "bulk1", "bulk2"]
     finally:
         pool.close()
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims ``width`` x ``height`` (a decompression-bomb header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    head = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 4096)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", head) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def test_stored_pictures_are_decoded_in_the_child(monkeypatch) -> None:
+    """Signature crops and specimens are PNGs cut from outside bytes (or synced from another
+    workstation): a child decodes them to grey pixels; this process only counts them."""
+    from desk_app.sandbox import api
+
+    sandbox = Sandbox(Limits(timeout_s=60), size=1)
+    monkeypatch.setattr(api, "default_sandbox", lambda: sandbox)
+    try:
+        scribble = Image.new("RGB", (700, 180), "white")
+        ImageDraw.Draw(scribble).line([(20, 150), (680, 30)], fill="black", width=6)
+        good, cut = _png(scribble), _png(scribble)[:200]
+        shown = api.picture_pixels(
+            [good, b"GIF89a not a png", cut, _png_claiming(60_000, 60_000)], 128
+        )
+        assert shown[1:] == [None, None, None]
+        page = shown[0]
+        assert page is not None and page.format == "Grayscale8"
+        assert (page.width, page.height) == (498, 128)  # scaled to the height asked for
+        assert len(page.samples) == page.stride * page.height and min(page.samples) < 60
+        assert api.picture_pixels([], 128) == []
+    finally:
+        sandbox.close()

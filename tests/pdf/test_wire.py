@@ -71,3 +71,35 @@ def test_a_dataclass_nested_in_a_result_type_is_registered_with_it() -> None:
     wire.register_tree(Finding)
     value = Finding((FieldChange("email", "a@x"),))
     assert wire.decode(wire.encode(value)) == value
+
+
+def _page_message(width: int, height: int, stride: int, samples: bytes, fmt: str) -> bytes:
+    """A RenderedPage as a child would send it, numbers and bytes given separately (a
+    compromised child may send numbers its bytes do not fill)."""
+    fields = {"width": width, "height": height, "stride": stride, "format": fmt}
+    fields |= {"samples": {"$": "bytes", "i": 0}, "page": 0, "zoom": 1.0, "rotate": 0}
+    header = json.dumps({"v": {"$": "RenderedPage", "f": fields}, "n": [len(samples)]}).encode()
+    return struct.pack(">I", len(header)) + header + samples
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "stride", "size", "fmt"),
+    [
+        (100, 100, 300, 300 * 99, "RGB888"),  # a row short: Qt would read past the buffer
+        (100, 100, 200, 200 * 100, "RGB888"),  # a stride shorter than a row of pixels
+        (100, 100, 100, 100 * 100, "RGBA8888"),
+        (10, 10, 10, 100, "Indexed8"),  # a format nobody draws
+        (10**6, 1, 10**6, 10**6, "Grayscale8"),  # out of range
+    ],
+)
+def test_pixels_that_do_not_fill_their_page_are_refused(width, height, stride, size, fmt) -> None:
+    with pytest.raises(wire.WireError):
+        wire.decode(_page_message(width, height, stride, b"\x00" * size, fmt))
+
+
+def test_pixels_that_fill_their_page_travel() -> None:
+    from desk_app.pdf.render import RenderedPage
+
+    page = wire.decode(_page_message(10, 4, 12, b"\x7f" * 48, "Grayscale8"))
+    assert isinstance(page, RenderedPage) and (page.width, page.height) == (10, 4)
+    assert wire.decode(_page_message(0, 0, 0, b"", "Grayscale8")).width == 0  # "unreadable"

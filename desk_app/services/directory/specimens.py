@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import struct
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from desk_app.errors import ValidationError
 from desk_app.models.verification import SignatureSpecimen
+from desk_app.pdf.errors import PdfRejected
 from desk_app.received import Received
 from desk_app.rules.permissions import Perm
 from desk_app.sandbox import api as sandbox
 from desk_app.services.context import Changes, ServiceContext
 from desk_app.services.directory.upkeep import DirectoryUpkeep
+
+if TYPE_CHECKING:
+    from desk_app.pdf.render import RenderedPage
 
 CARD_MAX_BYTES = 20 * 1024 * 1024
 CARD_SUFFIXES = (".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
@@ -36,6 +41,7 @@ class SpecimenRow:
     height: int
     source: str  # "signature card" (filed here) or "form" (captured from an approved form)
     added_at: datetime
+    picture: RenderedPage | None = None  # image_png decoded in a child (None: unreadable)
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -52,8 +58,19 @@ class OfficerSpecimens:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    def list(self, person_id: str) -> tuple[SpecimenRow, ...]:
-        """Newest first."""
+    def list(self, person_id: str, picture_height: int = 0) -> tuple[SpecimenRow, ...]:
+        """Newest first; with ``picture_height``, each PNG decoded (in a sandbox child: a
+        specimen may come from another workstation) to grey pixels that high at most."""
+        rows = self._rows(person_id)
+        if not picture_height or not rows:
+            return rows
+        try:
+            pictures = sandbox.picture_pixels([r.image_png for r in rows], picture_height)
+        except PdfRejected:
+            return rows  # shown as unreadable; the list itself stands
+        return tuple(replace(r, picture=p) for r, p in zip(rows, pictures, strict=True))
+
+    def _rows(self, person_id: str) -> tuple[SpecimenRow, ...]:
         self.ctx.require(Perm.VIEW_ENTITIES)
         with self.ctx.store.read() as s:
             rows = s.execute(

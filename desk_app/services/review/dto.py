@@ -11,10 +11,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk_app.pdf.signatures import DigitalSignatureFacts
 from desk_app.rules.verification import CHECK_BY_CODE
+
+if TYPE_CHECKING:
+    from desk_app.pdf.render import RenderedPage
 
 ACTIONS = ("add", "modify", "delete")
 
@@ -171,6 +174,7 @@ class SpecimenDTO:
     signed_on: date
     image_png: bytes
     source_submission_id: str
+    picture: RenderedPage | None = None  # image_png decoded in a child, for the pane to show
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,7 @@ class SignatureFinding:
     outcome: str  # pass / warn / fail
     reasons: tuple[str, ...]
     crop_png: bytes = b""
+    crop: RenderedPage | None = None  # crop_png decoded in a child, for the pane to show
     certificate_subject: str = ""
     certificate_sha256: str = ""
     specimens: tuple[SpecimenDTO, ...] = ()

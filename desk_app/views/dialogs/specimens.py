@@ -32,9 +32,11 @@ from desk_app.rules.permissions import ROLE_TITLES, Perm
 from desk_app.services.context import ServiceContext
 from desk_app.services.directory.specimens import OfficerSpecimens, SpecimenRow
 from desk_app.views import ops
+from desk_app.views.widgets.pdf_images import to_qimage
 
 CARD_FILTER = "Scans and PDFs (*.pdf *.tif *.tiff *.png *.jpg *.jpeg)"
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+ICON_HEIGHT = 90
 
 
 class SpecimensDialog(QDialog):
@@ -50,7 +52,7 @@ class SpecimensDialog(QDialog):
         self.setAccessibleName("Signature specimens")
         self.list = QListWidget(self)
         self.list.setAccessibleName(f"Signature specimens of {name}")
-        self.list.setIconSize(QSize(320, 90))
+        self.list.setIconSize(QSize(320, ICON_HEIGHT))
         self.list.setSpacing(4)
         self.signed_on = QLineEdit(f"{date.today():%Y-%m-%d}", self)
         self.signed_on.setAccessibleName("Date the card was signed")
@@ -95,16 +97,17 @@ class SpecimensDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        ops.op(self.service.list, self.person_id).success(self.on_loaded).failure(
+        ops.op(self.service.list, self.person_id, ICON_HEIGHT * 2).success(self.on_loaded).failure(
             lambda exc: self.status.setText(str(exc))
         ).run("instant", initiator=self)
 
     def on_loaded(self, rows: tuple[SpecimenRow, ...]) -> None:
         self.list.clear()
         for r in rows:
-            pixmap = QPixmap()
-            pixmap.loadFromData(r.image_png, "PNG")
-            item = QListWidgetItem(QIcon(pixmap), f"signed {r.signed_on:%m/%d/%Y}\n{r.source}")
+            # pixels a sandbox child decoded: the PNG itself is never read in this process
+            pixmap = QPixmap.fromImage(to_qimage(r.picture)) if r.picture else QPixmap()
+            text = f"signed {r.signed_on:%m/%d/%Y}\n{r.source}"
+            item = QListWidgetItem(QIcon(pixmap), text if r.picture else f"{text} (unreadable)")
             item.setData(ID_ROLE, r.id)
             item.setToolTip(f"{r.width} x {r.height} px, filed {r.added_at:%Y-%m-%d}")
             self.list.addItem(item)

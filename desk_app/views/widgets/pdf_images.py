@@ -16,9 +16,10 @@ if TYPE_CHECKING:  # only named here; importing it would bring PyMuPDF in with t
 
 def to_qimage(page: RenderedPage, device_pixel_ratio: float = 1.0) -> QImage:
     """A ``QImage`` owning a copy of ``page``'s pixels, tagged with the device pixel ratio."""
-    fmt = (
-        QImage.Format.Format_RGBA8888 if page.format == "RGBA8888" else QImage.Format.Format_RGB888
-    )
+    fmt = {
+        "RGBA8888": QImage.Format.Format_RGBA8888,
+        "Grayscale8": QImage.Format.Format_Grayscale8,
+    }.get(page.format, QImage.Format.Format_RGB888)
     image = QImage(page.samples, page.width, page.height, page.stride, fmt).copy()
     image.setDevicePixelRatio(device_pixel_ratio)
     return image

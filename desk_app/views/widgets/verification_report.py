@@ -2,8 +2,8 @@
 
 Every service call runs off the GUI thread through :mod:`desk_app.views.ops` (verification and
 the PIN check it includes take a few hundred milliseconds on purpose); the pane only renders the
-frozen :class:`VerificationReport` it gets back and turns PNG bytes into pixmaps here, on the GUI
-thread.
+frozen :class:`VerificationReport` it gets back. Its signature pictures arrive as pixels a
+sandbox child decoded (the PNGs were cut from received documents): here they only become pixmaps.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from html import escape
+from typing import TYPE_CHECKING
 
 from desk_app.errors import KnownError
 from desk_app.qt import (
@@ -19,7 +20,6 @@ from desk_app.qt import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QImage,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -38,13 +38,17 @@ from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS
 from desk_app.services.context import ServiceContext
 from desk_app.services.queue.dto import QueueRow
-from desk_app.services.review import decisions, pins, readiness, undo, verification
+from desk_app.services.review import decisions, pictures, pins, readiness, undo
 from desk_app.services.review.dto import ApprovalPreview, SignatureFinding, VerificationReport
 from desk_app.services.review.preview import preview_approval
 from desk_app.services.review.specimens import attest_signature
 from desk_app.views import ops
 from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
 from desk_app.views.widgets.open_draft import open_draft
+from desk_app.views.widgets.pdf_images import to_qimage
+
+if TYPE_CHECKING:  # named only: the pixels arrive from a child, PyMuPDF stays out of the window
+    from desk_app.pdf.render import RenderedPage
 
 MARKS = {
     "pass": ("\u2714", "#1b7f3a"),
@@ -91,9 +95,8 @@ def requested_html(report: VerificationReport) -> str:
     return f"<h3>Requested</h3><ul>{items}</ul>"
 
 
-def _pixmap(png: bytes, height: int = CROP_HEIGHT) -> QPixmap:
-    image = QImage.fromData(png)
-    return QPixmap.fromImage(image).scaledToHeight(
+def _pixmap(picture: RenderedPage, height: int = CROP_HEIGHT) -> QPixmap:
+    return QPixmap.fromImage(to_qimage(picture)).scaledToHeight(
         height, Qt.TransformationMode.SmoothTransformation
     )
 
@@ -125,11 +128,9 @@ class SignatureBox(QGroupBox):
             layout.addWidget(cert)
         row = QHBoxLayout()
         if found.crop_png:
-            row.addWidget(self._image(found.crop_png, "on this form"))
+            row.addWidget(self._image(found.crop, "on this form"))
         for specimen in found.specimens:
-            row.addWidget(
-                self._image(specimen.image_png, f"specimen {specimen.signed_on:%m/%d/%Y}")
-            )
+            row.addWidget(self._image(specimen.picture, f"specimen {specimen.signed_on:%m/%d/%Y}"))
         if found.kind == "ink" and not found.specimens:
             row.addWidget(QLabel("No specimens on file for this person yet."))
         row.addStretch(1)
@@ -184,13 +185,17 @@ class SignatureBox(QGroupBox):
         return note
 
     @staticmethod
-    def _image(png: bytes, caption: str) -> QWidget:
+    def _image(picture: RenderedPage | None, caption: str) -> QWidget:
         box = QWidget()
         col = QVBoxLayout(box)
         col.setContentsMargins(0, 0, 0, 0)
-        picture = QLabel()
-        picture.setPixmap(_pixmap(png))
-        col.addWidget(picture)
+        shown = QLabel()
+        if picture is not None:
+            shown.setPixmap(_pixmap(picture))
+        else:  # the child could not read it: say so rather than show an empty frame
+            shown.setText("(picture unreadable)")
+        shown.setAccessibleName(f"signature {caption}")
+        col.addWidget(shown)
         col.addWidget(QLabel(caption))
         return box
 
@@ -552,7 +557,7 @@ def _verify_with_row(
     """Pool thread: the verification report and the queue row it was made for."""
     from desk_app.services.queue.listing import QueueList
 
-    report = verification.verify_submission(services, submission_id)
+    report = pictures.verify_for_review(services, submission_id, CROP_HEIGHT * 2)
     return report, QueueList(services).detail(submission_id).row
 
 

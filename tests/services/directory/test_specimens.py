@@ -66,8 +66,24 @@ def test_a_scanned_card_is_cut_to_its_ink_in_the_sandbox(ctx, officer, tmp_path)
             select(OutboxEntry).where(OutboxEntry.table_name == "signature_specimen")
         ).all()
     assert actions.count("specimen.add") == 2 and len(queued) >= 2
+    # for the dialog: each specimen decoded to grey pixels in a child, at most 180 rows high
+    shown = specimens.list(officer, picture_height=180)
+    assert all(r.picture is not None and r.picture.format == "Grayscale8" for r in shown)
+    assert all(r.picture.height == min(180, r.height) for r in shown if r.picture)
     specimens.remove(first.id, "the card of another officer")
     assert [r.signed_on for r in specimens.list(officer)] == [date(2026, 9, 1)]
+
+
+def test_a_damaged_stored_specimen_shows_as_unreadable_beside_the_others(ctx, officer) -> None:
+    """A specimen synced from another workstation may be anything behind a PNG signature: the
+    child refuses to draw it, the list still shows it (and the good one beside it)."""
+    specimens = OfficerSpecimens(ctx)
+    specimens.file_card(officer, Received(signature_card()), date(2026, 9, 1))
+    forged = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + b"\x00\x01\x00\x00" * 2 + b"junk"
+    DirectoryUpkeep(ctx).add_specimen(officer, forged, date(2026, 8, 1))
+    rows = specimens.list(officer, picture_height=180)
+    assert [r.signed_on for r in rows] == [date(2026, 9, 1), date(2026, 8, 1)]
+    assert rows[0].picture is not None and rows[1].picture is None
 
 
 def test_blank_or_wrong_files_are_refused(ctx, officer, tmp_path) -> None:

@@ -11,7 +11,7 @@ from desk_app.services.context import Area
 from desk_app.services.review import verification
 from desk_app.views import ops
 from desk_app.views.dialogs.approval_diff import ApprovalDiffDialog
-from desk_app.views.widgets.verification_report import VerificationReportPane
+from desk_app.views.widgets.verification_report import CROP_HEIGHT, VerificationReportPane
 from tests.services.review.conftest import LEA_VALUES, submit
 from tests.services.review.signing import fax_of
 
@@ -50,8 +50,11 @@ def test_pane_verifies_off_the_gui_thread_and_attests_then_approves(
     report = loaded.args[0]
     assert report.check("signatures").outcome == "warn"
     assert "Signatures" in pane.checks.toPlainText()
-    captions = [w.text() for w in pane.signature_area.widget().findChildren(QLabel)]
-    assert "on this form" in captions
+    labels = pane.signature_area.widget().findChildren(QLabel)
+    assert "on this form" in [w.text() for w in labels]
+    # the crop arrives as pixels a child decoded from the PNG, drawn at the crop height
+    crop = next(w for w in labels if w.accessibleName() == "signature on this form")
+    assert not crop.pixmap().isNull() and crop.pixmap().height() == CROP_HEIGHT
     button = pane.signature_area.widget().findChild(
         type(pane.approve_button), "attest-signature-matches"
     )
