@@ -36,6 +36,7 @@ from desk_app.services.directory.staff import (
     actor_for,
     identify_operator,
     os_username,
+    record_session_start,
     workstation_name,
 )
 from desk_app.services.sync.keycheck import require_agency_keys
@@ -65,6 +66,23 @@ class AppContext:
     services: ServiceContext
     created: bool  # the database did not exist before this start
     anchor: HeadAnchor | None = None
+    held: HeldStart | None = None
+
+    def finish_start(self) -> None:
+        """What a held start left for later, in order (see :class:`HeldStart`), then the held
+        audit heads. Idempotent.
+
+        Raises:
+            KnownError: the agency keys' check failed, or there is no keyring: no work may start.
+            PermissionDenied: the operator's account was disabled meanwhile.
+        """
+        held, self.held = self.held, None
+        if held is not None:
+            try:
+                held.finish(self)
+            except NoKeyring as exc:  # the deferred store opened here, for the first time
+                raise no_keyring(exc) from None
+        self.release_anchor()
 
     def release_anchor(self) -> None:
         """Write the audit heads held back during start-up (see :class:`HeldAnchor`)."""
@@ -74,6 +92,26 @@ class AppContext:
     def close(self) -> None:
         self.release_anchor()
         self.store.dispose()
+
+
+@dataclass
+class HeldStart:
+    """The GUI's start, held: what reads the OS keyring waits until the first page shows.
+
+    Opening the keyring loads every keyring plugin (0.1-1.3 s on these machines), and three
+    start-up steps reach for it: the agency keys' check, signing the ``session.start`` event,
+    and the keyed-era note. Each is an obligation before *work*, not before the window: the GUI
+    runs :meth:`AppContext.finish_start` as the first job of the one writer thread, which waits
+    for the first page, so every write of the session queues behind the check and the event. A
+    failed check closes the window before any work (see ``views/main.py``).
+    """
+
+    signer: AuditSigner
+
+    def finish(self, app: AppContext) -> None:
+        require_agency_keys(app.paths.data_dir, app.secrets)
+        record_session_start(app.store, app.operator)
+        mark_keyed_era(app.store, app.services.actor, self.signer)
 
 
 AUDIT_ANCHOR_KEY = "audit-anchor-key"
@@ -153,9 +191,11 @@ def mark_keyed_era(store: Store, actor: Actor, signer: AuditSigner) -> None:
     """Say in the log where signing began on a chain that has unsigned events before it (the
     first start after an upgrade), with the public key that signs from there on."""
     began = signer.entered.get(actor.workstation_id)
+    if began is None or began <= 1:
+        return  # nothing signed by this process yet (the key stays unread), or a new chain
     key = signer.chain_key(actor.workstation_id)
-    if began is None or began <= 1 or key is None:
-        return  # a new chain is signed from its first event
+    if key is None:
+        return
     with store.uow(actor) as uow:
         audit.record(
             uow,
@@ -181,8 +221,9 @@ def open_app(
         StoreError: the database cannot be opened safely (see :mod:`desk_app.models.store`).
         PermissionDenied: the OS user is not an operator of this database.
 
-    ``hold_anchor``: hold the audit anchor's writes until :meth:`AppContext.release_anchor` (the
-    GUI's start, so the keyring is not opened before the window shows).
+    ``hold_anchor``: the GUI's start: hold the audit anchor's writes, the agency keys' check and
+    the ``session.start`` event until :meth:`AppContext.finish_start` (:class:`HeldStart`), so
+    the OS keyring is not opened before the first page shows.
     """
     paths = resolve(data_dir)
     refusal = refusal_of(paths)
@@ -201,13 +242,17 @@ def open_app(
     store = open_workstation_store(paths.database, backups=paths.backups)
     try:
         secrets = secrets or open_secret_store(paths)
-        require_agency_keys(paths.data_dir, secrets)
+        if not hold_anchor:
+            require_agency_keys(paths.data_dir, secrets)
         anchor = head_anchor(paths.data_dir, secrets, held=hold_anchor)
         anchor_heads(store.session_factory, anchor)
         signer = AuditSigner(secrets, chain_scope(paths.data_dir))
         sign_new_events(store.session_factory, signer)
         operator = identify_operator(
-            store, username or os_username(), workstation_name(settings["workstation_name"])
+            store,
+            username or os_username(),
+            workstation_name(settings["workstation_name"]),
+            record_start=not hold_anchor,
         )
         mark_keyed_era(store, actor_for(operator), signer)
     except NoKeyring as exc:  # a deferred store opens on first use
@@ -220,7 +265,8 @@ def open_app(
         store=store, actor=actor_for(operator), secrets=secrets, settings=settings, paths=paths
     )
     logger.info("opened %s as %s (%s)", paths.database.name, operator.username, operator.role)
-    return AppContext(paths, settings, secrets, store, operator, services, created, anchor)
+    held = HeldStart(signer) if hold_anchor else None
+    return AppContext(paths, settings, secrets, store, operator, services, created, anchor, held)
 
 
 def is_new_installation(data_dir: str | Path | None = None) -> bool:

@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -25,7 +26,15 @@ from desk_app.app import (
 )
 from desk_app.errors import KnownError
 from desk_app.paths import resolve
-from desk_app.qt import QApplication, QDialog, QGuiApplication, QMessageBox, Qt
+from desk_app.qt import (
+    QApplication,
+    QCoreApplication,
+    QDialog,
+    QEvent,
+    QGuiApplication,
+    QMessageBox,
+    Qt,
+)
 from desk_app.secrets import DeferredSecrets, SecretStore
 from desk_app.views import ops
 from desk_app.views.dialogs.crash import CrashHandler
@@ -181,10 +190,44 @@ def take_in_files(window: MainWindow, services: ServiceContext, files: list[str]
     ).run("writer", initiator=window)
 
 
-def release_anchor_later(window: MainWindow, ctx: AppContext) -> None:
-    """Write the audit heads held during start-up, on the writer thread (serialised with the
-    commits that move them on); the first write opens the OS keyring."""
-    ops.op(ctx.release_anchor).run("writer", initiator=window)
+START_WAIT_S = 10.0  # the held start's remainder runs by then even if no first page shows
+
+
+def finish_start_on_writer(window: MainWindow, ctx: AppContext) -> None:
+    """Run what the held start left (the agency keys' check, the ``session.start`` event, the
+    held audit heads: :class:`desk_app.app.HeldStart`) as the writer thread's first job.
+
+    The job waits for the first page's rows (the keyring it opens costs a tenth of a second to a
+    second of imports, which would otherwise compete with the first rows), and, being first on
+    the one writer thread, holds every write of the session behind it. A failed check closes the
+    window before any work.
+    """
+    shown = threading.Event()
+    window.first_page_ready.connect(shown.set)
+    make_qapp().aboutToQuit.connect(shown.set)
+
+    def finish() -> None:
+        shown.wait(START_WAIT_S)
+        ctx.finish_start()
+
+    ops.op(finish).failure(lambda exc: refuse_work(window, ctx, exc)).run(
+        "writer", initiator=window
+    )
+
+
+def refuse_work(window: MainWindow, ctx: AppContext, exc: BaseException) -> None:
+    """The held start failed (a key that is not the agency's, an account disabled meanwhile):
+    say why and close, before any work."""
+    if not isinstance(exc, KnownError):  # a defect: logged whole, and still no work starts
+        log.error("the held start failed", exc_info=exc)
+        exc = KnownError(
+            f"the start could not finish ({type(exc).__name__}: {exc})",
+            hint=f"the log has the details: {ctx.paths.log_file}",
+        )
+    log.error("start refused after the window opened: %s", exc)
+    window.close()
+    explain_refusal(exc)
+    make_qapp().exit(exc.exit_code)
 
 
 def attach_instance(guard: SingleInstance, window: MainWindow, services: ServiceContext) -> None:
@@ -244,9 +287,10 @@ def run_gui(args: argparse.Namespace) -> int:
     global watchdog
     watchdog = start_watchdog_if_asked()
     apply_font_scale(app, ctx.settings["ui_font_scale"])
+    window: MainWindow | None = None
     try:
         window = build_window(ctx)
-        window.first_page_ready.connect(lambda: release_anchor_later(window, ctx))
+        finish_start_on_writer(window, ctx)  # first on the writer: before any file taken in
         crash.parent = window
         attach_instance(guard, window, ctx.services)
         window.show()
@@ -256,6 +300,17 @@ def run_gui(args: argparse.Namespace) -> int:
         guard.close()
         if watchdog is not None:
             watchdog.stop()
+        if window is not None:
+            dispose_window(window)
         ops.wait_for_all(10_000)
+        crash.uninstall()
         ctx.close()
     return int(code)
+
+
+def dispose_window(window: MainWindow) -> None:
+    """Close and delete the window now: its deferred start-up timers and watchers must not fire
+    against a database about to close (the process may go on: a refused start, the tests)."""
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -131,9 +131,6 @@ class MainWindow(DeferredStart, QMainWindow):
             context.operator, database, bool(context.settings["sync_url"]), self
         )
         self.setStatusBar(self.status)
-        ops.op(_secrets_backend, context.services).success(self.status.show_secrets_backend).run(
-            "general", initiator=self
-        )
         self._build_actions()
         self.idle = IdleMonitor(self._lock_ms(), self)
         _app().installEventFilter(self.idle)
@@ -521,6 +518,10 @@ class MainWindow(DeferredStart, QMainWindow):
         self.nav.blockSignals(True)  # the page itself is built after the first paint
         self.nav.setCurrentRow(PAGE_ORDER.index(key))
         self.nav.blockSignals(False)
+        # its module is imported meanwhile, on a pool thread: the import (the Work queue's brings
+        # the review services) overlaps the window's first layout and paint instead of following
+        if key not in self.pages and not self._page_module_loaded(key):
+            self._load_page_module(PAGE_ORDER.index(key))
 
     def save_state(self) -> None:
         if self._state is None:
@@ -549,8 +550,3 @@ class MainWindow(DeferredStart, QMainWindow):
             # should the first page never report (an import stuck on a slow disk), the rest of
             # start-up still happens
             QTimer.singleShot(FIRST_PAGE_PATIENCE_MS, self, self._on_first_page_ready)
-
-
-def _secrets_backend(services: Any) -> str:
-    """Which store holds the secrets (opening a deferred one, so off the GUI thread)."""
-    return str(services.secrets.backend_name)

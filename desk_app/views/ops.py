@@ -108,9 +108,14 @@ def _default_failure(exc: BaseException, tb: str) -> None:
 _failure_handler: list[Callable[[BaseException, str], None]] = [_default_failure]
 
 
-def set_failure_handler(handler: Callable[[BaseException, str], None]) -> None:
-    """Install the app-wide handler for failures that no ``.failure()`` callback took."""
+def set_failure_handler(
+    handler: Callable[[BaseException, str], None],
+) -> Callable[[BaseException, str], None]:
+    """Install the app-wide handler for failures that no ``.failure()`` callback took; returns
+    the one it replaces (to put back when the window that installed it is gone)."""
+    previous = _failure_handler[0]
     _failure_handler[0] = handler
+    return previous
 
 
 class _Relay(QObject):

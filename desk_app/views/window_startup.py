@@ -25,6 +25,7 @@ else:  # at run time a plain mixin ahead of the window's base
 
 AFTER_START_MS = {
     "demo_banner": 0,  # one small query
+    "secrets_backend": 150,  # opens the OS keyring (the held start's first job opens it too)
     "sync_status": 300,  # imports psycopg
     "arrivals": 600,  # the work queue's new-items watcher: one count query
     "pages": 900,  # the other pages' modules, imported before their first visit
@@ -60,6 +61,11 @@ class DeferredStart(_Window):
     # --- sync status (the sync area's widget, when this build has it) ------------------------
     def _warm_sandbox(self) -> None:
         ops.op(_warm_pdf_sandbox).run("general", initiator=self)
+
+    def _show_secrets_backend(self) -> None:
+        ops.op(_secrets_backend, self.context.services).success(
+            self.status.show_secrets_backend
+        ).run("general", initiator=self)
 
     def check_demo_data(self) -> None:
         """Show the "Demo data" banner when the seeder filled this database (off the GUI thread)."""
@@ -119,12 +125,24 @@ class DeferredStart(_Window):
         self.first_page_ready.emit()
         for name, slot in (
             ("demo_banner", self.check_demo_data),
+            ("secrets_backend", self._show_secrets_backend),
             ("sync_status", self._start_sync_status),
             ("arrivals", self._start_arrival_watch),
             ("pages", self._warm_pages),
             ("sandbox", self._warm_sandbox),
         ):
             QTimer.singleShot(AFTER_START_MS[name], self, slot)
+
+
+def _secrets_backend(services: Any) -> str:
+    """Pool thread: which store holds the secrets (opening a deferred one). Without a keyring
+    the held start refuses work and says why; here it is only "none"."""
+    from desk_app.secrets import NoKeyring
+
+    try:
+        return str(services.secrets.backend_name)
+    except NoKeyring:
+        return "none"
 
 
 def _import_quietly(names: list[str]) -> None:

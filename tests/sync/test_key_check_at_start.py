@@ -9,9 +9,11 @@ import pytest
 from desk_app.app import open_app
 from desk_app.cli import main
 from desk_app.errors import KnownError
-from desk_app.secrets import SERVICE, MemorySecrets, get_or_create_key
+from desk_app.secrets import SERVICE, FileSecrets, MemorySecrets, get_or_create_key
+from desk_app.services.directory.staff import add_staff, os_username
 from desk_app.services.sync.keycheck import CENTRAL_KEY_CHECKS
 from desk_app.services.sync.service import SyncService
+from tests.gui_child import run_gui_child
 
 
 def test_stray_or_missing_keys_are_refused_at_start_after_a_sync(ws_a, server_url, capsys) -> None:
@@ -43,13 +45,18 @@ def test_stray_or_missing_keys_are_refused_at_start_after_a_sync(ws_a, server_ur
     assert "Traceback" not in err
 
 
-def test_the_gui_refuses_to_start_with_a_stray_key(ws_a, server_url, capsys) -> None:
+def test_the_gui_refuses_to_start_with_a_stray_key(ws_a, server_url) -> None:
     for name in ("data-key", "lookup-key", "pin-pepper"):
         get_or_create_key(ws_a.ctx.secrets, name)
     SyncService(ws_a.ctx).run(server_url)
+    add_staff(ws_a.ctx, os_username(), "Operator", "security_admin")  # who the child runs as
     ws_a.store.dispose()
-    keyring.set_password(SERVICE, "data-key", "a-key-made-by-accident")
-    capsys.readouterr()
-    assert main(["--data-dir", str(ws_a.paths.data_dir)]) != 0  # no command: the GUI
-    err = capsys.readouterr().err
-    assert "data-key is not the agency's" in err and "keys import" in err
+    # the child has no OS keyring: its keys are in the private file, one of them stray
+    stray = FileSecrets(ws_a.paths.data_dir / "secrets.json")
+    for name in ("lookup-key", "pin-pepper"):
+        stray.set(name, ws_a.ctx.secrets.get(name) or "")
+    stray.set("data-key", "a-key-made-by-accident")
+    done = run_gui_child(ws_a.paths.data_dir, allow_file_secrets=True)
+    assert done.returncode != 0  # the window opened, then refused before any work
+    assert "data-key is not the agency's" in done.stderr and "keys import" in done.stderr
+    assert "Traceback" not in done.stderr

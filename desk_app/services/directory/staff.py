@@ -19,7 +19,7 @@ from desk_app.errors import ConflictError, NotFound, PermissionDenied
 from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
 from desk_app.models.staff import Staff, StaffRole
-from desk_app.models.store import Actor, Store
+from desk_app.models.store import Actor, Store, UnitOfWork
 from desk_app.rules.permissions import ROLE_TITLES, Perm
 from desk_app.services.context import Area, Changes, ServiceContext
 from desk_app.services.directory.dto import OperatorDTO
@@ -89,8 +89,14 @@ def workstation_name(configured: str = "") -> str:
     return (configured or socket.gethostname() or "workstation").lower()[:64]
 
 
-def identify_operator(store: Store, username: str, workstation: str) -> OperatorDTO:
+def identify_operator(
+    store: Store, username: str, workstation: str, *, record_start: bool = True
+) -> OperatorDTO:
     """Return the operator for ``username``, registering the first one as Security Administrator.
+
+    ``record_start``: write the ``session.start`` event now; the GUI passes False and records it
+    with :func:`record_session_start` once its first page shows (signing the event opens the OS
+    keyring), on the writer thread ahead of any other write of the session.
 
     Raises:
         PermissionDenied: the user has no active staff record in a database that has operators.
@@ -100,6 +106,7 @@ def identify_operator(store: Store, username: str, workstation: str) -> Operator
         staff = uow.session.execute(
             select(Staff).where(Staff.username == username)
         ).scalar_one_or_none()
+        registered = staff is None  # the database's first operator: written now, whatever is asked
         if staff is None:
             seen = uow.session.execute(
                 select(func.count()).select_from(Staff).where(Staff.last_seen_at.is_not(None))
@@ -126,18 +133,40 @@ def identify_operator(store: Store, username: str, workstation: str) -> Operator
             )
         elif not staff.active:
             raise PermissionDenied(f"{username}'s operator account is disabled")
-        staff.last_seen_at = utcnow()
-        audit.record(
-            uow,
-            "session.start",
-            record_type="staff",
-            record_id=staff.id,
-            summary=f"{username} opened desk_app on {workstation}",
-        )
-        uow.commit()
+        if record_start or registered:
+            _session_started(uow, staff, workstation)
+            uow.commit()
         return OperatorDTO(
             staff.username, staff.display_name, staff.role, ROLE_TITLES[staff.role], workstation
         )
+
+
+def _session_started(uow: UnitOfWork, staff: Staff, workstation: str) -> None:
+    staff.last_seen_at = utcnow()
+    audit.record(
+        uow,
+        "session.start",
+        record_type="staff",
+        record_id=staff.id,
+        summary=f"{staff.username} opened desk_app on {workstation}",
+    )
+
+
+def record_session_start(store: Store, operator: OperatorDTO) -> None:
+    """The ``session.start`` event :func:`identify_operator` left for later (the GUI's start).
+
+    Raises:
+        PermissionDenied: the account was disabled or removed in the meantime.
+    """
+    actor = actor_for(operator)
+    with store.uow(actor) as uow:
+        staff = uow.session.execute(
+            select(Staff).where(Staff.username == operator.username)
+        ).scalar_one_or_none()
+        if staff is None or not staff.active:
+            raise PermissionDenied(f"{operator.username}'s operator account is disabled")
+        _session_started(uow, staff, operator.workstation_id)
+        uow.commit()
 
 
 def actor_for(operator: OperatorDTO) -> Actor:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -31,7 +32,6 @@ from desk_app.models import auditchain as audit
 from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.people import EntityOfficer, OfficerRole
-from desk_app.pdf.letters import Addressee, pin_mailer
 from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import (
     ARGON2_MEMORY_KIB,
@@ -43,6 +43,9 @@ from desk_app.rules.verification import (
 )
 from desk_app.secrets import SecretStore, get_or_create_key
 from desk_app.services.context import Area, Changes, ServiceContext
+
+if TYPE_CHECKING:  # reportlab loads with the first PIN letter, not with the review pane
+    from desk_app.pdf.letters import Addressee
 
 PEPPER_KEY = "pin-pepper"
 
@@ -126,6 +129,8 @@ def _entity(session: Session, entity_id: str | uuid.UUID) -> EducationalEntity:
 def _superintendent(session: Session, entity: EducationalEntity, on: date) -> Addressee:
     """The superintendent in office; an entity without one (a nonpublic school) gets the letter
     at its authorized representative."""
+    from desk_app.pdf.letters import Addressee
+
     officers = (
         session.execute(
             select(EntityOfficer)
@@ -177,6 +182,8 @@ def issue_pin(ctx: ServiceContext, entity_id: str, write_letter: Path | None = N
         entity.pin_issued_at = now
         entity.pin_failures = 0
         entity.pin_locked_at = None
+        from desk_app.pdf.letters import pin_mailer
+
         letter = pin_mailer(to, entity.code, pin, now.date())
         del pin
         if write_letter is not None:

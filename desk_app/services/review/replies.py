@@ -14,8 +14,6 @@ from desk_app.models.base import utcnow
 from desk_app.models.entities import EducationalEntity
 from desk_app.models.staff import Staff
 from desk_app.models.submissions import FormSubmission
-from desk_app.pdf.letters import Addressee, decision_letter
-from desk_app.pdf.replies import draft_eml
 from desk_app.rules.verification import REJECTION_REASONS
 from desk_app.services.context import ServiceContext
 from desk_app.services.review.apply import Applied
@@ -59,6 +57,11 @@ def _draft(
     paragraphs: tuple[str, ...],
     notify_entity: object = None,
 ) -> ReplyDraft:
+    # here, not at the top: reportlab and the mail composer load with the first letter, not with
+    # the review pane that may write one (the Work queue's first rows wait for that pane)
+    from desk_app.pdf.letters import Addressee, decision_letter
+    from desk_app.pdf.replies import draft_eml
+
     values = sub.values or {}
     name = sub.requester_name or str(values.get("signer_name") or "") or "Requester"
     addressee = Addressee(name, str(values.get("signer_title") or ""), entity_name)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from desk_app.models.people import EntityOfficer
@@ -40,6 +39,8 @@ ROLE_WORDS = {
 
 def name_score(a: str, b: str) -> float:
     """How alike two people's names are, 0-100 (order of words ignored)."""
+    from rapidfuzz import fuzz  # loaded with the first comparison, not with the review pane
+
     return round(float(fuzz.token_sort_ratio(normalise_name(a), normalise_name(b))), 1)
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from desk_app.errors import KnownError
 from desk_app.log import redact
@@ -94,12 +96,19 @@ class CrashHandler:
 
     def __init__(self, log_file: Path | None, parent: QWidget | None = None) -> None:
         self.log_file = log_file
+        self._previous: list[tuple[Any, Callable[[BaseException, str], None]]] = []
         self.parent = parent
         self.shown: list[QDialog] = []
 
     def install(self) -> None:
+        self._previous.append((sys.excepthook, ops.set_failure_handler(self.on_operation_failed)))
         sys.excepthook = self.on_uncaught
-        ops.set_failure_handler(self.on_operation_failed)
+
+    def uninstall(self) -> None:
+        """Put back the hooks :meth:`install` replaced (the window they reported to is gone)."""
+        if self._previous:
+            sys.excepthook, handler = self._previous.pop()
+            ops.set_failure_handler(handler)
 
     def on_uncaught(
         self, kind: type[BaseException], exc: BaseException, tb: TracebackType | None

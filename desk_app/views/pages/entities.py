@@ -40,10 +40,10 @@ from desk_app.views.pages.base import PageContext, SearchListPage
 from desk_app.views.tablemodels.entities import COL_NAME, EntityTableModel
 from desk_app.views.tablemodels.lazy import ROW_ROLE
 from desk_app.views.widgets.entity_detail import EntityDetailPane
+from desk_app.views.widgets.pin_issue import issue_pin_interactively
 from desk_app.views.widgets.progress import ProgressStrip
 from desk_app.views.widgets.search import SearchBox
 from desk_app.views.widgets.tables import make_table
-from desk_app.views.widgets.verification_report import issue_pin_interactively
 
 DETAIL_DELAY_MS = 120
 

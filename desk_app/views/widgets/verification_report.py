@@ -8,16 +8,15 @@ sandbox child decoded (the PNGs were cut from received documents): here they onl
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING
 
 from desk_app.errors import KnownError
 from desk_app.qt import (
+    QApplication,
     QCheckBox,
     QDialog,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -38,7 +37,7 @@ from desk_app.rules.permissions import Perm
 from desk_app.rules.verification import REJECTION_REASONS
 from desk_app.services.context import ServiceContext
 from desk_app.services.queue.dto import QueueRow
-from desk_app.services.review import decisions, pictures, pins, readiness, undo
+from desk_app.services.review import decisions, pictures, readiness, undo
 from desk_app.services.review.dto import ApprovalPreview, SignatureFinding, VerificationReport
 from desk_app.services.review.preview import preview_approval
 from desk_app.services.review.specimens import attest_signature
@@ -390,6 +389,12 @@ class VerificationReportPane(QWidget):
         """Render a report that arrived from the worker."""
         self.report = report
         self.checks.setHtml(checks_html(report))
+        focus = QApplication.focusWidget()
+        # the boxes are rebuilt: a keyboard user whose focus was in them (an attest button just
+        # pressed) must not be left with no focus at all
+        refocus = (focus is None and self.isVisible()) or (
+            focus is not None and self.signature_area.isAncestorOf(focus)
+        )
         holder = QWidget()
         col = QVBoxLayout(holder)
         keyed = False  # the first wet-ink box gets the attest accelerators
@@ -408,7 +413,17 @@ class VerificationReportPane(QWidget):
             else f"{blocking} blocking check(s) fail: reject, wait, or override with a reason."
         )
         self.update_decisions()
+        if refocus:
+            self._focus_next_step(holder)
         self.report_loaded.emit(report)
+
+    def _focus_next_step(self, holder: QWidget) -> None:
+        """Focus what comes next: Approve when it is possible, else the first attest button."""
+        enabled = [b for b in holder.findChildren(QPushButton) if b.isEnabled()]
+        target: QWidget = self.approve_button if self.approve_button.isEnabled() else self.checks
+        (enabled[0] if enabled and target is self.checks else target).setFocus(
+            Qt.FocusReason.OtherFocusReason
+        )
 
     def on_failed(self, exc: BaseException) -> None:
         """Show why a call failed."""
@@ -559,29 +574,3 @@ def _verify_with_row(
 
     report = pictures.verify_for_review(services, submission_id, CROP_HEIGHT * 2)
     return report, QueueList(services).detail(submission_id).row
-
-
-def issue_pin_interactively(
-    parent: QWidget,
-    services: ServiceContext,
-    entity_id: str,
-    entity_code: str,
-    on_done: Callable[[object], None],
-    on_failed: Callable[[BaseException], None],
-) -> None:
-    """Ask where to save the PIN mailer letter, then issue the PIN on the writer pool.
-
-    The letter is written by the service on its worker thread: the PIN never reaches the GUI.
-    For the Entities page's "Issue / reissue PIN" action.
-    """
-    path, _ = QFileDialog.getSaveFileName(
-        parent,
-        f"Save the PIN mailer letter for {entity_code}",
-        f"pin-letter-{entity_code}.pdf",
-        "PDF (*.pdf)",
-    )
-    if not path:
-        return
-    ops.op(pins.issue_pin_to_file, services, entity_id, path).success(on_done).failure(
-        on_failed
-    ).run("writer", initiator=parent)

@@ -111,7 +111,7 @@ def test_pin_is_issued_to_a_file_off_the_gui_thread(
     qtbot, ctx, world, tmp_path, monkeypatch
 ) -> None:
     from desk_app.qt import QFileDialog, QWidget
-    from desk_app.views.widgets.verification_report import issue_pin_interactively
+    from desk_app.views.widgets.pin_issue import issue_pin_interactively
 
     target = tmp_path / "letter.pdf"
     monkeypatch.setattr(
