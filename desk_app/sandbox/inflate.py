@@ -103,6 +103,8 @@ def _run_length(pieces: Iterable[bytes]) -> Pieces:
         if at < len(data) and data[at] == 128:
             return
         carry = data[at:]
+    if carry[:1] and carry[0] < 128:
+        yield carry[1:]  # a literal run cut short by the end of the data, as MuPDF keeps it
 
 
 def _lzw(pieces: Iterable[bytes], early: int = 1) -> Pieces:
