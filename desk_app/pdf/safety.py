@@ -92,19 +92,23 @@ _EXPANDING = re.compile(
 )
 _BY_REFERENCE = re.compile(rb"/Filter\s*(?:\[[^\]]*)?\d+\s+\d+\s+R")
 _UNBOUNDED = frozenset({b"LZWDecode", b"LZW", b"BrotliDecode", b"Br"})  # past deflate's ratio
+_ASCII85 = frozenset({b"ASCII85Decode", b"A85"})
 
 
 def _chained(text: bytes) -> bool | None:
-    """How the object's filters can expand its stream: ``None``, not at all; ``False``, by one
-    filter within deflate's ratio (Flate, RunLength, ASCII85); ``True``, beyond what the file's
-    size can bound: a filter (or a part of a filter array) named through a reference, two
-    filters that expand, or one with a larger ratio (LZW, Brotli)."""
+    """How the object's filters can expand its stream: ``None``, not at all; ``False``, at
+    most 4 x 1032 times (one Flate or RunLength, behind at most one ASCII85, whose ``z`` is
+    four bytes: reportlab writes ``[/ASCII85Decode /FlateDecode]``); ``True``, beyond what
+    the file's size can bound: a filter (or a part of a filter array) named through a
+    reference, two that expand, or one with a larger ratio (LZW, Brotli)."""
     if _BY_REFERENCE.search(text):
         return True
     names = _EXPANDING.findall(text)
     if not names:
         return None
-    return len(names) > 1 or names[0] in _UNBOUNDED
+    text_encodings = sum(name in _ASCII85 for name in names)
+    unbounded = any(name in _UNBOUNDED for name in names)
+    return unbounded or text_encodings > 1 or len(names) - text_encodings > 1
 
 
 def inspect(doc: pymupdf.Document, flate: list[tuple[int, bool]] | None = None) -> PdfReport:

@@ -33,6 +33,7 @@ MAX_TOTAL_PIXELS = 400_000_000
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decoded stream; a filled form's are a few kB
 MAX_DECODED_BYTES = 256 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # RFC 1951: at best a 258-byte match per 2 bits, so 1032 out per byte in
+ASCII85_MAX_RATIO = 4  # one "z" stands for four zero bytes (and zeros can be such matches)
 SPLIT_ZOOM = 2.0
 SPECIMEN_ZOOM = 200 / 72  # a signature card read at 200 dpi
 _REFERENCE = re.compile(r"(\d+)\s+\d+\s+R")
@@ -76,14 +77,15 @@ def _checked(data: bytes) -> pymupdf.Document:
 def _may_inflate_past_limits(flate: list[tuple[int, bool]], file_size: int) -> bool:
     """Whether any stream could decode past the limits, judged without decoding one.
 
-    A stream's raw bytes lie in the file, so all of them together are at most ``file_size``,
-    and one filter of Flate, RunLength or ASCII85 expands by at most :data:`DEFLATE_MAX_RATIO`:
-    a small file with no chained filters cannot hold a bomb, and a form (tens of kB) skips the
-    decoding. A chain (or LZW, or a filter named by reference) is always decoded.
+    A stream's raw bytes lie in the file, so all of them together are at most ``file_size``;
+    one Flate (or RunLength) expands by at most :data:`DEFLATE_MAX_RATIO`, and an ASCII85 in
+    front of it by :data:`ASCII85_MAX_RATIO` more: a small file (up to 16 kB) with no chained
+    filters cannot hold a bomb, and a form of that size skips the decoding. A chain (or LZW,
+    or a filter named by reference) is always decoded.
     """
     if any(chained for _xref, chained in flate):
         return True
-    bound = file_size * DEFLATE_MAX_RATIO
+    bound = file_size * DEFLATE_MAX_RATIO * ASCII85_MAX_RATIO
     return bool(flate) and (bound > MAX_STREAM_BYTES or bound > MAX_DECODED_BYTES)
 
 

@@ -1,7 +1,8 @@
-"""The decompression-bomb check in the sandbox child: what it inflates and what it may skip.
+"""The decompression-bomb check in the sandbox child: what it decodes and what it may skip.
 
-A form of tens of kB cannot hold a Flate bomb (deflate expands at most 1032 times), so its
-streams are not inflated at all; a larger file, a short filter name or chained filters are."""
+A form of up to 16 kB cannot hold a Flate bomb (deflate expands at most 1032 times, an
+ASCII85 in front of it 4 times more), so its streams are not decoded at all; a larger file, a
+short filter name or chained filters are, through every layer of the chain, in little memory."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from desk_app.pdf.errors import PdfRejected
 from desk_app.pdf.safety import inspect
 from desk_app.sandbox import inflate, jobs
+from tests.intake.makers import filled_form
 
 
 def _with_stream(body: bytes, filters: str) -> bytes:
@@ -54,15 +56,25 @@ def test_a_small_form_is_not_inflated(monkeypatch):
     jobs._checked(data)
 
 
-def test_hex_before_flate_is_not_a_chain_but_two_expanding_filters_are():
-    """ASCIIHex only halves; ASCII85 expands (``z`` is four zero bytes), so it chains."""
+def test_text_encodings_before_flate_are_not_a_chain_but_two_expanding_filters_are():
+    """ASCIIHex only halves; one ASCII85 in front of Flate (as reportlab writes a form's
+    streams) is within the bound the file's size gives; a second ASCII85 is not."""
     hex_ = _with_stream(b">", "[/ASCIIHexDecode /FlateDecode]")
     a85 = _with_stream(b"~>", "[/ASCII85Decode /FlateDecode]")
+    a85_twice = _with_stream(b"~>", "[/A85 /ASCII85Decode /FlateDecode]")
     twice = _with_stream(zlib.compress(zlib.compress(b"\x00" * 10_000)), "[/Fl /FlateDecode]")
     assert [chained for _x, chained in _flate_list(hex_)] == [False]
-    assert [chained for _x, chained in _flate_list(a85)] == [True]
+    assert [chained for _x, chained in _flate_list(a85)] == [False]
+    assert [chained for _x, chained in _flate_list(a85_twice)] == [True]
     assert [chained for _x, chained in _flate_list(twice)] == [True]
     assert jobs._may_inflate_past_limits(_flate_list(twice), len(twice))
+
+
+def test_a_reportlab_form_is_not_decoded():
+    """The forms we receive carry ``[/ASCII85Decode /FlateDecode]`` streams (reportlab)."""
+    data = filled_form()
+    assert len(data) * jobs.DEFLATE_MAX_RATIO * jobs.ASCII85_MAX_RATIO < jobs.MAX_STREAM_BYTES
+    assert not jobs._may_inflate_past_limits(_flate_list(data), len(data))
 
 
 def test_a_large_file_is_inflated_and_judged_stream_by_stream():
