@@ -84,23 +84,31 @@ _ACTIVE = re.compile(rb"/(JS|JavaScript|Launch|EmbeddedFiles?|FileAttachment)(?!
 _STRING = re.compile(rb"\((?:\\.|[^\\()])*\)")  # a literal string (values may mention /JS)
 
 
-_FLATE = re.compile(rb"/(?:FlateDecode|Fl)(?![A-Za-z])")  # MuPDF takes the short name too
-_FILTERS = re.compile(rb"/Filter\s*(\[[^\]]*\]|\d+\s+\d+\s+R)")
-_NAME = re.compile(rb"/([A-Za-z0-9]+)")
-_SHRINKING = frozenset({b"ASCII85Decode", b"A85", b"ASCIIHexDecode", b"AHx"})
+# the filters MuPDF decodes that can make a stream larger, short names included (``/Fl``);
+# ASCII85 is one of them: its ``z`` stands for four zero bytes
+_EXPANDING = re.compile(
+    rb"/(FlateDecode|Fl|LZWDecode|LZW|RunLengthDecode|RL|ASCII85Decode|A85|BrotliDecode|Br)"
+    rb"(?![A-Za-z0-9])"
+)
+_BY_REFERENCE = re.compile(rb"/Filter\s*(?:\[[^\]]*)?\d+\s+\d+\s+R")
+_UNBOUNDED = frozenset({b"LZWDecode", b"LZW", b"BrotliDecode", b"Br"})  # past deflate's ratio
+_ASCII85 = frozenset({b"ASCII85Decode", b"A85"})
 
 
-def _chained(text: bytes) -> bool:
-    """Whether the object's filters cannot be judged from its text: a filter named through a
-    reference, or Flate together with another filter that can expand (LZW, RunLength, Flate
-    again). Text encodings (ASCII85, ASCIIHex) only shrink what they decode."""
-    found = _FILTERS.search(text)
-    if found is None:
-        return False
-    if not found.group(1).startswith(b"["):
+def _chained(text: bytes) -> bool | None:
+    """How the object's filters can expand its stream: ``None``, not at all; ``False``, at
+    most 4 x 1032 times (one Flate or RunLength, behind at most one ASCII85, whose ``z`` is
+    four bytes: reportlab writes ``[/ASCII85Decode /FlateDecode]``); ``True``, beyond what
+    the file's size can bound: a filter (or a part of a filter array) named through a
+    reference, two that expand, or one with a larger ratio (LZW, Brotli)."""
+    if _BY_REFERENCE.search(text):
         return True
-    names = [n for n in _NAME.findall(found.group(1)) if n not in _SHRINKING]
-    return len(names) > 1
+    names = _EXPANDING.findall(text)
+    if not names:
+        return None
+    text_encodings = sum(name in _ASCII85 for name in names)
+    unbounded = any(name in _UNBOUNDED for name in names)
+    return unbounded or text_encodings > 1 or len(names) - text_encodings > 1
 
 
 def inspect(doc: pymupdf.Document, flate: list[tuple[int, bool]] | None = None) -> PdfReport:
@@ -111,8 +119,9 @@ def inspect(doc: pymupdf.Document, flate: list[tuple[int, bool]] | None = None) 
 
     Args:
         flate: when given, filled with ``(xref, chained)`` for every object whose dictionary
-            names the Flate filter (``chained``: behind or before another filter), so the bomb
-            check that follows need not look at every object again.
+            names a filter that can expand its stream (Flate above all; ``chained`` as
+            :func:`_chained` says), so the bomb check that follows need not look at every
+            object again.
     """
     found: set[bytes] = set()
     for xref in range(1, doc.xref_length()):
@@ -126,7 +135,7 @@ def inspect(doc: pymupdf.Document, flate: list[tuple[int, bool]] | None = None) 
         found.update(m.group(1) for m in _ACTIVE.finditer(bare))
         if flate is not None:
             chained = _chained(bare)
-            if chained or _FLATE.search(bare):
+            if chained is not None:
                 flate.append((xref, chained))
     js = bool(found & {b"JS", b"JavaScript"})
     launch = b"Launch" in found

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
-import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +25,7 @@ from desk_app.pdf.mupdf import pages
 from desk_app.pdf.read import field_names_for, read_document
 from desk_app.pdf.render import DocumentInfo, RenderedPage
 from desk_app.pdf.safety import check, inspect, open_checked
+from desk_app.sandbox.inflate import decoded_size
 from desk_app.sandbox.results import CheckedPdf, ImageDocument, MailLimits
 
 MAX_PAGE_PIXELS = 40_000_000
@@ -32,9 +33,11 @@ MAX_TOTAL_PIXELS = 400_000_000
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decoded stream; a filled form's are a few kB
 MAX_DECODED_BYTES = 256 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # RFC 1951: at best a 258-byte match per 2 bits, so 1032 out per byte in
+ASCII85_MAX_RATIO = 4  # one "z" stands for four zero bytes (and zeros can be such matches)
 SPLIT_ZOOM = 2.0
 SPECIMEN_ZOOM = 200 / 72  # a signature card read at 200 dpi
 MAX_PICTURES = 64  # stored PNGs decoded in one job (a report shows a few crops and specimens)
+_REFERENCE = re.compile(r"(\d+)\s+\d+\s+R")
 
 
 class Context:
@@ -73,24 +76,26 @@ def _checked(data: bytes) -> pymupdf.Document:
 
 
 def _may_inflate_past_limits(flate: list[tuple[int, bool]], file_size: int) -> bool:
-    """Whether any Flate stream could inflate past the limits, judged without inflating one.
+    """Whether any stream could decode past the limits, judged without decoding one.
 
-    A stream's raw bytes lie in the file, so all of them together are at most ``file_size``,
-    and one pass of deflate expands by at most :data:`DEFLATE_MAX_RATIO`: a small file with no
-    chained filters cannot hold a bomb, and a form (tens of kB) skips the inflating.
+    A stream's raw bytes lie in the file, so all of them together are at most ``file_size``;
+    one Flate (or RunLength) expands by at most :data:`DEFLATE_MAX_RATIO`, and an ASCII85 in
+    front of it by :data:`ASCII85_MAX_RATIO` more: a small file (up to 16 kB) with no chained
+    filters cannot hold a bomb, and a form of that size skips the decoding. A chain (or LZW,
+    or a filter named by reference) is always decoded.
     """
     if any(chained for _xref, chained in flate):
         return True
-    bound = file_size * DEFLATE_MAX_RATIO
+    bound = file_size * DEFLATE_MAX_RATIO * ASCII85_MAX_RATIO
     return bool(flate) and (bound > MAX_STREAM_BYTES or bound > MAX_DECODED_BYTES)
 
 
 def _refuse_bombs(doc: pymupdf.Document, flate: list[tuple[int, bool]], file_size: int) -> None:
-    """Refuse streams that inflate past sane sizes and images too large to decode.
+    """Refuse streams that decode past sane sizes and images too large to decode.
 
-    ``flate`` lists the objects whose dictionary names the Flate filter (from the active-content
-    look, :func:`desk_app.pdf.safety.inspect`); only those are inflated, and only when
-    :func:`_may_inflate_past_limits`.
+    ``flate`` lists the objects whose dictionary names a filter that can expand (from the
+    active-content look, :func:`desk_app.pdf.safety.inspect`); only those are decoded, through
+    their whole filter chain, and only when :func:`_may_inflate_past_limits`.
     """
     total = 0
     for xref, _chained in flate if _may_inflate_past_limits(flate, file_size) else ():
@@ -99,12 +104,17 @@ def _refuse_bombs(doc: pymupdf.Document, flate: list[tuple[int, bool]], file_siz
         except (RuntimeError, ValueError):
             continue
         if raw:
-            size = _inflated_size(raw, MAX_STREAM_BYTES + 1)
+            cap = min(MAX_STREAM_BYTES, MAX_DECODED_BYTES - total)
+            size = _inflated_size(doc, xref, raw, cap)
             total += size
-            if size > MAX_STREAM_BYTES or total > MAX_DECODED_BYTES:
+            if size > cap:
+                past = (  # this stream alone, or the document's budget ran out first
+                    f"more than {MAX_STREAM_BYTES // 2**20} MB"
+                    if cap == MAX_STREAM_BYTES
+                    else f"the streams past {MAX_DECODED_BYTES // 2**20} MB in all"
+                )
                 raise PdfRejected(
-                    f"object {xref} inflates to more than {MAX_STREAM_BYTES // 2**20} MB from "
-                    f"{len(raw)} bytes (decompression bomb)",
+                    f"object {xref} decodes to {past} from {len(raw)} bytes (decompression bomb)",
                     "bomb",
                 )
     pixels = 0
@@ -120,17 +130,45 @@ def _refuse_bombs(doc: pymupdf.Document, flate: list[tuple[int, bool]], file_siz
                 )
 
 
-def _inflated_size(raw: bytes, cap: int) -> int:
-    """How many bytes ``raw`` inflates to, counting no further than ``cap``."""
-    inflater = zlib.decompressobj()
-    size, pending = 0, raw
+def _inflated_size(doc: pymupdf.Document, xref: int, raw: bytes, cap: int) -> int:
+    """How many bytes the largest layer of the stream's filter chain decodes ``raw`` to,
+    counting no further than just past ``cap``.
+
+    Our own streaming decoders (:mod:`desk_app.sandbox.inflate`) measure it; a chain naming
+    Brotli, which only MuPDF decodes here, is measured by reading MuPDF's own decoded stream
+    and dropping it as it comes (``fz_skip``), in as little memory.
+    """
+    filters = _key_text(doc, xref, "Filter")
+    if re.search(r"/(?:BrotliDecode|Br)(?![A-Za-z0-9])", filters):
+        pdf = pymupdf.mupdf.pdf_document_from_fz_document(doc.this)
+        try:
+            stream = pymupdf.mupdf.pdf_open_stream_number(pdf, xref)
+            return int(pymupdf.mupdf.fz_skip(stream, cap + 1))
+        except pymupdf.mupdf.FzErrorBase:
+            return 0  # a damaged stream: MuPDF stops where it breaks
+    early = (
+        0 if re.search(r"/EarlyChange\s+0(?![0-9.])", _key_text(doc, xref, "DecodeParms")) else 1
+    )
+    return decoded_size(raw, re.findall(r"/([A-Za-z0-9]+)", filters), cap, early)
+
+
+def _key_text(doc: pymupdf.Document, xref: int, key: str) -> str:
+    """A key of a stream's dictionary as text, with the objects it refers to written in place:
+    a filter chain may be named through a reference (``/Filter 12 0 R``), or its parts may."""
+    kind, value = doc.xref_get_key(xref, key)
+    for _level in range(3):
+        if kind == "null" or len(value) > 4096:  # references that multiply: judged as they are
+            break
+        value = _REFERENCE.sub(lambda ref: _object_text(doc, int(ref.group(1))), value, 16)
+    return str(value) if kind != "null" else ""
+
+
+def _object_text(doc: pymupdf.Document, xref: int) -> str:
+    """An object as text, cut short: 16 references a level, 4 kB each, keep it small."""
     try:
-        while pending and size < cap:
-            size += len(inflater.decompress(pending, 1 << 20))
-            pending = inflater.unconsumed_tail
-    except zlib.error:
-        return size  # a damaged stream: MuPDF will stop where it breaks too
-    return size
+        return str(doc.xref_object(xref, compressed=True))[:4096]
+    except (RuntimeError, ValueError):
+        return "null"
 
 
 def _rendered(doc: pymupdf.Document, number: int, zoom: float, rotate: int) -> RenderedPage:

@@ -28,15 +28,20 @@ def _embedded_exe() -> bytes:
     return doc.tobytes()
 
 
-def _flate_bomb(name: bytes = b"/FlateDecode") -> bytes:
-    """A PDF with one stream of 200 kB that inflates to 200 MB (``/Fl`` is the short name
-    MuPDF also decodes)."""
+def _flate_bomb(name: bytes = b"/FlateDecode", layers: int = 1) -> bytes:
+    """A PDF with one stream that inflates to 200 MB (``/Fl`` is the short name MuPDF also
+    decodes); with two ``layers`` the first inflates to only 200 kB, the second to the 200 MB."""
+    body = zlib.compress(b"\x00" * (200 * 1024 * 1024), 9)
+    for _ in range(layers - 1):
+        body = zlib.compress(body, 9)
     doc = pymupdf.open()
     doc.new_page()
     xref = doc.get_new_xref()
     doc.update_object(xref, "<<>>")
-    doc.update_stream(xref, zlib.compress(b"\x00" * (200 * 1024 * 1024), 9), compress=False)
-    doc.xref_set_key(xref, "Filter", name.decode())
+    doc.update_stream(xref, body, compress=False)
+    doc.xref_set_key(
+        xref, "Filter", name.decode() if layers == 1 else f"[{(name.decode() + ' ') * layers}]"
+    )
     doc.xref_set_key(doc.pdf_catalog(), "Bomb", f"{xref} 0 R")
     return doc.tobytes()
 
@@ -82,6 +87,7 @@ CORPUS = {
     "setup-inside.pdf": (_embedded_exe, "embedded files"),
     "flate-bomb.pdf": (_flate_bomb, "decompression bomb"),
     "short-name-bomb.pdf": (lambda: _flate_bomb(b"/Fl"), "decompression bomb"),
+    "double-flate-bomb.pdf": (lambda: _flate_bomb(layers=2), "decompression bomb"),
     "pages.pdf": (_thousands_of_pages, "over the 60-page limit"),
     "strip-bomb.tif": (_tiff_strip_bomb, "decompression bomb"),
     "cut.tif": (_cut_tiff, "cannot be read"),
