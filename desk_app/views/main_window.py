@@ -322,6 +322,8 @@ class MainWindow(DeferredStart, QMainWindow):
         key = PAGE_ORDER[row]
         if self.page_refusal(key):
             return
+        if key in self._importing:
+            return  # its module is being imported on a pool thread, which shows it when done
         if key not in self.pages and not self._page_module_loaded(key):
             self._load_page_module(row)
             return
@@ -518,10 +520,6 @@ class MainWindow(DeferredStart, QMainWindow):
         self.nav.blockSignals(True)  # the page itself is built after the first paint
         self.nav.setCurrentRow(PAGE_ORDER.index(key))
         self.nav.blockSignals(False)
-        # its module is imported meanwhile, on a pool thread: the import (the Work queue's brings
-        # the review services) overlaps the window's first layout and paint instead of following
-        if key not in self.pages and not self._page_module_loaded(key):
-            self._load_page_module(PAGE_ORDER.index(key))
 
     def save_state(self) -> None:
         if self._state is None:
