@@ -15,6 +15,14 @@ def seeded_window(ctx, main_window):
     return main_window
 
 
+def _shown(page, qtbot) -> None:
+    """Wait for the rows of the state just chosen (the previous state's rows stay until then)."""
+    qtbot.waitUntil(
+        lambda: page.model.query.filter("state") == page.state and page.model.rowCount() > 0,
+        timeout=10_000,
+    )
+
+
 def _queue(window, qtbot):
     window.show_page("queue")
     window.activateWindow()
@@ -28,7 +36,7 @@ def _queue(window, qtbot):
 def test_a_demo_submission_shows_its_generated_document(seeded_window, qtbot, drain) -> None:
     page = _queue(seeded_window, qtbot)
     page.states.setCurrentRow(0)  # New: identified demo forms
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=10_000)
+    _shown(page, qtbot)
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.viewer.page_count >= 1, timeout=30_000)
     assert not page.viewer.absence.isVisible()
@@ -42,7 +50,7 @@ def test_a_demo_submission_shows_its_generated_document(seeded_window, qtbot, dr
 def test_a_quarantined_demo_item_says_why_it_shows_nothing(seeded_window, qtbot, drain) -> None:
     page = _queue(seeded_window, qtbot)
     page.states.setCurrentRow(9)  # Quarantine
-    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=10_000)
+    _shown(page, qtbot)
     page.table.selectRow(0)
     qtbot.waitUntil(
         lambda: page.detail is not None and page.detail.row.state == "quarantine", timeout=10_000
