@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from desk_app.errors import ConflictError, NotFound, PermissionDenied
 from desk_app.models import auditchain as audit
@@ -103,9 +104,7 @@ def identify_operator(
     """
     actor = Actor(username, workstation, StaffRole.SECURITY_ADMIN.value)
     with store.uow(actor) as uow:
-        staff = uow.session.execute(
-            select(Staff).where(Staff.username == username)
-        ).scalar_one_or_none()
+        staff = _staff_named(uow.session, username)
         registered = staff is None  # the database's first operator: written now, whatever is asked
         if staff is None:
             seen = uow.session.execute(
@@ -141,6 +140,10 @@ def identify_operator(
         )
 
 
+def _staff_named(session: Session, username: str) -> Staff | None:
+    return session.execute(select(Staff).where(Staff.username == username)).scalar_one_or_none()
+
+
 def _session_started(uow: UnitOfWork, staff: Staff, workstation: str) -> None:
     staff.last_seen_at = utcnow()
     audit.record(
@@ -160,9 +163,7 @@ def record_session_start(store: Store, operator: OperatorDTO) -> None:
     """
     actor = actor_for(operator)
     with store.uow(actor) as uow:
-        staff = uow.session.execute(
-            select(Staff).where(Staff.username == operator.username)
-        ).scalar_one_or_none()
+        staff = _staff_named(uow.session, operator.username)
         if staff is None or not staff.active:
             raise PermissionDenied(f"{operator.username}'s operator account is disabled")
         _session_started(uow, staff, operator.workstation_id)
@@ -245,9 +246,7 @@ def update_staff(
     """
     ctx.require(Perm.MANAGE_STAFF)
     with ctx.uow() as uow:
-        staff = uow.session.execute(
-            select(Staff).where(Staff.username == username)
-        ).scalar_one_or_none()
+        staff = _staff_named(uow.session, username)
         if staff is None:
             raise NotFound(f"no operator {username}")
         before = (staff.role, staff.active)
