@@ -149,6 +149,11 @@ class Worker:
         self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         _widen_pipes(self._in, self._out)
         self.hello: dict[str, Any] | None = None
+        # the hello is read once, by whoever asks first: warm_up() reads it from a child that is
+        # still idle, so a job's thread may take the child and ask at the same time; two readers
+        # of one pipe would each wait for a message the other took (the job hung for the start
+        # timeout, then failed)
+        self._hello_lock = threading.Lock()
         self.jobs = 0
         self.recent: deque[str] = deque(maxlen=4)  # documents it holds open (viewer affinity)
         self._expired = False
@@ -189,19 +194,22 @@ class Worker:
         return _Broken(f"the document made the reader process crash (exit {code})", "crashed")
 
     def ready(self) -> dict[str, Any]:
-        if self.hello is None:
-            reply = self._receive(64 * 1024, START_TIMEOUT_S)
-            if not isinstance(reply, dict) or not isinstance(reply.get("hello"), dict):
-                self.kill()
-                raise _Broken("the reader process did not start properly", "bad_reply")
-            self.hello = reply["hello"]
-            log.info(
-                "sandbox child %s started: limits %s, network %s",
-                self.hello.get("pid"),
-                ", ".join(map(str, self.hello.get("applied", []))) or "none",
-                self.hello.get("network"),
-            )
-        return self.hello
+        """The child's hello (what confinement applied), read from its pipe the first time; from
+        any thread (see ``_hello_lock``)."""
+        with self._hello_lock:
+            if self.hello is None:
+                reply = self._receive(64 * 1024, START_TIMEOUT_S)
+                if not isinstance(reply, dict) or not isinstance(reply.get("hello"), dict):
+                    self.kill()
+                    raise _Broken("the reader process did not start properly", "bad_reply")
+                self.hello = reply["hello"]
+                log.info(
+                    "sandbox child %s started: limits %s, network %s",
+                    self.hello.get("pid"),
+                    ", ".join(map(str, self.hello.get("applied", []))) or "none",
+                    self.hello.get("network"),
+                )
+            return self.hello
 
     def run(self, request: bytes, limits: Limits) -> dict[str, Any]:
         self.ready()
@@ -398,6 +406,9 @@ class Sandbox:
             try:
                 self.confinement = first.ready()
             except _Broken as broken:
+                with self._cond:  # dead: the next job starts a fresh child instead
+                    if first in self._idle:
+                        self._idle.remove(first)
                 raise PdfRejected(broken.reason, broken.code) from None
         return self.confinement
 

@@ -261,3 +261,27 @@ def test_stored_pictures_are_decoded_in_the_child(monkeypatch) -> None:
         assert api.picture_pixels([], 128) == []
     finally:
         sandbox.close()
+
+
+def test_a_job_taking_the_child_warm_up_is_starting_shares_its_hello(monkeypatch) -> None:
+    """warm_up() reads the hello of a child that stays idle meanwhile; a job that takes that child
+    at the same moment must not read the same pipe too (one of them used to wait for a message
+    the other had taken: the review pane's pictures hung for the start timeout)."""
+    import threading
+    import time
+
+    from desk_app.sandbox import pool as pool_module
+
+    monkeypatch.setattr(pool_module, "START_TIMEOUT_S", 15.0)  # the bug fails in 15 s, not 90
+    sandbox = Sandbox(Limits(timeout_s=30), size=1)
+    try:
+        warmed: dict[str, object] = {}
+        warming = threading.Thread(target=lambda: warmed.update(sandbox.warm_up()))
+        warming.start()
+        time.sleep(0.1)  # the child is importing MuPDF (half a second at least): no hello yet
+        assert sandbox.call("probe", seconds=0.0) == "awake"
+        warming.join(30)
+        assert not warming.is_alive()
+        assert warmed["pid"] in sandbox.pids()  # one child: the same one served both
+    finally:
+        sandbox.close()
