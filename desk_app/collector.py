@@ -48,3 +48,30 @@ def collect_young() -> None:
     each pass stays small, and the old generation is never walked during the pause.
     """
     gc.collect(1)
+
+
+_frozen_lock = threading.Lock()
+_frozen_moments: set[str] = set()
+
+
+def freeze_long_lived(moment: str) -> bool:
+    """Move every object alive now into the collector's permanent generation, which no pass walks;
+    once per ``moment`` (a name) per process. Returns whether it froze.
+
+    For the GUI, called once what lives for the whole session exists (the start-up imports and
+    the first page; the other pages' modules). A full pass walks every tracked container: once
+    the pages are imported that is over a hundred milliseconds, all of it holding the GIL in
+    whichever thread happened to allocate (a pool thread's query), while the GUI thread waits for
+    the lock. Frozen, those objects are never walked again and a full pass walks only what came
+    later. The young generations are collected first (a few milliseconds) so that little garbage
+    is frozen with them; a frozen cycle is kept until the process ends, which is why each moment
+    freezes once: a process that opens many windows (the tests) would otherwise freeze the
+    garbage of the earlier ones.
+    """
+    with _frozen_lock:
+        if moment in _frozen_moments:
+            return False
+        _frozen_moments.add(moment)
+    gc.collect(1)
+    gc.freeze()
+    return True

@@ -202,3 +202,30 @@ def test_the_collector_pause_nests_across_threads_and_restores_the_state() -> No
         assert not gc.isenabled()  # off before, off after
     finally:
         gc.enable()
+
+
+def test_freezing_the_long_lived_keeps_them_out_of_every_pass_once_per_moment() -> None:
+    import gc
+    import weakref
+
+    from desk_app import collector
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self  # a cycle: only the collector frees it
+
+    kept = Node()
+    dropped = Node()
+    gone = weakref.ref(dropped)
+    del dropped
+    moment = f"test {id(kept)}"
+    try:
+        assert collector.freeze_long_lived(moment)
+        assert gone() is None  # young garbage collected first, not frozen for ever
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        assert all(o is not kept for o in gc.get_objects(2))  # no pass walks it any more
+        assert not collector.freeze_long_lived(moment)  # once per moment
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
+from desk_app import collector
 from desk_app.qt import QMainWindow, QTimer, forget_imported_sources
 from desk_app.rules.permissions import Perm
 from desk_app.views import ops
@@ -56,7 +57,7 @@ class DeferredStart(_Window):
             for key in PAGE_ORDER
             if key not in self.pages and key not in self._importing
         ]
-        ops.op(_import_quietly, names).run("general", initiator=self)
+        ops.op(_import_quietly, names).success(_freeze_long_lived).run("general", initiator=self)
 
     # --- sync status (the sync area's widget, when this build has it) ------------------------
     def _warm_sandbox(self) -> None:
@@ -122,6 +123,7 @@ class DeferredStart(_Window):
         if self._started:
             return
         self._started = True
+        collector.freeze_long_lived("first page")  # start-up's modules and the first page stay
         self.first_page_ready.emit()
         for name, slot in (
             ("demo_banner", self.check_demo_data),
@@ -143,6 +145,11 @@ def _secrets_backend(services: Any) -> str:
         return str(services.secrets.backend_name)
     except NoKeyring:
         return "none"
+
+
+def _freeze_long_lived(_result: object) -> None:
+    """GUI thread: the pages' modules are imported and stay for the session."""
+    collector.freeze_long_lived("page modules")
 
 
 def _import_quietly(names: list[str]) -> None:

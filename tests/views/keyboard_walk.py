@@ -15,6 +15,7 @@ human must type (the handwritten values, the attestation note) are counted apart
 
 from __future__ import annotations
 
+import faulthandler
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,12 +102,17 @@ class WalkResult:
     steps: list[str] = field(default_factory=list)  # each key, in order, for the report
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 20.0, what: str = "") -> None:
-    """Turn the event loop until ``predicate()`` holds (test and benchmark alike)."""
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 20.0, what: str | Callable[[], str] = ""
+) -> None:
+    """Turn the event loop until ``predicate()`` holds (test and benchmark alike); ``what`` names
+    the wait in the timeout's message (a callable: the state at the timeout)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout:.0f} s for {what or predicate}")
+            said = what() if callable(what) else what
+            faulthandler.dump_traceback(all_threads=True)  # what every thread was doing
+            raise TimeoutError(f"waited {timeout:.0f} s for {said or predicate}")
         QApplication.processEvents()
         time.sleep(0.005)
 
@@ -228,13 +234,25 @@ def _verify_attest_approve(window: Any, keys: Keyboard, arrival: Arrival) -> Non
     before = pane.report
     keys.press(Qt.Key.Key_Space, label="Space (attest: matches)")
     wait_until(lambda: pane.report is not None and pane.report is not before
-               and pane.approve_button.isEnabled(), 30, "the report after attesting")  # fmt: skip
+               and pane.approve_button.isEnabled(), 30,
+               lambda: f"the report after attesting ({_pane_state(pane, before)})")  # fmt: skip
     problems = _answer_next_box(keys, QMessageBox.StandardButton.Yes)
     keys.press(Qt.Key.Key_P, ALT, "Alt+P (approve and apply)")
     assert not problems, problems
     wait_until(lambda: bool(problems) or _stored(page, arrival).row.state in ("applied", "approved"),
                30, f"the decision ({pane.status.text()} {pane.why_not.text()})")  # fmt: skip
     assert not problems, problems
+
+
+def _pane_state(pane: Any, before: Any) -> str:
+    """What the review pane shows (a timed-out wait says it)."""
+    focus = QApplication.focusWidget()
+    return (
+        f"status {pane.status.text()!r}, why not {pane.why_not.text()!r}, "
+        f"report {'replaced' if pane.report is not before else 'unchanged'}, "
+        f"approve {'enabled' if pane.approve_button.isEnabled() else 'disabled'}, "
+        f"focus {type(focus).__name__} {focus.accessibleName() if focus else ''!r}"
+    )
 
 
 def _stored(page: Any, arrival: Arrival) -> Any:

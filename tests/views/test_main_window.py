@@ -247,3 +247,20 @@ def test_a_demo_database_says_so_in_a_banner(main_window, qtbot, ctx) -> None:
     main_window.check_demo_data()
     qtbot.waitUntil(lambda: main_window.demo_banner.isVisibleTo(main_window), timeout=3000)
     assert "Demo data" in main_window.demo_banner.text()
+
+
+def test_what_lives_for_the_session_is_frozen_out_of_the_collector_after_start(
+    qtbot, page_context, app_paths, monkeypatch, drain
+) -> None:
+    from desk_app import collector
+    from desk_app.views.main_window import MainWindow
+
+    moments: list[str] = []
+    monkeypatch.setattr(collector, "freeze_long_lived", moments.append)
+    window = MainWindow(page_context, config_dir=app_paths.config_dir)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.first_page_ready, timeout=10_000):
+        window.show()
+    # frozen as the first rows show, before the signal that lets the rest of start-up begin
+    assert moments == ["first page"]
+    qtbot.waitUntil(lambda: moments == ["first page", "page modules"], timeout=10_000)
