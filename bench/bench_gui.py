@@ -23,7 +23,7 @@ def _one_walk(env: BenchEnv, n: int) -> tuple[int, int, float, float, list[str]]
     from desk_app.qt import QApplication
     from desk_app.secrets import MemorySecrets
     from desk_app.views import ops
-    from desk_app.views.main import make_qapp
+    from desk_app.views.main import dispose_window, make_qapp
     from desk_app.views.main_window import MainWindow
     from desk_app.views.pages.base import PageContext
     from tests.views.keyboard_walk import faxed_2356_arrives, wait_until, walk
@@ -41,9 +41,11 @@ def _one_walk(env: BenchEnv, n: int) -> tuple[int, int, float, float, list[str]]
         result = walk(window, arrival)
         ops.wait_for_all(20_000)
         QApplication.processEvents()
-        window.close()
-        window.deleteLater()
-        QApplication.processEvents()
+        # as the app quits: the window (and its timers) gone, then what they started finished,
+        # before the database closes (a late job reopened it as an empty file in the scratch
+        # folder, whose removal then failed)
+        dispose_window(window)
+        ops.wait_for_all(20_000)
     finally:
         app.close()
     if result.longest_block_ms > 100:

@@ -69,6 +69,7 @@ from PySide6.QtGui import (
     QStandardItemModel,
     QTextDocument,
     QValidator,
+    QWindow,
 )
 from PySide6.QtNetwork import QLocalServer, QLocalSocket  # one instance per user and data folder
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,41 @@ def test_freezing_the_long_lived_keeps_them_out_of_every_pass_once_per_moment() 
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux sets one thread's nice")
+def test_a_background_thread_is_lowered_below_the_gui_thread_alone() -> None:
+    import os
+    import threading
+
+    from desk_app.priority import BACKGROUND_NICE, lower_this_thread
+
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    seen: dict[str, int] = {}
+
+    def background() -> None:
+        tid = threading.get_native_id()
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, tid)
+        seen["applied"] = lower_this_thread()
+        seen["after"] = os.getpriority(os.PRIO_PROCESS, tid)
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join()
+    assert seen["applied"]
+    assert seen["after"] == min(seen["before"] + BACKGROUND_NICE, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui  # not the caller's
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux sets one thread's nice")
+def test_the_pin_comparison_runs_below_the_gui() -> None:
+    import os
+    import threading
+
+    from desk_app.services.review import checks
+
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    pin_thread = checks._PIN_POOL.submit(
+        lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    ).result(10)
+    assert pin_thread > gui

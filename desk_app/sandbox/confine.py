@@ -5,8 +5,8 @@ secret, no data folder, a throw-away HOME so no keyring is found) and, on Window
 :class:`WindowsJob` (a Job Object that caps memory and CPU and kills the child when the parent
 lets go of it). Child side: :func:`confine_self`, run before the child reads any request:
 ``RLIMIT_AS`` (memory), ``RLIMIT_CPU`` (CPU seconds; set again before each job), no files
-written, no core dumps, and a network namespace of its own where Linux allows it; on Windows the
-child drops itself to low integrity. What applied is reported back in the child's hello so the
+written, no core dumps, a network namespace of its own where Linux allows it, and a priority
+below the GUI's (:mod:`desk_app.priority`); on Windows the child drops itself to low integrity. What applied is reported back in the child's hello so the
 health check (and the benchmark) can say it.
 """
 
@@ -17,6 +17,8 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any
+
+from desk_app.priority import BELOW_NORMAL_PRIORITY_CLASS, lower_this_process
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -75,6 +77,9 @@ class Confinement:
 def confine_self(limits: Limits, jobs_before_recycle: int) -> Confinement:
     """Child: limit this process before it reads any request."""
     done = Confinement()
+    lowered = lower_this_process()  # below the GUI (and the parent's threads)
+    if lowered:
+        done.applied.append(lowered)
     if sys.platform == "win32":
         if _lower_integrity():
             done.applied.append("low-integrity")
@@ -216,8 +221,10 @@ class WindowsJob:  # pragma: no cover - Windows only
         if not self.handle:
             raise OSError(ctypes.get_last_error(), "CreateJobObjectW failed")
         info = ExtendedLimits()
-        process_time, active, memory, die, kill = 0x2, 0x8, 0x100, 0x400, 0x2000
-        info.BasicLimitInformation.LimitFlags = process_time | active | memory | die | kill
+        process_time, active, priority, memory, die, kill = 0x2, 0x8, 0x20, 0x100, 0x400, 0x2000
+        flags = process_time | active | priority | memory | die | kill
+        info.BasicLimitInformation.LimitFlags = flags
+        info.BasicLimitInformation.PriorityClass = BELOW_NORMAL_PRIORITY_CLASS
         # 100 ns units: the child's whole CPU time until it is recycled
         cpu = limits.cpu_s * (jobs_before_recycle + 2)
         info.BasicLimitInformation.PerProcessUserTimeLimit = cpu * 10_000_000

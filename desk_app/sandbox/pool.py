@@ -26,6 +26,7 @@ from typing import Any
 
 import desk_app
 from desk_app.pdf.errors import PdfRejected
+from desk_app.priority import BELOW_NORMAL_PRIORITY_CLASS
 from desk_app.received import Received
 from desk_app.sandbox import schema, wire
 from desk_app.sandbox.confine import DEFAULT_LIMITS, Limits, WindowsJob, child_environment
@@ -130,7 +131,8 @@ class Worker:
     def __init__(self, limits: Limits, recycle_after: int) -> None:
         settings = json.dumps({"limits": limits.__dict__, "recycle_after": recycle_after})
         env = child_environment(PACKAGE_ROOT)
-        flags = 0x08000000 if sys.platform == "win32" else 0  # CREATE_NO_WINDOW
+        # CREATE_NO_WINDOW, and below the GUI's priority from the start
+        flags = 0x08000000 | BELOW_NORMAL_PRIORITY_CLASS if sys.platform == "win32" else 0
         self.proc = subprocess.Popen(
             _command(settings),
             stdin=subprocess.PIPE,

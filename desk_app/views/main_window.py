@@ -133,7 +133,7 @@ class MainWindow(DeferredStart, QMainWindow):
         self.setStatusBar(self.status)
         self._build_actions()
         self.idle = IdleMonitor(self._lock_ms(), self)
-        _app().installEventFilter(self.idle)
+        self.idle.watch(_app())
         self._connect()
         self.resize(1200, 760)
         self._restore_state()
@@ -535,7 +535,7 @@ class MainWindow(DeferredStart, QMainWindow):
             self.sync_scheduler.stop()
         if self.arrivals is not None:
             self.arrivals.stop()
-        _app().removeEventFilter(self.idle)
+        self.idle.unwatch()
         super().closeEvent(event)
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:

@@ -40,6 +40,10 @@ def test_reads_a_form_in_the_child(box: Sandbox, blank_forms: dict[str, bytes]) 
 def test_the_child_is_confined_and_reports_what_applied(box: Sandbox) -> None:
     hello = box.warm_up()
     assert {"RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE"} <= set(hello["applied"])
+    assert "nice+10" in hello["applied"]  # below the GUI: a busy child never starves the window
+    with open(f"/proc/{hello['pid']}/stat") as stat:
+        nice = int(stat.read().rsplit(")", 1)[1].split()[16])
+    assert nice >= 10
     assert hello["network"] in ("unshared", "available")
     assert os.getpid() != hello["pid"]
 

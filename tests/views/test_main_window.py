@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk_app.qt import QLineEdit, Qt
+from desk_app.qt import QApplication, QEvent, QLineEdit, Qt
 from desk_app.services.listing import ListQuery
 from desk_app.services.records.audit_log import AuditLogService
 from desk_app.views.pages import PAGE_ORDER
@@ -163,9 +163,54 @@ def test_input_postpones_the_idle_lock(main_window, qtbot) -> None:
     main_window.idle.set_timeout_ms(400)
     for _ in range(6):
         qtbot.wait(150)
-        qtbot.keyClick(main_window.nav, Qt.Key.Key_Shift)
+        # through the window, as the platform delivers a key press (not straight to a widget)
+        qtbot.keyClick(main_window.windowHandle(), Qt.Key.Key_Shift)
     assert not main_window.locked  # 900 ms of activity with a 400 ms timeout
     qtbot.waitUntil(lambda: main_window.locked, timeout=3000)
+
+
+def test_input_to_a_dialog_postpones_the_idle_lock_too(main_window, qtbot) -> None:
+    from desk_app.qt import QDialog, QGuiApplication, QVBoxLayout
+
+    focused: list[object] = []
+    QGuiApplication.instance().focusWindowChanged.connect(focused.append)
+    dialog = QDialog(main_window)
+    QVBoxLayout(dialog).addWidget(QLineEdit(dialog))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    # the offscreen platform may hand the focus on again at once: that the dialog had it is enough
+    qtbot.waitUntil(lambda: dialog.windowHandle() in focused, timeout=3000)
+    main_window.idle.set_timeout_ms(400)
+    for _ in range(6):
+        qtbot.wait(150)
+        qtbot.keyClick(dialog.windowHandle(), Qt.Key.Key_A)
+    assert not main_window.locked  # 900 ms of typing in the dialog with a 400 ms timeout
+    dialog.close()
+    qtbot.waitUntil(lambda: main_window.locked, timeout=3000)
+
+
+def test_the_idle_watch_is_on_the_windows_not_on_every_object(main_window, qtbot) -> None:
+    """An application-wide filter costs a call into Python (and the interpreter lock) for
+    every event of every object, each widget's paint included."""
+    from desk_app.views.widgets.idle import IdleMonitor
+
+    seen: list[int] = []
+
+    class Counting(IdleMonitor):
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
+            seen.append(int(event.type()))
+            return super().eventFilter(watched, event)
+
+    monitor = Counting(60_000, main_window)
+    monitor.watch(QApplication.instance())
+    try:
+        main_window.repaint()  # every widget of the page paints
+        assert seen.count(int(QEvent.Type.Paint)) == 0
+        qtbot.keyClick(main_window.windowHandle(), Qt.Key.Key_Shift)
+        assert int(QEvent.Type.KeyPress) in seen
+    finally:
+        monitor.unwatch()
 
 
 def test_tab_walks_the_entities_page_in_reading_order(main_window, qtbot, demo) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from desk_app.models.access import ApplicationRole, RoleGrant, UserAccount, WebApplication
 from desk_app.models.entities import Building
+from desk_app.priority import lower_this_thread
 from desk_app.rules.verification import NAME_MATCH_PASS, PinPolicy, normalise_pin, pin_policy
 from desk_app.services.review.dto import ACTIONS, CheckResult, RequestedRole, check_result
 
@@ -216,8 +217,11 @@ def check_duties(job: VerificationJob) -> CheckResult:
     )
 
 
-# the Argon2 comparison (about 100 ms, GIL released) overlaps the other checks on a second core
-_PIN_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pin-check")
+# the Argon2 comparison (about 100 ms, GIL released) overlaps the other checks on a second core,
+# below the GUI thread's priority (it would otherwise hold one of two cores away from the window)
+_PIN_POOL = ThreadPoolExecutor(
+    max_workers=2, thread_name_prefix="pin-check", initializer=lower_this_thread
+)
 
 
 def start_pin_check(job: VerificationJob) -> Callable[[], CheckResult]:
