@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desk_app import APP_TITLE
+from desk_app import APP_TITLE, collector
 from desk_app.qt import (
     QAction,
     QApplication,
@@ -365,6 +365,9 @@ class MainWindow(DeferredStart, QMainWindow):
 
     def _show_initial_page(self) -> None:
         """Show the first page (after the first paint: the window appears at once)."""
+        # the start-up's modules and the window stay for the session: frozen before the first
+        # page's import and query allocate enough for a full collection over all of them
+        collector.freeze_long_lived("window")
         if self.stack.currentWidget() is None:
             self.on_nav_row_changed(self.nav.currentRow())
 
