@@ -6,8 +6,9 @@ secret, no data folder, a throw-away HOME so no keyring is found) and, on Window
 lets go of it). Child side: :func:`confine_self`, run before the child reads any request:
 ``RLIMIT_AS`` (memory), ``RLIMIT_CPU`` (CPU seconds; set again before each job), no files
 written, no core dumps, a network namespace of its own where Linux allows it, and a priority
-below the GUI's (:mod:`desk_app.priority`); on Windows the child drops itself to low integrity. What applied is reported back in the child's hello so the
-health check (and the benchmark) can say it.
+below the GUI's (:mod:`desk_app.priority`); on Windows the child drops itself to low integrity.
+What applied is reported back in the child's hello so the health check (and the benchmark) can
+say it.
 """
 
 from __future__ import annotations
